@@ -1,0 +1,39 @@
+//! The one error every validated domain type returns: which field, and what is wrong.
+
+use thiserror::Error;
+
+/// A value refused by a domain parser; `field` names the input at fault so
+/// every front end can point at it (CLI flag, JSON field, form input).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{field}: {problem}")]
+pub struct InvalidField {
+    pub field: &'static str,
+    pub problem: Problem,
+}
+
+impl InvalidField {
+    pub fn new(field: &'static str, problem: Problem) -> Self {
+        Self { field, problem }
+    }
+}
+
+/// What is wrong with a refused value.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Problem {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {max} characters (got {len})")]
+    TooLong { max: usize, len: usize },
+    #[error("must not contain line breaks")]
+    LineBreak,
+    #[error("must not contain control characters (found U+{0:04X})")]
+    ControlChar(u32),
+    #[error("is not a valid email address: {0}")]
+    Email(&'static str),
+    #[error("must be after first_sent_at")]
+    EndNotAfterStart,
+    #[error("lists recipient {0} more than once")]
+    DuplicateId(i64),
+    #[error("{0}")]
+    Other(String),
+}

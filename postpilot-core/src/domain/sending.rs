@@ -1,0 +1,174 @@
+//! Runs, deliveries and attempts: the record of sending (Попытка рассылки).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::status::UnknownCode;
+use super::{
+    AttemptId, AttemptStatus, DeliveryId, EmailAddress, FullName, MailingId, RecipientId, RunId,
+};
+
+/// What launched a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    Cli,
+    Ui,
+    Api,
+    Schedule,
+}
+
+impl Trigger {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Cli => "cli",
+            Self::Ui => "ui",
+            Self::Api => "api",
+            Self::Schedule => "schedule",
+        }
+    }
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Trigger {
+    type Err = UnknownCode;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cli" => Ok(Self::Cli),
+            "ui" => Ok(Self::Ui),
+            "api" => Ok(Self::Api),
+            "schedule" => Ok(Self::Schedule),
+            other => Err(UnknownCode(other.to_owned())),
+        }
+    }
+}
+
+/// One launch of a mailing. Totals count deliveries (one per recipient):
+/// `sent + failed + pending == total`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendRun {
+    pub id: RunId,
+    pub mailing_id: MailingId,
+    pub trigger: Trigger,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub total: u64,
+    pub sent: u64,
+    pub failed: u64,
+}
+
+impl SendRun {
+    pub fn pending(&self) -> u64 {
+        self.total.saturating_sub(self.sent + self.failed)
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished_at.is_some()
+    }
+}
+
+/// The result of asking to send a mailing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    pub run: SendRun,
+    /// `true` when an unfinished run was picked up instead of starting one.
+    pub resumed: bool,
+}
+
+/// One recipient of one run, waiting to be (or being) sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub run_id: RunId,
+    pub recipient_id: Option<RecipientId>,
+    pub email: EmailAddress,
+    pub full_name: FullName,
+    /// Attempts already made for this delivery.
+    pub tries: u32,
+}
+
+/// Proof of ownership of claimed deliveries; results are recorded only
+/// while it still matches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LeaseToken(pub String);
+
+/// A batch of deliveries taken by one sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub token: LeaseToken,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// What becomes of a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Final: delivered, or failed for good.
+    Done,
+    /// Try again no earlier than this.
+    RetryAt(DateTime<Utc>),
+}
+
+/// The outcome of one attempt, to be recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryResult {
+    pub delivery_id: DeliveryId,
+    pub attempt_at: DateTime<Utc>,
+    pub status: AttemptStatus,
+    pub response: String,
+    pub next: NextStep,
+}
+
+/// Попытка рассылки: one email to one recipient, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendAttempt {
+    pub id: AttemptId,
+    pub mailing_id: MailingId,
+    pub run_id: RunId,
+    /// `None` once the recipient was deleted; the email stays.
+    pub recipient_id: Option<RecipientId>,
+    pub email: EmailAddress,
+    pub attempt_at: DateTime<Utc>,
+    pub status: AttemptStatus,
+    pub response: String,
+}
+
+/// The home page's figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub mailings_total: u64,
+    /// Mailings Running at the moment of the query.
+    pub mailings_active: u64,
+    /// Distinct recipients belonging to at least one mailing.
+    pub unique_recipients: u64,
+    pub recipients_total: u64,
+    pub messages_total: u64,
+    pub attempts_total: u64,
+    pub attempts_success: u64,
+    pub attempts_failure: u64,
+}
+
+/// Which slice of a long list to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Page {
+    pub const ALL: Page = Page {
+        offset: 0,
+        limit: i64::MAX as u64,
+    };
+
+    pub fn new(offset: u64, limit: u64) -> Self {
+        Self { offset, limit }
+    }
+}

@@ -1,0 +1,30 @@
+//! The error every use case returns.
+
+use thiserror::Error;
+
+use crate::domain::{InvalidField, MailingId};
+use crate::ports::StoreError;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    /// Bad input: names the field.
+    #[error(transparent)]
+    Invalid(#[from] InvalidField),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("mailing {0} is completed (its end time has passed) and can no longer be sent")]
+    MailingCompleted(MailingId),
+}
+
+impl Error {
+    /// The input field at fault, if the error is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid(e) => Some(e.field),
+            Self::Store(StoreError::Duplicate { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,68 @@
+//! A mock of the whole [`Store`](crate::ports::Store), for use cases and
+//! front ends that need several repositories at once. Each single port has
+//! its own `Mock…` beside its trait.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
+    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId, SendAttempt,
+    SendRun, Stats, Trigger, Window,
+};
+use crate::ports::{
+    DeliveryRepository, MailingRepository, MessageRepository, RecipientRepository, StatsRepository,
+    StoreError,
+};
+
+mockall::mock! {
+    pub Store {}
+
+    #[async_trait]
+    impl RecipientRepository for Store {
+        async fn insert_recipient(&self, new: &NewRecipient) -> Result<Recipient, StoreError>;
+        async fn insert_recipients(&self, rows: &[NewRecipient]) -> Result<Vec<Option<RecipientId>>, StoreError>;
+        async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError>;
+        async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError>;
+        async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError>;
+        async fn update_recipient(&self, id: RecipientId, new: &NewRecipient) -> Result<Recipient, StoreError>;
+        async fn delete_recipient(&self, id: RecipientId) -> Result<(), StoreError>;
+    }
+
+    #[async_trait]
+    impl MessageRepository for Store {
+        async fn insert_message(&self, new: &NewMessage, created_at: DateTime<Utc>) -> Result<Message, StoreError>;
+        async fn get_message(&self, id: MessageId) -> Result<Message, StoreError>;
+        async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError>;
+        async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError>;
+        async fn delete_message(&self, id: MessageId) -> Result<(), StoreError>;
+    }
+
+    #[async_trait]
+    impl MailingRepository for Store {
+        async fn insert_mailing(&self, new: &NewMailing) -> Result<Mailing, StoreError>;
+        async fn get_mailing(&self, id: MailingId) -> Result<Mailing, StoreError>;
+        async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError>;
+        async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError>;
+        async fn update_mailing(&self, id: MailingId, window: Window, message_id: MessageId, recipients: &RecipientsEdit) -> Result<Mailing, StoreError>;
+        async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError>;
+    }
+
+    #[async_trait]
+    impl DeliveryRepository for Store {
+        async fn launch_run(&self, mailing: MailingId, trigger: Trigger, now: DateTime<Utc>) -> Result<Launch, StoreError>;
+        async fn claim_deliveries(&self, run: RunId, limit: u32, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Claim, StoreError>;
+        async fn record_results(&self, run: RunId, token: &LeaseToken, results: &[DeliveryResult]) -> Result<SendRun, StoreError>;
+        async fn fail_remaining(&self, run: RunId, reason: &str, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
+        async fn finish_run_if_done(&self, run: RunId, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
+        async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError>;
+        async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
+        async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;
+        async fn list_attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>, StoreError>;
+    }
+
+    #[async_trait]
+    impl StatsRepository for Store {
+        async fn stats(&self, now: DateTime<Utc>) -> Result<Stats, StoreError>;
+    }
+}

@@ -1,0 +1,87 @@
+//! The Mailer port: send one prepared email to one recipient.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use thiserror::Error;
+
+use crate::domain::{BodyText, DeliveryId, EmailAddress, FullName, RunId, Subject};
+
+/// The part of an email that is the same for every recipient of a run;
+/// shared, not copied, between recipients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    pub subject: Subject,
+    pub body_text: BodyText,
+}
+
+/// One email to one recipient, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub to: EmailAddress,
+    pub to_name: FullName,
+    pub content: Arc<Content>,
+    /// Stable per (run, recipient): the same on every try, so a receiving
+    /// system can drop a duplicate. The mailer makes the Message-ID from it.
+    pub message_key: String,
+}
+
+impl OutgoingEmail {
+    /// The stable key of the email of `delivery` in `run`.
+    pub fn key_for(run: RunId, delivery: DeliveryId) -> String {
+        format!("postpilot.{run}.{delivery}")
+    }
+}
+
+/// The mail server's reply to an accepted message, e.g. `250 2.0.0 Ok: queued as 3F2A`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerReply(pub String);
+
+/// Why an email was not (known to be) accepted. Each variant carries the
+/// server's reply, or the clearest cause there is when the server said nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MailError {
+    /// Worth trying again later: a 4xx reply, connection refused or lost
+    /// before the message was sent, a timeout before DATA.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Final: a 5xx reply, or a message the server can never take.
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+    /// The message may or may not have been accepted: the connection broke
+    /// after its body was sent. Not retried, so it is never sent twice.
+    #[error("unknown outcome: {0}")]
+    UnknownOutcome(String),
+}
+
+impl MailError {
+    /// The server's reply or the cause, without the classification.
+    pub fn reply(&self) -> &str {
+        match self {
+            Self::Transient(r) | Self::Permanent(r) | Self::UnknownOutcome(r) => r,
+        }
+    }
+
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient(_))
+    }
+}
+
+/// Sends email. Implementations must be safe to call concurrently.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends `email`; returns the server's reply on acceptance.
+    ///
+    /// # Errors
+    /// [`MailError`] classified as transient, permanent or unknown outcome,
+    /// carrying the server's reply.
+    async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError>;
+}
+
+#[async_trait]
+impl<T: Mailer + ?Sized> Mailer for Arc<T> {
+    async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
+        (**self).send(email).await
+    }
+}

@@ -1,0 +1,12 @@
+//! Ports: what the core needs from the outside world.
+
+pub mod clock;
+pub mod mailer;
+pub mod store;
+
+pub use clock::{Clock, Sleep, SystemClock, ThreadSleep};
+pub use mailer::{Content, MailError, Mailer, OutgoingEmail, ServerReply};
+pub use store::{
+    BoxError, DeliveryRepository, Entity, MailingRepository, MessageRepository,
+    RecipientRepository, StatsRepository, Store, StoreError,
+};

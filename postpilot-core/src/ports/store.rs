@@ -1,0 +1,332 @@
+//! Repository ports. Adapters implement them over a database; they speak only
+//! domain types and map their own errors onto [`StoreError`].
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use crate::domain::{
+    Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
+    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId, SendAttempt,
+    SendRun, Stats, Trigger, Window,
+};
+
+/// What kind of stored object an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Recipient,
+    Message,
+    Mailing,
+    Run,
+}
+
+impl Entity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Recipient => "recipient",
+            Self::Message => "message",
+            Self::Mailing => "mailing",
+            Self::Run => "run",
+        }
+    }
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Any error a source of a backend may raise, kept as the cause of [`StoreError::Backend`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// How a repository call failed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{entity} {id} not found")]
+    NotFound { entity: Entity, id: i64 },
+    #[error("a {entity} with {field} {value:?} already exists")]
+    Duplicate {
+        entity: Entity,
+        field: &'static str,
+        value: String,
+    },
+    #[error("{entity} {id} is used by {used_by}")]
+    InUse {
+        entity: Entity,
+        id: i64,
+        used_by: String,
+    },
+    /// The backend failed (unreachable, corrupt, ...); `context` says what
+    /// was being done.
+    #[error("{context}")]
+    Backend {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl StoreError {
+    /// Wraps a backend error with what was being attempted.
+    pub fn backend(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Backend {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+
+    pub fn not_found(entity: Entity, id: i64) -> Self {
+        Self::NotFound { entity, id }
+    }
+}
+
+/// Получатели.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait RecipientRepository: Send + Sync {
+    /// # Errors
+    /// `Duplicate` (field `email`) when the email exists in any letter case.
+    async fn insert_recipient(&self, new: &NewRecipient) -> Result<Recipient, StoreError>;
+
+    /// Inserts many at once, for imports. Returns, in input order, the new id
+    /// or `None` where the email already existed (stored before, or earlier
+    /// in `rows`); those rows change nothing.
+    ///
+    /// # Errors
+    /// `Backend` only; then nothing of `rows` is stored.
+    async fn insert_recipients(
+        &self,
+        rows: &[NewRecipient],
+    ) -> Result<Vec<Option<RecipientId>>, StoreError>;
+
+    /// # Errors
+    /// `NotFound` when there is no such recipient.
+    async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError>;
+
+    /// Recipients ordered by id.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError>;
+
+    /// Every recipient id, ascending.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError>;
+
+    /// Replaces every field.
+    ///
+    /// # Errors
+    /// `NotFound`; `Duplicate` when the new email belongs to another recipient.
+    async fn update_recipient(
+        &self,
+        id: RecipientId,
+        new: &NewRecipient,
+    ) -> Result<Recipient, StoreError>;
+
+    /// Removes the recipient from every mailing; recorded attempts keep its email.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    async fn delete_recipient(&self, id: RecipientId) -> Result<(), StoreError>;
+}
+
+/// Сообщения.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MessageRepository: Send + Sync {
+    /// Stores a message, stamped `created_at`.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn insert_message(
+        &self,
+        new: &NewMessage,
+        created_at: DateTime<Utc>,
+    ) -> Result<Message, StoreError>;
+
+    /// # Errors
+    /// `NotFound`.
+    async fn get_message(&self, id: MessageId) -> Result<Message, StoreError>;
+
+    /// Messages ordered by id.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError>;
+
+    /// # Errors
+    /// `NotFound`.
+    async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError>;
+
+    /// # Errors
+    /// `NotFound`; `InUse` while a mailing uses the message.
+    async fn delete_message(&self, id: MessageId) -> Result<(), StoreError>;
+}
+
+/// Рассылки.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MailingRepository: Send + Sync {
+    /// # Errors
+    /// `NotFound` naming the message, or the first recipient, that does not exist.
+    async fn insert_mailing(&self, new: &NewMailing) -> Result<Mailing, StoreError>;
+
+    /// # Errors
+    /// `NotFound`.
+    async fn get_mailing(&self, id: MailingId) -> Result<Mailing, StoreError>;
+
+    /// Mailings ordered by id.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError>;
+
+    /// The mailing's recipients, ascending.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError>;
+
+    /// Replaces window and message, and the recipients unless `Keep`.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing, the message or the first missing recipient.
+    async fn update_mailing(
+        &self,
+        id: MailingId,
+        window: Window,
+        message_id: MessageId,
+        recipients: &RecipientsEdit,
+    ) -> Result<Mailing, StoreError>;
+
+    /// Deletes the mailing with its runs, deliveries and attempts.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError>;
+}
+
+/// Runs, the delivery queue and the attempt record (DESIGN §5).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DeliveryRepository: Send + Sync {
+    /// Starts a run with one pending delivery per current recipient and marks
+    /// the mailing as sent, in one transaction; or, when the mailing has an
+    /// unfinished run, returns that one with `resumed: true`.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing.
+    async fn launch_run(
+        &self,
+        mailing: MailingId,
+        trigger: Trigger,
+        now: DateTime<Utc>,
+    ) -> Result<Launch, StoreError>;
+
+    /// Atomically leases up to `limit` deliveries of `run` that are due at
+    /// `now` (pending, or leased with a lease expired before `now`) until
+    /// `lease_until`. The lease is committed before this returns.
+    ///
+    /// # Errors
+    /// `NotFound` for the run.
+    async fn claim_deliveries(
+        &self,
+        run: RunId,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError>;
+
+    /// In one transaction: inserts one attempt per result and moves each
+    /// delivery on (done, or back to pending until `RetryAt`), only where
+    /// the delivery is still leased under `token`. Returns the run's totals
+    /// after it.
+    ///
+    /// # Errors
+    /// `NotFound` for the run; `Backend`, and then nothing is recorded.
+    async fn record_results(
+        &self,
+        run: RunId,
+        token: &LeaseToken,
+        results: &[DeliveryResult],
+    ) -> Result<SendRun, StoreError>;
+
+    /// Records a failure attempt carrying `reason` for every delivery of the
+    /// run not yet done (pending, waiting for a retry, or with an expired
+    /// lease), so nothing is silently dropped. Returns the run's totals.
+    ///
+    /// # Errors
+    /// `NotFound` for the run.
+    async fn fail_remaining(
+        &self,
+        run: RunId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SendRun, StoreError>;
+
+    /// Marks the run finished at `now` if every delivery is done; returns it.
+    ///
+    /// # Errors
+    /// `NotFound` for the run.
+    async fn finish_run_if_done(
+        &self,
+        run: RunId,
+        now: DateTime<Utc>,
+    ) -> Result<SendRun, StoreError>;
+
+    /// The earliest time a not-yet-done delivery of the run may be claimed,
+    /// `None` when all are done.
+    ///
+    /// # Errors
+    /// `NotFound` for the run.
+    async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// # Errors
+    /// `NotFound`.
+    async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
+
+    /// The mailing's runs, newest first.
+    ///
+    /// # Errors
+    /// `Backend` only (an unknown mailing has no runs).
+    async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;
+
+    /// The mailing's attempts in the order they were made.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn list_attempts(
+        &self,
+        mailing: MailingId,
+        page: Page,
+    ) -> Result<Vec<SendAttempt>, StoreError>;
+}
+
+/// Statistics for the home page.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait StatsRepository: Send + Sync {
+    /// The figures at `now` ("active" means Running at `now`).
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn stats(&self, now: DateTime<Utc>) -> Result<Stats, StoreError>;
+}
+
+/// Everything a store offers; what the front ends are generic over.
+pub trait Store:
+    RecipientRepository + MessageRepository + MailingRepository + DeliveryRepository + StatsRepository
+{
+}
+
+impl<T> Store for T where
+    T: RecipientRepository
+        + MessageRepository
+        + MailingRepository
+        + DeliveryRepository
+        + StatsRepository
+{
+}

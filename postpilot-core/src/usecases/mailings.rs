@@ -1,0 +1,167 @@
+//! Управление рассылками.
+
+use serde::Serialize;
+
+use crate::domain::{
+    Mailing, MailingId, MailingPatch, MailingStatus, NewMailing, Page, RecipientId,
+};
+use crate::error::Result;
+use crate::ports::{Clock, MailingRepository};
+
+/// A mailing with its status at the moment it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailingView {
+    #[serde(flatten)]
+    pub mailing: Mailing,
+    pub status: MailingStatus,
+}
+
+/// CRUD of mailings.
+#[derive(Debug, Clone)]
+pub struct Mailings<R, C> {
+    repo: R,
+    clock: C,
+}
+
+impl<R: MailingRepository, C: Clock> Mailings<R, C> {
+    pub fn new(repo: R, clock: C) -> Self {
+        Self { repo, clock }
+    }
+
+    fn view(&self, mailing: Mailing) -> MailingView {
+        let status = mailing.status(self.clock.now());
+        MailingView { mailing, status }
+    }
+
+    /// # Errors
+    /// `NotFound` naming the missing message or recipient.
+    pub async fn add(&self, new: NewMailing) -> Result<MailingView> {
+        let mailing = self.repo.insert_mailing(&new).await?;
+        Ok(self.view(mailing))
+    }
+
+    /// # Errors
+    /// `NotFound`.
+    pub async fn get(&self, id: MailingId) -> Result<MailingView> {
+        let mailing = self.repo.get_mailing(id).await?;
+        Ok(self.view(mailing))
+    }
+
+    /// # Errors
+    /// `NotFound`.
+    pub async fn recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>> {
+        Ok(self.repo.mailing_recipient_ids(id).await?)
+    }
+
+    /// # Errors
+    /// Backend failures.
+    pub async fn list(&self, page: Page) -> Result<Vec<MailingView>> {
+        let now = self.clock.now();
+        let all = self.repo.list_mailings(page).await?;
+        Ok(all
+            .into_iter()
+            .map(|mailing| MailingView {
+                status: mailing.status(now),
+                mailing,
+            })
+            .collect())
+    }
+
+    /// # Errors
+    /// `Invalid` when the edited window ends before it starts; `NotFound`.
+    pub async fn edit(&self, id: MailingId, patch: MailingPatch) -> Result<MailingView> {
+        let current = self.repo.get_mailing(id).await?;
+        let window = patch.window(&current)?;
+        let message_id = patch.message_id.unwrap_or(current.message_id);
+        let mailing = self
+            .repo
+            .update_mailing(id, window, message_id, &patch.recipients)
+            .await?;
+        Ok(self.view(mailing))
+    }
+
+    /// Deletes the mailing with its runs and attempts.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn delete(&self, id: MailingId) -> Result<()> {
+        Ok(self.repo.delete_mailing(id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+
+    use super::*;
+    use crate::domain::MessageId;
+    use crate::error::Error;
+    use crate::ports::clock::MockClock;
+    use crate::ports::store::MockMailingRepository;
+
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn stored(launched: bool) -> Mailing {
+        Mailing {
+            id: MailingId(3),
+            first_sent_at: start(),
+            sent_completed_at: start() + Duration::hours(2),
+            message_id: MessageId(1),
+            recipient_count: 2,
+            launched_at: launched.then(start),
+        }
+    }
+
+    fn clock_at(at: DateTime<Utc>) -> MockClock {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(at);
+        clock
+    }
+
+    #[tokio::test]
+    async fn list_computes_status_at_read_time_without_touching_rows() {
+        let mut repo = MockMailingRepository::new();
+        repo.expect_list_mailings()
+            .returning(|_| Ok(vec![stored(true), stored(false)]));
+        let before_end = Mailings::new(repo, clock_at(start() + Duration::minutes(119)));
+        let statuses: Vec<_> = before_end
+            .list(Page::ALL)
+            .await
+            .expect("listed")
+            .into_iter()
+            .map(|v| v.status)
+            .collect();
+        assert_eq!(statuses, [MailingStatus::Running, MailingStatus::Created]);
+
+        let mut repo = MockMailingRepository::new();
+        repo.expect_list_mailings()
+            .returning(|_| Ok(vec![stored(true)]));
+        repo.expect_update_mailing().never();
+        let at_end = Mailings::new(repo, clock_at(start() + Duration::hours(2)));
+        let listed = at_end.list(Page::ALL).await.expect("listed");
+        assert_eq!(listed[0].status, MailingStatus::Completed);
+    }
+
+    #[tokio::test]
+    async fn edit_moving_the_end_before_the_start_is_refused_and_writes_nothing() {
+        let mut repo = MockMailingRepository::new();
+        repo.expect_get_mailing().returning(|_| Ok(stored(false)));
+        repo.expect_update_mailing().never();
+        let patch = MailingPatch {
+            sent_completed_at: Some(start() - Duration::minutes(1)),
+            ..MailingPatch::default()
+        };
+        let err = Mailings::new(repo, clock_at(start()))
+            .edit(MailingId(3), patch)
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(err, Error::Invalid(ref f) if f.field == "sent_completed_at"),
+            "{err}"
+        );
+    }
+}

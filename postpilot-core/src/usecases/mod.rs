@@ -1,0 +1,16 @@
+//! Use cases: what users do, generic over the ports.
+
+mod mailings;
+mod messages;
+mod recipients;
+mod send;
+mod stats;
+
+#[cfg(test)]
+mod send_tests;
+
+pub use mailings::{MailingView, Mailings};
+pub use messages::Messages;
+pub use recipients::Recipients;
+pub use send::{Progress, SendMailing, SendPolicy, WINDOW_CLOSED};
+pub use stats::Statistics;

@@ -1,0 +1,319 @@
+//! SendMailing against mocks of the store, the mailer and the clock.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use mockall::Sequence;
+
+use super::send::{SendMailing, SendPolicy, WINDOW_CLOSED};
+use crate::domain::*;
+use crate::error::Error;
+use crate::mocks::MockStore;
+use crate::ports::clock::MockClock;
+use crate::ports::mailer::MockMailer;
+use crate::ports::{MailError, ServerReply};
+
+const RUN: RunId = RunId(11);
+const MAILING: MailingId = MailingId(5);
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn mailing(ends_at: DateTime<Utc>, launched: bool) -> Mailing {
+    Mailing {
+        id: MAILING,
+        first_sent_at: t0() - Duration::hours(1),
+        sent_completed_at: ends_at,
+        message_id: MessageId(2),
+        recipient_count: 2,
+        launched_at: launched.then(t0),
+    }
+}
+
+fn message() -> Message {
+    Message {
+        id: MessageId(2),
+        subject: Subject::parse("Новости").expect("valid"),
+        body_text: BodyText::parse("Здравствуйте!").expect("valid"),
+        created_at: t0(),
+    }
+}
+
+fn run(sent: u64, failed: u64) -> SendRun {
+    SendRun {
+        id: RUN,
+        mailing_id: MAILING,
+        trigger: Trigger::Cli,
+        started_at: t0(),
+        finished_at: None,
+        total: 2,
+        sent,
+        failed,
+    }
+}
+
+fn delivery(id: i64, email: &str, tries: u32) -> Delivery {
+    Delivery {
+        id: DeliveryId(id),
+        run_id: RUN,
+        recipient_id: Some(RecipientId(id)),
+        email: EmailAddress::parse(email).expect("valid"),
+        full_name: FullName::parse("Получатель").expect("valid"),
+        tries,
+    }
+}
+
+fn fixed_clock() -> MockClock {
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(t0());
+    clock
+}
+
+/// A store with a mailing ending in a day, whose one claim hands out `batch`.
+fn store_with_batch(batch: Vec<Delivery>, recorded: Arc<Mutex<Vec<DeliveryResult>>>) -> MockStore {
+    let mut store = MockStore::new();
+    store
+        .expect_get_mailing()
+        .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));
+    store.expect_get_message().returning(|_| Ok(message()));
+    store.expect_get_run().returning(|_| Ok(run(0, 0)));
+    let mut seq = Sequence::new();
+    store
+        .expect_claim_deliveries()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(move |_, _, _, _| {
+            Ok(Claim {
+                token: LeaseToken("t1".into()),
+                deliveries: batch.clone(),
+            })
+        });
+    store
+        .expect_claim_deliveries()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| {
+            Ok(Claim {
+                token: LeaseToken("t2".into()),
+                deliveries: vec![],
+            })
+        });
+    store
+        .expect_record_results()
+        .withf(|run, token, _| *run == RUN && token.0 == "t1")
+        .returning(move |_, _, results| {
+            recorded.lock().expect("lock").extend_from_slice(results);
+            Ok(run(1, 1))
+        });
+    store.expect_next_due().returning(|_| Ok(None));
+    store.expect_finish_run_if_done().returning(|_, at| {
+        Ok(SendRun {
+            finished_at: Some(at),
+            ..run(1, 1)
+        })
+    });
+    store
+}
+
+#[tokio::test]
+async fn permanent_failure_records_the_server_reply_and_the_run_goes_on_to_the_next_recipient() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let store = store_with_batch(
+        vec![
+            delivery(1, "bad@example.com", 0),
+            delivery(2, "good@example.com", 0),
+        ],
+        Arc::clone(&recorded),
+    );
+    let mut mailer = MockMailer::new();
+    mailer
+        .expect_send()
+        .withf(|e| e.to.as_str() == "bad@example.com")
+        .times(1)
+        .returning(|_| {
+            Err(MailError::Permanent(
+                "550 5.1.1 <bad@example.com>: Recipient address rejected".into(),
+            ))
+        });
+    mailer
+        .expect_send()
+        .withf(|e| {
+            e.to.as_str() == "good@example.com"
+                && e.content.subject.as_str() == "Новости"
+                && e.message_key == "postpilot.11.2"
+        })
+        .times(1)
+        .returning(|_| Ok(ServerReply("250 2.0.0 Ok: queued as 3F2A".into())));
+
+    let use_case = SendMailing::new(store, mailer, fixed_clock(), SendPolicy::default());
+    let finished = use_case.deliver(RUN, &|_| {}).await.expect("delivered");
+
+    assert!(finished.finished_at.is_some());
+    let recorded = recorded.lock().expect("lock");
+    assert_eq!(recorded.len(), 2);
+    assert_eq!(recorded[0].status, AttemptStatus::Failure);
+    assert!(
+        recorded[0].response.contains("550 5.1.1"),
+        "{}",
+        recorded[0].response
+    );
+    assert_eq!(recorded[0].next, NextStep::Done);
+    assert_eq!(recorded[1].status, AttemptStatus::Success);
+    assert_eq!(recorded[1].response, "250 2.0.0 Ok: queued as 3F2A");
+    assert_eq!(recorded[1].attempt_at, t0());
+}
+
+#[tokio::test]
+async fn transient_failure_is_scheduled_for_retry_with_doubling_backoff_until_tries_run_out() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let store = store_with_batch(
+        vec![
+            delivery(1, "first@example.com", 0),
+            delivery(2, "third@example.com", 2),
+        ],
+        Arc::clone(&recorded),
+    );
+    let mut mailer = MockMailer::new();
+    mailer
+        .expect_send()
+        .times(2)
+        .returning(|_| Err(MailError::Transient("451 4.3.0 try again later".into())));
+    let policy = SendPolicy {
+        max_tries: 3,
+        retry_backoff: std::time::Duration::from_secs(10),
+        ..SendPolicy::default()
+    };
+    SendMailing::new(store, mailer, fixed_clock(), policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+
+    let recorded = recorded.lock().expect("lock");
+    assert_eq!(
+        recorded[0].next,
+        NextStep::RetryAt(t0() + Duration::seconds(10))
+    );
+    assert!(recorded[0].response.contains("451 4.3.0"));
+    // Its third try was the last one allowed: final.
+    assert_eq!(recorded[1].next, NextStep::Done);
+    assert_eq!(recorded[1].status, AttemptStatus::Failure);
+}
+
+#[tokio::test]
+async fn sending_a_completed_mailing_is_refused_and_launches_nothing() {
+    let mut store = MockStore::new();
+    store
+        .expect_get_mailing()
+        .returning(|_| Ok(mailing(t0(), true)));
+    store.expect_launch_run().never();
+    let mut mailer = MockMailer::new();
+    mailer.expect_send().never();
+    let err = SendMailing::new(store, mailer, fixed_clock(), SendPolicy::default())
+        .send(MAILING, Trigger::Cli, &|_| {})
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, Error::MailingCompleted(MAILING)), "{err}");
+}
+
+#[tokio::test]
+async fn a_created_mailing_is_launched_with_its_trigger_at_the_clock_time() {
+    let mut store = MockStore::new();
+    store
+        .expect_get_mailing()
+        .returning(|_| Ok(mailing(t0() + Duration::seconds(1), false)));
+    store
+        .expect_launch_run()
+        .withf(|id, trigger, now| *id == MAILING && *trigger == Trigger::Ui && *now == t0())
+        .times(1)
+        .returning(|_, _, _| {
+            Ok(Launch {
+                run: run(0, 0),
+                resumed: false,
+            })
+        });
+    let launch = SendMailing::new(
+        store,
+        MockMailer::new(),
+        fixed_clock(),
+        SendPolicy::default(),
+    )
+    .launch(MAILING, Trigger::Ui)
+    .await
+    .expect("launched");
+    assert_eq!(launch.run.id, RUN);
+}
+
+#[tokio::test]
+async fn deliveries_left_when_the_window_closes_are_recorded_as_not_sent() {
+    let mut store = MockStore::new();
+    store.expect_get_run().returning(|_| Ok(run(0, 0)));
+    store
+        .expect_get_mailing()
+        .returning(|_| Ok(mailing(t0(), true)));
+    store.expect_get_message().returning(|_| Ok(message()));
+    store.expect_claim_deliveries().never();
+    store
+        .expect_fail_remaining()
+        .withf(|run, reason, now| *run == RUN && reason == WINDOW_CLOSED && *now == t0())
+        .times(1)
+        .returning(|_, _, _| Ok(run(0, 2)));
+    store.expect_finish_run_if_done().returning(|_, at| {
+        Ok(SendRun {
+            finished_at: Some(at),
+            ..run(0, 2)
+        })
+    });
+    let mut mailer = MockMailer::new();
+    mailer.expect_send().never();
+    let finished = SendMailing::new(store, mailer, fixed_clock(), SendPolicy::default())
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("closed");
+    assert_eq!((finished.failed, finished.pending()), (2, 0));
+}
+
+#[tokio::test]
+async fn a_run_waiting_for_a_retry_sleeps_until_it_is_due() {
+    let mut store = MockStore::new();
+    store
+        .expect_get_mailing()
+        .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));
+    store.expect_get_message().returning(|_| Ok(message()));
+    store.expect_get_run().returning(|_| Ok(run(0, 0)));
+    store.expect_claim_deliveries().returning(|_, _, _, _| {
+        Ok(Claim {
+            token: LeaseToken("t".into()),
+            deliveries: vec![],
+        })
+    });
+    let mut seq = Sequence::new();
+    store
+        .expect_next_due()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(Some(t0() + Duration::seconds(30))));
+    store
+        .expect_next_due()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(None));
+    store.expect_finish_run_if_done().returning(|_, at| {
+        Ok(SendRun {
+            finished_at: Some(at),
+            ..run(2, 0)
+        })
+    });
+    let mut clock = fixed_clock();
+    clock
+        .expect_sleep()
+        .withf(|d| *d == std::time::Duration::from_secs(30))
+        .times(1)
+        .returning(|_| ());
+    SendMailing::new(store, MockMailer::new(), clock, SendPolicy::default())
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+}

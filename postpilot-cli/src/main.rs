@@ -1,1 +1,25 @@
-fn main() {}
+//! `postpilot`: the command line. `main` only parses, wires and reports.
+
+mod app;
+mod cli;
+mod commands;
+mod csv_io;
+mod error;
+mod output;
+mod parse;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    commands::init_logging();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            error::report(&err);
+            err.exit_code()
+        }
+    }
+}

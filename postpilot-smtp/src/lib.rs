@@ -1,1 +1,76 @@
-//! postpilot smtp
+//! postpilot's [`Mailer`] adapters:
+//!
+//! - [`SmtpMailer`]: SMTP via lettre 0.11 (async, Tokio, rustls with the
+//!   `ring` provider and the Mozilla root certificates; no OpenSSL), pooled
+//!   connections, a deadline on each whole conversation, configured from an
+//!   SMTP URL ([`SmtpConfig`]).
+//! - [`OutboxMailer`]: one `.eml` file per email in a directory.
+//! - [`AnyMailer`]: whichever of the two the command line chose.
+//!
+//! Both build the same email (see `build`); errors are classified as the
+//! port asks (see `classify`, which also states what lettre cannot tell).
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
+use thiserror::Error;
+
+mod build;
+mod classify;
+mod config;
+mod outbox;
+mod smtp;
+
+pub use config::{SmtpConfig, SmtpUrlError, TlsMode};
+pub use outbox::OutboxMailer;
+pub use smtp::SmtpMailer;
+
+/// Why a mailer could not be set up.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum MailerConfigError {
+    #[error("smtp timeout must be greater than zero")]
+    ZeroTimeout,
+    /// The sender address, refused by lettre (its rules may be stricter than the domain's).
+    #[error("from: {0}")]
+    From(String),
+    #[error("cannot set up TLS for {0}")]
+    Tls(String),
+    #[error("cannot create or use directory {}: {source}", path.display())]
+    OutboxDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the command line builds from its options: SMTP when a URL is
+/// given, the outbox otherwise.
+#[derive(Debug, Clone)]
+pub enum AnyMailer {
+    Smtp(SmtpMailer),
+    Outbox(OutboxMailer),
+}
+
+#[async_trait]
+impl Mailer for AnyMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
+        match self {
+            Self::Smtp(m) => m.send(email).await,
+            Self::Outbox(m) => m.send(email).await,
+        }
+    }
+}
+
+impl From<SmtpMailer> for AnyMailer {
+    fn from(m: SmtpMailer) -> Self {
+        Self::Smtp(m)
+    }
+}
+
+impl From<OutboxMailer> for AnyMailer {
+    fn from(m: OutboxMailer) -> Self {
+        Self::Outbox(m)
+    }
+}

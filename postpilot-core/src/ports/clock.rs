@@ -40,9 +40,41 @@ impl Sleep for ThreadSleep {
     }
 }
 
+impl SystemClock<ThreadSleep> {
+    /// A clock whose `sleep` blocks the thread; prefer [`SystemClock::tokio`] under tokio.
+    pub fn new() -> Self {
+        Self {
+            sleeper: ThreadSleep,
+        }
+    }
+}
+
 impl<S> SystemClock<S> {
     pub fn with_sleep(sleeper: S) -> Self {
         Self { sleeper }
+    }
+}
+
+/// Sleeps on tokio's timer, so a retry backoff does not block the runtime.
+#[cfg(feature = "tokio")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+#[cfg(feature = "tokio")]
+#[async_trait]
+impl Sleep for TokioSleep {
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl SystemClock<TokioSleep> {
+    /// The real clock, sleeping on tokio's timer.
+    pub fn tokio() -> Self {
+        Self {
+            sleeper: TokioSleep,
+        }
     }
 }
 

@@ -4,6 +4,8 @@ pub mod clock;
 pub mod mailer;
 pub mod store;
 
+#[cfg(feature = "tokio")]
+pub use clock::TokioSleep;
 pub use clock::{Clock, Sleep, SystemClock, ThreadSleep};
 pub use mailer::{Content, MailError, Mailer, OutgoingEmail, ServerReply};
 pub use store::{

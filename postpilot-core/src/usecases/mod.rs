@@ -1,5 +1,6 @@
 //! Use cases: what users do, generic over the ports.
 
+mod history;
 mod mailings;
 mod messages;
 mod recipients;
@@ -9,6 +10,7 @@ mod stats;
 #[cfg(test)]
 mod send_tests;
 
+pub use history::History;
 pub use mailings::{MailingView, Mailings};
 pub use messages::Messages;
 pub use recipients::Recipients;

@@ -47,6 +47,14 @@ impl<R: RecipientRepository> Recipients<R> {
         Ok(self.repo.delete_recipient(id).await?)
     }
 
+    /// Every recipient id, for a mailing sent to everyone.
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub async fn all_ids(&self) -> Result<Vec<RecipientId>> {
+        Ok(self.repo.all_recipient_ids().await?)
+    }
+
     /// Stores every row whose email is new; see
     /// [`RecipientRepository::insert_recipients`].
     ///

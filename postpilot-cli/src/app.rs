@@ -1,0 +1,85 @@
+//! The composition root: the only place where adapters meet use cases.
+
+use postpilot_core::ports::{Store, SystemClock, TokioSleep};
+use postpilot_core::usecases::{
+    Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics,
+};
+use postpilot_smtp::{AnyMailer, OutboxMailer, SmtpConfig, SmtpMailer};
+
+use crate::cli::Global;
+use crate::error::CliError;
+
+pub type Clock = SystemClock<TokioSleep>;
+
+/// The wired application over a store `S`.
+#[derive(Debug)]
+pub struct App<S> {
+    pub store: S,
+    pub clock: Clock,
+    pub global: Global,
+}
+
+impl<S: Store + Clone> App<S> {
+    pub fn new(store: S, global: Global) -> Self {
+        Self {
+            store,
+            clock: SystemClock::tokio(),
+            global,
+        }
+    }
+
+    pub fn recipients(&self) -> Recipients<S> {
+        Recipients::new(self.store.clone())
+    }
+
+    pub fn messages(&self) -> Messages<S, Clock> {
+        Messages::new(self.store.clone(), self.clock)
+    }
+
+    pub fn mailings(&self) -> Mailings<S, Clock> {
+        Mailings::new(self.store.clone(), self.clock)
+    }
+
+    pub fn statistics(&self) -> Statistics<S, Clock> {
+        Statistics::new(self.store.clone(), self.clock)
+    }
+
+    /// SMTP when a URL is configured, the outbox otherwise.
+    ///
+    /// # Errors
+    /// A malformed SMTP URL or an outbox directory that cannot be created.
+    pub fn mailer(&self) -> Result<AnyMailer, CliError> {
+        let g = &self.global;
+        let mailer = match &g.smtp_url {
+            Some(url) => {
+                let config: SmtpConfig = url
+                    .parse()
+                    .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?;
+                AnyMailer::Smtp(
+                    SmtpMailer::new(&config, g.from.clone(), g.smtp_timeout)
+                        .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?,
+                )
+            }
+            None => AnyMailer::Outbox(
+                OutboxMailer::new(&g.outbox_dir, g.from.clone())
+                    .map_err(|e| anyhow::anyhow!("--outbox-dir {}: {e}", g.outbox_dir.display()))?,
+            ),
+        };
+        Ok(mailer)
+    }
+
+    /// # Errors
+    /// As [`App::mailer`].
+    pub fn sender(&self) -> Result<SendMailing<S, AnyMailer, Clock>, CliError> {
+        Ok(SendMailing::new(
+            self.store.clone(),
+            self.mailer()?,
+            self.clock,
+            SendPolicy {
+                max_tries: self.global.max_tries,
+                retry_backoff: self.global.retry_backoff,
+                ..SendPolicy::default()
+            },
+        ))
+    }
+}

@@ -1,0 +1,263 @@
+//! The command tree (DESIGN §6). Values are parsed into domain types here, so
+//! bad input is refused by clap with exit code 2 before anything is touched.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+use postpilot_core::{
+    BodyText, Comment, EmailAddress, FullName, MailingId, MessageId, RecipientId, Subject,
+};
+
+use crate::parse;
+
+/// postpilot: keep recipients and messages, group them into mailings, send
+/// them and keep a record of every attempt.
+#[derive(Debug, Parser)]
+#[command(name = "postpilot", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes; each is also an environment variable.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Database to use; a SQLite file is created if missing.
+    #[arg(
+        long,
+        env = "POSTPILOT_DATABASE_URL",
+        default_value = "sqlite://postpilot.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// SMTP server: smtp://host:port, smtp://user:pass@host:587?tls=starttls or
+    /// smtps://user:pass@host:465. Unset: emails are written to --outbox-dir.
+    #[arg(
+        long,
+        env = "POSTPILOT_SMTP_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// Where emails are written as .eml files when no SMTP URL is set.
+    #[arg(
+        long,
+        env = "POSTPILOT_OUTBOX_DIR",
+        default_value = "outbox",
+        global = true
+    )]
+    pub outbox_dir: PathBuf,
+    /// Sender address of every email.
+    #[arg(long, env = "POSTPILOT_FROM", default_value = "postpilot@localhost", global = true,
+          value_parser = parse::from_address)]
+    pub from: EmailAddress,
+    /// Deadline for one whole SMTP conversation (e.g. 30s, 2m).
+    #[arg(long, env = "POSTPILOT_SMTP_TIMEOUT", default_value = "30s", global = true,
+          value_parser = parse::duration)]
+    pub smtp_timeout: Duration,
+    /// Tries per recipient when the server fails temporarily (4xx, unreachable).
+    #[arg(long, env = "POSTPILOT_MAX_TRIES", default_value_t = 3, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_tries: u32,
+    /// Wait before retrying a temporary failure; doubled for each later try.
+    #[arg(long, env = "POSTPILOT_RETRY_BACKOFF", default_value = "2s", global = true,
+          value_parser = parse::duration)]
+    pub retry_backoff: Duration,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Получатели: add, list, show, edit, delete, import and export recipients.
+    #[command(subcommand)]
+    Recipient(RecipientCmd),
+    /// Сообщения: add, list, show, edit and delete messages.
+    #[command(subcommand)]
+    Message(MessageCmd),
+    /// Рассылки: manage mailings, send them, read their attempts.
+    #[command(subcommand)]
+    Mailing(MailingCmd),
+    /// The home-page figures: mailings, active mailings, unique recipients.
+    Stats,
+    /// Apply database migrations (done on every start anyway).
+    Migrate,
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecipientCmd {
+    /// Add a recipient; prints its id.
+    Add {
+        #[arg(long, value_parser = parse::email)]
+        email: EmailAddress,
+        /// Ф. И. О., at most 100 characters.
+        #[arg(long, value_parser = parse::full_name)]
+        name: FullName,
+        #[arg(long, value_parser = parse::comment)]
+        comment: Option<Comment>,
+    },
+    /// List recipients.
+    List(PageArgs),
+    /// Show one recipient.
+    Show { id: RecipientId },
+    /// Change some fields of a recipient.
+    Edit {
+        id: RecipientId,
+        #[arg(long, value_parser = parse::email)]
+        email: Option<EmailAddress>,
+        #[arg(long, value_parser = parse::full_name)]
+        name: Option<FullName>,
+        #[arg(long, value_parser = parse::comment)]
+        comment: Option<Comment>,
+    },
+    /// Delete a recipient (its past attempts are kept).
+    Delete { id: RecipientId },
+    /// Import recipients from a CSV file with the header email,full_name[,comment].
+    Import { file: PathBuf },
+    /// Export recipients as CSV to FILE, or to standard output.
+    Export { file: Option<PathBuf> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MessageCmd {
+    /// Add a message; prints its id.
+    Add {
+        /// Тема письма: one line, at most 100 characters.
+        #[arg(long, value_parser = parse::subject)]
+        subject: Subject,
+        #[command(flatten)]
+        body: BodyArgs,
+    },
+    /// List messages.
+    List(PageArgs),
+    /// Show one message with its body.
+    Show { id: MessageId },
+    /// Change the subject or the body of a message.
+    Edit {
+        id: MessageId,
+        #[arg(long, value_parser = parse::subject)]
+        subject: Option<Subject>,
+        #[command(flatten)]
+        body: OptionalBodyArgs,
+    },
+    /// Delete a message no mailing uses.
+    Delete { id: MessageId },
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct BodyArgs {
+    /// Тело письма as text.
+    #[arg(long, value_parser = parse::body)]
+    pub body: Option<BodyText>,
+    /// Read the body from a file (`-` for standard input).
+    #[arg(long)]
+    pub body_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
+pub struct OptionalBodyArgs {
+    #[arg(long, value_parser = parse::body)]
+    pub body: Option<BodyText>,
+    #[arg(long)]
+    pub body_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailingCmd {
+    /// Add a mailing; prints its id.
+    Add {
+        #[arg(long)]
+        message: MessageId,
+        /// First send time: RFC 3339 or `YYYY-MM-DD HH:MM` in the local zone.
+        #[arg(long, value_parser = parse::time)]
+        start: DateTime<Utc>,
+        /// End of sending, after --start.
+        #[arg(long, value_parser = parse::time)]
+        end: DateTime<Utc>,
+        #[command(flatten)]
+        recipients: RecipientArgs,
+    },
+    /// List mailings with their status.
+    List(PageArgs),
+    /// Show one mailing with its recipients and runs.
+    Show { id: MailingId },
+    /// Change the window, the message or the recipients of a mailing.
+    Edit {
+        id: MailingId,
+        #[arg(long)]
+        message: Option<MessageId>,
+        #[arg(long, value_parser = parse::time)]
+        start: Option<DateTime<Utc>>,
+        #[arg(long, value_parser = parse::time)]
+        end: Option<DateTime<Utc>>,
+        #[command(flatten)]
+        recipients: OptionalRecipientArgs,
+    },
+    /// Delete a mailing with its runs and attempts.
+    Delete { id: MailingId },
+    /// Send a mailing now (or finish its unfinished run) and wait for it.
+    Send {
+        id: MailingId,
+        /// Only enqueue the run and return; a later `send` (or a worker) delivers it.
+        #[arg(long)]
+        detach: bool,
+    },
+    /// The mailing's send attempts: time, recipient, status, server reply.
+    Attempts {
+        id: MailingId,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// The mailing's runs (each launch of sending) with their totals.
+    Runs { id: MailingId },
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct RecipientArgs {
+    /// A recipient id; repeat for each recipient.
+    #[arg(long = "recipient", value_name = "ID")]
+    pub ids: Vec<RecipientId>,
+    /// Every recipient there is now.
+    #[arg(long)]
+    pub all_recipients: bool,
+}
+
+#[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
+pub struct OptionalRecipientArgs {
+    /// Replace the recipients with these ids; repeat for each.
+    #[arg(long = "recipient", value_name = "ID")]
+    pub ids: Vec<RecipientId>,
+    /// Replace the recipients with every recipient there is now.
+    #[arg(long)]
+    pub all_recipients: bool,
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct PageArgs {
+    /// Show at most this many rows.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// Skip this many rows first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+}
+
+impl PageArgs {
+    pub fn page(self) -> postpilot_core::Page {
+        postpilot_core::Page::new(self.offset, self.limit.unwrap_or(i64::MAX as u64))
+    }
+}

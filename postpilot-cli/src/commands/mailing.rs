@@ -1,0 +1,298 @@
+//! `postpilot mailing …`
+
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use postpilot_core::ports::Store;
+use postpilot_core::usecases::{History, MailingView};
+use postpilot_core::{
+    MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientsEdit, SendRun,
+    Trigger, Window,
+};
+use serde::Serialize;
+
+use crate::app::App;
+use crate::cli::{MailingCmd, PageArgs};
+use crate::error::CliError;
+use crate::output::{clip, time, Output};
+
+pub async fn run<S: Store + Clone>(
+    app: &App<S>,
+    cmd: MailingCmd,
+    out: Output,
+) -> Result<(), CliError> {
+    let mailings = app.mailings();
+    match cmd {
+        MailingCmd::Add {
+            message,
+            start,
+            end,
+            recipients,
+        } => {
+            let ids = if recipients.all_recipients {
+                app.recipients().all_ids().await?
+            } else {
+                recipients.ids
+            };
+            let new = NewMailing {
+                window: Window::new(start, end)?,
+                message_id: message,
+                recipient_ids: RecipientIds::new(ids)?,
+            };
+            let view = mailings.add(new).await?;
+            let id = view.mailing.id;
+            let detail = Detail {
+                view,
+                recipient_ids: mailings.recipient_ids(id).await?,
+                runs: vec![],
+            };
+            out.created(&detail, id.get())?;
+        }
+        MailingCmd::List(page) => {
+            let all = mailings.list(page.page()).await?;
+            let rows = all
+                .iter()
+                .map(|v| {
+                    let m = &v.mailing;
+                    vec![
+                        m.id.to_string(),
+                        format!("{} ({})", v.status.label(), v.status.code()),
+                        time(m.first_sent_at),
+                        time(m.sent_completed_at),
+                        m.message_id.to_string(),
+                        m.recipient_count.to_string(),
+                    ]
+                })
+                .collect();
+            out.list(
+                &all,
+                &[
+                    "id",
+                    "status",
+                    "first_sent_at",
+                    "sent_completed_at",
+                    "message",
+                    "recipients",
+                ],
+                rows,
+            )?;
+        }
+        MailingCmd::Show { id } => show(app, id, out).await?,
+        MailingCmd::Edit {
+            id,
+            message,
+            start,
+            end,
+            recipients,
+        } => {
+            let edit = if recipients.all_recipients {
+                RecipientsEdit::Replace(RecipientIds::new(app.recipients().all_ids().await?)?)
+            } else if recipients.ids.is_empty() {
+                RecipientsEdit::Keep
+            } else {
+                RecipientsEdit::Replace(RecipientIds::new(recipients.ids)?)
+            };
+            let patch = MailingPatch {
+                first_sent_at: start,
+                sent_completed_at: end,
+                message_id: message,
+                recipients: edit,
+            };
+            mailings.edit(id, patch).await?;
+            show(app, id, out).await?;
+        }
+        MailingCmd::Delete { id } => {
+            mailings.delete(id).await?;
+            out.done(&format!("mailing {id} deleted with its runs and attempts"))?;
+        }
+        MailingCmd::Send { id, detach } => send(app, id, detach, out).await?,
+        MailingCmd::Attempts { id, page } => attempts(app, id, page, out).await?,
+        MailingCmd::Runs { id } => {
+            let runs = History::new(app.store.clone()).runs(id).await?;
+            let rows = runs.iter().map(run_row).collect();
+            out.list(&runs, &RUN_HEADER, rows)?;
+        }
+    }
+    Ok(())
+}
+
+/// A mailing as `show` prints it in JSON.
+#[derive(Debug, Serialize)]
+struct Detail {
+    #[serde(flatten)]
+    view: MailingView,
+    recipient_ids: Vec<RecipientId>,
+    runs: Vec<SendRun>,
+}
+
+async fn show<S: Store + Clone>(app: &App<S>, id: MailingId, out: Output) -> Result<(), CliError> {
+    let mailings = app.mailings();
+    let view = mailings.get(id).await?;
+    let recipient_ids = mailings.recipient_ids(id).await?;
+    let runs = History::new(app.store.clone()).runs(id).await?;
+    let m = &view.mailing;
+    let ids: Vec<String> = recipient_ids.iter().map(ToString::to_string).collect();
+    let mut fields = vec![
+        ("id", m.id.to_string()),
+        (
+            "status",
+            format!("{} ({})", view.status.label(), view.status.code()),
+        ),
+        ("first_sent_at", time(m.first_sent_at)),
+        ("sent_completed_at", time(m.sent_completed_at)),
+        ("message_id", m.message_id.to_string()),
+        (
+            "recipients",
+            format!("{}: {}", ids.len(), clip(&ids.join(", "), 60)),
+        ),
+    ];
+    for r in &runs {
+        fields.push(("run", run_row(r).join("  ")));
+    }
+    let detail = Detail {
+        view,
+        recipient_ids,
+        runs,
+    };
+    out.record(&detail, &fields)?;
+    Ok(())
+}
+
+const RUN_HEADER: [&str; 8] = [
+    "run",
+    "trigger",
+    "started_at",
+    "finished_at",
+    "total",
+    "sent",
+    "failed",
+    "pending",
+];
+
+fn run_row(r: &SendRun) -> Vec<String> {
+    vec![
+        r.id.to_string(),
+        r.trigger.to_string(),
+        time(r.started_at),
+        r.finished_at.map_or_else(|| "-".into(), time),
+        r.total.to_string(),
+        r.sent.to_string(),
+        r.failed.to_string(),
+        r.pending().to_string(),
+    ]
+}
+
+async fn attempts<S: Store + Clone>(
+    app: &App<S>,
+    id: MailingId,
+    page: PageArgs,
+    out: Output,
+) -> Result<(), CliError> {
+    let all = History::new(app.store.clone())
+        .attempts(id, page.page())
+        .await?;
+    let rows = all
+        .iter()
+        .map(|a| {
+            vec![
+                a.id.to_string(),
+                time(a.attempt_at),
+                a.email.to_string(),
+                format!("{} ({})", a.status.label(), a.status.code()),
+                clip(&a.response, 70),
+            ]
+        })
+        .collect();
+    out.list(
+        &all,
+        &["id", "attempt_at", "email", "status", "response"],
+        rows,
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct SendSummary<'a> {
+    run: &'a SendRun,
+    resumed: bool,
+    detached: bool,
+    elapsed_seconds: f64,
+}
+
+async fn send<S: Store + Clone>(
+    app: &App<S>,
+    id: MailingId,
+    detach: bool,
+    out: Output,
+) -> Result<(), CliError> {
+    let sender = app.sender()?;
+    let started = Instant::now();
+    if detach {
+        let launch = sender.launch(id, Trigger::Cli).await?;
+        let r = &launch.run;
+        if out.json {
+            Output::json(&SendSummary {
+                run: r,
+                resumed: launch.resumed,
+                detached: true,
+                elapsed_seconds: 0.0,
+            })?;
+        } else {
+            let how = if launch.resumed { "resumed" } else { "queued" };
+            println!(
+                "mailing {id}: run {} {how} with {} deliveries ({} pending)",
+                r.id,
+                r.total,
+                r.pending()
+            );
+        }
+        return Ok(());
+    }
+    let bar = progress_bar(out);
+    let on_progress = {
+        let bar = bar.clone();
+        move |r: &SendRun| {
+            bar.set_length(r.total);
+            bar.set_position(r.sent + r.failed);
+            bar.set_message(format!("sent {} · failed {}", r.sent, r.failed));
+        }
+    };
+    let (launch, run) = sender.send(id, Trigger::Cli, &on_progress).await?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    if out.json {
+        Output::json(&SendSummary {
+            run: &run,
+            resumed: launch.resumed,
+            detached: false,
+            elapsed_seconds: elapsed,
+        })?;
+    } else {
+        let how = if launch.resumed { " (resumed)" } else { "" };
+        println!(
+            "mailing {id}: run {}{how} finished in {elapsed:.1}s: {} sent, {} failed, {} pending of {}",
+            run.id, run.sent, run.failed, run.pending(), run.total
+        );
+    }
+    if run.failed > 0 {
+        return Err(anyhow::anyhow!(
+            "{} of {} deliveries failed; see `postpilot mailing attempts {id}`",
+            run.failed,
+            run.total
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A bar on a terminal; nothing when stderr is piped or output is JSON.
+fn progress_bar(out: Output) -> ProgressBar {
+    if out.json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} · {per_sec} · ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}

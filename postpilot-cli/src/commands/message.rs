@@ -1,0 +1,81 @@
+//! `postpilot message …`
+
+use std::io::Read;
+use std::path::Path;
+
+use postpilot_core::ports::Store;
+use postpilot_core::{BodyText, Message, MessagePatch, NewMessage};
+
+use crate::app::App;
+use crate::cli::MessageCmd;
+use crate::error::CliError;
+use crate::output::{clip, time, Output};
+
+pub async fn run<S: Store + Clone>(
+    app: &App<S>,
+    cmd: MessageCmd,
+    out: Output,
+) -> Result<(), CliError> {
+    let messages = app.messages();
+    match cmd {
+        MessageCmd::Add { subject, body } => {
+            let body_text = body_from(body.body, body.body_file.as_deref())?
+                .ok_or_else(|| CliError::invalid("one of --body or --body-file is required"))?;
+            let m = messages.add(NewMessage { subject, body_text }).await?;
+            out.created(&m, m.id.get())?;
+        }
+        MessageCmd::List(page) => {
+            let all = messages.list(page.page()).await?;
+            let rows = all
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.id.to_string(),
+                        m.subject.to_string(),
+                        clip(m.body_text.as_str(), 40),
+                        time(m.created_at),
+                    ]
+                })
+                .collect();
+            out.list(&all, &["id", "subject", "body_text", "created_at"], rows)?;
+        }
+        MessageCmd::Show { id } => show(&messages.get(id).await?, out)?,
+        MessageCmd::Edit { id, subject, body } => {
+            let body_text = body_from(body.body, body.body_file.as_deref())?;
+            let patch = MessagePatch { subject, body_text };
+            show(&messages.edit(id, patch).await?, out)?;
+        }
+        MessageCmd::Delete { id } => {
+            messages.delete(id).await?;
+            out.done(&format!("message {id} deleted"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The body from `--body`, or read from `--body-file` (`-` is standard input).
+fn body_from(body: Option<BodyText>, file: Option<&Path>) -> Result<Option<BodyText>, CliError> {
+    let Some(path) = file else { return Ok(body) };
+    let mut text = String::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    read.map_err(|e| CliError::invalid(format!("--body-file {}: {e}", path.display())))?;
+    BodyText::parse(&text)
+        .map(Some)
+        .map_err(|e| CliError::invalid(format!("--body-file {}: {e}", path.display())))
+}
+
+fn show(m: &Message, out: Output) -> anyhow::Result<()> {
+    out.record(
+        m,
+        &[
+            ("id", m.id.to_string()),
+            ("subject", m.subject.to_string()),
+            ("created_at", time(m.created_at)),
+            ("body_text", m.body_text.to_string()),
+        ],
+    )
+}

@@ -1,0 +1,102 @@
+//! clap value parsers: each turns an argument into a domain value or a
+//! message naming what is wrong (clap adds the flag and exits with 2).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+use postpilot_core::{BodyText, Comment, EmailAddress, FullName, Subject};
+
+pub fn email(s: &str) -> Result<EmailAddress, String> {
+    EmailAddress::parse(s).map_err(|e| e.to_string())
+}
+
+pub fn from_address(s: &str) -> Result<EmailAddress, String> {
+    EmailAddress::parse_field(s, "from").map_err(|e| e.to_string())
+}
+
+pub fn full_name(s: &str) -> Result<FullName, String> {
+    FullName::parse(s).map_err(|e| e.to_string())
+}
+
+pub fn comment(s: &str) -> Result<Comment, String> {
+    Comment::parse(s).map_err(|e| e.to_string())
+}
+
+pub fn subject(s: &str) -> Result<Subject, String> {
+    Subject::parse(s).map_err(|e| e.to_string())
+}
+
+pub fn body(s: &str) -> Result<BodyText, String> {
+    BodyText::parse(s).map_err(|e| e.to_string())
+}
+
+pub fn duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 30s, 2m)"))?;
+    if d.is_zero() {
+        return Err("must be more than zero".into());
+    }
+    Ok(d)
+}
+
+/// RFC 3339 (`2026-12-01T09:00:00+03:00`), or `YYYY-MM-DD HH:MM[:SS]` read
+/// in the local time zone.
+pub fn time(s: &str) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let naive = [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .ok_or_else(|| {
+        format!("expected RFC 3339 (2026-12-01T09:00:00+03:00) or YYYY-MM-DD HH:MM, got {s:?}")
+    })?;
+    match Local.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        chrono::LocalResult::Ambiguous(..) => Err(format!(
+            "{s:?} happens twice in the local time zone (clock change); give an RFC 3339 time with an offset"
+        )),
+        chrono::LocalResult::None => Err(format!(
+            "{s:?} does not exist in the local time zone (clock change); give an RFC 3339 time with an offset"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_accepts_rfc3339_with_offset_and_local_minutes() {
+        let t = time("2026-12-01T09:00:00+03:00").expect("rfc3339");
+        assert_eq!(t.to_rfc3339(), "2026-12-01T06:00:00+00:00");
+        assert!(time("2026-12-01 09:00").is_ok());
+        assert!(time("2026-12-01T09:00").is_ok());
+    }
+
+    #[test]
+    fn time_refuses_malformed_values_and_says_what_it_expects() {
+        for bad in [
+            "tomorrow",
+            "2026-13-01 09:00",
+            "2026-12-01 25:00",
+            "2026-12-01T09:00:00+99:00",
+            "",
+        ] {
+            let err = time(bad).expect_err(bad);
+            assert!(err.contains("expected RFC 3339"), "{err}");
+        }
+    }
+
+    #[test]
+    fn duration_needs_a_unit_and_a_positive_value() {
+        assert_eq!(duration("30s"), Ok(Duration::from_secs(30)));
+        assert!(duration("30").is_err());
+        assert!(duration("0s").is_err());
+    }
+}

@@ -1,0 +1,55 @@
+//! What was sent: a mailing's runs and attempts (Попытки рассылки).
+
+use crate::domain::{MailingId, Page, SendAttempt, SendRun};
+use crate::error::Result;
+use crate::ports::{DeliveryRepository, MailingRepository};
+
+#[derive(Debug, Clone)]
+pub struct History<R> {
+    repo: R,
+}
+
+impl<R: MailingRepository + DeliveryRepository> History<R> {
+    pub fn new(repo: R) -> Self {
+        Self { repo }
+    }
+
+    /// The mailing's runs, newest first.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown mailing (rather than an empty list).
+    pub async fn runs(&self, mailing: MailingId) -> Result<Vec<SendRun>> {
+        self.repo.get_mailing(mailing).await?;
+        Ok(self.repo.list_runs(mailing).await?)
+    }
+
+    /// The mailing's attempts in the order they were made.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown mailing.
+    pub async fn attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>> {
+        self.repo.get_mailing(mailing).await?;
+        Ok(self.repo.list_attempts(mailing, page).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mocks::MockStore;
+    use crate::ports::store::{Entity, StoreError};
+
+    #[tokio::test]
+    async fn attempts_of_an_unknown_mailing_are_not_found_rather_than_empty() {
+        let mut store = MockStore::new();
+        store
+            .expect_get_mailing()
+            .returning(|id| Err(StoreError::not_found(Entity::Mailing, id.get())));
+        store.expect_list_attempts().never();
+        let err = History::new(store)
+            .attempts(MailingId(42), Page::ALL)
+            .await
+            .expect_err("unknown");
+        assert_eq!(err.to_string(), "mailing 42 not found");
+    }
+}

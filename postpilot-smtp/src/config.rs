@@ -1,0 +1,383 @@
+//! `SmtpConfig`: where and how to reach the mail server, parsed from a URL.
+//!
+//! Forms (DESIGN §6):
+//!
+//! | URL | TLS | default port |
+//! |---|---|---|
+//! | `smtp://host[:port]` | none (plain text, for local relays) | 25 |
+//! | `smtp://host[:port]?tls=none` | none | 25 |
+//! | `smtp://host[:port]?tls=opportunistic` | STARTTLS when offered, else plain | 25 |
+//! | `smtp://user:pass@host[:port]?tls=starttls` | STARTTLS, required | 587 |
+//! | `smtps://user:pass@host[:port]` | implicit TLS from the first byte | 465 |
+//!
+//! `?tls=required-starttls` and `?tls=required` (lettre's spelling) are
+//! aliases of `starttls`. User and password are percent-decoded, so a `@`,
+//! `:`, `/`, `?` or `#` in a password must be written `%40`, `%3A`, ….
+//! Credentials are refused over a connection that may stay in plain text
+//! (`tls=none`/`opportunistic`) unless the host is loopback: a password
+//! must never cross a network unencrypted.
+//!
+//! The password is never shown: not by `Debug`, not by `Display`, not in a
+//! parse error (errors name the problem, never echo the input).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use thiserror::Error;
+use url::{Host, Url};
+
+/// How the connection to the server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlsMode {
+    /// Plain text throughout; for relays on the same machine or network.
+    None,
+    /// Upgrade with STARTTLS if the server offers it, else stay plain.
+    Opportunistic,
+    /// Upgrade with STARTTLS; fail if the server does not offer it.
+    StartTls,
+    /// TLS from the first byte (`smtps://`, port 465).
+    Implicit,
+}
+
+impl TlsMode {
+    fn default_port(self) -> u16 {
+        match self {
+            Self::None | Self::Opportunistic => 25,
+            Self::StartTls => 587,
+            Self::Implicit => 465,
+        }
+    }
+
+    /// Whether the conversation may run unencrypted.
+    fn may_be_plain(self) -> bool {
+        matches!(self, Self::None | Self::Opportunistic)
+    }
+}
+
+/// A password that does not show itself: its `Debug` is redacted and it has
+/// no `Display`, so it cannot end up in a log line or an error by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Password(String);
+
+impl Password {
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// SMTP settings parsed from a URL; see the module docs for the forms.
+///
+/// `Debug` and `Display` never show the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    host: String,
+    port: u16,
+    tls: TlsMode,
+    credentials: Option<(String, Password)>,
+}
+
+impl SmtpConfig {
+    /// The server's host name or IP address (IPv6 without brackets).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn tls(&self) -> TlsMode {
+        self.tls
+    }
+
+    /// The user name to authenticate as, if any.
+    pub fn username(&self) -> Option<&str> {
+        self.credentials.as_ref().map(|(user, _)| user.as_str())
+    }
+
+    pub(crate) fn password(&self) -> Option<&Password> {
+        self.credentials.as_ref().map(|(_, password)| password)
+    }
+
+    /// `host:port`, with brackets around an IPv6 address: how errors name the server.
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+impl fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username())
+            .field("password", &self.password().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// The URL again with the password replaced by `***`, for messages to the user.
+impl fmt::Display for SmtpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = if self.tls == TlsMode::Implicit {
+            "smtps"
+        } else {
+            "smtp"
+        };
+        write!(f, "{scheme}://")?;
+        if let Some(user) = self.username() {
+            write!(f, "{user}:***@")?;
+        }
+        f.write_str(&self.address())?;
+        match self.tls {
+            TlsMode::None | TlsMode::Implicit => Ok(()),
+            TlsMode::Opportunistic => f.write_str("?tls=opportunistic"),
+            TlsMode::StartTls => f.write_str("?tls=starttls"),
+        }
+    }
+}
+
+/// Why an SMTP URL was refused. It names the problem and never repeats the
+/// URL, which may hold a password; the caller says which option it was
+/// (e.g. `--smtp-url: unknown tls mode 'startls' (…)`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SmtpUrlError {
+    /// The `url` crate's messages are fixed texts that do not echo the input.
+    #[error("not a valid URL ({0})")]
+    Syntax(url::ParseError),
+    #[error("unsupported scheme '{0}' (use smtp:// or smtps://)")]
+    Scheme(String),
+    #[error("the host is missing")]
+    MissingHost,
+    #[error("port 0 is not a port to connect to")]
+    ZeroPort,
+    #[error("unknown tls mode '{0}' (use none, opportunistic, starttls or required-starttls)")]
+    TlsMode(String),
+    #[error("smtps:// always uses implicit TLS; drop ?tls= or use smtp://")]
+    TlsWithSmtps,
+    #[error("unknown parameter '{0}' (only tls is supported)")]
+    UnknownParameter(String),
+    #[error("parameter '{0}' is given more than once")]
+    DuplicateParameter(String),
+    #[error("unexpected {0}; the form is smtp[s]://[user:password@]host[:port][?tls=...]")]
+    Unexpected(&'static str),
+    #[error("a user name needs a password (user:password@host)")]
+    UserWithoutPassword,
+    #[error("a password needs a user name (user:password@host)")]
+    PasswordWithoutUser,
+    #[error("the {0} is not valid UTF-8 once percent-decoded")]
+    NotUtf8(&'static str),
+    #[error("credentials for {0} need TLS; use smtps:// or ?tls=starttls")]
+    CredentialsWithoutTls(String),
+}
+
+impl FromStr for SmtpConfig {
+    type Err = SmtpUrlError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let url = Url::parse(input.trim()).map_err(SmtpUrlError::Syntax)?;
+
+        let mut tls_param = None;
+        for (key, value) in url.query_pairs() {
+            if key != "tls" {
+                return Err(SmtpUrlError::UnknownParameter(key.into_owned()));
+            }
+            if tls_param.replace(value.into_owned()).is_some() {
+                return Err(SmtpUrlError::DuplicateParameter(key.into_owned()));
+            }
+        }
+        let tls = match (url.scheme(), tls_param.as_deref()) {
+            ("smtps", None) => TlsMode::Implicit,
+            ("smtps", Some(_)) => return Err(SmtpUrlError::TlsWithSmtps),
+            ("smtp", None | Some("none")) => TlsMode::None,
+            ("smtp", Some("opportunistic")) => TlsMode::Opportunistic,
+            ("smtp", Some("starttls" | "required-starttls" | "required")) => TlsMode::StartTls,
+            ("smtp", Some(other)) => return Err(SmtpUrlError::TlsMode(other.to_owned())),
+            (scheme, _) => return Err(SmtpUrlError::Scheme(scheme.to_owned())),
+        };
+
+        // lettre would take a path as the EHLO name; a stray path is far more
+        // likely a password with an unescaped '/', so refuse it.
+        if !matches!(url.path(), "" | "/") {
+            return Err(SmtpUrlError::Unexpected("path"));
+        }
+        if url.fragment().is_some() {
+            return Err(SmtpUrlError::Unexpected(
+                "fragment ('#' in a password must be %23)",
+            ));
+        }
+
+        let host = match url.host() {
+            None => return Err(SmtpUrlError::MissingHost),
+            Some(Host::Domain("")) => return Err(SmtpUrlError::MissingHost),
+            Some(Host::Domain(domain)) => domain.to_owned(),
+            Some(Host::Ipv4(ip)) => ip.to_string(),
+            // Without brackets: lettre resolves (host, port) pairs.
+            Some(Host::Ipv6(ip)) => ip.to_string(),
+        };
+        let port = url.port().unwrap_or_else(|| tls.default_port());
+        if port == 0 {
+            return Err(SmtpUrlError::ZeroPort);
+        }
+
+        let credentials = match (url.username(), url.password()) {
+            ("", None) => None,
+            ("", Some(_)) => return Err(SmtpUrlError::PasswordWithoutUser),
+            (_, None) => return Err(SmtpUrlError::UserWithoutPassword),
+            (user, Some(password)) => Some((
+                percent_decode(user, "user name")?,
+                Password(percent_decode(password, "password")?),
+            )),
+        };
+        if credentials.is_some() && tls.may_be_plain() && !is_loopback(&host) {
+            return Err(SmtpUrlError::CredentialsWithoutTls(host));
+        }
+
+        Ok(Self {
+            host,
+            port,
+            tls,
+            credentials,
+        })
+    }
+}
+
+fn percent_decode(raw: &str, part: &'static str) -> Result<String, SmtpUrlError> {
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| SmtpUrlError::NotUtf8(part))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(url: &str) -> SmtpConfig {
+        url.parse()
+            .unwrap_or_else(|e| panic!("{url} should parse: {e}"))
+    }
+
+    #[test]
+    fn smtp_url_forms_parse() {
+        let plain = parse("smtp://relay.local:2525");
+        assert_eq!(
+            (plain.host(), plain.port(), plain.tls(), plain.username()),
+            ("relay.local", 2525, TlsMode::None, None)
+        );
+        assert_eq!(parse("smtp://relay.local").port(), 25);
+        assert_eq!(parse("smtp://relay.local/").port(), 25);
+        assert_eq!(parse("smtp://relay.local?tls=none").tls(), TlsMode::None);
+
+        let starttls = parse("smtp://ivan:s3cret@mail.example.com:587?tls=starttls");
+        assert_eq!(
+            (starttls.host(), starttls.port(), starttls.tls()),
+            ("mail.example.com", 587, TlsMode::StartTls)
+        );
+        assert_eq!(starttls.username(), Some("ivan"));
+        assert_eq!(starttls.password().map(Password::expose), Some("s3cret"));
+        assert_eq!(parse("smtp://mail.example.com?tls=starttls").port(), 587);
+        for alias in ["required-starttls", "required"] {
+            assert_eq!(
+                parse(&format!("smtp://mail.example.com?tls={alias}")).tls(),
+                TlsMode::StartTls
+            );
+        }
+        assert_eq!(
+            parse("smtp://relay.local?tls=opportunistic").tls(),
+            TlsMode::Opportunistic
+        );
+
+        let smtps = parse("smtps://ivan:s3cret@mail.example.com");
+        assert_eq!((smtps.port(), smtps.tls()), (465, TlsMode::Implicit));
+        assert_eq!(parse("smtps://mail.example.com:2465").port(), 2465);
+
+        // Percent-decoding of both parts.
+        let encoded = parse("smtps://ivan%40example.com:p%40ss%3Aw%2Frd%23%3F@mail.example.com");
+        assert_eq!(encoded.username(), Some("ivan@example.com"));
+        assert_eq!(
+            encoded.password().map(Password::expose),
+            Some("p@ss:w/rd#?")
+        );
+
+        // IP hosts; IPv6 loses its brackets for connecting, keeps them in messages.
+        let v6 = parse("smtp://[::1]:2525");
+        assert_eq!((v6.host(), v6.address()), ("::1", "[::1]:2525".to_owned()));
+        assert_eq!(parse("smtp://127.0.0.1:2525").address(), "127.0.0.1:2525");
+
+        // Credentials over plain text only to loopback.
+        assert_eq!(parse("smtp://u:p@localhost:2525").username(), Some("u"));
+        assert_eq!(parse("smtp://u:p@127.0.0.1:2525").username(), Some("u"));
+
+        assert_eq!(
+            parse("smtp://ivan:s3cret@mail.example.com:587?tls=starttls").to_string(),
+            "smtp://ivan:***@mail.example.com:587?tls=starttls"
+        );
+        assert_eq!(
+            parse("smtps://mail.example.com").to_string(),
+            "smtps://mail.example.com:465"
+        );
+    }
+
+    #[test]
+    fn malformed_smtp_urls_are_refused_naming_the_problem() {
+        let cases: &[(&str, SmtpUrlError)] = &[
+            (
+                "http://mail.example.com",
+                SmtpUrlError::Scheme("http".into()),
+            ),
+            ("smtp://", SmtpUrlError::MissingHost),
+            ("smtp://host:0", SmtpUrlError::ZeroPort),
+            (
+                "smtp://host?tls=maybe",
+                SmtpUrlError::TlsMode("maybe".into()),
+            ),
+            ("smtps://host?tls=starttls", SmtpUrlError::TlsWithSmtps),
+            (
+                "smtp://host?tsl=starttls",
+                SmtpUrlError::UnknownParameter("tsl".into()),
+            ),
+            (
+                "smtp://host?tls=none&tls=starttls",
+                SmtpUrlError::DuplicateParameter("tls".into()),
+            ),
+            ("smtp://host/ehlo", SmtpUrlError::Unexpected("path")),
+            ("smtps://user@host", SmtpUrlError::UserWithoutPassword),
+            ("smtps://:pw@host", SmtpUrlError::PasswordWithoutUser),
+            ("smtps://u:%FF@host", SmtpUrlError::NotUtf8("password")),
+            (
+                "smtp://u:p@mail.example.com",
+                SmtpUrlError::CredentialsWithoutTls("mail.example.com".into()),
+            ),
+            (
+                "smtp://u:p@mail.example.com?tls=opportunistic",
+                SmtpUrlError::CredentialsWithoutTls("mail.example.com".into()),
+            ),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(url.parse::<SmtpConfig>().as_ref(), Err(expected), "{url}");
+        }
+        assert!(matches!(
+            "not a url".parse::<SmtpConfig>(),
+            Err(SmtpUrlError::Syntax(_))
+        ));
+    }
+}

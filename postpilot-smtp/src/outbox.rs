@@ -1,0 +1,73 @@
+//! `OutboxMailer`: "sends" by writing each email as an `.eml` file, for
+//! running postpilot without a mail server (development, demos, tests).
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
+use postpilot_core::EmailAddress;
+
+use crate::{build, MailerConfigError};
+
+/// Writes one RFC 5322 file per email, `{dir}/{message_key}.eml`, with the
+/// same content the SMTP mailer would send. Sending the same email again
+/// replaces its file, as its Message-ID would let a receiver drop the copy.
+#[derive(Debug, Clone)]
+pub struct OutboxMailer {
+    dir: PathBuf,
+    from: EmailAddress,
+}
+
+impl OutboxMailer {
+    /// An outbox in `dir`, created (with its parents) if missing.
+    ///
+    /// # Errors
+    /// [`MailerConfigError::OutboxDir`] when the directory cannot be created,
+    /// e.g. a file of that name exists or permission is denied.
+    pub fn new(dir: impl Into<PathBuf>, from: EmailAddress) -> Result<Self, MailerConfigError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|source| MailerConfigError::OutboxDir {
+            path: dir.clone(),
+            source,
+        })?;
+        build::address(&from).map_err(MailerConfigError::From)?;
+        Ok(Self { dir, from })
+    }
+
+    /// The directory the files go to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
+        let bytes = build::message(&self.from, email)?.formatted();
+        // The key was checked by `build::message`: no '/', no leading '.'.
+        let path = self.dir.join(format!("{}.eml", email.message_key));
+        let dir = self.dir.clone();
+        let target = path.clone();
+        // Blocking file I/O (including fsync) stays off the async workers.
+        tokio::task::spawn_blocking(move || write_atomically(&dir, &target, &bytes))
+            .await
+            .map_err(|e| MailError::Transient(format!("writing {}: {e}", path.display())))?
+            .map_err(|e| MailError::Transient(format!("cannot write {}: {e}", path.display())))?;
+        Ok(ServerReply(format!("250 saved to {}", path.display())))
+    }
+}
+
+/// Writes `bytes` to a temporary file in `dir`, flushes it to disk, then
+/// renames it to `target`: a crash leaves either the whole file or none
+/// (plus at most a hidden `.postpilot-*.tmp` file that no `*.eml` glob sees).
+fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".postpilot-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(target).map_err(|e| e.error)?;
+    Ok(())
+}

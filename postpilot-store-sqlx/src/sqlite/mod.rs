@@ -1,0 +1,139 @@
+//! The SQLite backend: one database file, WAL, embedded migrations.
+//!
+//! Writes and locking: every write goes through a pool of exactly one
+//! connection, so writers of this process wait on the pool (asynchronously)
+//! instead of polling SQLite's lock; and every multi-statement
+//! write transaction starts with `BEGIN IMMEDIATE`, so the write lock is
+//! taken up front where `busy_timeout` can wait for it. That second half
+//! matters across processes (`serve` and `worker` on one file): a deferred
+//! transaction that reads and then writes fails at once with "database is
+//! locked" when another process wrote in between, whatever the timeout.
+//! Reads use a separate pool of several connections, which WAL lets run
+//! beside the writer.
+
+mod codec;
+mod delivery;
+mod mailings;
+mod messages;
+mod queue;
+mod recipients;
+mod runs;
+mod stats;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use postpilot_core::ports::StoreError;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use crate::errors::backend;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a connection waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections of the read pool.
+const READERS: u32 = 4;
+
+/// The repository ports over SQLite. Cheap to clone: clones share the pools.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    /// Exactly one connection: the only one that writes.
+    writer: SqlitePool,
+    /// Read-only connections; the writer itself for an in-memory database.
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating the file if missing) the database at `url` —
+    /// `sqlite://path.db`, `sqlite:path.db` or `sqlite::memory:` — and applies
+    /// the embedded migrations.
+    ///
+    /// # Errors
+    /// `Backend` when the URL is malformed, the file cannot be opened or
+    /// created, or a migration fails.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(backend(format!("reading the database URL {url:?}")))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Normal);
+        let opening = format!("opening the SQLite database {url:?}");
+        let store = if is_in_memory(url) {
+            // Every connection would see its own empty database, and the
+            // database vanishes with its last connection: keep exactly one, forever.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options)
+                .await
+                .map_err(backend(opening))?;
+            Self {
+                writer: pool.clone(),
+                reader: pool,
+            }
+        } else {
+            // The writer opens first: it creates the file and switches it
+            // to WAL (a lasting property of the file) before any reader opens.
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone().journal_mode(SqliteJournalMode::Wal))
+                .await
+                .map_err(backend(opening.clone()))?;
+            let reader = SqlitePoolOptions::new()
+                .max_connections(READERS)
+                .connect_with(options.pragma("query_only", "ON"))
+                .await
+                .map_err(backend(opening))?;
+            Self { writer, reader }
+        };
+        store.migrate().await?;
+        tracing::debug!(url, "SQLite store ready");
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations not applied yet (idempotent);
+    /// [`SqliteStore::connect`] already does.
+    ///
+    /// # Errors
+    /// `Backend` when a migration fails or the database holds migrations
+    /// this build does not know.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR
+            .run(&self.writer)
+            .await
+            .map_err(|err| StoreError::backend("applying the SQLite migrations", err))
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    /// Starts a write transaction holding the write lock from its first
+    /// statement (see the module comment).
+    async fn write(&self, doing: &str) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend(format!("starting a transaction for {doing}")))
+    }
+}
+
+/// Whether `url` names an in-memory database (`sqlite::memory:`, `mode=memory`).
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// Commits `tx`, naming what it did when that fails.
+async fn commit(tx: Transaction<'static, Sqlite>, doing: &str) -> Result<(), StoreError> {
+    tx.commit()
+        .await
+        .map_err(backend(format!("committing {doing}")))
+}

@@ -1,0 +1,182 @@
+//! The SQL of the delivery queue and what it needs: leases, result
+//! batches and run counters.
+
+use postpilot_core::domain::{AttemptStatus, DeliveryResult, LeaseToken, NextStep, RunId};
+use postpilot_core::ports::StoreError;
+
+use super::codec::micros;
+use crate::errors::backend;
+
+/// Leases up to `limit` due deliveries, lowest id first. Each inner select
+/// walks the (run_id, state) index in id order and stops at its LIMIT, so a
+/// claim costs about its batch however large the run is.
+pub(super) const CLAIM: &str =
+    "UPDATE delivery SET state = 'leased', lease_token = ?, lease_until = ? \
+     WHERE id IN ( \
+         SELECT id FROM (SELECT id FROM delivery \
+             WHERE run_id = ? AND state = 'leased' AND lease_until < ? ORDER BY id LIMIT ?) \
+         UNION ALL \
+         SELECT id FROM (SELECT id FROM delivery \
+             WHERE run_id = ? AND state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?) \
+         ORDER BY id LIMIT ?) \
+     RETURNING id, run_id, recipient_id, email, full_name, tries";
+
+/// Deliveries not done whose time has come: pending (retries included), or
+/// leased with a lease expired before `now`. Live leases are left alone.
+pub(super) const UNDONE_AND_DUE: &str = "run_id = ? AND (state = 'pending' \
+     OR (state = 'leased' AND lease_until < ?))";
+
+/// Records one attempt per result whose delivery is still leased under the
+/// token, in the order given. The results come as one JSON array (see
+/// [`results_json`]), so a batch is one statement whatever its size. The
+/// unary `+` keeps SQLite from reading the run's leased deliveries through
+/// the (run_id, state) index and matching each against the whole batch:
+/// instead it walks the batch and looks each delivery up by id.
+pub(super) const RECORD_ATTEMPTS: &str = "INSERT INTO send_attempt \
+     (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
+     SELECT ?, d.run_id, d.recipient_id, d.email, \
+            r.value ->> 'attempt_at', r.value ->> 'status', r.value ->> 'response' \
+     FROM json_each(?) AS r JOIN delivery AS d ON d.id = r.value ->> 'id' \
+     WHERE +d.run_id = ? AND +d.state = 'leased' AND d.lease_token = ? \
+     ORDER BY r.key";
+
+/// Moves each delivery still leased under the token on to its next state,
+/// returning the ids moved.
+pub(super) const MOVE_ON: &str =
+    "UPDATE delivery SET state = r.value ->> 'state', tries = tries + 1, \
+     not_before = coalesce(r.value ->> 'not_before', delivery.not_before), \
+     lease_token = NULL, lease_until = NULL \
+     FROM json_each(?) AS r \
+     WHERE delivery.id = r.value ->> 'id' AND +delivery.run_id = ? \
+     AND +delivery.state = 'leased' AND delivery.lease_token = ? \
+     RETURNING delivery.id";
+
+/// The results as the JSON array [`RECORD_ATTEMPTS`] and [`MOVE_ON`] read.
+pub(super) fn results_json(results: &[&DeliveryResult]) -> String {
+    let rows: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            let (state, not_before) = next_state(r);
+            serde_json::json!({
+                "id": r.delivery_id.get(),
+                "attempt_at": micros(r.attempt_at),
+                "status": r.status.code(),
+                "response": r.response,
+                "state": state,
+                "not_before": not_before,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
+/// A fresh, unguessable lease token.
+pub(super) fn new_token() -> LeaseToken {
+    LeaseToken(format!("{:032x}", rand::random::<u128>()))
+}
+
+/// The delivery state and retry time a result leads to.
+pub(super) fn next_state(result: &DeliveryResult) -> (&'static str, Option<i64>) {
+    match (result.next, result.status) {
+        (NextStep::RetryAt(at), _) => ("pending", Some(micros(at))),
+        (NextStep::Done, AttemptStatus::Success) => ("sent", None),
+        (NextStep::Done, AttemptStatus::Failure) => ("failed", None),
+    }
+}
+
+/// What one batch of results adds to a run's counters.
+#[derive(Default)]
+pub(super) struct Tally {
+    sent: i64,
+    failed: i64,
+    attempts_success: i64,
+    attempts_failure: i64,
+}
+
+impl Tally {
+    /// `n` deliveries failed for good, one failure attempt each.
+    pub(super) fn failures(n: i64) -> Self {
+        Self {
+            failed: n,
+            attempts_failure: n,
+            ..Self::default()
+        }
+    }
+
+    pub(super) fn count(&mut self, status: AttemptStatus, state: &str) {
+        match status {
+            AttemptStatus::Success => self.attempts_success += 1,
+            AttemptStatus::Failure => self.attempts_failure += 1,
+        }
+        match state {
+            "sent" => self.sent += 1,
+            "failed" => self.failed += 1,
+            _ => {}
+        }
+    }
+
+    pub(super) async fn add_to(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        run: RunId,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE send_run SET sent = sent + ?, failed = failed + ?, \
+             attempts_success = attempts_success + ?, attempts_failure = attempts_failure + ? \
+             WHERE id = ?",
+        )
+        .bind(self.sent)
+        .bind(self.failed)
+        .bind(self.attempts_success)
+        .bind(self.attempts_failure)
+        .bind(run.get())
+        .execute(conn)
+        .await
+        .map_err(backend(format!("updating the totals of run {run}")))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CLAIM, MOVE_ON, RECORD_ATTEMPTS};
+    use crate::SqliteStore;
+
+    /// SQLite's plan for `sql`, one step per line.
+    async fn plan(sql: &str) -> String {
+        let store = SqliteStore::connect("sqlite::memory:")
+            .await
+            .expect("in-memory store");
+        let steps: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .fetch_all(&store.reader)
+                .await
+                .expect("plan");
+        steps
+            .into_iter()
+            .map(|(.., step)| step)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn claims_walk_the_run_state_index_without_scanning_deliveries() {
+        let plan = plan(CLAIM).await;
+        assert_eq!(
+            plan.matches("delivery_by_run_state (run_id=? AND state=?)")
+                .count(),
+            2,
+            "{plan}"
+        );
+        assert!(!plan.contains("SCAN delivery"), "{plan}");
+    }
+
+    #[tokio::test]
+    async fn recording_looks_each_delivery_up_by_id() {
+        for sql in [RECORD_ATTEMPTS, MOVE_ON] {
+            let plan = plan(sql).await;
+            assert!(plan.contains("INTEGER PRIMARY KEY (rowid=?)"), "{plan}");
+            assert!(!plan.contains("delivery_by_run_state"), "{plan}");
+        }
+    }
+}

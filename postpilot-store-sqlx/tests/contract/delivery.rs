@@ -1,0 +1,624 @@
+//! DeliveryRepository: runs, the delivery queue and attempts.
+
+use std::collections::HashSet;
+
+use postpilot_core::domain::{
+    AttemptStatus, FullName, LeaseToken, MailingId, NewRecipient, Page, RunId, SendRun, Trigger,
+};
+use postpilot_core::ports::{Entity, Store};
+
+use super::{add_mailing, assert_not_found, at, email, failed, retry, sent};
+
+/// A mailing of `n` recipients and its freshly launched run (at minute 1).
+async fn launched<S: Store>(store: &S, n: usize) -> SendRun {
+    let (mailing, _) = add_mailing(store, n).await;
+    store
+        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .await
+        .expect("launched")
+        .run
+}
+
+pub async fn launching_queues_one_delivery_per_recipient_and_marks_the_mailing_launched<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let (mailing, recipients) = add_mailing(&store, 3).await;
+    let launch = store
+        .launch_run(mailing.id, Trigger::Ui, at(1))
+        .await
+        .expect("launched");
+    assert!(!launch.resumed);
+    let run = launch.run;
+    assert_eq!(run.mailing_id, mailing.id);
+    assert_eq!(run.trigger, Trigger::Ui);
+    assert_eq!(run.started_at, at(1));
+    assert_eq!(run.finished_at, None);
+    assert_eq!((run.total, run.sent, run.failed), (3, 0, 0));
+    assert_eq!(store.get_run(run.id).await.expect("read"), run);
+    let mailing = store.get_mailing(mailing.id).await.expect("mailing");
+    assert_eq!(mailing.launched_at, Some(at(1)));
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(16))
+        .await
+        .expect("claimed");
+    let claimed: Vec<_> = claim
+        .deliveries
+        .iter()
+        .map(|d| d.recipient_id.expect("recipient"))
+        .collect();
+    assert_eq!(claimed, recipients);
+    for d in &claim.deliveries {
+        assert_eq!(d.run_id, run.id);
+        assert_eq!(d.tries, 0);
+    }
+    assert_eq!(claim.deliveries[0].email.as_str(), "r0@example.com");
+}
+
+pub async fn launching_twice_resumes_the_unfinished_run<S: Store + Clone + 'static>(store: S) {
+    let first = launched(&store, 2).await;
+    let again = store
+        .launch_run(first.mailing_id, Trigger::Schedule, at(5))
+        .await
+        .expect("resumed");
+    assert!(again.resumed);
+    assert_eq!(again.run, first);
+    assert_eq!(
+        store.list_runs(first.mailing_id).await.expect("runs").len(),
+        1
+    );
+}
+
+pub async fn launching_after_the_run_finished_starts_a_new_run_and_keeps_the_first_launch_time<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let first = launched(&store, 1).await;
+    let claim = store
+        .claim_deliveries(first.id, 10, at(1), at(16))
+        .await
+        .expect("claimed");
+    store
+        .record_results(first.id, &claim.token, &[sent(&claim.deliveries[0], at(2))])
+        .await
+        .expect("recorded");
+    store
+        .finish_run_if_done(first.id, at(3))
+        .await
+        .expect("finished");
+    let second = store
+        .launch_run(first.mailing_id, Trigger::Cli, at(10))
+        .await
+        .expect("launched again");
+    assert!(!second.resumed);
+    assert_ne!(second.run.id, first.id);
+    assert_eq!(second.run.total, 1);
+    let mailing = store.get_mailing(first.mailing_id).await.expect("mailing");
+    assert_eq!(mailing.launched_at, Some(at(1)));
+}
+
+pub async fn launching_a_missing_mailing_is_not_found<S: Store + Clone + 'static>(store: S) {
+    assert_not_found(
+        store.launch_run(MailingId(8), Trigger::Cli, at(0)).await,
+        Entity::Mailing,
+        8,
+    );
+    assert!(store
+        .list_runs(MailingId(8))
+        .await
+        .expect("runs")
+        .is_empty());
+}
+
+pub async fn claims_take_due_deliveries_in_id_order_up_to_the_limit<S: Store + Clone + 'static>(
+    store: S,
+) {
+    let run = launched(&store, 5).await;
+    // Not due before the launch time.
+    let early = store
+        .claim_deliveries(run.id, 10, at(0), at(15))
+        .await
+        .expect("claim");
+    assert!(early.deliveries.is_empty());
+    let first = store
+        .claim_deliveries(run.id, 2, at(1), at(16))
+        .await
+        .expect("claim");
+    let second = store
+        .claim_deliveries(run.id, 2, at(1), at(16))
+        .await
+        .expect("claim");
+    let third = store
+        .claim_deliveries(run.id, 2, at(1), at(16))
+        .await
+        .expect("claim");
+    assert_eq!(first.deliveries.len(), 2);
+    assert_eq!(second.deliveries.len(), 2);
+    assert_eq!(third.deliveries.len(), 1);
+    assert_ne!(first.token, second.token);
+    let ids: Vec<_> = [&first, &second, &third]
+        .iter()
+        .flat_map(|c| c.deliveries.iter().map(|d| d.id))
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    let none = store
+        .claim_deliveries(run.id, 0, at(1), at(16))
+        .await
+        .expect("claim");
+    assert!(none.deliveries.is_empty());
+}
+
+pub async fn claimed_deliveries_are_not_claimed_again_until_the_lease_expires<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 2).await;
+    let first = store
+        .claim_deliveries(run.id, 10, at(1), at(16))
+        .await
+        .expect("claim");
+    assert_eq!(first.deliveries.len(), 2);
+    for now in [at(2), at(16)] {
+        let during = store
+            .claim_deliveries(run.id, 10, now, now + chrono::Duration::minutes(15))
+            .await
+            .expect("claim");
+        assert!(during.deliveries.is_empty(), "lease still live at {now}");
+    }
+    let after = store
+        .claim_deliveries(run.id, 10, at(17), at(32))
+        .await
+        .expect("claim");
+    assert_eq!(
+        after.deliveries.iter().map(|d| d.id).collect::<Vec<_>>(),
+        first.deliveries.iter().map(|d| d.id).collect::<Vec<_>>()
+    );
+    assert_ne!(after.token, first.token);
+}
+
+pub async fn results_under_a_stale_lease_token_are_ignored<S: Store + Clone + 'static>(store: S) {
+    let run = launched(&store, 1).await;
+    let stale = store
+        .claim_deliveries(run.id, 10, at(1), at(2))
+        .await
+        .expect("claim");
+    let current = store
+        .claim_deliveries(run.id, 10, at(3), at(20))
+        .await
+        .expect("taken over");
+    assert_eq!(current.deliveries.len(), 1);
+    let totals = store
+        .record_results(run.id, &stale.token, &[sent(&stale.deliveries[0], at(4))])
+        .await
+        .expect("ignored");
+    assert_eq!((totals.sent, totals.failed), (0, 0));
+    let forged = LeaseToken("not-a-token".to_owned());
+    store
+        .record_results(run.id, &forged, &[sent(&current.deliveries[0], at(4))])
+        .await
+        .expect("ignored");
+    assert!(store
+        .list_attempts(run.mailing_id, Page::ALL)
+        .await
+        .expect("attempts")
+        .is_empty());
+    let totals = store
+        .record_results(
+            run.id,
+            &current.token,
+            &[sent(&current.deliveries[0], at(5))],
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(totals.sent, 1);
+    // The same result again changes nothing: the delivery is no longer leased.
+    let totals = store
+        .record_results(
+            run.id,
+            &current.token,
+            &[sent(&current.deliveries[0], at(6))],
+        )
+        .await
+        .expect("ignored");
+    assert_eq!(totals.sent, 1);
+    let attempts = store
+        .list_attempts(run.mailing_id, Page::ALL)
+        .await
+        .expect("attempts");
+    assert_eq!(attempts.len(), 1);
+}
+
+pub async fn recording_results_records_attempts_and_moves_deliveries_on<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 3).await;
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(16))
+        .await
+        .expect("claim");
+    let d = &claim.deliveries;
+    let totals = store
+        .record_results(
+            run.id,
+            &claim.token,
+            &[
+                sent(&d[0], at(2)),
+                failed(&d[1], at(3)),
+                retry(&d[2], at(4), at(6)),
+            ],
+        )
+        .await
+        .expect("recorded");
+    assert_eq!((totals.total, totals.sent, totals.failed), (3, 1, 1));
+    assert_eq!(totals.pending(), 1);
+    assert_eq!(store.get_run(run.id).await.expect("read"), totals);
+    let attempts = store
+        .list_attempts(run.mailing_id, Page::ALL)
+        .await
+        .expect("attempts");
+    let seen: Vec<_> = attempts
+        .iter()
+        .map(|a| (a.recipient_id, a.status, a.attempt_at))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (d[0].recipient_id, AttemptStatus::Success, at(2)),
+            (d[1].recipient_id, AttemptStatus::Failure, at(3)),
+            (d[2].recipient_id, AttemptStatus::Failure, at(4)),
+        ]
+    );
+    assert_eq!(attempts[0].response, "250 2.0.0 Ok: queued");
+    assert_eq!(attempts[0].run_id, run.id);
+    assert_eq!(attempts[0].mailing_id, run.mailing_id);
+    assert_eq!(attempts[2].email, d[2].email);
+    let stats = store.stats(at(5)).await.expect("stats");
+    assert_eq!(
+        (
+            stats.attempts_total,
+            stats.attempts_success,
+            stats.attempts_failure
+        ),
+        (3, 1, 2)
+    );
+}
+
+pub async fn a_retried_delivery_is_claimed_again_when_its_retry_time_comes<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 1).await;
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(16))
+        .await
+        .expect("claim");
+    store
+        .record_results(
+            run.id,
+            &claim.token,
+            &[retry(&claim.deliveries[0], at(2), at(7))],
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(store.next_due(run.id).await.expect("due"), Some(at(7)));
+    let early = store
+        .claim_deliveries(run.id, 10, at(6), at(21))
+        .await
+        .expect("claim");
+    assert!(early.deliveries.is_empty());
+    let again = store
+        .claim_deliveries(run.id, 10, at(7), at(22))
+        .await
+        .expect("claim");
+    assert_eq!(again.deliveries.len(), 1);
+    assert_eq!(again.deliveries[0].id, claim.deliveries[0].id);
+    assert_eq!(again.deliveries[0].tries, 1);
+    let totals = store
+        .record_results(run.id, &again.token, &[sent(&again.deliveries[0], at(8))])
+        .await
+        .expect("recorded");
+    assert_eq!((totals.sent, totals.failed), (1, 0));
+    assert_eq!(store.next_due(run.id).await.expect("due"), None);
+}
+
+pub async fn next_due_is_the_earliest_launch_retry_or_lease_end_and_none_when_all_are_done<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 3).await;
+    assert_eq!(store.next_due(run.id).await.expect("due"), Some(at(1)));
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(30))
+        .await
+        .expect("claim");
+    assert_eq!(store.next_due(run.id).await.expect("due"), Some(at(30)));
+    let d = &claim.deliveries;
+    store
+        .record_results(run.id, &claim.token, &[retry(&d[0], at(2), at(40))])
+        .await
+        .expect("recorded");
+    assert_eq!(store.next_due(run.id).await.expect("due"), Some(at(30)));
+    store
+        .record_results(
+            run.id,
+            &claim.token,
+            &[sent(&d[1], at(3)), retry(&d[2], at(3), at(35))],
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(store.next_due(run.id).await.expect("due"), Some(at(35)));
+    let claim = store
+        .claim_deliveries(run.id, 10, at(40), at(50))
+        .await
+        .expect("claim");
+    assert_eq!(claim.deliveries.len(), 2);
+    store
+        .record_results(
+            run.id,
+            &claim.token,
+            &[
+                failed(&claim.deliveries[0], at(41)),
+                sent(&claim.deliveries[1], at(41)),
+            ],
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(store.next_due(run.id).await.expect("due"), None);
+}
+
+pub async fn failing_the_remaining_deliveries_spares_live_leases_and_done_ones<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 4).await;
+    let expired = store
+        .claim_deliveries(run.id, 1, at(1), at(5))
+        .await
+        .expect("claim");
+    let live = store
+        .claim_deliveries(run.id, 1, at(1), at(60))
+        .await
+        .expect("claim");
+    let done = store
+        .claim_deliveries(run.id, 1, at(1), at(60))
+        .await
+        .expect("claim");
+    store
+        .record_results(run.id, &done.token, &[sent(&done.deliveries[0], at(2))])
+        .await
+        .expect("recorded");
+    // Left: one expired lease and one pending delivery.
+    let totals = store
+        .fail_remaining(run.id, "not sent: the mailing's end time passed", at(10))
+        .await
+        .expect("failed");
+    assert_eq!((totals.total, totals.sent, totals.failed), (4, 1, 2));
+    let attempts = store
+        .list_attempts(run.mailing_id, Page::ALL)
+        .await
+        .expect("attempts");
+    let failures: Vec<_> = attempts
+        .iter()
+        .filter(|a| a.status == AttemptStatus::Failure)
+        .collect();
+    assert_eq!(failures.len(), 2);
+    for a in &failures {
+        assert_eq!(a.response, "not sent: the mailing's end time passed");
+        assert_eq!(a.attempt_at, at(10));
+        assert_ne!(a.recipient_id, live.deliveries[0].recipient_id);
+    }
+    assert_eq!(failures[0].recipient_id, expired.deliveries[0].recipient_id);
+    // The live lease is still its holder's to record.
+    let totals = store
+        .record_results(run.id, &live.token, &[sent(&live.deliveries[0], at(11))])
+        .await
+        .expect("recorded");
+    assert_eq!((totals.sent, totals.failed, totals.pending()), (2, 2, 0));
+    let stats = store.stats(at(11)).await.expect("stats");
+    assert_eq!((stats.attempts_success, stats.attempts_failure), (2, 2));
+}
+
+pub async fn finishing_a_run_waits_until_every_delivery_is_done<S: Store + Clone + 'static>(
+    store: S,
+) {
+    let run = launched(&store, 2).await;
+    let not_yet = store
+        .finish_run_if_done(run.id, at(2))
+        .await
+        .expect("checked");
+    assert_eq!(not_yet.finished_at, None);
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(16))
+        .await
+        .expect("claim");
+    store
+        .record_results(run.id, &claim.token, &[sent(&claim.deliveries[0], at(2))])
+        .await
+        .expect("recorded");
+    let still_leased = store
+        .finish_run_if_done(run.id, at(3))
+        .await
+        .expect("checked");
+    assert_eq!(still_leased.finished_at, None);
+    store
+        .record_results(run.id, &claim.token, &[failed(&claim.deliveries[1], at(4))])
+        .await
+        .expect("recorded");
+    let finished = store
+        .finish_run_if_done(run.id, at(5))
+        .await
+        .expect("finished");
+    assert_eq!(finished.finished_at, Some(at(5)));
+    assert!(finished.is_finished());
+    let later = store
+        .finish_run_if_done(run.id, at(9))
+        .await
+        .expect("checked");
+    assert_eq!(
+        later.finished_at,
+        Some(at(5)),
+        "the first finish time stays"
+    );
+}
+
+pub async fn a_run_with_no_recipients_finishes_at_once<S: Store + Clone + 'static>(store: S) {
+    let run = launched(&store, 0).await;
+    assert_eq!(run.total, 0);
+    assert_eq!(store.next_due(run.id).await.expect("due"), None);
+    let finished = store
+        .finish_run_if_done(run.id, at(2))
+        .await
+        .expect("finished");
+    assert_eq!(finished.finished_at, Some(at(2)));
+}
+
+pub async fn every_run_operation_on_a_missing_run_is_not_found<S: Store + Clone + 'static>(
+    store: S,
+) {
+    let run = RunId(31);
+    let token = LeaseToken("t".to_owned());
+    assert_not_found(store.get_run(run).await, Entity::Run, 31);
+    assert_not_found(
+        store.claim_deliveries(run, 5, at(0), at(1)).await,
+        Entity::Run,
+        31,
+    );
+    assert_not_found(
+        store.record_results(run, &token, &[]).await,
+        Entity::Run,
+        31,
+    );
+    assert_not_found(store.fail_remaining(run, "x", at(0)).await, Entity::Run, 31);
+    assert_not_found(store.finish_run_if_done(run, at(0)).await, Entity::Run, 31);
+    assert_not_found(store.next_due(run).await, Entity::Run, 31);
+}
+
+pub async fn runs_list_newest_first<S: Store + Clone + 'static>(store: S) {
+    let first = launched(&store, 0).await;
+    store
+        .finish_run_if_done(first.id, at(2))
+        .await
+        .expect("finished");
+    let second = store
+        .launch_run(first.mailing_id, Trigger::Api, at(3))
+        .await
+        .expect("launched")
+        .run;
+    let runs = store.list_runs(first.mailing_id).await.expect("runs");
+    assert_eq!(
+        runs.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![second.id, first.id]
+    );
+    assert_eq!(runs[1].finished_at, Some(at(2)));
+}
+
+pub async fn attempts_list_in_the_order_made_page_by_page<S: Store + Clone + 'static>(store: S) {
+    let run = launched(&store, 5).await;
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(16))
+        .await
+        .expect("claim");
+    let results: Vec<_> = claim
+        .deliveries
+        .iter()
+        .enumerate()
+        .map(|(i, d)| sent(d, at(2 + i as i64)))
+        .collect();
+    store
+        .record_results(run.id, &claim.token, &results)
+        .await
+        .expect("recorded");
+    let all = store
+        .list_attempts(run.mailing_id, Page::ALL)
+        .await
+        .expect("all");
+    assert_eq!(all.len(), 5);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    let page = store
+        .list_attempts(run.mailing_id, Page::new(3, 10))
+        .await
+        .expect("page");
+    assert_eq!(page, all[3..]);
+    let page = store
+        .list_attempts(run.mailing_id, Page::new(1, 2))
+        .await
+        .expect("page");
+    assert_eq!(page, all[1..3]);
+    assert!(store
+        .list_attempts(MailingId(999), Page::ALL)
+        .await
+        .expect("none")
+        .is_empty());
+}
+
+pub async fn a_delivery_keeps_the_address_it_was_launched_with<S: Store + Clone + 'static>(
+    store: S,
+) {
+    let (mailing, recipients) = add_mailing(&store, 1).await;
+    let run = store
+        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .await
+        .expect("launched")
+        .run;
+    let before = store.get_recipient(recipients[0]).await.expect("read");
+    store
+        .update_recipient(
+            recipients[0],
+            &NewRecipient {
+                email: email("moved@example.com"),
+                full_name: FullName::parse("Другое Имя").expect("valid"),
+                comment: before.comment.clone(),
+            },
+        )
+        .await
+        .expect("edited");
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(16))
+        .await
+        .expect("claim");
+    assert_eq!(claim.deliveries[0].email, before.email);
+    assert_eq!(claim.deliveries[0].full_name, before.full_name);
+}
+
+pub async fn concurrent_claims_never_lease_a_delivery_twice<S: Store + Clone + 'static>(store: S) {
+    let run = launched(&store, 60).await;
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let claim = store
+                    .claim_deliveries(run.id, 4, at(1), at(16))
+                    .await
+                    .expect("claim");
+                if claim.deliveries.is_empty() {
+                    return mine;
+                }
+                let results: Vec<_> = claim.deliveries.iter().map(|d| sent(d, at(2))).collect();
+                store
+                    .record_results(run.id, &claim.token, &results)
+                    .await
+                    .expect("recorded");
+                mine.extend(claim.deliveries.into_iter().map(|d| d.id));
+            }
+        }));
+    }
+    let mut seen = HashSet::new();
+    for task in tasks {
+        for id in task.await.expect("joined") {
+            assert!(seen.insert(id), "delivery {id} claimed twice");
+        }
+    }
+    assert_eq!(seen.len(), 60);
+    let totals = store.get_run(run.id).await.expect("run");
+    assert_eq!((totals.sent, totals.pending()), (60, 0));
+}

@@ -1,6 +1,6 @@
 //! How results are shown: human tables by default, JSON with `--json`.
 
-use comfy_table::presets::UTF8_HORIZONTAL_ONLY;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use serde::Serialize;
 
@@ -34,7 +34,7 @@ impl Output {
         }
         let mut table = Table::new();
         table
-            .load_preset(UTF8_HORIZONTAL_ONLY)
+            .load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_header(header.to_vec());
         for row in rows {

@@ -78,6 +78,8 @@ impl<S: Store + Clone> App<S> {
             SendPolicy {
                 max_tries: self.global.max_tries,
                 retry_backoff: self.global.retry_backoff,
+                concurrency: usize::from(self.global.concurrency),
+                rate: std::num::NonZeroU32::new(self.global.rate),
                 ..SendPolicy::default()
             },
         ))

@@ -59,6 +59,13 @@ pub struct Global {
     #[arg(long, env = "POSTPILOT_SMTP_TIMEOUT", default_value = "30s", global = true,
           value_parser = parse::duration)]
     pub smtp_timeout: Duration,
+    /// Sends in flight at once.
+    #[arg(long, env = "POSTPILOT_SEND_CONCURRENCY", default_value_t = 8, global = true,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub concurrency: u16,
+    /// Messages per second at most (per process); 0 means no limit.
+    #[arg(long, env = "POSTPILOT_SEND_RATE", default_value_t = 0, global = true)]
+    pub rate: u32,
     /// Tries per recipient when the server fails temporarily (4xx, unreachable).
     #[arg(long, env = "POSTPILOT_MAX_TRIES", default_value_t = 3, global = true,
           value_parser = clap::value_parser!(u32).range(1..=100))]

@@ -3,6 +3,7 @@
 mod history;
 mod mailings;
 mod messages;
+mod pace;
 mod recipients;
 mod send;
 mod stats;

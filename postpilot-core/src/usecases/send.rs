@@ -7,20 +7,26 @@
 //! batch, and a run interrupted at any point is finished by delivering it
 //! again.
 
+use std::collections::{HashMap, VecDeque};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures::stream::{FuturesUnordered, StreamExt};
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AttemptStatus, Delivery, DeliveryResult, Launch, MailingId, MailingStatus, NextStep, RunId,
-    SendRun, Trigger,
+    AttemptStatus, Claim, Delivery, DeliveryResult, Launch, LeaseToken, MailingId, MailingStatus,
+    NextStep, RunId, SendRun, Trigger,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
     Clock, Content, DeliveryRepository, MailError, Mailer, MailingRepository, MessageRepository,
     OutgoingEmail, ServerReply,
 };
+
+use super::pace::Pace;
 
 /// Recorded for deliveries still unsent when the mailing's window closes.
 pub const WINDOW_CLOSED: &str = "not sent: the mailing's end time passed";
@@ -36,6 +42,14 @@ pub struct SendPolicy {
     pub max_tries: u32,
     /// Wait before the second try; doubled for each later one.
     pub retry_backoff: Duration,
+    /// Sends in flight at once.
+    pub concurrency: usize,
+    /// Messages per second at most; `None` for no limit.
+    pub rate: Option<NonZeroU32>,
+    /// Temporary failures in a row, with no success between, after which
+    /// the server is taken to be down: the rest of the run is recorded as
+    /// not sent instead of being retried for ever.
+    pub give_up_after: u32,
 }
 
 impl Default for SendPolicy {
@@ -45,6 +59,9 @@ impl Default for SendPolicy {
             lease: Duration::from_secs(15 * 60),
             max_tries: 3,
             retry_backoff: Duration::from_secs(2),
+            concurrency: 8,
+            rate: None,
+            give_up_after: 100,
         }
     }
 }
@@ -111,8 +128,11 @@ where
     }
 
     /// Delivers the run's due deliveries until none is left, then marks it
-    /// finished. When the mailing's end time passes first, what is left is
-    /// recorded as failed with [`WINDOW_CLOSED`].
+    /// finished. Up to `concurrency` sends are in flight while further
+    /// batches are claimed; each batch's results are recorded together once
+    /// its last send is back. When the mailing's end time passes, or the
+    /// server looks down (`give_up_after`), what is left is recorded as not
+    /// sent with the reason.
     ///
     /// # Errors
     /// Store failures; a failed send is recorded, never an error.
@@ -125,48 +145,79 @@ where
             subject: message.subject,
             body_text: message.body_text,
         });
+        let concurrency = self.policy.concurrency.max(1);
+        let mut batches = Batches::default();
+        let mut queue: VecDeque<(usize, Delivery)> = VecDeque::new();
+        let mut in_flight = FuturesUnordered::new();
+        let mut pace = Pace::new(self.policy.rate);
+        let mut failures_in_a_row = 0u32;
+        // Why no more sends start, once that is decided.
+        let mut stop: Option<String> = None;
+        // The last claim found nothing due.
+        let mut drained = false;
         loop {
-            let now = self.clock.now();
-            // Re-read each batch: the window may have been edited meanwhile.
-            let ends_at = self
-                .store
-                .get_mailing(totals.mailing_id)
-                .await?
-                .sent_completed_at;
-            if now >= ends_at {
-                totals = self.store.fail_remaining(run, WINDOW_CLOSED, now).await?;
-                progress(&totals);
-                break;
-            }
-            let claim = self
-                .store
-                .claim_deliveries(run, self.policy.batch_size, now, now + self.policy.lease)
-                .await?;
-            if claim.deliveries.is_empty() {
-                match self.store.next_due(run).await? {
-                    None => break,
-                    Some(due) => {
-                        self.clock.sleep(wait_until(now, due.min(ends_at))).await;
-                        continue;
+            while stop.is_none() && in_flight.len() < concurrency {
+                if queue.is_empty() {
+                    if drained {
+                        break;
                     }
+                    match self.claim(run, totals.mailing_id).await? {
+                        Claimed::Batch(claim) => {
+                            let slot = batches.open(claim.token, claim.deliveries.len());
+                            queue.extend(claim.deliveries.into_iter().map(|d| (slot, d)));
+                        }
+                        Claimed::Nothing => drained = true,
+                        Claimed::WindowClosed => stop = Some(WINDOW_CLOSED.to_owned()),
+                    }
+                    continue;
+                }
+                if let Some((slot, delivery)) = queue.pop_front() {
+                    let wait = pace.wait(self.clock.now());
+                    in_flight.push(self.attempt(run, slot, delivery, Arc::clone(&content), wait));
                 }
             }
-            let mut results = Vec::with_capacity(claim.deliveries.len());
-            for delivery in &claim.deliveries {
-                let email = OutgoingEmail {
-                    to: delivery.email.clone(),
-                    to_name: delivery.full_name.clone(),
-                    content: Arc::clone(&content),
-                    message_key: OutgoingEmail::key_for(run, delivery.id),
-                };
-                let outcome = self.mailer.send(&email).await;
-                results.push(self.result_of(delivery, outcome, self.clock.now()));
+            if let Some(reason) = &stop {
+                // Claimed but never started: recorded under our lease, not left to expire.
+                let now = self.clock.now();
+                for (slot, delivery) in queue.drain(..) {
+                    batches.add(slot, not_sent(&delivery, reason, now));
+                }
             }
-            totals = self
-                .store
-                .record_results(run, &claim.token, &results)
-                .await?;
-            progress(&totals);
+            for (token, results) in batches.take_complete() {
+                totals = self.store.record_results(run, &token, &results).await?;
+                progress(&totals);
+            }
+            match in_flight.next().await {
+                Some((slot, done)) => {
+                    if done.result.status == AttemptStatus::Success {
+                        failures_in_a_row = 0;
+                    } else if done.transient {
+                        failures_in_a_row += 1;
+                        if failures_in_a_row >= self.policy.give_up_after && stop.is_none() {
+                            stop = Some(format!(
+                                "not sent: gave up after {failures_in_a_row} temporary failures in a row; last: {}",
+                                done.result.response
+                            ));
+                        }
+                    }
+                    batches.add(slot, done.result);
+                }
+                None if stop.is_some() => {
+                    let reason = stop.as_deref().unwrap_or(WINDOW_CLOSED);
+                    totals = self.store.fail_remaining(run, reason, self.clock.now()).await?;
+                    progress(&totals);
+                    break;
+                }
+                None => match self.store.next_due(run).await? {
+                    None => break,
+                    Some(due) => {
+                        let now = self.clock.now();
+                        let ends_at = self.store.get_mailing(totals.mailing_id).await?.sent_completed_at;
+                        self.clock.sleep(wait_until(now, due.min(ends_at))).await;
+                        drained = false;
+                    }
+                },
+            }
         }
         let finished = self.store.finish_run_if_done(run, self.clock.now()).await?;
         tracing::info!(
@@ -174,6 +225,48 @@ where
             pending = finished.pending(), "run delivered"
         );
         Ok(finished)
+    }
+
+    /// Claims the next batch, unless the mailing's window has closed.
+    async fn claim(&self, run: RunId, mailing: MailingId) -> Result<Claimed> {
+        let now = self.clock.now();
+        // Re-read each time: the window may have been edited meanwhile.
+        if now >= self.store.get_mailing(mailing).await?.sent_completed_at {
+            return Ok(Claimed::WindowClosed);
+        }
+        let claim = self
+            .store
+            .claim_deliveries(run, self.policy.batch_size, now, now + self.policy.lease)
+            .await?;
+        Ok(if claim.deliveries.is_empty() {
+            Claimed::Nothing
+        } else {
+            Claimed::Batch(claim)
+        })
+    }
+
+    /// One send, after waiting `wait` for the rate limit.
+    async fn attempt(
+        &self,
+        run: RunId,
+        slot: usize,
+        delivery: Delivery,
+        content: Arc<Content>,
+        wait: Duration,
+    ) -> (usize, Attempted) {
+        if !wait.is_zero() {
+            self.clock.sleep(wait).await;
+        }
+        let email = OutgoingEmail {
+            to: delivery.email.clone(),
+            to_name: delivery.full_name.clone(),
+            content,
+            message_key: OutgoingEmail::key_for(run, delivery.id),
+        };
+        let outcome = self.mailer.send(&email).await;
+        let transient = matches!(&outcome, Err(e) if e.is_transient());
+        let result = self.result_of(&delivery, outcome, self.clock.now());
+        (slot, Attempted { transient, result })
     }
 
     /// Turns a send outcome into what is recorded, applying the retry policy.
@@ -206,6 +299,75 @@ where
             response,
             next,
         }
+    }
+}
+
+/// A finished send: its result and whether it failed temporarily.
+struct Attempted {
+    transient: bool,
+    result: DeliveryResult,
+}
+
+enum Claimed {
+    Batch(Claim),
+    Nothing,
+    WindowClosed,
+}
+
+/// Claimed batches whose results are being gathered; a batch is recorded
+/// in one transaction once every delivery in it has a result.
+#[derive(Default)]
+struct Batches {
+    next_slot: usize,
+    open: HashMap<usize, OpenBatch>,
+}
+
+struct OpenBatch {
+    token: LeaseToken,
+    outstanding: usize,
+    results: Vec<DeliveryResult>,
+}
+
+impl Batches {
+    fn open(&mut self, token: LeaseToken, size: usize) -> usize {
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        let results = Vec::with_capacity(size);
+        self.open.insert(slot, OpenBatch { token, outstanding: size, results });
+        slot
+    }
+
+    fn add(&mut self, slot: usize, result: DeliveryResult) {
+        if let Some(batch) = self.open.get_mut(&slot) {
+            batch.outstanding = batch.outstanding.saturating_sub(1);
+            batch.results.push(result);
+        }
+    }
+
+    /// Removes and returns the batches with every result in.
+    fn take_complete(&mut self) -> Vec<(LeaseToken, Vec<DeliveryResult>)> {
+        let complete: Vec<usize> = self
+            .open
+            .iter()
+            .filter(|(_, b)| b.outstanding == 0)
+            .map(|(slot, _)| *slot)
+            .collect();
+        complete
+            .into_iter()
+            .filter_map(|slot| self.open.remove(&slot))
+            .map(|b| (b.token, b.results))
+            .collect()
+    }
+}
+
+/// A claimed delivery that will not be sent, recorded as a failure with `reason`.
+fn not_sent(delivery: &Delivery, reason: &str, at: DateTime<Utc>) -> DeliveryResult {
+    DeliveryResult {
+        delivery_id: delivery.id,
+        attempt_at: at,
+        status: AttemptStatus::Failure,
+        response: reason.to_owned(),
+        next: NextStep::Done,
     }
 }
 

@@ -80,27 +80,15 @@ fn store_with_batch(batch: Vec<Delivery>, recorded: Arc<Mutex<Vec<DeliveryResult
         .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));
     store.expect_get_message().returning(|_| Ok(message()));
     store.expect_get_run().returning(|_| Ok(run(0, 0)));
-    let mut seq = Sequence::new();
-    store
-        .expect_claim_deliveries()
-        .times(1)
-        .in_sequence(&mut seq)
-        .returning(move |_, _, _, _| {
-            Ok(Claim {
-                token: LeaseToken("t1".into()),
-                deliveries: batch.clone(),
-            })
-        });
-    store
-        .expect_claim_deliveries()
-        .times(1)
-        .in_sequence(&mut seq)
-        .returning(|_, _, _, _| {
-            Ok(Claim {
-                token: LeaseToken("t2".into()),
-                deliveries: vec![],
-            })
-        });
+    // The first claim hands out the batch, later ones find nothing due.
+    let handed_out = std::sync::atomic::AtomicBool::new(false);
+    store.expect_claim_deliveries().returning(move |_, _, _, _| {
+        let first = !handed_out.swap(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(Claim {
+            token: LeaseToken(if first { "t1" } else { "t2" }.into()),
+            deliveries: if first { batch.clone() } else { vec![] },
+        })
+    });
     store
         .expect_record_results()
         .withf(|run, token, _| *run == RUN && token.0 == "t1")
@@ -316,4 +304,103 @@ async fn a_run_waiting_for_a_retry_sleeps_until_it_is_due() {
         .deliver(RUN, &|_| {})
         .await
         .expect("delivered");
+}
+
+/// A store whose one claim hands out `n` deliveries; records go to `recorded`.
+fn store_with_deliveries(n: i64, recorded: Arc<Mutex<Vec<DeliveryResult>>>) -> MockStore {
+    let batch = (1..=n)
+        .map(|i| delivery(i, &format!("r{i}@example.com"), 0))
+        .collect();
+    store_with_batch(batch, recorded)
+}
+
+/// A mailer that takes a while per send and notes the most sends it saw at once.
+#[derive(Default)]
+struct SlowMailer {
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::Mailer for SlowMailer {
+    async fn send(
+        &self,
+        _email: &crate::ports::OutgoingEmail,
+    ) -> Result<ServerReply, MailError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(now, SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        self.now.fetch_sub(1, SeqCst);
+        Ok(ServerReply("250 ok".into()))
+    }
+}
+
+#[tokio::test]
+async fn sends_run_concurrently_up_to_the_configured_limit_and_no_further() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let store = store_with_deliveries(20, Arc::clone(&recorded));
+    let mailer = Arc::new(SlowMailer::default());
+    let policy = SendPolicy { concurrency: 4, ..SendPolicy::default() };
+    SendMailing::new(store, Arc::clone(&mailer), fixed_clock(), policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+    assert_eq!(recorded.lock().expect("lock").len(), 20);
+    assert_eq!(mailer.most.load(std::sync::atomic::Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn a_server_that_stays_down_is_given_up_and_the_rest_is_recorded_as_not_sent() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let mut store = store_with_deliveries(10, Arc::clone(&recorded));
+    store
+        .expect_fail_remaining()
+        .withf(|_, reason, _| reason.starts_with("not sent: gave up after 3 temporary failures in a row"))
+        .times(1)
+        .returning(|_, _, _| Ok(run(0, 10)));
+    let mut mailer = MockMailer::new();
+    mailer
+        .expect_send()
+        .times(3)
+        .returning(|_| Err(MailError::Transient("connection refused: 127.0.0.1:25".into())));
+    let policy = SendPolicy { concurrency: 1, give_up_after: 3, ..SendPolicy::default() };
+    SendMailing::new(store, mailer, fixed_clock(), policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+
+    let recorded = recorded.lock().expect("lock");
+    assert_eq!(recorded.len(), 10, "every claimed delivery is recorded");
+    let tried = recorded.iter().filter(|r| r.response.starts_with("temporary failure")).count();
+    assert_eq!(tried, 3);
+    let given_up: Vec<_> = recorded.iter().filter(|r| r.response.starts_with("not sent: gave up")).collect();
+    assert_eq!(given_up.len(), 7);
+    assert!(given_up.iter().all(|r| r.next == NextStep::Done && r.status == AttemptStatus::Failure));
+}
+
+#[tokio::test]
+async fn rate_limit_spaces_sends_evenly() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let store = store_with_deliveries(3, Arc::clone(&recorded));
+    let mut mailer = MockMailer::new();
+    mailer.expect_send().times(3).returning(|_| Ok(ServerReply("250 ok".into())));
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let mut clock = fixed_clock();
+    let seen = Arc::clone(&waits);
+    clock.expect_sleep().returning(move |d| seen.lock().expect("lock").push(d));
+    let policy = SendPolicy {
+        concurrency: 1,
+        rate: std::num::NonZeroU32::new(4),
+        ..SendPolicy::default()
+    };
+    SendMailing::new(store, mailer, clock, policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+    let waits = waits.lock().expect("lock").clone();
+    assert_eq!(
+        waits,
+        [std::time::Duration::from_millis(250), std::time::Duration::from_millis(500)]
+    );
 }

@@ -16,7 +16,8 @@ pub(crate) struct Pace {
 impl Pace {
     pub(crate) fn new(rate: Option<NonZeroU32>) -> Self {
         Self {
-            interval: rate.map(|r| chrono::Duration::nanoseconds(1_000_000_000 / i64::from(r.get()))),
+            interval: rate
+                .map(|r| chrono::Duration::nanoseconds(1_000_000_000 / i64::from(r.get()))),
             next: None,
         }
     }
@@ -47,10 +48,20 @@ mod tests {
 
     #[test]
     fn sends_are_spaced_one_interval_apart_and_idle_time_is_not_banked() {
-        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("time");
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time");
         let mut pace = Pace::new(NonZeroU32::new(4));
         let waits: Vec<_> = (0..3).map(|_| pace.wait(t0)).collect();
-        assert_eq!(waits, [Duration::ZERO, Duration::from_millis(250), Duration::from_millis(500)]);
+        assert_eq!(
+            waits,
+            [
+                Duration::ZERO,
+                Duration::from_millis(250),
+                Duration::from_millis(500)
+            ]
+        );
         // Long after: no burst to "catch up".
         let later = t0 + chrono::Duration::seconds(10);
         assert_eq!(pace.wait(later), Duration::ZERO);

@@ -204,7 +204,10 @@ where
                 }
                 None if stop.is_some() => {
                     let reason = stop.as_deref().unwrap_or(WINDOW_CLOSED);
-                    totals = self.store.fail_remaining(run, reason, self.clock.now()).await?;
+                    totals = self
+                        .store
+                        .fail_remaining(run, reason, self.clock.now())
+                        .await?;
                     progress(&totals);
                     break;
                 }
@@ -212,7 +215,11 @@ where
                     None => break,
                     Some(due) => {
                         let now = self.clock.now();
-                        let ends_at = self.store.get_mailing(totals.mailing_id).await?.sent_completed_at;
+                        let ends_at = self
+                            .store
+                            .get_mailing(totals.mailing_id)
+                            .await?
+                            .sent_completed_at;
                         self.clock.sleep(wait_until(now, due.min(ends_at))).await;
                         drained = false;
                     }
@@ -333,7 +340,14 @@ impl Batches {
         let slot = self.next_slot;
         self.next_slot += 1;
         let results = Vec::with_capacity(size);
-        self.open.insert(slot, OpenBatch { token, outstanding: size, results });
+        self.open.insert(
+            slot,
+            OpenBatch {
+                token,
+                outstanding: size,
+                results,
+            },
+        );
         slot
     }
 

@@ -82,13 +82,15 @@ fn store_with_batch(batch: Vec<Delivery>, recorded: Arc<Mutex<Vec<DeliveryResult
     store.expect_get_run().returning(|_| Ok(run(0, 0)));
     // The first claim hands out the batch, later ones find nothing due.
     let handed_out = std::sync::atomic::AtomicBool::new(false);
-    store.expect_claim_deliveries().returning(move |_, _, _, _| {
-        let first = !handed_out.swap(true, std::sync::atomic::Ordering::SeqCst);
-        Ok(Claim {
-            token: LeaseToken(if first { "t1" } else { "t2" }.into()),
-            deliveries: if first { batch.clone() } else { vec![] },
-        })
-    });
+    store
+        .expect_claim_deliveries()
+        .returning(move |_, _, _, _| {
+            let first = !handed_out.swap(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(Claim {
+                token: LeaseToken(if first { "t1" } else { "t2" }.into()),
+                deliveries: if first { batch.clone() } else { vec![] },
+            })
+        });
     store
         .expect_record_results()
         .withf(|run, token, _| *run == RUN && token.0 == "t1")
@@ -323,10 +325,7 @@ struct SlowMailer {
 
 #[async_trait::async_trait]
 impl crate::ports::Mailer for SlowMailer {
-    async fn send(
-        &self,
-        _email: &crate::ports::OutgoingEmail,
-    ) -> Result<ServerReply, MailError> {
+    async fn send(&self, _email: &crate::ports::OutgoingEmail) -> Result<ServerReply, MailError> {
         use std::sync::atomic::Ordering::SeqCst;
         let now = self.now.fetch_add(1, SeqCst) + 1;
         self.most.fetch_max(now, SeqCst);
@@ -341,7 +340,10 @@ async fn sends_run_concurrently_up_to_the_configured_limit_and_no_further() {
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let store = store_with_deliveries(20, Arc::clone(&recorded));
     let mailer = Arc::new(SlowMailer::default());
-    let policy = SendPolicy { concurrency: 4, ..SendPolicy::default() };
+    let policy = SendPolicy {
+        concurrency: 4,
+        ..SendPolicy::default()
+    };
     SendMailing::new(store, Arc::clone(&mailer), fixed_clock(), policy)
         .deliver(RUN, &|_| {})
         .await
@@ -356,15 +358,22 @@ async fn a_server_that_stays_down_is_given_up_and_the_rest_is_recorded_as_not_se
     let mut store = store_with_deliveries(10, Arc::clone(&recorded));
     store
         .expect_fail_remaining()
-        .withf(|_, reason, _| reason.starts_with("not sent: gave up after 3 temporary failures in a row"))
+        .withf(|_, reason, _| {
+            reason.starts_with("not sent: gave up after 3 temporary failures in a row")
+        })
         .times(1)
         .returning(|_, _, _| Ok(run(0, 10)));
     let mut mailer = MockMailer::new();
-    mailer
-        .expect_send()
-        .times(3)
-        .returning(|_| Err(MailError::Transient("connection refused: 127.0.0.1:25".into())));
-    let policy = SendPolicy { concurrency: 1, give_up_after: 3, ..SendPolicy::default() };
+    mailer.expect_send().times(3).returning(|_| {
+        Err(MailError::Transient(
+            "connection refused: 127.0.0.1:25".into(),
+        ))
+    });
+    let policy = SendPolicy {
+        concurrency: 1,
+        give_up_after: 3,
+        ..SendPolicy::default()
+    };
     SendMailing::new(store, mailer, fixed_clock(), policy)
         .deliver(RUN, &|_| {})
         .await
@@ -372,11 +381,19 @@ async fn a_server_that_stays_down_is_given_up_and_the_rest_is_recorded_as_not_se
 
     let recorded = recorded.lock().expect("lock");
     assert_eq!(recorded.len(), 10, "every claimed delivery is recorded");
-    let tried = recorded.iter().filter(|r| r.response.starts_with("temporary failure")).count();
+    let tried = recorded
+        .iter()
+        .filter(|r| r.response.starts_with("temporary failure"))
+        .count();
     assert_eq!(tried, 3);
-    let given_up: Vec<_> = recorded.iter().filter(|r| r.response.starts_with("not sent: gave up")).collect();
+    let given_up: Vec<_> = recorded
+        .iter()
+        .filter(|r| r.response.starts_with("not sent: gave up"))
+        .collect();
     assert_eq!(given_up.len(), 7);
-    assert!(given_up.iter().all(|r| r.next == NextStep::Done && r.status == AttemptStatus::Failure));
+    assert!(given_up
+        .iter()
+        .all(|r| r.next == NextStep::Done && r.status == AttemptStatus::Failure));
 }
 
 #[tokio::test]
@@ -384,11 +401,16 @@ async fn rate_limit_spaces_sends_evenly() {
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let store = store_with_deliveries(3, Arc::clone(&recorded));
     let mut mailer = MockMailer::new();
-    mailer.expect_send().times(3).returning(|_| Ok(ServerReply("250 ok".into())));
+    mailer
+        .expect_send()
+        .times(3)
+        .returning(|_| Ok(ServerReply("250 ok".into())));
     let waits = Arc::new(Mutex::new(Vec::new()));
     let mut clock = fixed_clock();
     let seen = Arc::clone(&waits);
-    clock.expect_sleep().returning(move |d| seen.lock().expect("lock").push(d));
+    clock
+        .expect_sleep()
+        .returning(move |d| seen.lock().expect("lock").push(d));
     let policy = SendPolicy {
         concurrency: 1,
         rate: std::num::NonZeroU32::new(4),
@@ -401,6 +423,9 @@ async fn rate_limit_spaces_sends_evenly() {
     let waits = waits.lock().expect("lock").clone();
     assert_eq!(
         waits,
-        [std::time::Duration::from_millis(250), std::time::Duration::from_millis(500)]
+        [
+            std::time::Duration::from_millis(250),
+            std::time::Duration::from_millis(500)
+        ]
     );
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
 
 use chrono::{DateTime, Utc};
 
@@ -129,8 +130,9 @@ where
 
     /// Delivers the run's due deliveries until none is left, then marks it
     /// finished. Up to `concurrency` sends are in flight while further
-    /// batches are claimed; each batch's results are recorded together once
-    /// its last send is back. When the mailing's end time passes, or the
+    /// batches are claimed. Results are recorded as soon as they are back
+    /// (those back together in one transaction), so a crash can repeat only
+    /// the sends that were in flight. When the mailing's end time passes, or the
     /// server looks down (`give_up_after`), what is left is recorded as not
     /// sent with the reason.
     ///
@@ -146,7 +148,7 @@ where
             body_text: message.body_text,
         });
         let concurrency = self.policy.concurrency.max(1);
-        let mut batches = Batches::default();
+        let mut ledger = Ledger::default();
         let mut queue: VecDeque<(usize, Delivery)> = VecDeque::new();
         let mut in_flight = FuturesUnordered::new();
         let mut pace = Pace::new(self.policy.rate);
@@ -163,7 +165,7 @@ where
                     }
                     match self.claim(run, totals.mailing_id).await? {
                         Claimed::Batch(claim) => {
-                            let slot = batches.open(claim.token, claim.deliveries.len());
+                            let slot = ledger.open(claim.token, claim.deliveries.len());
                             queue.extend(claim.deliveries.into_iter().map(|d| (slot, d)));
                         }
                         Claimed::Nothing => drained = true,
@@ -180,27 +182,34 @@ where
                 // Claimed but never started: recorded under our lease, not left to expire.
                 let now = self.clock.now();
                 for (slot, delivery) in queue.drain(..) {
-                    batches.add(slot, not_sent(&delivery, reason, now));
+                    ledger.add(slot, not_sent(&delivery, reason, now));
                 }
             }
-            for (token, results) in batches.take_complete() {
+            for (token, results) in ledger.take_results() {
                 totals = self.store.record_results(run, &token, &results).await?;
                 progress(&totals);
             }
             match in_flight.next().await {
-                Some((slot, done)) => {
-                    if done.result.status == AttemptStatus::Success {
-                        failures_in_a_row = 0;
-                    } else if done.transient {
-                        failures_in_a_row += 1;
-                        if failures_in_a_row >= self.policy.give_up_after && stop.is_none() {
-                            stop = Some(format!(
-                                "not sent: gave up after {failures_in_a_row} temporary failures in a row; last: {}",
-                                done.result.response
-                            ));
-                        }
+                Some(first) => {
+                    // Whatever else is back already goes into the same record.
+                    let mut back = vec![first];
+                    while let Some(Some(more)) = in_flight.next().now_or_never() {
+                        back.push(more);
                     }
-                    batches.add(slot, done.result);
+                    for (slot, done) in back {
+                        if done.result.status == AttemptStatus::Success {
+                            failures_in_a_row = 0;
+                        } else if done.transient {
+                            failures_in_a_row += 1;
+                            if failures_in_a_row >= self.policy.give_up_after && stop.is_none() {
+                                stop = Some(format!(
+                                    "not sent: gave up after {failures_in_a_row} temporary failures in a row; last: {}",
+                                    done.result.response
+                                ));
+                            }
+                        }
+                        ledger.add(slot, done.result);
+                    }
                 }
                 None if stop.is_some() => {
                     let reason = stop.as_deref().unwrap_or(WINDOW_CLOSED);
@@ -321,56 +330,50 @@ enum Claimed {
     WindowClosed,
 }
 
-/// Claimed batches whose results are being gathered; a batch is recorded
-/// in one transaction once every delivery in it has a result.
+/// The claims being worked on and the results not yet recorded.
 #[derive(Default)]
-struct Batches {
+struct Ledger {
     next_slot: usize,
-    open: HashMap<usize, OpenBatch>,
+    /// Per claim: its lease token and how many of its deliveries have no result yet.
+    claims: HashMap<usize, (LeaseToken, usize)>,
+    unrecorded: Vec<(usize, DeliveryResult)>,
 }
 
-struct OpenBatch {
-    token: LeaseToken,
-    outstanding: usize,
-    results: Vec<DeliveryResult>,
-}
-
-impl Batches {
+impl Ledger {
     fn open(&mut self, token: LeaseToken, size: usize) -> usize {
         let slot = self.next_slot;
         self.next_slot += 1;
-        let results = Vec::with_capacity(size);
-        self.open.insert(
-            slot,
-            OpenBatch {
-                token,
-                outstanding: size,
-                results,
-            },
-        );
+        self.claims.insert(slot, (token, size));
         slot
     }
 
     fn add(&mut self, slot: usize, result: DeliveryResult) {
-        if let Some(batch) = self.open.get_mut(&slot) {
-            batch.outstanding = batch.outstanding.saturating_sub(1);
-            batch.results.push(result);
-        }
+        self.unrecorded.push((slot, result));
     }
 
-    /// Removes and returns the batches with every result in.
-    fn take_complete(&mut self) -> Vec<(LeaseToken, Vec<DeliveryResult>)> {
-        let complete: Vec<usize> = self
-            .open
-            .iter()
-            .filter(|(_, b)| b.outstanding == 0)
-            .map(|(slot, _)| *slot)
-            .collect();
-        complete
-            .into_iter()
-            .filter_map(|slot| self.open.remove(&slot))
-            .map(|b| (b.token, b.results))
-            .collect()
+    /// The unrecorded results grouped by lease token; a claim whose every
+    /// delivery has its result is forgotten, so memory stays flat.
+    fn take_results(&mut self) -> Vec<(LeaseToken, Vec<DeliveryResult>)> {
+        let mut groups: HashMap<usize, Vec<DeliveryResult>> = HashMap::new();
+        for (slot, result) in self.unrecorded.drain(..) {
+            groups.entry(slot).or_default().push(result);
+        }
+        let mut out = Vec::with_capacity(groups.len());
+        for (slot, results) in groups {
+            let Some((token, outstanding)) = self.claims.get_mut(&slot) else {
+                continue;
+            };
+            *outstanding = outstanding.saturating_sub(results.len());
+            let token = if *outstanding == 0 {
+                self.claims.remove(&slot).map(|(t, _)| t)
+            } else {
+                Some(token.clone())
+            };
+            if let Some(token) = token {
+                out.push((token, results));
+            }
+        }
+        out
     }
 }
 

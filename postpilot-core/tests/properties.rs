@@ -1,0 +1,114 @@
+//! Property tests of the domain parsers and the status rules: arbitrary
+//! input never panics, and whatever is accepted keeps the promises the rest
+//! of postpilot relies on (no header injection, bounded lengths, stable
+//! round trips).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use postpilot_core::{
+    BodyText, Comment, EmailAddress, FullName, MailingStatus, RecipientId, RecipientIds, Subject,
+    Window,
+};
+use proptest::prelude::*;
+
+fn any_time() -> impl Strategy<Value = DateTime<Utc>> {
+    // 1970..2100, to the microsecond.
+    (0i64..4_102_444_800_000_000)
+        .prop_map(|us| Utc.timestamp_micros(us).single().expect("in range"))
+}
+
+/// Strings that look like addresses often enough to reach the deep rules.
+fn email_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[a-zA-Z0-9.+_'-]{0,70}@[a-zA-Z0-9.-]{0,70}",
+        "[ -~]{0,20}@[ -~]{0,20}",
+        "[a-z]{1,10}(\\.[a-z]{1,10}){0,3}@[a-z0-9-]{1,20}(\\.[a-z]{2,5}){0,2}",
+    ]
+}
+
+proptest! {
+    #[test]
+    fn accepted_emails_are_safe_envelope_and_header_values(input in email_like()) {
+        if let Ok(email) = EmailAddress::parse(&input) {
+            let s = email.as_str();
+            prop_assert_eq!(s, input.as_str(), "accepted values are kept as given");
+            prop_assert!(s.len() <= 254);
+            prop_assert!(s.is_ascii());
+            prop_assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'));
+            let (local, domain) = s.rsplit_once('@').expect("has @");
+            prop_assert!(!local.is_empty() && local.len() <= 64);
+            prop_assert!(!domain.is_empty() && !domain.contains('@'));
+            prop_assert!(!s.contains(".."));
+            prop_assert_eq!(EmailAddress::parse(s).expect("reparse"), email.clone());
+            prop_assert_eq!(email.key(), s.to_ascii_lowercase());
+        }
+    }
+
+    #[test]
+    fn refused_emails_always_name_the_email_field(input in any::<String>()) {
+        if let Err(e) = EmailAddress::parse(&input) {
+            prop_assert_eq!(e.field, "email");
+            prop_assert!(e.to_string().starts_with("email: "));
+        }
+    }
+
+    #[test]
+    fn single_line_fields_never_accept_line_breaks_or_controls(input in any::<String>()) {
+        for (accepted, max) in [
+            (FullName::parse(&input).map(FullName::into_string), FullName::MAX_CHARS),
+            (Subject::parse(&input).map(Subject::into_string), Subject::MAX_CHARS),
+        ] {
+            if let Ok(value) = accepted {
+                prop_assert!(!value.chars().any(char::is_control));
+                let separators = ['\u{2028}', '\u{2029}'];
+                prop_assert!(!value.contains(separators), "line separators refused");
+                prop_assert!(!value.is_empty() && value.chars().count() <= max);
+                prop_assert_eq!(value.trim(), value.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn text_fields_round_trip_what_they_accept(input in any::<String>()) {
+        if let Ok(name) = FullName::parse(&input) {
+            prop_assert_eq!(FullName::parse(name.as_str()).expect("reparse"), name);
+        }
+        if let Ok(body) = BodyText::parse(&input) {
+            prop_assert!(!body.as_str().trim().is_empty());
+            prop_assert!(!body.as_str().chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')));
+        }
+        if let Ok(comment) = Comment::parse(&input) {
+            prop_assert!(comment.as_str().chars().count() <= Comment::MAX_CHARS);
+        }
+    }
+
+    #[test]
+    fn status_is_completed_exactly_from_the_end_time_on(
+        now in any_time(), end in any_time(), launched in any::<bool>()
+    ) {
+        let status = MailingStatus::at(now, end, launched);
+        prop_assert_eq!(status == MailingStatus::Completed, now >= end);
+        if now < end {
+            prop_assert_eq!(status == MailingStatus::Running, launched);
+        }
+    }
+
+    #[test]
+    fn status_boundaries_hold_to_the_microsecond(end in any_time(), launched in any::<bool>()) {
+        let before = end - Duration::microseconds(1);
+        prop_assert_ne!(MailingStatus::at(before, end, launched), MailingStatus::Completed);
+        prop_assert_eq!(MailingStatus::at(end, end, launched), MailingStatus::Completed);
+    }
+
+    #[test]
+    fn window_exists_exactly_when_the_end_is_after_the_start(start in any_time(), end in any_time()) {
+        prop_assert_eq!(Window::new(start, end).is_ok(), end > start);
+    }
+
+    #[test]
+    fn recipient_ids_are_accepted_exactly_when_no_id_repeats(ids in proptest::collection::vec(0i64..20, 0..12)) {
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        let result = RecipientIds::new(ids.iter().copied().map(RecipientId).collect());
+        prop_assert_eq!(result.is_ok(), unique.len() == ids.len());
+    }
+}

@@ -57,7 +57,9 @@ impl<S: Store + Clone> App<S> {
                     .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?;
                 AnyMailer::Smtp(
                     SmtpMailer::new(&config, g.from.clone(), g.smtp_timeout)
-                        .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?,
+                        .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?
+                        // One connection per send in flight.
+                        .with_pool_size(usize::from(g.concurrency)),
                 )
             }
             None => AnyMailer::Outbox(

@@ -1,34 +1,93 @@
-//! Turning lettre's replies and errors into the port's `ServerReply` and
-//! `MailError`.
+//! Turning what happened in an SMTP conversation into the port's
+//! `ServerReply` and `MailError`.
 //!
-//! What lettre 0.11 can tell (see `lettre::transport::smtp::Error`):
-//! - `status()`/`is_transient()`/`is_permanent()`: the server answered 4xx/5xx
-//!   (to any command: MAIL, RCPT, DATA, the final `.`, AUTH, …). The error's
-//!   source is the reply text, all lines joined.
-//! - a *connection* error (no predicate of its own: it is what is left):
-//!   resolving, connecting, the TLS handshake or the STARTTLS upgrade failed,
-//!   all before any message was sent.
-//! - `is_client()`: lettre refused locally (no common AUTH mechanism,
-//!   STARTTLS required but not offered, 8BITMIME needed but not offered).
-//! - `is_response()`: a reply that could not be parsed, or the connection
-//!   closed while a reply was awaited; `is_timeout()`: an I/O timeout; any
-//!   other I/O error is a *network* error.
+//! The session (`smtp::session`) tracks the [`Stage`] it has reached, so a
+//! failure is classified by *where* it happened as well as by what it was:
 //!
-//! What it cannot tell: *at which stage* a network or response error
-//! happened. A connection lost while the greeting is awaited and one lost
-//! after the body's final `.` look the same, so "unknown outcome" cannot be
-//! recognised through `AsyncSmtpTransport`; such errors are reported as
-//! transient (retried) with a text saying the stage is unknown.
+//! | what | before the final `.` was written | after it |
+//! |---|---|---|
+//! | 4xx reply (421 included) | `Transient` | `Transient` |
+//! | 5xx reply | `Permanent` | `Permanent` |
+//! | EOF, reset, other I/O error, unparsable reply | `Transient` | `UnknownOutcome` |
+//! | deadline exceeded | `Transient` | `UnknownOutcome` |
+//! | connection refused / cannot connect | `Transient` | — |
+//! | our own refusal (STARTTLS required but not offered, no common AUTH mechanism, SMTPUTF8 needed) | `Permanent` | — |
+//!
+//! A reply is kept verbatim (`450 4.3.0 Error: command failed`); a failure
+//! without a reply names the server, the stage and the cause.
 
 use std::error::Error as _;
+use std::fmt;
 use std::io;
+use std::time::Duration;
 
-use lettre::transport::smtp::response::Response;
+use lettre::transport::smtp::response::{Response, Severity};
 use lettre::transport::smtp::Error as SmtpError;
 use postpilot_core::ports::{MailError, ServerReply};
 
-/// The server's reply to an accepted message, e.g. `250 2.0.0 Ok: queued as 3F2A`:
-/// the code and every line of text, joined with spaces.
+/// How far an SMTP conversation got. Ordered as a conversation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Stage {
+    /// Resolving the host and opening the TCP connection.
+    Connect,
+    /// The TLS handshake of implicit TLS (`smtps://`).
+    TlsHandshake,
+    /// Waiting for the server's `220` greeting.
+    Greeting,
+    Ehlo,
+    StartTls,
+    Auth,
+    Mail,
+    Rcpt,
+    Data,
+    /// Writing the message body and its final `.`: nothing is delivered yet.
+    Body,
+    /// The final `.` has been written: the server may have taken the message.
+    AfterDot,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connect",
+            Self::TlsHandshake => "TLS handshake",
+            Self::Greeting => "greeting",
+            Self::Ehlo => "EHLO",
+            Self::StartTls => "STARTTLS",
+            Self::Auth => "AUTH",
+            Self::Mail => "MAIL FROM",
+            Self::Rcpt => "RCPT TO",
+            Self::Data => "DATA",
+            Self::Body => "message body",
+            Self::AfterDot => "reply to the message",
+        })
+    }
+}
+
+/// What a failure means for the connection it happened on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aftermath {
+    /// The server refused with a 4xx/5xx reply (not 421) and is still
+    /// talking: after RSET the connection can carry the next message.
+    Rejected,
+    /// We refused before sending anything (e.g. SMTPUTF8 not offered): the
+    /// connection is as good as before.
+    Untouched,
+    /// 421, EOF, an I/O error, a reply out of protocol: never reuse it.
+    Broken,
+}
+
+/// A failed step of a conversation: where, what it means for the email, and
+/// what it means for the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) stage: Stage,
+    pub(crate) error: MailError,
+    pub(crate) aftermath: Aftermath,
+}
+
+/// The server's reply, e.g. `250 2.0.0 Ok: queued as 3F2A`: the code and
+/// every line of text, joined with spaces.
 pub(crate) fn reply(response: &Response) -> ServerReply {
     let mut text = response.code().to_string();
     for line in response.message() {
@@ -38,68 +97,167 @@ pub(crate) fn reply(response: &Response) -> ServerReply {
     ServerReply(text)
 }
 
-/// Classifies a lettre error from a conversation with `server` (`host:port`).
-pub(crate) fn smtp_error(err: &SmtpError, server: &str) -> MailError {
+/// Whether `response` is a 2xx.
+pub(crate) fn is_completion(response: &Response) -> bool {
+    response.code().severity == Severity::PositiveCompletion
+}
+
+/// A lettre error at `stage` of a conversation with `server` (`host:port`).
+pub(crate) fn failure(stage: Stage, err: &SmtpError, server: &str) -> Failure {
     if let Some(code) = err.status() {
-        // The source is the server's reply text; keep it verbatim after the code.
+        // lettre keeps the reply's text as the error's source.
         let text = match err.source() {
             Some(text) => format!("{code} {text}"),
             None => code.to_string(),
         };
-        return if err.is_permanent() {
+        let error = if err.is_permanent() {
             MailError::Permanent(text)
         } else {
             MailError::Transient(text)
         };
+        // 421: the server is closing the connection. Before the session is
+        // set up there is no connection to keep either.
+        let usable = u16::from(code) != 421 && stage >= Stage::Mail;
+        let aftermath = if usable {
+            Aftermath::Rejected
+        } else {
+            Aftermath::Broken
+        };
+        return Failure {
+            stage,
+            error,
+            aftermath,
+        };
     }
-    let cause = root_cause(err);
+    let cause = cause(err);
     if err.is_client() {
-        // A mismatch between our settings and the server's capabilities:
-        // trying again will not change it.
-        return MailError::Permanent(format!("cannot send via {server}: {cause}"));
+        // lettre refused locally (e.g. no common AUTH mechanism): our
+        // settings and the server's capabilities disagree, and trying again
+        // will not change that.
+        return Failure {
+            stage,
+            error: MailError::Permanent(format!("cannot send via {server}: {cause}")),
+            aftermath: Aftermath::Broken,
+        };
     }
-    if err.is_timeout() {
-        return MailError::Transient(format!("timed out talking to {server}: {cause}"));
-    }
-    if err.is_transport_shutdown() {
-        return MailError::Transient(format!("connection pool for {server} was shut down"));
-    }
-    if err.is_response() || is_network(err) {
-        return MailError::Transient(format!(
-            "connection to {server} failed mid-conversation (stage unknown): {cause}"
-        ));
-    }
-    // A connection (or TLS) error: nothing was sent yet.
-    match io_error(err).map(io::Error::kind) {
-        Some(io::ErrorKind::ConnectionRefused) => {
-            MailError::Transient(format!("connection refused: {server}"))
-        }
-        _ => MailError::Transient(format!("cannot connect to {server}: {cause}")),
+    lost(stage, &cause, server)
+}
+
+/// The connection broke (or answered out of protocol) at `stage`.
+pub(crate) fn lost(stage: Stage, cause: &str, server: &str) -> Failure {
+    let error = if stage == Stage::AfterDot {
+        MailError::UnknownOutcome(format!(
+            "connection to {server} lost after the message was sent; \
+             it may have been delivered ({cause})"
+        ))
+    } else {
+        MailError::Transient(format!(
+            "connection to {server} failed (stage: {stage}): {cause}"
+        ))
+    };
+    Failure {
+        stage,
+        error,
+        aftermath: Aftermath::Broken,
     }
 }
 
-/// lettre has no `is_network`/`is_connection`; its `Display` starts with the kind.
-fn is_network(err: &SmtpError) -> bool {
-    err.to_string().starts_with("network error")
+/// A positive reply that is not the one the protocol calls for at `stage`
+/// (e.g. `250` to DATA instead of `354`): we cannot tell what the server
+/// is doing, so the connection is abandoned.
+pub(crate) fn unexpected(stage: Stage, response: &Response, server: &str) -> Failure {
+    lost(
+        stage,
+        &format!("unexpected reply {:?}", reply(response).0),
+        server,
+    )
 }
 
-/// The innermost error's text: lettre's own `Display` prefixes its kind,
-/// which our messages already say in their own words.
-fn root_cause(err: &SmtpError) -> String {
+/// We refuse to go on, for a reason that will not change by trying again.
+pub(crate) fn refused(stage: Stage, why: String, aftermath: Aftermath) -> Failure {
+    Failure {
+        stage,
+        error: MailError::Permanent(why),
+        aftermath,
+    }
+}
+
+/// The TCP connection could not be opened.
+pub(crate) fn connect_failed(err: &io::Error, server: &str) -> Failure {
+    let error = if err.kind() == io::ErrorKind::ConnectionRefused {
+        MailError::Transient(format!("connection refused: {server}"))
+    } else {
+        MailError::Transient(format!("cannot connect to {server}: {err}"))
+    };
+    Failure {
+        stage: Stage::Connect,
+        error,
+        aftermath: Aftermath::Broken,
+    }
+}
+
+/// The conversation's deadline passed at `stage`.
+pub(crate) fn timed_out(stage: Stage, timeout: Duration, server: &str) -> MailError {
+    match stage {
+        Stage::Connect => MailError::Transient(format!(
+            "timed out after {timeout:?} connecting to {server}"
+        )),
+        Stage::AfterDot => MailError::UnknownOutcome(format!(
+            "no reply from {server} within {timeout:?} after the message was sent; \
+             it may have been delivered"
+        )),
+        _ => MailError::Transient(format!(
+            "timed out after {timeout:?} talking to {server} (stage: {stage})"
+        )),
+    }
+}
+
+/// The innermost cause in plain words. lettre's own `Display` prefixes its
+/// error kind, which our messages already say in their own words.
+fn cause(err: &SmtpError) -> String {
     let mut cause: &dyn std::error::Error = err;
     while let Some(next) = cause.source() {
         cause = next;
     }
-    cause.to_string()
+    let text = cause.to_string();
+    // lettre's words for EOF while a reply is awaited.
+    if err.is_response() && text == "incomplete response" {
+        "the server closed the connection".to_owned()
+    } else {
+        text
+    }
 }
 
-fn io_error(err: &SmtpError) -> Option<&io::Error> {
-    let mut cause = err.source();
-    while let Some(e) = cause {
-        if let Some(io_err) = e.downcast_ref::<io::Error>() {
-            return Some(io_err);
-        }
-        cause = e.source();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_decides_between_transient_and_unknown_outcome_for_a_lost_connection() {
+        let before = lost(Stage::Body, "reset", "mx:25");
+        assert_eq!(
+            before.error,
+            MailError::Transient("connection to mx:25 failed (stage: message body): reset".into())
+        );
+        let after = lost(Stage::AfterDot, "reset", "mx:25");
+        assert!(matches!(after.error, MailError::UnknownOutcome(_)));
+        assert!(after.error.reply().contains("may have been delivered"));
     }
-    None
+
+    #[test]
+    fn deadline_after_the_dot_is_an_unknown_outcome_and_before_it_transient() {
+        let t = Duration::from_secs(1);
+        assert!(matches!(
+            timed_out(Stage::AfterDot, t, "mx:25"),
+            MailError::UnknownOutcome(_)
+        ));
+        assert_eq!(
+            timed_out(Stage::Rcpt, t, "mx:25"),
+            MailError::Transient("timed out after 1s talking to mx:25 (stage: RCPT TO)".into())
+        );
+        assert_eq!(
+            timed_out(Stage::Connect, t, "mx:25"),
+            MailError::Transient("timed out after 1s connecting to mx:25".into())
+        );
+    }
 }

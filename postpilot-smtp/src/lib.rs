@@ -1,14 +1,15 @@
 //! postpilot's [`Mailer`] adapters:
 //!
-//! - [`SmtpMailer`]: SMTP via lettre 0.11 (async, Tokio, rustls with the
-//!   `ring` provider and the Mozilla root certificates; no OpenSSL), pooled
-//!   connections, a deadline on each whole conversation, configured from an
-//!   SMTP URL ([`SmtpConfig`]).
+//! - [`SmtpMailer`]: SMTP via lettre 0.11's lower-level async client (Tokio,
+//!   rustls with the `ring` provider and the Mozilla root certificates; no
+//!   OpenSSL), a pool of connections of our own, a deadline on each whole
+//!   conversation, failures classified by the SMTP stage they happened at;
+//!   configured from an SMTP URL ([`SmtpConfig`]).
 //! - [`OutboxMailer`]: one `.eml` file per email in a directory.
 //! - [`AnyMailer`]: whichever of the two the command line chose.
 //!
 //! Both build the same email (see `build`); errors are classified as the
-//! port asks (see `classify`, which also states what lettre cannot tell).
+//! port asks (see `classify` for the stage-by-stage table).
 
 use std::path::PathBuf;
 
@@ -24,7 +25,7 @@ mod smtp;
 
 pub use config::{SmtpConfig, SmtpUrlError, TlsMode};
 pub use outbox::OutboxMailer;
-pub use smtp::SmtpMailer;
+pub use smtp::{SmtpMailer, DEFAULT_POOL_SIZE};
 
 /// Why a mailer could not be set up.
 #[derive(Debug, Error)]

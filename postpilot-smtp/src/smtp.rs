@@ -1,59 +1,70 @@
-//! `SmtpMailer`: the Mailer port over lettre's pooled async SMTP transport.
+//! `SmtpMailer`: the Mailer port over lettre's lower-level async SMTP client,
+//! with a pool of our own and failures classified by the stage they
+//! happened at (see `classify` for the table).
+//!
+//! lettre's `AsyncSmtpTransport` cannot say how far a failed conversation
+//! got, so a connection lost after the body's final `.` (the message may
+//! have been delivered) looked like one lost before the greeting. Driving
+//! `AsyncSmtpConnection` command by command (`session`) over an
+//! instrumented socket (`probe`) tells them apart.
+
+mod pool;
+mod probe;
+mod session;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::transport::smtp::{AsyncSmtpTransport, AsyncSmtpTransportBuilder};
-use lettre::{AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::client::TlsParameters;
+use lettre::transport::smtp::extension::ClientId;
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
 use postpilot_core::EmailAddress;
 
+use self::pool::Pool;
+use self::session::{Progress, Session, Settings};
+use crate::classify::{self, Aftermath, Stage};
 use crate::config::{Password, SmtpConfig, TlsMode};
-use crate::{build, classify, MailerConfigError};
+use crate::{build, MailerConfigError};
 
-type Transport = AsyncSmtpTransport<Tokio1Executor>;
+/// Connections open to the server at most, unless set with
+/// [`SmtpMailer::with_pool_size`].
+pub const DEFAULT_POOL_SIZE: usize = 8;
 
-/// Sends each email over SMTP, reusing pooled connections (lettre's pool:
-/// up to 10 idle connections, each closed after 60 s idle).
+/// An idle connection older than this is closed instead of reused.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Sends each email over SMTP, reusing pooled connections.
 ///
-/// Cheap to clone; clones share the pool. Safe to call concurrently: each
-/// send in flight uses its own connection. `Debug` never shows the password.
+/// Cheap to clone; clones share the pool. Safe to call concurrently: at most
+/// [pool size](SmtpMailer::with_pool_size) sends are in flight, each on its
+/// own connection, and at most that many connections are open; further
+/// sends wait for a free one (that wait is not part of the deadline).
+/// `Debug` never shows the password.
 #[derive(Clone)]
 pub struct SmtpMailer {
     inner: Arc<Inner>,
+    pool: Arc<Pool<Session>>,
 }
 
 struct Inner {
-    builder: AsyncSmtpTransportBuilder,
-    /// The transport (and so the pool) in use, built on the first send and
-    /// replaced after a deadline is exceeded; see [`Inner::discard`].
-    slot: Mutex<Slot>,
+    settings: Settings,
     from: EmailAddress,
     timeout: Duration,
-    /// `host:port`, for messages.
-    server: String,
-    tls: TlsMode,
     username: Option<String>,
     /// Kept only to scrub it from any text we return, should a server ever echo it.
     password: Option<Password>,
 }
 
-#[derive(Default)]
-struct Slot {
-    generation: u64,
-    transport: Option<Transport>,
-}
-
 impl SmtpMailer {
     /// A mailer sending as `from` to the server of `config`; `timeout` is the
     /// deadline of one whole SMTP conversation (connect to the final reply).
+    /// The pool holds [`DEFAULT_POOL_SIZE`] connections.
     ///
     /// No connection is made here: the first send connects. Nor does this
-    /// need a Tokio runtime (the pool is built on the first send).
+    /// need a Tokio runtime.
     ///
     /// # Errors
     /// [`MailerConfigError`] for a zero timeout, a sender lettre cannot use,
@@ -66,71 +77,121 @@ impl SmtpMailer {
         if timeout.is_zero() {
             return Err(MailerConfigError::ZeroTimeout);
         }
-        build::address(&from).map_err(MailerConfigError::From)?;
-
-        let tls_parameters = || {
-            TlsParameters::new(config.host().to_owned())
-                .map_err(|e| MailerConfigError::Tls(format!("{}: {e}", config.address())))
+        let from_address = build::address(&from).map_err(MailerConfigError::From)?;
+        // Built once: it loads the root certificates.
+        let tls_parameters = match config.tls() {
+            TlsMode::None => None,
+            TlsMode::Opportunistic | TlsMode::StartTls | TlsMode::Implicit => Some(
+                TlsParameters::new(config.host().to_owned())
+                    .map_err(|e| MailerConfigError::Tls(format!("{}: {e}", config.address())))?,
+            ),
         };
-        let tls = match config.tls() {
-            TlsMode::None => Tls::None,
-            TlsMode::Opportunistic => Tls::Opportunistic(tls_parameters()?),
-            TlsMode::StartTls => Tls::Required(tls_parameters()?),
-            TlsMode::Implicit => Tls::Wrapper(tls_parameters()?),
-        };
-        // lettre's own timeout bounds the TCP connect and nothing else; the
-        // whole conversation is bounded in `send`.
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host())
-            .port(config.port())
-            .tls(tls)
-            .timeout(Some(timeout));
-        if let (Some(user), Some(password)) = (config.username(), config.password()) {
-            builder = builder.credentials(Credentials::new(
+        let credentials = match (config.username(), config.password()) {
+            (Some(user), Some(password)) => Some(Credentials::new(
                 user.to_owned(),
                 password.expose().to_owned(),
-            ));
-        }
-
+            )),
+            _ => None,
+        };
+        let settings = Settings {
+            host: config.host().to_owned(),
+            port: config.port(),
+            server: config.address(),
+            tls: config.tls(),
+            tls_parameters,
+            // The host name, looked up once.
+            hello: ClientId::default(),
+            credentials,
+            from: from_address,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
-                builder,
-                slot: Mutex::new(Slot::default()),
+                settings,
                 from,
                 timeout,
-                server: config.address(),
-                tls: config.tls(),
                 username: config.username().map(str::to_owned),
                 password: config.password().cloned(),
             }),
+            pool: Arc::new(Pool::new(DEFAULT_POOL_SIZE, IDLE_TIMEOUT)),
         })
+    }
+
+    /// The same mailer with a pool of `size` connections (0 is taken as 1),
+    /// e.g. to match the number of sends the caller keeps in flight.
+    ///
+    /// The new pool starts empty and is shared by the clones made from the
+    /// returned mailer, not by those made before.
+    #[must_use]
+    pub fn with_pool_size(self, size: usize) -> Self {
+        Self {
+            inner: self.inner,
+            pool: Arc::new(Pool::new(size, IDLE_TIMEOUT)),
+        }
+    }
+
+    /// How many connections the pool holds at most.
+    pub fn pool_size(&self) -> usize {
+        self.pool.size()
+    }
+
+    /// Closes the idle connections politely (QUIT). Sends still in flight
+    /// keep theirs, and later sends open new ones.
+    pub async fn close_idle(&self) {
+        let sessions = self.pool.drain();
+        futures::future::join_all(sessions.into_iter().map(Session::quit)).await;
     }
 }
 
 impl Inner {
-    /// The current transport and its generation, building it if needed.
-    fn transport(&self) -> (u64, Transport) {
-        // A panic elsewhere while holding the lock leaves the slot consistent
-        // (it is only ever replaced whole), so a poisoned lock is usable.
-        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
-        let generation = slot.generation;
-        let transport = slot
-            .transport
-            .get_or_insert_with(|| self.builder.clone().build())
-            .clone();
-        (generation, transport)
-    }
-
-    /// Drops the pool a cut-short send used. When a send is cancelled
-    /// mid-conversation, lettre returns its connection to the pool without
-    /// marking it broken, and a late reply still on the wire would be read as
-    /// the answer to the next command. So no connection of that pool may be
-    /// used again: the next send builds a fresh pool, and the old one closes
-    /// its connections once the sends still using it finish.
-    fn discard(&self, generation: u64) {
-        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.generation == generation {
-            slot.generation += 1;
-            slot.transport = None;
+    /// Connects if there is no pooled session (or the pooled one turns out
+    /// to be dead) and runs one transaction. Returns the outcome and the
+    /// session if it is fit for another message.
+    async fn deliver(
+        &self,
+        mut pooled: Option<Session>,
+        to: &lettre::Address,
+        body: &[u8],
+        progress: &mut Progress,
+    ) -> (Result<ServerReply, MailError>, Option<Session>) {
+        let settings = &self.settings;
+        loop {
+            let reused = pooled.is_some();
+            let mut session = match pooled.take() {
+                Some(session) => {
+                    session.adopt(progress);
+                    session
+                }
+                None => match Session::open(settings, progress).await {
+                    Ok(session) => session,
+                    Err(failure) => return (Err(failure.error), None),
+                },
+            };
+            match session.transaction(settings, to, body, progress).await {
+                Ok(response) => return (Ok(classify::reply(&response)), Some(session)),
+                // A pooled connection the server has closed meanwhile (idle
+                // timeout, restart; often with a 421 first) fails at its
+                // first command, before anything of this message was
+                // sent: try once more on a fresh connection.
+                Err(failure)
+                    if reused
+                        && failure.stage == Stage::Mail
+                        && failure.aftermath == Aftermath::Broken =>
+                {
+                    tracing::debug!(server = %settings.server, error = %failure.error,
+                        "pooled connection was dead; reconnecting");
+                }
+                Err(failure) => {
+                    let keep = match failure.aftermath {
+                        Aftermath::Rejected => {
+                            progress.rejection = Some(failure.error.clone());
+                            session.reset().await.then_some(session)
+                        }
+                        Aftermath::Untouched => Some(session),
+                        Aftermath::Broken => None,
+                    };
+                    return (Err(failure.error), keep);
+                }
+            }
         }
     }
 
@@ -153,71 +214,58 @@ impl Inner {
     }
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // Dropping lettre's pool spawns a task to close its connections,
-        // which panics outside a Tokio runtime (e.g. a mailer outliving the
-        // runtime it sent on). There, leak the pool instead: the process is
-        // typically exiting and the OS closes the sockets.
-        let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
-        if tokio::runtime::Handle::try_current().is_err() {
-            if let Some(transport) = slot.transport.take() {
-                std::mem::forget(transport);
-            }
-        }
-    }
-}
-
-/// Discards the pool of a send that did not run to completion: cut short by
-/// the deadline, or dropped by the caller. See [`Inner::discard`].
-struct UnfinishedSend<'a> {
-    inner: &'a Inner,
-    generation: u64,
-    finished: bool,
-}
-
-impl Drop for UnfinishedSend<'_> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.inner.discard(self.generation);
-        }
-    }
-}
-
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
         let inner = &*self.inner;
+        let server = &inner.settings.server;
         let message = build::message(&inner.from, email)?;
-        let (generation, transport) = inner.transport();
-        let mut guard = UnfinishedSend {
-            inner,
-            generation,
-            finished: false,
+        let to = build::address(&email.to).map_err(MailError::Permanent)?;
+        let body = message.formatted();
+
+        let Some(mut lease) = self.pool.checkout().await else {
+            return Err(MailError::Transient(format!(
+                "connection pool for {server} is closed"
+            )));
         };
-        let outcome = tokio::time::timeout(inner.timeout, transport.send(message)).await;
-        guard.finished = outcome.is_ok();
-        drop(guard);
-        match outcome {
-            Ok(Ok(response)) => {
-                let reply = inner.scrub(classify::reply(&response).0);
-                tracing::debug!(key = %email.message_key, %reply, "email accepted");
-                Ok(ServerReply(reply))
+        let expired = lease.take_expired();
+        if !expired.is_empty() {
+            // Closed off the send's path, so they cost it nothing.
+            tokio::spawn(futures::future::join_all(
+                expired.into_iter().map(Session::quit),
+            ));
+        }
+
+        let mut progress = Progress::default();
+        // Everything from connecting to the last reply runs under the one
+        // deadline; when it passes, the future (and its connection) is
+        // dropped, and `progress` says how far it got.
+        let outcome = tokio::time::timeout(
+            inner.timeout,
+            inner.deliver(lease.take(), &to, &body, &mut progress),
+        )
+        .await;
+        let result = match outcome {
+            Ok((result, keep)) => {
+                if let Some(session) = keep {
+                    lease.put_back(session);
+                }
+                result
             }
-            Ok(Err(err)) => {
-                let err = inner.scrub_error(classify::smtp_error(&err, &inner.server));
+            Err(_elapsed) => Err(progress
+                .rejection
+                .take()
+                .unwrap_or_else(|| classify::timed_out(progress.stage(), inner.timeout, server))),
+        };
+        match result {
+            Ok(reply) => {
+                let reply = ServerReply(inner.scrub(reply.0));
+                tracing::debug!(key = %email.message_key, reply = %reply.0, "email accepted");
+                Ok(reply)
+            }
+            Err(err) => {
+                let err = inner.scrub_error(err);
                 tracing::debug!(key = %email.message_key, error = %err, "email not sent");
-                Err(err)
-            }
-            Err(_elapsed) => {
-                // The guard has discarded the pool. lettre does not say how
-                // far the conversation got, so neither can we: the body may
-                // have been sent already.
-                let err = MailError::Transient(format!(
-                    "timed out after {:?} talking to {} (stage unknown)",
-                    inner.timeout, inner.server
-                ));
-                tracing::warn!(key = %email.message_key, error = %err, "SMTP deadline exceeded; discarding the connection pool");
                 Err(err)
             }
         }
@@ -228,12 +276,13 @@ impl fmt::Debug for SmtpMailer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
         f.debug_struct("SmtpMailer")
-            .field("server", &inner.server)
-            .field("tls", &inner.tls)
+            .field("server", &inner.settings.server)
+            .field("tls", &inner.settings.tls)
             .field("username", &inner.username)
             .field("password", &inner.password.as_ref().map(|_| "[redacted]"))
             .field("from", &inner.from.as_str())
             .field("timeout", &inner.timeout)
-            .finish_non_exhaustive()
+            .field("pool", &self.pool)
+            .finish()
     }
 }

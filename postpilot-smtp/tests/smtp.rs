@@ -1,21 +1,58 @@
 //! SmtpMailer against a real Postfix smtp-sink (and a few hand-made peers).
+//!
+//! smtp-sink options used (see `man 1 smtp-sink`): `-r CMD` / `-f CMD`
+//! reply 4xx / 5xx to CMD (`-b` / `-B` set the reply text), `-Q CMD` says
+//! 421 and disconnects after CMD, `-q CMD` disconnects after CMD without a
+//! word, `-W CMD:SECONDS` waits before replying to CMD, `-t SECONDS` drops an
+//! idle client. CMD is a command name, `CONNECT` for the greeting, or `.`
+//! for the end of the message body.
 
 mod support;
 
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use postpilot_core::ports::{MailError, Mailer, ServerReply};
-use postpilot_smtp::{AnyMailer, SmtpConfig, SmtpMailer};
-use support::{email, free_port, from, SmtpSink};
-use tokio::net::{TcpListener, TcpStream};
+use postpilot_smtp::{AnyMailer, SmtpConfig, SmtpMailer, DEFAULT_POOL_SIZE};
+use support::{counting_proxy, email, free_port, from, SmtpSink};
+use tokio::net::TcpListener;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The SMTP stages smtp-sink can misbehave at, by its command names, and
+/// how our errors name them.
+const STAGES: &[(&str, &str)] = &[
+    ("CONNECT", "greeting"),
+    ("EHLO", "EHLO"),
+    ("MAIL", "MAIL FROM"),
+    ("RCPT", "RCPT TO"),
+    ("DATA", "DATA"),
+    (".", "reply to the message"),
+];
 
 fn mailer(url: &str, timeout: Duration) -> SmtpMailer {
     let config: SmtpConfig = url.parse().expect("valid smtp url");
     SmtpMailer::new(&config, from(), timeout).expect("mailer")
+}
+
+/// Runs `send` and checks it returned after `deadline` (give or take timer
+/// granularity) but well before a hang would: nothing ever waits past the
+/// deadline of the conversation.
+async fn within_deadline<T>(deadline: Duration, send: impl Future<Output = T>) -> T {
+    let started = Instant::now();
+    let result = send.await;
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed + Duration::from_millis(50) >= deadline,
+        "returned before the deadline: {elapsed:?}"
+    );
+    assert!(
+        elapsed < deadline + Duration::from_millis(1500),
+        "took {elapsed:?} for a {deadline:?} deadline"
+    );
+    result
 }
 
 #[tokio::test]
@@ -79,15 +116,138 @@ async fn soft_rejected_recipient_is_a_transient_failure_with_the_4xx_reply() {
 }
 
 #[tokio::test]
-async fn connection_refused_is_transient_naming_the_address() {
-    let port = free_port();
-    let result = mailer(&format!("smtp://127.0.0.1:{port}"), TIMEOUT)
+async fn soft_rejection_at_every_stage_is_transient_with_the_servers_reply() {
+    for (command, stage) in STAGES {
+        let reply = format!("451 4.3.0 {stage} soft-rejected");
+        let Some(sink) = SmtpSink::start(&["-r", command, "-b", &reply]) else {
+            return;
+        };
+        let result = mailer(&sink.url(), TIMEOUT)
+            .send(&email("postpilot.1.1"))
+            .await;
+        assert_eq!(result, Err(MailError::Transient(reply)), "at {stage}");
+    }
+}
+
+#[tokio::test]
+async fn hard_rejection_at_every_stage_is_permanent_with_the_servers_reply() {
+    for (command, stage) in STAGES {
+        let reply = format!("554 5.3.0 {stage} hard-rejected");
+        let Some(sink) = SmtpSink::start(&["-f", command, "-B", &reply]) else {
+            return;
+        };
+        let result = mailer(&sink.url(), TIMEOUT)
+            .send(&email("postpilot.1.1"))
+            .await;
+        assert_eq!(result, Err(MailError::Permanent(reply)), "at {stage}");
+    }
+}
+
+#[tokio::test]
+async fn reply_421_at_every_stage_is_transient_even_after_the_body() {
+    for (command, stage) in STAGES {
+        let Some(sink) = SmtpSink::start(&["-Q", command]) else {
+            return;
+        };
+        let result = mailer(&sink.url(), TIMEOUT)
+            .send(&email("postpilot.1.1"))
+            .await;
+        assert_eq!(
+            result,
+            Err(MailError::Transient(
+                "421 4.0.0 Server closing connection".into()
+            )),
+            "at {stage}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn connection_lost_after_the_body_was_sent_is_an_unknown_outcome() {
+    let Some(sink) = SmtpSink::start(&["-q", "."]) else {
+        return;
+    };
+    let result = mailer(&sink.url(), TIMEOUT)
         .send(&email("postpilot.1.1"))
         .await;
     assert_eq!(
         result,
+        Err(MailError::UnknownOutcome(format!(
+            "connection to {} lost after the message was sent; it may have been delivered \
+             (the server closed the connection)",
+            sink.addr
+        )))
+    );
+}
+
+#[tokio::test]
+async fn connection_lost_before_the_body_was_sent_is_transient_naming_the_stage() {
+    // The disconnect after CONNECT comes before the greeting is written.
+    for (command, stage) in &STAGES[..STAGES.len() - 1] {
+        let Some(sink) = SmtpSink::start(&["-q", command]) else {
+            return;
+        };
+        let result = mailer(&sink.url(), TIMEOUT)
+            .send(&email("postpilot.1.1"))
+            .await;
+        assert_eq!(
+            result,
+            Err(MailError::Transient(format!(
+                "connection to {} failed (stage: {stage}): the server closed the connection",
+                sink.addr
+            ))),
+            "at {stage}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn server_that_stalls_mid_conversation_times_out_within_the_deadline() {
+    let Some(sink) = SmtpSink::start(&["-W", "RCPT:30"]) else {
+        return;
+    };
+    let timeout = Duration::from_secs(1);
+    let mailer = mailer(&sink.url(), timeout);
+    let result = within_deadline(timeout, mailer.send(&email("postpilot.1.1"))).await;
+    assert_eq!(
+        result,
         Err(MailError::Transient(format!(
-            "connection refused: 127.0.0.1:{port}"
+            "timed out after 1s talking to {} (stage: RCPT TO)",
+            sink.addr
+        )))
+    );
+}
+
+#[tokio::test]
+async fn server_that_stalls_after_the_body_is_an_unknown_outcome_within_the_deadline() {
+    let Some(sink) = SmtpSink::start(&["-W", ".:30"]) else {
+        return;
+    };
+    let timeout = Duration::from_secs(1);
+    let mailer = mailer(&sink.url(), timeout);
+    let result = within_deadline(timeout, mailer.send(&email("postpilot.1.1"))).await;
+    assert_eq!(
+        result,
+        Err(MailError::UnknownOutcome(format!(
+            "no reply from {} within 1s after the message was sent; it may have been delivered",
+            sink.addr
+        )))
+    );
+}
+
+#[tokio::test]
+async fn server_that_greets_too_late_times_out_within_the_deadline() {
+    let Some(sink) = SmtpSink::start(&["-W", "CONNECT:30"]) else {
+        return;
+    };
+    let timeout = Duration::from_secs(1);
+    let mailer = mailer(&sink.url(), timeout);
+    let result = within_deadline(timeout, mailer.send(&email("postpilot.1.1"))).await;
+    assert_eq!(
+        result,
+        Err(MailError::Transient(format!(
+            "timed out after 1s talking to {} (stage: greeting)",
+            sink.addr
         )))
     );
 }
@@ -105,46 +265,80 @@ async fn server_that_never_greets_times_out_within_the_deadline() {
     });
 
     let timeout = Duration::from_secs(1);
-    let started = Instant::now();
-    let result = mailer(&format!("smtp://{addr}"), timeout)
-        .send(&email("postpilot.1.1"))
-        .await;
-    let elapsed = started.elapsed();
+    let mailer = mailer(&format!("smtp://{addr}"), timeout);
+    let result = within_deadline(timeout, mailer.send(&email("postpilot.1.1"))).await;
     silent.abort();
 
     assert_eq!(
         result,
         Err(MailError::Transient(format!(
-            "timed out after 1s talking to {addr} (stage unknown)"
+            "timed out after 1s talking to {addr} (stage: greeting)"
         )))
-    );
-    assert!(
-        elapsed >= timeout,
-        "returned before the deadline: {elapsed:?}"
-    );
-    assert!(
-        elapsed < timeout + Duration::from_millis(1500),
-        "took {elapsed:?}"
     );
 }
 
-/// A TCP relay to `target` that counts the connections made through it.
-async fn counting_proxy(target: std::net::SocketAddr) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("local addr");
-    let count = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&count);
-    tokio::spawn(async move {
-        while let Ok((mut inbound, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                if let Ok(mut outbound) = TcpStream::connect(target).await {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-            });
-        }
-    });
-    (addr, count)
+#[tokio::test]
+async fn connection_refused_is_transient_naming_the_address() {
+    let port = free_port();
+    let result = mailer(&format!("smtp://127.0.0.1:{port}"), TIMEOUT)
+        .send(&email("postpilot.1.1"))
+        .await;
+    assert_eq!(
+        result,
+        Err(MailError::Transient(format!(
+            "connection refused: 127.0.0.1:{port}"
+        )))
+    );
+}
+
+#[tokio::test]
+async fn starttls_required_but_not_offered_is_permanent() {
+    // smtp-sink never offers STARTTLS.
+    let Some(sink) = SmtpSink::start(&[]) else {
+        return;
+    };
+    let result = mailer(&format!("{}?tls=starttls", sink.url()), TIMEOUT)
+        .send(&email("postpilot.1.1"))
+        .await;
+    assert_eq!(
+        result,
+        Err(MailError::Permanent(format!(
+            "{} does not offer STARTTLS, which tls=starttls requires",
+            sink.addr
+        )))
+    );
+    assert!(sink.dumps().is_empty());
+}
+
+#[tokio::test]
+async fn opportunistic_tls_sends_in_plain_text_when_starttls_is_not_offered() {
+    let Some(sink) = SmtpSink::start(&[]) else {
+        return;
+    };
+    let result = mailer(&format!("{}?tls=opportunistic", sink.url()), TIMEOUT)
+        .send(&email("postpilot.1.1"))
+        .await;
+    assert_eq!(result, Ok(ServerReply("250 2.0.0 Ok".into())));
+}
+
+#[tokio::test]
+async fn implicit_tls_to_a_plain_text_server_fails_transiently_at_the_handshake() {
+    let Some(sink) = SmtpSink::start(&[]) else {
+        return;
+    };
+    let result = mailer(&format!("smtps://{}", sink.addr), TIMEOUT)
+        .send(&email("postpilot.1.1"))
+        .await;
+    match result {
+        Err(MailError::Transient(text)) => assert!(
+            text.starts_with(&format!(
+                "connection to {} failed (stage: TLS handshake): ",
+                sink.addr
+            )),
+            "{text}"
+        ),
+        other => panic!("expected a transient failure, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -153,20 +347,79 @@ async fn pooled_connection_is_reused_for_many_messages() {
         return;
     };
     let (proxy, connections) = counting_proxy(sink.addr).await;
-    let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT);
-    for i in 0..20 {
+    let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT).with_pool_size(1);
+    for i in 0..50 {
         let reply = mailer.send(&email(&format!("postpilot.7.{i}"))).await;
         assert_eq!(reply, Ok(ServerReply("250 2.0.0 Ok".into())), "message {i}");
     }
-    assert_eq!(sink.dumps().len(), 20);
-    // lettre parks a used connection from a spawned task, so the send right
-    // after may find the pool empty and open a second one; after that the
-    // parked connections serve every message.
-    let opened = connections.load(Ordering::SeqCst);
+    assert_eq!(sink.dumps().len(), 50);
+    assert_eq!(connections.opened(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sends_use_at_most_pool_size_connections() {
+    let Some(sink) = SmtpSink::start(&[]) else {
+        return;
+    };
+    let (proxy, connections) = counting_proxy(sink.addr).await;
+    let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT).with_pool_size(4);
+    assert_eq!(mailer.pool_size(), 4);
+    let sends = (0..40).map(|i| {
+        // Clones share the pool.
+        let mailer = mailer.clone();
+        tokio::spawn(async move { mailer.send(&email(&format!("postpilot.8.{i}"))).await })
+    });
+    for send in futures::future::join_all(sends).await {
+        assert_eq!(
+            send.expect("send task"),
+            Ok(ServerReply("250 2.0.0 Ok".into()))
+        );
+    }
+    assert_eq!(sink.dumps().len(), 40);
+    let (max_open, opened) = (connections.max_open(), connections.opened());
     assert!(
-        (1..=3).contains(&opened),
-        "opened {opened} connections for 20 sequential messages"
+        (1..=4).contains(&max_open),
+        "{max_open} connections open at once"
     );
+    assert!(opened <= 4, "{opened} connections opened in all");
+}
+
+#[tokio::test]
+async fn default_pool_holds_eight_connections() {
+    assert_eq!(DEFAULT_POOL_SIZE, 8);
+    assert_eq!(mailer("smtp://127.0.0.1:25", TIMEOUT).pool_size(), 8);
+}
+
+#[tokio::test]
+async fn rejected_messages_do_not_cost_their_connection() {
+    let Some(sink) = SmtpSink::start(&["-f", "RCPT"]) else {
+        return;
+    };
+    let (proxy, connections) = counting_proxy(sink.addr).await;
+    let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT);
+    for i in 0..5 {
+        let result = mailer.send(&email(&format!("postpilot.9.{i}"))).await;
+        assert!(matches!(result, Err(MailError::Permanent(_))), "{result:?}");
+    }
+    // Each rejection is followed by RSET, and the connection serves the next.
+    assert_eq!(connections.opened(), 1);
+}
+
+#[tokio::test]
+async fn pooled_connection_the_server_closed_is_replaced_without_failing_the_send() {
+    // smtp-sink drops a client that stays idle for a second.
+    let Some(sink) = SmtpSink::start(&["-t", "1"]) else {
+        return;
+    };
+    let (proxy, connections) = counting_proxy(sink.addr).await;
+    let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT);
+    let first = mailer.send(&email("postpilot.10.1")).await;
+    assert_eq!(first, Ok(ServerReply("250 2.0.0 Ok".into())));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let second = mailer.send(&email("postpilot.10.2")).await;
+    assert_eq!(second, Ok(ServerReply("250 2.0.0 Ok".into())));
+    assert_eq!(connections.opened(), 2);
+    assert_eq!(sink.dumps().len(), 2);
 }
 
 #[tokio::test]
@@ -220,6 +473,7 @@ async fn password_never_appears_in_debug_or_errors() {
         return;
     };
     let auth = mailer(&format!("smtp://ivan:{SECRET}@{}", sink.addr), TIMEOUT);
+    check("mailer Debug after use", format!("{auth:?}"));
     let err = auth
         .send(&email("postpilot.1.1"))
         .await
@@ -228,39 +482,15 @@ async fn password_never_appears_in_debug_or_errors() {
     check("auth error", err.to_string());
 }
 
-/// smtp-sink `-q .` drops the connection after the body's final '.' without
-/// replying: the message may have been taken. Through lettre's
-/// `AsyncSmtpTransport` this looks like any other lost connection.
 #[tokio::test]
-#[ignore = "lettre's AsyncSmtpTransport does not tell the SMTP stage of a lost connection"]
-async fn connection_lost_after_the_body_was_sent_is_an_unknown_outcome() {
-    let Some(sink) = SmtpSink::start(&["-q", "."]) else {
+async fn authentication_accepted_by_the_server_lets_the_email_through() {
+    let Some(sink) = SmtpSink::start(&[]) else {
         return;
     };
-    let result = mailer(&sink.url(), TIMEOUT)
+    let result = mailer(&format!("smtp://ivan:pw@{}", sink.addr), TIMEOUT)
         .send(&email("postpilot.1.1"))
         .await;
-    assert!(
-        matches!(result, Err(MailError::UnknownOutcome(_))),
-        "{result:?}"
-    );
-}
-
-/// Today's behaviour for the case above, so a change to it is noticed.
-#[tokio::test]
-async fn connection_lost_after_the_body_was_sent_is_reported_as_transient_for_now() {
-    let Some(sink) = SmtpSink::start(&["-q", "."]) else {
-        return;
-    };
-    let result = mailer(&sink.url(), TIMEOUT)
-        .send(&email("postpilot.1.1"))
-        .await;
-    match result {
-        Err(MailError::Transient(text)) => {
-            assert!(text.contains("mid-conversation (stage unknown)"), "{text}")
-        }
-        other => panic!("expected a transient failure, got {other:?}"),
-    }
+    assert_eq!(result, Ok(ServerReply("250 2.0.0 Ok".into())));
 }
 
 /// A minimal SMTP server whose first message's final reply comes `late`,
@@ -320,8 +550,13 @@ async fn connection_that_timed_out_is_never_reused() {
     let addr = slow_first_reply_server(Duration::from_millis(1500)).await;
     let mailer = mailer(&format!("smtp://{addr}"), Duration::from_millis(500));
 
+    // The reply to the final '.' comes after the deadline: the message may
+    // well have been taken.
     let first = mailer.send(&email("postpilot.1.1")).await;
-    assert!(matches!(first, Err(MailError::Transient(_))), "{first:?}");
+    assert!(
+        matches!(first, Err(MailError::UnknownOutcome(_))),
+        "{first:?}"
+    );
 
     // Had the timed-out connection gone back to the pool, its late
     // "queued as 1" would be read as the answer to a later command and every
@@ -350,6 +585,22 @@ fn mailer_dropped_after_its_runtime_does_not_panic() {
     let reply = runtime.block_on(mailer.send(&email("postpilot.1.1")));
     assert_eq!(reply, Ok(ServerReply("250 2.0.0 Ok".into())));
     drop(runtime);
-    // lettre's pool spawns a task when dropped, which outside a runtime panics.
+    // The pooled connection is still open; dropping it without a runtime
+    // must not panic.
     drop(mailer);
+}
+
+#[tokio::test]
+async fn idle_connections_can_be_closed_politely() {
+    let Some(sink) = SmtpSink::start(&[]) else {
+        return;
+    };
+    let (proxy, connections) = counting_proxy(sink.addr).await;
+    let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT);
+    let reply = mailer.send(&email("postpilot.1.1")).await;
+    assert_eq!(reply, Ok(ServerReply("250 2.0.0 Ok".into())));
+    mailer.close_idle().await;
+    let reply = mailer.send(&email("postpilot.1.2")).await;
+    assert_eq!(reply, Ok(ServerReply("250 2.0.0 Ok".into())));
+    assert_eq!(connections.opened(), 2);
 }

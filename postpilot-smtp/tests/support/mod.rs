@@ -1,4 +1,5 @@
-//! Test support: a real Postfix `smtp-sink` on a free port, and sample emails.
+//! Test support: a real Postfix `smtp-sink` on a free port, a TCP relay that
+//! counts connections, and sample emails.
 #![allow(dead_code)] // each test file uses a different part
 
 use std::io::Read;
@@ -6,6 +7,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -166,4 +168,51 @@ pub fn email(key: &str) -> OutgoingEmail {
         }),
         message_key: key.to_owned(),
     }
+}
+
+/// What a [`counting_proxy`] saw.
+#[derive(Debug, Default)]
+pub struct ConnectionCount {
+    opened: AtomicUsize,
+    open: AtomicUsize,
+    max_open: AtomicUsize,
+}
+
+impl ConnectionCount {
+    /// Connections accepted so far.
+    pub fn opened(&self) -> usize {
+        self.opened.load(Ordering::SeqCst)
+    }
+
+    /// The most connections that were open at once.
+    pub fn max_open(&self) -> usize {
+        self.max_open.load(Ordering::SeqCst)
+    }
+}
+
+/// A TCP relay to `target` on a free loopback port that counts the
+/// connections made through it: how many, and how many at once (a
+/// connection counts as open until the client closes it).
+pub async fn counting_proxy(target: SocketAddr) -> (SocketAddr, Arc<ConnectionCount>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the proxy");
+    let addr = listener.local_addr().expect("proxy address");
+    let count = Arc::new(ConnectionCount::default());
+    let counter = Arc::clone(&count);
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            counter.opened.fetch_add(1, Ordering::SeqCst);
+            let now = counter.open.fetch_add(1, Ordering::SeqCst) + 1;
+            counter.max_open.fetch_max(now, Ordering::SeqCst);
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+                counter.open.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    });
+    (addr, count)
 }

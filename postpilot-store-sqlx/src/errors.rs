@@ -2,21 +2,82 @@
 
 use std::fmt::Display;
 
-use postpilot_core::ports::StoreError;
+use postpilot_core::domain::{MessageId, NewRecipient};
+use postpilot_core::ports::{Entity, StoreError};
 
 /// Wraps a backend failure with what was being done.
 pub(crate) fn backend(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |err| StoreError::backend(context, err)
 }
 
-/// Whether the database refused a write for breaking a unique constraint.
-pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+/// Whether the database refused a write for breaking a unique constraint
+/// (PostgreSQL's SQLSTATE 23505, SQLite's `SQLITE_CONSTRAINT_UNIQUE`).
+fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// Whether the database refused a write for breaking a foreign key.
-pub(crate) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+/// Whether the database refused a write for breaking a foreign key
+/// (PostgreSQL's SQLSTATE 23503, SQLite's `SQLITE_CONSTRAINT_FOREIGNKEY`).
+fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
+
+/// Maps a failed write of a recipient: a unique violation can only be the
+/// email (in any letter case), which is `Duplicate`.
+pub(crate) fn recipient_write_error(
+    doing: &str,
+    new: &NewRecipient,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
+    let doing = doing.to_owned();
+    let email = new.email.to_string();
+    move |err| {
+        if is_unique_violation(&err) {
+            StoreError::Duplicate {
+                entity: Entity::Recipient,
+                field: "email",
+                value: email,
+            }
+        } else {
+            StoreError::backend(doing, err)
+        }
+    }
+}
+
+/// The message is used by `used_by` and cannot be deleted.
+pub(crate) fn message_in_use(id: MessageId, used_by: &str) -> StoreError {
+    StoreError::InUse {
+        entity: Entity::Message,
+        id: id.get(),
+        used_by: used_by.to_owned(),
+    }
+}
+
+/// Maps a failed delete of a message: a foreign key violation means a
+/// mailing uses it (one that appeared after the check naming it).
+pub(crate) fn message_delete_error(
+    doing: String,
+    id: MessageId,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |err| {
+        if is_foreign_key_violation(&err) {
+            message_in_use(id, "a mailing")
+        } else {
+            StoreError::backend(doing, err)
+        }
+    }
+}
+
+/// Maps a failed write of a mailing or its members. The stores check every
+/// reference first, which makes foreign key failures unreachable; should one
+/// occur anyway, it is still reported as something missing.
+pub(crate) fn mailing_write_error(doing: String) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |err| {
+        if is_foreign_key_violation(&err) {
+            StoreError::backend(format!("{doing}: a message or recipient is missing"), err)
+        } else {
+            StoreError::backend(doing, err)
+        }
+    }
 }
 
 /// A stored value that does not decode into its domain type: the database

@@ -6,11 +6,11 @@ mod recipient;
 mod stats;
 
 use clap::CommandFactory;
-use postpilot_core::ports::Store;
-use postpilot_store_sqlx::SqliteStore;
+use postpilot_core::ports::{Store, StoreError};
+use postpilot_store_sqlx::{PgStore, SqliteStore};
 
 use crate::app::App;
-use crate::cli::{Cli, Command, Global};
+use crate::cli::{Cli, Command};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -39,39 +39,77 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         .build()
         .map_err(anyhow::Error::from)?;
     runtime.block_on(async {
-        let store = connect(&cli.global).await?;
-        let app = App::new(store.clone(), cli.global);
-        let result = match cli.command {
-            Command::Migrate => store
-                .migrate()
-                .await
-                .map_err(CliError::from)
-                .and_then(|()| {
-                    Ok(Output {
-                        json: app.global.json,
-                    }
-                    .done("database is up to date")?)
-                }),
-            command => dispatch(&app, command).await,
-        };
-        store.close().await;
-        result
+        let url = cli.global.database_url.clone();
+        match scheme(&url) {
+            "sqlite" => run_on(SqliteStore::connect(&url).await?, cli).await,
+            "postgres" | "postgresql" => run_on(PgStore::connect(&url).await?, cli).await,
+            // The URL itself is not echoed: it may hold a password.
+            other => Err(CliError::invalid(format!(
+                "--database-url: unsupported scheme {other:?}; \
+                 use sqlite://FILE or postgres://USER@HOST/DB"
+            ))),
+        }
     })
 }
 
-async fn connect(global: &Global) -> Result<SqliteStore, CliError> {
-    let url = &global.database_url;
-    if !url.starts_with("sqlite:") {
-        // The URL itself is not echoed: it may hold a password.
-        let scheme = url.split_once(':').map_or("", |(s, _)| s);
-        return Err(CliError::invalid(format!(
-            "--database-url: unsupported scheme {scheme:?}; use sqlite://FILE"
-        )));
-    }
-    Ok(SqliteStore::connect(url).await?)
+/// The scheme of a database URL (`sqlite`, `postgres`, ...), never the rest.
+fn scheme(url: &str) -> &str {
+    url.split_once(':').map_or("", |(scheme, _)| scheme)
 }
 
-async fn dispatch<S: Store + Clone>(app: &App<S>, command: Command) -> Result<(), CliError> {
+/// What the CLI needs of a store besides the ports: the same on every backend.
+#[async_trait::async_trait]
+trait Backend: Store + Clone + 'static {
+    async fn migrate(&self) -> Result<(), StoreError>;
+    async fn close(&self);
+}
+
+#[async_trait::async_trait]
+impl Backend for SqliteStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        SqliteStore::migrate(self).await
+    }
+
+    async fn close(&self) {
+        SqliteStore::close(self).await;
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for PgStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        PgStore::migrate(self).await
+    }
+
+    async fn close(&self) {
+        PgStore::close(self).await;
+    }
+}
+
+/// Runs the command on `store`, then closes it.
+async fn run_on<S: Backend>(store: S, cli: Cli) -> Result<(), CliError> {
+    let app = App::new(store.clone(), cli.global);
+    let result = match cli.command {
+        Command::Migrate => store
+            .migrate()
+            .await
+            .map_err(CliError::from)
+            .and_then(|()| {
+                Ok(Output {
+                    json: app.global.json,
+                }
+                .done("database is up to date")?)
+            }),
+        command => dispatch(&app, command).await,
+    };
+    store.close().await;
+    result
+}
+
+async fn dispatch<S: Store + Clone + 'static>(
+    app: &App<S>,
+    command: Command,
+) -> Result<(), CliError> {
     let out = Output {
         json: app.global.json,
     };

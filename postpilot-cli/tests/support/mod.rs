@@ -1,4 +1,5 @@
-//! Runs the real `postpilot` binary against a fresh SQLite file and outbox.
+//! Runs the real `postpilot` binary against a fresh database (a SQLite file,
+//! or a PostgreSQL database of its own: [`Env::postgres`]) and outbox.
 
 #![allow(dead_code)] // each test file uses a different part
 
@@ -7,25 +8,43 @@ pub mod sink;
 use std::path::PathBuf;
 
 use assert_cmd::Command;
+use postpilot_store_sqlx::testing::ScratchDatabase;
 use tempfile::TempDir;
 
-/// A fresh workspace: its own database file and outbox directory.
+/// A fresh workspace: its own database and outbox directory.
 pub struct Env {
     pub dir: TempDir,
+    /// The PostgreSQL database in use instead of a SQLite file, if any.
+    pg: Option<ScratchDatabase>,
 }
 
 impl Env {
     pub fn new() -> Self {
         Self {
             dir: tempfile::tempdir().expect("temp dir"),
+            pg: None,
         }
     }
 
+    /// An environment on a PostgreSQL database of its own (see
+    /// `postpilot_store_sqlx::testing`), or `None` when no server is
+    /// configured: the test then passes, having said `SKIPPED`.
+    pub fn postgres(test: &str) -> Option<Self> {
+        let pg = block_on(ScratchDatabase::create(test))?;
+        Some(Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg: Some(pg),
+        })
+    }
+
     pub fn db_url(&self) -> String {
-        format!(
-            "sqlite://{}",
-            self.dir.path().join("postpilot.db").display()
-        )
+        match &self.pg {
+            Some(pg) => pg.url().to_owned(),
+            None => format!(
+                "sqlite://{}",
+                self.dir.path().join("postpilot.db").display()
+            ),
+        }
     }
 
     pub fn outbox(&self) -> PathBuf {
@@ -110,4 +129,20 @@ impl Env {
     pub fn count(&self, what: &str) -> usize {
         self.json(&[what, "list"]).as_array().expect("array").len()
     }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(pg) = self.pg.take() {
+            block_on(pg.drop_database());
+        }
+    }
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
 }

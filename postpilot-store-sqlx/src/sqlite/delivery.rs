@@ -1,22 +1,20 @@
 //! Runs, the delivery queue and the attempt record on SQLite (DESIGN §5).
 
-use std::collections::HashSet;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Claim, Delivery, DeliveryResult, Launch, LeaseToken, MailingId, Page, RunId, SendAttempt,
-    SendRun, Trigger,
+    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun,
+    Trigger,
 };
-use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
+use postpilot_core::ports::{DeliveryRepository, StoreError};
 
-use super::codec::{self, int, micros};
-use super::queue::{
-    new_token, next_state, results_json, Tally, CLAIM, MOVE_ON, RECORD_ATTEMPTS, UNDONE_AND_DUE,
-};
-use super::runs::{mailing_of, run_in, AttemptRow, DeliveryRow, RunRow, SELECT_RUN};
-use super::{commit, SqliteStore};
+use super::codec::micros;
+use super::queue::{CLAIM, MOVE_ON, RECORD_ATTEMPTS, UNDONE_AND_DUE};
+use super::{commit, Sql, SqliteStore};
 use crate::errors::backend;
+use crate::query::MAILING_EXISTS;
+use crate::queue::{first_result_per_delivery, new_token, results_json, Tally};
+use crate::rows::{claimed, int, DeliveryRow};
 
 #[async_trait]
 impl DeliveryRepository for SqliteStore {
@@ -28,65 +26,10 @@ impl DeliveryRepository for SqliteStore {
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");
         let mut tx = self.write(&doing).await?;
-        let unfinished = sqlx::query_as::<_, RunRow>(&format!(
-            "{SELECT_RUN} WHERE mailing_id = ? AND finished_at IS NULL ORDER BY id LIMIT 1"
-        ))
-        .bind(mailing.get())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend(doing.clone()))?;
-        if let Some(run) = unfinished {
-            return Ok(Launch {
-                run: run.try_into()?,
-                resumed: true,
-            });
-        }
-        let marked =
-            sqlx::query("UPDATE mailing SET launched_at = coalesce(launched_at, ?) WHERE id = ?")
-                .bind(micros(now))
-                .bind(mailing.get())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend(doing.clone()))?;
-        if marked.rows_affected() == 0 {
-            return Err(StoreError::not_found(Entity::Mailing, mailing.get()));
-        }
-        let run: i64 = sqlx::query_scalar(
-            "INSERT INTO send_run (mailing_id, \"trigger\", started_at) VALUES (?, ?, ?) \
-             RETURNING id",
-        )
-        .bind(mailing.get())
-        .bind(trigger.code())
-        .bind(micros(now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend(doing.clone()))?;
-        // One statement for every recipient; the address is copied so the
-        // run is unaffected by later edits of the recipient.
-        let queued = sqlx::query(
-            "INSERT INTO delivery (run_id, recipient_id, email, full_name, state, tries, not_before) \
-             SELECT ?, r.id, r.email, r.full_name, 'pending', 0, ? \
-             FROM mailing_recipient AS mr JOIN recipient AS r ON r.id = mr.recipient_id \
-             WHERE mr.mailing_id = ? ORDER BY mr.recipient_id",
-        )
-        .bind(run)
-        .bind(micros(now))
-        .bind(mailing.get())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend(doing.clone()))?;
-        sqlx::query("UPDATE send_run SET total = ? WHERE id = ?")
-            .bind(int(queued.rows_affected()))
-            .bind(run)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend(doing.clone()))?;
-        let run = run_in(&mut *tx, RunId(run)).await?;
+        // The transaction holds the write lock: nothing to lock row by row.
+        let launch = Sql::launch_run(&mut tx, MAILING_EXISTS, mailing, trigger, now).await?;
         commit(tx, &doing).await?;
-        Ok(Launch {
-            run,
-            resumed: false,
-        })
+        Ok(launch)
     }
 
     async fn claim_deliveries(
@@ -99,7 +42,7 @@ impl DeliveryRepository for SqliteStore {
         let doing = format!("claiming deliveries of run {run}");
         let token = new_token();
         let mut tx = self.write(&doing).await?;
-        mailing_of(&mut *tx, run).await?;
+        Sql::mailing_of(&mut *tx, run).await?;
         let limit = i64::from(limit);
         let rows = sqlx::query_as::<_, DeliveryRow>(CLAIM)
             .bind(&token.0)
@@ -114,12 +57,7 @@ impl DeliveryRepository for SqliteStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
-        let mut deliveries = rows
-            .into_iter()
-            .map(Delivery::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        // RETURNING's order is unspecified.
-        deliveries.sort_by_key(|d| d.id);
+        let deliveries = claimed(rows)?;
         commit(tx, &doing).await?;
         Ok(Claim { token, deliveries })
     }
@@ -132,14 +70,8 @@ impl DeliveryRepository for SqliteStore {
     ) -> Result<SendRun, StoreError> {
         let doing = format!("recording results of run {run}");
         let mut tx = self.write(&doing).await?;
-        let mailing = mailing_of(&mut *tx, run).await?;
-        // A result for a delivery already answered in this batch would
-        // find it no longer leased: only the first one counts.
-        let mut seen = HashSet::with_capacity(results.len());
-        let results: Vec<&DeliveryResult> = results
-            .iter()
-            .filter(|r| seen.insert(r.delivery_id))
-            .collect();
+        let mailing = Sql::mailing_of(&mut *tx, run).await?;
+        let results = first_result_per_delivery(results);
         let batch = results_json(&results);
         // Attempts first, while the deliveries are still leased.
         sqlx::query(RECORD_ATTEMPTS)
@@ -157,16 +89,10 @@ impl DeliveryRepository for SqliteStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
-        let moved: HashSet<i64> = moved.into_iter().collect();
-        let mut tally = Tally::default();
-        for result in results
-            .iter()
-            .filter(|r| moved.contains(&r.delivery_id.get()))
-        {
-            tally.count(result.status, next_state(result).0);
-        }
-        tally.add_to(&mut tx, run).await?;
-        let totals = run_in(&mut *tx, run).await?;
+        Tally::of_moved(&results, &moved)
+            .add_to(&mut *tx, run)
+            .await?;
+        let totals = Sql::run_in(&mut *tx, run).await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }
@@ -179,7 +105,7 @@ impl DeliveryRepository for SqliteStore {
     ) -> Result<SendRun, StoreError> {
         let doing = format!("failing the remaining deliveries of run {run}");
         let mut tx = self.write(&doing).await?;
-        let mailing = mailing_of(&mut *tx, run).await?;
+        let mailing = Sql::mailing_of(&mut *tx, run).await?;
         // Both statements select the same rows: the transaction holds the
         // write lock, so nothing changes between them.
         let recorded = sqlx::query(&format!(
@@ -206,9 +132,9 @@ impl DeliveryRepository for SqliteStore {
         .await
         .map_err(backend(doing.clone()))?;
         Tally::failures(int(recorded.rows_affected()))
-            .add_to(&mut tx, run)
+            .add_to(&mut *tx, run)
             .await?;
-        let totals = run_in(&mut *tx, run).await?;
+        let totals = Sql::run_in(&mut *tx, run).await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }
@@ -220,53 +146,21 @@ impl DeliveryRepository for SqliteStore {
     ) -> Result<SendRun, StoreError> {
         let doing = format!("finishing run {run}");
         let mut tx = self.write(&doing).await?;
-        sqlx::query(
-            "UPDATE send_run SET finished_at = ? WHERE id = ? AND finished_at IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM delivery \
-                 WHERE run_id = ? AND state IN ('pending', 'leased'))",
-        )
-        .bind(micros(now))
-        .bind(run.get())
-        .bind(run.get())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend(doing.clone()))?;
-        let totals = run_in(&mut *tx, run).await?;
+        let totals = Sql::finish_run_if_done(&mut tx, run, now).await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }
 
     async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let due: Option<Option<i64>> = sqlx::query_scalar(
-            "SELECT (SELECT min(t) FROM ( \
-                 SELECT min(not_before) AS t FROM delivery WHERE run_id = ?1 AND state = 'pending' \
-                 UNION ALL \
-                 SELECT min(lease_until) FROM delivery WHERE run_id = ?1 AND state = 'leased')) \
-             FROM send_run WHERE id = ?1",
-        )
-        .bind(run.get())
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend(format!("finding when run {run} is next due")))?;
-        let due = due.ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?;
-        codec::opt_time("delivery.not_before", due)
+        Sql::next_due(&self.reader, run).await
     }
 
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError> {
-        run_in(&self.reader, id).await
+        Sql::run_in(&self.reader, id).await
     }
 
     async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError> {
-        sqlx::query_as::<_, RunRow>(&format!(
-            "{SELECT_RUN} WHERE mailing_id = ? ORDER BY id DESC"
-        ))
-        .bind(mailing.get())
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend(format!("listing the runs of mailing {mailing}")))?
-        .into_iter()
-        .map(SendRun::try_from)
-        .collect()
+        Sql::list_runs(&self.reader, mailing).await
     }
 
     async fn list_attempts(
@@ -274,21 +168,6 @@ impl DeliveryRepository for SqliteStore {
         mailing: MailingId,
         page: Page,
     ) -> Result<Vec<SendAttempt>, StoreError> {
-        let (limit, offset) = codec::page(page);
-        sqlx::query_as::<_, AttemptRow>(
-            "SELECT id, mailing_id, run_id, recipient_id, email, attempt_at, status, response \
-             FROM send_attempt WHERE mailing_id = ? ORDER BY id LIMIT ? OFFSET ?",
-        )
-        .bind(mailing.get())
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend(format!(
-            "listing the attempts of mailing {mailing}"
-        )))?
-        .into_iter()
-        .map(SendAttempt::try_from)
-        .collect()
+        Sql::list_attempts(&self.reader, mailing, page).await
     }
 }

@@ -17,7 +17,6 @@ mod mailings;
 mod messages;
 mod queue;
 mod recipients;
-mod runs;
 mod stats;
 
 use std::str::FromStr;
@@ -28,7 +27,11 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+use crate::dialect::Shared;
 use crate::errors::backend;
+
+/// The statements every backend shares, on SQLite.
+type Sql = Shared<Sqlite>;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 

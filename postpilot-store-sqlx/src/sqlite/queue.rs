@@ -1,11 +1,5 @@
-//! The SQL of the delivery queue and what it needs: leases, result
-//! batches and run counters.
-
-use postpilot_core::domain::{AttemptStatus, DeliveryResult, LeaseToken, NextStep, RunId};
-use postpilot_core::ports::StoreError;
-
-use super::codec::micros;
-use crate::errors::backend;
+//! The SQL of the delivery queue only SQLite speaks (the logic around it
+//! is shared: `crate::queue`).
 
 /// Leases up to `limit` due deliveries, lowest id first. Each inner select
 /// walks the (run_id, state) index in id order and stops at its LIMIT, so a
@@ -28,7 +22,7 @@ pub(super) const UNDONE_AND_DUE: &str = "run_id = ? AND (state = 'pending' \
 
 /// Records one attempt per result whose delivery is still leased under the
 /// token, in the order given. The results come as one JSON array (see
-/// [`results_json`]), so a batch is one statement whatever its size. The
+/// [`crate::queue::results_json`]), so a batch is one statement whatever its size. The
 /// unary `+` keeps SQLite from reading the run's leased deliveries through
 /// the (run_id, state) index and matching each against the whole batch:
 /// instead it walks the batch and looks each delivery up by id.
@@ -50,92 +44,6 @@ pub(super) const MOVE_ON: &str =
      WHERE delivery.id = r.value ->> 'id' AND +delivery.run_id = ? \
      AND +delivery.state = 'leased' AND delivery.lease_token = ? \
      RETURNING delivery.id";
-
-/// The results as the JSON array [`RECORD_ATTEMPTS`] and [`MOVE_ON`] read.
-pub(super) fn results_json(results: &[&DeliveryResult]) -> String {
-    let rows: Vec<serde_json::Value> = results
-        .iter()
-        .map(|r| {
-            let (state, not_before) = next_state(r);
-            serde_json::json!({
-                "id": r.delivery_id.get(),
-                "attempt_at": micros(r.attempt_at),
-                "status": r.status.code(),
-                "response": r.response,
-                "state": state,
-                "not_before": not_before,
-            })
-        })
-        .collect();
-    serde_json::Value::Array(rows).to_string()
-}
-
-/// A fresh, unguessable lease token.
-pub(super) fn new_token() -> LeaseToken {
-    LeaseToken(format!("{:032x}", rand::random::<u128>()))
-}
-
-/// The delivery state and retry time a result leads to.
-pub(super) fn next_state(result: &DeliveryResult) -> (&'static str, Option<i64>) {
-    match (result.next, result.status) {
-        (NextStep::RetryAt(at), _) => ("pending", Some(micros(at))),
-        (NextStep::Done, AttemptStatus::Success) => ("sent", None),
-        (NextStep::Done, AttemptStatus::Failure) => ("failed", None),
-    }
-}
-
-/// What one batch of results adds to a run's counters.
-#[derive(Default)]
-pub(super) struct Tally {
-    sent: i64,
-    failed: i64,
-    attempts_success: i64,
-    attempts_failure: i64,
-}
-
-impl Tally {
-    /// `n` deliveries failed for good, one failure attempt each.
-    pub(super) fn failures(n: i64) -> Self {
-        Self {
-            failed: n,
-            attempts_failure: n,
-            ..Self::default()
-        }
-    }
-
-    pub(super) fn count(&mut self, status: AttemptStatus, state: &str) {
-        match status {
-            AttemptStatus::Success => self.attempts_success += 1,
-            AttemptStatus::Failure => self.attempts_failure += 1,
-        }
-        match state {
-            "sent" => self.sent += 1,
-            "failed" => self.failed += 1,
-            _ => {}
-        }
-    }
-
-    pub(super) async fn add_to(
-        &self,
-        conn: &mut sqlx::SqliteConnection,
-        run: RunId,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE send_run SET sent = sent + ?, failed = failed + ?, \
-             attempts_success = attempts_success + ?, attempts_failure = attempts_failure + ? \
-             WHERE id = ?",
-        )
-        .bind(self.sent)
-        .bind(self.failed)
-        .bind(self.attempts_success)
-        .bind(self.attempts_failure)
-        .bind(run.get())
-        .execute(conn)
-        .await
-        .map_err(backend(format!("updating the totals of run {run}")))?;
-        Ok(())
-    }
-}
 
 #[cfg(test)]
 mod tests {

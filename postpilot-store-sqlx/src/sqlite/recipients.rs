@@ -1,66 +1,18 @@
 //! Получатели on SQLite.
 
-use std::collections::hash_map::{Entry, HashMap};
-
 use async_trait::async_trait;
-use postpilot_core::domain::{
-    Comment, EmailAddress, FullName, NewRecipient, Page, Recipient, RecipientId,
-};
+use postpilot_core::domain::{NewRecipient, Page, Recipient, RecipientId};
 use postpilot_core::ports::{Entity, RecipientRepository, StoreError};
 
-use super::codec;
-use super::{commit, SqliteStore};
-use crate::errors::{backend, decode, is_unique_violation};
+use super::{commit, Sql, SqliteStore};
+use crate::errors::{backend, recipient_write_error};
+use crate::query::DELETE_RECIPIENT;
+use crate::recipients::ImportPlan;
+use crate::rows::stored_recipient;
 
 /// Rows per multi-row `INSERT` of an import: 3 parameters each, far below
 /// SQLite's 32766, and large enough that per-statement overhead vanishes.
 const IMPORT_ROWS_PER_STATEMENT: usize = 500;
-
-#[derive(sqlx::FromRow)]
-struct RecipientRow {
-    id: i64,
-    email: String,
-    full_name: String,
-    comment: String,
-}
-
-impl TryFrom<RecipientRow> for Recipient {
-    type Error = StoreError;
-    fn try_from(row: RecipientRow) -> Result<Self, StoreError> {
-        Ok(Self {
-            id: RecipientId(row.id),
-            email: decode("recipient.email", EmailAddress::parse(&row.email))?,
-            full_name: decode("recipient.full_name", FullName::parse(&row.full_name))?,
-            comment: decode("recipient.comment", Comment::parse(&row.comment))?,
-        })
-    }
-}
-
-/// Maps a write's failure: a unique violation can only be the email.
-fn write_error(doing: &str, new: &NewRecipient) -> impl FnOnce(sqlx::Error) -> StoreError {
-    let doing = doing.to_owned();
-    let email = new.email.to_string();
-    move |err| {
-        if is_unique_violation(&err) {
-            StoreError::Duplicate {
-                entity: Entity::Recipient,
-                field: "email",
-                value: email,
-            }
-        } else {
-            StoreError::backend(doing, err)
-        }
-    }
-}
-
-fn stored(id: i64, new: &NewRecipient) -> Recipient {
-    Recipient {
-        id: RecipientId(id),
-        email: new.email.clone(),
-        full_name: new.full_name.clone(),
-        comment: new.comment.clone(),
-    }
-}
 
 /// `INSERT` of `rows` recipients at once, skipping existing emails and
 /// returning the id and email of each row actually inserted.
@@ -86,27 +38,17 @@ impl RecipientRepository for SqliteStore {
         .bind(new.comment.as_str())
         .fetch_one(&self.writer)
         .await
-        .map_err(write_error("inserting a recipient", new))?;
-        Ok(stored(id, new))
+        .map_err(recipient_write_error("inserting a recipient", new))?;
+        Ok(stored_recipient(id, new))
     }
 
     async fn insert_recipients(
         &self,
         rows: &[NewRecipient],
     ) -> Result<Vec<Option<RecipientId>>, StoreError> {
-        let mut ids = vec![None; rows.len()];
-        // The first row of each email (case-folded) is the one to insert;
-        // later ones in the slice stay `None` without reaching SQL.
-        let mut first_of: HashMap<String, usize> = HashMap::with_capacity(rows.len());
-        let mut to_insert = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
-            if let Entry::Vacant(slot) = first_of.entry(row.email.key()) {
-                slot.insert(i);
-                to_insert.push(row);
-            }
-        }
+        let (mut plan, to_insert) = ImportPlan::new(rows);
         if to_insert.is_empty() {
-            return Ok(ids);
+            return Ok(plan.ids);
         }
         let doing = "importing recipients";
         let full_sql = import_sql(IMPORT_ROWS_PER_STATEMENT);
@@ -125,51 +67,23 @@ impl RecipientRepository for SqliteStore {
                     .bind(row.full_name.as_str())
                     .bind(row.comment.as_str())
             });
-            // RETURNING's order is unspecified: match rows back by email.
             let inserted = query.fetch_all(&mut *tx).await.map_err(backend(doing))?;
-            for (id, email) in inserted {
-                if let Some(&i) = first_of.get(&email.to_ascii_lowercase()) {
-                    ids[i] = Some(RecipientId(id));
-                }
-            }
+            plan.inserted(inserted);
         }
         commit(tx, doing).await?;
-        Ok(ids)
+        Ok(plan.ids)
     }
 
     async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError> {
-        sqlx::query_as::<_, RecipientRow>(
-            "SELECT id, email, full_name, comment FROM recipient WHERE id = ?",
-        )
-        .bind(id.get())
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend(format!("reading recipient {id}")))?
-        .ok_or_else(|| StoreError::not_found(Entity::Recipient, id.get()))?
-        .try_into()
+        Sql::get_recipient(&self.reader, id).await
     }
 
     async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError> {
-        let (limit, offset) = codec::page(page);
-        sqlx::query_as::<_, RecipientRow>(
-            "SELECT id, email, full_name, comment FROM recipient ORDER BY id LIMIT ? OFFSET ?",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend("listing recipients"))?
-        .into_iter()
-        .map(Recipient::try_from)
-        .collect()
+        Sql::list_recipients(&self.reader, page).await
     }
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM recipient ORDER BY id")
-            .fetch_all(&self.reader)
-            .await
-            .map_err(backend("listing recipient ids"))?;
-        Ok(ids.into_iter().map(RecipientId).collect())
+        Sql::all_recipient_ids(&self.reader).await
     }
 
     async fn update_recipient(
@@ -177,34 +91,14 @@ impl RecipientRepository for SqliteStore {
         id: RecipientId,
         new: &NewRecipient,
     ) -> Result<Recipient, StoreError> {
-        let done =
-            sqlx::query("UPDATE recipient SET email = ?, full_name = ?, comment = ? WHERE id = ?")
-                .bind(new.email.as_str())
-                .bind(new.full_name.as_str())
-                .bind(new.comment.as_str())
-                .bind(id.get())
-                .execute(&self.writer)
-                .await
-                .map_err(write_error(&format!("updating recipient {id}"), new))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::not_found(Entity::Recipient, id.get()));
-        }
-        Ok(stored(id.get(), new))
+        Sql::update_recipient(&self.writer, id, new).await
     }
 
     async fn delete_recipient(&self, id: RecipientId) -> Result<(), StoreError> {
         // The foreign keys do the rest: memberships cascade (the triggers
-        // keep each mailing's count), deliveries and attempts keep the email
-        // with recipient_id set to NULL.
-        let done = sqlx::query("DELETE FROM recipient WHERE id = ?")
-            .bind(id.get())
-            .execute(&self.writer)
-            .await
-            .map_err(backend(format!("deleting recipient {id}")))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::not_found(Entity::Recipient, id.get()));
-        }
-        Ok(())
+        // keep each mailing's count and the statistics), deliveries and
+        // attempts keep the email with recipient_id set to NULL.
+        Sql::delete(&self.writer, DELETE_RECIPIENT, Entity::Recipient, id.get()).await
     }
 }
 

@@ -1,8 +1,8 @@
 //! The store contract: backend-independent tests of every repository port.
 //!
 //! Each test is a `pub async fn name<S: Store + Clone + 'static>(store: S)`
-//! taking a fresh, empty store; each backend's test file instantiates all of
-//! them (see `tests/sqlite.rs`).
+//! taking a fresh, empty store. Each backend's test file instantiates every
+//! one of them with [`contract_tests!`], so both backends run the same list.
 
 // Each test file that includes this module uses only part of it.
 #![allow(dead_code, unused_imports)]
@@ -148,4 +148,92 @@ pub fn assert_not_found<T: std::fmt::Debug>(
         Err(StoreError::NotFound { entity: e, id: i }) if e == entity && i == id => {}
         other => panic!("expected {entity} {id} not found, got {other:?}"),
     }
+}
+
+/// One `#[tokio::test]` per contract test, each on a fresh store: `$fresh`
+/// is an `async fn() -> Option<F>` where `F: contract::Fresh`; `None` skips
+/// the test (having said so). Adding a contract test here runs it on every
+/// backend.
+#[allow(unused_macros)] // not by the benchmark, which includes this module
+macro_rules! contract_tests {
+    ($fresh:path) => {
+        contract::contract_tests!(
+            @each $fresh;
+            launching_queues_one_delivery_per_recipient_and_marks_the_mailing_launched,
+            launching_twice_resumes_the_unfinished_run,
+            launching_after_the_run_finished_starts_a_new_run_and_keeps_the_first_launch_time,
+            launching_a_missing_mailing_is_not_found,
+            claims_take_due_deliveries_in_id_order_up_to_the_limit,
+            claimed_deliveries_are_not_claimed_again_until_the_lease_expires,
+            results_under_a_stale_lease_token_are_ignored,
+            recording_results_records_attempts_and_moves_deliveries_on,
+            a_retried_delivery_is_claimed_again_when_its_retry_time_comes,
+            next_due_is_the_earliest_launch_retry_or_lease_end_and_none_when_all_are_done,
+            failing_the_remaining_deliveries_spares_live_leases_and_done_ones,
+            finishing_a_run_waits_until_every_delivery_is_done,
+            a_run_with_no_recipients_finishes_at_once,
+            every_run_operation_on_a_missing_run_is_not_found,
+            runs_list_newest_first,
+            attempts_list_in_the_order_made_page_by_page,
+            a_delivery_keeps_the_address_it_was_launched_with,
+            concurrent_claims_never_lease_a_delivery_twice,
+            inserted_mailing_reads_back_with_its_window_message_and_recipient_count,
+            a_mailing_may_have_no_recipients,
+            inserting_a_mailing_with_a_missing_message_is_not_found_naming_the_message,
+            inserting_a_mailing_with_missing_recipients_names_the_first_missing_one,
+            mailings_list_in_id_order_page_by_page,
+            mailing_recipient_ids_are_ascending_and_a_missing_mailing_is_not_found,
+            updating_a_mailing_replaces_window_message_and_recipients,
+            updating_a_mailing_with_keep_leaves_its_recipients,
+            updating_a_mailing_names_the_missing_mailing_message_or_recipient_and_changes_nothing,
+            deleting_a_mailing_removes_its_runs_and_attempts,
+            deleting_a_missing_mailing_is_not_found,
+            inserted_message_reads_back_with_its_creation_time,
+            messages_list_in_id_order_page_by_page,
+            updating_a_message_replaces_its_text_and_keeps_its_creation_time,
+            a_missing_message_is_not_found_to_get_update_or_delete,
+            deleting_a_message_used_by_a_mailing_is_refused,
+            deleting_an_unused_message_removes_it,
+            inserted_recipient_reads_back_with_its_fields,
+            duplicate_email_in_any_case_is_refused_as_duplicate,
+            getting_a_missing_recipient_is_not_found,
+            recipients_list_in_id_order_page_by_page,
+            updating_a_recipient_replaces_every_field,
+            updating_to_another_recipients_email_is_refused_as_duplicate,
+            updating_or_deleting_a_missing_recipient_is_not_found,
+            deleting_a_recipient_removes_it_from_its_mailings,
+            deleting_a_recipient_keeps_attempt_history_with_its_email,
+            import_skips_existing_emails_and_duplicates_within_the_batch,
+            import_of_many_rows_returns_ids_in_input_order,
+            import_of_no_rows_returns_no_ids,
+            two_concurrent_inserts_of_the_same_email_one_wins_the_other_gets_duplicate,
+            recipients_of_a_mailing_can_be_replaced_after_a_recipient_is_deleted,
+            an_empty_store_has_all_zero_statistics,
+            active_mailings_count_changes_when_the_end_time_passes_without_any_write,
+            statistics_count_mailings_distinct_recipients_messages_and_attempts,
+            mailing_status_and_active_count_agree_at_the_windows_boundaries,
+            statistics_follow_every_insert_update_and_delete,
+            concurrent_mailings_over_shared_recipients_count_each_recipient_once,
+            concurrent_imports_and_inserts_of_overlapping_emails_store_each_email_once,
+        );
+    };
+    (@each $fresh:path; $($name:ident),+ $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let Some(fresh) = $fresh(stringify!($name)).await else {
+                return;
+            };
+            contract::$name(contract::Fresh::store(&fresh)).await;
+            contract::Fresh::finish(fresh).await;
+        }
+    )+};
+}
+pub(crate) use contract_tests;
+
+/// A fresh, empty store for one test, and its cleaning up.
+pub trait Fresh {
+    type Store: Store + Clone + 'static;
+    fn store(&self) -> Self::Store;
+    /// Closes the store and removes its database.
+    fn finish(self) -> impl std::future::Future<Output = ()>;
 }

@@ -298,3 +298,43 @@ pub async fn recipients_of_a_mailing_can_be_replaced_after_a_recipient_is_delete
         .expect("edited");
     assert_eq!(edited.recipient_count, 1);
 }
+
+pub async fn concurrent_imports_and_inserts_of_overlapping_emails_store_each_email_once<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let mut tasks = Vec::new();
+    for t in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            // Every task imports the same 50 emails, in its own letter case.
+            let rows: Vec<_> = (0..50)
+                .map(|i| {
+                    let address = format!("shared{i}@example.com");
+                    recipient(&if t % 2 == 0 {
+                        address
+                    } else {
+                        address.to_uppercase()
+                    })
+                })
+                .collect();
+            let imported = store.insert_recipients(&rows).await.expect("imported");
+            let single = store
+                .insert_recipient(&recipient(&format!("SHARED{t}@example.com")))
+                .await;
+            (imported.iter().flatten().count(), single.is_ok())
+        }));
+    }
+    let mut stored = 0;
+    for task in tasks {
+        let (imported, single) = task.await.expect("joined");
+        stored += imported + usize::from(single);
+    }
+    assert_eq!(stored, 50, "each email stored by exactly one writer");
+    assert_eq!(store.all_recipient_ids().await.expect("ids").len(), 50);
+    assert_eq!(
+        store.stats(at(0)).await.expect("stats").recipients_total,
+        50
+    );
+}

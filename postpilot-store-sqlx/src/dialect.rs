@@ -1,0 +1,80 @@
+//! What differs between the backends in the statements they otherwise
+//! share: how a time is stored, how a list of ids reaches SQL, and how many
+//! rows a statement changed.
+
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
+
+use crate::rows::StoredTime;
+
+/// A backend the shared statements (`query`, `mailings`) run on.
+pub(crate) trait Dialect: sqlx::Database {
+    /// A time as the backend stores and binds it.
+    type Time: StoredTime + Send + Unpin + for<'q> sqlx::Encode<'q, Self> + sqlx::Type<Self>;
+
+    fn time(at: DateTime<Utc>) -> Self::Time;
+
+    /// A table expression `j (key, value)` over the JSON array of integers
+    /// bound to `param` (e.g. `$2`): `key` is the position, `value` the id.
+    /// One parameter for any number of ids, instead of one per id.
+    fn json_ids(param: &str) -> String;
+
+    fn rows_affected(done: &Self::QueryResult) -> u64;
+}
+
+#[cfg(feature = "sqlite")]
+impl Dialect for sqlx::Sqlite {
+    /// Microseconds since the Unix epoch, UTC: compact and exactly comparable.
+    type Time = i64;
+
+    fn time(at: DateTime<Utc>) -> i64 {
+        at.timestamp_micros()
+    }
+
+    fn json_ids(param: &str) -> String {
+        format!("json_each({param}) AS j")
+    }
+
+    fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Dialect for sqlx::Postgres {
+    /// `timestamptz`.
+    type Time = DateTime<Utc>;
+
+    fn time(at: DateTime<Utc>) -> DateTime<Utc> {
+        at
+    }
+
+    fn json_ids(param: &str) -> String {
+        format!("jsonb_array_elements(CAST({param} AS jsonb)) WITH ORDINALITY AS j (value, key)")
+    }
+
+    fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
+
+/// The statements every backend runs alike, as associated functions
+/// (`Shared::<Sqlite>::get_recipient(&pool, id)`), defined beside their
+/// entity (`crate::recipients`, `messages`, `mailings`, `runs`, `query`),
+/// each group under the bounds it needs of sqlx on `DB`.
+#[derive(Debug)]
+pub(crate) struct Shared<DB>(PhantomData<DB>);
+
+/// Ids as a JSON array, for [`Dialect::json_ids`].
+pub(crate) fn json_ids(ids: impl IntoIterator<Item = i64>) -> String {
+    let mut json = String::from("[");
+    for (i, id) in ids.into_iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&id.to_string());
+    }
+    json.push(']');
+    json
+}

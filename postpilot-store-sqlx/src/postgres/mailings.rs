@@ -1,0 +1,63 @@
+//! Рассылки on PostgreSQL: the shared transactions (`crate::mailings`),
+//! taking turns with other counted writes.
+
+use async_trait::async_trait;
+use postpilot_core::domain::{
+    Mailing, MailingId, MessageId, NewMailing, Page, RecipientId, RecipientsEdit, Window,
+};
+use postpilot_core::ports::{Entity, MailingRepository, StoreError};
+
+use super::{commit, PgStore, Sql};
+use crate::errors::backend;
+use crate::query::DELETE_MAILING;
+
+#[async_trait]
+impl MailingRepository for PgStore {
+    async fn insert_mailing(&self, new: &NewMailing) -> Result<Mailing, StoreError> {
+        let doing = "inserting a mailing";
+        let mut tx = self.counted(doing).await?;
+        let mailing = Sql::insert_mailing(&mut tx, new).await?;
+        commit(tx, doing).await?;
+        Ok(mailing)
+    }
+
+    async fn get_mailing(&self, id: MailingId) -> Result<Mailing, StoreError> {
+        Sql::mailing_in(&self.pool, id).await
+    }
+
+    async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError> {
+        Sql::list_mailings(&self.pool, page).await
+    }
+
+    async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError> {
+        // One snapshot for both reads.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .map_err(backend(format!("listing the recipients of mailing {id}")))?;
+        Sql::mailing_recipient_ids(&mut tx, id).await
+    }
+
+    async fn update_mailing(
+        &self,
+        id: MailingId,
+        window: Window,
+        message_id: MessageId,
+        recipients: &RecipientsEdit,
+    ) -> Result<Mailing, StoreError> {
+        let doing = format!("updating mailing {id}");
+        let mut tx = self.counted(&doing).await?;
+        let mailing = Sql::update_mailing(&mut tx, id, window, message_id, recipients).await?;
+        commit(tx, &doing).await?;
+        Ok(mailing)
+    }
+
+    async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError> {
+        // Runs, deliveries, attempts and memberships go by ON DELETE CASCADE.
+        let doing = format!("deleting mailing {id}");
+        let mut tx = self.counted(&doing).await?;
+        Sql::delete(&mut *tx, DELETE_MAILING, Entity::Mailing, id.get()).await?;
+        commit(tx, &doing).await
+    }
+}

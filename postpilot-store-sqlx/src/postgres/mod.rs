@@ -1,0 +1,122 @@
+//! The PostgreSQL backend: one pool, embedded migrations, for several
+//! `serve` and `worker` processes on one database (DESIGN §8).
+//!
+//! Concurrency: transactions run at READ COMMITTED. The delivery queue is
+//! shared through row locks (claims skip rows another claim holds, see
+//! `delivery`). Writes that change a counted table (recipients, messages,
+//! mailings and their members: see the `stats_counter` table) first lock
+//! the one counters row, which the triggers update anyway: so such writes
+//! take turns, each sees every earlier one committed (which the
+//! unique-recipients trigger relies on), and two of them can never wait on
+//! each other in a cycle through that row.
+
+mod delivery;
+mod mailings;
+mod messages;
+mod recipients;
+mod stats;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use postpilot_core::ports::StoreError;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool, Postgres, Transaction};
+
+use crate::dialect::Shared;
+use crate::errors::backend;
+
+/// The statements every backend shares, on PostgreSQL.
+type Sql = Shared<Postgres>;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connections of the pool.
+const CONNECTIONS: u32 = 8;
+/// How long a call waits for a free connection (or for the server to answer
+/// a new one) before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The repository ports over PostgreSQL. Cheap to clone: clones share the pool.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` — `postgres://user[:password]@host[:port]/db`
+    /// (or `postgresql://…`) — and applies the embedded migrations. The
+    /// database must exist. Errors never repeat the URL, which may hold a
+    /// password.
+    ///
+    /// # Errors
+    /// `Backend` when the URL is malformed, the server cannot be reached or
+    /// refuses the login, or a migration fails.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(backend("reading the PostgreSQL database URL"))?;
+        // One connection up front, for its error: a pool would retry until
+        // its timeout and report only that it timed out.
+        options
+            .connect()
+            .await
+            .map_err(backend("connecting to PostgreSQL"))?
+            .close()
+            .await
+            .map_err(backend("connecting to PostgreSQL"))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_lazy_with(options);
+        let store = Self { pool };
+        store.migrate().await?;
+        tracing::debug!("PostgreSQL store ready");
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations not applied yet (idempotent, and safe
+    /// from several processes at once: sqlx holds an advisory lock);
+    /// [`PgStore::connect`] already does.
+    ///
+    /// # Errors
+    /// `Backend` when a migration fails or the database holds migrations
+    /// this build does not know.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|err| StoreError::backend("applying the PostgreSQL migrations", err))
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a transaction.
+    async fn begin(&self, doing: &str) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool
+            .begin()
+            .await
+            .map_err(backend(format!("starting a transaction for {doing}")))
+    }
+
+    /// Starts a transaction that changes counted tables, holding the
+    /// counters row from its first statement (see the module comment).
+    async fn counted(&self, doing: &str) -> Result<Transaction<'static, Postgres>, StoreError> {
+        let mut tx = self.begin(doing).await?;
+        sqlx::query("SELECT 1 FROM stats_counter FOR NO KEY UPDATE")
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(format!("locking the counters for {doing}")))?;
+        Ok(tx)
+    }
+}
+
+/// Commits `tx`, naming what it did when that fails.
+async fn commit(tx: Transaction<'static, Postgres>, doing: &str) -> Result<(), StoreError> {
+    tx.commit()
+        .await
+        .map_err(backend(format!("committing {doing}")))
+}

@@ -1,0 +1,123 @@
+//! What every backend's delivery queue shares: lease tokens, the batch of
+//! results as SQL reads it, the state a result leads to, and the run's
+//! counters. The SQL that claims and records stays with each backend.
+
+use std::collections::HashSet;
+
+use postpilot_core::domain::{AttemptStatus, DeliveryResult, LeaseToken, NextStep, RunId};
+use postpilot_core::ports::StoreError;
+
+use crate::errors::backend;
+
+/// A fresh, unguessable lease token.
+pub(crate) fn new_token() -> LeaseToken {
+    LeaseToken(format!("{:032x}", rand::random::<u128>()))
+}
+
+/// The results to record: a result for a delivery already answered earlier
+/// in the batch would find it no longer leased, so only the first counts.
+pub(crate) fn first_result_per_delivery(results: &[DeliveryResult]) -> Vec<&DeliveryResult> {
+    let mut seen = HashSet::with_capacity(results.len());
+    results
+        .iter()
+        .filter(|r| seen.insert(r.delivery_id))
+        .collect()
+}
+
+/// The results as one JSON array, the one parameter each backend expands
+/// into rows in SQL (`json_each`, `jsonb_to_recordset`): a batch is one
+/// statement whatever its size. Times are integer microseconds since the
+/// Unix epoch, which both backends convert exactly.
+pub(crate) fn results_json(results: &[&DeliveryResult]) -> String {
+    let rows: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            let (state, not_before) = next_state(r);
+            serde_json::json!({
+                "id": r.delivery_id.get(),
+                "attempt_at": r.attempt_at.timestamp_micros(),
+                "status": r.status.code(),
+                "response": r.response,
+                "state": state,
+                "not_before": not_before.map(|at| at.timestamp_micros()),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
+/// The delivery state and retry time a result leads to.
+fn next_state(result: &DeliveryResult) -> (&'static str, Option<chrono::DateTime<chrono::Utc>>) {
+    match (result.next, result.status) {
+        (NextStep::RetryAt(at), _) => ("pending", Some(at)),
+        (NextStep::Done, AttemptStatus::Success) => ("sent", None),
+        (NextStep::Done, AttemptStatus::Failure) => ("failed", None),
+    }
+}
+
+/// Adds a [`Tally`] to a run's counters: `$1` sent, `$2` failed, `$3`
+/// success and `$4` failure attempts, `$5` the run.
+const ADD_TO_RUN: &str = "UPDATE send_run SET sent = sent + $1, failed = failed + $2, \
+     attempts_success = attempts_success + $3, attempts_failure = attempts_failure + $4 \
+     WHERE id = $5";
+
+/// What one batch of results adds to a run's counters.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    sent: i64,
+    failed: i64,
+    attempts_success: i64,
+    attempts_failure: i64,
+}
+
+impl Tally {
+    /// `n` deliveries failed for good, one failure attempt each.
+    pub(crate) fn failures(n: i64) -> Self {
+        Self {
+            failed: n,
+            attempts_failure: n,
+            ..Self::default()
+        }
+    }
+
+    /// The tally of the `results` whose delivery was actually moved on.
+    pub(crate) fn of_moved(results: &[&DeliveryResult], moved: &[i64]) -> Self {
+        let moved: HashSet<i64> = moved.iter().copied().collect();
+        let mut tally = Self::default();
+        for result in results
+            .iter()
+            .filter(|r| moved.contains(&r.delivery_id.get()))
+        {
+            match result.status {
+                AttemptStatus::Success => tally.attempts_success += 1,
+                AttemptStatus::Failure => tally.attempts_failure += 1,
+            }
+            match next_state(result).0 {
+                "sent" => tally.sent += 1,
+                "failed" => tally.failed += 1,
+                _ => {}
+            }
+        }
+        tally
+    }
+
+    /// Adds the tally to the run's counters within `conn`.
+    pub(crate) async fn add_to<'c, DB, E>(&self, conn: E, run: RunId) -> Result<(), StoreError>
+    where
+        DB: sqlx::Database,
+        E: sqlx::Executor<'c, Database = DB>,
+        i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    {
+        sqlx::query::<DB>(ADD_TO_RUN)
+            .bind(self.sent)
+            .bind(self.failed)
+            .bind(self.attempts_success)
+            .bind(self.attempts_failure)
+            .bind(run.get())
+            .execute(conn)
+            .await
+            .map_err(backend(format!("updating the totals of run {run}")))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,280 @@
+//! Rows as every backend reads them, and their decoding into domain types.
+//!
+//! The backends store the same columns under the same names; they differ
+//! only in how a time is stored (SQLite: integer microseconds, PostgreSQL:
+//! `timestamptz`), so each row with times is generic over [`StoredTime`].
+
+use chrono::{DateTime, Utc};
+use postpilot_core::domain::{
+    AttemptId, AttemptStatus, BodyText, Comment, Delivery, DeliveryId, EmailAddress, FullName,
+    Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient, RecipientId, RunId,
+    SendAttempt, SendRun, Stats, Subject, Trigger,
+};
+use postpilot_core::ports::StoreError;
+
+use crate::errors::{corrupt, decode};
+
+/// A time as a backend stores it.
+pub(crate) trait StoredTime {
+    /// The time, or a `Backend` error naming `column` when it is out of range.
+    fn into_utc(self, column: &'static str) -> Result<DateTime<Utc>, StoreError>;
+}
+
+/// SQLite: microseconds since the Unix epoch, UTC.
+impl StoredTime for i64 {
+    fn into_utc(self, column: &'static str) -> Result<DateTime<Utc>, StoreError> {
+        DateTime::from_timestamp_micros(self)
+            .ok_or_else(|| corrupt(column, format!("{self} µs is out of range")))
+    }
+}
+
+/// PostgreSQL: `timestamptz`, decoded by sqlx.
+impl StoredTime for DateTime<Utc> {
+    fn into_utc(self, _column: &'static str) -> Result<DateTime<Utc>, StoreError> {
+        Ok(self)
+    }
+}
+
+fn opt_time<T: StoredTime>(
+    column: &'static str,
+    stored: Option<T>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    stored.map(|t| t.into_utc(column)).transpose()
+}
+
+/// A stored count, which must not be negative.
+pub(crate) fn count(column: &'static str, value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| corrupt(column, format!("negative count {value}")))
+}
+
+/// A domain count or limit as SQL's signed 64-bit integer, saturating.
+pub(crate) fn int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// `(limit, offset)` of a page, clamped to SQL's signed integers.
+pub(crate) fn page(page: Page) -> (i64, i64) {
+    (int(page.limit), int(page.offset))
+}
+
+pub(crate) const SELECT_RECIPIENT: &str = "SELECT id, email, full_name, comment FROM recipient";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RecipientRow {
+    id: i64,
+    email: String,
+    full_name: String,
+    comment: String,
+}
+
+impl TryFrom<RecipientRow> for Recipient {
+    type Error = StoreError;
+    fn try_from(row: RecipientRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: RecipientId(row.id),
+            email: decode("recipient.email", EmailAddress::parse(&row.email))?,
+            full_name: decode("recipient.full_name", FullName::parse(&row.full_name))?,
+            comment: decode("recipient.comment", Comment::parse(&row.comment))?,
+        })
+    }
+}
+
+/// The recipient as stored under `id`, without reading it back.
+pub(crate) fn stored_recipient(id: i64, new: &NewRecipient) -> Recipient {
+    Recipient {
+        id: RecipientId(id),
+        email: new.email.clone(),
+        full_name: new.full_name.clone(),
+        comment: new.comment.clone(),
+    }
+}
+
+pub(crate) const SELECT_MESSAGE: &str = "SELECT id, subject, body_text, created_at FROM message";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRow<T> {
+    id: i64,
+    subject: String,
+    body_text: String,
+    created_at: T,
+}
+
+impl<T: StoredTime> TryFrom<MessageRow<T>> for Message {
+    type Error = StoreError;
+    fn try_from(row: MessageRow<T>) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: MessageId(row.id),
+            subject: decode("message.subject", Subject::parse(&row.subject))?,
+            body_text: decode("message.body_text", BodyText::parse(&row.body_text))?,
+            created_at: row.created_at.into_utc("message.created_at")?,
+        })
+    }
+}
+
+pub(crate) const SELECT_MAILING: &str = "SELECT id, first_sent_at, sent_completed_at, \
+     message_id, recipient_count, launched_at FROM mailing";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MailingRow<T> {
+    id: i64,
+    first_sent_at: T,
+    sent_completed_at: T,
+    message_id: i64,
+    recipient_count: i64,
+    launched_at: Option<T>,
+}
+
+impl<T: StoredTime> TryFrom<MailingRow<T>> for Mailing {
+    type Error = StoreError;
+    fn try_from(row: MailingRow<T>) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: MailingId(row.id),
+            first_sent_at: row.first_sent_at.into_utc("mailing.first_sent_at")?,
+            sent_completed_at: row
+                .sent_completed_at
+                .into_utc("mailing.sent_completed_at")?,
+            message_id: MessageId(row.message_id),
+            recipient_count: count("mailing.recipient_count", row.recipient_count)?,
+            launched_at: opt_time("mailing.launched_at", row.launched_at)?,
+        })
+    }
+}
+
+pub(crate) const SELECT_RUN: &str = "SELECT id, mailing_id, \"trigger\", started_at, \
+     finished_at, total, sent, failed FROM send_run";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RunRow<T> {
+    id: i64,
+    mailing_id: i64,
+    trigger: String,
+    started_at: T,
+    finished_at: Option<T>,
+    total: i64,
+    sent: i64,
+    failed: i64,
+}
+
+impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
+    type Error = StoreError;
+    fn try_from(row: RunRow<T>) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: RunId(row.id),
+            mailing_id: MailingId(row.mailing_id),
+            trigger: decode("send_run.trigger", row.trigger.parse::<Trigger>())?,
+            started_at: row.started_at.into_utc("send_run.started_at")?,
+            finished_at: opt_time("send_run.finished_at", row.finished_at)?,
+            total: count("send_run.total", row.total)?,
+            sent: count("send_run.sent", row.sent)?,
+            failed: count("send_run.failed", row.failed)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeliveryRow {
+    id: i64,
+    run_id: i64,
+    recipient_id: Option<i64>,
+    email: String,
+    full_name: String,
+    tries: i64,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = StoreError;
+    fn try_from(row: DeliveryRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: DeliveryId(row.id),
+            run_id: RunId(row.run_id),
+            recipient_id: row.recipient_id.map(RecipientId),
+            email: decode("delivery.email", EmailAddress::parse(&row.email))?,
+            full_name: decode("delivery.full_name", FullName::parse(&row.full_name))?,
+            tries: u32::try_from(row.tries)
+                .map_err(|_| corrupt("delivery.tries", format!("{} is out of range", row.tries)))?,
+        })
+    }
+}
+
+/// Deliveries as claimed: decoded and sorted by id (`RETURNING`'s order is
+/// unspecified).
+pub(crate) fn claimed(rows: Vec<DeliveryRow>) -> Result<Vec<Delivery>, StoreError> {
+    let mut deliveries = rows
+        .into_iter()
+        .map(Delivery::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    deliveries.sort_by_key(|d| d.id);
+    Ok(deliveries)
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttemptRow<T> {
+    id: i64,
+    mailing_id: i64,
+    run_id: i64,
+    recipient_id: Option<i64>,
+    email: String,
+    attempt_at: T,
+    status: String,
+    response: String,
+}
+
+impl<T: StoredTime> TryFrom<AttemptRow<T>> for SendAttempt {
+    type Error = StoreError;
+    fn try_from(row: AttemptRow<T>) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: AttemptId(row.id),
+            mailing_id: MailingId(row.mailing_id),
+            run_id: RunId(row.run_id),
+            recipient_id: row.recipient_id.map(RecipientId),
+            email: decode("send_attempt.email", EmailAddress::parse(&row.email))?,
+            attempt_at: row.attempt_at.into_utc("send_attempt.attempt_at")?,
+            status: decode("send_attempt.status", row.status.parse::<AttemptStatus>())?,
+            response: row.response,
+        })
+    }
+}
+
+/// The home-page figures. Every count but "active" is kept up to date by
+/// triggers in the one-row `stats_counter` table, and the attempt totals by
+/// each run's counters, so the query reads a handful of rows whatever the
+/// size of the data; "active" is decided from the end time at `now` ($1),
+/// walking only the launched mailings that end after it.
+pub(crate) const STATS: &str = "SELECT c.mailings AS mailings_total, \
+       (SELECT count(*) FROM mailing \
+          WHERE launched_at IS NOT NULL AND sent_completed_at > $1) AS mailings_active, \
+       c.unique_recipients, c.recipients AS recipients_total, c.messages AS messages_total, \
+       (SELECT CAST(coalesce(sum(attempts_success), 0) AS BIGINT) FROM send_run) \
+         AS attempts_success, \
+       (SELECT CAST(coalesce(sum(attempts_failure), 0) AS BIGINT) FROM send_run) \
+         AS attempts_failure \
+     FROM stats_counter AS c";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StatsRow {
+    mailings_total: i64,
+    mailings_active: i64,
+    unique_recipients: i64,
+    recipients_total: i64,
+    messages_total: i64,
+    attempts_success: i64,
+    attempts_failure: i64,
+}
+
+impl TryFrom<StatsRow> for Stats {
+    type Error = StoreError;
+    fn try_from(row: StatsRow) -> Result<Self, StoreError> {
+        let attempts_success = count("send_run.attempts_success", row.attempts_success)?;
+        let attempts_failure = count("send_run.attempts_failure", row.attempts_failure)?;
+        Ok(Self {
+            mailings_total: count("stats_counter.mailings", row.mailings_total)?,
+            mailings_active: count("mailing", row.mailings_active)?,
+            unique_recipients: count("stats_counter.unique_recipients", row.unique_recipients)?,
+            recipients_total: count("stats_counter.recipients", row.recipients_total)?,
+            messages_total: count("stats_counter.messages", row.messages_total)?,
+            attempts_total: attempts_success.saturating_add(attempts_failure),
+            attempts_success,
+            attempts_failure,
+        })
+    }
+}

@@ -1,0 +1,198 @@
+//! Runs: the statements every backend runs alike, within a transaction (or
+//! on a pool) the backend provides. The claiming and recording of
+//! deliveries, where the backends differ, stay with each backend.
+
+use chrono::{DateTime, Utc};
+use postpilot_core::domain::{Launch, MailingId, Page, RunId, SendAttempt, SendRun, Trigger};
+use postpilot_core::ports::{Entity, StoreError};
+
+use crate::dialect::{Dialect, Shared};
+use crate::errors::backend;
+use crate::query::MAILING_OF_RUN;
+use crate::rows::{self, int, AttemptRow, RunRow, StoredTime, SELECT_RUN};
+
+impl<DB> Shared<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    RunRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
+    AttemptRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
+    Option<DB::Time>: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    (Option<DB::Time>,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    /// The run, read within `conn`.
+    pub(crate) async fn run_in<'c, E>(conn: E, id: RunId) -> Result<SendRun, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        Self::one::<E, RunRow<DB::Time>, SendRun>(
+            conn,
+            &format!("{SELECT_RUN} WHERE id = $1"),
+            Entity::Run,
+            id.get(),
+        )
+        .await
+    }
+
+    /// The mailing a run belongs to; `NotFound` for an unknown run.
+    pub(crate) async fn mailing_of<'c, E>(conn: E, run: RunId) -> Result<i64, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        Self::exists(conn, MAILING_OF_RUN, Entity::Run, run.get()).await
+    }
+
+    /// Starts a run with one pending delivery per current recipient and marks
+    /// the mailing launched, or returns its unfinished run (`resumed`).
+    /// `lock_mailing` selects the mailing `$1`, locking it where the backend
+    /// locks rows, so that concurrent launches of one mailing take turns.
+    pub(crate) async fn launch_run(
+        conn: &mut DB::Connection,
+        lock_mailing: &str,
+        mailing: MailingId,
+        trigger: Trigger,
+        now: DateTime<Utc>,
+    ) -> Result<Launch, StoreError> {
+        let doing = format!("launching mailing {mailing}");
+        Self::exists(&mut *conn, lock_mailing, Entity::Mailing, mailing.get()).await?;
+        let unfinished = sqlx::query_as::<DB, RunRow<DB::Time>>(&format!(
+            "{SELECT_RUN} WHERE mailing_id = $1 AND finished_at IS NULL ORDER BY id LIMIT 1"
+        ))
+        .bind(mailing.get())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend(doing.clone()))?;
+        if let Some(run) = unfinished {
+            return Ok(Launch {
+                run: run.try_into()?,
+                resumed: true,
+            });
+        }
+        sqlx::query::<DB>(
+            "UPDATE mailing SET launched_at = coalesce(launched_at, $1) WHERE id = $2",
+        )
+        .bind(DB::time(now))
+        .bind(mailing.get())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(doing.clone()))?;
+        let run: i64 = sqlx::query_scalar::<DB, i64>(
+            "INSERT INTO send_run (mailing_id, \"trigger\", started_at) VALUES ($1, $2, $3) \
+             RETURNING id",
+        )
+        .bind(mailing.get())
+        .bind(trigger.code())
+        .bind(DB::time(now))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend(doing.clone()))?;
+        // One statement for every recipient; the address is copied so the run
+        // is unaffected by later edits of the recipient.
+        let queued = sqlx::query::<DB>(
+            "INSERT INTO delivery (run_id, recipient_id, email, full_name, state, tries, not_before) \
+             SELECT $1, r.id, r.email, r.full_name, 'pending', 0, $2 \
+             FROM mailing_recipient AS mr JOIN recipient AS r ON r.id = mr.recipient_id \
+             WHERE mr.mailing_id = $3 ORDER BY mr.recipient_id",
+        )
+        .bind(run)
+        .bind(DB::time(now))
+        .bind(mailing.get())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(doing.clone()))?;
+        sqlx::query::<DB>("UPDATE send_run SET total = $1 WHERE id = $2")
+            .bind(int(DB::rows_affected(&queued)))
+            .bind(run)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend(doing))?;
+        Ok(Launch {
+            run: Self::run_in(&mut *conn, RunId(run)).await?,
+            resumed: false,
+        })
+    }
+
+    /// Marks the run finished at `now` if every delivery is done; returns it.
+    pub(crate) async fn finish_run_if_done(
+        conn: &mut DB::Connection,
+        run: RunId,
+        now: DateTime<Utc>,
+    ) -> Result<SendRun, StoreError> {
+        sqlx::query::<DB>(
+            "UPDATE send_run SET finished_at = $1 WHERE id = $2 AND finished_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM delivery \
+                 WHERE run_id = $2 AND state IN ('pending', 'leased'))",
+        )
+        .bind(DB::time(now))
+        .bind(run.get())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(format!("finishing run {run}")))?;
+        Self::run_in(&mut *conn, run).await
+    }
+
+    /// The earliest time a not-yet-done delivery of the run may be claimed
+    /// (its retry time, or the end of its lease), `None` when all are done.
+    pub(crate) async fn next_due<'c, E>(
+        conn: E,
+        run: RunId,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        let due: Option<Option<DB::Time>> = sqlx::query_scalar::<DB, Option<DB::Time>>(
+            "SELECT (SELECT min(t) FROM ( \
+                 SELECT min(not_before) AS t FROM delivery WHERE run_id = $1 AND state = 'pending' \
+                 UNION ALL \
+                 SELECT min(lease_until) FROM delivery WHERE run_id = $1 AND state = 'leased') AS d) \
+             FROM send_run WHERE id = $1",
+        )
+        .bind(run.get())
+        .fetch_optional(conn)
+        .await
+        .map_err(backend(format!("finding when run {run} is next due")))?;
+        let due = due.ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?;
+        due.map(|t| t.into_utc("delivery.not_before")).transpose()
+    }
+
+    /// The mailing's runs, newest first.
+    pub(crate) async fn list_runs<'c, E>(
+        conn: E,
+        mailing: MailingId,
+    ) -> Result<Vec<SendRun>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        Self::all::<E, RunRow<DB::Time>, SendRun>(
+            conn,
+            &format!("{SELECT_RUN} WHERE mailing_id = $1 ORDER BY id DESC"),
+            &[mailing.get()],
+            format!("listing the runs of mailing {mailing}"),
+        )
+        .await
+    }
+
+    /// A page of the mailing's attempts, in the order they were made.
+    pub(crate) async fn list_attempts<'c, E>(
+        conn: E,
+        mailing: MailingId,
+        page: Page,
+    ) -> Result<Vec<SendAttempt>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        let (limit, offset) = rows::page(page);
+        Self::all::<E, AttemptRow<DB::Time>, SendAttempt>(
+            conn,
+            "SELECT id, mailing_id, run_id, recipient_id, email, attempt_at, status, response \
+             FROM send_attempt WHERE mailing_id = $1 ORDER BY id LIMIT $2 OFFSET $3",
+            &[mailing.get(), limit, offset],
+            format!("listing the attempts of mailing {mailing}"),
+        )
+        .await
+    }
+}

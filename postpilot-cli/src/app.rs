@@ -77,13 +77,18 @@ impl<S: Store + Clone> App<S> {
             self.store.clone(),
             self.mailer()?,
             self.clock,
-            SendPolicy {
-                max_tries: self.global.max_tries,
-                retry_backoff: self.global.retry_backoff,
-                concurrency: usize::from(self.global.concurrency),
-                rate: std::num::NonZeroU32::new(self.global.rate),
-                ..SendPolicy::default()
-            },
+            self.send_policy(),
         ))
+    }
+
+    /// How runs are delivered, from the options.
+    pub fn send_policy(&self) -> SendPolicy {
+        SendPolicy {
+            max_tries: self.global.max_tries,
+            retry_backoff: self.global.retry_backoff,
+            concurrency: usize::from(self.global.concurrency),
+            rate: std::num::NonZeroU32::new(self.global.rate),
+            ..SendPolicy::default()
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The command tree (DESIGN §6). Values are parsed into domain types here, so
 //! bad input is refused by clap with exit code 2 before anything is touched.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -26,7 +27,8 @@ pub struct Cli {
 /// Options every command takes; each is also an environment variable.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Database to use; a SQLite file is created if missing.
+    /// Database: sqlite://FILE (created if missing) or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB (an existing database).
     #[arg(
         long,
         env = "POSTPILOT_DATABASE_URL",
@@ -94,6 +96,8 @@ pub enum Command {
     Stats,
     /// Apply database migrations (done on every start anyway).
     Migrate,
+    /// Serve the JSON API (/api/v1) and the web UI; prints a login URL.
+    Serve(ServeArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -266,5 +270,34 @@ pub struct PageArgs {
 impl PageArgs {
     pub fn page(self) -> postpilot_core::Page {
         postpilot_core::Page::new(self.offset, self.limit.unwrap_or(i64::MAX as u64))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Anything but loopback needs POSTPILOT_API_TOKEN.
+    #[arg(long, env = "POSTPILOT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// The token of the API and the UI login, at least 16 characters. Unset: a
+    /// random one is made and printed as a login URL. Prefer the environment
+    /// variable: a flag is visible to other users in the process list.
+    #[arg(long, env = "POSTPILOT_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<Secret>,
+}
+
+/// A secret option value; its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
     }
 }

@@ -3,6 +3,7 @@
 mod mailing;
 mod message;
 mod recipient;
+mod serve;
 mod stats;
 
 use clap::CommandFactory;
@@ -118,6 +119,7 @@ async fn dispatch<S: Store + Clone + 'static>(
         Command::Message(cmd) => message::run(app, cmd, out).await,
         Command::Mailing(cmd) => mailing::run(app, cmd, out).await,
         Command::Stats => stats::run(app, out).await,
+        Command::Serve(args) => serve::run(app, args).await,
         Command::Migrate | Command::Completions { .. } => Ok(()),
     }
 }

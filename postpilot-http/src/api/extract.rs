@@ -1,0 +1,221 @@
+//! Extractors of the API whose every rejection is an [`ApiError`]: a JSON
+//! body (400 malformed, 413 too large, 415 not JSON, 422 naming the field),
+//! ids in the path (404) and `offset`/`limit` in the query (422).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::error::Category;
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+
+/// A JSON request body.
+#[derive(Debug)]
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(request.headers()) {
+            return Err(ApiError::unsupported_media_type());
+        }
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::payload_too_large()
+                } else {
+                    ApiError::bad_request("the request body could not be read")
+                }
+            })?;
+        parse_json(&body).map(Self)
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+        .is_some_and(|mime| {
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+}
+
+/// Parses `body` as a `T`: malformed JSON is 400; a value of the wrong
+/// type, a missing or an unknown field is 422 naming the field.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let message = inner.to_string();
+        match (inner.classify(), field_of(&path, &message)) {
+            (Category::Data, Some(field)) => {
+                let message = strip_position(&message);
+                ApiError::invalid(field.clone(), format!("{field}: {message}"))
+            }
+            (Category::Data, None) => {
+                ApiError::bad_request(format!("the body must be a JSON object: {message}"))
+            }
+            _ => ApiError::bad_request(format!("malformed JSON: {message}")),
+        }
+    })?;
+    de.end()
+        .map_err(|err| ApiError::bad_request(format!("malformed JSON: {err}")))?;
+    Ok(value)
+}
+
+/// The top-level field an error is about: from its path
+/// (`recipient_ids[2]` → `recipient_ids`), or from serde's message for a
+/// missing or unknown field (`missing field `email``).
+fn field_of(path: &str, message: &str) -> Option<String> {
+    let top = path
+        .split(['.', '['])
+        .next()
+        .filter(|s| !s.is_empty() && *s != "?");
+    if let Some(top) = top {
+        return Some(top.to_owned());
+    }
+    let quoted = message
+        .strip_prefix("missing field `")
+        .or_else(|| message.strip_prefix("unknown field `"))?;
+    quoted.split('`').next().map(str::to_owned)
+}
+
+/// serde_json appends " at line L column C" to data errors: noise in a 422.
+fn strip_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |at| &message[..at])
+}
+
+/// Ids in the path; anything that is not one names no resource: 404.
+#[derive(Debug)]
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| Self(v))
+            .map_err(|_| ApiError::not_found(format!("{} not found", parts.uri.path())))
+    }
+}
+
+/// Rows of a list to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Paging {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Paging {
+    pub const DEFAULT_LIMIT: u64 = 100;
+    pub const MAX_LIMIT: u64 = 1000;
+
+    pub fn page(self) -> postpilot_core::Page {
+        postpilot_core::Page::new(self.offset, self.limit)
+    }
+}
+
+/// The query parameters of every list (documentation of [`Paging`]).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by hand in `Paging`'s extractor; here for the OpenAPI document
+pub(crate) struct PagingParams {
+    /// Rows to skip (default 0).
+    offset: Option<u64>,
+    /// Rows to return, 1..=1000 (default 100).
+    limit: Option<u64>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Paging {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let mut paging = Self {
+            offset: 0,
+            limit: Self::DEFAULT_LIMIT,
+        };
+        let query = parts.uri.query().unwrap_or_default();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let number = || {
+                value.parse::<u64>().map_err(|_| {
+                    ApiError::invalid(
+                        name.to_string(),
+                        format!("{name}: must be a whole number ≥ 0"),
+                    )
+                })
+            };
+            match name.as_ref() {
+                "offset" => paging.offset = number()?.min(i64::MAX as u64),
+                "limit" => paging.limit = number()?,
+                _ => {}
+            }
+        }
+        if !(1..=Self::MAX_LIMIT).contains(&paging.limit) {
+            return Err(ApiError::invalid(
+                "limit",
+                format!("limit: must be between 1 and {}", Self::MAX_LIMIT),
+            ));
+        }
+        Ok(paging)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        ids: Vec<i64>,
+    }
+
+    fn err(body: &str) -> (StatusCode,) {
+        (parse_json::<Body>(body.as_bytes())
+            .expect_err(body)
+            .status(),)
+    }
+
+    #[test]
+    fn malformed_json_is_400_and_wrong_fields_are_422() {
+        assert_eq!(err("{").0, StatusCode::BAD_REQUEST);
+        assert_eq!(err("[1]").0, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            err(r#"{"email":"a@b","ids":[]} x"#).0,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            err(r#"{"email":5,"ids":[]}"#).0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+
+    #[test]
+    fn the_field_at_fault_is_named() {
+        assert_eq!(field_of("ids[1]", "invalid type"), Some("ids".into()));
+        assert_eq!(
+            field_of(".", "missing field `email` at line 1 column 2"),
+            Some("email".into())
+        );
+        assert_eq!(
+            field_of(".", "unknown field `mail`, expected one of `email`"),
+            Some("mail".into())
+        );
+        assert_eq!(field_of(".", "invalid type: sequence"), None);
+    }
+}

@@ -1,0 +1,241 @@
+//! `/api/v1/mailings`: Рассылки, sending them, their runs and attempts.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use postpilot_core::ports::{Entity, StoreError};
+use postpilot_core::{MailingId, MessageId, NewMailing, Page, Trigger, Window};
+
+use super::extract::{ApiJson, ApiPath, Paging, PagingParams};
+use super::model::{
+    recipient_ids, AttemptJson, LaunchJson, ListOf, MailingJson, MailingPatchJson,
+    MailingSummaryJson, NewMailingJson, RunJson,
+};
+use super::{created, Created};
+use crate::error::{ApiError, ErrorBody};
+use crate::sending;
+use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+    Router::new()
+        .route("/mailings", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route(
+            "/mailings/{id}",
+            get(show::<S, M, C>)
+                .patch(update::<S, M, C>)
+                .delete(remove::<S, M, C>),
+        )
+        .route("/mailings/{id}/send", post(send::<S, M, C>))
+        .route("/mailings/{id}/runs", get(runs::<S, M, C>))
+        .route("/mailings/{id}/runs/{run_id}", get(run::<S, M, C>))
+        .route("/mailings/{id}/attempts", get(attempts::<S, M, C>))
+}
+
+/// A missing message or recipient named in the body is a bad field (422),
+/// not a missing resource at this URL.
+fn reference_error(err: postpilot_core::Error) -> ApiError {
+    match &err {
+        postpilot_core::Error::Store(StoreError::NotFound {
+            entity: Entity::Message,
+            ..
+        }) => ApiError::invalid("message_id", format!("message_id: {err}")),
+        postpilot_core::Error::Store(StoreError::NotFound {
+            entity: Entity::Recipient,
+            ..
+        }) => ApiError::invalid("recipient_ids", format!("recipient_ids: {err}")),
+        _ => err.into(),
+    }
+}
+
+async fn detail<S: AppStore, M: AppMailer, C: AppClock>(
+    app: &AppState<S, M, C>,
+    id: MailingId,
+) -> Result<MailingJson, ApiError> {
+    let mailings = app.mailings();
+    let view = mailings.get(id).await?;
+    let ids = mailings.recipient_ids(id).await?;
+    Ok(MailingJson::new(view, ids))
+}
+
+/// List mailings with their status now.
+#[utoipa::path(get, path = "/api/v1/mailings", tag = "mailings", params(PagingParams),
+    responses(
+        (status = 200, body = ListOf<MailingSummaryJson>),
+        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+    ))]
+pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    paging: Paging,
+) -> Result<Json<ListOf<MailingSummaryJson>>, ApiError> {
+    let rows = app.mailings().list(paging.page()).await?;
+    Ok(Json(ListOf::new(rows, paging)))
+}
+
+/// Add a mailing.
+#[utoipa::path(post, path = "/api/v1/mailings", tag = "mailings",
+    request_body = NewMailingJson,
+    responses(
+        (status = 201, body = MailingJson, description = "Created; `Location` names it"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A bad field, or a message or recipient that does not exist"),
+    ))]
+pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiJson(body): ApiJson<NewMailingJson>,
+) -> Result<Created<MailingJson>, ApiError> {
+    let new = NewMailing {
+        window: Window::new(body.first_sent_at, body.sent_completed_at)?,
+        message_id: MessageId(body.message_id),
+        recipient_ids: recipient_ids(body.recipient_ids)?,
+    };
+    let view = app.mailings().add(new).await.map_err(reference_error)?;
+    let id = view.mailing.id;
+    Ok(created(
+        format!("/api/v1/mailings/{id}"),
+        detail(&app, id).await?,
+    ))
+}
+
+/// One mailing with its recipients.
+#[utoipa::path(get, path = "/api/v1/mailings/{id}", tag = "mailings",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = MailingJson),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    ))]
+pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<MailingJson>, ApiError> {
+    Ok(Json(detail(&app, MailingId(id)).await?))
+}
+
+/// Change the window, the message or the recipients of a mailing.
+#[utoipa::path(patch, path = "/api/v1/mailings/{id}", tag = "mailings",
+    params(("id" = i64, Path)), request_body = MailingPatchJson,
+    responses(
+        (status = 200, body = MailingJson),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+    ))]
+pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MailingPatchJson>,
+) -> Result<Json<MailingJson>, ApiError> {
+    let id = MailingId(id);
+    app.mailings()
+        .edit(id, body.validate()?)
+        .await
+        .map_err(reference_error)?;
+    Ok(Json(detail(&app, id).await?))
+}
+
+/// Delete a mailing with its runs and attempts.
+#[utoipa::path(delete, path = "/api/v1/mailings/{id}", tag = "mailings",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    ))]
+pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    app.mailings().delete(MailingId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Send a mailing now: launches a run (or resumes its unfinished one) and
+/// delivers it in the background. Poll the run for progress.
+#[utoipa::path(post, path = "/api/v1/mailings/{id}/send", tag = "mailings",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 202, body = LaunchJson, description = "Accepted; `Location` names the run"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The mailing is completed (its end time has passed)"),
+    ))]
+pub(crate) async fn send<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let launch = sending::launch(&app, MailingId(id), Trigger::Api).await?;
+    let location = format!("/api/v1/mailings/{id}/runs/{}", launch.run.id);
+    let body = LaunchJson {
+        run: launch.run.into(),
+        resumed: launch.resumed,
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// The mailing's runs, newest first.
+#[utoipa::path(get, path = "/api/v1/mailings/{id}/runs", tag = "mailings",
+    params(("id" = i64, Path), PagingParams),
+    responses(
+        (status = 200, body = ListOf<RunJson>),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub(crate) async fn runs<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+    paging: Paging,
+) -> Result<Json<ListOf<RunJson>>, ApiError> {
+    let all = app.history().runs(MailingId(id)).await?;
+    let rows: Vec<_> = all
+        .into_iter()
+        .skip(usize::try_from(paging.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(paging.limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok(Json(ListOf::new(rows, paging)))
+}
+
+/// One run of the mailing, with its progress.
+#[utoipa::path(get, path = "/api/v1/mailings/{id}/runs/{run_id}", tag = "mailings",
+    params(("id" = i64, Path), ("run_id" = i64, Path)),
+    responses(
+        (status = 200, body = RunJson),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    ))]
+pub(crate) async fn run<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath((id, run_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<RunJson>, ApiError> {
+    let run = app
+        .history()
+        .runs(MailingId(id))
+        .await?
+        .into_iter()
+        .find(|r| r.id.get() == run_id)
+        .ok_or_else(|| ApiError::not_found(format!("run {run_id} of mailing {id} not found")))?;
+    Ok(Json(run.into()))
+}
+
+/// The mailing's attempts (Попытки рассылки), in the order they were made.
+#[utoipa::path(get, path = "/api/v1/mailings/{id}/attempts", tag = "mailings",
+    params(("id" = i64, Path), PagingParams),
+    responses(
+        (status = 200, body = ListOf<AttemptJson>),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub(crate) async fn attempts<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+    paging: Paging,
+) -> Result<Json<ListOf<AttemptJson>>, ApiError> {
+    let rows = app
+        .history()
+        .attempts(MailingId(id), Page::new(paging.offset, paging.limit))
+        .await?;
+    Ok(Json(ListOf::new(rows, paging)))
+}

@@ -1,0 +1,431 @@
+//! The JSON the API speaks (DESIGN §7: the seed's field names, RFC 3339
+//! times), kept apart from the domain types so the contract is explicit
+//! and documented. Inputs arrive as plain values and are validated by the
+//! domain's own parsers, which name the field at fault.
+
+use chrono::{DateTime, Utc};
+use postpilot_core::usecases::MailingView;
+use postpilot_core::{
+    AttemptStatus, BodyText, Comment, EmailAddress, FullName, InvalidField, MailingPatch,
+    MailingStatus, Message, MessageId, MessagePatch, NewMessage, NewRecipient, Recipient,
+    RecipientId, RecipientIds, RecipientPatch, RecipientsEdit, SendAttempt, SendRun, Stats,
+    Subject, Trigger,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Получатель рассылки.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecipientJson {
+    pub id: i64,
+    #[schema(example = "ivan@example.com")]
+    pub email: String,
+    /// Ф. И. О., 1..=100 characters.
+    #[schema(example = "Иван Петров")]
+    pub full_name: String,
+    pub comment: String,
+}
+
+impl From<Recipient> for RecipientJson {
+    fn from(r: Recipient) -> Self {
+        Self {
+            id: r.id.get(),
+            email: r.email.to_string(),
+            full_name: r.full_name.into_string(),
+            comment: r.comment.into_string(),
+        }
+    }
+}
+
+/// A new recipient.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecipientJson {
+    #[schema(example = "ivan@example.com")]
+    pub email: String,
+    #[schema(example = "Иван Петров")]
+    pub full_name: String,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl NewRecipientJson {
+    pub fn validate(self) -> Result<NewRecipient, InvalidField> {
+        Ok(NewRecipient {
+            email: EmailAddress::parse(&self.email)?,
+            full_name: FullName::parse(&self.full_name)?,
+            comment: self
+                .comment
+                .as_deref()
+                .map(Comment::parse)
+                .transpose()?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// Fields to change; those left out keep their value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecipientPatchJson {
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl RecipientPatchJson {
+    pub fn validate(self) -> Result<RecipientPatch, InvalidField> {
+        Ok(RecipientPatch {
+            email: self.email.as_deref().map(EmailAddress::parse).transpose()?,
+            full_name: self.full_name.as_deref().map(FullName::parse).transpose()?,
+            comment: self.comment.as_deref().map(Comment::parse).transpose()?,
+        })
+    }
+}
+
+/// Сообщение.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageJson {
+    pub id: i64,
+    /// Тема письма, 1..=100 characters on one line.
+    #[schema(example = "Новости недели")]
+    pub subject: String,
+    /// Тело письма.
+    pub body_text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Message> for MessageJson {
+    fn from(m: Message) -> Self {
+        Self {
+            id: m.id.get(),
+            subject: m.subject.into_string(),
+            body_text: m.body_text.into_string(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// A new message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessageJson {
+    #[schema(example = "Новости недели")]
+    pub subject: String,
+    #[schema(example = "Здравствуйте! Вот что нового.")]
+    pub body_text: String,
+}
+
+impl NewMessageJson {
+    pub fn validate(self) -> Result<NewMessage, InvalidField> {
+        Ok(NewMessage {
+            subject: Subject::parse(&self.subject)?,
+            body_text: BodyText::parse(&self.body_text)?,
+        })
+    }
+}
+
+/// Fields to change; those left out keep their value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessagePatchJson {
+    pub subject: Option<String>,
+    pub body_text: Option<String>,
+}
+
+impl MessagePatchJson {
+    pub fn validate(self) -> Result<MessagePatch, InvalidField> {
+        Ok(MessagePatch {
+            subject: self.subject.as_deref().map(Subject::parse).transpose()?,
+            body_text: self.body_text.as_deref().map(BodyText::parse).transpose()?,
+        })
+    }
+}
+
+/// Статус рассылки, computed at the moment of the answer.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MailingStatusJson {
+    /// Создана: before its end, never sent.
+    Created,
+    /// Запущена: before its end, sent at least once.
+    Running,
+    /// Завершена: its end time has passed.
+    Completed,
+}
+
+impl From<MailingStatus> for MailingStatusJson {
+    fn from(s: MailingStatus) -> Self {
+        match s {
+            MailingStatus::Created => Self::Created,
+            MailingStatus::Running => Self::Running,
+            MailingStatus::Completed => Self::Completed,
+        }
+    }
+}
+
+/// Рассылка, with its recipients.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailingJson {
+    pub id: i64,
+    /// Дата и время первой отправки.
+    pub first_sent_at: DateTime<Utc>,
+    /// Дата и время окончания отправки.
+    pub sent_completed_at: DateTime<Utc>,
+    pub status: MailingStatusJson,
+    pub message_id: i64,
+    pub recipient_ids: Vec<i64>,
+    pub recipient_count: u64,
+    /// When it was first sent; null while it never was.
+    pub launched_at: Option<DateTime<Utc>>,
+}
+
+impl MailingJson {
+    pub fn new(view: MailingView, recipient_ids: Vec<RecipientId>) -> Self {
+        let summary = MailingSummaryJson::from(view);
+        Self {
+            id: summary.id,
+            first_sent_at: summary.first_sent_at,
+            sent_completed_at: summary.sent_completed_at,
+            status: summary.status,
+            message_id: summary.message_id,
+            recipient_ids: recipient_ids.into_iter().map(RecipientId::get).collect(),
+            recipient_count: summary.recipient_count,
+            launched_at: summary.launched_at,
+        }
+    }
+}
+
+/// Рассылка in a list: its recipients are counted, not listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailingSummaryJson {
+    pub id: i64,
+    pub first_sent_at: DateTime<Utc>,
+    pub sent_completed_at: DateTime<Utc>,
+    pub status: MailingStatusJson,
+    pub message_id: i64,
+    pub recipient_count: u64,
+    pub launched_at: Option<DateTime<Utc>>,
+}
+
+impl From<MailingView> for MailingSummaryJson {
+    fn from(view: MailingView) -> Self {
+        let m = view.mailing;
+        Self {
+            id: m.id.get(),
+            first_sent_at: m.first_sent_at,
+            sent_completed_at: m.sent_completed_at,
+            status: view.status.into(),
+            message_id: m.message_id.get(),
+            recipient_count: m.recipient_count,
+            launched_at: m.launched_at,
+        }
+    }
+}
+
+/// A new mailing: a message, a window and its recipients.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMailingJson {
+    pub message_id: i64,
+    #[schema(example = "2026-12-01T09:00:00+03:00")]
+    pub first_sent_at: DateTime<Utc>,
+    /// Must be after `first_sent_at`.
+    #[schema(example = "2026-12-02T18:00:00+03:00")]
+    pub sent_completed_at: DateTime<Utc>,
+    /// Each at most once.
+    pub recipient_ids: Vec<i64>,
+}
+
+/// Fields to change; those left out keep their value. `recipient_ids`
+/// replaces the recipients.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailingPatchJson {
+    pub message_id: Option<i64>,
+    pub first_sent_at: Option<DateTime<Utc>>,
+    pub sent_completed_at: Option<DateTime<Utc>>,
+    pub recipient_ids: Option<Vec<i64>>,
+}
+
+pub(crate) fn recipient_ids(ids: Vec<i64>) -> Result<RecipientIds, InvalidField> {
+    RecipientIds::new(ids.into_iter().map(RecipientId).collect())
+}
+
+impl MailingPatchJson {
+    pub fn validate(self) -> Result<MailingPatch, InvalidField> {
+        Ok(MailingPatch {
+            first_sent_at: self.first_sent_at,
+            sent_completed_at: self.sent_completed_at,
+            message_id: self.message_id.map(MessageId),
+            recipients: match self.recipient_ids {
+                None => RecipientsEdit::Keep,
+                Some(ids) => RecipientsEdit::Replace(recipient_ids(ids)?),
+            },
+        })
+    }
+}
+
+/// What launched a run.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerJson {
+    Cli,
+    Ui,
+    Api,
+    Schedule,
+}
+
+impl From<Trigger> for TriggerJson {
+    fn from(t: Trigger) -> Self {
+        match t {
+            Trigger::Cli => Self::Cli,
+            Trigger::Ui => Self::Ui,
+            Trigger::Api => Self::Api,
+            Trigger::Schedule => Self::Schedule,
+        }
+    }
+}
+
+/// One launch of sending a mailing. `sent + failed + pending == total`
+/// (deliveries, one per recipient).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunJson {
+    pub id: i64,
+    pub mailing_id: i64,
+    pub trigger: TriggerJson,
+    pub started_at: DateTime<Utc>,
+    /// Null while deliveries are pending.
+    pub finished_at: Option<DateTime<Utc>>,
+    pub total: u64,
+    pub sent: u64,
+    pub failed: u64,
+    pub pending: u64,
+}
+
+impl From<SendRun> for RunJson {
+    fn from(r: SendRun) -> Self {
+        Self {
+            pending: r.pending(),
+            id: r.id.get(),
+            mailing_id: r.mailing_id.get(),
+            trigger: r.trigger.into(),
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            total: r.total,
+            sent: r.sent,
+            failed: r.failed,
+        }
+    }
+}
+
+/// The answer to `send`: the run being delivered in the background.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LaunchJson {
+    pub run: RunJson,
+    /// True when an unfinished run was picked up instead of a new one.
+    pub resumed: bool,
+}
+
+/// Статус попытки.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptStatusJson {
+    /// Успешно.
+    Success,
+    /// Не успешно.
+    Failure,
+}
+
+impl From<AttemptStatus> for AttemptStatusJson {
+    fn from(s: AttemptStatus) -> Self {
+        match s {
+            AttemptStatus::Success => Self::Success,
+            AttemptStatus::Failure => Self::Failure,
+        }
+    }
+}
+
+/// Попытка рассылки: one email to one recipient.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptJson {
+    pub id: i64,
+    pub mailing_id: i64,
+    pub run_id: i64,
+    /// Null once the recipient was deleted; `email` stays.
+    pub recipient_id: Option<i64>,
+    pub email: String,
+    pub attempt_at: DateTime<Utc>,
+    pub status: AttemptStatusJson,
+    /// Ответ почтового сервера.
+    #[schema(example = "250 2.0.0 Ok: queued as 3F2A")]
+    pub response: String,
+}
+
+impl From<SendAttempt> for AttemptJson {
+    fn from(a: SendAttempt) -> Self {
+        Self {
+            id: a.id.get(),
+            mailing_id: a.mailing_id.get(),
+            run_id: a.run_id.get(),
+            recipient_id: a.recipient_id.map(RecipientId::get),
+            email: a.email.to_string(),
+            attempt_at: a.attempt_at,
+            status: a.status.into(),
+            response: a.response,
+        }
+    }
+}
+
+/// The home page's figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsJson {
+    /// Всего рассылок.
+    pub mailings_total: u64,
+    /// Активных рассылок (Запущена, now).
+    pub mailings_active: u64,
+    /// Уникальных получателей: distinct recipients of at least one mailing.
+    pub unique_recipients: u64,
+    pub recipients_total: u64,
+    pub messages_total: u64,
+    pub attempts_total: u64,
+    pub attempts_success: u64,
+    pub attempts_failure: u64,
+}
+
+impl From<Stats> for StatsJson {
+    fn from(s: Stats) -> Self {
+        Self {
+            mailings_total: s.mailings_total,
+            mailings_active: s.mailings_active,
+            unique_recipients: s.unique_recipients,
+            recipients_total: s.recipients_total,
+            messages_total: s.messages_total,
+            attempts_total: s.attempts_total,
+            attempts_success: s.attempts_success,
+            attempts_failure: s.attempts_failure,
+        }
+    }
+}
+
+/// A slice of a long list. `next_offset` is where the next slice starts,
+/// null when this one was the last.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListOf<T> {
+    pub items: Vec<T>,
+    pub offset: u64,
+    pub limit: u64,
+    pub next_offset: Option<u64>,
+}
+
+impl<T> ListOf<T> {
+    pub fn new<U: Into<T>>(items: Vec<U>, paging: super::extract::Paging) -> Self {
+        let full = items.len() as u64 == paging.limit;
+        Self {
+            next_offset: full.then(|| paging.offset + paging.limit),
+            items: items.into_iter().map(Into::into).collect(),
+            offset: paging.offset,
+            limit: paging.limit,
+        }
+    }
+}

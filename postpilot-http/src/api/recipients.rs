@@ -1,0 +1,112 @@
+//! `/api/v1/recipients`: Получатели.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use postpilot_core::RecipientId;
+
+use super::extract::{ApiJson, ApiPath, Paging, PagingParams};
+use super::model::{ListOf, NewRecipientJson, RecipientJson, RecipientPatchJson};
+use super::{created, Created};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+    Router::new()
+        .route("/recipients", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route(
+            "/recipients/{id}",
+            get(show::<S, M, C>)
+                .patch(update::<S, M, C>)
+                .delete(remove::<S, M, C>),
+        )
+}
+
+/// List recipients, ordered by id.
+#[utoipa::path(get, path = "/api/v1/recipients", tag = "recipients", params(PagingParams),
+    responses(
+        (status = 200, body = ListOf<RecipientJson>),
+        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+    ))]
+pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    paging: Paging,
+) -> Result<Json<ListOf<RecipientJson>>, ApiError> {
+    let rows = app.recipients().list(paging.page()).await?;
+    Ok(Json(ListOf::new(rows, paging)))
+}
+
+/// Add a recipient.
+#[utoipa::path(post, path = "/api/v1/recipients", tag = "recipients",
+    request_body = NewRecipientJson,
+    responses(
+        (status = 201, body = RecipientJson, description = "Created; `Location` names it"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The email exists (in any letter case)"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiJson(body): ApiJson<NewRecipientJson>,
+) -> Result<Created<RecipientJson>, ApiError> {
+    let recipient = app.recipients().add(body.validate()?).await?;
+    Ok(created(
+        format!("/api/v1/recipients/{}", recipient.id),
+        recipient.into(),
+    ))
+}
+
+/// One recipient.
+#[utoipa::path(get, path = "/api/v1/recipients/{id}", tag = "recipients",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = RecipientJson),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    ))]
+pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<RecipientJson>, ApiError> {
+    let recipient = app.recipients().get(RecipientId(id)).await?;
+    Ok(Json(recipient.into()))
+}
+
+/// Change some fields of a recipient.
+#[utoipa::path(patch, path = "/api/v1/recipients/{id}", tag = "recipients",
+    params(("id" = i64, Path)), request_body = RecipientPatchJson,
+    responses(
+        (status = 200, body = RecipientJson),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The new email belongs to another recipient"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<RecipientPatchJson>,
+) -> Result<Json<RecipientJson>, ApiError> {
+    let recipient = app
+        .recipients()
+        .edit(RecipientId(id), body.validate()?)
+        .await?;
+    Ok(Json(recipient.into()))
+}
+
+/// Delete a recipient: it leaves every mailing; its past attempts are kept.
+#[utoipa::path(delete, path = "/api/v1/recipients/{id}", tag = "recipients",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    ))]
+pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    app.recipients().delete(RecipientId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,298 @@
+//! Authentication (DESIGN §7): one token. The API takes it as
+//! `Authorization: Bearer`; the UI exchanges it at `/login` for a session
+//! cookie (HttpOnly, SameSite=Strict) naming a server-side session that
+//! holds the session's CSRF token.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use rand::RngCore;
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+/// The name of the UI's session cookie.
+pub(crate) const SESSION_COOKIE: &str = "postpilot_session";
+/// Sessions kept at once; the oldest is dropped beyond.
+const MAX_SESSIONS: usize = 10_000;
+
+/// The shared secret. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiToken(Arc<str>);
+
+/// Why a configured token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the API token must be at least {min} characters long")]
+    TooShort { min: usize },
+    #[error("the API token may hold only printable ASCII characters without spaces")]
+    BadCharacter,
+}
+
+impl ApiToken {
+    /// Shortest token accepted from configuration.
+    pub const MIN_LEN: usize = 16;
+
+    /// A configured token.
+    ///
+    /// # Errors
+    /// [`TokenError`] when it is shorter than [`ApiToken::MIN_LEN`] or holds
+    /// characters that cannot travel in a header.
+    pub fn new(token: impl Into<String>) -> Result<Self, TokenError> {
+        let token = token.into();
+        if !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(TokenError::BadCharacter);
+        }
+        if token.len() < Self::MIN_LEN {
+            return Err(TokenError::TooShort { min: Self::MIN_LEN });
+        }
+        Ok(Self(token.into()))
+    }
+
+    /// A fresh random token: 32 bytes from the OS generator, in hex.
+    pub fn generate() -> Self {
+        Self(random_hex().into())
+    }
+
+    /// The token itself, to print the login URL once at start. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `candidate` is the token, compared in constant time.
+    pub(crate) fn matches(&self, candidate: &str) -> bool {
+        self.0.as_bytes().ct_eq(candidate.as_bytes()).into()
+    }
+}
+
+impl fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiToken(<redacted>)")
+    }
+}
+
+/// 32 random bytes as 64 hex digits.
+pub(crate) fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks `Authorization: Bearer <token>` on every API request.
+pub(crate) async fn require_bearer<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    match presented {
+        Some(token) if app.config().token.matches(token) => next.run(request).await,
+        _ => ApiError::unauthorized().into_response(),
+    }
+}
+
+/// A logged-in UI session, put into the request by [`require_session`].
+#[derive(Clone)]
+pub(crate) struct Session {
+    pub id: String,
+    /// The secret every form of this session must carry back.
+    pub csrf: String,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Session(<redacted>)")
+    }
+}
+
+struct Entry {
+    csrf: String,
+    expires: Instant,
+}
+
+/// The server-side sessions of the UI, in memory: a restart logs everyone out.
+pub(crate) struct Sessions {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sessions")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sessions {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        // A panic elsewhere cannot leave a map of sessions half-updated.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts a session with its own random id and CSRF token.
+    pub fn create(&self) -> Session {
+        let session = Session {
+            id: random_hex(),
+            csrf: random_hex(),
+        };
+        let now = Instant::now();
+        let mut entries = self.lock();
+        entries.retain(|_, e| e.expires > now);
+        if entries.len() >= MAX_SESSIONS {
+            if let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, e)| e.expires)
+                .map(|(id, _)| id.clone())
+            {
+                entries.remove(&oldest);
+            }
+        }
+        entries.insert(
+            session.id.clone(),
+            Entry {
+                csrf: session.csrf.clone(),
+                expires: now + self.ttl,
+            },
+        );
+        session
+    }
+
+    /// The live session named `id`.
+    pub fn get(&self, id: &str) -> Option<Session> {
+        let entries = self.lock();
+        let entry = entries.get(id)?;
+        (entry.expires > Instant::now()).then(|| Session {
+            id: id.to_owned(),
+            csrf: entry.csrf.clone(),
+        })
+    }
+
+    pub fn remove(&self, id: &str) {
+        self.lock().remove(id);
+    }
+
+    /// The `Set-Cookie` value that hands `session` to the browser.
+    pub fn cookie(&self, session: &Session) -> HeaderValue {
+        let value = format!(
+            "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+            session.id,
+            self.ttl.as_secs()
+        );
+        HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub(crate) fn expired_cookie() -> HeaderValue {
+    HeaderValue::from_static("postpilot_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// Lets a UI request through only with a live session (put into the
+/// request's extensions); otherwise sends the browser to `/login`.
+pub(crate) async fn require_session<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let session = cookie(request.headers(), SESSION_COOKIE).and_then(|id| app.sessions().get(id));
+    match session {
+        Some(session) => {
+            request.extensions_mut().insert(session);
+            next.run(request).await
+        }
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_debug_never_shows_the_secret() {
+        let token = ApiToken::new("correct-horse-battery-staple").expect("valid");
+        assert_eq!(format!("{token:?}"), "ApiToken(<redacted>)");
+        let generated = ApiToken::generate();
+        let config = crate::HttpConfig::new(generated.clone());
+        assert!(!format!("{config:?}").contains(generated.expose()));
+    }
+
+    #[test]
+    fn short_or_spaced_tokens_are_refused() {
+        assert_eq!(
+            ApiToken::new("short"),
+            Err(TokenError::TooShort { min: 16 })
+        );
+        assert_eq!(
+            ApiToken::new("has a space in it somewhere"),
+            Err(TokenError::BadCharacter)
+        );
+    }
+
+    #[test]
+    fn generated_tokens_are_long_and_distinct() {
+        let (a, b) = (ApiToken::generate(), ApiToken::generate());
+        assert_eq!(a.expose().len(), 64);
+        assert_ne!(a, b);
+        assert!(a.matches(a.expose()));
+        assert!(!a.matches(b.expose()));
+        assert!(!a.matches(""));
+    }
+
+    #[test]
+    fn sessions_expire_and_can_be_removed() {
+        let sessions = Sessions::new(Duration::from_secs(60));
+        let s = sessions.create();
+        assert_eq!(sessions.get(&s.id).map(|x| x.csrf), Some(s.csrf.clone()));
+        sessions.remove(&s.id);
+        assert!(sessions.get(&s.id).is_none());
+
+        let expired = Sessions::new(Duration::ZERO);
+        let s = expired.create();
+        assert!(expired.get(&s.id).is_none());
+    }
+
+    #[test]
+    fn cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; postpilot_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&headers, "c"), None);
+    }
+}

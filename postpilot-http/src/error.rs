@@ -1,0 +1,173 @@
+//! The API's one error shape: `{"error": {"code", "message", "field"}}`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use postpilot_core::ports::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error answer of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `bad_request`, `unauthorized`, `not_found`,
+    /// `method_not_allowed`, `duplicate`, `in_use`, `mailing_completed`,
+    /// `payload_too_large`, `unsupported_media_type`, `invalid`, `internal`,
+    /// `timeout`, `not_ready`.
+    #[schema(example = "invalid")]
+    pub code: &'static str,
+    /// For people; never holds internals.
+    #[schema(example = "email: is not a valid email address: missing '@'")]
+    pub message: String,
+    /// The input field at fault, when there is one.
+    #[schema(example = "email")]
+    pub field: Option<String>,
+}
+
+/// An error answered by the API.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: ErrorDetail,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: ErrorDetail {
+                code,
+                message: message.into(),
+                field: None,
+            },
+        }
+    }
+
+    fn on(mut self, field: impl Into<String>) -> Self {
+        self.detail.field = Some(field.into());
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid token is required: Authorization: Bearer <token>",
+        )
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this method is not allowed here",
+        )
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is larger than this server accepts",
+        )
+    }
+
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        )
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).on(field)
+    }
+
+    pub fn timeout() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long and was abandoned",
+        )
+    }
+
+    pub fn not_ready() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the database is not reachable",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal server error",
+        )
+    }
+}
+
+impl From<postpilot_core::InvalidField> for ApiError {
+    fn from(invalid: postpilot_core::InvalidField) -> Self {
+        Self::invalid(invalid.field, invalid.to_string())
+    }
+}
+
+impl From<postpilot_core::Error> for ApiError {
+    fn from(err: postpilot_core::Error) -> Self {
+        use postpilot_core::Error;
+        match err {
+            Error::Invalid(invalid) => invalid.into(),
+            Error::MailingCompleted(_) => {
+                Self::new(StatusCode::CONFLICT, "mailing_completed", err.to_string())
+            }
+            Error::Store(store) => match store {
+                StoreError::NotFound { .. } => Self::not_found(store.to_string()),
+                StoreError::Duplicate { field, .. } => {
+                    Self::new(StatusCode::CONFLICT, "duplicate", store.to_string()).on(field)
+                }
+                StoreError::InUse { .. } => {
+                    Self::new(StatusCode::CONFLICT, "in_use", store.to_string())
+                }
+                StoreError::Backend { .. } => {
+                    // The cause is for the log, not for the client.
+                    tracing::error!(error = %store, cause = ?std::error::Error::source(&store), "store failure");
+                    Self::internal()
+                }
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let unauthorized = self.status == StatusCode::UNAUTHORIZED;
+        let mut response = (self.status, Json(ErrorBody { error: self.detail })).into_response();
+        if unauthorized {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"postpilot\""),
+            );
+        }
+        response
+    }
+}

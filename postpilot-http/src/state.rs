@@ -1,0 +1,153 @@
+//! What every handler shares: the ports, the use cases built over them, the
+//! token, the UI sessions, the metrics and the background deliveries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use postpilot_core::ports::{Clock, Mailer, Store};
+use postpilot_core::usecases::{
+    History, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics,
+};
+
+use crate::auth::{ApiToken, Sessions};
+use crate::metrics::{CountingMailer, Metrics};
+use crate::sending::Deliveries;
+
+/// A store the HTTP front end can share between requests and tasks.
+pub trait AppStore: Store + Clone + 'static {}
+impl<T: Store + Clone + 'static> AppStore for T {}
+
+/// A mailer the HTTP front end can share with background deliveries.
+pub trait AppMailer: Mailer + 'static {}
+impl<T: Mailer + 'static> AppMailer for T {}
+
+/// A clock the HTTP front end can hand to every use case.
+pub trait AppClock: Clock + Clone + 'static {}
+impl<T: Clock + Clone + 'static> AppClock for T {}
+
+/// How the server behaves; [`HttpConfig::new`] gives the defaults.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The one secret: `Authorization: Bearer` for the API, `/login` for the UI.
+    pub token: ApiToken,
+    /// Largest request body accepted, in bytes (413 beyond).
+    pub body_limit: usize,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// How a UI session lasts after login.
+    pub session_ttl: Duration,
+    /// How deliveries launched from the API or the UI are made.
+    pub send_policy: SendPolicy,
+}
+
+impl HttpConfig {
+    /// Defaults: 4 MiB bodies, 30 s per request, 12 h sessions, the core's send policy.
+    pub fn new(token: ApiToken) -> Self {
+        Self {
+            token,
+            body_limit: 4 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            session_ttl: Duration::from_secs(12 * 60 * 60),
+            send_policy: SendPolicy::default(),
+        }
+    }
+}
+
+/// The state of the router: cheap to clone, shared by every request.
+pub struct AppState<S, M, C> {
+    inner: Arc<Inner<S, M, C>>,
+}
+
+struct Inner<S, M, C> {
+    store: S,
+    mailer: Arc<CountingMailer<M>>,
+    clock: C,
+    config: HttpConfig,
+    sessions: Sessions,
+    metrics: Metrics,
+    deliveries: Deliveries,
+}
+
+impl<S, M, C> Clone for AppState<S, M, C> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<S, M, C> std::fmt::Debug for AppState<S, M, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.inner.config)
+            .field("deliveries", &self.inner.deliveries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
+    pub fn new(store: S, mailer: M, clock: C, config: HttpConfig) -> Self {
+        let metrics = Metrics::new();
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                mailer: Arc::new(CountingMailer::new(mailer, metrics.clone())),
+                clock,
+                sessions: Sessions::new(config.session_ttl),
+                config,
+                metrics,
+                deliveries: Deliveries::default(),
+            }),
+        }
+    }
+
+    /// The deliveries running in the background, to wait for at shutdown.
+    pub fn deliveries(&self) -> &Deliveries {
+        &self.inner.deliveries
+    }
+
+    pub(crate) fn config(&self) -> &HttpConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    pub(crate) fn recipients(&self) -> Recipients<S> {
+        Recipients::new(self.inner.store.clone())
+    }
+
+    pub(crate) fn messages(&self) -> Messages<S, C> {
+        Messages::new(self.inner.store.clone(), self.inner.clock.clone())
+    }
+
+    pub(crate) fn mailings(&self) -> Mailings<S, C> {
+        Mailings::new(self.inner.store.clone(), self.inner.clock.clone())
+    }
+
+    pub(crate) fn history(&self) -> History<S> {
+        History::new(self.inner.store.clone())
+    }
+
+    pub(crate) fn statistics(&self) -> Statistics<S, C> {
+        Statistics::new(self.inner.store.clone(), self.inner.clock.clone())
+    }
+
+    pub(crate) fn sender(&self) -> SendMailing<S, Arc<CountingMailer<M>>, C> {
+        SendMailing::new(
+            self.inner.store.clone(),
+            Arc::clone(&self.inner.mailer),
+            self.inner.clock.clone(),
+            self.inner.config.send_policy.clone(),
+        )
+    }
+}

@@ -1,0 +1,70 @@
+//! Главная страница: the three figures of the specification.
+
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::Response;
+use axum::Extension;
+use maud::html;
+
+use super::layout::{Notice, Page, Section};
+use super::UiError;
+use crate::auth::Session;
+use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    uri: Uri,
+) -> Result<Response, UiError> {
+    let stats = app.statistics().get().await?;
+    let figures = [
+        (
+            "mailings_total",
+            "Всего рассылок",
+            stats.mailings_total,
+            "/mailings",
+        ),
+        (
+            "mailings_active",
+            "Активных рассылок (Запущена)",
+            stats.mailings_active,
+            "/mailings",
+        ),
+        (
+            "unique_recipients",
+            "Уникальных получателей в рассылках",
+            stats.unique_recipients,
+            "/recipients",
+        ),
+    ];
+    Ok(Page::new("Главная", Section::Home, Some(&session))
+        .notice(Notice::from_uri(&uri))
+        .render(html! {
+            h1 { "Главная" }
+            div.figures {
+                @for (key, label, value, href) in figures {
+                    a.figure href=(href) {
+                        span.value data-stat=(key) { (value) }
+                        span.label { (label) }
+                    }
+                }
+            }
+            section.secondary {
+                h2 { "Кроме того" }
+                ul.facts {
+                    li { "Получателей всего: " strong data-stat="recipients_total" { (stats.recipients_total) } }
+                    li { "Сообщений: " strong data-stat="messages_total" { (stats.messages_total) } }
+                    li {
+                        "Попыток отправки: " strong data-stat="attempts_total" { (stats.attempts_total) }
+                        " (успешно " strong data-stat="attempts_success" { (stats.attempts_success) }
+                        ", не успешно " strong data-stat="attempts_failure" { (stats.attempts_failure) } ")"
+                    }
+                }
+            }
+            p.actions {
+                a.button href="/mailings/new" { "Создать рассылку" }
+                a.button.secondary href="/recipients/new" { "Добавить получателя" }
+                a.button.secondary href="/messages/new" { "Написать сообщение" }
+            }
+        }))
+}

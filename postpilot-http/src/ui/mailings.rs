@@ -1,0 +1,701 @@
+//! Рассылки: list, add, edit, delete, and the mailing page: its status,
+//! "Отправить сейчас", its runs with progress and its attempts.
+
+use std::collections::HashSet;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use maud::{html, Markup};
+use postpilot_core::ports::{Entity, StoreError};
+use postpilot_core::{
+    MailingId, MailingPatch, MailingStatus, MessageId, NewMailing, Page as Slice, RecipientId,
+    RecipientIds, RecipientsEdit, Trigger, Window,
+};
+
+use super::form::{aria, csrf_field, field, Errors};
+use super::format::{
+    attempt_status, clip, input_value, mailing_status, parse_input, trigger, when, when_exact, zone,
+};
+use super::layout::{confirm, pager, Notice, Page, Section};
+use super::{page_number, page_slice, parse_id, see_other, UiError, PER_PAGE};
+use crate::auth::Session;
+use crate::csrf::{CsrfForm, FormData};
+use crate::sending;
+use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+/// Messages and recipients offered by the mailing form.
+const CHOICES: Slice = Slice {
+    offset: 0,
+    limit: 1000,
+};
+/// Recipients named on the mailing page (the rest are counted).
+const NAMED_RECIPIENTS: usize = 20;
+/// Seconds between reloads of a mailing page while it is being sent.
+const REFRESH_SECONDS: u32 = 2;
+
+pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+    Router::new()
+        .route("/mailings", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route("/mailings/new", get(new::<S, M, C>))
+        .route(
+            "/mailings/{id}",
+            get(show::<S, M, C>).post(update::<S, M, C>),
+        )
+        .route("/mailings/{id}/edit", get(edit::<S, M, C>))
+        .route("/mailings/{id}/send", post(send::<S, M, C>))
+        .route(
+            "/mailings/{id}/delete",
+            get(confirm_delete::<S, M, C>).post(delete::<S, M, C>),
+        )
+}
+
+async fn list<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    uri: Uri,
+) -> Result<Response, UiError> {
+    let number = page_number(&uri);
+    let rows = app.mailings().list(page_slice(number)).await?;
+    let has_next = rows.len() as u64 == PER_PAGE;
+    let messages = app.messages();
+    let mut subjects = Vec::with_capacity(rows.len());
+    for view in &rows {
+        let subject = messages
+            .get(view.mailing.message_id)
+            .await
+            .map(|m| m.subject.to_string())
+            .unwrap_or_default();
+        subjects.push(subject);
+    }
+    Ok(Page::new("Рассылки", Section::Mailings, Some(&session))
+        .notice(Notice::from_uri(&uri))
+        .render(html! {
+            div.heading {
+                h1 { "Рассылки" }
+                a.button href="/mailings/new" { "Создать рассылку" }
+            }
+            @if rows.is_empty() && number == 1 {
+                p.empty { "Рассылок пока нет." }
+            } @else {
+                div.table-wrap {
+                    table {
+                        thead { tr {
+                            th { "№" } th { "Статус" } th { "Сообщение" }
+                            th { "Первая отправка" } th { "Окончание" } th { "Получателей" }
+                        } }
+                        tbody {
+                            @for (view, subject) in rows.iter().zip(&subjects) {
+                                @let m = &view.mailing;
+                                tr {
+                                    td data-label="№" { a href={ "/mailings/" (m.id) } { "№" (m.id) } }
+                                    td data-label="Статус" { (mailing_status(view.status)) }
+                                    td data-label="Сообщение" { a href={ "/mailings/" (m.id) } { (subject) } }
+                                    td data-label="Первая отправка" { (when(m.first_sent_at)) }
+                                    td data-label="Окончание" { (when(m.sent_completed_at)) }
+                                    td data-label="Получателей" { (m.recipient_count) }
+                                }
+                            }
+                        }
+                    }
+                }
+                (pager("/mailings", number, has_next))
+            }
+        }))
+}
+
+/// The fields as typed.
+#[derive(Debug, Default)]
+struct Input {
+    message_id: String,
+    first_sent_at: String,
+    sent_completed_at: String,
+    recipient_ids: Vec<String>,
+    all_recipients: bool,
+}
+
+/// The fields, checked.
+struct Valid {
+    window: Window,
+    message_id: MessageId,
+    recipients: Choice,
+}
+
+enum Choice {
+    All,
+    These(RecipientIds),
+}
+
+impl Input {
+    fn from_form(form: &FormData) -> Self {
+        Self {
+            message_id: form.text("message_id"),
+            first_sent_at: form.text("first_sent_at"),
+            sent_completed_at: form.text("sent_completed_at"),
+            recipient_ids: form.all("recipient_ids").map(str::to_owned).collect(),
+            all_recipients: form.get("all_recipients").is_some(),
+        }
+    }
+
+    fn validate(&self) -> Result<Valid, Errors> {
+        let mut errors = Errors::default();
+        let message_id = self.message_id.parse::<i64>().ok().map(MessageId);
+        if message_id.is_none() {
+            errors.add("message_id", "Выберите сообщение.");
+        }
+        let start = parse_input(&self.first_sent_at);
+        if start.is_none() {
+            errors.add("first_sent_at", "Укажите дату и время первой отправки.");
+        }
+        let end = parse_input(&self.sent_completed_at);
+        if end.is_none() {
+            errors.add(
+                "sent_completed_at",
+                "Укажите дату и время окончания отправки.",
+            );
+        }
+        let window = match (start, end) {
+            (Some(start), Some(end)) => {
+                Window::new(start, end).map_err(|e| errors.invalid(&e)).ok()
+            }
+            _ => None,
+        };
+        let recipients = if self.all_recipients {
+            Some(Choice::All)
+        } else {
+            let ids: Option<Vec<RecipientId>> = self
+                .recipient_ids
+                .iter()
+                .map(|id| id.parse().ok().map(RecipientId))
+                .collect();
+            match ids {
+                None => {
+                    errors.add("recipient_ids", "Неверный получатель.");
+                    None
+                }
+                Some(ids) if ids.is_empty() => {
+                    errors.add("recipient_ids", "Выберите хотя бы одного получателя.");
+                    None
+                }
+                Some(ids) => RecipientIds::new(ids)
+                    .map_err(|e| errors.invalid(&e))
+                    .ok()
+                    .map(Choice::These),
+            }
+        };
+        match (window, message_id, recipients) {
+            (Some(window), Some(message_id), Some(recipients)) if errors.is_empty() => Ok(Valid {
+                window,
+                message_id,
+                recipients,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Errors about references the store refused, beside their fields.
+fn reference_errors(err: &postpilot_core::Error) -> Option<Errors> {
+    let mut errors = Errors::default();
+    match err {
+        postpilot_core::Error::Store(StoreError::NotFound {
+            entity: Entity::Message,
+            ..
+        }) => errors.add("message_id", "Такого сообщения нет (удалено?)."),
+        postpilot_core::Error::Store(StoreError::NotFound {
+            entity: Entity::Recipient,
+            id,
+        }) => errors.add("recipient_ids", format!("Получателя №{id} нет (удалён?).")),
+        postpilot_core::Error::Invalid(invalid) => errors.invalid(invalid),
+        _ => return None,
+    }
+    Some(errors)
+}
+
+async fn resolve<S: AppStore, M: AppMailer, C: AppClock>(
+    app: &AppState<S, M, C>,
+    choice: Choice,
+) -> Result<RecipientIds, UiError> {
+    match choice {
+        Choice::These(ids) => Ok(ids),
+        Choice::All => {
+            let all = app.recipients().all_ids().await?;
+            RecipientIds::new(all).map_err(|_| UiError::Internal)
+        }
+    }
+}
+
+async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
+    app: &AppState<S, M, C>,
+    session: &Session,
+    id: Option<MailingId>,
+    input: &Input,
+    errors: &Errors,
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    let messages = app.messages().list(CHOICES).await?;
+    let recipients = app.recipients().list(CHOICES).await?;
+    let chosen: HashSet<&str> = input.recipient_ids.iter().map(String::as_str).collect();
+    let (title, action, cancel) = match id {
+        None => (
+            "Новая рассылка".to_owned(),
+            "/mailings".to_owned(),
+            "/mailings".to_owned(),
+        ),
+        Some(id) => (
+            format!("Рассылка №{id}: изменить"),
+            format!("/mailings/{id}"),
+            format!("/mailings/{id}"),
+        ),
+    };
+    let datetime = |name: &str| {
+        let value = match name {
+            "first_sent_at" => &input.first_sent_at,
+            _ => &input.sent_completed_at,
+        };
+        let (invalid, described) = aria(name, errors);
+        html! {
+            input id=(name) type="datetime-local" name=(name) value=(value) required
+                aria-invalid=[invalid] aria-describedby=[described];
+        }
+    };
+    Ok(Page::new(&title, Section::Mailings, Some(session))
+        .status(status)
+        .render(html! {
+            h1 { (title) }
+            @if messages.is_empty() || recipients.is_empty() {
+                p.alert {
+                    "Для рассылки нужны "
+                    a href="/messages/new" { "сообщение" } " и хотя бы один "
+                    a href="/recipients/new" { "получатель" } "."
+                }
+            }
+            form.card method="post" action=(action) novalidate {
+                (csrf_field(&session.csrf))
+                (field("message_id", "Сообщение", errors, {
+                    let (invalid, described) = aria("message_id", errors);
+                    html! {
+                        select #message_id name="message_id" required aria-invalid=[invalid] aria-describedby=[described] {
+                            option value="" { "— выберите сообщение —" }
+                            @for m in &messages {
+                                @let value = m.id.to_string();
+                                option value=(value) selected[value == input.message_id] {
+                                    "№" (m.id) " · " (clip(m.subject.as_str(), 60))
+                                }
+                            }
+                        }
+                    }
+                }))
+                div.row {
+                    (field("first_sent_at", "Дата и время первой отправки", errors, datetime("first_sent_at")))
+                    (field("sent_completed_at", "Дата и время окончания отправки", errors, datetime("sent_completed_at")))
+                }
+                p.hint { "Время сервера (" (zone()) ")." }
+                fieldset.field.invalid[errors.get("recipient_ids").is_some()] #recipient_ids {
+                    legend { "Получатели" }
+                    label.check.all {
+                        input type="checkbox" name="all_recipients" value="1" checked[input.all_recipients];
+                        " Все получатели"
+                    }
+                    div.choices {
+                        @for r in &recipients {
+                            @let value = r.id.to_string();
+                            label.check {
+                                input type="checkbox" name="recipient_ids" value=(value) checked[chosen.contains(value.as_str())];
+                                " " (r.full_name) " "
+                                span.muted { "<" (r.email) ">" }
+                            }
+                        }
+                    }
+                    @if let Some(error) = errors.get("recipient_ids") {
+                        p.field-error #recipient_ids-error { (error) }
+                    }
+                }
+                div.form-actions {
+                    button type="submit" { "Сохранить" }
+                    a href=(cancel) { "Отмена" }
+                }
+            }
+        }))
+}
+
+async fn new<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+) -> Result<Response, UiError> {
+    let now = app.now();
+    let input = Input {
+        first_sent_at: input_value(now),
+        sent_completed_at: input_value(now + chrono::Duration::days(1)),
+        ..Input::default()
+    };
+    form_page(
+        &app,
+        &session,
+        None,
+        &input,
+        &Errors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn create<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Result<Response, UiError> {
+    let input = Input::from_form(&form);
+    let valid = match input.validate() {
+        Ok(valid) => valid,
+        Err(errors) => {
+            return form_page(
+                &app,
+                &session,
+                None,
+                &input,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    let new = NewMailing {
+        window: valid.window,
+        message_id: valid.message_id,
+        recipient_ids: resolve(&app, valid.recipients).await?,
+    };
+    match app.mailings().add(new).await {
+        Ok(view) => Ok(see_other(&format!(
+            "/mailings/{}?notice={}",
+            view.mailing.id,
+            Notice::MailingCreated.code()
+        ))),
+        Err(err) => match reference_errors(&err) {
+            Some(errors) => {
+                form_page(
+                    &app,
+                    &session,
+                    None,
+                    &input,
+                    &errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => Err(err.into()),
+        },
+    }
+}
+
+async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let id = MailingId(parse_id(&id)?);
+    let mailings = app.mailings();
+    let view = mailings.get(id).await?;
+    let ids = mailings.recipient_ids(id).await?;
+    let m = &view.mailing;
+    let input = Input {
+        message_id: m.message_id.to_string(),
+        first_sent_at: input_value(m.first_sent_at),
+        sent_completed_at: input_value(m.sent_completed_at),
+        recipient_ids: ids.iter().map(ToString::to_string).collect(),
+        all_recipients: false,
+    };
+    form_page(
+        &app,
+        &session,
+        Some(id),
+        &input,
+        &Errors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn update<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Path(id): Path<String>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Result<Response, UiError> {
+    let id = MailingId(parse_id(&id)?);
+    let input = Input::from_form(&form);
+    let valid = match input.validate() {
+        Ok(valid) => valid,
+        Err(errors) => {
+            return form_page(
+                &app,
+                &session,
+                Some(id),
+                &input,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    let patch = MailingPatch {
+        first_sent_at: Some(valid.window.first_sent_at()),
+        sent_completed_at: Some(valid.window.sent_completed_at()),
+        message_id: Some(valid.message_id),
+        recipients: RecipientsEdit::Replace(resolve(&app, valid.recipients).await?),
+    };
+    match app.mailings().edit(id, patch).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/mailings/{id}?notice={}",
+            Notice::MailingSaved.code()
+        ))),
+        Err(postpilot_core::Error::Store(StoreError::NotFound {
+            entity: Entity::Mailing,
+            ..
+        })) => Err(UiError::NotFound),
+        Err(err) => match reference_errors(&err) {
+            Some(errors) => {
+                form_page(
+                    &app,
+                    &session,
+                    Some(id),
+                    &input,
+                    &errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => Err(err.into()),
+        },
+    }
+}
+
+async fn show<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Result<Response, UiError> {
+    let id = MailingId(parse_id(&id)?);
+    let notice = Notice::from_uri(&uri);
+    mailing_page(&app, &session, id, &uri, notice, None).await
+}
+
+/// The mailing page; `refused` is why a send was refused (shown, 409).
+async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
+    app: &AppState<S, M, C>,
+    session: &Session,
+    id: MailingId,
+    uri: &Uri,
+    notice: Option<Notice>,
+    refused: Option<String>,
+) -> Result<Response, UiError> {
+    let mailings = app.mailings();
+    let view = mailings.get(id).await?;
+    let m = &view.mailing;
+    let message = app.messages().get(m.message_id).await?;
+    let recipient_ids = mailings.recipient_ids(id).await?;
+    let mut named = Vec::new();
+    for rid in recipient_ids.iter().take(NAMED_RECIPIENTS) {
+        if let Ok(r) = app.recipients().get(*rid).await {
+            named.push(r);
+        }
+    }
+    let history = app.history();
+    let runs = history.runs(id).await?;
+    let number = page_number(uri);
+    let attempts = history.attempts(id, page_slice(number)).await?;
+    let has_next = attempts.len() as u64 == PER_PAGE;
+    let sending = runs.iter().any(|r| !r.is_finished()) && app.deliveries().in_progress() > 0;
+    let completed = view.status == MailingStatus::Completed;
+    let title = format!("Рассылка №{id}");
+    let status = if refused.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    let base = format!("/mailings/{id}");
+    Ok(Page::new(&title, Section::Mailings, Some(session))
+        .status(status)
+        .notice(notice)
+        .error(refused)
+        .refresh(sending.then_some(REFRESH_SECONDS))
+        .render(html! {
+            div.heading {
+                h1 { (title) " " (mailing_status(view.status)) }
+            }
+            dl.details {
+                dt { "Статус" } dd #status { (view.status.label()) }
+                dt { "Сообщение" } dd { a href={ "/messages/" (message.id) "/edit" } { (message.subject) } }
+                dt { "Первая отправка" } dd { (when(m.first_sent_at)) }
+                dt { "Окончание отправки" } dd { (when(m.sent_completed_at)) }
+                dt { "Впервые отправлена" }
+                dd { @match m.launched_at { Some(at) => (when(at)), None => "ещё не отправлялась" } }
+                dt { "Получатели (" (m.recipient_count) ")" }
+                dd {
+                    @for (i, r) in named.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        (r.full_name) " " span.muted { "<" (r.email) ">" }
+                    }
+                    @if recipient_ids.len() > named.len() {
+                        " и ещё " (recipient_ids.len() - named.len())
+                    }
+                }
+            }
+            div.actions {
+                form method="post" action={ "/mailings/" (id) "/send" } {
+                    (csrf_field(&session.csrf))
+                    button.send type="submit" disabled[completed] { "Отправить сейчас" }
+                }
+                a.button.secondary href={ "/mailings/" (id) "/edit" } { "Изменить" }
+                a.button.danger href={ "/mailings/" (id) "/delete" } { "Удалить" }
+            }
+            @if completed {
+                p.hint { "Время окончания отправки прошло: рассылка завершена и больше не отправляется." }
+            }
+            @if sending {
+                p.hint role="status" { "Идёт отправка — страница обновляется сама." }
+            }
+            section #runs {
+                h2 { "Запуски отправки" }
+                @if runs.is_empty() {
+                    p.empty { "Рассылка ещё не отправлялась." }
+                } @else {
+                    div.table-wrap {
+                        table {
+                            thead { tr { th { "№" } th { "Начат" } th { "Откуда" } th { "Ход отправки" } th { "Завершён" } } }
+                            tbody {
+                                @for r in &runs {
+                                    tr {
+                                        td data-label="№" { (r.id) }
+                                        td data-label="Начат" { (when_exact(r.started_at)) }
+                                        td data-label="Откуда" { (trigger(r.trigger)) }
+                                        td data-label="Ход" { (progress(r.sent, r.failed, r.pending(), r.total)) }
+                                        td data-label="Завершён" {
+                                            @match r.finished_at { Some(at) => (when_exact(at)), None => "идёт…" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section #attempts {
+                h2 { "Попытки рассылки" }
+                @if attempts.is_empty() && number == 1 {
+                    p.empty { "Попыток пока нет." }
+                } @else {
+                    div.table-wrap {
+                        table {
+                            thead { tr { th { "Дата и время попытки" } th { "Получатель" } th { "Статус" } th { "Ответ почтового сервера" } } }
+                            tbody {
+                                @for a in &attempts {
+                                    tr {
+                                        td data-label="Время" { (when_exact(a.attempt_at)) }
+                                        td data-label="Получатель" {
+                                            @match a.recipient_id {
+                                                Some(rid) => a href={ "/recipients/" (rid) "/edit" } { (a.email) },
+                                                None => (a.email),
+                                            }
+                                        }
+                                        td data-label="Статус" { (attempt_status(a.status)) }
+                                        td.reply data-label="Ответ" { code { (a.response) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    (pager(&base, number, has_next))
+                }
+            }
+        }))
+}
+
+/// Sent, failed and pending of the total, as a bar and in words.
+fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Markup {
+    html! {
+        div.progress {
+            progress value=(sent + failed) max=(total.max(1)) { (sent + failed) " из " (total) }
+            span {
+                (sent + failed) " из " (total) ": "
+                span.ok { "успешно " (sent) } ", "
+                span.fail { "не успешно " (failed) }
+                @if pending > 0 { ", в очереди " (pending) }
+            }
+        }
+    }
+}
+
+/// `POST /mailings/{id}/send` ("Отправить сейчас"): launches the run, which
+/// is delivered in the background, and goes back to the mailing page.
+async fn send<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Path(id): Path<String>,
+    uri: Uri,
+    CsrfForm { session, .. }: CsrfForm,
+) -> Result<Response, UiError> {
+    let id = MailingId(parse_id(&id)?);
+    match sending::launch(&app, id, Trigger::Ui).await {
+        Ok(launch) => {
+            let notice = if launch.resumed {
+                Notice::Resumed
+            } else {
+                Notice::Launched
+            };
+            Ok(see_other(&format!(
+                "/mailings/{id}?notice={}",
+                notice.code()
+            )))
+        }
+        Err(postpilot_core::Error::MailingCompleted(_)) => {
+            mailing_page(
+                &app,
+                &session,
+                id,
+                &uri,
+                None,
+                Some(
+                    "Рассылка завершена: время окончания отправки прошло, отправить её нельзя."
+                        .into(),
+                ),
+            )
+            .await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let id = MailingId(parse_id(&id)?);
+    let view = app.mailings().get(id).await?;
+    Ok(confirm(
+        &session,
+        Section::Mailings,
+        "Удалить рассылку?",
+        html! {
+            p {
+                "Рассылка №" (id) " (" (view.mailing.recipient_count) " получателей) будет удалена вместе со всеми запусками и попытками."
+            }
+        },
+        &format!("/mailings/{id}/delete"),
+        &format!("/mailings/{id}"),
+        None,
+    ))
+}
+
+async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Path(id): Path<String>,
+    CsrfForm { .. }: CsrfForm,
+) -> Result<Response, UiError> {
+    app.mailings().delete(MailingId(parse_id(&id)?)).await?;
+    Ok(see_other(&format!(
+        "/mailings?notice={}",
+        Notice::MailingDeleted.code()
+    )))
+}

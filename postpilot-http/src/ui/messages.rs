@@ -1,0 +1,258 @@
+//! Сообщения: list, add, edit, delete.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Extension, Router};
+use maud::html;
+use postpilot_core::ports::StoreError;
+use postpilot_core::{BodyText, Message, MessageId, MessagePatch, NewMessage, Subject};
+
+use super::form::{aria, check, csrf_field, field, text_input, Errors};
+use super::format::{clip, when};
+use super::layout::{confirm, pager, Notice, Page, Section};
+use super::{page_number, page_slice, parse_id, see_other, UiError, PER_PAGE};
+use crate::auth::Session;
+use crate::csrf::{CsrfForm, FormData};
+use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+    Router::new()
+        .route("/messages", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route("/messages/new", get(new))
+        .route("/messages/{id}", axum::routing::post(update::<S, M, C>))
+        .route("/messages/{id}/edit", get(edit::<S, M, C>))
+        .route(
+            "/messages/{id}/delete",
+            get(confirm_delete::<S, M, C>).post(delete::<S, M, C>),
+        )
+}
+
+async fn list<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    uri: Uri,
+) -> Result<Response, UiError> {
+    let number = page_number(&uri);
+    let rows = app.messages().list(page_slice(number)).await?;
+    let has_next = rows.len() as u64 == PER_PAGE;
+    Ok(Page::new("Сообщения", Section::Messages, Some(&session))
+        .notice(Notice::from_uri(&uri))
+        .render(html! {
+            div.heading {
+                h1 { "Сообщения" }
+                a.button href="/messages/new" { "Написать сообщение" }
+            }
+            @if rows.is_empty() && number == 1 {
+                p.empty { "Сообщений пока нет." }
+            } @else {
+                div.table-wrap {
+                    table {
+                        thead { tr { th { "№" } th { "Тема письма" } th { "Тело письма" } th { "Создано" } th { "Действия" } } }
+                        tbody {
+                            @for m in &rows {
+                                tr {
+                                    td data-label="№" { (m.id) }
+                                    td data-label="Тема" { (m.subject) }
+                                    td data-label="Текст" { (clip(m.body_text.as_str(), 90)) }
+                                    td data-label="Создано" { (when(m.created_at)) }
+                                    td.row-actions {
+                                        a href={ "/messages/" (m.id) "/edit" } { "Изменить" }
+                                        a.danger href={ "/messages/" (m.id) "/delete" } { "Удалить" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                (pager("/messages", number, has_next))
+            }
+        }))
+}
+
+#[derive(Debug, Default)]
+struct Input {
+    subject: String,
+    body_text: String,
+}
+
+impl Input {
+    fn from_form(form: &FormData) -> Self {
+        Self {
+            subject: form.text("subject"),
+            body_text: form.text("body_text"),
+        }
+    }
+
+    fn from_message(m: &Message) -> Self {
+        Self {
+            subject: m.subject.to_string(),
+            body_text: m.body_text.to_string(),
+        }
+    }
+
+    fn validate(&self) -> Result<NewMessage, Errors> {
+        let mut errors = Errors::default();
+        let subject = check(&mut errors, &self.subject, Subject::parse);
+        let body_text = check(&mut errors, &self.body_text, BodyText::parse);
+        match (subject, body_text) {
+            (Some(subject), Some(body_text)) => Ok(NewMessage { subject, body_text }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn form_page(
+    session: &Session,
+    id: Option<MessageId>,
+    input: &Input,
+    errors: &Errors,
+    status: StatusCode,
+) -> Response {
+    let (title, action) = match id {
+        None => ("Новое сообщение".to_owned(), "/messages".to_owned()),
+        Some(id) => (format!("Сообщение №{id}"), format!("/messages/{id}")),
+    };
+    Page::new(&title, Section::Messages, Some(session))
+        .status(status)
+        .render(html! {
+            h1 { (title) }
+            form.card method="post" action=(action) novalidate {
+                (csrf_field(&session.csrf))
+                (field("subject", "Тема письма", errors, text_input("subject", "text", &input.subject, 100, errors)))
+                (field("body_text", "Тело письма", errors, {
+                    let (invalid, described) = aria("body_text", errors);
+                    html! { textarea #body_text name="body_text" rows="10" required aria-invalid=[invalid] aria-describedby=[described] { (input.body_text) } }
+                }))
+                div.form-actions {
+                    button type="submit" { "Сохранить" }
+                    a href="/messages" { "Отмена" }
+                }
+            }
+        })
+}
+
+async fn new(Extension(session): Extension<Session>) -> Response {
+    form_page(
+        &session,
+        None,
+        &Input::default(),
+        &Errors::default(),
+        StatusCode::OK,
+    )
+}
+
+async fn create<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Result<Response, UiError> {
+    let input = Input::from_form(&form);
+    match input.validate() {
+        Ok(new) => {
+            app.messages().add(new).await?;
+            Ok(see_other(&format!(
+                "/messages?notice={}",
+                Notice::MessageCreated.code()
+            )))
+        }
+        Err(errors) => Ok(form_page(
+            &session,
+            None,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+    }
+}
+
+async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let id = MessageId(parse_id(&id)?);
+    let message = app.messages().get(id).await?;
+    Ok(form_page(
+        &session,
+        Some(id),
+        &Input::from_message(&message),
+        &Errors::default(),
+        StatusCode::OK,
+    ))
+}
+
+async fn update<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Path(id): Path<String>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Result<Response, UiError> {
+    let id = MessageId(parse_id(&id)?);
+    let input = Input::from_form(&form);
+    match input.validate() {
+        Ok(new) => {
+            let patch = MessagePatch {
+                subject: Some(new.subject),
+                body_text: Some(new.body_text),
+            };
+            app.messages().edit(id, patch).await?;
+            Ok(see_other(&format!(
+                "/messages?notice={}",
+                Notice::MessageSaved.code()
+            )))
+        }
+        Err(errors) => Ok(form_page(
+            &session,
+            Some(id),
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+    }
+}
+
+fn confirm_page(session: &Session, message: &Message, error: Option<String>) -> Response {
+    confirm(
+        session,
+        Section::Messages,
+        "Удалить сообщение?",
+        html! { p { "Сообщение «" strong { (message.subject) } "» будет удалено." } },
+        &format!("/messages/{}/delete", message.id),
+        "/messages",
+        error,
+    )
+}
+
+async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let message = app.messages().get(MessageId(parse_id(&id)?)).await?;
+    Ok(confirm_page(&session, &message, None))
+}
+
+async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Path(id): Path<String>,
+    CsrfForm { session, .. }: CsrfForm,
+) -> Result<Response, UiError> {
+    let id = MessageId(parse_id(&id)?);
+    match app.messages().delete(id).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/messages?notice={}",
+            Notice::MessageDeleted.code()
+        ))),
+        Err(postpilot_core::Error::Store(StoreError::InUse { .. })) => {
+            let message = app.messages().get(id).await?;
+            let mut page = confirm_page(
+                &session,
+                &message,
+                Some("Сообщение используется в рассылке: сначала удалите рассылку или выберите в ней другое сообщение.".into()),
+            );
+            *page.status_mut() = StatusCode::CONFLICT;
+            Ok(page)
+        }
+        Err(err) => Err(err.into()),
+    }
+}

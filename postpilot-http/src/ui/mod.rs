@@ -1,0 +1,151 @@
+//! The web UI in Russian (DESIGN §7): server-rendered with maud (compile-time
+//! checked, every interpolation HTML-escaped), no JavaScript, readable on a
+//! phone. Every page but `/login` needs a session; every form carries the
+//! session's CSRF token.
+
+mod form;
+mod format;
+mod home;
+mod layout;
+mod login;
+mod mailings;
+mod messages;
+mod recipients;
+
+use axum::http::{StatusCode, Uri};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::html;
+use postpilot_core::ports::StoreError;
+
+use crate::auth;
+use crate::csrf;
+use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use layout::{Page, Section};
+
+/// Rows per page of a list.
+const PER_PAGE: u64 = 50;
+
+pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
+    state: AppState<S, M, C>,
+) -> Router<AppState<S, M, C>> {
+    let private = Router::new()
+        .route("/", get(home::show::<S, M, C>))
+        .merge(recipients::routes())
+        .merge(messages::routes())
+        .merge(mailings::routes())
+        .route("/logout", post(login::logout::<S, M, C>))
+        .route_layer(from_fn_with_state(state, auth::require_session::<S, M, C>));
+    Router::new()
+        .merge(private)
+        .route(
+            "/login",
+            get(login::page::<S, M, C>).post(login::submit::<S, M, C>),
+        )
+        .route("/static/style.css", get(layout::stylesheet))
+        .layer(from_fn(csrf::reject_cross_site))
+}
+
+/// Why a page could not be shown; each is a page of its own.
+#[derive(Debug)]
+pub(crate) enum UiError {
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Internal,
+}
+
+impl From<postpilot_core::Error> for UiError {
+    fn from(err: postpilot_core::Error) -> Self {
+        match err {
+            postpilot_core::Error::Store(StoreError::NotFound { .. }) => Self::NotFound,
+            other => {
+                tracing::error!(error = %other, "UI request failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let (status, title, text) = match self {
+            Self::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                "Неверный запрос",
+                "Запрос не удалось прочитать.",
+            ),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Запрос отклонён",
+                "Форма устарела или отправлена с другого сайта. Ничего не изменено: откройте страницу заново и повторите.",
+            ),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Не найдено",
+                "Такой страницы нет: возможно, запись удалена.",
+            ),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Слишком большой запрос",
+                "Данные формы больше, чем сервер принимает.",
+            ),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Неверный формат",
+                "Ожидалась отправка обычной HTML-формы.",
+            ),
+            Self::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Ошибка сервера",
+                "Что-то пошло не так. Подробности — в журнале сервера.",
+            ),
+        };
+        Page::new(title, Section::None, None)
+            .status(status)
+            .render(html! {
+                h1 { (title) }
+                p { (text) }
+                p { a href="/" { "На главную" } }
+            })
+    }
+}
+
+/// The HTML 404 of every unknown path outside the API.
+pub(crate) async fn not_found() -> Response {
+    UiError::NotFound.into_response()
+}
+
+/// A `303 See Other` to `to`: the answer to every successful form.
+pub(crate) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// The first value of `name` in the query of `uri`.
+pub(crate) fn query_param(uri: &Uri, name: &str) -> Option<String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The 1-based page number in `?page=`, 1 when absent or bad.
+pub(crate) fn page_number(uri: &Uri) -> u64 {
+    query_param(uri, "page")
+        .and_then(|p| p.parse::<u64>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1)
+}
+
+/// The slice of a list shown on page `number`.
+pub(crate) fn page_slice(number: u64) -> postpilot_core::Page {
+    postpilot_core::Page::new((number - 1) * PER_PAGE, PER_PAGE)
+}
+
+/// An id in a UI path; anything else is a missing page.
+pub(crate) fn parse_id(raw: &str) -> Result<i64, UiError> {
+    raw.parse().map_err(|_| UiError::NotFound)
+}

@@ -1,0 +1,283 @@
+//! Получатели: list, add, edit, delete.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Extension, Router};
+use maud::html;
+use postpilot_core::ports::StoreError;
+use postpilot_core::{
+    Comment, EmailAddress, FullName, NewRecipient, Recipient, RecipientId, RecipientPatch,
+};
+
+use super::form::{aria, check, csrf_field, field, text_input, Errors};
+use super::format::clip;
+use super::layout::{confirm, pager, Notice, Page, Section};
+use super::{page_number, page_slice, parse_id, see_other, UiError, PER_PAGE};
+use crate::auth::Session;
+use crate::csrf::{CsrfForm, FormData};
+use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+    Router::new()
+        .route("/recipients", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route("/recipients/new", get(new))
+        .route("/recipients/{id}", axum::routing::post(update::<S, M, C>))
+        .route("/recipients/{id}/edit", get(edit::<S, M, C>))
+        .route(
+            "/recipients/{id}/delete",
+            get(confirm_delete::<S, M, C>).post(delete::<S, M, C>),
+        )
+}
+
+async fn list<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    uri: Uri,
+) -> Result<Response, UiError> {
+    let number = page_number(&uri);
+    let rows = app.recipients().list(page_slice(number)).await?;
+    let has_next = rows.len() as u64 == PER_PAGE;
+    Ok(Page::new("Получатели", Section::Recipients, Some(&session))
+        .notice(Notice::from_uri(&uri))
+        .render(html! {
+            div.heading {
+                h1 { "Получатели" }
+                a.button href="/recipients/new" { "Добавить получателя" }
+            }
+            @if rows.is_empty() && number == 1 {
+                p.empty { "Получателей пока нет." }
+            } @else {
+                div.table-wrap {
+                    table {
+                        thead { tr { th { "№" } th { "Ф. И. О." } th { "Email" } th { "Комментарий" } th { "Действия" } } }
+                        tbody {
+                            @for r in &rows {
+                                tr {
+                                    td data-label="№" { (r.id) }
+                                    td data-label="Ф. И. О." { (r.full_name) }
+                                    td data-label="Email" { (r.email) }
+                                    td data-label="Комментарий" { (clip(r.comment.as_str(), 80)) }
+                                    td.row-actions {
+                                        a href={ "/recipients/" (r.id) "/edit" } { "Изменить" }
+                                        a.danger href={ "/recipients/" (r.id) "/delete" } { "Удалить" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                (pager("/recipients", number, has_next))
+            }
+        }))
+}
+
+/// The fields as typed, kept to show them again beside their errors.
+#[derive(Debug, Default)]
+struct Input {
+    email: String,
+    full_name: String,
+    comment: String,
+}
+
+impl Input {
+    fn from_form(form: &FormData) -> Self {
+        Self {
+            email: form.text("email"),
+            full_name: form.text("full_name"),
+            comment: form.text("comment"),
+        }
+    }
+
+    fn from_recipient(r: &Recipient) -> Self {
+        Self {
+            email: r.email.to_string(),
+            full_name: r.full_name.to_string(),
+            comment: r.comment.to_string(),
+        }
+    }
+
+    /// Every field checked, every error recorded.
+    fn validate(&self) -> Result<NewRecipient, Errors> {
+        let mut errors = Errors::default();
+        let email = check(&mut errors, self.email.trim(), EmailAddress::parse);
+        let full_name = check(&mut errors, &self.full_name, FullName::parse);
+        let comment = check(&mut errors, &self.comment, Comment::parse);
+        match (email, full_name, comment) {
+            (Some(email), Some(full_name), Some(comment)) => Ok(NewRecipient {
+                email,
+                full_name,
+                comment,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn form_page(
+    session: &Session,
+    id: Option<RecipientId>,
+    input: &Input,
+    errors: &Errors,
+    status: StatusCode,
+) -> Response {
+    let (title, action) = match id {
+        None => ("Новый получатель".to_owned(), "/recipients".to_owned()),
+        Some(id) => (format!("Получатель №{id}"), format!("/recipients/{id}")),
+    };
+    Page::new(&title, Section::Recipients, Some(session))
+        .status(status)
+        .render(html! {
+            h1 { (title) }
+            form.card method="post" action=(action) novalidate {
+                (csrf_field(&session.csrf))
+                (field("email", "Email", errors, text_input("email", "email", &input.email, 254, errors)))
+                (field("full_name", "Ф. И. О.", errors, text_input("full_name", "text", &input.full_name, 100, errors)))
+                (field("comment", "Комментарий", errors, {
+                    let (invalid, described) = aria("comment", errors);
+                    html! { textarea #comment name="comment" rows="3" aria-invalid=[invalid] aria-describedby=[described] { (input.comment) } }
+                }))
+                div.form-actions {
+                    button type="submit" { "Сохранить" }
+                    a href="/recipients" { "Отмена" }
+                }
+            }
+        })
+}
+
+async fn new(Extension(session): Extension<Session>) -> Response {
+    form_page(
+        &session,
+        None,
+        &Input::default(),
+        &Errors::default(),
+        StatusCode::OK,
+    )
+}
+
+async fn create<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Result<Response, UiError> {
+    let input = Input::from_form(&form);
+    let new = match input.validate() {
+        Ok(new) => new,
+        Err(errors) => {
+            return Ok(form_page(
+                &session,
+                None,
+                &input,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+    };
+    match app.recipients().add(new).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/recipients?notice={}",
+            Notice::RecipientCreated.code()
+        ))),
+        Err(postpilot_core::Error::Store(StoreError::Duplicate { .. })) => Ok(form_page(
+            &session,
+            None,
+            &input,
+            &duplicate_email(),
+            StatusCode::CONFLICT,
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn duplicate_email() -> Errors {
+    let mut errors = Errors::default();
+    errors.add("email", "Получатель с таким email уже есть.");
+    errors
+}
+
+async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let id = RecipientId(parse_id(&id)?);
+    let recipient = app.recipients().get(id).await?;
+    Ok(form_page(
+        &session,
+        Some(id),
+        &Input::from_recipient(&recipient),
+        &Errors::default(),
+        StatusCode::OK,
+    ))
+}
+
+async fn update<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Path(id): Path<String>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Result<Response, UiError> {
+    let id = RecipientId(parse_id(&id)?);
+    let input = Input::from_form(&form);
+    let new = match input.validate() {
+        Ok(new) => new,
+        Err(errors) => {
+            return Ok(form_page(
+                &session,
+                Some(id),
+                &input,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+    };
+    let patch = RecipientPatch {
+        email: Some(new.email),
+        full_name: Some(new.full_name),
+        comment: Some(new.comment),
+    };
+    match app.recipients().edit(id, patch).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/recipients?notice={}",
+            Notice::RecipientSaved.code()
+        ))),
+        Err(postpilot_core::Error::Store(StoreError::Duplicate { .. })) => Ok(form_page(
+            &session,
+            Some(id),
+            &input,
+            &duplicate_email(),
+            StatusCode::CONFLICT,
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let recipient = app.recipients().get(RecipientId(parse_id(&id)?)).await?;
+    Ok(confirm(
+        &session,
+        Section::Recipients,
+        "Удалить получателя?",
+        html! {
+            p { "Получатель " strong { (recipient.full_name) } " <" (recipient.email) "> будет удалён из всех рассылок. Записи о попытках отправки ему сохранятся." }
+        },
+        &format!("/recipients/{}/delete", recipient.id),
+        "/recipients",
+        None,
+    ))
+}
+
+async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Path(id): Path<String>,
+    CsrfForm { .. }: CsrfForm,
+) -> Result<Response, UiError> {
+    app.recipients().delete(RecipientId(parse_id(&id)?)).await?;
+    Ok(see_other(&format!(
+        "/recipients?notice={}",
+        Notice::RecipientDeleted.code()
+    )))
+}

@@ -1,0 +1,114 @@
+//! `/api/v1/messages` through the router.
+
+mod support;
+
+use axum::http::StatusCode;
+use serde_json::json;
+use support::Server;
+
+#[tokio::test]
+async fn message_is_created_shown_listed_edited_and_deleted() {
+    let s = Server::new().await;
+    let created = s
+        .post(
+            "/api/v1/messages",
+            json!({"subject": "Новости недели", "body_text": "Здравствуйте!\nВот что нового."}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json["id"].as_i64().expect("id");
+    assert_eq!(
+        created.header("location"),
+        Some(format!("/api/v1/messages/{id}").as_str())
+    );
+    let created_at = created.json["created_at"].as_str().expect("time");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created_at).is_ok(),
+        "{created_at}"
+    );
+
+    assert_eq!(
+        s.get(&format!("/api/v1/messages/{id}")).await.json,
+        created.json
+    );
+    assert_eq!(
+        s.get("/api/v1/messages").await.json["items"],
+        json!([created.json])
+    );
+
+    let edited = s
+        .patch(
+            &format!("/api/v1/messages/{id}"),
+            json!({"subject": "Скидки"}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK);
+    assert_eq!(edited.json["subject"], "Скидки");
+    assert_eq!(edited.json["body_text"], "Здравствуйте!\nВот что нового.");
+
+    assert_eq!(
+        s.delete(&format!("/api/v1/messages/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    s.get(&format!("/api/v1/messages/{id}"))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn subject_with_a_line_break_is_422_naming_it() {
+    let s = Server::new().await;
+    let reply = s
+        .post(
+            "/api/v1/messages",
+            json!({"subject": "Hello\r\nBcc: x@example.com", "body_text": "x"}),
+        )
+        .await;
+    assert_eq!(
+        reply
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            .as_deref(),
+        Some("subject")
+    );
+    let empty_body = s
+        .post(
+            "/api/v1/messages",
+            json!({"subject": "Тема", "body_text": "  "}),
+        )
+        .await;
+    assert_eq!(
+        empty_body
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            .as_deref(),
+        Some("body_text")
+    );
+}
+
+#[tokio::test]
+async fn message_used_by_a_mailing_cannot_be_deleted_409() {
+    let s = Server::new().await;
+    let message = s.message("Тема").await;
+    let r = s.recipient("a@example.com", "А").await;
+    s.open_mailing(message, &[r]).await;
+    s.delete(&format!("/api/v1/messages/{message}"))
+        .await
+        .error(StatusCode::CONFLICT, "in_use");
+    assert_eq!(
+        s.get(&format!("/api/v1/messages/{message}")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn unknown_message_is_404() {
+    let s = Server::new().await;
+    s.get("/api/v1/messages/42")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    s.patch("/api/v1/messages/42", json!({"subject": "x"}))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    s.delete("/api/v1/messages/42")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}

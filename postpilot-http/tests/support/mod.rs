@@ -1,0 +1,236 @@
+//! The router over a real SQLite file in a temp dir and the outbox mailer,
+//! called in-process with `tower::ServiceExt::oneshot`.
+
+#![allow(dead_code)] // each test file uses a different part
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use postpilot_core::ports::{SystemClock, TokioSleep};
+use postpilot_core::EmailAddress;
+use postpilot_http::{openapi_json, ApiToken, AppState, HttpConfig};
+use postpilot_smtp::OutboxMailer;
+use postpilot_store_sqlx::SqliteStore;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const TOKEN: &str = "test-token-0123456789abcdef";
+
+pub type State = AppState<SqliteStore, OutboxMailer, SystemClock<TokioSleep>>;
+
+pub struct Server {
+    pub router: Router,
+    pub state: State,
+    pub store: SqliteStore,
+    dir: TempDir,
+}
+
+/// One answer, its body parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Reply {
+    /// Asserts the error shape and `code`; returns the `field`.
+    pub fn error(&self, status: StatusCode, code: &str) -> Option<String> {
+        assert_eq!(self.status, status, "{}", self.text);
+        let error = &self.json["error"];
+        assert_eq!(error["code"], code, "{}", self.text);
+        assert!(error["message"].is_string(), "{}", self.text);
+        assert!(error.get("field").is_some(), "{}", self.text);
+        error["field"].as_str().map(str::to_owned)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Server {
+    pub async fn new() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    /// A server whose configuration `tune` adjusts.
+    pub async fn with(tune: impl FnOnce(&mut HttpConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("postpilot.db").display());
+        let store = SqliteStore::connect(&url).await.expect("store");
+        let from = EmailAddress::parse("postpilot@example.com").expect("valid");
+        let mailer = OutboxMailer::new(dir.path().join("outbox"), from).expect("outbox");
+        let mut config = HttpConfig::new(ApiToken::new(TOKEN).expect("token"));
+        config.send_policy.retry_backoff = Duration::from_millis(10);
+        tune(&mut config);
+        let state = AppState::new(store.clone(), mailer, SystemClock::tokio(), config);
+        Self {
+            router: postpilot_http::router(state.clone()),
+            state,
+            store,
+            dir,
+        }
+    }
+
+    pub fn outbox(&self) -> PathBuf {
+        self.dir.path().join("outbox")
+    }
+
+    /// Sends `request` through the router.
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert_documented(&method, &path, status);
+        Reply {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    /// An API call with the token and, when given, a JSON body.
+    pub async fn api(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.api(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.api(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.api(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.api(Method::DELETE, path, None).await
+    }
+
+    /// Creates a recipient; returns its id.
+    pub async fn recipient(&self, email: &str, name: &str) -> i64 {
+        let r = self
+            .post(
+                "/api/v1/recipients",
+                json!({"email": email, "full_name": name}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json["id"].as_i64().expect("id")
+    }
+
+    /// Creates a message; returns its id.
+    pub async fn message(&self, subject: &str) -> i64 {
+        let r = self
+            .post(
+                "/api/v1/messages",
+                json!({"subject": subject, "body_text": "Здравствуйте!"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json["id"].as_i64().expect("id")
+    }
+
+    /// Creates a mailing open from an hour ago to tomorrow; returns its id.
+    pub async fn open_mailing(&self, message: i64, recipients: &[i64]) -> i64 {
+        let now = chrono::Utc::now();
+        let r = self
+            .post(
+                "/api/v1/mailings",
+                json!({
+                    "message_id": message,
+                    "first_sent_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
+                    "sent_completed_at": (now + chrono::Duration::days(1)).to_rfc3339(),
+                    "recipient_ids": recipients,
+                }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json["id"].as_i64().expect("id")
+    }
+
+    /// Polls the mailing's attempts until `n` are recorded.
+    pub async fn wait_for_attempts(&self, mailing: i64, n: usize) -> Vec<Value> {
+        for _ in 0..200 {
+            let r = self
+                .get(&format!("/api/v1/mailings/{mailing}/attempts"))
+                .await;
+            let items = r.json["items"].as_array().cloned().unwrap_or_default();
+            if items.len() >= n {
+                return items;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("mailing {mailing} never got {n} attempts");
+    }
+}
+
+/// Every answer of an operation the OpenAPI document lists must use one of
+/// the status codes it documents for that operation.
+fn assert_documented(method: &Method, path: &str, status: StatusCode) {
+    let Some(rest) = path.strip_prefix("/api/v1") else {
+        return;
+    };
+    if rest == "/openapi.json" {
+        return;
+    }
+    let doc: Value = serde_json::from_str(openapi_json()).expect("openapi");
+    let paths = doc["paths"].as_object().expect("paths");
+    let Some(operation) = paths
+        .iter()
+        .find(|(template, _)| matches_template(template, path))
+        .and_then(|(_, item)| item.get(method.as_str().to_ascii_lowercase()))
+    else {
+        return; // not a documented operation: the route fallbacks
+    };
+    let documented = operation["responses"]
+        .as_object()
+        .expect("responses")
+        .contains_key(status.as_str());
+    assert!(
+        documented,
+        "{method} {path} answered {status}, which its OpenAPI operation does not document"
+    );
+}
+
+pub fn matches_template(template: &str, path: &str) -> bool {
+    let t: Vec<_> = template.split('/').collect();
+    let p: Vec<_> = path.split('/').collect();
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
+}

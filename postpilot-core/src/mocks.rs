@@ -46,6 +46,7 @@ mockall::mock! {
         async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError>;
         async fn update_mailing(&self, id: MailingId, window: Window, message_id: MessageId, recipients: &RecipientsEdit) -> Result<Mailing, StoreError>;
         async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError>;
+        async fn due_mailings(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<MailingId>, StoreError>;
     }
 
     #[async_trait]
@@ -55,6 +56,8 @@ mockall::mock! {
         async fn record_results(&self, run: RunId, token: &LeaseToken, results: &[DeliveryResult]) -> Result<SendRun, StoreError>;
         async fn fail_remaining(&self, run: RunId, reason: &str, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
         async fn finish_run_if_done(&self, run: RunId, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
+        async fn renew_lease(&self, run: RunId, token: &LeaseToken, until: DateTime<Utc>) -> Result<u64, StoreError>;
+        async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError>;
         async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError>;
         async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
         async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;

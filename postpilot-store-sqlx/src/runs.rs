@@ -3,7 +3,9 @@
 //! deliveries, where the backends differ, stay with each backend.
 
 use chrono::{DateTime, Utc};
-use postpilot_core::domain::{Launch, MailingId, Page, RunId, SendAttempt, SendRun, Trigger};
+use postpilot_core::domain::{
+    Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun, Trigger,
+};
 use postpilot_core::ports::{Entity, StoreError};
 
 use crate::dialect::{Dialect, Shared};
@@ -194,5 +196,68 @@ where
             format!("listing the attempts of mailing {mailing}"),
         )
         .await
+    }
+
+    /// Extends the lease of the run's deliveries still leased under `token`.
+    pub(crate) async fn renew_lease<'c, E>(
+        conn: E,
+        run: RunId,
+        token: &LeaseToken,
+        until: DateTime<Utc>,
+    ) -> Result<u64, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        let done = sqlx::query::<DB>(
+            "UPDATE delivery SET lease_until = $1 \
+             WHERE run_id = $2 AND state = 'leased' AND lease_token = $3",
+        )
+        .bind(DB::time(until))
+        .bind(run.get())
+        .bind(token.0.as_str())
+        .execute(conn)
+        .await
+        .map_err(backend(format!("renewing a lease of run {run}")))?;
+        Ok(DB::rows_affected(&done))
+    }
+
+    /// Runs not finished yet, oldest first.
+    pub(crate) async fn unfinished_runs<'c, E>(
+        conn: E,
+        limit: u32,
+    ) -> Result<Vec<RunId>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        let ids: Vec<i64> = sqlx::query_scalar::<DB, i64>(
+            "SELECT id FROM send_run WHERE finished_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await
+        .map_err(backend("listing unfinished runs"))?;
+        Ok(ids.into_iter().map(RunId).collect())
+    }
+
+    /// Mailings never sent whose window is open at `now`, earliest start first.
+    pub(crate) async fn due_mailings<'c, E>(
+        conn: E,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<MailingId>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        let ids: Vec<i64> = sqlx::query_scalar::<DB, i64>(
+            "SELECT id FROM mailing WHERE launched_at IS NULL \
+             AND first_sent_at <= $1 AND sent_completed_at > $1 \
+             ORDER BY first_sent_at, id LIMIT $2",
+        )
+        .bind(DB::time(now))
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await
+        .map_err(backend("listing mailings due to be sent"))?;
+        Ok(ids.into_iter().map(MailingId).collect())
     }
 }

@@ -207,6 +207,18 @@ pub trait MailingRepository: Send + Sync {
     /// # Errors
     /// `NotFound`.
     async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError>;
+
+    /// Mailings due for their scheduled first send at `now`: never sent,
+    /// `first_sent_at <= now < sent_completed_at`; earliest start first, at
+    /// most `limit`.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn due_mailings(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<MailingId>, StoreError>;
 }
 
 /// Runs, the delivery queue and the attempt record (DESIGN §5).
@@ -276,6 +288,26 @@ pub trait DeliveryRepository: Send + Sync {
         run: RunId,
         now: DateTime<Utc>,
     ) -> Result<SendRun, StoreError>;
+
+    /// Extends to `until` the lease of the run's deliveries still leased
+    /// under `token`; returns how many there were. A sender renews while it
+    /// works, so a short lease still covers a long batch, and a crashed
+    /// sender's deliveries come back soon.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn renew_lease(
+        &self,
+        run: RunId,
+        token: &LeaseToken,
+        until: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
+    /// Runs not finished yet (of any mailing), oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError>;
 
     /// The earliest time a not-yet-done delivery of the run may be claimed,
     /// `None` when all are done.

@@ -7,6 +7,9 @@ mod pace;
 mod recipients;
 mod send;
 mod stats;
+mod worker;
+#[cfg(test)]
+mod worker_tests;
 
 #[cfg(test)]
 mod send_tests;
@@ -17,3 +20,4 @@ pub use messages::Messages;
 pub use recipients::Recipients;
 pub use send::{Progress, SendMailing, SendPolicy, WINDOW_CLOSED};
 pub use stats::Statistics;
+pub use worker::{Pass, Worker};

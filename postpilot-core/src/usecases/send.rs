@@ -37,7 +37,10 @@ pub const WINDOW_CLOSED: &str = "not sent: the mailing's end time passed";
 pub struct SendPolicy {
     /// Deliveries claimed (and recorded) together.
     pub batch_size: u32,
-    /// How long a claim is owned before another sender may take it over.
+    /// How long a claim is owned before another sender may take it over;
+    /// renewed every third of it while the sender works. After a crash,
+    /// the claimed deliveries are taken up again once it has passed. Must
+    /// exceed the longest single send (the SMTP deadline).
     pub lease: Duration,
     /// Tries per recipient for transient failures, the first included.
     pub max_tries: u32,
@@ -57,7 +60,7 @@ impl Default for SendPolicy {
     fn default() -> Self {
         Self {
             batch_size: 50,
-            lease: Duration::from_secs(15 * 60),
+            lease: Duration::from_secs(60),
             max_tries: 3,
             retry_backoff: Duration::from_secs(2),
             concurrency: 8,
@@ -92,6 +95,14 @@ where
             clock,
             policy,
         }
+    }
+
+    pub(super) fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub(super) fn clock(&self) -> &C {
+        &self.clock
     }
 
     /// Launches a run of the mailing now, or picks up its unfinished one.
@@ -139,6 +150,25 @@ where
     /// # Errors
     /// Store failures; a failed send is recorded, never an error.
     pub async fn deliver(&self, run: RunId, progress: Progress<'_>) -> Result<SendRun> {
+        self.deliver_until(run, Until::Finished, progress).await
+    }
+
+    /// As [`Self::deliver`], but returns as soon as nothing of the run is
+    /// due now (retries waiting, or deliveries leased by another sender)
+    /// instead of waiting for it: what a worker serving many runs calls.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn deliver_due(&self, run: RunId, progress: Progress<'_>) -> Result<SendRun> {
+        self.deliver_until(run, Until::NothingDue, progress).await
+    }
+
+    async fn deliver_until(
+        &self,
+        run: RunId,
+        until: Until,
+        progress: Progress<'_>,
+    ) -> Result<SendRun> {
         let mut totals = self.store.get_run(run).await?;
         let mailing = self.store.get_mailing(totals.mailing_id).await?;
         // The content is fixed for the whole run, even if the message is edited meanwhile.
@@ -157,6 +187,7 @@ where
         let mut stop: Option<String> = None;
         // The last claim found nothing due.
         let mut drained = false;
+        let mut renew_at = self.clock.now() + self.policy.lease / 3;
         loop {
             while stop.is_none() && in_flight.len() < concurrency {
                 if queue.is_empty() {
@@ -188,6 +219,16 @@ where
             for (token, results) in ledger.take_results() {
                 totals = self.store.record_results(run, &token, &results).await?;
                 progress(&totals);
+            }
+            let now = self.clock.now();
+            if now >= renew_at {
+                // Our claims stay ours while we work on them, however long.
+                for token in ledger.tokens() {
+                    self.store
+                        .renew_lease(run, token, now + self.policy.lease)
+                        .await?;
+                }
+                renew_at = now + self.policy.lease / 3;
             }
             match in_flight.next().await {
                 Some(first) => {
@@ -222,6 +263,7 @@ where
                 }
                 None => match self.store.next_due(run).await? {
                     None => break,
+                    Some(_) if until == Until::NothingDue => break,
                     Some(due) => {
                         let now = self.clock.now();
                         let ends_at = self
@@ -324,6 +366,15 @@ struct Attempted {
     result: DeliveryResult,
 }
 
+/// When `deliver` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// Every delivery is done (waiting for retries as needed).
+    Finished,
+    /// Nothing is due now.
+    NothingDue,
+}
+
 enum Claimed {
     Batch(Claim),
     Nothing,
@@ -349,6 +400,11 @@ impl Ledger {
 
     fn add(&mut self, slot: usize, result: DeliveryResult) {
         self.unrecorded.push((slot, result));
+    }
+
+    /// The tokens of the claims still being worked on.
+    fn tokens(&self) -> impl Iterator<Item = &LeaseToken> {
+        self.claims.values().map(|(token, _)| token)
     }
 
     /// The unrecorded results grouped by lease token; a claim whose every

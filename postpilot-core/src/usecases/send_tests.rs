@@ -13,16 +13,16 @@ use crate::ports::clock::MockClock;
 use crate::ports::mailer::MockMailer;
 use crate::ports::{MailError, ServerReply};
 
-const RUN: RunId = RunId(11);
-const MAILING: MailingId = MailingId(5);
+pub(super) const RUN: RunId = RunId(11);
+pub(super) const MAILING: MailingId = MailingId(5);
 
-fn t0() -> DateTime<Utc> {
+pub(super) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
         .single()
         .expect("time")
 }
 
-fn mailing(ends_at: DateTime<Utc>, launched: bool) -> Mailing {
+pub(super) fn mailing(ends_at: DateTime<Utc>, launched: bool) -> Mailing {
     Mailing {
         id: MAILING,
         first_sent_at: t0() - Duration::hours(1),
@@ -42,7 +42,7 @@ fn message() -> Message {
     }
 }
 
-fn run(sent: u64, failed: u64) -> SendRun {
+pub(super) fn run(sent: u64, failed: u64) -> SendRun {
     SendRun {
         id: RUN,
         mailing_id: MAILING,
@@ -55,7 +55,7 @@ fn run(sent: u64, failed: u64) -> SendRun {
     }
 }
 
-fn delivery(id: i64, email: &str, tries: u32) -> Delivery {
+pub(super) fn delivery(id: i64, email: &str, tries: u32) -> Delivery {
     Delivery {
         id: DeliveryId(id),
         run_id: RUN,
@@ -66,14 +66,17 @@ fn delivery(id: i64, email: &str, tries: u32) -> Delivery {
     }
 }
 
-fn fixed_clock() -> MockClock {
+pub(super) fn fixed_clock() -> MockClock {
     let mut clock = MockClock::new();
     clock.expect_now().return_const(t0());
     clock
 }
 
 /// A store with a mailing ending in a day, whose one claim hands out `batch`.
-fn store_with_batch(batch: Vec<Delivery>, recorded: Arc<Mutex<Vec<DeliveryResult>>>) -> MockStore {
+pub(super) fn store_with_batch(
+    batch: Vec<Delivery>,
+    recorded: Arc<Mutex<Vec<DeliveryResult>>>,
+) -> MockStore {
     let mut store = MockStore::new();
     store
         .expect_get_mailing()
@@ -428,4 +431,37 @@ async fn rate_limit_spaces_sends_evenly() {
             std::time::Duration::from_millis(500)
         ]
     );
+}
+
+#[tokio::test]
+async fn claims_being_worked_on_have_their_lease_renewed_as_time_passes() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let mut store = store_with_batch(
+        vec![
+            delivery(1, "a@example.com", 0),
+            delivery(2, "b@example.com", 0),
+        ],
+        Arc::clone(&recorded),
+    );
+    store
+        .expect_renew_lease()
+        .withf(|run, token, until| *run == RUN && token.0 == "t1" && *until > t0())
+        .times(1..)
+        .returning(|_, _, _| Ok(2));
+    // Every reading of the clock is half a minute after the last one.
+    let ticks = std::sync::atomic::AtomicI64::new(0);
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(move || {
+        t0() + Duration::seconds(30 * ticks.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+    });
+    let mut mailer = MockMailer::new();
+    mailer
+        .expect_send()
+        .times(2)
+        .returning(|_| Ok(ServerReply("250 ok".into())));
+    SendMailing::new(store, mailer, clock, SendPolicy::default())
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+    assert_eq!(recorded.lock().expect("lock").len(), 2);
 }

@@ -2,6 +2,7 @@
 //! taking turns with other counted writes.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     Mailing, MailingId, MessageId, NewMailing, Page, RecipientId, RecipientsEdit, Window,
 };
@@ -59,5 +60,13 @@ impl MailingRepository for PgStore {
         let mut tx = self.counted(&doing).await?;
         Sql::delete(&mut *tx, DELETE_MAILING, Entity::Mailing, id.get()).await?;
         commit(tx, &doing).await
+    }
+
+    async fn due_mailings(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<MailingId>, StoreError> {
+        Sql::due_mailings(&self.pool, now, limit).await
     }
 }

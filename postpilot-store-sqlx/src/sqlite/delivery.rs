@@ -151,6 +151,19 @@ impl DeliveryRepository for SqliteStore {
         Ok(totals)
     }
 
+    async fn renew_lease(
+        &self,
+        run: RunId,
+        token: &LeaseToken,
+        until: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        Sql::renew_lease(&self.writer, run, token, until).await
+    }
+
+    async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError> {
+        Sql::unfinished_runs(&self.reader, limit).await
+    }
+
     async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError> {
         Sql::next_due(&self.reader, run).await
     }

@@ -2,6 +2,7 @@
 //! SQLite's write lock.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     Mailing, MailingId, MessageId, NewMailing, Page, RecipientId, RecipientsEdit, Window,
 };
@@ -56,5 +57,13 @@ impl MailingRepository for SqliteStore {
     async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError> {
         // Runs, deliveries, attempts and memberships go by ON DELETE CASCADE.
         Sql::delete(&self.writer, DELETE_MAILING, Entity::Mailing, id.get()).await
+    }
+
+    async fn due_mailings(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<MailingId>, StoreError> {
+        Sql::due_mailings(&self.reader, now, limit).await
     }
 }

@@ -622,3 +622,95 @@ pub async fn concurrent_claims_never_lease_a_delivery_twice<S: Store + Clone + '
     let totals = store.get_run(run.id).await.expect("run");
     assert_eq!((totals.sent, totals.pending()), (60, 0));
 }
+
+pub async fn renewing_a_lease_keeps_its_deliveries_from_other_senders<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 2).await;
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(2))
+        .await
+        .expect("claimed");
+    let renewed = store
+        .renew_lease(run.id, &claim.token, at(10))
+        .await
+        .expect("renewed");
+    assert_eq!(renewed, 2);
+    // Past the first lease end, but inside the renewed one: nothing to take.
+    let other = store
+        .claim_deliveries(run.id, 10, at(5), at(6))
+        .await
+        .expect("claim");
+    assert!(other.deliveries.is_empty());
+    // A stranger's token renews nothing.
+    let stranger = LeaseToken("not-a-token".into());
+    assert_eq!(
+        store
+            .renew_lease(run.id, &stranger, at(60))
+            .await
+            .expect("no-op"),
+        0
+    );
+    // Once recorded, the deliveries are no longer leased: nothing to renew.
+    let results: Vec<_> = claim.deliveries.iter().map(|d| sent(d, at(6))).collect();
+    store
+        .record_results(run.id, &claim.token, &results)
+        .await
+        .expect("recorded");
+    assert_eq!(
+        store
+            .renew_lease(run.id, &claim.token, at(60))
+            .await
+            .expect("no-op"),
+        0
+    );
+}
+
+pub async fn unfinished_runs_list_oldest_first_and_drop_finished_ones<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    assert!(store.unfinished_runs(10).await.expect("none").is_empty());
+    let (mailing, recipients) = add_mailing(&store, 1).await;
+    let first = store
+        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .await
+        .expect("launched")
+        .run;
+    let message = store
+        .get_mailing(mailing.id)
+        .await
+        .expect("read")
+        .message_id;
+    let other = store
+        .insert_mailing(&super::new_mailing(message, &recipients))
+        .await
+        .expect("stored");
+    let second = store
+        .launch_run(other.id, Trigger::Cli, at(1))
+        .await
+        .expect("launched")
+        .run;
+    assert_eq!(
+        store.unfinished_runs(10).await.expect("two"),
+        [first.id, second.id]
+    );
+    assert_eq!(store.unfinished_runs(1).await.expect("limit"), [first.id]);
+    let claim = store
+        .claim_deliveries(first.id, 10, at(1), at(5))
+        .await
+        .expect("claimed");
+    let results: Vec<_> = claim.deliveries.iter().map(|d| sent(d, at(2))).collect();
+    store
+        .record_results(first.id, &claim.token, &results)
+        .await
+        .expect("recorded");
+    store
+        .finish_run_if_done(first.id, at(2))
+        .await
+        .expect("finished");
+    assert_eq!(store.unfinished_runs(10).await.expect("one"), [second.id]);
+}

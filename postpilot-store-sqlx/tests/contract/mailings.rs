@@ -260,3 +260,48 @@ pub async fn deleting_a_mailing_removes_its_runs_and_attempts<S: Store + Clone +
 pub async fn deleting_a_missing_mailing_is_not_found<S: Store + Clone + 'static>(store: S) {
     assert_not_found(store.delete_mailing(MailingId(5)).await, Entity::Mailing, 5);
 }
+
+pub async fn due_mailings_are_the_never_sent_ones_whose_window_is_open<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    // Every test mailing's window is minute 0 to minute 120.
+    let recipients = add_recipients(&store, 1).await;
+    let message = add_message(&store).await;
+    let new = new_mailing(message, &recipients);
+    let mailing = || store.insert_mailing(&new);
+    let early = mailing().await.expect("stored");
+    let launched = mailing().await.expect("stored");
+    store
+        .launch_run(launched.id, Trigger::Cli, at(1))
+        .await
+        .expect("launched");
+    assert!(store
+        .due_mailings(at(-1), 10)
+        .await
+        .expect("before")
+        .is_empty());
+    assert_eq!(
+        store.due_mailings(at(0), 10).await.expect("at start"),
+        [early.id]
+    );
+    assert_eq!(
+        store.due_mailings(at(119), 10).await.expect("open"),
+        [early.id]
+    );
+    assert!(store
+        .due_mailings(at(120), 10)
+        .await
+        .expect("closed")
+        .is_empty());
+    let other = mailing().await.expect("stored");
+    assert_eq!(
+        store.due_mailings(at(5), 10).await.expect("two"),
+        [early.id, other.id]
+    );
+    assert_eq!(
+        store.due_mailings(at(5), 1).await.expect("limit"),
+        [early.id]
+    );
+}

@@ -1,0 +1,161 @@
+//! The worker: launches mailings whose scheduled time has come and delivers
+//! every unfinished run, sharing the queue with any other sender on the
+//! same database (DESIGN §5, points 7 and 8).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::send::{Progress, SendMailing};
+use crate::domain::Trigger;
+use crate::error::{Error, Result};
+use crate::ports::{
+    Clock, DeliveryRepository, Mailer, MailingRepository, MessageRepository, StoreError,
+};
+
+/// Mailings launched and runs visited per pass.
+const PER_PASS: u32 = 100;
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Mailings launched because their first send time had come.
+    pub launched: usize,
+    /// Unfinished runs found (and given their due deliveries).
+    pub unfinished: usize,
+    /// Deliveries that reached a final state during the pass.
+    pub delivered: u64,
+}
+
+/// Runs passes of scheduling and delivery.
+#[derive(Debug, Clone)]
+pub struct Worker<S, M, C> {
+    send: SendMailing<S, M, C>,
+    /// Wait between passes when there is nothing to do.
+    pub poll: Duration,
+}
+
+impl<S, M, C> Worker<S, M, C>
+where
+    S: MailingRepository + MessageRepository + DeliveryRepository,
+    M: Mailer,
+    C: Clock,
+{
+    pub fn new(send: SendMailing<S, M, C>) -> Self {
+        Self {
+            send,
+            poll: Duration::from_secs(2),
+        }
+    }
+
+    /// One pass: launch every mailing due at this moment, then deliver what
+    /// is due of every unfinished run (without waiting for retries).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn pass(&self, progress: Progress<'_>) -> Result<Pass> {
+        let mut pass = Pass::default();
+        let now = self.send.clock().now();
+        for mailing in self.send.store().due_mailings(now, PER_PASS).await? {
+            match self.send.launch(mailing, Trigger::Schedule).await {
+                Ok(launch) => {
+                    if !launch.resumed {
+                        pass.launched += 1;
+                    }
+                }
+                // Deleted, or its window closed, since it was listed.
+                Err(Error::MailingCompleted(_) | Error::Store(StoreError::NotFound { .. })) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let runs = self.send.store().unfinished_runs(PER_PASS).await?;
+        pass.unfinished = runs.len();
+        for run in runs {
+            let before = self.send.store().get_run(run).await?;
+            let after = match self.send.deliver_due(run, progress).await {
+                Ok(after) => after,
+                // The mailing was deleted meanwhile, with its runs.
+                Err(Error::Store(StoreError::NotFound { .. })) => continue,
+                Err(e) => return Err(e),
+            };
+            pass.delivered +=
+                (after.sent + after.failed).saturating_sub(before.sent + before.failed);
+        }
+        Ok(pass)
+    }
+
+    /// Passes until no run is left unfinished and no mailing is due, waiting
+    /// for retries in between: `postpilot worker --until-idle`.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn run_until_idle(&self, progress: Progress<'_>) -> Result<Pass> {
+        let mut total = Pass::default();
+        loop {
+            let pass = self.pass(progress).await?;
+            total.launched += pass.launched;
+            total.delivered += pass.delivered;
+            let left = self.send.store().unfinished_runs(PER_PASS).await?;
+            total.unfinished = left.len();
+            if left.is_empty()
+                && self
+                    .send
+                    .store()
+                    .due_mailings(self.send.clock().now(), 1)
+                    .await?
+                    .is_empty()
+            {
+                return Ok(total);
+            }
+            if pass.delivered == 0 && pass.launched == 0 {
+                self.send.clock().sleep(self.next_wait(&left).await?).await;
+            }
+        }
+    }
+
+    /// Passes for ever, until `stop` resolves; between passes with nothing
+    /// done it waits `poll`.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn run(
+        &self,
+        progress: Progress<'_>,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<()> {
+        use futures::FutureExt;
+        let stop = stop.fuse();
+        futures::pin_mut!(stop);
+        loop {
+            let work = async {
+                let pass = self.pass(progress).await?;
+                if pass.delivered == 0 && pass.launched == 0 {
+                    self.send.clock().sleep(self.poll).await;
+                }
+                Ok::<_, Error>(())
+            }
+            .fuse();
+            futures::pin_mut!(work);
+            futures::select! {
+                done = work => done?,
+                () = stop => return Ok(()),
+            }
+        }
+    }
+
+    /// How long to wait for the earliest retry among `runs`, at most `poll`.
+    async fn next_wait(&self, runs: &[crate::domain::RunId]) -> Result<Duration> {
+        let now = self.send.clock().now();
+        let mut wait = self.poll;
+        for run in runs {
+            if let Some(due) = self.send.store().next_due(*run).await? {
+                wait = wait.min(until(now, due));
+            }
+        }
+        Ok(wait.max(Duration::from_millis(20)))
+    }
+}
+
+fn until(now: DateTime<Utc>, due: DateTime<Utc>) -> Duration {
+    (due - now).to_std().unwrap_or_default()
+}

@@ -2,7 +2,7 @@
 
 use postpilot_core::ports::{Store, SystemClock, TokioSleep};
 use postpilot_core::usecases::{
-    Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics,
+    Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, Worker,
 };
 use postpilot_smtp::{AnyMailer, OutboxMailer, SmtpConfig, SmtpMailer};
 
@@ -70,6 +70,19 @@ impl<S: Store + Clone> App<S> {
         Ok(mailer)
     }
 
+    /// The scheduler and queue worker over this app's sender.
+    ///
+    /// # Errors
+    /// As [`App::mailer`].
+    pub fn worker(
+        &self,
+        poll: std::time::Duration,
+    ) -> Result<Worker<S, AnyMailer, Clock>, CliError> {
+        let mut worker = Worker::new(self.sender()?);
+        worker.poll = poll;
+        Ok(worker)
+    }
+
     /// # Errors
     /// As [`App::mailer`].
     pub fn sender(&self) -> Result<SendMailing<S, AnyMailer, Clock>, CliError> {
@@ -87,7 +100,14 @@ impl<S: Store + Clone> App<S> {
             max_tries: self.global.max_tries,
             retry_backoff: self.global.retry_backoff,
             concurrency: usize::from(self.global.concurrency),
+            // A few rounds of sends per claim: enough to keep the pipe full,
+            // small enough that several workers share a run evenly.
+            batch_size: (u32::from(self.global.concurrency) * 4).clamp(8, 500),
             rate: std::num::NonZeroU32::new(self.global.rate),
+            // A lease must outlast the longest single send.
+            lease: self.global.lease.unwrap_or_else(|| {
+                std::time::Duration::from_secs(60).max(self.global.smtp_timeout * 2)
+            }),
             ..SendPolicy::default()
         }
     }

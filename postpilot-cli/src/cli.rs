@@ -76,6 +76,11 @@ pub struct Global {
     #[arg(long, env = "POSTPILOT_RETRY_BACKOFF", default_value = "2s", global = true,
           value_parser = parse::duration)]
     pub retry_backoff: Duration,
+    /// How long a claimed batch of deliveries stays reserved to one sender
+    /// (renewed while it works). After a crash its deliveries are taken up
+    /// again once this has passed. Default: 60s, or twice --smtp-timeout.
+    #[arg(long, env = "POSTPILOT_LEASE", global = true, value_parser = parse::duration)]
+    pub lease: Option<Duration>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -96,6 +101,15 @@ pub enum Command {
     Stats,
     /// Apply database migrations (done on every start anyway).
     Migrate,
+    /// Deliver queued runs and launch mailings whose first send time has come.
+    Worker {
+        /// Exit once no run is left unfinished and no mailing is due.
+        #[arg(long)]
+        until_idle: bool,
+        /// Wait between passes when there is nothing to do.
+        #[arg(long, default_value = "2s", value_parser = parse::duration)]
+        poll: Duration,
+    },
     /// Serve the JSON API (/api/v1) and the web UI; prints a login URL.
     Serve(ServeArgs),
     /// Print a shell completion script.

@@ -5,6 +5,7 @@ mod message;
 mod recipient;
 mod serve;
 mod stats;
+mod worker;
 
 use clap::CommandFactory;
 use postpilot_core::ports::{Store, StoreError};
@@ -120,6 +121,7 @@ async fn dispatch<S: Store + Clone + 'static>(
         Command::Mailing(cmd) => mailing::run(app, cmd, out).await,
         Command::Stats => stats::run(app, out).await,
         Command::Serve(args) => serve::run(app, args).await,
+        Command::Worker { until_idle, poll } => worker::run(app, until_idle, poll, out).await,
         Command::Migrate | Command::Completions { .. } => Ok(()),
     }
 }

@@ -46,9 +46,29 @@ pub async fn run<S: Store + Clone + 'static>(
     if generated {
         println!("log in: http://{addr}/login?token={}", token.expose());
     }
+    // The scheduler and queue worker: launches mailings whose first send
+    // time has come, and finishes runs left unfinished (by a crash, say).
+    let worker = app.worker(Duration::from_secs(2))?;
+    let (stop_worker, stopped) = tokio::sync::watch::channel(());
+    let worker = tokio::spawn(async move {
+        let mut stopped = stopped;
+        let quiet = |_: &postpilot_core::SendRun| {};
+        worker
+            .run(&quiet, async move {
+                // Ends when the sender is dropped.
+                while stopped.changed().await.is_ok() {}
+            })
+            .await
+    });
     postpilot_http::serve(listener, postpilot_http::router(state.clone()), shutdown())
         .await
         .map_err(anyhow::Error::from)?;
+    drop(stop_worker);
+    match tokio::time::timeout(DELIVERY_GRACE, worker).await {
+        Ok(Ok(Err(e))) => tracing::error!(error = %e, "the scheduler stopped with an error"),
+        Ok(Err(e)) => tracing::error!(error = %e, "the scheduler task failed"),
+        Ok(Ok(Ok(()))) | Err(_) => {}
+    }
     let running = state.deliveries().in_progress();
     if running > 0 {
         eprintln!(
@@ -62,7 +82,7 @@ pub async fn run<S: Store + Clone + 'static>(
 }
 
 /// Completes on Ctrl-C or SIGTERM.
-async fn shutdown() {
+pub(super) async fn shutdown() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -189,6 +189,21 @@ where
         let mut drained = false;
         let mut renew_at = self.clock.now() + self.policy.lease / 3;
         loop {
+            // Results back since the last turn are recorded before any new
+            // send starts: a crash can then repeat only sends in flight.
+            if let Some(now_totals) = self.flush(run, &mut ledger, progress).await? {
+                totals = now_totals;
+            }
+            let now = self.clock.now();
+            if now >= renew_at {
+                // Our claims stay ours while we work on them, however long.
+                for token in ledger.tokens() {
+                    self.store
+                        .renew_lease(run, token, now + self.policy.lease)
+                        .await?;
+                }
+                renew_at = now + self.policy.lease / 3;
+            }
             while stop.is_none() && in_flight.len() < concurrency {
                 if queue.is_empty() {
                     if drained {
@@ -215,20 +230,9 @@ where
                 for (slot, delivery) in queue.drain(..) {
                     ledger.add(slot, not_sent(&delivery, reason, now));
                 }
-            }
-            for (token, results) in ledger.take_results() {
-                totals = self.store.record_results(run, &token, &results).await?;
-                progress(&totals);
-            }
-            let now = self.clock.now();
-            if now >= renew_at {
-                // Our claims stay ours while we work on them, however long.
-                for token in ledger.tokens() {
-                    self.store
-                        .renew_lease(run, token, now + self.policy.lease)
-                        .await?;
+                if let Some(now_totals) = self.flush(run, &mut ledger, progress).await? {
+                    totals = now_totals;
                 }
-                renew_at = now + self.policy.lease / 3;
             }
             match in_flight.next().await {
                 Some(first) => {
@@ -283,6 +287,23 @@ where
             pending = finished.pending(), "run delivered"
         );
         Ok(finished)
+    }
+
+    /// Records the results gathered so far; the run's totals after it, if
+    /// there was anything to record.
+    async fn flush(
+        &self,
+        run: RunId,
+        ledger: &mut Ledger,
+        progress: Progress<'_>,
+    ) -> Result<Option<SendRun>> {
+        let mut totals = None;
+        for (token, results) in ledger.take_results() {
+            let after = self.store.record_results(run, &token, &results).await?;
+            progress(&after);
+            totals = Some(after);
+        }
+        Ok(totals)
     }
 
     /// Claims the next batch, unless the mailing's window has closed.

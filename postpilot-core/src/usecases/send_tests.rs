@@ -440,6 +440,7 @@ async fn claims_being_worked_on_have_their_lease_renewed_as_time_passes() {
         vec![
             delivery(1, "a@example.com", 0),
             delivery(2, "b@example.com", 0),
+            delivery(3, "c@example.com", 0),
         ],
         Arc::clone(&recorded),
     );
@@ -457,11 +458,16 @@ async fn claims_being_worked_on_have_their_lease_renewed_as_time_passes() {
     let mut mailer = MockMailer::new();
     mailer
         .expect_send()
-        .times(2)
+        .times(3)
         .returning(|_| Ok(ServerReply("250 ok".into())));
-    SendMailing::new(store, mailer, clock, SendPolicy::default())
+    // One at a time, so the claim stays open across several turns.
+    let policy = SendPolicy {
+        concurrency: 1,
+        ..SendPolicy::default()
+    };
+    SendMailing::new(store, mailer, clock, policy)
         .deliver(RUN, &|_| {})
         .await
         .expect("delivered");
-    assert_eq!(recorded.lock().expect("lock").len(), 2);
+    assert_eq!(recorded.lock().expect("lock").len(), 3);
 }

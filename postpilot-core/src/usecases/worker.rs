@@ -114,10 +114,10 @@ where
     }
 
     /// Passes for ever, until `stop` resolves; between passes with nothing
-    /// done it waits `poll`.
+    /// done, or after a failed one (logged), it waits `poll`.
     ///
     /// # Errors
-    /// Store failures.
+    /// None so far: failures are logged and retried.
     pub async fn run(
         &self,
         progress: Progress<'_>,
@@ -128,16 +128,20 @@ where
         futures::pin_mut!(stop);
         loop {
             let work = async {
-                let pass = self.pass(progress).await?;
-                if pass.delivered == 0 && pass.launched == 0 {
-                    self.send.clock().sleep(self.poll).await;
+                match self.pass(progress).await {
+                    Ok(pass) if pass.delivered > 0 || pass.launched > 0 => {}
+                    Ok(_) => self.send.clock().sleep(self.poll).await,
+                    // A long-running worker outlives a database hiccup.
+                    Err(e) => {
+                        tracing::error!(error = %e, "worker pass failed; retrying");
+                        self.send.clock().sleep(self.poll).await;
+                    }
                 }
-                Ok::<_, Error>(())
             }
             .fuse();
             futures::pin_mut!(work);
             futures::select! {
-                done = work => done?,
+                () = work => {}
                 () = stop => return Ok(()),
             }
         }

@@ -1,0 +1,42 @@
+//! `postpilot worker`: delivers queued runs (any number of workers may share
+//! one PostgreSQL database) and launches mailings at their first send time.
+
+use std::time::Duration;
+
+use postpilot_core::ports::Store;
+use postpilot_core::SendRun;
+
+use crate::app::App;
+use crate::error::CliError;
+use crate::output::Output;
+
+pub async fn run<S: Store + Clone + 'static>(
+    app: &App<S>,
+    until_idle: bool,
+    poll: Duration,
+    out: Output,
+) -> Result<(), CliError> {
+    let worker = app.worker(poll)?;
+    let report = |r: &SendRun| {
+        tracing::info!(run = %r.id, sent = r.sent, failed = r.failed, pending = r.pending(), "progress");
+    };
+    if until_idle {
+        let total = worker.run_until_idle(&report).await?;
+        if out.json {
+            Output::json(&serde_json::json!({
+                "launched": total.launched,
+                "delivered": total.delivered,
+                "unfinished": total.unfinished,
+            }))?;
+        } else {
+            println!(
+                "worker idle: launched {} mailings, delivered {} emails",
+                total.launched, total.delivered
+            );
+        }
+        return Ok(());
+    }
+    eprintln!("postpilot worker: delivering queued runs; Ctrl-C to stop");
+    worker.run(&report, super::serve::shutdown()).await?;
+    Ok(())
+}

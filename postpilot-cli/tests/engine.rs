@@ -1,0 +1,290 @@
+//! The delivery engine end to end, through the real binary: workers,
+//! scheduling, resuming after `kill -9`, several workers on PostgreSQL, and
+//! the retry policy per error class against a real smtp-sink.
+
+mod support;
+
+use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use support::sink::Sink;
+use support::Env;
+
+/// `n` recipients and an open mailing to all of them; returns its id.
+fn mailing_to(env: &Env, n: usize) -> String {
+    let csv: String = std::iter::once("email,full_name\n".to_owned())
+        .chain((0..n).map(|i| format!("r{i}@example.com,Получатель {i}\n")))
+        .collect();
+    std::fs::write(env.dir.path().join("r.csv"), csv).expect("csv");
+    env.ok(&["recipient", "import", "r.csv"]);
+    let m = env.add_message("Новости", "Здравствуйте!");
+    let now = chrono::Utc::now();
+    env.ok(&[
+        "mailing",
+        "add",
+        "--message",
+        &m,
+        "--start",
+        &(now - chrono::Duration::hours(1)).to_rfc3339(),
+        "--end",
+        &(now + chrono::Duration::days(1)).to_rfc3339(),
+        "--all-recipients",
+    ])
+}
+
+fn attempts(env: &Env, mailing: &str) -> Vec<serde_json::Value> {
+    env.json(&["mailing", "attempts", mailing])
+        .as_array()
+        .expect("array")
+        .clone()
+}
+
+/// A directory smtp-sink (running as `nobody`) can dump messages into.
+fn dump_dir(env: &Env) -> PathBuf {
+    let dir = env.dir.path().join("dump");
+    std::fs::create_dir(&dir).expect("dump dir");
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    dir
+}
+
+/// How many times each Message-ID reached the sink.
+fn received(dir: &Path) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    for entry in std::fs::read_dir(dir).expect("dump dir") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("dump");
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Message-ID: "))
+            .expect("every email has a Message-ID")
+            .to_owned();
+        *seen.entry(id).or_insert(0) += 1;
+    }
+    seen
+}
+
+fn spawn(env: &Env, args: &[&str]) -> Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("postpilot"))
+        .current_dir(env.dir.path())
+        .env("POSTPILOT_DATABASE_URL", env.db_url())
+        .env("POSTPILOT_OUTBOX_DIR", env.outbox())
+        .env_remove("RUST_LOG")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("postpilot starts")
+}
+
+#[test]
+fn worker_until_idle_delivers_a_detached_run() {
+    let env = Env::new();
+    let id = mailing_to(&env, 5);
+    env.ok(&["mailing", "send", &id, "--detach"]);
+    assert!(attempts(&env, &id).is_empty());
+    let report = env.json(&["worker", "--until-idle"]);
+    assert_eq!(report["delivered"], 5);
+    assert_eq!(report["unfinished"], 0);
+    let runs = env.json(&["mailing", "runs", &id]);
+    assert_eq!(runs[0]["sent"], 5);
+    assert!(runs[0]["finished_at"].is_string());
+}
+
+#[test]
+fn worker_launches_a_mailing_whose_first_send_time_has_come_and_no_other() {
+    let env = Env::new();
+    let due = mailing_to(&env, 2);
+    let now = chrono::Utc::now();
+    let later = env.ok(&[
+        "mailing",
+        "add",
+        "--message",
+        "1",
+        "--start",
+        &(now + chrono::Duration::hours(1)).to_rfc3339(),
+        "--end",
+        &(now + chrono::Duration::days(1)).to_rfc3339(),
+        "--all-recipients",
+    ]);
+    let report = env.json(&["worker", "--until-idle"]);
+    assert_eq!(report["launched"], 1);
+    let runs = env.json(&["mailing", "runs", &due]);
+    assert_eq!(runs[0]["trigger"], "schedule");
+    assert_eq!(runs[0]["sent"], 2);
+    assert_eq!(env.json(&["mailing", "show", &later])["status"], "created");
+    // Launched once: a second worker finds nothing to do.
+    assert_eq!(env.json(&["worker", "--until-idle"])["launched"], 0);
+}
+
+/// Sends a 12-recipient mailing 2 at a time to a sink that takes a second
+/// per message, kills the sender with SIGKILL mid-run, sends again, and
+/// checks what the sink received.
+fn killed_send_is_finished_by_sending_again(env: &Env) {
+    let Some(dir) = Some(dump_dir(env)) else {
+        return;
+    };
+    let template = format!("{}/m.", dir.display());
+    let Some(sink) = Sink::start(&["-w", "1", "-d", &template]) else {
+        return;
+    };
+    let id = mailing_to(env, 12);
+    let url = sink.url();
+    let args = [
+        "--smtp-url",
+        &url,
+        "--concurrency",
+        "2",
+        "--lease",
+        "1s",
+        "mailing",
+        "send",
+        &id,
+    ];
+    let mut first = spawn(env, &args);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while attempts(env, &id).len() < 4 {
+        assert!(Instant::now() < deadline, "no progress before the kill");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    let before = attempts(env, &id).len();
+    assert!(before < 12, "killed mid-run ({before} recorded)");
+
+    let summary = env.json(&args);
+    assert_eq!(summary["resumed"], true);
+    assert_eq!(summary["run"]["sent"], 12);
+    assert_eq!(
+        env.json(&["mailing", "runs", &id])
+            .as_array()
+            .expect("runs")
+            .len(),
+        1
+    );
+
+    let got = received(&dir);
+    assert_eq!(got.len(), 12, "every recipient got the email");
+    let duplicates: usize = got.values().map(|n| n - 1).sum();
+    assert!(
+        duplicates <= 2,
+        "{duplicates} duplicates, more than the 2 sends in flight"
+    );
+}
+
+#[test]
+fn killed_send_on_sqlite_is_finished_by_sending_again_missing_no_one() {
+    killed_send_is_finished_by_sending_again(&Env::new());
+}
+
+#[test]
+fn killed_send_on_postgres_is_finished_by_sending_again_missing_no_one() {
+    let Some(env) = Env::postgres("killed_send_on_postgres") else {
+        return;
+    };
+    killed_send_is_finished_by_sending_again(&env);
+}
+
+#[test]
+fn two_workers_on_postgres_share_a_run_and_deliver_each_recipient_once() {
+    let Some(env) = Env::postgres("two_workers_share_a_run") else {
+        return;
+    };
+    let dir = dump_dir(&env);
+    let template = format!("{}/m.", dir.display());
+    let Some(sink) = Sink::start(&["-w", "1", "-d", &template]) else {
+        return;
+    };
+    let id = mailing_to(&env, 24);
+    env.ok(&["mailing", "send", &id, "--detach"]);
+    let url = sink.url();
+    let args = [
+        "--smtp-url",
+        &url,
+        "--concurrency",
+        "2",
+        "worker",
+        "--until-idle",
+    ];
+    let workers: Vec<Child> = (0..2).map(|_| spawn(&env, &args)).collect();
+    for mut w in workers {
+        assert!(w.wait().expect("worker ends").success());
+    }
+    let got = received(&dir);
+    assert_eq!(got.len(), 24);
+    assert!(
+        got.values().all(|n| *n == 1),
+        "a recipient got the email twice: {got:?}"
+    );
+    let run = &env.json(&["mailing", "runs", &id])[0];
+    assert_eq!(
+        (run["sent"].as_u64(), run["failed"].as_u64()),
+        (Some(24), Some(0))
+    );
+}
+
+#[test]
+fn soft_rejections_are_retried_up_to_the_limit_each_try_recorded() {
+    let Some(sink) = Sink::start(&["-r", "RCPT"]) else {
+        return;
+    };
+    let env = Env::new();
+    let id = mailing_to(&env, 2);
+    let url = sink.url();
+    env.fails(
+        1,
+        &[
+            "--smtp-url",
+            &url,
+            "--max-tries",
+            "3",
+            "--retry-backoff",
+            "10ms",
+            "mailing",
+            "send",
+            &id,
+        ],
+    );
+    let recorded = attempts(&env, &id);
+    assert_eq!(recorded.len(), 6, "three tries per recipient");
+    assert!(recorded
+        .iter()
+        .all(|a| a["status"] == "failure" && a["response"].as_str().expect("text").contains("4")));
+}
+
+#[test]
+fn connection_lost_after_the_body_is_recorded_once_as_unknown_and_not_retried() {
+    let Some(sink) = Sink::start(&["-q", "."]) else {
+        return;
+    };
+    let env = Env::new();
+    let id = mailing_to(&env, 2);
+    let url = sink.url();
+    env.fails(
+        1,
+        &[
+            "--smtp-url",
+            &url,
+            "--retry-backoff",
+            "10ms",
+            "mailing",
+            "send",
+            &id,
+        ],
+    );
+    let recorded = attempts(&env, &id);
+    assert_eq!(recorded.len(), 2, "at most once: never retried");
+    for a in &recorded {
+        assert_eq!(a["status"], "failure");
+        assert!(
+            a["response"]
+                .as_str()
+                .expect("text")
+                .starts_with("unknown outcome"),
+            "{a}"
+        );
+    }
+}

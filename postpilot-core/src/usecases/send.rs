@@ -12,8 +12,11 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::{self, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
+use std::future::Future;
+use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 
@@ -188,12 +191,13 @@ where
         // The last claim found nothing due.
         let mut drained = false;
         let mut renew_at = self.clock.now() + self.policy.lease / 3;
+        // The record being written, and how many results it holds. A slot of
+        // `concurrency` is taken from a send's start until its result is
+        // recorded: at any moment at most `concurrency` sends can have gone
+        // out unrecorded, which bounds what a crash can make us repeat.
+        let mut recording: Option<Recording<'_>> = None;
+        let mut recording_len = 0usize;
         loop {
-            // Results back since the last turn are recorded before any new
-            // send starts: a crash can then repeat only sends in flight.
-            if let Some(now_totals) = self.flush(run, &mut ledger, progress).await? {
-                totals = now_totals;
-            }
             let now = self.clock.now();
             if now >= renew_at {
                 // Our claims stay ours while we work on them, however long.
@@ -204,7 +208,9 @@ where
                 }
                 renew_at = now + self.policy.lease / 3;
             }
-            while stop.is_none() && in_flight.len() < concurrency {
+            while stop.is_none()
+                && in_flight.len() + ledger.unrecorded() + recording_len < concurrency
+            {
                 if queue.is_empty() {
                     if drained {
                         break;
@@ -230,14 +236,32 @@ where
                 for (slot, delivery) in queue.drain(..) {
                     ledger.add(slot, not_sent(&delivery, reason, now));
                 }
-                if let Some(now_totals) = self.flush(run, &mut ledger, progress).await? {
-                    totals = now_totals;
-                }
             }
-            match in_flight.next().await {
-                Some(first) => {
-                    // Whatever else is back already goes into the same record.
-                    let mut back = vec![first];
+            if recording.is_none() && ledger.unrecorded() > 0 {
+                // Everything back so far goes into one record, written while
+                // the sends in flight go on.
+                recording_len = ledger.unrecorded();
+                recording = Some(Box::pin(self.record(run, ledger.take_results())));
+            }
+            let event = match (recording.as_mut(), in_flight.is_empty()) {
+                (Some(rec), false) => match future::select(in_flight.next(), rec).await {
+                    Either::Left((sent, _)) => Event::Sent(sent),
+                    Either::Right((recorded, _)) => Event::Recorded(recorded),
+                },
+                (Some(rec), true) => Event::Recorded(rec.await),
+                (None, false) => Event::Sent(in_flight.next().await),
+                (None, true) => Event::Idle,
+            };
+            match event {
+                Event::Recorded(recorded) => {
+                    recording = None;
+                    recording_len = 0;
+                    totals = recorded?;
+                    progress(&totals);
+                }
+                Event::Sent(first) => {
+                    // Whatever else is back already joins it.
+                    let mut back: Vec<_> = first.into_iter().collect();
                     while let Some(Some(more)) = in_flight.next().now_or_never() {
                         back.push(more);
                     }
@@ -256,29 +280,31 @@ where
                         ledger.add(slot, done.result);
                     }
                 }
-                None if stop.is_some() => {
-                    let reason = stop.as_deref().unwrap_or(WINDOW_CLOSED);
-                    totals = self
-                        .store
-                        .fail_remaining(run, reason, self.clock.now())
-                        .await?;
-                    progress(&totals);
-                    break;
-                }
-                None => match self.store.next_due(run).await? {
-                    None => break,
-                    Some(_) if until == Until::NothingDue => break,
-                    Some(due) => {
-                        let now = self.clock.now();
-                        let ends_at = self
+                // Nothing in flight, nothing to record, nothing to start.
+                Event::Idle => {
+                    if let Some(reason) = &stop {
+                        totals = self
                             .store
-                            .get_mailing(totals.mailing_id)
-                            .await?
-                            .sent_completed_at;
-                        self.clock.sleep(wait_until(now, due.min(ends_at))).await;
-                        drained = false;
+                            .fail_remaining(run, reason, self.clock.now())
+                            .await?;
+                        progress(&totals);
+                        break;
                     }
-                },
+                    match self.store.next_due(run).await? {
+                        None => break,
+                        Some(_) if until == Until::NothingDue => break,
+                        Some(due) => {
+                            let now = self.clock.now();
+                            let ends_at = self
+                                .store
+                                .get_mailing(totals.mailing_id)
+                                .await?
+                                .sent_completed_at;
+                            self.clock.sleep(wait_until(now, due.min(ends_at))).await;
+                            drained = false;
+                        }
+                    }
+                }
             }
         }
         let finished = self.store.finish_run_if_done(run, self.clock.now()).await?;
@@ -289,21 +315,20 @@ where
         Ok(finished)
     }
 
-    /// Records the results gathered so far; the run's totals after it, if
-    /// there was anything to record.
-    async fn flush(
+    /// Records `batches` (results grouped by lease token); the run's totals after.
+    async fn record(
         &self,
         run: RunId,
-        ledger: &mut Ledger,
-        progress: Progress<'_>,
-    ) -> Result<Option<SendRun>> {
+        batches: Vec<(LeaseToken, Vec<DeliveryResult>)>,
+    ) -> Result<SendRun> {
         let mut totals = None;
-        for (token, results) in ledger.take_results() {
-            let after = self.store.record_results(run, &token, &results).await?;
-            progress(&after);
-            totals = Some(after);
+        for (token, results) in batches {
+            totals = Some(self.store.record_results(run, &token, &results).await?);
         }
-        Ok(totals)
+        match totals {
+            Some(totals) => Ok(totals),
+            None => Ok(self.store.get_run(run).await?),
+        }
     }
 
     /// Claims the next batch, unless the mailing's window has closed.
@@ -387,6 +412,16 @@ struct Attempted {
     result: DeliveryResult,
 }
 
+/// A record being written while sends go on.
+type Recording<'a> = Pin<Box<dyn Future<Output = Result<SendRun>> + Send + 'a>>;
+
+/// What the delivery loop woke up for.
+enum Event {
+    Sent(Option<(usize, Attempted)>),
+    Recorded(Result<SendRun>),
+    Idle,
+}
+
 /// When `deliver` returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Until {
@@ -421,6 +456,11 @@ impl Ledger {
 
     fn add(&mut self, slot: usize, result: DeliveryResult) {
         self.unrecorded.push((slot, result));
+    }
+
+    /// How many results wait to be recorded.
+    fn unrecorded(&self) -> usize {
+        self.unrecorded.len()
     }
 
     /// The tokens of the claims still being worked on.

@@ -7,7 +7,7 @@
 # PG (admin URL, default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${N:-240}
+N=${N:-480}
 C=${C:-8}
 PG=${PG:-postgres://postgres@127.0.0.1:5432/postgres}
 cargo build -q --release -p postpilot-cli

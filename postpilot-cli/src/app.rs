@@ -100,9 +100,9 @@ impl<S: Store + Clone> App<S> {
             max_tries: self.global.max_tries,
             retry_backoff: self.global.retry_backoff,
             concurrency: usize::from(self.global.concurrency),
-            // A few rounds of sends per claim: enough to keep the pipe full,
+            // Two rounds of sends per claim: enough to keep the pipe full,
             // small enough that several workers share a run evenly.
-            batch_size: (u32::from(self.global.concurrency) * 4).clamp(8, 500),
+            batch_size: (u32::from(self.global.concurrency) * 2).clamp(8, 500),
             rate: std::num::NonZeroU32::new(self.global.rate),
             // A lease must outlast the longest single send.
             lease: self.global.lease.unwrap_or_else(|| {

@@ -288,3 +288,16 @@ fn connection_lost_after_the_body_is_recorded_once_as_unknown_and_not_retried() 
         );
     }
 }
+
+#[test]
+fn a_long_fast_send_with_short_leases_renews_and_claims_while_recording() {
+    let Some(sink) = Sink::start(&[]) else { return };
+    let env = Env::new();
+    let id = mailing_to(&env, 3000);
+    let url = sink.url();
+    // A 1 s lease is renewed every third of a second, and claims come every
+    // 16 sends, while records are being written: none may wait on another.
+    let summary = env.json(&["--smtp-url", &url, "--lease", "1s", "mailing", "send", &id]);
+    assert_eq!(summary["run"]["sent"], 3000);
+    assert!(summary["elapsed_seconds"].as_f64().expect("seconds") < 60.0);
+}

@@ -200,6 +200,13 @@ where
         loop {
             let now = self.clock.now();
             if now >= renew_at {
+                // The record in progress may hold the store's writer: it
+                // must end before anything else waits for one.
+                if let Some(rec) = recording.take() {
+                    recording_len = 0;
+                    totals = rec.await?;
+                    progress(&totals);
+                }
                 // Our claims stay ours while we work on them, however long.
                 for token in ledger.tokens() {
                     self.store
@@ -214,6 +221,13 @@ where
                 if queue.is_empty() {
                     if drained {
                         break;
+                    }
+                    if let Some(rec) = recording.take() {
+                        recording_len = 0;
+                        totals = rec.await?;
+                        progress(&totals);
+                        // Its slots are free again: top up before claiming.
+                        continue;
                     }
                     match self.claim(run, totals.mailing_id).await? {
                         Claimed::Batch(claim) => {

@@ -5,6 +5,7 @@ use postpilot_core::usecases::{
     Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, Worker,
 };
 use postpilot_smtp::{AnyMailer, OutboxMailer, SmtpConfig, SmtpMailer};
+use secrecy::ExposeSecret;
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -53,6 +54,7 @@ impl<S: Store + Clone> App<S> {
         let mailer = match &g.smtp_url {
             Some(url) => {
                 let config: SmtpConfig = url
+                    .expose_secret()
                     .parse()
                     .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?;
                 AnyMailer::Smtp(

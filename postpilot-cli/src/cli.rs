@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use postpilot_core::{
     BodyText, Comment, EmailAddress, FullName, MailingId, MessageId, RecipientId, Subject,
 };
+use secrecy::SecretString;
 
-use crate::parse;
+use crate::parse::{self, Text};
 
 /// postpilot: keep recipients and messages, group them into mailings, send
 /// them and keep a record of every attempt.
@@ -33,18 +34,21 @@ pub struct Global {
         long,
         env = "POSTPILOT_DATABASE_URL",
         default_value = "sqlite://postpilot.db",
-        global = true
+        global = true,
+        hide_env_values = true,
+        value_parser = parse::secret
     )]
-    pub database_url: String,
+    pub database_url: SecretString,
     /// SMTP server: smtp://host:port, smtp://user:pass@host:587?tls=starttls or
     /// smtps://user:pass@host:465. Unset: emails are written to --outbox-dir.
     #[arg(
         long,
         env = "POSTPILOT_SMTP_URL",
         global = true,
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = parse::secret
     )]
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretString>,
     /// Where emails are written as .eml files when no SMTP URL is set.
     #[arg(
         long,
@@ -55,7 +59,7 @@ pub struct Global {
     pub outbox_dir: PathBuf,
     /// Sender address of every email.
     #[arg(long, env = "POSTPILOT_FROM", default_value = "postpilot@localhost", global = true,
-          value_parser = parse::from_address)]
+          value_parser = Text(parse::from_address))]
     pub from: EmailAddress,
     /// Deadline for one whole SMTP conversation (e.g. 30s, 2m).
     #[arg(long, env = "POSTPILOT_SMTP_TIMEOUT", default_value = "30s", global = true,
@@ -63,14 +67,20 @@ pub struct Global {
     pub smtp_timeout: Duration,
     /// Sends in flight at once.
     #[arg(long, env = "POSTPILOT_SEND_CONCURRENCY", default_value_t = 8, global = true,
-          value_parser = clap::value_parser!(u16).range(1..=1000))]
+          allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub concurrency: u16,
     /// Messages per second at most (per process); 0 means no limit.
-    #[arg(long, env = "POSTPILOT_SEND_RATE", default_value_t = 0, global = true)]
+    #[arg(
+        long,
+        env = "POSTPILOT_SEND_RATE",
+        default_value_t = 0,
+        global = true,
+        allow_negative_numbers = true
+    )]
     pub rate: u32,
     /// Tries per recipient when the server fails temporarily (4xx, unreachable).
     #[arg(long, env = "POSTPILOT_MAX_TRIES", default_value_t = 3, global = true,
-          value_parser = clap::value_parser!(u32).range(1..=100))]
+          allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_tries: u32,
     /// Wait before retrying a temporary failure; doubled for each later try.
     #[arg(long, env = "POSTPILOT_RETRY_BACKOFF", default_value = "2s", global = true,
@@ -123,12 +133,12 @@ pub enum Command {
 pub enum RecipientCmd {
     /// Add a recipient; prints its id.
     Add {
-        #[arg(long, value_parser = parse::email)]
+        #[arg(long, value_parser = Text(parse::email))]
         email: EmailAddress,
         /// Ф. И. О., at most 100 characters.
-        #[arg(long, value_parser = parse::full_name)]
+        #[arg(long, value_parser = Text(parse::full_name))]
         name: FullName,
-        #[arg(long, value_parser = parse::comment)]
+        #[arg(long, value_parser = Text(parse::comment))]
         comment: Option<Comment>,
     },
     /// List recipients.
@@ -138,11 +148,11 @@ pub enum RecipientCmd {
     /// Change some fields of a recipient.
     Edit {
         id: RecipientId,
-        #[arg(long, value_parser = parse::email)]
+        #[arg(long, value_parser = Text(parse::email))]
         email: Option<EmailAddress>,
-        #[arg(long, value_parser = parse::full_name)]
+        #[arg(long, value_parser = Text(parse::full_name))]
         name: Option<FullName>,
-        #[arg(long, value_parser = parse::comment)]
+        #[arg(long, value_parser = Text(parse::comment))]
         comment: Option<Comment>,
     },
     /// Delete a recipient (its past attempts are kept).
@@ -158,7 +168,7 @@ pub enum MessageCmd {
     /// Add a message; prints its id.
     Add {
         /// Тема письма: one line, at most 100 characters.
-        #[arg(long, value_parser = parse::subject)]
+        #[arg(long, value_parser = Text(parse::subject))]
         subject: Subject,
         #[command(flatten)]
         body: BodyArgs,
@@ -170,7 +180,7 @@ pub enum MessageCmd {
     /// Change the subject or the body of a message.
     Edit {
         id: MessageId,
-        #[arg(long, value_parser = parse::subject)]
+        #[arg(long, value_parser = Text(parse::subject))]
         subject: Option<Subject>,
         #[command(flatten)]
         body: OptionalBodyArgs,
@@ -183,7 +193,7 @@ pub enum MessageCmd {
 #[group(required = true, multiple = false)]
 pub struct BodyArgs {
     /// Тело письма as text.
-    #[arg(long, value_parser = parse::body)]
+    #[arg(long, value_parser = Text(parse::body))]
     pub body: Option<BodyText>,
     /// Read the body from a file (`-` for standard input).
     #[arg(long)]
@@ -193,7 +203,7 @@ pub struct BodyArgs {
 #[derive(Debug, Args)]
 #[group(required = false, multiple = false)]
 pub struct OptionalBodyArgs {
-    #[arg(long, value_parser = parse::body)]
+    #[arg(long, value_parser = Text(parse::body))]
     pub body: Option<BodyText>,
     #[arg(long)]
     pub body_file: Option<PathBuf>,
@@ -206,10 +216,10 @@ pub enum MailingCmd {
         #[arg(long)]
         message: MessageId,
         /// First send time: RFC 3339 or `YYYY-MM-DD HH:MM` in the local zone.
-        #[arg(long, value_parser = parse::time)]
+        #[arg(long, value_parser = Text(parse::time))]
         start: DateTime<Utc>,
         /// End of sending, after --start.
-        #[arg(long, value_parser = parse::time)]
+        #[arg(long, value_parser = Text(parse::time))]
         end: DateTime<Utc>,
         #[command(flatten)]
         recipients: RecipientArgs,
@@ -223,9 +233,9 @@ pub enum MailingCmd {
         id: MailingId,
         #[arg(long)]
         message: Option<MessageId>,
-        #[arg(long, value_parser = parse::time)]
+        #[arg(long, value_parser = Text(parse::time))]
         start: Option<DateTime<Utc>>,
-        #[arg(long, value_parser = parse::time)]
+        #[arg(long, value_parser = Text(parse::time))]
         end: Option<DateTime<Utc>>,
         #[command(flatten)]
         recipients: OptionalRecipientArgs,
@@ -274,10 +284,10 @@ pub struct OptionalRecipientArgs {
 #[derive(Debug, Args, Clone, Copy)]
 pub struct PageArgs {
     /// Show at most this many rows.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub limit: Option<u64>,
     /// Skip this many rows first.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub offset: u64,
 }
 
@@ -295,23 +305,52 @@ pub struct ServeArgs {
     /// The token of the API and the UI login, at least 16 characters. Unset: a
     /// random one is made and printed as a login URL. Prefer the environment
     /// variable: a flag is visible to other users in the process list.
-    #[arg(long, env = "POSTPILOT_API_TOKEN", hide_env_values = true)]
-    pub api_token: Option<Secret>,
+    #[arg(long, env = "POSTPILOT_API_TOKEN", hide_env_values = true,
+          value_parser = parse::secret)]
+    pub api_token: Option<SecretString>,
 }
 
-/// A secret option value; its `Debug` never shows it.
-#[derive(Clone)]
-pub struct Secret(pub String);
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
 
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+    use super::*;
 
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_owned()))
+    const SMTP_PASSWORD: &str = "smtp-PASSWORD-in-url";
+    const DB_PASSWORD: &str = "db-PASSWORD-in-url";
+    const TOKEN: &str = "api-TOKEN-0123456789abcdef";
+
+    #[test]
+    fn debug_of_the_options_never_shows_a_password_or_the_token() {
+        let smtp = format!("smtp://mailer:{SMTP_PASSWORD}@127.0.0.1:2525");
+        let db = format!("postgres://pp:{DB_PASSWORD}@127.0.0.1:5432/pp");
+        let cli = Cli::try_parse_from([
+            "postpilot",
+            "--smtp-url",
+            &smtp,
+            "--database-url",
+            &db,
+            "serve",
+            "--api-token",
+            TOKEN,
+        ])
+        .expect("parsed");
+        let Command::Serve(args) = &cli.command else {
+            panic!("serve expected");
+        };
+        for shown in [
+            format!("{cli:?}"),
+            format!("{cli:#?}"),
+            format!("{:?}", cli.global),
+            format!("{args:?}"),
+        ] {
+            assert!(
+                shown.contains("REDACTED"),
+                "the secrets are there, redacted: {shown}"
+            );
+            for secret in [SMTP_PASSWORD, DB_PASSWORD, TOKEN] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! stays flat however long it is; each bad row is reported with its line
 //! number and the good rows are kept.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -52,35 +53,24 @@ pub async fn import<R: RecipientRepository>(
 ) -> Result<(), CliError> {
     let file =
         File::open(path).map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))?;
-    let mut input = BufReader::new(file);
-    skip_bom(&mut input).map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
-    let columns = header_columns(&mut reader, path)?;
+    let rows = Rows::new(BufReader::new(file)).map_err(|e| match e {
+        FileError::Io(e) => CliError::invalid(format!("{}: {e}", path.display())),
+        FileError::Header { line, message } => {
+            CliError::invalid(format!("{}: line {line}: {message}", path.display()))
+        }
+    })?;
 
     let mut report = ImportReport::default();
     let mut chunk: Vec<NewRecipient> = Vec::with_capacity(CHUNK);
     let mut lines: Vec<u64> = Vec::with_capacity(CHUNK);
-    let mut record = csv::StringRecord::new();
-    loop {
-        // csv counts the line a record starts on from 0 past the header's
-        // terminator; people count file lines from 1.
-        let line = reader.position().line() + 1;
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => match row(&record, columns) {
-                Ok(new) => {
-                    chunk.push(new);
-                    lines.push(line);
-                }
-                Err(e) => report.reject(line, e),
-            },
-            Err(e) if e.is_io_error() => {
-                return Err(anyhow::anyhow!("{}: {e}", path.display()).into());
+    for row in rows {
+        let row = row.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        match row.result {
+            Ok(new) => {
+                chunk.push(new);
+                lines.push(row.line);
             }
-            Err(e) => report.reject(line, format!("not valid CSV or UTF-8: {e}")),
+            Err(e) => report.reject(row.line, e),
         }
         if chunk.len() == CHUNK {
             store(recipients, &mut chunk, &mut lines, &mut report).await?;
@@ -88,6 +78,81 @@ pub async fn import<R: RecipientRepository>(
     }
     store(recipients, &mut chunk, &mut lines, &mut report).await?;
     finish(report, path, out)
+}
+
+/// Why an import file was refused as a whole.
+#[derive(Debug)]
+pub(crate) enum FileError {
+    Io(std::io::Error),
+    /// The header is not one of the accepted ones.
+    Header {
+        line: u64,
+        message: String,
+    },
+}
+
+/// One data row of an import file: the line it starts on, and the
+/// recipient it holds or why it holds none.
+#[derive(Debug)]
+pub(crate) struct Row {
+    pub line: u64,
+    pub result: Result<NewRecipient, String>,
+}
+
+/// The rows of an import file, read one at a time: a pure function of the
+/// bytes (no store, no file system), so it can be fed anything.
+pub(crate) struct Rows<R> {
+    reader: csv::Reader<LineIndex<R>>,
+    columns: usize,
+    record: csv::StringRecord,
+}
+
+impl<R: BufRead> Rows<R> {
+    /// Skips a UTF-8 byte-order mark and checks the header.
+    ///
+    /// # Errors
+    /// [`FileError::Header`] when the header is not `email,full_name[,comment]`.
+    pub(crate) fn new(mut input: R) -> Result<Self, FileError> {
+        skip_bom(&mut input).map_err(FileError::Io)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(LineIndex::new(input));
+        let columns = header_columns(&mut reader)?;
+        Ok(Self {
+            reader,
+            columns,
+            record: csv::StringRecord::new(),
+        })
+    }
+}
+
+impl<R: Read> Iterator for Rows<R> {
+    /// A row, or an I/O error reading the input.
+    type Item = Result<Row, std::io::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let read = self.reader.read_record(&mut self.record);
+        let start = match &read {
+            Ok(_) => self.record.position(),
+            Err(e) => e.position(),
+        }
+        .map_or_else(|| self.reader.position().byte(), csv::Position::byte);
+        let result = match read {
+            Ok(false) => return None,
+            Ok(true) => row(&self.record, self.columns),
+            Err(e) => Err(match e.into_kind() {
+                csv::ErrorKind::Io(e) => return Some(Err(e)),
+                csv::ErrorKind::Utf8 { err, .. } => format!(
+                    "{}: not valid UTF-8 (save the file as UTF-8)",
+                    COLUMNS.get(err.field()).unwrap_or(&"a field")
+                ),
+                other => format!("not valid CSV: {other:?}"),
+            }),
+        };
+        let line = self.reader.get_mut().line_of(start);
+        Some(Ok(Row { line, result }))
+    }
 }
 
 /// Drops a UTF-8 byte-order mark, as spreadsheet programs write one.
@@ -98,12 +163,28 @@ fn skip_bom<R: BufRead>(input: &mut R) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The columns of a row, in order.
+const COLUMNS: [&str; 3] = ["email", "full_name", "comment"];
+
 /// Checks the header; returns how many columns rows have (2 or 3).
-fn header_columns<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result<usize, CliError> {
+fn header_columns<R: Read>(reader: &mut csv::Reader<LineIndex<R>>) -> Result<usize, FileError> {
     let expected = "expected the header email,full_name or email,full_name,comment";
-    let header = reader
-        .headers()
-        .map_err(|e| CliError::invalid(format!("{}: line 1: {e}; {expected}", path.display())))?;
+    let header = match reader.headers() {
+        Ok(header) => header.clone(),
+        Err(e) => {
+            let at = e.position().map_or(0, csv::Position::byte);
+            let message = match e.into_kind() {
+                csv::ErrorKind::Io(e) => return Err(FileError::Io(e)),
+                csv::ErrorKind::Utf8 { .. } => {
+                    format!("{expected}; it is not UTF-8 (save the file as UTF-8)")
+                }
+                other => format!("{expected}; {other:?}"),
+            };
+            let line = reader.get_mut().line_of(at);
+            return Err(FileError::Header { line, message });
+        }
+    };
+    let at = header.position().map_or(0, csv::Position::byte);
     let names: Vec<String> = header.iter().map(str::to_ascii_lowercase).collect();
     match names
         .iter()
@@ -113,11 +194,13 @@ fn header_columns<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result<u
     {
         ["email", "full_name"] => Ok(2),
         ["email", "full_name", "comment"] => Ok(3),
-        _ => Err(CliError::invalid(format!(
-            "{}: line 1: {expected}, got {:?}",
-            path.display(),
-            header.iter().collect::<Vec<_>>().join(",")
-        ))),
+        _ => Err(FileError::Header {
+            line: reader.get_mut().line_of(at),
+            message: format!(
+                "{expected}, got {:?}",
+                header.iter().collect::<Vec<_>>().join(",")
+            ),
+        }),
     }
 }
 
@@ -135,6 +218,85 @@ fn row(record: &csv::StringRecord, columns: usize) -> Result<NewRecipient, Strin
             Comment::default()
         },
     })
+}
+
+/// Numbers the lines of the bytes that pass through it, so that each row
+/// is reported on the line it starts on. (csv's own line count is one short
+/// after CRLF line ends, ignores CR-only ones, and counts a record from the
+/// end of the one before, blank lines included.) A line ends at LF, CRLF
+/// or a lone CR, as csv reads them.
+#[derive(Debug)]
+struct LineIndex<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// Lines begun so far (their first byte read).
+    lines: u64,
+    /// `(start, number)` of the non-empty lines not yet passed: only those
+    /// can start a record, and a file of blank lines takes no memory.
+    starts: VecDeque<(u64, u64)>,
+    /// A line starts here; its first byte, which tells if it is empty, is unread.
+    open: Option<u64>,
+    /// The last byte was a CR, which ends a line alone or with an LF.
+    after_cr: bool,
+}
+
+impl<R> LineIndex<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            offset: 0,
+            lines: 0,
+            starts: VecDeque::new(),
+            open: Some(0),
+            after_cr: false,
+        }
+    }
+
+    fn scan(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            let at = self.offset;
+            self.offset += 1;
+            if std::mem::take(&mut self.after_cr) {
+                if b == b'\n' {
+                    self.open = Some(at + 1);
+                    continue;
+                }
+                self.open = Some(at);
+            }
+            if let Some(start) = self.open.take() {
+                self.lines += 1;
+                if !matches!(b, b'\r' | b'\n') {
+                    self.starts.push_back((start, self.lines));
+                }
+            }
+            match b {
+                b'\n' => self.open = Some(at + 1),
+                b'\r' => self.after_cr = true,
+                _ => {}
+            }
+        }
+    }
+
+    /// The line of a record that csv says starts at byte `at`: the first
+    /// non-empty line from there. Lines before it are forgotten, so memory
+    /// stays flat however long the file is.
+    fn line_of(&mut self, at: u64) -> u64 {
+        while self.starts.front().is_some_and(|&(start, _)| start < at) {
+            self.starts.pop_front();
+        }
+        self.starts
+            .front()
+            .map_or(self.lines.max(1), |&(_, line)| line)
+    }
+}
+
+impl<R: Read> Read for LineIndex<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.scan(&buf[..n]);
+        Ok(n)
+    }
 }
 
 async fn store<R: RecipientRepository>(
@@ -227,3 +389,7 @@ pub async fn export<R: RecipientRepository>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "csv_io_tests.rs"]
+mod tests;

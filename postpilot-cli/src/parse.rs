@@ -1,10 +1,52 @@
 //! clap value parsers: each turns an argument into a domain value or a
 //! message naming what is wrong (clap adds the flag and exits with 2).
 
+use std::ffi::OsStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
 use postpilot_core::{BodyText, Comment, EmailAddress, FullName, Subject};
+use secrecy::SecretString;
+
+/// A parser of text options whose refusal of bytes that are not UTF-8
+/// names the option (clap's own only says "invalid UTF-8 was detected in
+/// one or more arguments").
+#[derive(Debug, Clone)]
+pub struct Text<F>(pub F);
+
+impl<F, T> TypedValueParser for Text<F>
+where
+    F: Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static,
+    T: Send + Sync + Clone + 'static,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        if value.to_str().is_none() {
+            let name = arg.map_or_else(|| "...".to_owned(), ToString::to_string);
+            return Err(clap::Error::raw(
+                ErrorKind::InvalidUtf8,
+                format!("invalid value for '{name}': not valid UTF-8\n"),
+            )
+            .with_cmd(cmd));
+        }
+        self.0.parse_ref(cmd, arg, value)
+    }
+}
+
+/// An option that is or may hold a secret (a password in a URL, a token):
+/// kept as a [`SecretString`], so that the `Debug` of the options never
+/// shows it.
+pub fn secret(s: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(s))
+}
 
 pub fn email(s: &str) -> Result<EmailAddress, String> {
     EmailAddress::parse(s).map_err(|e| e.to_string())

@@ -3,7 +3,7 @@
 //! of postpilot relies on (no header injection, bounded lengths, stable
 //! round trips).
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use postpilot_core::{
     BodyText, Comment, EmailAddress, FullName, MailingStatus, RecipientId, RecipientIds, Subject,
     Window,
@@ -14,6 +14,23 @@ fn any_time() -> impl Strategy<Value = DateTime<Utc>> {
     // 1970..2100, to the microsecond.
     (0i64..4_102_444_800_000_000)
         .prop_map(|us| Utc.timestamp_micros(us).single().expect("in range"))
+}
+
+/// Any time chrono can hold (years -262143..=262143), and often one near
+/// the edges of four-digit years.
+fn any_chrono_time() -> impl Strategy<Value = DateTime<Utc>> {
+    let edge = |s: &str| s.parse::<DateTime<Utc>>().expect("time");
+    let (first, last) = (
+        edge("0001-01-01T00:00:00Z"),
+        edge("9999-12-31T23:59:59.999999Z"),
+    );
+    prop_oneof![
+        (DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp())
+            .prop_map(|s| Utc.timestamp_opt(s, 0).single().expect("in range")),
+        (-2i64..=2).prop_map(move |us| first + Duration::microseconds(us)),
+        (-2i64..=2).prop_map(move |us| last + Duration::microseconds(us)),
+        any_time(),
+    ]
 }
 
 /// Strings that look like addresses often enough to reach the deep rules.
@@ -103,6 +120,21 @@ proptest! {
     #[test]
     fn window_exists_exactly_when_the_end_is_after_the_start(start in any_time(), end in any_time()) {
         prop_assert_eq!(Window::new(start, end).is_ok(), end > start);
+    }
+
+    #[test]
+    fn window_times_are_accepted_exactly_within_four_digit_years(
+        start in any_chrono_time(), end in any_chrono_time()
+    ) {
+        let in_range = |t: DateTime<Utc>| (1..=9999).contains(&t.year());
+        match Window::new(start, end) {
+            Ok(_) => prop_assert!(in_range(start) && in_range(end) && end > start),
+            Err(e) if !in_range(start) => prop_assert_eq!(e.field, "first_sent_at"),
+            Err(e) => {
+                prop_assert_eq!(e.field, "sent_completed_at");
+                prop_assert!(!in_range(end) || end <= start);
+            }
+        }
     }
 
     #[test]

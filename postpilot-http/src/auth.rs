@@ -13,9 +13,11 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
+use crate::limit::{retry_after_secs, Client};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
 
 /// The name of the UI's session cookie.
@@ -23,9 +25,20 @@ pub(crate) const SESSION_COOKIE: &str = "postpilot_session";
 /// Sessions kept at once; the oldest is dropped beyond.
 const MAX_SESSIONS: usize = 10_000;
 
-/// The shared secret. Its `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiToken(Arc<str>);
+/// The shared secret: a [`SecretString`], so its `Debug` never shows it, it
+/// has no `Display` or `Serialize`, and its memory is zeroed when the last
+/// copy is dropped. Reading it takes a visible [`ApiToken::expose`].
+#[derive(Clone)]
+pub struct ApiToken(Arc<SecretString>);
+
+/// Compared in constant time, as every check of a presented token is.
+impl PartialEq for ApiToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(other.expose())
+    }
+}
+
+impl Eq for ApiToken {}
 
 /// Why a configured token was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,22 +66,30 @@ impl ApiToken {
         if token.len() < Self::MIN_LEN {
             return Err(TokenError::TooShort { min: Self::MIN_LEN });
         }
-        Ok(Self(token.into()))
+        Ok(Self(Arc::new(token.into())))
     }
 
     /// A fresh random token: 32 bytes from the OS generator, in hex.
     pub fn generate() -> Self {
-        Self(random_hex().into())
+        Self(Arc::new(random_hex().into()))
     }
 
     /// The token itself, to print the login URL once at start. Never log it.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 
-    /// Whether `candidate` is the token, compared in constant time.
+    /// Whether `candidate` is the token, compared in constant time: the
+    /// time taken depends on neither the token's bytes nor how many of
+    /// them a guess gets right, nor on how long the token is (subtle's own
+    /// slice comparison returns early on a length mismatch).
     pub(crate) fn matches(&self, candidate: &str) -> bool {
-        self.0.as_bytes().ct_eq(candidate.as_bytes()).into()
+        let (token, candidate) = (self.expose().as_bytes(), candidate.as_bytes());
+        let mut same = token.len().ct_eq(&candidate.len());
+        for (i, byte) in token.iter().enumerate() {
+            same &= byte.ct_eq(candidate.get(i).unwrap_or(&0));
+        }
+        same.into()
     }
 }
 
@@ -86,11 +107,22 @@ pub(crate) fn random_hex() -> String {
 }
 
 /// Checks `Authorization: Bearer <token>` on every API request.
+/// A client that presented too many wrong tokens is refused, whatever it
+/// presents now, until its window has passed (see [`crate::limit`]).
 pub(crate) async fn require_bearer<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
+    client: Client,
     request: Request,
     next: Next,
 ) -> Response {
+    if let Err(wait) = app.limiter().check(client) {
+        let secs = retry_after_secs(wait);
+        let mut response = ApiError::too_many_requests(secs).into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return response;
+    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -100,7 +132,12 @@ pub(crate) async fn require_bearer<S: AppStore, M: AppMailer, C: AppClock>(
         .map(|(_, token)| token.trim());
     match presented {
         Some(token) if app.config().token.matches(token) => next.run(request).await,
-        _ => ApiError::unauthorized().into_response(),
+        Some(_) => {
+            app.limiter().failed(client);
+            tracing::warn!("API request refused: wrong token");
+            ApiError::unauthorized().into_response()
+        }
+        None => ApiError::unauthorized().into_response(),
     }
 }
 
@@ -270,6 +307,22 @@ mod tests {
         assert!(a.matches(a.expose()));
         assert!(!a.matches(b.expose()));
         assert!(!a.matches(""));
+    }
+
+    #[test]
+    fn only_the_whole_token_matches() {
+        let token = ApiToken::new("correct-horse-battery-staple").expect("valid");
+        assert!(token.matches("correct-horse-battery-staple"));
+        for wrong in [
+            "correct-horse-battery-stapl",
+            "correct-horse-battery-staple!",
+            "correct-horse-battery-staple\0",
+            "Correct-horse-battery-staple",
+            "",
+            "c",
+        ] {
+            assert!(!token.matches(wrong), "{wrong:?}");
+        }
     }
 
     #[test]

@@ -114,7 +114,19 @@ async fn read_form<S: Send + Sync>(request: Request, state: &S) -> Result<FormDa
                 UiError::BadRequest
             }
         })?;
+    // Browsers send forms in the page's encoding, UTF-8; anything else was
+    // not sent by our pages and would be stored garbled, so it is refused.
+    if !is_utf8_form(&body) {
+        tracing::warn!("form refused: not UTF-8");
+        return Err(UiError::BadRequest);
+    }
     Ok(FormData::parse(&body))
+}
+
+/// Whether every name and value of a form body decodes to UTF-8.
+fn is_utf8_form(body: &[u8]) -> bool {
+    body.split(|&b| b == b'&')
+        .all(|pair| percent_encoding::percent_decode(pair).decode_utf8().is_ok())
 }
 
 /// Refuses a state-changing UI request that the browser says came from
@@ -190,6 +202,15 @@ mod tests {
             ("origin", "http://127.0.0.1:8080"),
             ("sec-fetch-site", "cross-site"),
         ])));
+    }
+
+    #[test]
+    fn form_bodies_that_are_not_utf8_are_told_apart() {
+        assert!(is_utf8_form(b"name=%D0%98%D0%B2%D0%B0%D0%BD&x=+a%20b"));
+        assert!(is_utf8_form(b""));
+        assert!(!is_utf8_form(b"name=%FF"));
+        assert!(!is_utf8_form(b"name=ok&%C3=x"));
+        assert!(!is_utf8_form(b"name=\xff"));
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `bad_request`, `unauthorized`, `not_found`,
     /// `method_not_allowed`, `duplicate`, `in_use`, `mailing_completed`,
-    /// `payload_too_large`, `unsupported_media_type`, `invalid`, `internal`,
-    /// `timeout`, `not_ready`.
+    /// `payload_too_large`, `unsupported_media_type`, `invalid`,
+    /// `too_many_requests`, `internal`, `timeout`, `not_ready`.
     #[schema(example = "invalid")]
     pub code: &'static str,
     /// For people; never holds internals.
@@ -78,6 +78,15 @@ impl ApiError {
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
             "this method is not allowed here",
+        )
+    }
+
+    /// Too many wrong tokens from this client: wait `retry_after` seconds.
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("too many wrong tokens from this address; retry in {retry_after} s"),
         )
     }
 

@@ -18,6 +18,7 @@ mod csrf;
 mod error;
 mod health;
 mod layers;
+mod limit;
 mod metrics;
 mod openapi;
 mod sending;
@@ -25,6 +26,7 @@ mod state;
 mod ui;
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -33,6 +35,7 @@ use axum::Router;
 
 pub use auth::{ApiToken, TokenError};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use limit::LoginLimit;
 pub use openapi::openapi_json;
 pub use sending::Deliveries;
 pub use state::{AppClock, AppMailer, AppState, AppStore, HttpConfig};
@@ -47,7 +50,7 @@ pub fn router<S: AppStore, M: AppMailer, C: AppClock>(state: AppState<S, M, C>) 
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready::<S, M, C>))
         .route("/metrics", get(metrics::expose::<S, M, C>))
-        .fallback(ui::not_found)
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(from_fn_with_state(config.request_timeout, layers::timeout))
         .layer(from_fn(layers::security_headers))
@@ -56,8 +59,22 @@ pub fn router<S: AppStore, M: AppMailer, C: AppClock>(state: AppState<S, M, C>) 
         .with_state(state)
 }
 
+/// A 404 for any path no route takes: in the API's error shape under
+/// `/api` (`/api/v1` itself and `/api/v1/` are not inside the nested API
+/// router), the HTML page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        ApiError::not_found("no such API route").into_response()
+    } else {
+        ui::not_found().await
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then lets the
-/// requests in flight finish. Background deliveries are not waited for
+/// requests in flight finish. Each request knows its peer's address (for
+/// the limit on wrong tokens). Background deliveries are not waited for
 /// here: see [`Deliveries::wait`].
 ///
 /// # Errors
@@ -67,7 +84,10 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

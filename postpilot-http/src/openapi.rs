@@ -29,7 +29,7 @@ use crate::api;
         api::mailings::runs, api::mailings::run, api::mailings::attempts,
         api::stats::show,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &TooManyWrongTokens),
     security(("bearer" = [])),
     tags(
         (name = "recipients", description = "Получатели"),
@@ -49,6 +49,35 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation that can answer 401 can also answer 429: a client that
+/// presented too many wrong tokens is refused for a while (see `limit`).
+struct TooManyWrongTokens;
+
+impl Modify for TooManyWrongTokens {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                let Some(utoipa::openapi::RefOr::T(unauthorized)) = responses.get("401") else {
+                    continue;
+                };
+                let mut limited = unauthorized.clone();
+                limited.description = "Too many wrong tokens from this client: wait for \
+                    `Retry-After` seconds (the right token is refused too until then)"
+                    .to_owned();
+                responses.insert("429".to_owned(), utoipa::openapi::RefOr::T(limited));
+            }
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use postpilot_core::usecases::{
 };
 
 use crate::auth::{ApiToken, Sessions};
+use crate::limit::{Limiter, LoginLimit};
 use crate::metrics::{CountingMailer, Metrics};
 use crate::sending::Deliveries;
 
@@ -38,10 +39,13 @@ pub struct HttpConfig {
     pub session_ttl: Duration,
     /// How deliveries launched from the API or the UI are made.
     pub send_policy: SendPolicy,
+    /// How many wrong tokens a client may present (API and `/login` together).
+    pub login_limit: LoginLimit,
 }
 
 impl HttpConfig {
-    /// Defaults: 4 MiB bodies, 30 s per request, 12 h sessions, the core's send policy.
+    /// Defaults: 4 MiB bodies, 30 s per request, 12 h sessions, the core's
+    /// send policy, 10 wrong tokens per client per minute.
     pub fn new(token: ApiToken) -> Self {
         Self {
             token,
@@ -49,6 +53,7 @@ impl HttpConfig {
             request_timeout: Duration::from_secs(30),
             session_ttl: Duration::from_secs(12 * 60 * 60),
             send_policy: SendPolicy::default(),
+            login_limit: LoginLimit::default(),
         }
     }
 }
@@ -64,6 +69,7 @@ struct Inner<S, M, C> {
     clock: C,
     config: HttpConfig,
     sessions: Sessions,
+    limiter: Limiter,
     metrics: Metrics,
     deliveries: Deliveries,
 }
@@ -94,6 +100,7 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
                 mailer: Arc::new(CountingMailer::new(mailer, metrics.clone())),
                 clock,
                 sessions: Sessions::new(config.session_ttl),
+                limiter: Limiter::new(config.login_limit),
                 config,
                 metrics,
                 deliveries: Deliveries::default(),
@@ -112,6 +119,10 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
 
     pub(crate) fn sessions(&self) -> &Sessions {
         &self.inner.sessions
+    }
+
+    pub(crate) fn limiter(&self) -> &Limiter {
+        &self.inner.limiter
     }
 
     pub(crate) fn metrics(&self) -> &Metrics {

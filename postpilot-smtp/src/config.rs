@@ -24,6 +24,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use url::{Host, Url};
 
@@ -55,16 +56,26 @@ impl TlsMode {
     }
 }
 
-/// A password that does not show itself: its `Debug` is redacted and it has
-/// no `Display`, so it cannot end up in a log line or an error by accident.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Password(String);
+/// A password that does not show itself: a [`SecretString`], whose `Debug`
+/// is redacted, that has no `Display` or `Serialize` (so it cannot end up
+/// in a log line, an error or a JSON answer by accident), and whose memory
+/// is zeroed when dropped. Reading it takes a visible [`Password::expose`].
+#[derive(Clone)]
+pub(crate) struct Password(SecretString);
 
 impl Password {
     pub(crate) fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
+
+impl PartialEq for Password {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Password {}
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -239,7 +250,7 @@ impl FromStr for SmtpConfig {
             (_, None) => return Err(SmtpUrlError::UserWithoutPassword),
             (user, Some(password)) => Some((
                 percent_decode(user, "user name")?,
-                Password(percent_decode(password, "password")?),
+                Password(percent_decode(password, "password")?.into()),
             )),
         };
         if credentials.is_some() && tls.may_be_plain() && !is_loopback(&host) {

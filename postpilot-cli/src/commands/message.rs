@@ -56,13 +56,23 @@ pub async fn run<S: Store + Clone>(
 /// The body from `--body`, or read from `--body-file` (`-` is standard input).
 fn body_from(body: Option<BodyText>, file: Option<&Path>) -> Result<Option<BodyText>, CliError> {
     let Some(path) = file else { return Ok(body) };
+    // Read no more than the longest body can take (4 bytes a character),
+    // so that `--body-file /dev/zero` is refused instead of eating memory.
+    let cap = 4 * BodyText::MAX_CHARS as u64;
     let mut text = String::new();
     let read = if path == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text)
+        std::io::stdin().take(cap + 1).read_to_string(&mut text)
     } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
+        std::fs::File::open(path).and_then(|f| f.take(cap + 1).read_to_string(&mut text))
     };
     read.map_err(|e| CliError::invalid(format!("--body-file {}: {e}", path.display())))?;
+    if text.len() as u64 > cap {
+        return Err(CliError::invalid(format!(
+            "--body-file {}: body_text: must be at most {} characters",
+            path.display(),
+            BodyText::MAX_CHARS
+        )));
+    }
     BodyText::parse(&text)
         .map(Some)
         .map_err(|e| CliError::invalid(format!("--body-file {}: {e}", path.display())))

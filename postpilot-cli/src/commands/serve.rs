@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use postpilot_core::ports::Store;
 use postpilot_http::{ApiToken, AppState, HttpConfig};
+use secrecy::ExposeSecret;
 
 use crate::app::App;
 use crate::cli::ServeArgs;
@@ -20,7 +21,7 @@ pub async fn run<S: Store + Clone + 'static>(
 ) -> Result<(), CliError> {
     let (token, generated) = match args.api_token {
         Some(secret) => (
-            ApiToken::new(secret.0)
+            ApiToken::new(secret.expose_secret())
                 .map_err(|e| CliError::invalid(format!("POSTPILOT_API_TOKEN: {e}")))?,
             false,
         ),

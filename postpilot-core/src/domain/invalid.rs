@@ -32,6 +32,8 @@ pub enum Problem {
     Email(&'static str),
     #[error("must be after first_sent_at")]
     EndNotAfterStart,
+    #[error("must be between the years 0001 and 9999")]
+    TimeOutOfRange,
     #[error("lists recipient {0} more than once")]
     DuplicateId(i64),
     #[error("{0}")]

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::invalid::{InvalidField, Problem};
@@ -16,12 +16,23 @@ pub struct Window {
 }
 
 impl Window {
+    /// The earliest time a window may hold: the first of RFC 3339's
+    /// four-digit years (chrono itself goes to ±262143, which PostgreSQL
+    /// cannot store).
+    pub const EARLIEST: &'static str = "0001-01-01T00:00:00Z";
+    /// The latest time a window may hold: the end of year 9999.
+    pub const LATEST: &'static str = "9999-12-31T23:59:59.999999Z";
+
     /// # Errors
-    /// [`InvalidField`] on `sent_completed_at` when the end is not after the start.
+    /// [`InvalidField`] on the field whose time is outside
+    /// [`Window::EARLIEST`]..=[`Window::LATEST`], or on `sent_completed_at`
+    /// when the end is not after the start.
     pub fn new(
         first_sent_at: DateTime<Utc>,
         sent_completed_at: DateTime<Utc>,
     ) -> Result<Self, InvalidField> {
+        in_range("first_sent_at", first_sent_at)?;
+        in_range("sent_completed_at", sent_completed_at)?;
         if sent_completed_at <= first_sent_at {
             return Err(InvalidField::new(
                 "sent_completed_at",
@@ -40,6 +51,15 @@ impl Window {
 
     pub fn sent_completed_at(&self) -> DateTime<Utc> {
         self.sent_completed_at
+    }
+}
+
+fn in_range(field: &'static str, time: DateTime<Utc>) -> Result<(), InvalidField> {
+    let year = time.year();
+    if (1..=9999).contains(&year) {
+        Ok(())
+    } else {
+        Err(InvalidField::new(field, Problem::TimeOutOfRange))
     }
 }
 
@@ -155,6 +175,27 @@ mod tests {
         let same = Window::new(start, start).expect_err("equal");
         assert_eq!(same.field, "sent_completed_at");
         assert!(Window::new(start, start - Duration::seconds(1)).is_err());
+    }
+
+    #[test]
+    fn window_times_are_limited_to_four_digit_years_naming_the_field() {
+        let parse = |s: &str| s.parse::<DateTime<Utc>>().expect(s);
+        let (earliest, latest) = (parse(Window::EARLIEST), parse(Window::LATEST));
+        assert!(Window::new(earliest, latest).is_ok());
+        let before = earliest - Duration::microseconds(1);
+        let after = latest + Duration::microseconds(1);
+        let err = Window::new(before, latest).expect_err("too early");
+        assert_eq!(
+            (err.field, err.problem),
+            ("first_sent_at", Problem::TimeOutOfRange)
+        );
+        let err = Window::new(earliest, after).expect_err("too late");
+        assert_eq!(err.field, "sent_completed_at");
+        let far = parse("+100000-01-01T00:00:00Z");
+        assert_eq!(
+            Window::new(far, far).expect_err("far").field,
+            "first_sent_at"
+        );
     }
 
     #[test]

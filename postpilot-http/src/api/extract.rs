@@ -3,7 +3,7 @@
 //! ids in the path (404) and `offset`/`limit` in the query (422).
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
@@ -75,7 +75,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 
 /// The top-level field an error is about: from its path
 /// (`recipient_ids[2]` → `recipient_ids`), or from serde's message for a
-/// missing or unknown field (`missing field `email``).
+/// missing, unknown or repeated field (`missing field `email``).
 fn field_of(path: &str, message: &str) -> Option<String> {
     let top = path
         .split(['.', '['])
@@ -84,9 +84,9 @@ fn field_of(path: &str, message: &str) -> Option<String> {
     if let Some(top) = top {
         return Some(top.to_owned());
     }
-    let quoted = message
-        .strip_prefix("missing field `")
-        .or_else(|| message.strip_prefix("unknown field `"))?;
+    let quoted = ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))?;
     quoted.split('`').next().map(str::to_owned)
 }
 
@@ -97,7 +97,16 @@ fn strip_position(message: &str) -> &str {
         .map_or(message, |at| &message[..at])
 }
 
-/// Ids in the path; anything that is not one names no resource: 404.
+/// An id as written in a path: a positive decimal number without sign or
+/// leading zeros that fits in 64 bits. Other spellings of a number (`+1`,
+/// `01`) name nothing, so that each resource has one address.
+pub(crate) fn parse_id(raw: &str) -> Option<i64> {
+    let canonical = raw.bytes().all(|b| b.is_ascii_digit()) && !raw.starts_with('0');
+    canonical.then(|| raw.parse().ok()).flatten()
+}
+
+/// Ids in the path; anything that is not one (see [`parse_id`]) names no
+/// resource: 404.
 #[derive(Debug)]
 pub(crate) struct ApiPath<T>(pub T);
 
@@ -105,10 +114,18 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let path = parts.uri.path().to_owned();
+        let not_found = || ApiError::not_found(format!("{path} not found"));
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        if !raw.iter().all(|(_, value)| parse_id(value).is_some()) {
+            return Err(not_found());
+        }
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| Self(v))
-            .map_err(|_| ApiError::not_found(format!("{} not found", parts.uri.path())))
+            .map_err(|_| not_found())
     }
 }
 
@@ -206,6 +223,29 @@ mod tests {
     }
 
     #[test]
+    fn ids_have_one_spelling() {
+        assert_eq!(parse_id("1"), Some(1));
+        assert_eq!(parse_id("9223372036854775807"), Some(i64::MAX));
+        for bad in [
+            "",
+            "0",
+            "01",
+            "+1",
+            "-1",
+            " 1",
+            "1 ",
+            "1.0",
+            "1e3",
+            "0x1",
+            "9223372036854775808",
+            "99999999999999999999",
+            "١",
+        ] {
+            assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn the_field_at_fault_is_named() {
         assert_eq!(field_of("ids[1]", "invalid type"), Some("ids".into()));
         assert_eq!(
@@ -215,6 +255,10 @@ mod tests {
         assert_eq!(
             field_of(".", "unknown field `mail`, expected one of `email`"),
             Some("mail".into())
+        );
+        assert_eq!(
+            field_of(".", "duplicate field `email` at line 1 column 30"),
+            Some("email".into())
         );
         assert_eq!(field_of(".", "invalid type: sequence"), None);
     }

@@ -56,6 +56,7 @@ pub(crate) fn problem_text(problem: &Problem) -> String {
         Problem::ControlChar(_) => "Есть недопустимый невидимый символ.".into(),
         Problem::Email(_) => "Это не адрес электронной почты (пример: ivan@example.com).".into(),
         Problem::EndNotAfterStart => "Окончание должно быть позже первой отправки.".into(),
+        Problem::TimeOutOfRange => "Год должен быть от 0001 до 9999.".into(),
         Problem::DuplicateId(id) => format!("Получатель №{id} выбран дважды."),
         Problem::Other(text) => text.clone(),
     }

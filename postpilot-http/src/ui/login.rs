@@ -1,7 +1,7 @@
 //! `/login` (the form, or the login URL printed at start) and `/logout`.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
@@ -9,17 +9,19 @@ use super::layout::{Page, Section};
 use super::{query_param, see_other};
 use crate::auth::{cookie, expired_cookie, SESSION_COOKIE};
 use crate::csrf::{CsrfForm, PlainForm};
+use crate::limit::{retry_after_secs, Client};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
 
 /// `GET /login`: with `?token=` (the login URL) logs in at once; otherwise
 /// shows the form, or goes home when already logged in.
 pub(crate) async fn page<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
+    client: Client,
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
     if let Some(token) = query_param(&uri, "token") {
-        return log_in(&app, &token);
+        return log_in(&app, client, &token);
     }
     let logged_in =
         cookie(&headers, SESSION_COOKIE).is_some_and(|id| app.sessions().get(id).is_some());
@@ -32,9 +34,10 @@ pub(crate) async fn page<S: AppStore, M: AppMailer, C: AppClock>(
 /// `POST /login` with the form's `token`.
 pub(crate) async fn submit<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
+    client: Client,
     PlainForm(form): PlainForm,
 ) -> Response {
-    log_in(&app, form.get("token").unwrap_or_default())
+    log_in(&app, client, form.get("token").unwrap_or_default())
 }
 
 /// `POST /logout`: ends the session.
@@ -51,12 +54,30 @@ pub(crate) async fn logout<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// A fresh session for the right token (the redirect also drops the token
-/// from the address bar); the form again, 401, for a wrong one.
+/// from the address bar); the form again, 401, for a wrong one; 429 with
+/// `Retry-After`, whatever the token, for a client that has presented too
+/// many wrong ones (see [`crate::limit`]).
 fn log_in<S: AppStore, M: AppMailer, C: AppClock>(
     app: &AppState<S, M, C>,
+    client: Client,
     token: &str,
 ) -> Response {
+    if let Err(wait) = app.limiter().check(client) {
+        let secs = retry_after_secs(wait);
+        tracing::warn!("login refused: too many wrong tokens from this client");
+        let mut response = form(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(&format!(
+                "Слишком много попыток с неверным токеном. Повторите через {secs} с."
+            )),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return response;
+    }
     if !app.config().token.matches(token.trim()) {
+        app.limiter().failed(client);
         tracing::warn!("login refused: wrong token");
         return form(
             StatusCode::UNAUTHORIZED,

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -20,7 +20,7 @@ use super::format::{
     attempt_status, clip, input_value, mailing_status, parse_input, trigger, when, when_exact, zone,
 };
 use super::layout::{confirm, pager, Notice, Page, Section};
-use super::{page_number, page_slice, parse_id, see_other, UiError, PER_PAGE};
+use super::{page_number, page_slice, parse_id, see_other, IdPath, UiError, PER_PAGE};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::sending;
@@ -141,7 +141,7 @@ impl Input {
 
     fn validate(&self) -> Result<Valid, Errors> {
         let mut errors = Errors::default();
-        let message_id = self.message_id.parse::<i64>().ok().map(MessageId);
+        let message_id = crate::api::extract::parse_id(&self.message_id).map(MessageId);
         if message_id.is_none() {
             errors.add("message_id", "Выберите сообщение.");
         }
@@ -168,7 +168,7 @@ impl Input {
             let ids: Option<Vec<RecipientId>> = self
                 .recipient_ids
                 .iter()
-                .map(|id| id.parse().ok().map(RecipientId))
+                .map(|id| crate::api::extract::parse_id(id).map(RecipientId))
                 .collect();
             match ids {
                 None => {
@@ -392,7 +392,7 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
 async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     Extension(session): Extension<Session>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
     let id = MailingId(parse_id(&id)?);
     let mailings = app.mailings();
@@ -419,7 +419,7 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
 
 async fn update<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let id = MailingId(parse_id(&id)?);
@@ -473,7 +473,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
 async fn show<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     Extension(session): Extension<Session>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     uri: Uri,
 ) -> Result<Response, UiError> {
     let id = MailingId(parse_id(&id)?);
@@ -631,7 +631,7 @@ fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Markup {
 /// is delivered in the background, and goes back to the mailing page.
 async fn send<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     uri: Uri,
     CsrfForm { session, .. }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -669,7 +669,7 @@ async fn send<S: AppStore, M: AppMailer, C: AppClock>(
 async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     Extension(session): Extension<Session>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
     let id = MailingId(parse_id(&id)?);
     let view = app.mailings().get(id).await?;
@@ -690,7 +690,7 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
 
 async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {
     app.mailings().delete(MailingId(parse_id(&id)?)).await?;

@@ -1,6 +1,6 @@
 //! Сообщения: list, add, edit, delete.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
@@ -12,7 +12,7 @@ use postpilot_core::{BodyText, Message, MessageId, MessagePatch, NewMessage, Sub
 use super::form::{aria, check, csrf_field, field, text_input, Errors};
 use super::format::{clip, when};
 use super::layout::{confirm, pager, Notice, Page, Section};
-use super::{page_number, page_slice, parse_id, see_other, UiError, PER_PAGE};
+use super::{page_number, page_slice, parse_id, see_other, IdPath, UiError, PER_PAGE};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -169,7 +169,7 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
 async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     Extension(session): Extension<Session>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
     let id = MessageId(parse_id(&id)?);
     let message = app.messages().get(id).await?;
@@ -184,7 +184,7 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
 
 async fn update<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let id = MessageId(parse_id(&id)?);
@@ -226,7 +226,7 @@ fn confirm_page(session: &Session, message: &Message, error: Option<String>) -> 
 async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     Extension(session): Extension<Session>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
     let message = app.messages().get(MessageId(parse_id(&id)?)).await?;
     Ok(confirm_page(&session, &message, None))
@@ -234,7 +234,7 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
 
 async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm { session, .. }: CsrfForm,
 ) -> Result<Response, UiError> {
     let id = MessageId(parse_id(&id)?);

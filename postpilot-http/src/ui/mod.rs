@@ -12,6 +12,8 @@ mod mailings;
 mod messages;
 mod recipients;
 
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -145,7 +147,24 @@ pub(crate) fn page_slice(number: u64) -> postpilot_core::Page {
     postpilot_core::Page::new((number - 1) * PER_PAGE, PER_PAGE)
 }
 
-/// An id in a UI path; anything else is a missing page.
+/// An id in a UI path (see [`crate::api::extract::parse_id`]); anything
+/// else is a missing page.
 pub(crate) fn parse_id(raw: &str) -> Result<i64, UiError> {
-    raw.parse().map_err(|_| UiError::NotFound)
+    crate::api::extract::parse_id(raw).ok_or(UiError::NotFound)
+}
+
+/// The `{id}` of a UI path as it was written; a segment that is not even
+/// text (`%FF`) is a missing page too, not axum's plain-text 400.
+#[derive(Debug)]
+pub(crate) struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, UiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Self(id))
+            .map_err(|_| UiError::NotFound)
+    }
 }

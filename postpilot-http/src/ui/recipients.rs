@@ -1,6 +1,6 @@
 //! Получатели: list, add, edit, delete.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
@@ -14,7 +14,7 @@ use postpilot_core::{
 use super::form::{aria, check, csrf_field, field, text_input, Errors};
 use super::format::clip;
 use super::layout::{confirm, pager, Notice, Page, Section};
-use super::{page_number, page_slice, parse_id, see_other, UiError, PER_PAGE};
+use super::{page_number, page_slice, parse_id, see_other, IdPath, UiError, PER_PAGE};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -198,7 +198,7 @@ fn duplicate_email() -> Errors {
 async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     Extension(session): Extension<Session>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
     let id = RecipientId(parse_id(&id)?);
     let recipient = app.recipients().get(id).await?;
@@ -213,7 +213,7 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
 
 async fn update<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let id = RecipientId(parse_id(&id)?);
@@ -254,7 +254,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
 async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     Extension(session): Extension<Session>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
     let recipient = app.recipients().get(RecipientId(parse_id(&id)?)).await?;
     Ok(confirm(
@@ -272,7 +272,7 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
 
 async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {
     app.recipients().delete(RecipientId(parse_id(&id)?)).await?;

@@ -124,6 +124,44 @@ impl Server {
         self.send(request.body(body).expect("request")).await
     }
 
+    /// An API call with the token, a raw body and, when given, a content type.
+    pub async fn api_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        self.send(request.body(body.into()).expect("request")).await
+    }
+
+    /// Everything stored, as the API shows it: what a refused request must
+    /// leave unchanged.
+    pub async fn snapshot(&self) -> Value {
+        let mut all = serde_json::Map::new();
+        for path in [
+            "/api/v1/stats",
+            "/api/v1/recipients?limit=1000",
+            "/api/v1/messages?limit=1000",
+            "/api/v1/mailings?limit=1000",
+        ] {
+            all.insert(path.to_owned(), self.get(path).await.json);
+        }
+        let mailings = all["/api/v1/mailings?limit=1000"]["items"].clone();
+        for m in mailings.as_array().into_iter().flatten() {
+            let path = format!("/api/v1/mailings/{}", m["id"]);
+            all.insert(path.clone(), self.get(&path).await.json);
+        }
+        Value::Object(all)
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.api(Method::GET, path, None).await
     }
@@ -233,4 +271,92 @@ pub fn matches_template(template: &str, path: &str) -> bool {
         && t.iter()
             .zip(&p)
             .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
+}
+
+/// A browser's worth of state: the session cookie and the page's CSRF token.
+pub struct Browser<'a> {
+    pub server: &'a Server,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl<'a> Browser<'a> {
+    pub async fn log_in(server: &'a Server) -> Browser<'a> {
+        let reply = server
+            .send(get_request(&format!("/login?token={TOKEN}"), None))
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        assert_eq!(reply.header("location"), Some("/"));
+        let set_cookie = reply.header("set-cookie").expect("cookie").to_owned();
+        let cookie = set_cookie.split(';').next().expect("pair").to_owned();
+        let mut browser = Browser {
+            server,
+            cookie,
+            csrf: String::new(),
+        };
+        let home = browser.get("/").await;
+        browser.csrf = csrf_of(&home.text);
+        browser
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.server
+            .send(get_request(path, Some(&self.cookie)))
+            .await
+    }
+
+    /// Posts `fields` as a same-origin form would, with the CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all, &[]).await
+    }
+
+    /// Posts `body` as it is, with the session cookie, as `content_type`.
+    pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::COOKIE, &self.cookie)
+            .header(header::HOST, "127.0.0.1:8080");
+        self.server
+            .send(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &self.cookie)
+            .header(header::HOST, "127.0.0.1:8080");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.server
+            .send(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+}
+
+pub fn get_request(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::empty()).expect("request")
+}
+
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find(r#"name="csrf" value=""#)
+        .expect("a form with a CSRF token");
+    let rest = &html[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').expect("end")].to_owned()
 }

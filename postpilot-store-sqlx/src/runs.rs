@@ -260,4 +260,48 @@ where
         .map_err(backend("listing mailings due to be sent"))?;
         Ok(ids.into_iter().map(MailingId).collect())
     }
+
+    /// Cancels the recipient's deliveries still waiting in any run (not
+    /// those in flight): each gets a failure attempt saying why, counted in
+    /// its run. Called, in the same transaction, before the recipient is
+    /// deleted, so a deleted recipient is not mailed later.
+    pub(crate) async fn cancel_queued_for(
+        conn: &mut DB::Connection,
+        recipient: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let doing = || format!("cancelling the queued deliveries of recipient {recipient}");
+        sqlx::query::<DB>(
+            "INSERT INTO send_attempt \
+             (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
+             SELECT r.mailing_id, d.run_id, d.recipient_id, d.email, $2, 'failure', \
+                    'not sent: the recipient was deleted' \
+             FROM delivery AS d JOIN send_run AS r ON r.id = d.run_id \
+             WHERE d.recipient_id = $1 AND d.state = 'pending' ORDER BY d.id",
+        )
+        .bind(recipient)
+        .bind(DB::time(now))
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(doing()))?;
+        sqlx::query::<DB>(
+            "UPDATE send_run SET failed = failed + x.n, attempts_failure = attempts_failure + x.n \
+             FROM (SELECT run_id, count(*) AS n FROM delivery \
+                   WHERE recipient_id = $1 AND state = 'pending' GROUP BY run_id) AS x \
+             WHERE send_run.id = x.run_id",
+        )
+        .bind(recipient)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(doing()))?;
+        sqlx::query::<DB>(
+            "UPDATE delivery SET state = 'failed', tries = tries + 1 \
+             WHERE recipient_id = $1 AND state = 'pending'",
+        )
+        .bind(recipient)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(doing()))?;
+        Ok(())
+    }
 }

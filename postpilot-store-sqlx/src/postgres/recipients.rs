@@ -96,6 +96,9 @@ impl RecipientRepository for PgStore {
         // attempts keep the email with recipient_id set to NULL.
         let doing = format!("deleting recipient {id}");
         let mut tx = self.counted(&doing).await?;
+        // Not mailed later: its queued deliveries are cancelled (recorded).
+        // The attempt's time is this process's clock: the port takes none.
+        Sql::cancel_queued_for(&mut tx, id.get(), chrono::Utc::now()).await?;
         Sql::delete(&mut *tx, DELETE_RECIPIENT, Entity::Recipient, id.get()).await?;
         commit(tx, &doing).await
     }

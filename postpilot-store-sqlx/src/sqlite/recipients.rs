@@ -95,10 +95,16 @@ impl RecipientRepository for SqliteStore {
     }
 
     async fn delete_recipient(&self, id: RecipientId) -> Result<(), StoreError> {
+        let doing = format!("deleting recipient {id}");
+        let mut tx = self.write(&doing).await?;
+        // Not mailed later: its queued deliveries are cancelled (recorded).
+        // The attempt's time is this process's clock: the port takes none.
+        Sql::cancel_queued_for(&mut tx, id.get(), chrono::Utc::now()).await?;
         // The foreign keys do the rest: memberships cascade (the triggers
         // keep each mailing's count and the statistics), deliveries and
         // attempts keep the email with recipient_id set to NULL.
-        Sql::delete(&self.writer, DELETE_RECIPIENT, Entity::Recipient, id.get()).await
+        Sql::delete(&mut *tx, DELETE_RECIPIENT, Entity::Recipient, id.get()).await?;
+        commit(tx, &doing).await
     }
 }
 

@@ -714,3 +714,47 @@ pub async fn unfinished_runs_list_oldest_first_and_drop_finished_ones<
         .expect("finished");
     assert_eq!(store.unfinished_runs(10).await.expect("one"), [second.id]);
 }
+
+pub async fn deleting_a_recipient_cancels_its_queued_deliveries_but_not_one_in_flight<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let (mailing, recipients) = add_mailing(&store, 3).await;
+    let run = store
+        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .await
+        .expect("launched")
+        .run;
+    // The first recipient's delivery is in flight (leased), the others wait.
+    let claim = store
+        .claim_deliveries(run.id, 1, at(1), at(30))
+        .await
+        .expect("claimed");
+    assert_eq!(claim.deliveries[0].recipient_id, Some(recipients[0]));
+    store
+        .delete_recipient(recipients[0])
+        .await
+        .expect("deleted");
+    store
+        .delete_recipient(recipients[1])
+        .await
+        .expect("deleted");
+    let totals = store.get_run(run.id).await.expect("run");
+    assert_eq!((totals.sent, totals.failed, totals.pending()), (0, 1, 2));
+    let attempts = store
+        .list_attempts(mailing.id, Page::ALL)
+        .await
+        .expect("attempts");
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].email.as_str(), "r1@example.com");
+    assert_eq!(attempts[0].response, "not sent: the recipient was deleted");
+    assert_eq!(attempts[0].status, AttemptStatus::Failure);
+    // The one in flight is still recorded when it comes back.
+    let results = [sent(&claim.deliveries[0], at(2))];
+    let after = store
+        .record_results(run.id, &claim.token, &results)
+        .await
+        .expect("recorded");
+    assert_eq!((after.sent, after.failed, after.pending()), (1, 1, 1));
+}

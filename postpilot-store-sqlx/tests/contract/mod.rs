@@ -180,6 +180,7 @@ macro_rules! contract_tests {
             renewing_a_lease_keeps_its_deliveries_from_other_senders,
             unfinished_runs_list_oldest_first_and_drop_finished_ones,
             due_mailings_are_the_never_sent_ones_whose_window_is_open,
+            deleting_a_recipient_cancels_its_queued_deliveries_but_not_one_in_flight,
             inserted_mailing_reads_back_with_its_window_message_and_recipient_count,
             a_mailing_may_have_no_recipients,
             inserting_a_mailing_with_a_missing_message_is_not_found_naming_the_message,

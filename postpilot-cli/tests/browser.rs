@@ -97,8 +97,23 @@ fn person_logs_in_creates_everything_through_forms_sends_and_sees_attempts_and_c
     b.click(SUBMIT);
     assert!(b.text(".notice").contains("Сообщение добавлено"));
 
-    // Рассылка of that message to Ivan, open from now until tomorrow.
+    // Рассылка of that message to Ivan, first send tomorrow (so the
+    // scheduler inside `serve` leaves it alone: it is sent by the button).
     b.open(&format!("{base}/mailings/new"));
+    let local = |days| {
+        (chrono::Local::now() + chrono::Duration::days(days))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    assert_eq!(
+        b.eval(&format!(
+            "(() => {{ document.querySelector('#first_sent_at').value = '{}'; \
+             document.querySelector('#sent_completed_at').value = '{}'; return true; }})()",
+            local(1),
+            local(2)
+        )),
+        Some(json!(true))
+    );
     assert_eq!(
         b.eval("(() => { const s = document.querySelector('#message_id'); s.selectedIndex = 1; return s.value !== ''; })()"),
         Some(json!(true))

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use postpilot_core::ports::RecipientRepository;
 use postpilot_core::usecases::Recipients;
-use postpilot_core::{Comment, EmailAddress, FullName, NewRecipient, Page};
+use postpilot_core::{Comment, EmailAddress, FullName, NewRecipient, Page, RecipientId};
 use serde::Serialize;
 
 use crate::error::CliError;
@@ -46,7 +46,7 @@ impl ImportReport {
     }
 }
 
-pub async fn import<R: RecipientRepository>(
+pub async fn import<R: RecipientRepository + Clone + 'static>(
     recipients: &Recipients<R>,
     path: &Path,
     out: Output,
@@ -61,6 +61,7 @@ pub async fn import<R: RecipientRepository>(
     })?;
 
     let mut report = ImportReport::default();
+    let mut storing: Option<Storing> = None;
     let mut chunk: Vec<NewRecipient> = Vec::with_capacity(CHUNK);
     let mut lines: Vec<u64> = Vec::with_capacity(CHUNK);
     for row in rows {
@@ -73,10 +74,19 @@ pub async fn import<R: RecipientRepository>(
             Err(e) => report.reject(row.line, e),
         }
         if chunk.len() == CHUNK {
-            store(recipients, &mut chunk, &mut lines, &mut report).await?;
+            // Stored in the background while the next chunk is read; one
+            // chunk at a time, so rows are stored in file order.
+            settle(&mut storing, &mut report).await?;
+            let rows = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+            let at = std::mem::replace(&mut lines, Vec::with_capacity(CHUNK));
+            storing = Some(store(recipients.clone(), rows, at));
         }
     }
-    store(recipients, &mut chunk, &mut lines, &mut report).await?;
+    settle(&mut storing, &mut report).await?;
+    if !chunk.is_empty() {
+        storing = Some(store(recipients.clone(), chunk, lines));
+        settle(&mut storing, &mut report).await?;
+    }
     finish(report, path, out)
 }
 
@@ -299,17 +309,33 @@ impl<R: Read> Read for LineIndex<R> {
     }
 }
 
-async fn store<R: RecipientRepository>(
-    recipients: &Recipients<R>,
-    chunk: &mut Vec<NewRecipient>,
-    lines: &mut Vec<u64>,
-    report: &mut ImportReport,
-) -> Result<(), CliError> {
-    if chunk.is_empty() {
+/// A chunk being stored: the new ids (or `None` for an email already
+/// there), with the rows and their line numbers.
+type Storing = tokio::task::JoinHandle<(
+    Result<Vec<Option<RecipientId>>, postpilot_core::Error>,
+    Vec<NewRecipient>,
+    Vec<u64>,
+)>;
+
+/// Starts storing `rows` (read from `lines`) in the background.
+fn store<R: RecipientRepository + Clone + 'static>(
+    recipients: Recipients<R>,
+    rows: Vec<NewRecipient>,
+    lines: Vec<u64>,
+) -> Storing {
+    tokio::spawn(async move {
+        let ids = recipients.import(&rows).await;
+        (ids, rows, lines)
+    })
+}
+
+/// Waits for the chunk being stored, if any, and counts it in `report`.
+async fn settle(storing: &mut Option<Storing>, report: &mut ImportReport) -> Result<(), CliError> {
+    let Some(task) = storing.take() else {
         return Ok(());
-    }
-    let ids = recipients.import(chunk).await?;
-    for ((id, new), line) in ids.iter().zip(chunk.iter()).zip(lines.iter()) {
+    };
+    let (ids, rows, lines) = task.await.map_err(anyhow::Error::from)?;
+    for ((id, new), line) in ids?.iter().zip(rows.iter()).zip(lines.iter()) {
         match id {
             Some(_) => report.imported += 1,
             None => {
@@ -318,8 +344,6 @@ async fn store<R: RecipientRepository>(
             }
         }
     }
-    chunk.clear();
-    lines.clear();
     Ok(())
 }
 

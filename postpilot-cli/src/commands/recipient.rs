@@ -9,7 +9,7 @@ use crate::csv_io;
 use crate::error::CliError;
 use crate::output::{clip, Output};
 
-pub async fn run<S: Store + Clone>(
+pub async fn run<S: Store + Clone + 'static>(
     app: &App<S>,
     cmd: RecipientCmd,
     out: Output,

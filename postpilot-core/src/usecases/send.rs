@@ -191,20 +191,18 @@ where
         // The last claim found nothing due.
         let mut drained = false;
         let mut renew_at = self.clock.now() + self.policy.lease / 3;
-        // The record being written, and how many results it holds. A slot of
+        // The record being written, if any. A slot of
         // `concurrency` is taken from a send's start until its result is
         // recorded: at any moment at most `concurrency` sends can have gone
         // out unrecorded, which bounds what a crash can make us repeat.
-        let mut recording: Option<Recording<'_>> = None;
-        let mut recording_len = 0usize;
+        let mut recording: Option<Record<'_>> = None;
         loop {
             let now = self.clock.now();
             if now >= renew_at {
                 // The record in progress may hold the store's writer: it
                 // must end before anything else waits for one.
-                if let Some(rec) = recording.take() {
-                    recording_len = 0;
-                    totals = rec.await?;
+                if let Some(record) = recording.take() {
+                    totals = record.written.await?;
                     progress(&totals);
                 }
                 // Our claims stay ours while we work on them, however long.
@@ -216,15 +214,15 @@ where
                 renew_at = now + self.policy.lease / 3;
             }
             while stop.is_none()
-                && in_flight.len() + ledger.unrecorded() + recording_len < concurrency
+                && in_flight.len() + ledger.unrecorded() + recording.as_ref().map_or(0, |r| r.size)
+                    < concurrency
             {
                 if queue.is_empty() {
                     if drained {
                         break;
                     }
-                    if let Some(rec) = recording.take() {
-                        recording_len = 0;
-                        totals = rec.await?;
+                    if let Some(record) = recording.take() {
+                        totals = record.written.await?;
                         progress(&totals);
                         // Its slots are free again: top up before claiming.
                         continue;
@@ -254,10 +252,15 @@ where
             if recording.is_none() && ledger.unrecorded() > 0 {
                 // Everything back so far goes into one record, written while
                 // the sends in flight go on.
-                recording_len = ledger.unrecorded();
-                recording = Some(Box::pin(self.record(run, ledger.take_results())));
+                recording = Some(Record {
+                    size: ledger.unrecorded(),
+                    written: Box::pin(self.record(run, ledger.take_results())),
+                });
             }
-            let event = match (recording.as_mut(), in_flight.is_empty()) {
+            let event = match (
+                recording.as_mut().map(|r| &mut r.written),
+                in_flight.is_empty(),
+            ) {
                 (Some(rec), false) => match future::select(in_flight.next(), rec).await {
                     Either::Left((sent, _)) => Event::Sent(sent),
                     Either::Right((recorded, _)) => Event::Recorded(recorded),
@@ -269,7 +272,6 @@ where
             match event {
                 Event::Recorded(recorded) => {
                     recording = None;
-                    recording_len = 0;
                     totals = recorded?;
                     progress(&totals);
                 }
@@ -426,8 +428,12 @@ struct Attempted {
     result: DeliveryResult,
 }
 
-/// A record being written while sends go on.
-type Recording<'a> = Pin<Box<dyn Future<Output = Result<SendRun>> + Send + 'a>>;
+/// A record being written while sends go on, and how many results it
+/// holds (their slots stay taken until it is written).
+struct Record<'a> {
+    size: usize,
+    written: Pin<Box<dyn Future<Output = Result<SendRun>> + Send + 'a>>,
+}
 
 /// What the delivery loop woke up for.
 enum Event {

@@ -102,6 +102,10 @@ impl<S: Store + Clone> App<S> {
             max_tries: self.global.max_tries,
             retry_backoff: self.global.retry_backoff,
             concurrency: usize::from(self.global.concurrency),
+            max_unrecorded: self.global.max_unrecorded.map_or_else(
+                || usize::from(self.global.concurrency) * 4,
+                |n| usize::try_from(n).unwrap_or(usize::MAX),
+            ),
             // Two rounds of sends per claim: enough to keep the pipe full,
             // small enough that several workers share a run evenly.
             batch_size: (u32::from(self.global.concurrency) * 2).clamp(8, 500),

@@ -69,6 +69,13 @@ pub struct Global {
     #[arg(long, env = "POSTPILOT_SEND_CONCURRENCY", default_value_t = 8, global = true,
           allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub concurrency: u16,
+    /// Sends that may have gone out before their results are recorded: a
+    /// crash can make at most this many recipients get the email twice.
+    /// Larger lets results be recorded in bigger groups while sending goes
+    /// on. Default: 4 × --concurrency; at least --concurrency.
+    #[arg(long, env = "POSTPILOT_MAX_UNRECORDED", global = true,
+          allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_unrecorded: Option<u32>,
     /// Messages per second at most (per process); 0 means no limit.
     #[arg(
         long,
@@ -127,6 +134,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+impl Command {
+    /// Whether the command delivers mail (and does little else).
+    pub fn is_delivery(&self) -> bool {
+        matches!(
+            self,
+            Self::Worker { .. } | Self::Mailing(MailingCmd::Send { detach: false, .. })
+        )
+    }
 }
 
 #[derive(Debug, Subcommand)]

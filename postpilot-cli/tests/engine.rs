@@ -138,6 +138,8 @@ fn killed_send_is_finished_by_sending_again(env: &Env) {
         &url,
         "--concurrency",
         "2",
+        "--max-unrecorded",
+        "2",
         "--lease",
         "1s",
         "mailing",
@@ -171,7 +173,7 @@ fn killed_send_is_finished_by_sending_again(env: &Env) {
     let duplicates: usize = got.values().map(|n| n - 1).sum();
     assert!(
         duplicates <= 2,
-        "{duplicates} duplicates, more than the 2 sends in flight"
+        "{duplicates} duplicates, more than the 2 sends that may go unrecorded"
     );
 }
 

@@ -4,10 +4,7 @@
 
 use std::collections::HashSet;
 
-use postpilot_core::domain::{AttemptStatus, DeliveryResult, LeaseToken, NextStep, RunId};
-use postpilot_core::ports::StoreError;
-
-use crate::errors::backend;
+use postpilot_core::domain::{AttemptStatus, DeliveryResult, LeaseToken, NextStep};
 
 /// A fresh, unguessable lease token.
 pub(crate) fn new_token() -> LeaseToken {
@@ -56,10 +53,12 @@ fn next_state(result: &DeliveryResult) -> (&'static str, Option<chrono::DateTime
 }
 
 /// Adds a [`Tally`] to a run's counters: `$1` sent, `$2` failed, `$3`
-/// success and `$4` failure attempts, `$5` the run.
-const ADD_TO_RUN: &str = "UPDATE send_run SET sent = sent + $1, failed = failed + $2, \
+/// success and `$4` failure attempts, `$5` the run; returns the run's row
+/// (the columns of `SELECT_RUN`), so the totals come back in the same step.
+pub(crate) const ADD_TO_RUN: &str = "UPDATE send_run SET sent = sent + $1, failed = failed + $2, \
      attempts_success = attempts_success + $3, attempts_failure = attempts_failure + $4 \
-     WHERE id = $5";
+     WHERE id = $5 \
+     RETURNING id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed";
 
 /// What one batch of results adds to a run's counters.
 #[derive(Debug, Default)]
@@ -101,23 +100,13 @@ impl Tally {
         tally
     }
 
-    /// Adds the tally to the run's counters within `conn`.
-    pub(crate) async fn add_to<'c, DB, E>(&self, conn: E, run: RunId) -> Result<(), StoreError>
-    where
-        DB: sqlx::Database,
-        E: sqlx::Executor<'c, Database = DB>,
-        i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    {
-        sqlx::query::<DB>(ADD_TO_RUN)
-            .bind(self.sent)
-            .bind(self.failed)
-            .bind(self.attempts_success)
-            .bind(self.attempts_failure)
-            .bind(run.get())
-            .execute(conn)
-            .await
-            .map_err(backend(format!("updating the totals of run {run}")))?;
-        Ok(())
+    /// The values of [`ADD_TO_RUN`]'s `$1` to `$4`.
+    pub(crate) fn counts(&self) -> [i64; 4] {
+        [
+            self.sent,
+            self.failed,
+            self.attempts_success,
+            self.attempts_failure,
+        ]
     }
 }

@@ -11,6 +11,7 @@ use postpilot_core::ports::{Entity, StoreError};
 use crate::dialect::{Dialect, Shared};
 use crate::errors::backend;
 use crate::query::MAILING_OF_RUN;
+use crate::queue::{Tally, ADD_TO_RUN};
 use crate::rows::{self, int, AttemptRow, RunRow, StoredTime, SELECT_RUN};
 
 impl<DB> Shared<DB>
@@ -38,6 +39,27 @@ where
             id.get(),
         )
         .await
+    }
+
+    /// Adds `tally` to the run's counters within `conn`; the run's totals
+    /// after. `NotFound` for an unknown run.
+    pub(crate) async fn add_tally(
+        conn: &mut DB::Connection,
+        run: RunId,
+        tally: &Tally,
+    ) -> Result<SendRun, StoreError> {
+        let [sent, failed, successes, failures] = tally.counts();
+        sqlx::query_as::<DB, RunRow<DB::Time>>(ADD_TO_RUN)
+            .bind(sent)
+            .bind(failed)
+            .bind(successes)
+            .bind(failures)
+            .bind(run.get())
+            .fetch_optional(conn)
+            .await
+            .map_err(backend(format!("updating the totals of run {run}")))?
+            .ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?
+            .try_into()
     }
 
     /// The mailing a run belongs to; `NotFound` for an unknown run.

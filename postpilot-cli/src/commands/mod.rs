@@ -65,10 +65,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         );
         return Ok(());
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(anyhow::Error::from)?;
+    // Sending is one task driving every connection and the store: on one
+    // thread it wakes no other, which on a busy two-core machine is most of
+    // its cost. The rest (the web server above all) gets every core.
+    let mut builder = if cli.command.is_delivery() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = builder.enable_all().build().map_err(anyhow::Error::from)?;
     runtime.block_on(async {
         let url = cli.global.database_url.expose_secret().to_owned();
         match scheme(&url) {

@@ -51,6 +51,12 @@ pub struct SendPolicy {
     pub retry_backoff: Duration,
     /// Sends in flight at once.
     pub concurrency: usize,
+    /// Sends that may have gone out without their result recorded yet
+    /// (in flight, or back and waiting for the record being written): what
+    /// a crash can make us repeat. Taken as at least `concurrency`. Above
+    /// it, results are recorded in larger groups while sends go on, which
+    /// is most of the speed on a fast server.
+    pub max_unrecorded: usize,
     /// Messages per second at most; `None` for no limit.
     pub rate: Option<NonZeroU32>,
     /// Temporary failures in a row, with no success between, after which
@@ -67,6 +73,7 @@ impl Default for SendPolicy {
             max_tries: 3,
             retry_backoff: Duration::from_secs(2),
             concurrency: 8,
+            max_unrecorded: 32,
             rate: None,
             give_up_after: 100,
         }
@@ -181,6 +188,7 @@ where
             body_text: message.body_text,
         });
         let concurrency = self.policy.concurrency.max(1);
+        let max_unrecorded = self.policy.max_unrecorded.max(concurrency);
         let mut ledger = Ledger::default();
         let mut queue: VecDeque<(usize, Delivery)> = VecDeque::new();
         let mut in_flight = FuturesUnordered::new();
@@ -191,21 +199,18 @@ where
         // The last claim found nothing due.
         let mut drained = false;
         let mut renew_at = self.clock.now() + self.policy.lease / 3;
-        // The record being written, if any. A slot of
-        // `concurrency` is taken from a send's start until its result is
-        // recorded: at any moment at most `concurrency` sends can have gone
+        // The one store operation under way beside the sends (a record or
+        // a claim: SQLite has one writer, so they take turns). A send holds
+        // a slot of `max_unrecorded` from its start until its result is
+        // recorded: at any moment at most that many sends can have gone
         // out unrecorded, which bounds what a crash can make us repeat.
-        let mut recording: Option<Record<'_>> = None;
+        let mut store_op: Option<StoreOp<'_>> = None;
         loop {
             let now = self.clock.now();
-            if now >= renew_at {
-                // The record in progress may hold the store's writer: it
-                // must end before anything else waits for one.
-                if let Some(record) = recording.take() {
-                    totals = record.written.await?;
-                    progress(&totals);
-                }
-                // Our claims stay ours while we work on them, however long.
+            // Our claims stay ours while we work on them, however long. An
+            // operation under way may hold the store's writer: renewing
+            // waits for it to end (the next turn of the loop).
+            if now >= renew_at && store_op.is_none() {
                 for token in ledger.tokens() {
                     self.store
                         .renew_lease(run, token, now + self.policy.lease)
@@ -213,34 +218,16 @@ where
                 }
                 renew_at = now + self.policy.lease / 3;
             }
+            let recording = store_op.as_ref().map_or(0, |op| op.recording);
             while stop.is_none()
-                && in_flight.len() + ledger.unrecorded() + recording.as_ref().map_or(0, |r| r.size)
-                    < concurrency
+                && in_flight.len() < concurrency
+                && in_flight.len() + ledger.unrecorded() + recording < max_unrecorded
             {
-                if queue.is_empty() {
-                    if drained {
-                        break;
-                    }
-                    if let Some(record) = recording.take() {
-                        totals = record.written.await?;
-                        progress(&totals);
-                        // Its slots are free again: top up before claiming.
-                        continue;
-                    }
-                    match self.claim(run, totals.mailing_id).await? {
-                        Claimed::Batch(claim) => {
-                            let slot = ledger.open(claim.token, claim.deliveries.len());
-                            queue.extend(claim.deliveries.into_iter().map(|d| (slot, d)));
-                        }
-                        Claimed::Nothing => drained = true,
-                        Claimed::WindowClosed => stop = Some(WINDOW_CLOSED.to_owned()),
-                    }
-                    continue;
-                }
-                if let Some((slot, delivery)) = queue.pop_front() {
-                    let wait = pace.wait(self.clock.now());
-                    in_flight.push(self.attempt(run, slot, delivery, Arc::clone(&content), wait));
-                }
+                let Some((slot, delivery)) = queue.pop_front() else {
+                    break;
+                };
+                let wait = pace.wait(self.clock.now());
+                in_flight.push(self.attempt(run, slot, delivery, Arc::clone(&content), wait));
             }
             if let Some(reason) = &stop {
                 // Claimed but never started: recorded under our lease, not left to expire.
@@ -249,31 +236,52 @@ where
                     ledger.add(slot, not_sent(&delivery, reason, now));
                 }
             }
-            if recording.is_none() && ledger.unrecorded() > 0 {
-                // Everything back so far goes into one record, written while
-                // the sends in flight go on.
-                recording = Some(Record {
-                    size: ledger.unrecorded(),
-                    written: Box::pin(self.record(run, ledger.take_results())),
-                });
+            if store_op.is_none() {
+                if ledger.unrecorded() > 0 {
+                    // Everything back so far goes into one record, written
+                    // while the sends in flight go on.
+                    let recording = ledger.unrecorded();
+                    let record = self.record(run, ledger.take_results());
+                    store_op = Some(StoreOp {
+                        recording,
+                        future: Box::pin(record.map(|r| r.map(Stored::Recorded))),
+                    });
+                } else if stop.is_none() && !drained && queue.len() < concurrency {
+                    // The next batch is claimed before this one runs out,
+                    // so the sends never wait for it.
+                    let claim = self.claim(run, totals.mailing_id);
+                    store_op = Some(StoreOp {
+                        recording: 0,
+                        future: Box::pin(claim.map(|c| c.map(Stored::Claimed))),
+                    });
+                }
             }
-            let event = match (
-                recording.as_mut().map(|r| &mut r.written),
-                in_flight.is_empty(),
-            ) {
-                (Some(rec), false) => match future::select(in_flight.next(), rec).await {
+            let event = match (store_op.as_mut(), in_flight.is_empty()) {
+                (Some(op), false) => match future::select(in_flight.next(), &mut op.future).await {
                     Either::Left((sent, _)) => Event::Sent(sent),
-                    Either::Right((recorded, _)) => Event::Recorded(recorded),
+                    Either::Right((stored, _)) => Event::Stored(stored),
                 },
-                (Some(rec), true) => Event::Recorded(rec.await),
+                (Some(op), true) => Event::Stored((&mut op.future).await),
                 (None, false) => Event::Sent(in_flight.next().await),
                 (None, true) => Event::Idle,
             };
             match event {
-                Event::Recorded(recorded) => {
-                    recording = None;
-                    totals = recorded?;
-                    progress(&totals);
+                Event::Stored(stored) => {
+                    store_op = None;
+                    match stored? {
+                        Stored::Recorded(after) => {
+                            totals = after;
+                            progress(&totals);
+                        }
+                        Stored::Claimed(Claimed::Batch(claim)) => {
+                            let slot = ledger.open(claim.token, claim.deliveries.len());
+                            queue.extend(claim.deliveries.into_iter().map(|d| (slot, d)));
+                        }
+                        Stored::Claimed(Claimed::Nothing) => drained = true,
+                        Stored::Claimed(Claimed::WindowClosed) => {
+                            stop = Some(WINDOW_CLOSED.to_owned());
+                        }
+                    }
                 }
                 Event::Sent(first) => {
                     // Whatever else is back already joins it.
@@ -428,17 +436,24 @@ struct Attempted {
     result: DeliveryResult,
 }
 
-/// A record being written while sends go on, and how many results it
-/// holds (their slots stay taken until it is written).
-struct Record<'a> {
-    size: usize,
-    written: Pin<Box<dyn Future<Output = Result<SendRun>> + Send + 'a>>,
+/// A store operation under way while sends go on, and how many results it
+/// records (their slots stay taken until it is written).
+struct StoreOp<'a> {
+    recording: usize,
+    future: Pin<Box<dyn Future<Output = Result<Stored>> + Send + 'a>>,
+}
+
+/// What a store operation ended with.
+enum Stored {
+    /// A record was written; the run's totals after it.
+    Recorded(SendRun),
+    Claimed(Claimed),
 }
 
 /// What the delivery loop woke up for.
 enum Event {
     Sent(Option<(usize, Attempted)>),
-    Recorded(Result<SendRun>),
+    Stored(Result<Stored>),
     Idle,
 }
 

@@ -138,10 +138,7 @@ impl DeliveryRepository for PgStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
-        Tally::of_moved(&results, &moved)
-            .add_to(&mut *tx, run)
-            .await?;
-        let totals = Sql::run_in(&mut *tx, run).await?;
+        let totals = Sql::add_tally(&mut tx, run, &Tally::of_moved(&results, &moved)).await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }
@@ -163,10 +160,12 @@ impl DeliveryRepository for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
-        Tally::failures(int(recorded.rows_affected()))
-            .add_to(&mut *tx, run)
-            .await?;
-        let totals = Sql::run_in(&mut *tx, run).await?;
+        let totals = Sql::add_tally(
+            &mut tx,
+            run,
+            &Tally::failures(int(recorded.rows_affected())),
+        )
+        .await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }

@@ -70,12 +70,11 @@ impl DeliveryRepository for SqliteStore {
     ) -> Result<SendRun, StoreError> {
         let doing = format!("recording results of run {run}");
         let mut tx = self.write(&doing).await?;
-        let mailing = Sql::mailing_of(&mut *tx, run).await?;
         let results = first_result_per_delivery(results);
         let batch = results_json(&results);
-        // Attempts first, while the deliveries are still leased.
+        // Attempts first, while the deliveries are still leased. An unknown
+        // run matches no delivery, and `add_tally` says `NotFound`.
         sqlx::query(RECORD_ATTEMPTS)
-            .bind(mailing)
             .bind(&batch)
             .bind(run.get())
             .bind(&token.0)
@@ -89,10 +88,7 @@ impl DeliveryRepository for SqliteStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
-        Tally::of_moved(&results, &moved)
-            .add_to(&mut *tx, run)
-            .await?;
-        let totals = Sql::run_in(&mut *tx, run).await?;
+        let totals = Sql::add_tally(&mut tx, run, &Tally::of_moved(&results, &moved)).await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }
@@ -131,10 +127,12 @@ impl DeliveryRepository for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(backend(doing.clone()))?;
-        Tally::failures(int(recorded.rows_affected()))
-            .add_to(&mut *tx, run)
-            .await?;
-        let totals = Sql::run_in(&mut *tx, run).await?;
+        let totals = Sql::add_tally(
+            &mut tx,
+            run,
+            &Tally::failures(int(recorded.rows_affected())),
+        )
+        .await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }

@@ -85,11 +85,13 @@ impl SqliteStore {
             // to WAL (a lasting property of the file) before any reader opens.
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .connect_with(options.clone().journal_mode(SqliteJournalMode::Wal))
                 .await
                 .map_err(backend(opening.clone()))?;
             let reader = SqlitePoolOptions::new()
                 .max_connections(READERS)
+                .test_before_acquire(false)
                 .connect_with(options.pragma("query_only", "ON"))
                 .await
                 .map_err(backend(opening))?;

@@ -28,9 +28,10 @@ pub(super) const UNDONE_AND_DUE: &str = "run_id = ? AND (state = 'pending' \
 /// instead it walks the batch and looks each delivery up by id.
 pub(super) const RECORD_ATTEMPTS: &str = "INSERT INTO send_attempt \
      (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
-     SELECT ?, d.run_id, d.recipient_id, d.email, \
+     SELECT s.mailing_id, d.run_id, d.recipient_id, d.email, \
             r.value ->> 'attempt_at', r.value ->> 'status', r.value ->> 'response' \
      FROM json_each(?) AS r JOIN delivery AS d ON d.id = r.value ->> 'id' \
+     JOIN send_run AS s ON s.id = d.run_id \
      WHERE +d.run_id = ? AND +d.state = 'leased' AND d.lease_token = ? \
      ORDER BY r.key";
 

@@ -17,7 +17,7 @@ use crate::error::CliError;
 use crate::output::Output;
 
 /// Rows stored per transaction.
-const CHUNK: usize = 5_000;
+const CHUNK: usize = 20_000;
 /// Recipients read per page on export.
 const EXPORT_PAGE: u64 = 10_000;
 /// Row errors printed before the rest are only counted.

@@ -18,6 +18,8 @@ pub(crate) struct ImportPlan {
     /// In input order: the new id, or `None` for an email that already existed.
     pub(crate) ids: Vec<Option<RecipientId>>,
     first_of: HashMap<String, usize>,
+    /// The input position of each row to insert.
+    order: Vec<usize>,
 }
 
 impl ImportPlan {
@@ -27,17 +29,28 @@ impl ImportPlan {
     pub(crate) fn new(rows: &[NewRecipient]) -> (Self, Vec<&NewRecipient>) {
         let mut first_of = HashMap::with_capacity(rows.len());
         let mut to_insert = Vec::with_capacity(rows.len());
+        let mut order = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
             if let Entry::Vacant(slot) = first_of.entry(row.email.key()) {
                 slot.insert(i);
                 to_insert.push(row);
+                order.push(i);
             }
         }
         let plan = Self {
             ids: vec![None; rows.len()],
             first_of,
+            order,
         };
         (plan, to_insert)
+    }
+
+    /// Notes that the rows to insert from position `start` on got `ids`,
+    /// one each, in order.
+    pub(crate) fn inserted_in_order(&mut self, start: usize, ids: &[i64]) {
+        for (&i, &id) in self.order[start..].iter().zip(ids) {
+            self.ids[i] = Some(RecipientId(id));
+        }
     }
 
     /// Notes rows SQL inserted, as `(id, email)` in any order (the order of

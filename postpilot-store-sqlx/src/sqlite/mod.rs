@@ -37,6 +37,10 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How long a connection waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Rows the writer's statements can return before its thread waits for them
+/// to be taken.
+const WRITER_ROW_CHANNEL: usize = 1024;
+
 /// Connections of the read pool.
 const READERS: u32 = 4;
 
@@ -86,7 +90,15 @@ impl SqliteStore {
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
-                .connect_with(options.clone().journal_mode(SqliteJournalMode::Wal))
+                .connect_with(
+                    options
+                        .clone()
+                        .journal_mode(SqliteJournalMode::Wal)
+                        // An import's statement returns up to 500 ids: with
+                        // room for them all, SQLite's thread never stops to
+                        // wait for ours to take them.
+                        .row_buffer_size(WRITER_ROW_CHANNEL),
+                )
                 .await
                 .map_err(backend(opening.clone()))?;
             let reader = SqlitePoolOptions::new()

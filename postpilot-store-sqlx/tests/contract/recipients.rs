@@ -225,20 +225,32 @@ pub async fn import_skips_existing_emails_and_duplicates_within_the_batch<
 }
 
 pub async fn import_of_many_rows_returns_ids_in_input_order<S: Store + Clone + 'static>(store: S) {
-    // Enough rows for an adapter that batches statements to use several.
-    let rows: Vec<_> = (0..1234)
+    // Enough rows for an adapter that batches statements to use several,
+    // and one email already stored in the middle of a batch.
+    let existing = store
+        .insert_recipient(&recipient("bulk2500@example.com"))
+        .await
+        .expect("stored");
+    let rows: Vec<_> = (0..4321)
         .map(|i| recipient(&format!("bulk{i}@example.com")))
         .collect();
     let ids = store.insert_recipients(&rows).await.expect("imported");
-    let ids: Vec<RecipientId> = ids.into_iter().map(|id| id.expect("new")).collect();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending ids");
-    for i in [0, 499, 500, 1000, 1233] {
-        let read = store.get_recipient(ids[i]).await.expect("read");
-        assert_eq!(read.email, rows[i].email);
+    assert_eq!(ids[2500], None, "exists in the store");
+    let new: Vec<RecipientId> = ids.iter().filter_map(|id| *id).collect();
+    assert_eq!(new.len(), 4320);
+    assert!(new.windows(2).all(|w| w[0] < w[1]), "ascending ids");
+    for i in [0, 499, 500, 1999, 2000, 2499, 2501, 4000, 4320] {
+        let read = store
+            .get_recipient(ids[i].expect("new"))
+            .await
+            .expect("read");
+        assert_eq!(read.email, rows[i].email, "row {i}");
     }
     let again = store.insert_recipients(&rows).await.expect("again");
     assert!(again.iter().all(Option::is_none));
-    assert_eq!(store.all_recipient_ids().await.expect("ids").len(), 1234);
+    let all = store.all_recipient_ids().await.expect("ids");
+    assert_eq!(all.len(), 4321);
+    assert_eq!(all[0], existing.id);
 }
 
 pub async fn import_of_no_rows_returns_no_ids<S: Store + Clone + 'static>(store: S) {

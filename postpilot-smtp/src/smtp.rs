@@ -16,6 +16,9 @@ mod tls;
 mod transaction;
 pub(crate) mod wire;
 
+#[cfg(test)]
+mod tests;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

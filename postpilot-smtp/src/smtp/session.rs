@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::TlsParameters;
+use lettre::transport::smtp::client::{AsyncTokioStream, TlsParameters};
 use lettre::transport::smtp::commands::{Auth, Ehlo, Quit, Rset, Starttls};
 use lettre::transport::smtp::extension::{ClientId, Extension, ServerInfo};
 use lettre::transport::smtp::response::Response;
@@ -106,7 +106,7 @@ impl Session {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(%server, error = %e, "cannot set TCP_NODELAY");
         }
-        let mut stream: Box<dyn lettre::transport::smtp::client::AsyncTokioStream> = Box::new(tcp);
+        let mut stream: Box<dyn AsyncTokioStream> = Box::new(tcp);
         if let (TlsMode::Implicit, Some(parameters)) = (settings.tls, &settings.tls_parameters) {
             progress.enter(Stage::TlsHandshake);
             stream = tls::upgrade(stream, parameters.clone())

@@ -17,6 +17,16 @@ fn go_ahead(response: &Response) -> bool {
     response.has_code(354)
 }
 
+/// Whether a reply is the one a command calls for.
+type Expected = fn(&Response) -> bool;
+
+/// The envelope's commands, by stage, and the reply each calls for.
+const ENVELOPE: [(Stage, Expected); 3] = [
+    (Stage::Mail, classify::is_completion),
+    (Stage::Rcpt, classify::is_completion),
+    (Stage::Data, go_ahead),
+];
+
 impl Session {
     /// One mail transaction. Returns the server's reply to the final `.`.
     ///
@@ -83,7 +93,7 @@ impl Session {
         &mut self,
         stage: Stage,
         command: &impl Display,
-        ok: fn(&Response) -> bool,
+        ok: Expected,
         progress: &mut Progress,
         server: &str,
     ) -> Result<(), Failure> {
@@ -112,29 +122,22 @@ impl Session {
         send(wire, Stage::Mail, server).await?;
 
         let mut refused: Option<Failure> = None;
-        for (stage, ok) in [
-            (
-                Stage::Mail,
-                classify::is_completion as fn(&Response) -> bool,
-            ),
-            (Stage::Rcpt, classify::is_completion),
-            (Stage::Data, go_ahead),
-        ] {
-            let Some(first) = &refused else {
+        for (stage, ok) in ENVELOPE {
+            if refused.is_none() {
                 progress.enter(stage);
                 match check(stage, reply(wire, stage, server).await?, ok, server) {
-                    Ok(_) => continue,
+                    Ok(_) => {}
                     Err(failure) if failure.aftermath == Aftermath::Rejected => {
                         // The result, should the deadline pass while the
                         // remaining replies are read.
                         progress.rejection = Some(failure.error.clone());
                         refused = Some(failure);
-                        continue;
                     }
                     // 421, or a reply out of protocol: nothing to keep in step.
                     Err(failure) => return Err(failure),
                 }
-            };
+                continue;
+            }
             // Any failure from here on leaves the wire broken, and so the
             // session unfit for RSET; the first refusal is still the result.
             let Ok(response) = wire.reply().await else {
@@ -143,7 +146,7 @@ impl Session {
             if stage == Stage::Data && go_ahead(&response) {
                 // RFC 2920 §3.1: the server takes the DATA although it
                 // refused a command before; an empty message ends it.
-                tracing::debug!(%server, refused = %first.error, "ending a DATA accepted after a refusal");
+                tracing::debug!(%server, "ending a DATA accepted after a refusal");
                 wire.queue_empty_message();
                 if wire.send().await.is_ok() {
                     let _ = wire.reply().await;

@@ -16,7 +16,6 @@
 //! A reply is kept verbatim (`450 4.3.0 Error: command failed`); a failure
 //! without a reply names the server, the stage and the cause.
 
-use std::error::Error as _;
 use std::fmt;
 use std::io;
 use std::time::Duration;
@@ -24,6 +23,8 @@ use std::time::Duration;
 use lettre::transport::smtp::response::{Response, Severity};
 use lettre::transport::smtp::Error as SmtpError;
 use postpilot_core::ports::{MailError, ServerReply};
+
+use crate::smtp::wire::WireError;
 
 /// How far an SMTP conversation got. Ordered as a conversation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,36 +103,44 @@ pub(crate) fn is_completion(response: &Response) -> bool {
     response.code().severity == Severity::PositiveCompletion
 }
 
-/// A lettre error at `stage` of a conversation with `server` (`host:port`).
-pub(crate) fn failure(stage: Stage, err: &SmtpError, server: &str) -> Failure {
-    if let Some(code) = err.status() {
-        // lettre keeps the reply's text as the error's source.
-        let text = match err.source() {
-            Some(text) => format!("{code} {text}"),
-            None => code.to_string(),
-        };
-        let error = if err.is_permanent() {
-            MailError::Permanent(text)
-        } else {
-            MailError::Transient(text)
-        };
-        // 421: the server is closing the connection. Before the session is
-        // set up there is no connection to keep either.
-        let usable = u16::from(code) != 421 && stage >= Stage::Mail;
-        let aftermath = if usable {
-            Aftermath::Rejected
-        } else {
-            Aftermath::Broken
-        };
-        return Failure {
-            stage,
-            error,
-            aftermath,
-        };
+/// A 4xx/5xx `response` at `stage`: the reply, kept verbatim, is the error.
+pub(crate) fn rejected(stage: Stage, response: &Response) -> Failure {
+    let code = response.code();
+    let text = format!("{code} {}", joined(response));
+    let error = if code.severity == Severity::PermanentNegativeCompletion {
+        MailError::Permanent(text)
+    } else {
+        MailError::Transient(text)
+    };
+    // 421: the server is closing the connection. Before the session is set
+    // up there is no connection to keep either.
+    let usable = u16::from(code) != 421 && stage >= Stage::Mail;
+    let aftermath = if usable {
+        Aftermath::Rejected
+    } else {
+        Aftermath::Broken
+    };
+    Failure {
+        stage,
+        error,
+        aftermath,
     }
-    let cause = cause(err);
+}
+
+/// The conversation broke at `stage`: I/O error, EOF, a reply out of protocol.
+pub(crate) fn broken(stage: Stage, err: &WireError, server: &str) -> Failure {
+    let cause = match err {
+        WireError::Io(e) => innermost(e),
+        other => other.to_string(),
+    };
+    lost(stage, &cause, server)
+}
+
+/// A lettre error at `stage` (a TLS handshake, an AUTH step lettre refuses).
+pub(crate) fn lettre(stage: Stage, err: &SmtpError, server: &str) -> Failure {
+    let cause = innermost(err);
     if err.is_client() {
-        // lettre refused locally (e.g. no common AUTH mechanism): our
+        // lettre refused locally (e.g. a challenge it cannot answer): our
         // settings and the server's capabilities disagree, and trying again
         // will not change that.
         return Failure {
@@ -212,20 +221,50 @@ pub(crate) fn timed_out(stage: Stage, timeout: Duration, server: &str) -> MailEr
     }
 }
 
-/// The innermost cause in plain words. lettre's own `Display` prefixes its
-/// error kind, which our messages already say in their own words.
-fn cause(err: &SmtpError) -> String {
-    let mut cause: &dyn std::error::Error = err;
+/// The innermost cause in plain words: the outer ones' `Display` adds
+/// their kind ("network error: …"), which our messages say in their own words.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
     while let Some(next) = cause.source() {
         cause = next;
     }
-    let text = cause.to_string();
-    // lettre's words for EOF while a reply is awaited.
-    if err.is_response() && text == "incomplete response" {
-        "the server closed the connection".to_owned()
-    } else {
-        text
+    cause.to_string()
+}
+
+/// The lines of a reply joined with spaces, an enhanced status code repeated
+/// at the start of each line kept only once: as lettre words its errors.
+fn joined(response: &Response) -> String {
+    let mut lines = response.message();
+    let mut text = lines.next().unwrap_or_default().to_owned();
+    let repeated = enhanced_status_code(response);
+    for line in lines {
+        text.push(' ');
+        text.push_str(match repeated {
+            Some(code) => line
+                .strip_prefix(code)
+                .filter(|rest| rest.starts_with(' '))
+                .map_or(line, str::trim_start),
+            None => line,
+        });
     }
+    text
+}
+
+/// The enhanced status code (RFC 2034) a reply starts with, if its class
+/// agrees with the reply code.
+fn enhanced_status_code(response: &Response) -> Option<&str> {
+    let class = match response.code().severity {
+        Severity::PositiveCompletion => "2",
+        Severity::TransientNegativeCompletion => "4",
+        Severity::PermanentNegativeCompletion => "5",
+        Severity::PositiveIntermediate => return None,
+    };
+    let word = response.first_word()?;
+    let (first, rest) = word.split_once('.')?;
+    let (subject, detail) = rest.split_once('.')?;
+    let number =
+        |part: &str| (1..=3).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+    (first == class && number(subject) && number(detail)).then_some(word)
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! postpilot's [`Mailer`] adapters:
 //!
-//! - [`SmtpMailer`]: SMTP via lettre 0.11's lower-level async client (Tokio,
-//!   rustls with the `ring` provider and the Mozilla root certificates; no
-//!   OpenSSL), a pool of connections of our own, a deadline on each whole
+//! - [`SmtpMailer`]: SMTP over Tokio with our own conversation I/O (pipelined
+//!   where the server allows) and lettre 0.11's commands, reply parser and
+//!   TLS (rustls with the `ring` provider and the Mozilla root certificates;
+//!   no OpenSSL), a pool of connections of our own, a deadline on each whole
 //!   conversation, failures classified by the SMTP stage they happened at;
 //!   configured from an SMTP URL ([`SmtpConfig`]).
 //! - [`OutboxMailer`]: one `.eml` file per email in a directory.

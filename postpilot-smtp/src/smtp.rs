@@ -1,16 +1,23 @@
-//! `SmtpMailer`: the Mailer port over lettre's lower-level async SMTP client,
-//! with a pool of our own and failures classified by the stage they
-//! happened at (see `classify` for the table).
+//! `SmtpMailer`: the Mailer port over SMTP, with a pool of our own and
+//! failures classified by the stage they happened at (see `classify` for
+//! the table).
 //!
 //! lettre's `AsyncSmtpTransport` cannot say how far a failed conversation
 //! got, so a connection lost after the body's final `.` (the message may
-//! have been delivered) looked like one lost before the greeting. Driving
-//! `AsyncSmtpConnection` command by command (`session`) over an
-//! instrumented socket (`probe`) tells them apart.
+//! have been delivered) looked like one lost before the greeting; and its
+//! lower-level connection writes and awaits each command on its own. So
+//! `session` drives the conversation over our own buffered I/O (`wire`),
+//! pipelining the envelope where the server allows (`transaction`), and
+//! borrows only lettre's commands, reply parser and TLS (`tls`).
 
 mod pool;
-mod probe;
 mod session;
+mod tls;
+mod transaction;
+pub(crate) mod wire;
+
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::sync::Arc;
@@ -157,10 +164,7 @@ impl Inner {
         loop {
             let reused = pooled.is_some();
             let mut session = match pooled.take() {
-                Some(session) => {
-                    session.adopt(progress);
-                    session
-                }
+                Some(session) => session,
                 None => match Session::open(settings, progress).await {
                     Ok(session) => session,
                     Err(failure) => return (Err(failure.error), None),

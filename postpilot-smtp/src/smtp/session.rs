@@ -1,25 +1,29 @@
-//! One SMTP connection, driven step by step through lettre's public
-//! lower-level client (`AsyncSmtpConnection`) so that every failure is
-//! known by the [`Stage`] it happened at.
+//! One SMTP connection, set up (greeting, EHLO, STARTTLS, AUTH) and then
+//! carrying mail transactions (`transaction`), every failure known by the
+//! [`Stage`] it happened at. The bytes go through our own [`Wire`]; lettre
+//! lends its commands, reply parser and TLS.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
-use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use lettre::transport::smtp::client::{AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::commands::{Auth, Ehlo, Quit, Rset, Starttls};
+use lettre::transport::smtp::extension::{ClientId, Extension, ServerInfo};
 use lettre::transport::smtp::response::Response;
 use lettre::Address;
 use postpilot_core::ports::MailError;
 use tokio::net::TcpStream;
 
-use super::probe::{self, Activity, ProbedStream};
+use super::tls;
+use super::wire::Wire;
 use crate::classify::{self, Aftermath, Failure, Stage};
 use crate::config::TlsMode;
 
 /// lettre's default mechanisms, in its order of preference.
 const AUTH_MECHANISMS: &[Mechanism] = &[Mechanism::Plain, Mechanism::Login];
+
+/// AUTH challenges answered at most: LOGIN needs two.
+const MAX_CHALLENGES: usize = 10;
 
 /// How long closing a connection politely (QUIT) may take.
 const QUIT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -44,9 +48,9 @@ pub(crate) struct Settings {
 #[derive(Debug)]
 pub(crate) struct Progress {
     stage: Stage,
-    activity: Option<Arc<Activity>>,
-    /// A rejection already received, while the connection is being reset:
-    /// should the deadline pass during RSET, this is the send's result.
+    /// A rejection already received, while the connection is being brought
+    /// back in step (pipelined replies, RSET): should the deadline pass
+    /// meanwhile, this is the send's result.
     pub(crate) rejection: Option<MailError>,
 }
 
@@ -54,36 +58,31 @@ impl Default for Progress {
     fn default() -> Self {
         Self {
             stage: Stage::Connect,
-            activity: None,
             rejection: None,
         }
     }
 }
 
 impl Progress {
-    fn enter(&mut self, stage: Stage) {
+    pub(crate) fn enter(&mut self, stage: Stage) {
         self.stage = stage;
     }
 
-    /// The stage reached, refined by what the connection did since the
-    /// stage began: waiting for the greeting becomes EHLO once EHLO was
-    /// attempted; writing the body becomes "after the dot" once the reply
-    /// was awaited, since lettre reads only after the final `.` is written.
+    /// The stage reached. Exact, since we do the writes: "after the dot"
+    /// begins once the body's final `.` is written.
     pub(crate) fn stage(&self) -> Stage {
-        let activity = self.activity.as_deref();
-        match self.stage {
-            Stage::Greeting if activity.is_some_and(Activity::written_since_mark) => Stage::Ehlo,
-            Stage::Body if activity.is_some_and(Activity::read_since_mark) => Stage::AfterDot,
-            stage => stage,
-        }
+        self.stage
     }
 }
 
 /// An SMTP connection past its greeting, EHLO, STARTTLS and AUTH: ready for
 /// a mail transaction.
 pub(crate) struct Session {
-    conn: AsyncSmtpConnection,
-    activity: Arc<Activity>,
+    pub(super) wire: Wire,
+    pub(super) info: ServerInfo,
+    /// The server offers PIPELINING (RFC 2920); lettre's `ServerInfo` does
+    /// not record it.
+    pub(super) pipelining: bool,
 }
 
 impl Session {
@@ -96,42 +95,35 @@ impl Session {
         progress: &mut Progress,
     ) -> Result<Self, Failure> {
         let server = settings.server.as_str();
-        progress.activity = None;
         progress.enter(Stage::Connect);
         // Resolves on every new connection (not on every message): a
         // server's address may change over a long run.
         let tcp = TcpStream::connect((settings.host.as_str(), settings.port))
             .await
             .map_err(|e| classify::connect_failed(&e, server))?;
-        // lettre writes the body and the final ".\r\n" separately; with
-        // Nagle's algorithm the small second write waits for the server to
-        // acknowledge the first, which it delays: ~40 ms per message.
+        // Our writes are whole commands or whole messages, each awaited by
+        // a reply: Nagle's algorithm would only delay them.
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(%server, error = %e, "cannot set TCP_NODELAY");
         }
+        let mut stream: Box<dyn AsyncTokioStream> = Box::new(tcp);
+        if let (TlsMode::Implicit, Some(parameters)) = (settings.tls, &settings.tls_parameters) {
+            progress.enter(Stage::TlsHandshake);
+            stream = tls::upgrade(stream, parameters.clone())
+                .await
+                .map_err(|e| classify::lettre(Stage::TlsHandshake, &e, server))?;
+        }
+        let mut wire = Wire::new(stream);
 
-        let activity = Arc::new(Activity::default());
-        let stream = ProbedStream::new(tcp, Arc::clone(&activity));
-        let stream: Box<dyn AsyncTokioStream> = match (settings.tls, &settings.tls_parameters) {
-            (TlsMode::Implicit, Some(parameters)) => {
-                progress.enter(Stage::TlsHandshake);
-                probe::implicit_tls(stream, parameters.clone())
-                    .await
-                    .map_err(|e| classify::failure(Stage::TlsHandshake, &e, server))?
-            }
-            _ => Box::new(stream),
-        };
-
-        activity.mark();
-        progress.activity = Some(Arc::clone(&activity));
         progress.enter(Stage::Greeting);
-        let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &settings.hello)
-            .await
-            .map_err(|e| classify::failure(progress.stage(), &e, server))?;
+        let greeting = reply(&mut wire, Stage::Greeting, server).await?;
+        check(Stage::Greeting, greeting, classify::is_completion, server)?;
+        progress.enter(Stage::Ehlo);
+        let (mut info, mut pipelining) = ehlo(&mut wire, settings, Stage::Ehlo).await?;
 
         let starttls = match settings.tls {
             TlsMode::StartTls => {
-                if !conn.server_info().supports_feature(Extension::StartTls) {
+                if !info.supports_feature(Extension::StartTls) {
                     return Err(classify::refused(
                         Stage::StartTls,
                         format!("{server} does not offer STARTTLS, which tls=starttls requires"),
@@ -140,143 +132,182 @@ impl Session {
                 }
                 true
             }
-            TlsMode::Opportunistic => conn.can_starttls(),
+            TlsMode::Opportunistic => info.supports_feature(Extension::StartTls),
             TlsMode::None | TlsMode::Implicit => false,
         };
         if let (true, Some(parameters)) = (starttls, &settings.tls_parameters) {
             progress.enter(Stage::StartTls);
-            conn.starttls(parameters.clone(), &settings.hello)
+            let stage = Stage::StartTls;
+            wire.queue(&Starttls);
+            send(&mut wire, stage, server).await?;
+            let ready = reply(&mut wire, stage, server).await?;
+            check(stage, ready, classify::is_completion, server)?;
+            let stream = wire
+                .into_stream()
+                .map_err(|e| classify::broken(stage, &e, server))?;
+            let stream = tls::upgrade(stream, parameters.clone())
                 .await
-                .map_err(|e| classify::failure(Stage::StartTls, &e, server))?;
+                .map_err(|e| classify::lettre(stage, &e, server))?;
+            wire = Wire::new(stream);
+            // What the server said in plain text no longer counts (RFC 3207 §4.2).
+            (info, pipelining) = ehlo(&mut wire, settings, stage).await?;
         }
 
         if let Some(credentials) = &settings.credentials {
             progress.enter(Stage::Auth);
-            conn.auth(AUTH_MECHANISMS, credentials)
-                .await
-                .map_err(|e| classify::failure(Stage::Auth, &e, server))?;
+            authenticate(&mut wire, &info, credentials, server).await?;
         }
-        Ok(Self { conn, activity })
-    }
-
-    /// Makes `progress` follow this session (one taken from the pool).
-    pub(crate) fn adopt(&self, progress: &mut Progress) {
-        progress.activity = Some(Arc::clone(&self.activity));
-    }
-
-    /// One mail transaction: MAIL FROM, RCPT TO, DATA, the body and its
-    /// final `.`. Returns the server's reply to the `.`.
-    ///
-    /// # Errors
-    /// The [`Failure`] of the stage that failed.
-    pub(crate) async fn transaction(
-        &mut self,
-        settings: &Settings,
-        to: &Address,
-        body: &[u8],
-        progress: &mut Progress,
-    ) -> Result<Response, Failure> {
-        let server = settings.server.as_str();
-        progress.enter(Stage::Mail);
-        let parameters = self.mail_parameters(settings, to, body)?;
-        let reply = self
-            .conn
-            .command(Mail::new(Some(settings.from.clone()), parameters))
-            .await
-            .map_err(|e| classify::failure(Stage::Mail, &e, server))?;
-        expect(Stage::Mail, &reply, classify::is_completion, server)?;
-
-        progress.enter(Stage::Rcpt);
-        let reply = self
-            .conn
-            .command(Rcpt::new(to.clone(), Vec::new()))
-            .await
-            .map_err(|e| classify::failure(Stage::Rcpt, &e, server))?;
-        expect(Stage::Rcpt, &reply, classify::is_completion, server)?;
-
-        progress.enter(Stage::Data);
-        let reply = self
-            .conn
-            .command(Data)
-            .await
-            .map_err(|e| classify::failure(Stage::Data, &e, server))?;
-        expect(Stage::Data, &reply, |r| r.has_code(354), server)?;
-
-        // From here on, whether the final '.' went out decides between
-        // "not sent" and "may have been delivered": see `probe`.
-        self.activity.mark();
-        progress.enter(Stage::Body);
-        let reply = self
-            .conn
-            .message(body)
-            .await
-            .map_err(|e| classify::failure(progress.stage(), &e, server))?;
-        expect(Stage::AfterDot, &reply, classify::is_completion, server)?;
-        Ok(reply)
-    }
-
-    /// The MAIL FROM parameters `body` and the addresses need, as lettre's
-    /// own transport chooses them.
-    fn mail_parameters(
-        &self,
-        settings: &Settings,
-        to: &Address,
-        body: &[u8],
-    ) -> Result<Vec<MailParameter>, Failure> {
-        let info = self.conn.server_info();
-        let mut parameters = Vec::new();
-        let ascii = |a: &Address| <Address as AsRef<str>>::as_ref(a).is_ascii();
-        if !(ascii(&settings.from) && ascii(to)) {
-            if !info.supports_feature(Extension::SmtpUtfEight) {
-                return Err(classify::refused(
-                    Stage::Mail,
-                    format!(
-                        "{} does not support SMTPUTF8, which a non-ASCII address needs",
-                        settings.server
-                    ),
-                    Aftermath::Untouched,
-                ));
-            }
-            parameters.push(MailParameter::SmtpUtfEight);
-        }
-        if !body.is_ascii() {
-            if !info.supports_feature(Extension::EightBitMime) {
-                return Err(classify::refused(
-                    Stage::Mail,
-                    format!(
-                        "{} does not support 8BITMIME, which the message needs",
-                        settings.server
-                    ),
-                    Aftermath::Untouched,
-                ));
-            }
-            parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
-        }
-        Ok(parameters)
+        Ok(Self {
+            wire,
+            info,
+            pipelining,
+        })
     }
 
     /// Resets the session after a rejected transaction; `false` if the
     /// connection is no longer fit for another.
     pub(crate) async fn reset(&mut self) -> bool {
-        matches!(self.conn.command(Rset).await, Ok(reply) if classify::is_completion(&reply))
+        if self.wire.is_broken() {
+            return false;
+        }
+        self.wire.queue(&Rset);
+        self.wire.send().await.is_ok()
+            && matches!(self.wire.reply().await, Ok(reply) if classify::is_completion(&reply))
     }
 
     /// Says QUIT (within a short deadline) and closes the connection.
     pub(crate) async fn quit(mut self) {
-        let _ = tokio::time::timeout(QUIT_TIMEOUT, self.conn.quit()).await;
+        let _ = tokio::time::timeout(QUIT_TIMEOUT, async {
+            if !self.wire.is_broken() {
+                self.wire.queue(&Quit);
+                if self.wire.send().await.is_ok() {
+                    let _ = self.wire.reply().await;
+                }
+            }
+            self.wire.shutdown().await;
+        })
+        .await;
     }
 }
 
-/// Checks that a positive reply is the one the protocol calls for.
-fn expect(
+/// Says EHLO at `stage`; returns what the server offers and whether it
+/// offers PIPELINING.
+async fn ehlo(
+    wire: &mut Wire,
+    settings: &Settings,
     stage: Stage,
-    reply: &Response,
-    ok: impl Fn(&Response) -> bool,
+) -> Result<(ServerInfo, bool), Failure> {
+    let server = settings.server.as_str();
+    wire.queue(&Ehlo::new(settings.hello.clone()));
+    send(wire, stage, server).await?;
+    let response = reply(wire, stage, server).await?;
+    let response = check(stage, response, classify::is_completion, server)?;
+    let info = ServerInfo::from_response(&without_blank_lines(&response))
+        .map_err(|e| classify::lettre(stage, &e, server))?;
+    // The first line is the server's name, the others its keywords.
+    let pipelining = response.message().skip(1).any(|line| {
+        line.split_whitespace()
+            .next()
+            .is_some_and(|keyword| keyword.eq_ignore_ascii_case("PIPELINING"))
+    });
+    Ok((info, pipelining))
+}
+
+/// `response` with its blank lines emptied: lettre's `ServerInfo` skips an
+/// empty line but panics on one of only spaces.
+fn without_blank_lines(response: &Response) -> Response {
+    let lines = response
+        .message()
+        .map(|line| {
+            if line.trim().is_empty() {
+                String::new()
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    Response::new(response.code(), lines)
+}
+
+/// AUTH with the first of our mechanisms the server offers, answering its
+/// challenges (334) as lettre's client does.
+async fn authenticate(
+    wire: &mut Wire,
+    info: &ServerInfo,
+    credentials: &Credentials,
     server: &str,
 ) -> Result<(), Failure> {
-    if ok(reply) {
-        Ok(())
+    let stage = Stage::Auth;
+    let Some(mechanism) = info.get_auth_mechanism(AUTH_MECHANISMS) else {
+        return Err(classify::refused(
+            stage,
+            format!("cannot send via {server}: No compatible authentication mechanism was found"),
+            Aftermath::Broken,
+        ));
+    };
+    let lettre = |e| classify::lettre(stage, &e, server);
+    wire.queue(&Auth::new(mechanism, credentials.clone(), None).map_err(lettre)?);
+    send(wire, stage, server).await?;
+    let mut response = reply(wire, stage, server).await?;
+    for _ in 0..MAX_CHALLENGES {
+        if !response.has_code(334) {
+            break;
+        }
+        wire.queue(
+            &Auth::new_from_response(mechanism, credentials.clone(), &response).map_err(lettre)?,
+        );
+        send(wire, stage, server).await?;
+        response = reply(wire, stage, server).await?;
+    }
+    check(stage, response, classify::is_completion, server).map(drop)
+}
+
+/// Writes what is queued; a failure is classified at `stage`.
+pub(super) async fn send(wire: &mut Wire, stage: Stage, server: &str) -> Result<(), Failure> {
+    wire.send()
+        .await
+        .map_err(|e| classify::broken(stage, &e, server))
+}
+
+/// Reads the next reply; a failure to read one is classified at `stage`.
+pub(super) async fn reply(
+    wire: &mut Wire,
+    stage: Stage,
+    server: &str,
+) -> Result<Response, Failure> {
+    wire.reply()
+        .await
+        .map_err(|e| classify::broken(stage, &e, server))
+}
+
+/// `response` if it is the one the protocol calls for (`ok`); else the
+/// failure: the server's refusal (4xx/5xx), or an out-of-protocol positive
+/// reply (e.g. `250` to DATA instead of `354`).
+pub(super) fn check(
+    stage: Stage,
+    response: Response,
+    ok: impl Fn(&Response) -> bool,
+    server: &str,
+) -> Result<Response, Failure> {
+    if ok(&response) {
+        Ok(response)
+    } else if response.is_positive() {
+        Err(classify::unexpected(stage, &response, server))
     } else {
-        Err(classify::unexpected(stage, reply, server))
+        Err(classify::rejected(stage, &response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    #[test]
+    fn an_ehlo_line_of_spaces_is_no_panic() {
+        let response = Response::from_str("250-mx\r\n250-   \r\n250 8BITMIME\r\n").expect("reply");
+        let info = ServerInfo::from_response(&without_blank_lines(&response)).expect("info");
+        assert!(info.supports_feature(Extension::EightBitMime));
     }
 }

@@ -2,6 +2,8 @@
 //! counts connections, and sample emails.
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod peer;
+
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

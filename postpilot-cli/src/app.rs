@@ -106,9 +106,9 @@ impl<S: Store + Clone> App<S> {
                 || usize::from(self.global.concurrency) * 4,
                 |n| usize::try_from(n).unwrap_or(usize::MAX),
             ),
-            // Two rounds of sends per claim: enough to keep the pipe full,
-            // small enough that several workers share a run evenly.
-            batch_size: (u32::from(self.global.concurrency) * 2).clamp(8, 500),
+            // Four rounds of sends per claim: few claims, and still small
+            // enough that several workers share a run evenly.
+            batch_size: (u32::from(self.global.concurrency) * 4).clamp(8, 500),
             rate: std::num::NonZeroU32::new(self.global.rate),
             // A lease must outlast the longest single send.
             lease: self.global.lease.unwrap_or_else(|| {

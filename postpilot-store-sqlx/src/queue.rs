@@ -80,6 +80,7 @@ impl Tally {
     }
 
     /// The tally of the `results` whose delivery was actually moved on.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))] // SQLite tallies in SQL
     pub(crate) fn of_moved(results: &[&DeliveryResult], moved: &[i64]) -> Self {
         let moved: HashSet<i64> = moved.iter().copied().collect();
         let mut tally = Self::default();

@@ -32,6 +32,9 @@ use crate::ports::{
 
 use super::pace::Pace;
 
+/// How long a result may wait for others to be recorded with.
+const GROUP_WAIT: Duration = Duration::from_millis(200);
+
 /// Recorded for deliveries still unsent when the mailing's window closes.
 pub const WINDOW_CLOSED: &str = "not sent: the mailing's end time passed";
 
@@ -189,6 +192,7 @@ where
         });
         let concurrency = self.policy.concurrency.max(1);
         let max_unrecorded = self.policy.max_unrecorded.max(concurrency);
+        let group = (max_unrecorded / 2).max(1);
         let mut ledger = Ledger::default();
         let mut queue: VecDeque<(usize, Delivery)> = VecDeque::new();
         let mut in_flight = FuturesUnordered::new();
@@ -237,9 +241,17 @@ where
                 }
             }
             if store_op.is_none() {
-                if ledger.unrecorded() > 0 {
+                if ledger.unrecorded() > 0
+                    && (ledger.unrecorded() >= group
+                        || in_flight.is_empty()
+                        || queue.is_empty()
+                        || ledger.waited(self.clock.now()) >= GROUP_WAIT)
+                {
                     // Everything back so far goes into one record, written
-                    // while the sends in flight go on.
+                    // while the sends in flight go on. Results are let
+                    // gather first (up to half the window, or a short
+                    // while): each record costs the store about the same
+                    // however many it holds.
                     let recording = ledger.unrecorded();
                     let record = self.record(run, ledger.take_results());
                     store_op = Some(StoreOp {
@@ -491,6 +503,16 @@ impl Ledger {
 
     fn add(&mut self, slot: usize, result: DeliveryResult) {
         self.unrecorded.push((slot, result));
+    }
+
+    /// How long the oldest unrecorded result has waited, by its attempt time.
+    fn waited(&self, now: DateTime<Utc>) -> Duration {
+        self.unrecorded
+            .iter()
+            .map(|(_, r)| r.attempt_at)
+            .min()
+            .and_then(|oldest| (now - oldest).to_std().ok())
+            .unwrap_or_default()
     }
 
     /// How many results wait to be recorded.

@@ -6,15 +6,15 @@ use postpilot_core::domain::{
     Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun,
     Trigger,
 };
-use postpilot_core::ports::{DeliveryRepository, StoreError};
+use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
 use super::codec::micros;
-use super::queue::{CLAIM, MOVE_ON, RECORD_ATTEMPTS, UNDONE_AND_DUE};
+use super::queue::{CLAIM, RECORD, UNDONE_AND_DUE};
 use super::{commit, Sql, SqliteStore};
 use crate::errors::backend;
 use crate::query::MAILING_EXISTS;
 use crate::queue::{first_result_per_delivery, new_token, results_json, Tally};
-use crate::rows::{claimed, int, DeliveryRow};
+use crate::rows::{claimed, int, DeliveryRow, RunRow};
 
 #[async_trait]
 impl DeliveryRepository for SqliteStore {
@@ -42,7 +42,6 @@ impl DeliveryRepository for SqliteStore {
         let doing = format!("claiming deliveries of run {run}");
         let token = new_token();
         let mut tx = self.write(&doing).await?;
-        Sql::mailing_of(&mut *tx, run).await?;
         let limit = i64::from(limit);
         let rows = sqlx::query_as::<_, DeliveryRow>(CLAIM)
             .bind(&token.0)
@@ -57,6 +56,10 @@ impl DeliveryRepository for SqliteStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
+        if rows.is_empty() {
+            // Nothing due, or no such run: only then is it worth asking.
+            Sql::mailing_of(&mut *tx, run).await?;
+        }
         let deliveries = claimed(rows)?;
         commit(tx, &doing).await?;
         Ok(Claim { token, deliveries })
@@ -69,26 +72,20 @@ impl DeliveryRepository for SqliteStore {
         results: &[DeliveryResult],
     ) -> Result<SendRun, StoreError> {
         let doing = format!("recording results of run {run}");
-        let mut tx = self.write(&doing).await?;
         let results = first_result_per_delivery(results);
-        let batch = results_json(&results);
-        // Attempts first, while the deliveries are still leased. An unknown
-        // run matches no delivery, and `add_tally` says `NotFound`.
-        sqlx::query(RECORD_ATTEMPTS)
-            .bind(&batch)
-            .bind(run.get())
-            .bind(&token.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend(doing.clone()))?;
-        let moved: Vec<i64> = sqlx::query_scalar(MOVE_ON)
-            .bind(&batch)
+        let mut tx = self.write(&doing).await?;
+        // All rows, not the first only: with a limit, sqlx stops the
+        // statements after the one that returns it.
+        let totals = sqlx::query_as::<_, RunRow<i64>>(RECORD)
+            .bind(results_json(&results))
             .bind(run.get())
             .bind(&token.0)
             .fetch_all(&mut *tx)
             .await
-            .map_err(backend(doing.clone()))?;
-        let totals = Sql::add_tally(&mut tx, run, &Tally::of_moved(&results, &moved)).await?;
+            .map_err(backend(doing.clone()))?
+            .pop()
+            .ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?
+            .try_into()?;
         commit(tx, &doing).await?;
         Ok(totals)
     }

@@ -20,35 +20,62 @@ pub(super) const CLAIM: &str =
 pub(super) const UNDONE_AND_DUE: &str = "run_id = ? AND (state = 'pending' \
      OR (state = 'leased' AND lease_until < ?))";
 
-/// Records one attempt per result whose delivery is still leased under the
-/// token, in the order given. The results come as one JSON array (see
-/// [`crate::queue::results_json`]), so a batch is one statement whatever its size. The
-/// unary `+` keeps SQLite from reading the run's leased deliveries through
-/// the (run_id, state) index and matching each against the whole batch:
-/// instead it walks the batch and looks each delivery up by id.
-pub(super) const RECORD_ATTEMPTS: &str = "INSERT INTO send_attempt \
+/// The batch's results whose delivery is still leased under the token:
+/// `?1` the results as one JSON array (see [`crate::queue::results_json`]),
+/// `?2` the run, `?3` the token. The unary `+` keeps SQLite from reading the
+/// run's leased deliveries through the (run_id, state) index and matching
+/// each against the whole batch: instead it walks the batch and looks each
+/// delivery up by id.
+macro_rules! still_leased {
+    (from) => {
+        "json_each(?1) AS r JOIN delivery AS d ON d.id = r.value ->> 'id'"
+    };
+    (where) => {
+        "+d.run_id = ?2 AND +d.state = 'leased' AND d.lease_token = ?3"
+    };
+}
+
+/// Records a batch of results in one round trip to SQLite's thread: one
+/// attempt per result still leased under the token, in the order given;
+/// the run's counters (returning its row); then those deliveries moved on
+/// to their next state. Each statement selects the same results, as the
+/// deliveries leave the lease only in the last. An unknown run returns no
+/// row.
+pub(super) const RECORD: &str = concat!(
+    "INSERT INTO send_attempt \
      (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
      SELECT s.mailing_id, d.run_id, d.recipient_id, d.email, \
             r.value ->> 'attempt_at', r.value ->> 'status', r.value ->> 'response' \
-     FROM json_each(?) AS r JOIN delivery AS d ON d.id = r.value ->> 'id' \
-     JOIN send_run AS s ON s.id = d.run_id \
-     WHERE +d.run_id = ? AND +d.state = 'leased' AND d.lease_token = ? \
-     ORDER BY r.key";
-
-/// Moves each delivery still leased under the token on to its next state,
-/// returning the ids moved.
-pub(super) const MOVE_ON: &str =
-    "UPDATE delivery SET state = r.value ->> 'state', tries = tries + 1, \
-     not_before = coalesce(r.value ->> 'not_before', delivery.not_before), \
-     lease_token = NULL, lease_until = NULL \
-     FROM json_each(?) AS r \
-     WHERE delivery.id = r.value ->> 'id' AND +delivery.run_id = ? \
-     AND +delivery.state = 'leased' AND delivery.lease_token = ? \
-     RETURNING delivery.id";
+     FROM ",
+    still_leased!(from),
+    " JOIN send_run AS s ON s.id = d.run_id WHERE ",
+    still_leased!(where),
+    " ORDER BY r.key; \
+     UPDATE send_run SET sent = sent + t.new_sent, failed = failed + t.new_failed, \
+         attempts_success = attempts_success + t.new_successes, \
+         attempts_failure = attempts_failure + t.new_failures \
+     FROM (SELECT count(*) FILTER (WHERE r.value ->> 'state' = 'sent') AS new_sent, \
+                  count(*) FILTER (WHERE r.value ->> 'state' = 'failed') AS new_failed, \
+                  count(*) FILTER (WHERE r.value ->> 'status' = 'success') AS new_successes, \
+                  count(*) FILTER (WHERE r.value ->> 'status' <> 'success') AS new_failures \
+           FROM ",
+    still_leased!(from),
+    " WHERE ",
+    still_leased!(where),
+    ") AS t \
+     WHERE send_run.id = ?2 \
+     RETURNING id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed; \
+     UPDATE delivery SET state = r.value ->> 'state', tries = tries + 1, \
+         not_before = coalesce(r.value ->> 'not_before', delivery.not_before), \
+         lease_token = NULL, lease_until = NULL \
+     FROM json_each(?1) AS r \
+     WHERE delivery.id = r.value ->> 'id' AND +delivery.run_id = ?2 \
+       AND +delivery.state = 'leased' AND delivery.lease_token = ?3"
+);
 
 #[cfg(test)]
 mod tests {
-    use super::{CLAIM, MOVE_ON, RECORD_ATTEMPTS};
+    use super::{CLAIM, RECORD};
     use crate::SqliteStore;
 
     /// SQLite's plan for `sql`, one step per line.
@@ -82,7 +109,7 @@ mod tests {
 
     #[tokio::test]
     async fn recording_looks_each_delivery_up_by_id() {
-        for sql in [RECORD_ATTEMPTS, MOVE_ON] {
+        for sql in RECORD.split("; ") {
             let plan = plan(sql).await;
             assert!(plan.contains("INTEGER PRIMARY KEY (rowid=?)"), "{plan}");
             assert!(!plan.contains("delivery_by_run_state"), "{plan}");

@@ -1,9 +1,14 @@
 //! Building the RFC 5322 email from an [`OutgoingEmail`]; shared by the
-//! SMTP and the outbox mailer so both produce the same bytes.
+//! SMTP and the outbox mailer so both produce the same bytes. The part
+//! that does not depend on the recipient is built once per content.
 
-use lettre::message::{header::ContentType, Mailbox};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use lettre::address::Envelope;
+use lettre::message::header::{self, ContentType, Headers};
+use lettre::message::{Mailbox, Mailboxes};
 use lettre::{Address, Message};
-use postpilot_core::ports::{MailError, OutgoingEmail};
+use postpilot_core::ports::{Content, MailError, OutgoingEmail};
 use postpilot_core::EmailAddress;
 
 /// The lettre address of `address`.
@@ -39,30 +44,120 @@ pub(crate) fn check_message_key(key: &str) -> Result<(), MailError> {
     }
 }
 
-/// Builds the email `from` sends as `email`: From, To (`full_name <email>`,
-/// RFC 2047-encoded when not ASCII), Subject (likewise), Date (now),
-/// `Message-ID: <{message_key}@{domain of from}>` and a
-/// `text/plain; charset=utf-8` body.
-///
-/// # Errors
-/// [`MailError::Permanent`] for anything lettre refuses: the same input
-/// would be refused on every try. Never panics.
-pub(crate) fn message(from: &EmailAddress, email: &OutgoingEmail) -> Result<Message, MailError> {
-    check_message_key(&email.message_key)?;
-    let permanent = |what: &str, e: String| MailError::Permanent(format!("{what}: {e}"));
-    let from_box = Mailbox::new(None, address(from).map_err(|e| permanent("sender", e))?);
-    let to_box = Mailbox::new(
-        Some(email.to_name.as_str().to_owned()),
-        address(&email.to).map_err(|e| permanent("recipient", e))?,
-    );
-    Message::builder()
-        .from(from_box)
-        .to(to_box)
-        .subject(email.content.subject.as_str())
-        .message_id(Some(format!("<{}@{}>", email.message_key, from.domain())))
-        .header(ContentType::TEXT_PLAIN)
-        .body(email.content.body_text.as_str().to_owned())
-        .map_err(|e| permanent("cannot build the email", e.to_string()))
+/// The part of an email that is the same for every recipient of a
+/// content: every header but To, Message-ID and Date, and the encoded body.
+/// Built once per content, so a run does not encode its body again for each
+/// recipient.
+#[derive(Debug)]
+pub(crate) struct Template {
+    content: Arc<Content>,
+    /// The headers, an empty line and the body, as lettre formats them.
+    rest: Vec<u8>,
+}
+
+impl Template {
+    /// The template of `content` sent by `from`: From, Subject (RFC
+    /// 2047-encoded when not ASCII), `text/plain; charset=utf-8` and the
+    /// body in the encoding lettre chooses for it.
+    ///
+    /// # Errors
+    /// [`MailError::Permanent`] for anything lettre refuses: the same input
+    /// would be refused on every try. Never panics.
+    pub(crate) fn new(from: &EmailAddress, content: Arc<Content>) -> Result<Self, MailError> {
+        let from_address = address(from).map_err(|e| permanent("sender", e))?;
+        let envelope = Envelope::new(Some(from_address.clone()), vec![from_address.clone()])
+            .map_err(|e| permanent("cannot build the email", e.to_string()))?;
+        let mut message = Message::builder()
+            .from(Mailbox::new(None, from_address))
+            .subject(content.subject.as_str())
+            .header(header::MIME_VERSION_1_0)
+            .header(ContentType::TEXT_PLAIN)
+            .envelope(envelope)
+            .body(content.body_text.as_str().to_owned())
+            .map_err(|e| permanent("cannot build the email", e.to_string()))?;
+        // Set per email instead.
+        message.headers_mut().remove::<header::Date>();
+        Ok(Self {
+            rest: message.formatted(),
+            content,
+        })
+    }
+
+    /// Whether this is the template of `content` (the same one, not an equal one).
+    pub(crate) fn is_for(&self, content: &Arc<Content>) -> bool {
+        Arc::ptr_eq(&self.content, content)
+    }
+
+    /// The email `from` sends as `email`, whose content must be this
+    /// template's: To (`full_name <email>`, RFC 2047-encoded when not
+    /// ASCII), `Message-ID: <{message_key}@{domain of from}>`, Date (now),
+    /// then the template.
+    ///
+    /// # Errors
+    /// [`MailError::Permanent`] for a message key or recipient address that
+    /// cannot be used. Never panics.
+    pub(crate) fn render(
+        &self,
+        from: &EmailAddress,
+        email: &OutgoingEmail,
+    ) -> Result<Vec<u8>, MailError> {
+        check_message_key(&email.message_key)?;
+        let to = Mailbox::new(
+            Some(email.to_name.as_str().to_owned()),
+            address(&email.to).map_err(|e| permanent("recipient", e))?,
+        );
+        let mut headers = Headers::new();
+        headers.set(header::To::from(Mailboxes::from(to)));
+        headers.set(header::MessageId::from(format!(
+            "<{}@{}>",
+            email.message_key,
+            from.domain()
+        )));
+        headers.set(header::Date::now());
+        let mut out = headers.to_string().into_bytes();
+        out.extend_from_slice(&self.rest);
+        Ok(out)
+    }
+}
+
+/// The last template made, reused while emails of the same content come.
+#[derive(Debug, Default)]
+pub(crate) struct Templates(Mutex<Option<Arc<Template>>>);
+
+impl Templates {
+    /// The email `from` sends as `email` (see [`Template::render`]).
+    ///
+    /// # Errors
+    /// As [`Template::new`] and [`Template::render`].
+    pub(crate) fn email(
+        &self,
+        from: &EmailAddress,
+        email: &OutgoingEmail,
+    ) -> Result<Vec<u8>, MailError> {
+        let cached = self
+            .lock()
+            .as_ref()
+            .filter(|t| t.is_for(&email.content))
+            .cloned();
+        let template = match cached {
+            Some(template) => template,
+            None => {
+                let made = Arc::new(Template::new(from, Arc::clone(&email.content))?);
+                *self.lock() = Some(Arc::clone(&made));
+                made
+            }
+        };
+        template.render(from, email)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Template>>> {
+        // Only whole values are stored under the lock.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn permanent(what: &str, e: String) -> MailError {
+    MailError::Permanent(format!("{what}: {e}"))
 }
 
 #[cfg(test)]
@@ -92,9 +187,9 @@ mod tests {
 
     #[test]
     fn email_is_ascii_with_encoded_headers_and_the_message_id() {
-        let bytes = message(&from(), &email("postpilot.3.17"))
-            .expect("buildable")
-            .formatted();
+        let bytes = Templates::default()
+            .email(&from(), &email("postpilot.3.17"))
+            .expect("buildable");
         let text = String::from_utf8(bytes).expect("utf-8");
         assert!(text.is_ascii(), "needs no 8BITMIME:\n{text}");
         assert!(
@@ -109,7 +204,50 @@ mod tests {
             text.contains("Content-Type: text/plain; charset=utf-8\r\n"),
             "{text}"
         );
+        assert!(text.contains("MIME-Version: 1.0\r\n"), "{text}");
         assert!(text.contains("\r\nDate: "), "{text}");
+    }
+
+    #[test]
+    fn emails_of_one_content_share_the_body_and_differ_in_to_and_message_id() {
+        let templates = Templates::default();
+        let first = email("postpilot.1.1");
+        let mut second = email("postpilot.1.2");
+        second.content = Arc::clone(&first.content);
+        second.to = EmailAddress::parse("olga@example.com").expect("valid address");
+        let a = String::from_utf8(templates.email(&from(), &first).expect("built")).expect("utf-8");
+        let b =
+            String::from_utf8(templates.email(&from(), &second).expect("built")).expect("utf-8");
+        for (text, key, to) in [(&a, "1.1", "ivan@"), (&b, "1.2", "olga@")] {
+            assert_eq!(
+                text.matches("\r\nMessage-ID: ").count()
+                    + usize::from(text.starts_with("Message-ID: ")),
+                1,
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!("<postpilot.{key}@shop.example>")),
+                "{text}"
+            );
+            assert!(text.contains(to), "{text}");
+            assert_eq!(text.matches("Date: ").count(), 1, "{text}");
+            assert_eq!(text.matches("From: ").count(), 1, "{text}");
+        }
+        let body = |t: &str| t.split_once("\r\n\r\n").map(|(_, b)| b.to_owned());
+        assert_eq!(body(&a), body(&b));
+        assert!(
+            !b.contains("ivan@"),
+            "nothing of the first recipient is left"
+        );
+
+        // Another content (even an equal one) gets its own template.
+        let mut third = email("postpilot.1.3");
+        third.content = Arc::new(Content {
+            subject: Subject::parse("Другая тема").expect("valid subject"),
+            body_text: BodyText::parse("Другой текст").expect("valid body"),
+        });
+        let c = String::from_utf8(templates.email(&from(), &third).expect("built")).expect("utf-8");
+        assert_ne!(body(&c), body(&a));
     }
 
     #[test]
@@ -125,10 +263,15 @@ mod tests {
             "ключ",
         ] {
             assert!(
-                matches!(message(&from(), &email(bad)), Err(MailError::Permanent(_))),
+                matches!(
+                    Templates::default().email(&from(), &email(bad)),
+                    Err(MailError::Permanent(_))
+                ),
                 "{bad:?}"
             );
         }
-        assert!(message(&from(), &email("postpilot.1.2")).is_ok());
+        assert!(Templates::default()
+            .email(&from(), &email("postpilot.1.2"))
+            .is_ok());
     }
 }

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
@@ -17,6 +18,8 @@ use crate::{build, MailerConfigError};
 pub struct OutboxMailer {
     dir: PathBuf,
     from: EmailAddress,
+    /// Shared by clones, like the SMTP mailer's.
+    templates: Arc<build::Templates>,
 }
 
 impl OutboxMailer {
@@ -32,7 +35,11 @@ impl OutboxMailer {
             source,
         })?;
         build::address(&from).map_err(MailerConfigError::From)?;
-        Ok(Self { dir, from })
+        Ok(Self {
+            dir,
+            from,
+            templates: Arc::default(),
+        })
     }
 
     /// The directory the files go to.
@@ -44,8 +51,8 @@ impl OutboxMailer {
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
-        let bytes = build::message(&self.from, email)?.formatted();
-        // The key was checked by `build::message`: no '/', no leading '.'.
+        let bytes = self.templates.email(&self.from, email)?;
+        // The key was checked by `Templates::email`: no '/', no leading '.'.
         let path = self.dir.join(format!("{}.eml", email.message_key));
         let dir = self.dir.clone();
         let target = path.clone();

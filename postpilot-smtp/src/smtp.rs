@@ -63,6 +63,7 @@ struct Inner {
     username: Option<String>,
     /// Kept only to scrub it from any text we return, should a server ever echo it.
     password: Option<Password>,
+    templates: build::Templates,
 }
 
 impl SmtpMailer {
@@ -118,6 +119,7 @@ impl SmtpMailer {
                 timeout,
                 username: config.username().map(str::to_owned),
                 password: config.password().cloned(),
+                templates: build::Templates::default(),
             }),
             pool: Arc::new(Pool::new(DEFAULT_POOL_SIZE, IDLE_TIMEOUT)),
         })
@@ -223,9 +225,8 @@ impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
         let inner = &*self.inner;
         let server = &inner.settings.server;
-        let message = build::message(&inner.from, email)?;
+        let body = inner.templates.email(&inner.from, email)?;
         let to = build::address(&email.to).map_err(MailError::Permanent)?;
-        let body = message.formatted();
 
         let Some(mut lease) = self.pool.checkout().await else {
             return Err(MailError::Transient(format!(

@@ -103,7 +103,7 @@ impl<S: Store + Clone> App<S> {
             retry_backoff: self.global.retry_backoff,
             concurrency: usize::from(self.global.concurrency),
             max_unrecorded: self.global.max_unrecorded.map_or_else(
-                || usize::from(self.global.concurrency) * 4,
+                || usize::from(self.global.concurrency) * 8,
                 |n| usize::try_from(n).unwrap_or(usize::MAX),
             ),
             // Four rounds of sends per claim: few claims, and still small

@@ -76,7 +76,7 @@ impl Default for SendPolicy {
             max_tries: 3,
             retry_backoff: Duration::from_secs(2),
             concurrency: 8,
-            max_unrecorded: 32,
+            max_unrecorded: 64,
             rate: None,
             give_up_after: 100,
         }

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use postpilot_core::domain::{NewRecipient, Page, Recipient, RecipientId};
 use postpilot_core::ports::{Entity, RecipientRepository, StoreError};
+use sqlx::sqlite::{Sqlite, SqliteArguments};
 
 use super::{commit, Sql, SqliteStore};
 use crate::errors::{backend, recipient_write_error};
@@ -13,6 +14,30 @@ use crate::rows::stored_recipient;
 /// Rows per multi-row `INSERT` of an import: 3 parameters each, far below
 /// SQLite's 32766, and large enough that per-statement overhead vanishes.
 const IMPORT_ROWS_PER_STATEMENT: usize = 2000;
+
+/// An import statement with its values bound.
+type ImportQuery<'q> = sqlx::query::QueryScalar<'q, Sqlite, i64, SqliteArguments<'q>>;
+
+/// `chunk`'s values bound to its statement: `full_sql` for a whole chunk,
+/// `last_sql` for a last, shorter one (not worth a slot in the statement
+/// cache).
+fn bind_import<'q>(
+    chunk: &[&'q NewRecipient],
+    full_sql: &'q str,
+    last_sql: Option<&'q str>,
+) -> ImportQuery<'q> {
+    let query = match last_sql {
+        Some(sql) if chunk.len() < IMPORT_ROWS_PER_STATEMENT => {
+            sqlx::query_scalar(sql).persistent(false)
+        }
+        _ => sqlx::query_scalar(full_sql),
+    };
+    chunk.iter().fold(query, |q, row| {
+        q.bind(row.email.as_str())
+            .bind(row.full_name.as_str())
+            .bind(row.comment.as_str())
+    })
+}
 
 /// `INSERT` of `rows` recipients at once, skipping existing emails and
 /// returning the id of each row actually inserted (only the id: each
@@ -53,23 +78,24 @@ impl RecipientRepository for SqliteStore {
             return Ok(plan.ids);
         }
         let doing = "importing recipients";
+        let chunks: Vec<_> = to_insert.chunks(IMPORT_ROWS_PER_STATEMENT).collect();
         let full_sql = import_sql(IMPORT_ROWS_PER_STATEMENT);
+        let last_sql = chunks
+            .last()
+            .filter(|c| c.len() < IMPORT_ROWS_PER_STATEMENT)
+            .map(|c| import_sql(c.len()));
+        let bound = |chunk| bind_import(chunk, &full_sql, last_sql.as_deref());
         let mut tx = self.write(doing).await?;
-        for (n, chunk) in to_insert.chunks(IMPORT_ROWS_PER_STATEMENT).enumerate() {
-            let partial_sql;
-            let query = if chunk.len() == IMPORT_ROWS_PER_STATEMENT {
-                sqlx::query_scalar::<_, i64>(&full_sql)
-            } else {
-                // A last, shorter chunk: not worth a slot in the statement cache.
-                partial_sql = import_sql(chunk.len());
-                sqlx::query_scalar::<_, i64>(&partial_sql).persistent(false)
-            };
-            let query = chunk.iter().fold(query, |q, row| {
-                q.bind(row.email.as_str())
-                    .bind(row.full_name.as_str())
-                    .bind(row.comment.as_str())
+        let mut next = chunks.first().map(|chunk| bound(chunk));
+        for (n, chunk) in chunks.iter().enumerate() {
+            let Some(query) = next.take() else { break };
+            // The next statement's values are bound while SQLite's thread
+            // runs this one.
+            let (ids, upcoming) = futures::join!(query.fetch_all(&mut *tx), async {
+                chunks.get(n + 1).map(|chunk| bound(chunk))
             });
-            let mut ids = query.fetch_all(&mut *tx).await.map_err(backend(doing))?;
+            next = upcoming;
+            let mut ids = ids.map_err(backend(doing))?;
             ids.sort_unstable();
             if ids.len() == chunk.len() {
                 // Every row went in, in order: SQLite gives each new row

@@ -41,8 +41,10 @@ impl DeliveryRepository for SqliteStore {
     ) -> Result<Claim, StoreError> {
         let doing = format!("claiming deliveries of run {run}");
         let token = new_token();
-        let mut tx = self.write(&doing).await?;
         let limit = i64::from(limit);
+        // One statement, so no transaction: SQLite takes the write lock as
+        // the statement starts (waiting for it as `busy_timeout` allows)
+        // and the claim is all or nothing.
         let rows = sqlx::query_as::<_, DeliveryRow>(CLAIM)
             .bind(&token.0)
             .bind(micros(lease_until))
@@ -53,16 +55,17 @@ impl DeliveryRepository for SqliteStore {
             .bind(micros(now))
             .bind(limit)
             .bind(limit)
-            .fetch_all(&mut *tx)
+            .fetch_all(&self.writer)
             .await
-            .map_err(backend(doing.clone()))?;
+            .map_err(backend(doing))?;
         if rows.is_empty() {
             // Nothing due, or no such run: only then is it worth asking.
-            Sql::mailing_of(&mut *tx, run).await?;
+            Sql::mailing_of(&self.reader, run).await?;
         }
-        let deliveries = claimed(rows)?;
-        commit(tx, &doing).await?;
-        Ok(Claim { token, deliveries })
+        Ok(Claim {
+            token,
+            deliveries: claimed(rows)?,
+        })
     }
 
     async fn record_results(

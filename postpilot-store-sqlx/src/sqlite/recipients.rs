@@ -16,7 +16,7 @@ use crate::rows::stored_recipient;
 const IMPORT_ROWS_PER_STATEMENT: usize = 2000;
 
 /// An import statement with its values bound.
-type ImportQuery<'q> = sqlx::query::QueryScalar<'q, Sqlite, i64, SqliteArguments<'q>>;
+type ImportQuery<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
 
 /// `chunk`'s values bound to its statement: `full_sql` for a whole chunk,
 /// `last_sql` for a last, shorter one (not worth a slot in the statement
@@ -27,10 +27,8 @@ fn bind_import<'q>(
     last_sql: Option<&'q str>,
 ) -> ImportQuery<'q> {
     let query = match last_sql {
-        Some(sql) if chunk.len() < IMPORT_ROWS_PER_STATEMENT => {
-            sqlx::query_scalar(sql).persistent(false)
-        }
-        _ => sqlx::query_scalar(full_sql),
+        Some(sql) if chunk.len() < IMPORT_ROWS_PER_STATEMENT => sqlx::query(sql).persistent(false),
+        _ => sqlx::query(full_sql),
     };
     chunk.iter().fold(query, |q, row| {
         q.bind(row.email.as_str())
@@ -39,16 +37,16 @@ fn bind_import<'q>(
     })
 }
 
-/// `INSERT` of `rows` recipients at once, skipping existing emails and
-/// returning the id of each row actually inserted (only the id: each
-/// returned value is copied out of SQLite and sent across threads, and
-/// the ids alone usually tell which row got which, see `ids_of`).
+/// `INSERT` of `rows` recipients at once, skipping existing emails. No
+/// `RETURNING`: each returned row is copied out of SQLite and sent across
+/// threads, while the count and the last id tell the new ids (see
+/// `insert_recipients`).
 fn import_sql(rows: usize) -> String {
     let mut sql = String::from("INSERT INTO recipient (email, full_name, comment) VALUES ");
     for i in 0..rows {
         sql.push_str(if i == 0 { "(?, ?, ?)" } else { ", (?, ?, ?)" });
     }
-    sql.push_str(" ON CONFLICT (email) DO NOTHING RETURNING id");
+    sql.push_str(" ON CONFLICT (email) DO NOTHING");
     sql
 }
 
@@ -91,28 +89,29 @@ impl RecipientRepository for SqliteStore {
             let Some(query) = next.take() else { break };
             // The next statement's values are bound while SQLite's thread
             // runs this one.
-            let (ids, upcoming) = futures::join!(query.fetch_all(&mut *tx), async {
+            let (done, upcoming) = futures::join!(query.execute(&mut *tx), async {
                 chunks.get(n + 1).map(|chunk| bound(chunk))
             });
             next = upcoming;
-            let mut ids = ids.map_err(backend(doing))?;
-            ids.sort_unstable();
-            if ids.len() == chunk.len() {
-                // Every row went in, in order: SQLite gives each new row
-                // the next id (we hold the write lock), so the sorted ids
-                // are the rows' in the order of VALUES.
+            let done = done.map_err(backend(doing))?;
+            // We hold the write lock and ids only grow (AUTOINCREMENT): the
+            // rows this statement inserted hold the last `inserted` ids.
+            let inserted = done.rows_affected();
+            let last = done.last_insert_rowid();
+            if inserted == chunk.len() as u64 {
+                // Every row went in, one id after another, in the order of VALUES.
+                let first = last - (chunk.len() as i64) + 1;
+                let ids: Vec<i64> = (first..=last).collect();
                 plan.inserted_in_order(n * IMPORT_ROWS_PER_STATEMENT, &ids);
-            } else if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
-                // Some emails existed: ask which rows got the new ids (all
-                // of the range is ours, for the same reason).
-                let inserted: Vec<(i64, String)> =
-                    sqlx::query_as("SELECT id, email FROM recipient WHERE id BETWEEN ? AND ?")
-                        .bind(first)
-                        .bind(last)
+            } else if inserted > 0 {
+                // Some emails existed: ask which rows got the new ids.
+                let rows: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, email FROM recipient ORDER BY id DESC LIMIT ?")
+                        .bind(i64::try_from(inserted).unwrap_or(i64::MAX))
                         .fetch_all(&mut *tx)
                         .await
                         .map_err(backend(doing))?;
-                plan.inserted(inserted);
+                plan.inserted(rows);
             }
         }
         commit(tx, doing).await?;

@@ -160,6 +160,6 @@ mod tests {
     fn import_sql_has_three_parameters_per_row() {
         let sql = import_sql(2);
         assert_eq!(sql.matches('?').count(), 6);
-        assert!(sql.ends_with("ON CONFLICT (email) DO NOTHING RETURNING id"));
+        assert!(sql.ends_with("ON CONFLICT (email) DO NOTHING"));
     }
 }

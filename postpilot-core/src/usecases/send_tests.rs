@@ -355,6 +355,54 @@ async fn sends_run_concurrently_up_to_the_configured_limit_and_no_further() {
     assert_eq!(mailer.most.load(std::sync::atomic::Ordering::SeqCst), 4);
 }
 
+/// A mailer that notes, as each send starts, how many sends have started
+/// whose result is not recorded yet.
+struct CountingMailer {
+    recorded: Arc<Mutex<Vec<DeliveryResult>>>,
+    started: std::sync::atomic::AtomicUsize,
+    most_unrecorded: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::Mailer for CountingMailer {
+    async fn send(&self, _email: &crate::ports::OutgoingEmail) -> Result<ServerReply, MailError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let started = self.started.fetch_add(1, SeqCst) + 1;
+        let recorded = self.recorded.lock().expect("lock").len();
+        self.most_unrecorded.fetch_max(started - recorded, SeqCst);
+        tokio::task::yield_now().await;
+        Ok(ServerReply("250 ok".into()))
+    }
+}
+
+#[tokio::test]
+async fn sends_go_on_while_results_wait_to_be_recorded_up_to_max_unrecorded() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let store = store_with_deliveries(40, Arc::clone(&recorded));
+    let mailer = Arc::new(CountingMailer {
+        recorded: Arc::clone(&recorded),
+        started: 0.into(),
+        most_unrecorded: 0.into(),
+    });
+    // Results are let gather up to half the window (3) while sends go on:
+    // with 4 in flight, only the bound keeps that under 7.
+    let policy = SendPolicy {
+        concurrency: 4,
+        max_unrecorded: 6,
+        ..SendPolicy::default()
+    };
+    SendMailing::new(store, Arc::clone(&mailer), fixed_clock(), policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+    assert_eq!(recorded.lock().expect("lock").len(), 40);
+    let most = mailer
+        .most_unrecorded
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(most <= 6, "{most} sends out unrecorded, more than 6");
+    assert_eq!(most, 6, "results gather up to the bound while sends go on");
+}
+
 #[tokio::test]
 async fn a_server_that_stays_down_is_given_up_and_the_rest_is_recorded_as_not_sent() {
     let recorded = Arc::new(Mutex::new(Vec::new()));

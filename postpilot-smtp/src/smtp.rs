@@ -183,7 +183,8 @@ impl Inner {
                         && failure.stage == Stage::Mail
                         && failure.aftermath == Aftermath::Broken =>
                 {
-                    tracing::debug!(server = %settings.server, error = %failure.error,
+                    tracing::debug!(server = %settings.server,
+                        error = %self.scrub(failure.error.to_string()),
                         "pooled connection was dead; reconnecting");
                 }
                 Err(failure) => {

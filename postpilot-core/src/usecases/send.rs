@@ -154,9 +154,9 @@ where
 
     /// Delivers the run's due deliveries until none is left, then marks it
     /// finished. Up to `concurrency` sends are in flight while further
-    /// batches are claimed. Results are recorded as soon as they are back
-    /// (those back together in one transaction), so a crash can repeat only
-    /// the sends that were in flight. When the mailing's end time passes, or the
+    /// batches are claimed. Results are recorded in groups while sending
+    /// goes on (within 200 ms of coming back), and at most `max_unrecorded`
+    /// sends are ever out unrecorded: a crash can repeat only those. When the mailing's end time passes, or the
     /// server looks down (`give_up_after`), what is left is recorded as not
     /// sent with the reason.
     ///
@@ -209,6 +209,8 @@ where
         // recorded: at any moment at most that many sends can have gone
         // out unrecorded, which bounds what a crash can make us repeat.
         let mut store_op: Option<StoreOp<'_>> = None;
+        // Results have waited `GROUP_WAIT` with no send coming back.
+        let mut group_due = false;
         loop {
             let now = self.clock.now();
             // Our claims stay ours while we work on them, however long. An
@@ -244,9 +246,11 @@ where
                 if ledger.unrecorded() > 0
                     && (ledger.unrecorded() >= group
                         || in_flight.is_empty()
-                        || queue.is_empty()
+                        || (queue.is_empty() && (drained || stop.is_some()))
+                        || group_due
                         || ledger.waited(self.clock.now()) >= GROUP_WAIT)
                 {
+                    group_due = false;
                     // Everything back so far goes into one record, written
                     // while the sends in flight go on. Results are let
                     // gather first (up to half the window, or a short
@@ -274,6 +278,14 @@ where
                     Either::Right((stored, _)) => Event::Stored(stored),
                 },
                 (Some(op), true) => Event::Stored((&mut op.future).await),
+                (None, false) if ledger.unrecorded() > 0 => {
+                    // Slow sends must not hold the results already back.
+                    let wait = GROUP_WAIT.saturating_sub(ledger.waited(self.clock.now()));
+                    match future::select(in_flight.next(), Box::pin(group_timer(wait))).await {
+                        Either::Left((sent, _)) => Event::Sent(sent),
+                        Either::Right(((), _)) => Event::GroupDue,
+                    }
+                }
                 (None, false) => Event::Sent(in_flight.next().await),
                 (None, true) => Event::Idle,
             };
@@ -295,6 +307,7 @@ where
                         }
                     }
                 }
+                Event::GroupDue => group_due = true,
                 Event::Sent(first) => {
                     // Whatever else is back already joins it.
                     let mut back: Vec<_> = first.into_iter().collect();
@@ -466,6 +479,8 @@ enum Stored {
 enum Event {
     Sent(Option<(usize, Attempted)>),
     Stored(Result<Stored>),
+    /// Results have waited long enough to be recorded.
+    GroupDue,
     Idle,
 }
 
@@ -505,13 +520,12 @@ impl Ledger {
         self.unrecorded.push((slot, result));
     }
 
-    /// How long the oldest unrecorded result has waited, by its attempt time.
+    /// How long the oldest unrecorded result (the first: they come in
+    /// the order they are back) has waited, by its attempt time.
     fn waited(&self, now: DateTime<Utc>) -> Duration {
         self.unrecorded
-            .iter()
-            .map(|(_, r)| r.attempt_at)
-            .min()
-            .and_then(|oldest| (now - oldest).to_std().ok())
+            .first()
+            .and_then(|(_, r)| (now - r.attempt_at).to_std().ok())
             .unwrap_or_default()
     }
 
@@ -548,6 +562,21 @@ impl Ledger {
             }
         }
         out
+    }
+}
+
+/// Wakes the send loop once results have waited `wait` with no send coming
+/// back to record them. A cap on the latency of grouping (like Nagle's on
+/// TCP), so it uses the runtime's timer, not the [`Clock`] port, whose
+/// sleeps are the domain's (retries, rate, the window). Without Tokio,
+/// results wait for the next send to come back.
+async fn group_timer(wait: Duration) {
+    #[cfg(feature = "tokio")]
+    tokio::time::sleep(wait).await;
+    #[cfg(not(feature = "tokio"))]
+    {
+        let _ = wait;
+        std::future::pending::<()>().await;
     }
 }
 

@@ -403,6 +403,58 @@ async fn sends_go_on_while_results_wait_to_be_recorded_up_to_max_unrecorded() {
     assert_eq!(most, 6, "results gather up to the bound while sends go on");
 }
 
+/// A mailer whose sends to `slow` take a while, the first of them noting
+/// how many results were recorded by then; every other send is instant.
+struct SlowSends {
+    slow: [&'static str; 2],
+    recorded: Arc<Mutex<Vec<DeliveryResult>>>,
+    recorded_meanwhile: Mutex<Option<usize>>,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::Mailer for SlowSends {
+    async fn send(&self, email: &crate::ports::OutgoingEmail) -> Result<ServerReply, MailError> {
+        if self.slow.contains(&email.to.as_str()) {
+            tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+            let recorded = self.recorded.lock().expect("lock").len();
+            self.recorded_meanwhile
+                .lock()
+                .expect("lock")
+                .get_or_insert(recorded);
+        }
+        Ok(ServerReply("250 ok".into()))
+    }
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn results_back_are_recorded_while_slow_sends_are_still_out() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    // r1 comes back at once; r2 and r3 then hold both connections while
+    // seven more wait in the queue: nothing else wakes the loop.
+    let store = store_with_deliveries(10, Arc::clone(&recorded));
+    let mailer = Arc::new(SlowSends {
+        slow: ["r2@example.com", "r3@example.com"],
+        recorded: Arc::clone(&recorded),
+        recorded_meanwhile: Mutex::new(None),
+    });
+    let policy = SendPolicy {
+        concurrency: 2,
+        max_unrecorded: 30,
+        ..SendPolicy::default()
+    };
+    SendMailing::new(store, Arc::clone(&mailer), fixed_clock(), policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+    assert_eq!(
+        *mailer.recorded_meanwhile.lock().expect("lock"),
+        Some(1),
+        "the quick result was recorded while the slow sends were out"
+    );
+    assert_eq!(recorded.lock().expect("lock").len(), 10);
+}
+
 #[tokio::test]
 async fn a_server_that_stays_down_is_given_up_and_the_rest_is_recorded_as_not_sent() {
     let recorded = Arc::new(Mutex::new(Vec::new()));

@@ -42,7 +42,9 @@ impl AsyncRead for Encrypted {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let unfilled = buf.initialize_unfilled();
+        // At most a TLS record's worth: zeroing the whole spare buffer on
+        // every read would cost more than the read.
+        let unfilled = buf.initialize_unfilled_to(buf.remaining().min(16 * 1024));
         match futures::io::AsyncRead::poll_read(Pin::new(&mut self.0), cx, unfilled) {
             Poll::Ready(Ok(n)) => {
                 buf.advance(n);

@@ -94,9 +94,9 @@ impl SqliteStore {
                     options
                         .clone()
                         .journal_mode(SqliteJournalMode::Wal)
-                        // An import's statement returns up to 500 ids: with
-                        // room for them all, SQLite's thread never stops to
-                        // wait for ours to take them.
+                        // A claim returns up to its batch (at most 500
+                        // deliveries): with room for them all, SQLite's
+                        // thread never stops to wait for ours to take them.
                         .row_buffer_size(WRITER_ROW_CHANNEL),
                 )
                 .await

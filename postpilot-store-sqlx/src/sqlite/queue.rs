@@ -40,7 +40,9 @@ macro_rules! still_leased {
 /// the run's counters (returning its row); then those deliveries moved on
 /// to their next state. Each statement selects the same results, as the
 /// deliveries leave the lease only in the last. An unknown run returns no
-/// row.
+/// row. Run it with `fetch_all`: with a row limit (`fetch_one`,
+/// `fetch_optional`) sqlx stops after the statement that returns the row,
+/// and the deliveries would never move on.
 pub(super) const RECORD: &str = concat!(
     "INSERT INTO send_attempt \
      (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \

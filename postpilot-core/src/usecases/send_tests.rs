@@ -319,6 +319,25 @@ fn store_with_deliveries(n: i64, recorded: Arc<Mutex<Vec<DeliveryResult>>>) -> M
     store_with_batch(batch, recorded)
 }
 
+/// Delivers a run of `n` deliveries with `mailer` under `policy`, recording
+/// into `recorded`; checks every delivery got its result.
+async fn deliver_all<M: crate::ports::Mailer>(
+    n: i64,
+    mailer: Arc<M>,
+    recorded: &Arc<Mutex<Vec<DeliveryResult>>>,
+    policy: SendPolicy,
+) {
+    let store = store_with_deliveries(n, Arc::clone(recorded));
+    SendMailing::new(store, mailer, fixed_clock(), policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+    assert_eq!(
+        recorded.lock().expect("lock").len(),
+        usize::try_from(n).expect("small")
+    );
+}
+
 /// A mailer that takes a while per send and notes the most sends it saw at once.
 #[derive(Default)]
 struct SlowMailer {
@@ -341,17 +360,12 @@ impl crate::ports::Mailer for SlowMailer {
 #[tokio::test]
 async fn sends_run_concurrently_up_to_the_configured_limit_and_no_further() {
     let recorded = Arc::new(Mutex::new(Vec::new()));
-    let store = store_with_deliveries(20, Arc::clone(&recorded));
     let mailer = Arc::new(SlowMailer::default());
     let policy = SendPolicy {
         concurrency: 4,
         ..SendPolicy::default()
     };
-    SendMailing::new(store, Arc::clone(&mailer), fixed_clock(), policy)
-        .deliver(RUN, &|_| {})
-        .await
-        .expect("delivered");
-    assert_eq!(recorded.lock().expect("lock").len(), 20);
+    deliver_all(20, Arc::clone(&mailer), &recorded, policy).await;
     assert_eq!(mailer.most.load(std::sync::atomic::Ordering::SeqCst), 4);
 }
 
@@ -378,7 +392,6 @@ impl crate::ports::Mailer for CountingMailer {
 #[tokio::test]
 async fn sends_go_on_while_results_wait_to_be_recorded_up_to_max_unrecorded() {
     let recorded = Arc::new(Mutex::new(Vec::new()));
-    let store = store_with_deliveries(40, Arc::clone(&recorded));
     let mailer = Arc::new(CountingMailer {
         recorded: Arc::clone(&recorded),
         started: 0.into(),
@@ -391,11 +404,7 @@ async fn sends_go_on_while_results_wait_to_be_recorded_up_to_max_unrecorded() {
         max_unrecorded: 6,
         ..SendPolicy::default()
     };
-    SendMailing::new(store, Arc::clone(&mailer), fixed_clock(), policy)
-        .deliver(RUN, &|_| {})
-        .await
-        .expect("delivered");
-    assert_eq!(recorded.lock().expect("lock").len(), 40);
+    deliver_all(40, Arc::clone(&mailer), &recorded, policy).await;
     let most = mailer
         .most_unrecorded
         .load(std::sync::atomic::Ordering::SeqCst);
@@ -432,7 +441,6 @@ async fn results_back_are_recorded_while_slow_sends_are_still_out() {
     let recorded = Arc::new(Mutex::new(Vec::new()));
     // r1 comes back at once; r2 and r3 then hold both connections while
     // seven more wait in the queue: nothing else wakes the loop.
-    let store = store_with_deliveries(10, Arc::clone(&recorded));
     let mailer = Arc::new(SlowSends {
         slow: ["r2@example.com", "r3@example.com"],
         recorded: Arc::clone(&recorded),
@@ -443,16 +451,12 @@ async fn results_back_are_recorded_while_slow_sends_are_still_out() {
         max_unrecorded: 30,
         ..SendPolicy::default()
     };
-    SendMailing::new(store, Arc::clone(&mailer), fixed_clock(), policy)
-        .deliver(RUN, &|_| {})
-        .await
-        .expect("delivered");
+    deliver_all(10, Arc::clone(&mailer), &recorded, policy).await;
     assert_eq!(
         *mailer.recorded_meanwhile.lock().expect("lock"),
         Some(1),
         "the quick result was recorded while the slow sends were out"
     );
-    assert_eq!(recorded.lock().expect("lock").len(), 10);
 }
 
 #[tokio::test]

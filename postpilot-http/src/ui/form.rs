@@ -99,3 +99,18 @@ pub(crate) fn text_input(
             aria-invalid=[invalid] aria-describedby=[described];
     }
 }
+
+/// A record's form posting to `action`: the CSRF field, `fields`, then
+/// "Сохранить" and "Отмена" back to `cancel`.
+pub(crate) fn record_form(csrf: &str, action: &str, cancel: &str, fields: Markup) -> Markup {
+    html! {
+        form.card method="post" action=(action) novalidate {
+            (csrf_field(csrf))
+            (fields)
+            div.form-actions {
+                button type="submit" { "Сохранить" }
+                a href=(cancel) { "Отмена" }
+            }
+        }
+    }
+}

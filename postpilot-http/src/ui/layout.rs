@@ -5,7 +5,7 @@ use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
 
 use super::form::csrf_field;
-use super::query_param;
+use super::{query_param, PER_PAGE};
 use crate::auth::Session;
 
 /// Which part of the site a page belongs to (highlighted in the menu).
@@ -204,7 +204,7 @@ impl<'a> Page<'a> {
 }
 
 /// "Назад"/"Далее" links of a paged list at `base`.
-pub(crate) fn pager(base: &str, number: u64, has_next: bool) -> Markup {
+fn pager(base: &str, number: u64, has_next: bool) -> Markup {
     html! {
         @if number > 1 || has_next {
             nav.pager aria-label="Страницы" {
@@ -220,29 +220,44 @@ pub(crate) fn pager(base: &str, number: u64, has_next: bool) -> Markup {
     }
 }
 
-/// A page asking to confirm a deletion with a POST form.
-pub(crate) fn confirm(
-    session: &Session,
-    section: Section,
-    title: &str,
-    what: Markup,
-    action: &str,
-    cancel: &str,
-    error: Option<String>,
-) -> Response {
-    Page::new(title, section, Some(session))
-        .error(error)
-        .render(html! {
-            h1 { (title) }
-            (what)
-            form.card method="post" action=(action) {
-                (csrf_field(&session.csrf))
-                div.form-actions {
-                    button.danger type="submit" { "Удалить" }
-                    a href=(cancel) { "Отмена" }
+/// A table that scrolls sideways on a narrow screen: a column a heading
+/// of `columns`, a line a row of `rows` with the cells `row` makes.
+pub(crate) fn table<T>(columns: &[&str], rows: &[T], row: impl Fn(&T) -> Markup) -> Markup {
+    html! {
+        div.table-wrap {
+            table {
+                thead { tr { @for c in columns { th { (c) } } } }
+                tbody {
+                    @for r in rows {
+                        tr { (row(r)) }
+                    }
                 }
             }
-        })
+        }
+    }
+}
+
+/// Page `number` of a list at `base`, as a [`table`] and its pager; `empty`
+/// is said instead when there is nothing at all.
+pub(crate) fn paged_table<T>(
+    base: &str,
+    number: u64,
+    empty: &str,
+    columns: &[&str],
+    rows: &[T],
+    row: impl Fn(&T) -> Markup,
+) -> Markup {
+    // A full page may have a next one; an empty page past the first keeps
+    // its pager to go back.
+    let has_next = rows.len() as u64 == PER_PAGE;
+    html! {
+        @if rows.is_empty() && number == 1 {
+            p.empty { (empty) }
+        } @else {
+            (table(columns, rows, row))
+            (pager(base, number, has_next))
+        }
+    }
 }
 
 /// `GET /static/style.css`.

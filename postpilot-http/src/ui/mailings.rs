@@ -15,16 +15,33 @@ use postpilot_core::{
     RecipientIds, RecipientsEdit, Trigger, Window,
 };
 
-use super::form::{aria, csrf_field, field, Errors};
+use super::form::{aria, csrf_field, field, record_form, Errors};
 use super::format::{
     attempt_status, clip, input_value, mailing_status, parse_input, trigger, when, when_exact, zone,
 };
-use super::layout::{confirm, pager, Notice, Page, Section};
-use super::{page_number, page_slice, parse_id, see_other, IdPath, UiError, PER_PAGE};
+use super::layout::{paged_table, table, Notice, Page, Section};
+use super::resource::Resource;
+use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::sending;
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+const MAILINGS: Resource = Resource {
+    base: "/mailings",
+    title: "Рассылки",
+    section: Section::Mailings,
+    new_label: "Создать рассылку",
+    empty: "Рассылок пока нет.",
+    columns: &[
+        "№",
+        "Статус",
+        "Сообщение",
+        "Первая отправка",
+        "Окончание",
+        "Получателей",
+    ],
+};
 
 /// Messages and recipients offered by the mailing form.
 const CHOICES: Slice = Slice {
@@ -58,52 +75,29 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     uri: Uri,
 ) -> Result<Response, UiError> {
     let number = page_number(&uri);
-    let rows = app.mailings().list(page_slice(number)).await?;
-    let has_next = rows.len() as u64 == PER_PAGE;
+    let views = app.mailings().list(page_slice(number)).await?;
     let messages = app.messages();
-    let mut subjects = Vec::with_capacity(rows.len());
-    for view in &rows {
+    let mut rows = Vec::with_capacity(views.len());
+    for view in views {
         let subject = messages
             .get(view.mailing.message_id)
             .await
             .map(|m| m.subject.to_string())
             .unwrap_or_default();
-        subjects.push(subject);
+        rows.push((view, subject));
     }
-    Ok(Page::new("Рассылки", Section::Mailings, Some(&session))
-        .notice(Notice::from_uri(&uri))
-        .render(html! {
-            div.heading {
-                h1 { "Рассылки" }
-                a.button href="/mailings/new" { "Создать рассылку" }
-            }
-            @if rows.is_empty() && number == 1 {
-                p.empty { "Рассылок пока нет." }
-            } @else {
-                div.table-wrap {
-                    table {
-                        thead { tr {
-                            th { "№" } th { "Статус" } th { "Сообщение" }
-                            th { "Первая отправка" } th { "Окончание" } th { "Получателей" }
-                        } }
-                        tbody {
-                            @for (view, subject) in rows.iter().zip(&subjects) {
-                                @let m = &view.mailing;
-                                tr {
-                                    td data-label="№" { a href={ "/mailings/" (m.id) } { "№" (m.id) } }
-                                    td data-label="Статус" { (mailing_status(view.status)) }
-                                    td data-label="Сообщение" { a href={ "/mailings/" (m.id) } { (subject) } }
-                                    td data-label="Первая отправка" { (when(m.first_sent_at)) }
-                                    td data-label="Окончание" { (when(m.sent_completed_at)) }
-                                    td data-label="Получателей" { (m.recipient_count) }
-                                }
-                            }
-                        }
-                    }
-                }
-                (pager("/mailings", number, has_next))
-            }
-        }))
+    Ok(MAILINGS.list_page(&session, &uri, number, &rows, |row| {
+        let (view, subject) = row;
+        let m = &view.mailing;
+        html! {
+            td data-label="№" { a href={ "/mailings/" (m.id) } { "№" (m.id) } }
+            td data-label="Статус" { (mailing_status(view.status)) }
+            td data-label="Сообщение" { a href={ "/mailings/" (m.id) } { (subject) } }
+            td data-label="Первая отправка" { (when(m.first_sent_at)) }
+            td data-label="Окончание" { (when(m.sent_completed_at)) }
+            td data-label="Получателей" { (m.recipient_count) }
+        }
+    }))
 }
 
 /// The fields as typed.
@@ -272,8 +266,7 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
                     a href="/recipients/new" { "получатель" } "."
                 }
             }
-            form.card method="post" action=(action) novalidate {
-                (csrf_field(&session.csrf))
+            (record_form(&session.csrf, &action, &cancel, html! {
                 (field("message_id", "Сообщение", errors, {
                     let (invalid, described) = aria("message_id", errors);
                     html! {
@@ -313,11 +306,7 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
                         p.field-error #recipient_ids-error { (error) }
                     }
                 }
-                div.form-actions {
-                    button type="submit" { "Сохранить" }
-                    a href=(cancel) { "Отмена" }
-                }
-            }
+            }))
         }))
 }
 
@@ -367,11 +356,10 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
         recipient_ids: resolve(&app, valid.recipients).await?,
     };
     match app.mailings().add(new).await {
-        Ok(view) => Ok(see_other(&format!(
-            "/mailings/{}?notice={}",
-            view.mailing.id,
-            Notice::MailingCreated.code()
-        ))),
+        Ok(view) => Ok(see_other_with(
+            &format!("/mailings/{}", view.mailing.id),
+            Notice::MailingCreated,
+        )),
         Err(err) => match reference_errors(&err) {
             Some(errors) => {
                 form_page(
@@ -445,10 +433,10 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
         recipients: RecipientsEdit::Replace(resolve(&app, valid.recipients).await?),
     };
     match app.mailings().edit(id, patch).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/mailings/{id}?notice={}",
-            Notice::MailingSaved.code()
-        ))),
+        Ok(_) => Ok(see_other_with(
+            &format!("/mailings/{id}"),
+            Notice::MailingSaved,
+        )),
         Err(postpilot_core::Error::Store(StoreError::NotFound {
             entity: Entity::Mailing,
             ..
@@ -505,7 +493,6 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
     let runs = history.runs(id).await?;
     let number = page_number(uri);
     let attempts = history.attempts(id, page_slice(number)).await?;
-    let has_next = attempts.len() as u64 == PER_PAGE;
     let sending = runs.iter().any(|r| !r.is_finished()) && app.deliveries().in_progress() > 0;
     let completed = view.status == MailingStatus::Completed;
     let title = format!("Рассылка №{id}");
@@ -561,53 +548,41 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                 @if runs.is_empty() {
                     p.empty { "Рассылка ещё не отправлялась." }
                 } @else {
-                    div.table-wrap {
-                        table {
-                            thead { tr { th { "№" } th { "Начат" } th { "Откуда" } th { "Ход отправки" } th { "Завершён" } } }
-                            tbody {
-                                @for r in &runs {
-                                    tr {
-                                        td data-label="№" { (r.id) }
-                                        td data-label="Начат" { (when_exact(r.started_at)) }
-                                        td data-label="Откуда" { (trigger(r.trigger)) }
-                                        td data-label="Ход" { (progress(r.sent, r.failed, r.pending(), r.total)) }
-                                        td data-label="Завершён" {
-                                            @match r.finished_at { Some(at) => (when_exact(at)), None => "идёт…" }
-                                        }
-                                    }
-                                }
+                    (table(
+                        &["№", "Начат", "Откуда", "Ход отправки", "Завершён"],
+                        &runs,
+                        |r| html! {
+                            td data-label="№" { (r.id) }
+                            td data-label="Начат" { (when_exact(r.started_at)) }
+                            td data-label="Откуда" { (trigger(r.trigger)) }
+                            td data-label="Ход" { (progress(r.sent, r.failed, r.pending(), r.total)) }
+                            td data-label="Завершён" {
+                                @match r.finished_at { Some(at) => (when_exact(at)), None => "идёт…" }
                             }
-                        }
-                    }
+                        },
+                    ))
                 }
             }
             section #attempts {
                 h2 { "Попытки рассылки" }
-                @if attempts.is_empty() && number == 1 {
-                    p.empty { "Попыток пока нет." }
-                } @else {
-                    div.table-wrap {
-                        table {
-                            thead { tr { th { "Дата и время попытки" } th { "Получатель" } th { "Статус" } th { "Ответ почтового сервера" } } }
-                            tbody {
-                                @for a in &attempts {
-                                    tr {
-                                        td data-label="Время" { (when_exact(a.attempt_at)) }
-                                        td data-label="Получатель" {
-                                            @match a.recipient_id {
-                                                Some(rid) => a href={ "/recipients/" (rid) "/edit" } { (a.email) },
-                                                None => (a.email),
-                                            }
-                                        }
-                                        td data-label="Статус" { (attempt_status(a.status)) }
-                                        td.reply data-label="Ответ" { code { (a.response) } }
-                                    }
-                                }
+                (paged_table(
+                    &base,
+                    number,
+                    "Попыток пока нет.",
+                    &["Дата и время попытки", "Получатель", "Статус", "Ответ почтового сервера"],
+                    &attempts,
+                    |a| html! {
+                        td data-label="Время" { (when_exact(a.attempt_at)) }
+                        td data-label="Получатель" {
+                            @match a.recipient_id {
+                                Some(rid) => a href={ "/recipients/" (rid) "/edit" } { (a.email) },
+                                None => (a.email),
                             }
                         }
-                    }
-                    (pager(&base, number, has_next))
-                }
+                        td data-label="Статус" { (attempt_status(a.status)) }
+                        td.reply data-label="Ответ" { code { (a.response) } }
+                    },
+                ))
             }
         }))
 }
@@ -643,10 +618,7 @@ async fn send<S: AppStore, M: AppMailer, C: AppClock>(
             } else {
                 Notice::Launched
             };
-            Ok(see_other(&format!(
-                "/mailings/{id}?notice={}",
-                notice.code()
-            )))
+            Ok(see_other_with(&format!("/mailings/{id}"), notice))
         }
         Err(postpilot_core::Error::MailingCompleted(_)) => {
             mailing_page(
@@ -673,16 +645,15 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let id = MailingId(parse_id(&id)?);
     let view = app.mailings().get(id).await?;
-    Ok(confirm(
+    Ok(MAILINGS.confirm_page(
         &session,
-        Section::Mailings,
         "Удалить рассылку?",
         html! {
             p {
                 "Рассылка №" (id) " (" (view.mailing.recipient_count) " получателей) будет удалена вместе со всеми запусками и попытками."
             }
         },
-        &format!("/mailings/{id}/delete"),
+        id,
         &format!("/mailings/{id}"),
         None,
     ))
@@ -694,8 +665,5 @@ async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {
     app.mailings().delete(MailingId(parse_id(&id)?)).await?;
-    Ok(see_other(&format!(
-        "/mailings?notice={}",
-        Notice::MailingDeleted.code()
-    )))
+    Ok(see_other_with(MAILINGS.base, Notice::MailingDeleted))
 }

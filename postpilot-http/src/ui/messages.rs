@@ -9,13 +9,23 @@ use maud::html;
 use postpilot_core::ports::StoreError;
 use postpilot_core::{BodyText, Message, MessageId, MessagePatch, NewMessage, Subject};
 
-use super::form::{aria, check, csrf_field, field, text_input, Errors};
+use super::form::{aria, check, field, record_form, text_input, Errors};
 use super::format::{clip, when};
-use super::layout::{confirm, pager, Notice, Page, Section};
-use super::{page_number, page_slice, parse_id, see_other, IdPath, UiError, PER_PAGE};
+use super::layout::{Notice, Page, Section};
+use super::resource::Resource;
+use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+const MESSAGES: Resource = Resource {
+    base: "/messages",
+    title: "Сообщения",
+    section: Section::Messages,
+    new_label: "Написать сообщение",
+    empty: "Сообщений пока нет.",
+    columns: &["№", "Тема письма", "Тело письма", "Создано", "Действия"],
+};
 
 pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
     Router::new()
@@ -36,39 +46,15 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let number = page_number(&uri);
     let rows = app.messages().list(page_slice(number)).await?;
-    let has_next = rows.len() as u64 == PER_PAGE;
-    Ok(Page::new("Сообщения", Section::Messages, Some(&session))
-        .notice(Notice::from_uri(&uri))
-        .render(html! {
-            div.heading {
-                h1 { "Сообщения" }
-                a.button href="/messages/new" { "Написать сообщение" }
-            }
-            @if rows.is_empty() && number == 1 {
-                p.empty { "Сообщений пока нет." }
-            } @else {
-                div.table-wrap {
-                    table {
-                        thead { tr { th { "№" } th { "Тема письма" } th { "Тело письма" } th { "Создано" } th { "Действия" } } }
-                        tbody {
-                            @for m in &rows {
-                                tr {
-                                    td data-label="№" { (m.id) }
-                                    td data-label="Тема" { (m.subject) }
-                                    td data-label="Текст" { (clip(m.body_text.as_str(), 90)) }
-                                    td data-label="Создано" { (when(m.created_at)) }
-                                    td.row-actions {
-                                        a href={ "/messages/" (m.id) "/edit" } { "Изменить" }
-                                        a.danger href={ "/messages/" (m.id) "/delete" } { "Удалить" }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                (pager("/messages", number, has_next))
-            }
-        }))
+    Ok(MESSAGES.list_page(&session, &uri, number, &rows, |m| {
+        html! {
+            td data-label="№" { (m.id) }
+            td data-label="Тема" { (m.subject) }
+            td data-label="Текст" { (clip(m.body_text.as_str(), 90)) }
+            td data-label="Создано" { (when(m.created_at)) }
+            (MESSAGES.row_actions(m.id))
+        }
+    }))
 }
 
 #[derive(Debug, Default)]
@@ -118,18 +104,13 @@ fn form_page(
         .status(status)
         .render(html! {
             h1 { (title) }
-            form.card method="post" action=(action) novalidate {
-                (csrf_field(&session.csrf))
+            (record_form(&session.csrf, &action, MESSAGES.base, html! {
                 (field("subject", "Тема письма", errors, text_input("subject", "text", &input.subject, 100, errors)))
                 (field("body_text", "Тело письма", errors, {
                     let (invalid, described) = aria("body_text", errors);
                     html! { textarea #body_text name="body_text" rows="10" required aria-invalid=[invalid] aria-describedby=[described] { (input.body_text) } }
                 }))
-                div.form-actions {
-                    button type="submit" { "Сохранить" }
-                    a href="/messages" { "Отмена" }
-                }
-            }
+            }))
         })
 }
 
@@ -151,10 +132,7 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
     match input.validate() {
         Ok(new) => {
             app.messages().add(new).await?;
-            Ok(see_other(&format!(
-                "/messages?notice={}",
-                Notice::MessageCreated.code()
-            )))
+            Ok(see_other_with(MESSAGES.base, Notice::MessageCreated))
         }
         Err(errors) => Ok(form_page(
             &session,
@@ -196,10 +174,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
                 body_text: Some(new.body_text),
             };
             app.messages().edit(id, patch).await?;
-            Ok(see_other(&format!(
-                "/messages?notice={}",
-                Notice::MessageSaved.code()
-            )))
+            Ok(see_other_with(MESSAGES.base, Notice::MessageSaved))
         }
         Err(errors) => Ok(form_page(
             &session,
@@ -212,13 +187,12 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 fn confirm_page(session: &Session, message: &Message, error: Option<String>) -> Response {
-    confirm(
+    MESSAGES.confirm_page(
         session,
-        Section::Messages,
         "Удалить сообщение?",
         html! { p { "Сообщение «" strong { (message.subject) } "» будет удалено." } },
-        &format!("/messages/{}/delete", message.id),
-        "/messages",
+        message.id,
+        MESSAGES.base,
         error,
     )
 }
@@ -239,10 +213,7 @@ async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let id = MessageId(parse_id(&id)?);
     match app.messages().delete(id).await {
-        Ok(()) => Ok(see_other(&format!(
-            "/messages?notice={}",
-            Notice::MessageDeleted.code()
-        ))),
+        Ok(()) => Ok(see_other_with(MESSAGES.base, Notice::MessageDeleted)),
         Err(postpilot_core::Error::Store(StoreError::InUse { .. })) => {
             let message = app.messages().get(id).await?;
             let mut page = confirm_page(

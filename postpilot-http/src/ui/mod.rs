@@ -11,6 +11,7 @@ mod login;
 mod mailings;
 mod messages;
 mod recipients;
+mod resource;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
@@ -25,7 +26,7 @@ use postpilot_core::ports::StoreError;
 use crate::auth;
 use crate::csrf;
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
-use layout::{Page, Section};
+use layout::{Notice, Page, Section};
 
 /// Rows per page of a list.
 const PER_PAGE: u64 = 50;
@@ -125,6 +126,11 @@ pub(crate) async fn not_found() -> Response {
 /// A `303 See Other` to `to`: the answer to every successful form.
 pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
+}
+
+/// [`see_other`] to `to`, which then shows `notice` once.
+pub(crate) fn see_other_with(to: &str, notice: Notice) -> Response {
+    see_other(&format!("{to}?notice={}", notice.code()))
 }
 
 /// The first value of `name` in the query of `uri`.

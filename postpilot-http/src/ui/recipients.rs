@@ -11,13 +11,23 @@ use postpilot_core::{
     Comment, EmailAddress, FullName, NewRecipient, Recipient, RecipientId, RecipientPatch,
 };
 
-use super::form::{aria, check, csrf_field, field, text_input, Errors};
+use super::form::{aria, check, field, record_form, text_input, Errors};
 use super::format::clip;
-use super::layout::{confirm, pager, Notice, Page, Section};
-use super::{page_number, page_slice, parse_id, see_other, IdPath, UiError, PER_PAGE};
+use super::layout::{Notice, Page, Section};
+use super::resource::Resource;
+use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
+
+const RECIPIENTS: Resource = Resource {
+    base: "/recipients",
+    title: "Получатели",
+    section: Section::Recipients,
+    new_label: "Добавить получателя",
+    empty: "Получателей пока нет.",
+    columns: &["№", "Ф. И. О.", "Email", "Комментарий", "Действия"],
+};
 
 pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
     Router::new()
@@ -38,39 +48,15 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let number = page_number(&uri);
     let rows = app.recipients().list(page_slice(number)).await?;
-    let has_next = rows.len() as u64 == PER_PAGE;
-    Ok(Page::new("Получатели", Section::Recipients, Some(&session))
-        .notice(Notice::from_uri(&uri))
-        .render(html! {
-            div.heading {
-                h1 { "Получатели" }
-                a.button href="/recipients/new" { "Добавить получателя" }
-            }
-            @if rows.is_empty() && number == 1 {
-                p.empty { "Получателей пока нет." }
-            } @else {
-                div.table-wrap {
-                    table {
-                        thead { tr { th { "№" } th { "Ф. И. О." } th { "Email" } th { "Комментарий" } th { "Действия" } } }
-                        tbody {
-                            @for r in &rows {
-                                tr {
-                                    td data-label="№" { (r.id) }
-                                    td data-label="Ф. И. О." { (r.full_name) }
-                                    td data-label="Email" { (r.email) }
-                                    td data-label="Комментарий" { (clip(r.comment.as_str(), 80)) }
-                                    td.row-actions {
-                                        a href={ "/recipients/" (r.id) "/edit" } { "Изменить" }
-                                        a.danger href={ "/recipients/" (r.id) "/delete" } { "Удалить" }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                (pager("/recipients", number, has_next))
-            }
-        }))
+    Ok(RECIPIENTS.list_page(&session, &uri, number, &rows, |r| {
+        html! {
+            td data-label="№" { (r.id) }
+            td data-label="Ф. И. О." { (r.full_name) }
+            td data-label="Email" { (r.email) }
+            td data-label="Комментарий" { (clip(r.comment.as_str(), 80)) }
+            (RECIPIENTS.row_actions(r.id))
+        }
+    }))
 }
 
 /// The fields as typed, kept to show them again beside their errors.
@@ -130,19 +116,14 @@ fn form_page(
         .status(status)
         .render(html! {
             h1 { (title) }
-            form.card method="post" action=(action) novalidate {
-                (csrf_field(&session.csrf))
+            (record_form(&session.csrf, &action, RECIPIENTS.base, html! {
                 (field("email", "Email", errors, text_input("email", "email", &input.email, 254, errors)))
                 (field("full_name", "Ф. И. О.", errors, text_input("full_name", "text", &input.full_name, 100, errors)))
                 (field("comment", "Комментарий", errors, {
                     let (invalid, described) = aria("comment", errors);
                     html! { textarea #comment name="comment" rows="3" aria-invalid=[invalid] aria-describedby=[described] { (input.comment) } }
                 }))
-                div.form-actions {
-                    button type="submit" { "Сохранить" }
-                    a href="/recipients" { "Отмена" }
-                }
-            }
+            }))
         })
 }
 
@@ -174,10 +155,7 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
         }
     };
     match app.recipients().add(new).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/recipients?notice={}",
-            Notice::RecipientCreated.code()
-        ))),
+        Ok(_) => Ok(see_other_with(RECIPIENTS.base, Notice::RecipientCreated)),
         Err(postpilot_core::Error::Store(StoreError::Duplicate { .. })) => Ok(form_page(
             &session,
             None,
@@ -236,10 +214,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
         comment: Some(new.comment),
     };
     match app.recipients().edit(id, patch).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/recipients?notice={}",
-            Notice::RecipientSaved.code()
-        ))),
+        Ok(_) => Ok(see_other_with(RECIPIENTS.base, Notice::RecipientSaved)),
         Err(postpilot_core::Error::Store(StoreError::Duplicate { .. })) => Ok(form_page(
             &session,
             Some(id),
@@ -257,15 +232,14 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
     let recipient = app.recipients().get(RecipientId(parse_id(&id)?)).await?;
-    Ok(confirm(
+    Ok(RECIPIENTS.confirm_page(
         &session,
-        Section::Recipients,
         "Удалить получателя?",
         html! {
             p { "Получатель " strong { (recipient.full_name) } " <" (recipient.email) "> будет удалён из всех рассылок. Записи о попытках отправки ему сохранятся." }
         },
-        &format!("/recipients/{}/delete", recipient.id),
-        "/recipients",
+        recipient.id,
+        RECIPIENTS.base,
         None,
     ))
 }
@@ -276,8 +250,5 @@ async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {
     app.recipients().delete(RecipientId(parse_id(&id)?)).await?;
-    Ok(see_other(&format!(
-        "/recipients?notice={}",
-        Notice::RecipientDeleted.code()
-    )))
+    Ok(see_other_with(RECIPIENTS.base, Notice::RecipientDeleted))
 }

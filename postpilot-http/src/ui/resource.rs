@@ -1,0 +1,86 @@
+//! The list and confirm-delete pages that recipients, messages and mailings
+//! share; each module keeps only its cells and wording.
+
+use std::fmt::Display;
+
+use axum::http::Uri;
+use axum::response::Response;
+use maud::{html, Markup};
+
+use super::form::csrf_field;
+use super::layout::{paged_table, Notice, Page, Section};
+use crate::auth::Session;
+
+/// One kind of record, listed at `base`.
+#[derive(Debug)]
+pub(crate) struct Resource {
+    /// The list's path; `{base}/new` adds one, `{base}/{id}/delete` deletes.
+    pub base: &'static str,
+    pub title: &'static str,
+    pub section: Section,
+    /// The label of the button to `{base}/new`.
+    pub new_label: &'static str,
+    /// Said instead of the table when there is nothing at all.
+    pub empty: &'static str,
+    /// The headings of the list's columns.
+    pub columns: &'static [&'static str],
+}
+
+impl Resource {
+    /// The list: page `number` of `rows` as a [`paged_table`], with the
+    /// notice named in `uri`.
+    pub fn list_page<T>(
+        &self,
+        session: &Session,
+        uri: &Uri,
+        number: u64,
+        rows: &[T],
+        row: impl Fn(&T) -> Markup,
+    ) -> Response {
+        Page::new(self.title, self.section, Some(session))
+            .notice(Notice::from_uri(uri))
+            .render(html! {
+                div.heading {
+                    h1 { (self.title) }
+                    a.button href={ (self.base) "/new" } { (self.new_label) }
+                }
+                (paged_table(self.base, number, self.empty, self.columns, rows, row))
+            })
+    }
+
+    /// The cell with the links to edit and to delete record `id`.
+    pub fn row_actions(&self, id: impl Display) -> Markup {
+        html! {
+            td.row-actions {
+                a href={ (self.base) "/" (id) "/edit" } { "Изменить" }
+                a.danger href={ (self.base) "/" (id) "/delete" } { "Удалить" }
+            }
+        }
+    }
+
+    /// A page asking to confirm deleting record `id` (described by `what`)
+    /// with a POST form; `error` says why a try was refused.
+    pub fn confirm_page(
+        &self,
+        session: &Session,
+        title: &str,
+        what: Markup,
+        id: impl Display,
+        cancel: &str,
+        error: Option<String>,
+    ) -> Response {
+        Page::new(title, self.section, Some(session))
+            .error(error)
+            .render(html! {
+                h1 { (title) }
+                (what)
+                form.card method="post" action={ (self.base) "/" (id) "/delete" } {
+                    (csrf_field(&session.csrf))
+                    div.form-actions {
+                        button.danger type="submit" { "Удалить" }
+                        a href=(cancel) { "Отмена" }
+                    }
+                }
+            })
+    }
+}

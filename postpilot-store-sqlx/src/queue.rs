@@ -79,28 +79,6 @@ impl Tally {
         }
     }
 
-    /// The tally of the `results` whose delivery was actually moved on.
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))] // SQLite tallies in SQL
-    pub(crate) fn of_moved(results: &[&DeliveryResult], moved: &[i64]) -> Self {
-        let moved: HashSet<i64> = moved.iter().copied().collect();
-        let mut tally = Self::default();
-        for result in results
-            .iter()
-            .filter(|r| moved.contains(&r.delivery_id.get()))
-        {
-            match result.status {
-                AttemptStatus::Success => tally.attempts_success += 1,
-                AttemptStatus::Failure => tally.attempts_failure += 1,
-            }
-            match next_state(result).0 {
-                "sent" => tally.sent += 1,
-                "failed" => tally.failed += 1,
-                _ => {}
-            }
-        }
-        tally
-    }
-
     /// The values of [`ADD_TO_RUN`]'s `$1` to `$4`.
     pub(crate) fn counts(&self) -> [i64; 4] {
         [

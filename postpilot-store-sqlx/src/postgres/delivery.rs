@@ -12,12 +12,12 @@ use postpilot_core::domain::{
     Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun,
     Trigger,
 };
-use postpilot_core::ports::{DeliveryRepository, StoreError};
+use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
 use super::{commit, PgStore, Sql};
 use crate::errors::backend;
 use crate::queue::{first_result_per_delivery, new_token, results_json, Tally};
-use crate::rows::{claimed, int, DeliveryRow};
+use crate::rows::{claimed, int, DeliveryRow, RunRow};
 
 /// Selects the mailing `$1` and locks it against a concurrent launch (but
 /// not against attempts referring to it, which lock its key only).
@@ -36,10 +36,12 @@ const CLAIM: &str = "UPDATE delivery SET state = 'leased', lease_token = $1, lea
          ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) \
      RETURNING id, run_id, recipient_id, email, full_name, tries";
 
-/// Records the results in `$2` (see [`results_json`]) of mailing `$1`, run
-/// `$3`, under token `$4`: moves each delivery still leased under the token
-/// on, and inserts one attempt for each delivery moved, in the order given.
-/// Returns the ids moved.
+/// Records the results in `$1` (see [`results_json`]) of run `$2` under
+/// token `$3`, in one statement (one round trip, atomic without a
+/// transaction): moves each delivery still leased under the token on,
+/// inserts one attempt for each delivery moved, in the order given, and adds
+/// them to the run's counters. Returns the run's row; none for an unknown
+/// run.
 const RECORD: &str = "WITH r AS ( \
          SELECT CAST(e.v ->> 'id' AS BIGINT) AS id, \
                 timestamptz 'epoch' + CAST(e.v ->> 'attempt_at' AS BIGINT) * interval '1 microsecond' \
@@ -49,20 +51,31 @@ const RECORD: &str = "WITH r AS ( \
                 timestamptz 'epoch' + CAST(e.v ->> 'not_before' AS BIGINT) * interval '1 microsecond' \
                   AS not_before, \
                 e.n \
-         FROM jsonb_array_elements(CAST($2 AS jsonb)) WITH ORDINALITY AS e (v, n)), \
+         FROM jsonb_array_elements(CAST($1 AS jsonb)) WITH ORDINALITY AS e (v, n)), \
      moved AS ( \
          UPDATE delivery AS d SET state = r.state, tries = d.tries + 1, \
                 not_before = coalesce(r.not_before, d.not_before), \
                 lease_token = NULL, lease_until = NULL \
          FROM r \
-         WHERE d.id = r.id AND d.run_id = $3 AND d.state = 'leased' AND d.lease_token = $4 \
-         RETURNING d.id, d.run_id, d.recipient_id, d.email, r.attempt_at, r.status, r.response, r.n), \
+         WHERE d.id = r.id AND d.run_id = $2 AND d.state = 'leased' AND d.lease_token = $3 \
+         RETURNING d.id, d.run_id, d.recipient_id, d.email, r.attempt_at, r.status, r.response, \
+                   r.state, r.n), \
      recorded AS ( \
          INSERT INTO send_attempt \
              (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
-         SELECT $1, run_id, recipient_id, email, attempt_at, status, response \
-         FROM moved ORDER BY n) \
-     SELECT id FROM moved";
+         SELECT s.mailing_id, m.run_id, m.recipient_id, m.email, m.attempt_at, m.status, m.response \
+         FROM moved AS m JOIN send_run AS s ON s.id = m.run_id ORDER BY m.n), \
+     t AS ( \
+         SELECT count(*) FILTER (WHERE state = 'sent') AS new_sent, \
+                count(*) FILTER (WHERE state = 'failed') AS new_failed, \
+                count(*) FILTER (WHERE status = 'success') AS new_successes, \
+                count(*) FILTER (WHERE status <> 'success') AS new_failures \
+         FROM moved) \
+     UPDATE send_run AS s SET sent = s.sent + t.new_sent, failed = s.failed + t.new_failed, \
+         attempts_success = s.attempts_success + t.new_successes, \
+         attempts_failure = s.attempts_failure + t.new_failures \
+     FROM t WHERE s.id = $2 \
+     RETURNING s.id, s.mailing_id, s.\"trigger\", s.started_at, s.finished_at, s.total, s.sent, s.failed";
 
 /// Fails, with one failure attempt at `$2` carrying `$4`, every delivery of
 /// run `$1` (of mailing `$3`) not done: pending, or leased with a lease
@@ -127,20 +140,16 @@ impl DeliveryRepository for PgStore {
         results: &[DeliveryResult],
     ) -> Result<SendRun, StoreError> {
         let doing = format!("recording results of run {run}");
-        let mut tx = self.begin(&doing).await?;
-        let mailing = Sql::mailing_of(&mut *tx, run).await?;
         let results = first_result_per_delivery(results);
-        let moved: Vec<i64> = sqlx::query_scalar(RECORD)
-            .bind(mailing)
+        sqlx::query_as::<_, RunRow<DateTime<Utc>>>(RECORD)
             .bind(results_json(&results))
             .bind(run.get())
             .bind(&token.0)
-            .fetch_all(&mut *tx)
+            .fetch_optional(&self.pool)
             .await
-            .map_err(backend(doing.clone()))?;
-        let totals = Sql::add_tally(&mut tx, run, &Tally::of_moved(&results, &moved)).await?;
-        commit(tx, &doing).await?;
-        Ok(totals)
+            .map_err(backend(doing))?
+            .ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?
+            .try_into()
     }
 
     async fn fail_remaining(

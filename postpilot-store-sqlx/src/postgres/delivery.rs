@@ -115,7 +115,6 @@ impl DeliveryRepository for PgStore {
         lease_until: DateTime<Utc>,
     ) -> Result<Claim, StoreError> {
         let doing = format!("claiming deliveries of run {run}");
-        Sql::mailing_of(&self.pool, run).await?;
         let token = new_token();
         // One statement, committed on its own before this returns.
         let rows: Vec<DeliveryRow> = sqlx::query_as(CLAIM)
@@ -127,6 +126,10 @@ impl DeliveryRepository for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend(doing))?;
+        if rows.is_empty() {
+            // Nothing due, or no such run: only then is it worth asking.
+            Sql::mailing_of(&self.pool, run).await?;
+        }
         Ok(Claim {
             token,
             deliveries: claimed(rows)?,

@@ -6,6 +6,8 @@ use std::collections::HashSet;
 
 use postpilot_core::domain::{AttemptStatus, DeliveryResult, LeaseToken, NextStep};
 
+use crate::rows::run_columns;
+
 /// A fresh, unguessable lease token.
 pub(crate) fn new_token() -> LeaseToken {
     LeaseToken(format!("{:032x}", rand::random::<u128>()))
@@ -55,10 +57,12 @@ fn next_state(result: &DeliveryResult) -> (&'static str, Option<chrono::DateTime
 /// Adds a [`Tally`] to a run's counters: `$1` sent, `$2` failed, `$3`
 /// success and `$4` failure attempts, `$5` the run; returns the run's row
 /// (the columns of `SELECT_RUN`), so the totals come back in the same step.
-pub(crate) const ADD_TO_RUN: &str = "UPDATE send_run SET sent = sent + $1, failed = failed + $2, \
+pub(crate) const ADD_TO_RUN: &str = concat!(
+    "UPDATE send_run SET sent = sent + $1, failed = failed + $2, \
      attempts_success = attempts_success + $3, attempts_failure = attempts_failure + $4 \
-     WHERE id = $5 \
-     RETURNING id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed";
+     WHERE id = $5 RETURNING ",
+    run_columns!()
+);
 
 /// What one batch of results adds to a run's counters.
 #[derive(Debug, Default)]

@@ -45,15 +45,15 @@ impl ImportPlan {
         (plan, to_insert)
     }
 
-    /// Notes that the rows to insert from position `start` on got `ids`,
-    /// one each, in order.
-    pub(crate) fn inserted_in_order(&mut self, start: usize, ids: &[i64]) {
-        for (&i, &id) in self.order[start..].iter().zip(ids) {
+    /// Notes that the `count` rows to insert from position `start` on got
+    /// the ids from `first` on, one after another.
+    pub(crate) fn inserted_in_order(&mut self, start: usize, count: usize, first: i64) {
+        for (&i, id) in self.order[start..start + count].iter().zip(first..) {
             self.ids[i] = Some(RecipientId(id));
         }
     }
 
-    /// Notes rows SQL inserted, as `(id, email)` in any order (the order of
+    /// Notes rows SQL inserted, as `(id, email)` in any order (that of
     /// `RETURNING` is unspecified).
     pub(crate) fn inserted(&mut self, rows: impl IntoIterator<Item = (i64, String)>) {
         for (id, email) in rows {

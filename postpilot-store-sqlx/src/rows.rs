@@ -140,8 +140,15 @@ impl<T: StoredTime> TryFrom<MailingRow<T>> for Mailing {
     }
 }
 
-pub(crate) const SELECT_RUN: &str = "SELECT id, mailing_id, \"trigger\", started_at, \
-     finished_at, total, sent, failed FROM send_run";
+/// The columns of a [`RunRow`], in its order: for `SELECT` and `RETURNING`.
+macro_rules! run_columns {
+    () => {
+        "id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed"
+    };
+}
+pub(crate) use run_columns;
+
+pub(crate) const SELECT_RUN: &str = concat!("SELECT ", run_columns!(), " FROM send_run");
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RunRow<T> {

@@ -17,7 +17,7 @@ use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 use super::{commit, PgStore, Sql};
 use crate::errors::backend;
 use crate::queue::{first_result_per_delivery, new_token, results_json, Tally};
-use crate::rows::{claimed, int, DeliveryRow, RunRow};
+use crate::rows::{claimed, int, run_columns, DeliveryRow, RunRow};
 
 /// Selects the mailing `$1` and locks it against a concurrent launch (but
 /// not against attempts referring to it, which lock its key only).
@@ -42,7 +42,8 @@ const CLAIM: &str = "UPDATE delivery SET state = 'leased', lease_token = $1, lea
 /// inserts one attempt for each delivery moved, in the order given, and adds
 /// them to the run's counters. Returns the run's row; none for an unknown
 /// run.
-const RECORD: &str = "WITH r AS ( \
+const RECORD: &str = concat!(
+    "WITH r AS ( \
          SELECT CAST(e.v ->> 'id' AS BIGINT) AS id, \
                 timestamptz 'epoch' + CAST(e.v ->> 'attempt_at' AS BIGINT) * interval '1 microsecond' \
                   AS attempt_at, \
@@ -74,8 +75,9 @@ const RECORD: &str = "WITH r AS ( \
      UPDATE send_run AS s SET sent = s.sent + t.new_sent, failed = s.failed + t.new_failed, \
          attempts_success = s.attempts_success + t.new_successes, \
          attempts_failure = s.attempts_failure + t.new_failures \
-     FROM t WHERE s.id = $2 \
-     RETURNING s.id, s.mailing_id, s.\"trigger\", s.started_at, s.finished_at, s.total, s.sent, s.failed";
+     FROM t WHERE s.id = $2 RETURNING ",
+    run_columns!()
+);
 
 /// Fails, with one failure attempt at `$2` carrying `$4`, every delivery of
 /// run `$1` (of mailing `$3`) not done: pending, or leased with a lease

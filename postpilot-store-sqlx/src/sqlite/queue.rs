@@ -1,6 +1,8 @@
 //! The SQL of the delivery queue only SQLite speaks (the logic around it
 //! is shared: `crate::queue`).
 
+use crate::rows::run_columns;
+
 /// Leases up to `limit` due deliveries, lowest id first. Each inner select
 /// walks the (run_id, state) index in id order and stops at its LIMIT, so a
 /// claim costs about its batch however large the run is.
@@ -65,8 +67,9 @@ pub(super) const RECORD: &str = concat!(
     " WHERE ",
     still_leased!(where),
     ") AS t \
-     WHERE send_run.id = ?2 \
-     RETURNING id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed; \
+     WHERE send_run.id = ?2 RETURNING ",
+    run_columns!(),
+    "; \
      UPDATE delivery SET state = r.value ->> 'state', tries = tries + 1, \
          not_before = coalesce(r.value ->> 'not_before', delivery.not_before), \
          lease_token = NULL, lease_until = NULL \

@@ -101,8 +101,7 @@ impl RecipientRepository for SqliteStore {
             if inserted == chunk.len() as u64 {
                 // Every row went in, one id after another, in the order of VALUES.
                 let first = last - (chunk.len() as i64) + 1;
-                let ids: Vec<i64> = (first..=last).collect();
-                plan.inserted_in_order(n * IMPORT_ROWS_PER_STATEMENT, &ids);
+                plan.inserted_in_order(n * IMPORT_ROWS_PER_STATEMENT, chunk.len(), first);
             } else if inserted > 0 {
                 // Some emails existed: ask which rows got the new ids.
                 let rows: Vec<(i64, String)> =

@@ -7,6 +7,7 @@ mod pace;
 mod recipients;
 mod send;
 mod stats;
+mod stop;
 mod worker;
 #[cfg(test)]
 mod worker_tests;
@@ -20,4 +21,5 @@ pub use messages::Messages;
 pub use recipients::Recipients;
 pub use send::{Progress, SendMailing, SendPolicy, WINDOW_CLOSED};
 pub use stats::Statistics;
+pub use stop::{StopSignal, Stopper};
 pub use worker::{Pass, Worker};

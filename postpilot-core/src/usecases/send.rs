@@ -31,6 +31,7 @@ use crate::ports::{
 };
 
 use super::pace::Pace;
+use super::stop::StopSignal;
 
 /// How long a result may wait for others to be recorded with.
 const GROUP_WAIT: Duration = Duration::from_millis(200);
@@ -93,6 +94,7 @@ pub struct SendMailing<S, M, C> {
     mailer: M,
     clock: C,
     policy: SendPolicy,
+    stop: StopSignal,
 }
 
 impl<S, M, C> SendMailing<S, M, C>
@@ -107,7 +109,22 @@ where
             mailer,
             clock,
             policy,
+            stop: StopSignal::never(),
         }
+    }
+
+    /// Stops gracefully when `stop` is raised: no more claims, the sends in
+    /// flight finish and are recorded, what was claimed but not started is
+    /// handed back, and delivery returns with the run unfinished.
+    #[must_use]
+    pub fn with_stop(mut self, stop: StopSignal) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// The stop signal this sender watches.
+    pub fn stop_signal(&self) -> &StopSignal {
+        &self.stop
     }
 
     pub(super) fn store(&self) -> &S {

@@ -2,7 +2,7 @@
 
 use postpilot_core::ports::{Store, SystemClock, TokioSleep};
 use postpilot_core::usecases::{
-    Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, Worker,
+    Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal, Worker,
 };
 use postpilot_smtp::{AnyMailer, OutboxMailer, SmtpConfig, SmtpMailer};
 use secrecy::ExposeSecret;
@@ -18,6 +18,9 @@ pub struct App<S> {
     pub store: S,
     pub clock: Clock,
     pub global: Global,
+    /// Raised on Ctrl-C or SIGTERM in the commands that deliver: senders
+    /// then stop gracefully.
+    pub stop: StopSignal,
 }
 
 impl<S: Store + Clone> App<S> {
@@ -26,6 +29,7 @@ impl<S: Store + Clone> App<S> {
             store,
             clock: SystemClock::tokio(),
             global,
+            stop: StopSignal::never(),
         }
     }
 
@@ -93,7 +97,8 @@ impl<S: Store + Clone> App<S> {
             self.mailer()?,
             self.clock,
             self.send_policy(),
-        ))
+        )
+        .with_stop(self.stop.clone()))
     }
 
     /// How runs are delivered, from the options.
@@ -110,11 +115,17 @@ impl<S: Store + Clone> App<S> {
             // enough that several workers share a run evenly.
             batch_size: (u32::from(self.global.concurrency) * 4).clamp(8, 500),
             rate: std::num::NonZeroU32::new(self.global.rate),
-            // A lease must outlast the longest single send.
-            lease: self.global.lease.unwrap_or_else(|| {
-                std::time::Duration::from_secs(60).max(self.global.smtp_timeout * 2)
-            }),
+            lease: self.lease(),
+            // A failing database is waited for as long as a lease lasts.
+            store_patience: self.lease(),
             ..SendPolicy::default()
         }
+    }
+
+    /// A lease must outlast the longest single send.
+    fn lease(&self) -> std::time::Duration {
+        self.global.lease.unwrap_or_else(|| {
+            std::time::Duration::from_secs(60).max(self.global.smtp_timeout.saturating_mul(2))
+        })
     }
 }

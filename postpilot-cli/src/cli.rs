@@ -61,9 +61,9 @@ pub struct Global {
     #[arg(long, env = "POSTPILOT_FROM", default_value = "postpilot@localhost", global = true,
           value_parser = Text(parse::from_address))]
     pub from: EmailAddress,
-    /// Deadline for one whole SMTP conversation (e.g. 30s, 2m).
+    /// Deadline for one whole SMTP conversation (e.g. 30s, 2m; at most 1h).
     #[arg(long, env = "POSTPILOT_SMTP_TIMEOUT", default_value = "30s", global = true,
-          value_parser = parse::duration)]
+          value_parser = parse::smtp_timeout)]
     pub smtp_timeout: Duration,
     /// Sends in flight at once.
     #[arg(long, env = "POSTPILOT_SEND_CONCURRENCY", default_value_t = 8, global = true,
@@ -89,14 +89,16 @@ pub struct Global {
     #[arg(long, env = "POSTPILOT_MAX_TRIES", default_value_t = 3, global = true,
           allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_tries: u32,
-    /// Wait before retrying a temporary failure; doubled for each later try.
+    /// Wait before retrying a temporary failure; doubled for each later try
+    /// (at most 1day; no single wait exceeds 7 days).
     #[arg(long, env = "POSTPILOT_RETRY_BACKOFF", default_value = "2s", global = true,
-          value_parser = parse::duration)]
+          value_parser = parse::retry_backoff)]
     pub retry_backoff: Duration,
     /// How long a claimed batch of deliveries stays reserved to one sender
     /// (renewed while it works). After a crash its deliveries are taken up
-    /// again once this has passed. Default: 60s, or twice --smtp-timeout.
-    #[arg(long, env = "POSTPILOT_LEASE", global = true, value_parser = parse::duration)]
+    /// again once this has passed. Default: 60s, or twice --smtp-timeout;
+    /// at most 1day. A failing database is waited for as long.
+    #[arg(long, env = "POSTPILOT_LEASE", global = true, value_parser = parse::lease)]
     pub lease: Option<Duration>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
@@ -123,8 +125,8 @@ pub enum Command {
         /// Exit once no run is left unfinished and no mailing is due.
         #[arg(long)]
         until_idle: bool,
-        /// Wait between passes when there is nothing to do.
-        #[arg(long, default_value = "2s", value_parser = parse::duration)]
+        /// Wait between passes when there is nothing to do (at most 1h).
+        #[arg(long, default_value = "2s", value_parser = parse::poll)]
         poll: Duration,
     },
     /// Serve the JSON API (/api/v1) and the web UI; prints a login URL.

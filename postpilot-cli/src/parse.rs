@@ -80,6 +80,39 @@ pub fn duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// The longest `--smtp-timeout`: one SMTP conversation.
+pub const MAX_SMTP_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+/// The longest `--poll` of a worker.
+pub const MAX_POLL: Duration = Duration::from_secs(60 * 60);
+
+/// A duration of at most `max`.
+fn duration_at_most(s: &str, max: Duration) -> Result<Duration, String> {
+    let d = duration(s)?;
+    if d > max {
+        return Err(format!(
+            "must be at most {}",
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(d)
+}
+
+pub fn smtp_timeout(s: &str) -> Result<Duration, String> {
+    duration_at_most(s, MAX_SMTP_TIMEOUT)
+}
+
+pub fn lease(s: &str) -> Result<Duration, String> {
+    duration_at_most(s, postpilot_core::usecases::MAX_LEASE)
+}
+
+pub fn retry_backoff(s: &str) -> Result<Duration, String> {
+    duration_at_most(s, postpilot_core::usecases::MAX_RETRY_BACKOFF)
+}
+
+pub fn poll(s: &str) -> Result<Duration, String> {
+    duration_at_most(s, MAX_POLL)
+}
+
 /// RFC 3339 (`2026-12-01T09:00:00+03:00`), or `YYYY-MM-DD HH:MM[:SS]` read
 /// in the local time zone.
 pub fn time(s: &str) -> Result<DateTime<Utc>, String> {
@@ -133,6 +166,21 @@ mod tests {
             let err = time(bad).expect_err(bad);
             assert!(err.contains("expected RFC 3339"), "{err}");
         }
+    }
+
+    #[test]
+    fn durations_above_their_bound_are_refused_saying_the_bound() {
+        assert_eq!(lease("1day"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(lease("1day 1s"), Err("must be at most 1day".to_owned()));
+        for huge in ["300000years", "10000years", "2h"] {
+            assert!(smtp_timeout(huge).is_err(), "{huge}");
+            assert!(poll(huge).is_err(), "{huge}");
+        }
+        for huge in ["300000years", "10000years", "25h"] {
+            assert!(lease(huge).is_err(), "{huge}");
+            assert!(retry_backoff(huge).is_err(), "{huge}");
+        }
+        assert_eq!(smtp_timeout("1h"), Ok(MAX_SMTP_TIMEOUT));
     }
 
     #[test]

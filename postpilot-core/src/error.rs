@@ -14,6 +14,20 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error("mailing {0} is completed (its end time has passed) and can no longer be sent")]
     MailingCompleted(MailingId),
+    /// The database kept failing for longer than the sender waits for it.
+    #[error(
+        "the database kept failing for {}s while {doing}; sending stopped. \
+         Sending again resumes the run once the database is back \
+         ({unrecorded} sends whose results were not recorded may be repeated)",
+        waited.as_secs()
+    )]
+    StoreUnavailable {
+        doing: String,
+        waited: std::time::Duration,
+        unrecorded: usize,
+        #[source]
+        source: StoreError,
+    },
 }
 
 impl Error {

@@ -57,6 +57,7 @@ mockall::mock! {
         async fn fail_remaining(&self, run: RunId, reason: &str, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
         async fn finish_run_if_done(&self, run: RunId, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
         async fn renew_lease(&self, run: RunId, token: &LeaseToken, until: DateTime<Utc>) -> Result<u64, StoreError>;
+        async fn release_lease(&self, run: RunId, token: &LeaseToken) -> Result<u64, StoreError>;
         async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError>;
         async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError>;
         async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;

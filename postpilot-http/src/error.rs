@@ -149,6 +149,11 @@ impl From<postpilot_core::Error> for ApiError {
             Error::MailingCompleted(_) => {
                 Self::new(StatusCode::CONFLICT, "mailing_completed", err.to_string())
             }
+            // Only senders wait out an outage; no request does.
+            Error::StoreUnavailable { .. } => {
+                tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "store failure");
+                Self::internal()
+            }
             Error::Store(store) => match store {
                 StoreError::NotFound { .. } => Self::not_found(store.to_string()),
                 StoreError::Duplicate { field, .. } => {

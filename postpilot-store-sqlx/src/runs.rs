@@ -243,6 +243,28 @@ where
         Ok(DB::rows_affected(&done))
     }
 
+    /// Hands back the run's deliveries still leased under `token`: pending
+    /// again, claimable at once.
+    pub(crate) async fn release_lease<'c, E>(
+        conn: E,
+        run: RunId,
+        token: &LeaseToken,
+    ) -> Result<u64, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        let done = sqlx::query::<DB>(
+            "UPDATE delivery SET state = 'pending', lease_token = NULL, lease_until = NULL \
+             WHERE run_id = $1 AND state = 'leased' AND lease_token = $2",
+        )
+        .bind(run.get())
+        .bind(token.0.as_str())
+        .execute(conn)
+        .await
+        .map_err(backend(format!("handing back a lease of run {run}")))?;
+        Ok(DB::rows_affected(&done))
+    }
+
     /// Runs not finished yet, oldest first.
     pub(crate) async fn unfinished_runs<'c, E>(
         conn: E,

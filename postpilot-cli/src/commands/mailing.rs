@@ -269,10 +269,24 @@ async fn send<S: Store + Clone>(
         })?;
     } else {
         let how = if launch.resumed { " (resumed)" } else { "" };
+        let ended = if run.is_finished() {
+            "finished"
+        } else {
+            "stopped"
+        };
         println!(
-            "mailing {id}: run {}{how} finished in {elapsed:.1}s: {} sent, {} failed, {} pending of {}",
+            "mailing {id}: run {}{how} {ended} in {elapsed:.1}s: {} sent, {} failed, {} pending of {}",
             run.id, run.sent, run.failed, run.pending(), run.total
         );
+    }
+    if !run.is_finished() && app.stop.is_stopped() {
+        return Err(anyhow::anyhow!(
+            "stopped before run {} finished: {} deliveries were not sent and were handed back; \
+             `postpilot mailing send {id}` resumes the run",
+            run.id,
+            run.pending()
+        )
+        .into());
     }
     if run.failed > 0 {
         return Err(anyhow::anyhow!(

@@ -124,7 +124,10 @@ impl Backend for PgStore {
 
 /// Runs the command on `store`, then closes it.
 async fn run_on<S: Backend>(store: S, cli: Cli) -> Result<(), CliError> {
-    let app = App::new(store.clone(), cli.global);
+    let mut app = App::new(store.clone(), cli.global);
+    if cli.command.is_delivery() || matches!(cli.command, Command::Serve(_)) {
+        app.stop = postpilot_core::usecases::StopSignal::on(serve::os_signal());
+    }
     let result = match cli.command {
         Command::Migrate => store
             .migrate()

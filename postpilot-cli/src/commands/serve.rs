@@ -50,21 +50,13 @@ pub async fn run<S: Store + Clone + 'static>(
     // The scheduler and queue worker: launches mailings whose first send
     // time has come, and finishes runs left unfinished (by a crash, say).
     let worker = app.worker(Duration::from_secs(2))?;
-    let (stop_worker, stopped) = tokio::sync::watch::channel(());
     let worker = tokio::spawn(async move {
-        let mut stopped = stopped;
         let quiet = |_: &postpilot_core::SendRun| {};
-        worker
-            .run(&quiet, async move {
-                // Ends when the sender is dropped.
-                while stopped.changed().await.is_ok() {}
-            })
-            .await
+        worker.run(&quiet).await
     });
     postpilot_http::serve(listener, postpilot_http::router(state.clone()), shutdown())
         .await
         .map_err(anyhow::Error::from)?;
-    drop(stop_worker);
     match tokio::time::timeout(DELIVERY_GRACE, worker).await {
         Ok(Ok(Err(e))) => tracing::error!(error = %e, "the scheduler stopped with an error"),
         Ok(Err(e)) => tracing::error!(error = %e, "the scheduler task failed"),
@@ -82,8 +74,14 @@ pub async fn run<S: Store + Clone + 'static>(
     Ok(())
 }
 
-/// Completes on Ctrl-C or SIGTERM.
+/// Completes on Ctrl-C or SIGTERM, saying so.
 pub(super) async fn shutdown() {
+    os_signal().await;
+    eprintln!("postpilot: shutting down; finishing requests in flight");
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub(super) async fn os_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -104,5 +102,4 @@ pub(super) async fn shutdown() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    eprintln!("postpilot: shutting down; finishing requests in flight");
 }

@@ -37,6 +37,7 @@ pub async fn run<S: Store + Clone + 'static>(
         return Ok(());
     }
     eprintln!("postpilot worker: delivering queued runs; Ctrl-C to stop");
-    worker.run(&report, super::serve::shutdown()).await?;
+    worker.run(&report).await?;
+    eprintln!("postpilot worker: stopped; unsent deliveries were handed back");
     Ok(())
 }

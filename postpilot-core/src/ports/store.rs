@@ -303,6 +303,16 @@ pub trait DeliveryRepository: Send + Sync {
         until: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
 
+    /// Hands back the run's deliveries still leased under `token`: they
+    /// are pending again at once, for any sender, without waiting for the
+    /// lease to pass. Returns how many. A sender stopping calls it once
+    /// every result it has is recorded, so what it hands back is exactly
+    /// what it never started.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn release_lease(&self, run: RunId, token: &LeaseToken) -> Result<u64, StoreError>;
+
     /// Runs not finished yet (of any mailing), oldest first, at most `limit`.
     ///
     /// # Errors

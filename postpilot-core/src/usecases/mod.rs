@@ -4,6 +4,7 @@ mod history;
 mod mailings;
 mod messages;
 mod pace;
+mod policy;
 mod recipients;
 mod send;
 mod stats;
@@ -13,13 +14,18 @@ mod worker;
 mod worker_tests;
 
 #[cfg(test)]
+mod send_fault_tests;
+#[cfg(test)]
 mod send_tests;
 
 pub use history::History;
 pub use mailings::{MailingView, Mailings};
 pub use messages::Messages;
+pub use policy::{
+    later, SendPolicy, MAX_LEASE, MAX_RETRY_BACKOFF, MAX_RETRY_DELAY, MAX_STORE_PATIENCE, MAX_TRIES,
+};
 pub use recipients::Recipients;
-pub use send::{Progress, SendMailing, SendPolicy, WINDOW_CLOSED};
+pub use send::{Progress, SendMailing, WINDOW_CLOSED};
 pub use stats::Statistics;
 pub use stop::{StopSignal, Stopper};
 pub use worker::{Pass, Worker};

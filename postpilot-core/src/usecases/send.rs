@@ -8,7 +8,6 @@
 //! again.
 
 use std::collections::{HashMap, VecDeque};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,10 +26,12 @@ use crate::domain::{
 use crate::error::{Error, Result};
 use crate::ports::{
     Clock, Content, DeliveryRepository, MailError, Mailer, MailingRepository, MessageRepository,
-    OutgoingEmail, ServerReply,
+    OutgoingEmail, ServerReply, StoreError,
 };
 
 use super::pace::Pace;
+use super::policy::until;
+pub use super::policy::SendPolicy;
 use super::stop::StopSignal;
 
 /// How long a result may wait for others to be recorded with.
@@ -38,51 +39,6 @@ const GROUP_WAIT: Duration = Duration::from_millis(200);
 
 /// Recorded for deliveries still unsent when the mailing's window closes.
 pub const WINDOW_CLOSED: &str = "not sent: the mailing's end time passed";
-
-/// How deliveries are taken and retried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendPolicy {
-    /// Deliveries claimed (and recorded) together.
-    pub batch_size: u32,
-    /// How long a claim is owned before another sender may take it over;
-    /// renewed every third of it while the sender works. After a crash,
-    /// the claimed deliveries are taken up again once it has passed. Must
-    /// exceed the longest single send (the SMTP deadline).
-    pub lease: Duration,
-    /// Tries per recipient for transient failures, the first included.
-    pub max_tries: u32,
-    /// Wait before the second try; doubled for each later one.
-    pub retry_backoff: Duration,
-    /// Sends in flight at once.
-    pub concurrency: usize,
-    /// Sends that may have gone out without their result recorded yet
-    /// (in flight, or back and waiting for the record being written): what
-    /// a crash can make us repeat. Taken as at least `concurrency`. Above
-    /// it, results are recorded in larger groups while sends go on, which
-    /// is most of the speed on a fast server.
-    pub max_unrecorded: usize,
-    /// Messages per second at most; `None` for no limit.
-    pub rate: Option<NonZeroU32>,
-    /// Temporary failures in a row, with no success between, after which
-    /// the server is taken to be down: the rest of the run is recorded as
-    /// not sent instead of being retried for ever.
-    pub give_up_after: u32,
-}
-
-impl Default for SendPolicy {
-    fn default() -> Self {
-        Self {
-            batch_size: 50,
-            lease: Duration::from_secs(60),
-            max_tries: 3,
-            retry_backoff: Duration::from_secs(2),
-            concurrency: 8,
-            max_unrecorded: 64,
-            rate: None,
-            give_up_after: 100,
-        }
-    }
-}
 
 /// Called with the run's totals after each recorded batch.
 pub type Progress<'a> = &'a (dyn Fn(&SendRun) + Send + Sync);
@@ -199,10 +155,23 @@ where
         until: Until,
         progress: Progress<'_>,
     ) -> Result<SendRun> {
-        let mut totals = self.store.get_run(run).await?;
-        let mailing = self.store.get_mailing(totals.mailing_id).await?;
+        let mut totals = self
+            .patiently(|| format!("reading run {run}"), || self.store.get_run(run))
+            .await?;
+        let mailing_id = totals.mailing_id;
+        let mailing = self
+            .patiently(
+                || format!("reading mailing {mailing_id}"),
+                || self.store.get_mailing(mailing_id),
+            )
+            .await?;
         // The content is fixed for the whole run, even if the message is edited meanwhile.
-        let message = self.store.get_message(mailing.message_id).await?;
+        let message = self
+            .patiently(
+                || format!("reading the message of mailing {mailing_id}"),
+                || self.store.get_message(mailing.message_id),
+            )
+            .await?;
         let content = Arc::new(Content {
             subject: message.subject,
             body_text: message.body_text,
@@ -216,30 +185,23 @@ where
         let mut pace = Pace::new(self.policy.rate);
         let mut failures_in_a_row = 0u32;
         // Why no more sends start, once that is decided.
-        let mut stop: Option<String> = None;
+        let mut stop: Option<Stop> = None;
         // The last claim found nothing due.
         let mut drained = false;
-        let mut renew_at = self.clock.now() + self.policy.lease / 3;
-        // The one store operation under way beside the sends (a record or
-        // a claim: SQLite has one writer, so they take turns). A send holds
-        // a slot of `max_unrecorded` from its start until its result is
-        // recorded: at any moment at most that many sends can have gone
-        // out unrecorded, which bounds what a crash can make us repeat.
+        let mut renew_at = self.policy.renew_at(self.clock.now());
+        // The one store operation under way beside the sends (a record, a
+        // renewal or a claim: SQLite has one writer, so they take turns). A
+        // send holds a slot of `max_unrecorded` from its start until its
+        // result is recorded: at any moment at most that many sends can
+        // have gone out unrecorded, which bounds what a crash can make us
+        // repeat.
         let mut store_op: Option<StoreOp<'_>> = None;
         // Results have waited `GROUP_WAIT` with no send coming back.
         let mut group_due = false;
         loop {
-            let now = self.clock.now();
-            // Our claims stay ours while we work on them, however long. An
-            // operation under way may hold the store's writer: renewing
-            // waits for it to end (the next turn of the loop).
-            if now >= renew_at && store_op.is_none() {
-                for token in ledger.tokens() {
-                    self.store
-                        .renew_lease(run, token, now + self.policy.lease)
-                        .await?;
-                }
-                renew_at = now + self.policy.lease / 3;
+            if stop.is_none() && self.stop.is_stopped() {
+                tracing::info!(run = %run, "stopping: no more claims; finishing the sends in flight");
+                stop = Some(Stop::Shutdown);
             }
             let recording = store_op.as_ref().map_or(0, |op| op.recording);
             while stop.is_none()
@@ -252,20 +214,27 @@ where
                 let wait = pace.wait(self.clock.now());
                 in_flight.push(self.attempt(run, slot, delivery, Arc::clone(&content), wait));
             }
-            if let Some(reason) = &stop {
-                // Claimed but never started: recorded under our lease, not left to expire.
-                let now = self.clock.now();
-                for (slot, delivery) in queue.drain(..) {
-                    ledger.add(slot, not_sent(&delivery, reason, now));
+            if let Some(stop) = &stop {
+                match stop.not_sent_reason() {
+                    // Claimed but never started: recorded under our lease, not left to expire.
+                    Some(reason) => {
+                        let now = self.clock.now();
+                        for (slot, delivery) in queue.drain(..) {
+                            ledger.add(slot, not_sent(&delivery, &reason, now));
+                        }
+                    }
+                    // Handed back once everything in flight is recorded.
+                    None => queue.clear(),
                 }
             }
             if store_op.is_none() {
+                let now = self.clock.now();
                 if ledger.unrecorded() > 0
                     && (ledger.unrecorded() >= group
                         || in_flight.is_empty()
                         || (queue.is_empty() && (drained || stop.is_some()))
                         || group_due
-                        || ledger.waited(self.clock.now()) >= GROUP_WAIT)
+                        || ledger.waited(now) >= GROUP_WAIT)
                 {
                     group_due = false;
                     // Everything back so far goes into one record, written
@@ -279,10 +248,18 @@ where
                         recording,
                         future: Box::pin(record.map(|r| r.map(Stored::Recorded))),
                     });
+                } else if now >= renew_at && ledger.has_claims() {
+                    // Our claims stay ours while we work on them, however long.
+                    renew_at = self.policy.renew_at(now);
+                    let renew = self.renew(run, ledger.tokens().cloned().collect(), now);
+                    store_op = Some(StoreOp {
+                        recording: 0,
+                        future: Box::pin(renew.map(|r| r.map(|()| Stored::Renewed))),
+                    });
                 } else if stop.is_none() && !drained && queue.len() < concurrency {
                     // The next batch is claimed before this one runs out,
                     // so the sends never wait for it.
-                    let claim = self.claim(run, totals.mailing_id);
+                    let claim = self.claim(run, mailing_id);
                     store_op = Some(StoreOp {
                         recording: 0,
                         future: Box::pin(claim.map(|c| c.map(Stored::Claimed))),
@@ -309,18 +286,20 @@ where
             match event {
                 Event::Stored(stored) => {
                     store_op = None;
-                    match stored? {
+                    let unrecorded = in_flight.len() + ledger.unrecorded();
+                    match stored.map_err(|e| e.with_unrecorded(unrecorded))? {
                         Stored::Recorded(after) => {
                             totals = after;
                             progress(&totals);
                         }
+                        Stored::Renewed => {}
                         Stored::Claimed(Claimed::Batch(claim)) => {
                             let slot = ledger.open(claim.token, claim.deliveries.len());
                             queue.extend(claim.deliveries.into_iter().map(|d| (slot, d)));
                         }
                         Stored::Claimed(Claimed::Nothing) => drained = true,
                         Stored::Claimed(Claimed::WindowClosed) => {
-                            stop = Some(WINDOW_CLOSED.to_owned());
+                            stop.get_or_insert(Stop::WindowClosed);
                         }
                     }
                 }
@@ -331,54 +310,164 @@ where
                     while let Some(Some(more)) = in_flight.next().now_or_never() {
                         back.push(more);
                     }
-                    for (slot, done) in back {
+                    // A send that never started (stopped while waiting for
+                    // its turn under the rate) stays leased, to be handed back.
+                    for (slot, done) in back
+                        .into_iter()
+                        .filter_map(|(slot, done)| Some((slot, done?)))
+                    {
                         if done.result.status == AttemptStatus::Success {
                             failures_in_a_row = 0;
                         } else if done.transient {
-                            failures_in_a_row += 1;
+                            failures_in_a_row = failures_in_a_row.saturating_add(1);
                             if failures_in_a_row >= self.policy.give_up_after && stop.is_none() {
-                                stop = Some(format!(
-                                    "not sent: gave up after {failures_in_a_row} temporary failures in a row; last: {}",
-                                    done.result.response
-                                ));
+                                stop = Some(Stop::ServerDown {
+                                    failures: failures_in_a_row,
+                                    last: done.result.response.clone(),
+                                });
                             }
                         }
                         ledger.add(slot, done.result);
                     }
                 }
                 // Nothing in flight, nothing to record, nothing to start.
-                Event::Idle => {
-                    if let Some(reason) = &stop {
+                Event::Idle => match &stop {
+                    Some(Stop::Shutdown) => {
+                        totals = self.hand_back(run, &ledger).await?;
+                        progress(&totals);
+                        return Ok(totals);
+                    }
+                    Some(stop) => {
+                        let reason = stop.not_sent_reason().unwrap_or_default();
                         totals = self
-                            .store
-                            .fail_remaining(run, reason, self.clock.now())
+                            .patiently(
+                                || format!("recording what run {run} did not send"),
+                                || self.store.fail_remaining(run, &reason, self.clock.now()),
+                            )
                             .await?;
                         progress(&totals);
                         break;
                     }
-                    match self.store.next_due(run).await? {
-                        None => break,
-                        Some(_) if until == Until::NothingDue => break,
-                        Some(due) => {
-                            let now = self.clock.now();
-                            let ends_at = self
-                                .store
-                                .get_mailing(totals.mailing_id)
-                                .await?
-                                .sent_completed_at;
-                            self.clock.sleep(wait_until(now, due.min(ends_at))).await;
-                            drained = false;
+                    None => {
+                        let due = self
+                            .patiently(
+                                || format!("finding when run {run} is next due"),
+                                || self.store.next_due(run),
+                            )
+                            .await?;
+                        match due {
+                            None => break,
+                            Some(_) if until == Until::NothingDue => break,
+                            Some(due) => {
+                                totals = self.wait_for(run, mailing_id, due).await?;
+                                progress(&totals);
+                                drained = false;
+                            }
                         }
                     }
-                }
+                },
             }
         }
-        let finished = self.store.finish_run_if_done(run, self.clock.now()).await?;
+        let finished = self
+            .patiently(
+                || format!("finishing run {run}"),
+                || self.store.finish_run_if_done(run, self.clock.now()),
+            )
+            .await?;
         tracing::info!(
             run = %run, sent = finished.sent, failed = finished.failed,
             pending = finished.pending(), "run delivered"
         );
         Ok(finished)
+    }
+
+    /// Waits until `due` (a retry, or the end of another sender's lease),
+    /// the mailing's end, the next look at the run's progress, or a stop,
+    /// whichever comes first; the run's totals after. Another sender may
+    /// finish the run long before its lease would end: following its
+    /// progress, delivery returns as soon as the run is done.
+    async fn wait_for(
+        &self,
+        run: RunId,
+        mailing: MailingId,
+        due: DateTime<Utc>,
+    ) -> Result<SendRun> {
+        let ends_at = self
+            .patiently(
+                || format!("reading mailing {mailing}"),
+                || self.store.get_mailing(mailing),
+            )
+            .await?
+            .sent_completed_at;
+        let wait = wait_until(self.clock.now(), due.min(ends_at)).min(FOLLOW_EVERY);
+        future::select(self.clock.sleep(wait), Box::pin(self.stop.stopped())).await;
+        self.patiently(|| format!("reading run {run}"), || self.store.get_run(run))
+            .await
+    }
+
+    /// Hands back every claim still open (only deliveries never started are
+    /// left in them, everything else being recorded); the run's totals.
+    async fn hand_back(&self, run: RunId, ledger: &Ledger) -> Result<SendRun> {
+        let mut handed_back = 0;
+        for token in ledger.tokens() {
+            handed_back += self
+                .patiently(
+                    || format!("handing back the unsent deliveries of run {run}"),
+                    || self.store.release_lease(run, token),
+                )
+                .await?;
+        }
+        let totals = self
+            .patiently(|| format!("reading run {run}"), || self.store.get_run(run))
+            .await?;
+        tracing::info!(
+            run = %run, handed_back, sent = totals.sent, failed = totals.failed,
+            pending = totals.pending(), "stopped; unsent deliveries handed back"
+        );
+        Ok(totals)
+    }
+
+    /// Runs a store operation, trying again with backoff while the
+    /// backend fails (a restart, a dropped connection, a full disk), for
+    /// at most `store_patience`. Other errors (not found, …) are final.
+    ///
+    /// # Errors
+    /// `StoreUnavailable` once patience is spent; the operation's own error otherwise.
+    async fn patiently<T, F, Fut>(&self, doing: impl Fn() -> String, mut op: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let started = self.clock.now();
+        let mut failures = 0u32;
+        loop {
+            match op().await {
+                Ok(value) => {
+                    if failures > 0 {
+                        tracing::warn!(failures, "the database answers again: {}", doing());
+                    }
+                    return Ok(value);
+                }
+                Err(source @ StoreError::Backend { .. }) => {
+                    failures = failures.saturating_add(1);
+                    let waited = until(started, self.clock.now());
+                    let Some(wait) = self.policy.store_retry_wait(failures, waited) else {
+                        return Err(Error::StoreUnavailable {
+                            doing: doing(),
+                            waited,
+                            unrecorded: 0,
+                            source,
+                        });
+                    };
+                    tracing::warn!(
+                        failures, error = %source, retry_in = ?wait,
+                        "the database failed; trying again: {}", doing()
+                    );
+                    self.clock.sleep(wait).await;
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
     }
 
     /// Records `batches` (results grouped by lease token); the run's totals after.
@@ -389,24 +478,61 @@ where
     ) -> Result<SendRun> {
         let mut totals = None;
         for (token, results) in batches {
-            totals = Some(self.store.record_results(run, &token, &results).await?);
+            let doing = || format!("recording {} results of run {run}", results.len());
+            totals = Some(
+                self.patiently(doing, || self.store.record_results(run, &token, &results))
+                    .await
+                    .map_err(|e| e.with_unrecorded(results.len()))?,
+            );
         }
         match totals {
             Some(totals) => Ok(totals),
-            None => Ok(self.store.get_run(run).await?),
+            None => {
+                self.patiently(|| format!("reading run {run}"), || self.store.get_run(run))
+                    .await
+            }
         }
+    }
+
+    /// Extends the lease of every claim in `tokens` from `now`.
+    async fn renew(&self, run: RunId, tokens: Vec<LeaseToken>, now: DateTime<Utc>) -> Result<()> {
+        let until = self.policy.lease_until(now);
+        for token in &tokens {
+            self.patiently(
+                || format!("renewing a lease of run {run}"),
+                || self.store.renew_lease(run, token, until),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Claims the next batch, unless the mailing's window has closed.
     async fn claim(&self, run: RunId, mailing: MailingId) -> Result<Claimed> {
-        let now = self.clock.now();
         // Re-read each time: the window may have been edited meanwhile.
-        if now >= self.store.get_mailing(mailing).await?.sent_completed_at {
+        let ends_at = self
+            .patiently(
+                || format!("reading mailing {mailing}"),
+                || self.store.get_mailing(mailing),
+            )
+            .await?
+            .sent_completed_at;
+        let now = self.clock.now();
+        if now >= ends_at {
             return Ok(Claimed::WindowClosed);
         }
         let claim = self
-            .store
-            .claim_deliveries(run, self.policy.batch_size, now, now + self.policy.lease)
+            .patiently(
+                || format!("claiming deliveries of run {run}"),
+                || {
+                    self.store.claim_deliveries(
+                        run,
+                        self.policy.batch_size,
+                        now,
+                        self.policy.lease_until(now),
+                    )
+                },
+            )
             .await?;
         Ok(if claim.deliveries.is_empty() {
             Claimed::Nothing
@@ -415,7 +541,8 @@ where
         })
     }
 
-    /// One send, after waiting `wait` for the rate limit.
+    /// One send, after waiting `wait` for the rate limit; `None` when a
+    /// stop came while it waited, so it never started.
     async fn attempt(
         &self,
         run: RunId,
@@ -423,9 +550,12 @@ where
         delivery: Delivery,
         content: Arc<Content>,
         wait: Duration,
-    ) -> (usize, Attempted) {
+    ) -> (usize, Option<Attempted>) {
         if !wait.is_zero() {
-            self.clock.sleep(wait).await;
+            let stopped = Box::pin(self.stop.stopped());
+            if let Either::Right(_) = future::select(self.clock.sleep(wait), stopped).await {
+                return (slot, None);
+            }
         }
         let email = OutgoingEmail {
             to: delivery.email.clone(),
@@ -436,7 +566,7 @@ where
         let outcome = self.mailer.send(&email).await;
         let transient = matches!(&outcome, Err(e) if e.is_transient());
         let result = self.result_of(&delivery, outcome, self.clock.now());
-        (slot, Attempted { transient, result })
+        (slot, Some(Attempted { transient, result }))
     }
 
     /// Turns a send outcome into what is recorded, applying the retry policy.
@@ -449,15 +579,8 @@ where
         let (status, response, next) = match outcome {
             Ok(reply) => (AttemptStatus::Success, reply.0, NextStep::Done),
             Err(err) => {
-                let tries = delivery.tries + 1;
-                let next = if err.is_transient() && tries < self.policy.max_tries {
-                    let backoff = self.policy.retry_backoff * 2u32.saturating_pow(tries - 1);
-                    NextStep::RetryAt(
-                        at + chrono::Duration::from_std(backoff).unwrap_or(chrono::Duration::MAX),
-                    )
-                } else {
-                    NextStep::Done
-                };
+                let tries = delivery.tries.saturating_add(1);
+                let next = self.policy.next_step(tries, &err, at);
                 tracing::warn!(delivery = %delivery.id, error = %err, "send failed");
                 (AttemptStatus::Failure, err.to_string(), next)
             }
@@ -468,6 +591,55 @@ where
             status,
             response,
             next,
+        }
+    }
+}
+
+/// How often a sender with nothing to do looks at the run's progress,
+/// while it waits for a retry or for another sender's lease.
+const FOLLOW_EVERY: Duration = Duration::from_secs(1);
+
+/// Why a sender starts no more sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stop {
+    /// The mailing's end time passed.
+    WindowClosed,
+    /// Temporary failures in a row reached `give_up_after`.
+    ServerDown { failures: u32, last: String },
+    /// A graceful stop was asked for.
+    Shutdown,
+}
+
+impl Stop {
+    /// What is recorded for the deliveries left; `None` when they are
+    /// handed back for a later sender instead.
+    fn not_sent_reason(&self) -> Option<String> {
+        match self {
+            Self::WindowClosed => Some(WINDOW_CLOSED.to_owned()),
+            Self::ServerDown { failures, last } => Some(format!(
+                "not sent: gave up after {failures} temporary failures in a row; last: {last}"
+            )),
+            Self::Shutdown => None,
+        }
+    }
+}
+
+impl Error {
+    /// Adds `more` to the results an outage left unrecorded.
+    fn with_unrecorded(self, more: usize) -> Self {
+        match self {
+            Self::StoreUnavailable {
+                doing,
+                waited,
+                unrecorded,
+                source,
+            } => Self::StoreUnavailable {
+                doing,
+                waited,
+                unrecorded: unrecorded.saturating_add(more),
+                source,
+            },
+            other => other,
         }
     }
 }
@@ -489,12 +661,13 @@ struct StoreOp<'a> {
 enum Stored {
     /// A record was written; the run's totals after it.
     Recorded(SendRun),
+    Renewed,
     Claimed(Claimed),
 }
 
 /// What the delivery loop woke up for.
 enum Event {
-    Sent(Option<(usize, Attempted)>),
+    Sent(Option<(usize, Option<Attempted>)>),
     Stored(Result<Stored>),
     /// Results have waited long enough to be recorded.
     GroupDue,
@@ -542,13 +715,18 @@ impl Ledger {
     fn waited(&self, now: DateTime<Utc>) -> Duration {
         self.unrecorded
             .first()
-            .and_then(|(_, r)| (now - r.attempt_at).to_std().ok())
+            .map(|(_, r)| until(r.attempt_at, now))
             .unwrap_or_default()
     }
 
     /// How many results wait to be recorded.
     fn unrecorded(&self) -> usize {
         self.unrecorded.len()
+    }
+
+    /// Whether any claim is still being worked on.
+    fn has_claims(&self) -> bool {
+        !self.claims.is_empty()
     }
 
     /// The tokens of the claims still being worked on.
@@ -611,8 +789,5 @@ fn not_sent(delivery: &Delivery, reason: &str, at: DateTime<Utc>) -> DeliveryRes
 /// How long to wait from `now` until `due`, at least a little so a busy
 /// loop cannot form.
 fn wait_until(now: DateTime<Utc>, due: DateTime<Utc>) -> Duration {
-    (due - now)
-        .to_std()
-        .unwrap_or_default()
-        .max(Duration::from_millis(20))
+    until(now, due).max(Duration::from_millis(20))
 }

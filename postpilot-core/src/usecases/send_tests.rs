@@ -269,7 +269,7 @@ async fn deliveries_left_when_the_window_closes_are_recorded_as_not_sent() {
 }
 
 #[tokio::test]
-async fn a_run_waiting_for_a_retry_sleeps_until_it_is_due() {
+async fn a_run_waiting_for_a_retry_sleeps_until_it_is_due_looking_at_its_progress_each_second() {
     let mut store = MockStore::new();
     store
         .expect_get_mailing()
@@ -287,6 +287,11 @@ async fn a_run_waiting_for_a_retry_sleeps_until_it_is_due() {
         .expect_next_due()
         .times(1)
         .in_sequence(&mut seq)
+        .returning(|_| Ok(Some(t0() + Duration::milliseconds(500))));
+    store
+        .expect_next_due()
+        .times(1)
+        .in_sequence(&mut seq)
         .returning(|_| Ok(Some(t0() + Duration::seconds(30))));
     store
         .expect_next_due()
@@ -300,10 +305,18 @@ async fn a_run_waiting_for_a_retry_sleeps_until_it_is_due() {
         })
     });
     let mut clock = fixed_clock();
+    let mut sleeps = Sequence::new();
     clock
         .expect_sleep()
-        .withf(|d| *d == std::time::Duration::from_secs(30))
+        .withf(|d| *d == std::time::Duration::from_millis(500))
         .times(1)
+        .in_sequence(&mut sleeps)
+        .returning(|_| ());
+    clock
+        .expect_sleep()
+        .withf(|d| *d == std::time::Duration::from_secs(1))
+        .times(1)
+        .in_sequence(&mut sleeps)
         .returning(|_| ());
     SendMailing::new(store, MockMailer::new(), clock, SendPolicy::default())
         .deliver(RUN, &|_| {})

@@ -55,6 +55,9 @@ where
     /// Store failures.
     pub async fn pass(&self, progress: Progress<'_>) -> Result<Pass> {
         let mut pass = Pass::default();
+        if self.stopped() {
+            return Ok(pass);
+        }
         let now = self.send.clock().now();
         for mailing in self.send.store().due_mailings(now, PER_PASS).await? {
             match self.send.launch(mailing, Trigger::Schedule).await {
@@ -71,6 +74,10 @@ where
         let runs = self.send.store().unfinished_runs(PER_PASS).await?;
         pass.unfinished = runs.len();
         for run in runs {
+            // A stop asked for during a run ends it gracefully; no next one starts.
+            if self.stopped() {
+                break;
+            }
             let before = self.send.store().get_run(run).await?;
             let after = match self.send.deliver_due(run, progress).await {
                 Ok(after) => after,
@@ -97,6 +104,9 @@ where
             total.delivered += pass.delivered;
             let left = self.send.store().unfinished_runs(PER_PASS).await?;
             total.unfinished = left.len();
+            if self.stopped() {
+                return Ok(total);
+            }
             if left.is_empty()
                 && self
                     .send
@@ -108,43 +118,43 @@ where
                 return Ok(total);
             }
             if pass.delivered == 0 && pass.launched == 0 {
-                self.send.clock().sleep(self.next_wait(&left).await?).await;
+                self.pause(self.next_wait(&left).await?).await;
             }
         }
     }
 
-    /// Passes for ever, until `stop` resolves; between passes with nothing
-    /// done, or after a failed one (logged), it waits `poll`.
+    /// Passes for ever, until the sender's stop signal is raised (see
+    /// [`SendMailing::with_stop`]): the run being delivered then stops
+    /// gracefully (sends in flight finish and are recorded, unsent
+    /// deliveries are handed back) and no further pass starts. Between
+    /// passes with nothing done, or after a failed one (logged), it waits
+    /// `poll`.
     ///
     /// # Errors
     /// None so far: failures are logged and retried.
-    pub async fn run(
-        &self,
-        progress: Progress<'_>,
-        stop: impl std::future::Future<Output = ()>,
-    ) -> Result<()> {
-        use futures::FutureExt;
-        let stop = stop.fuse();
-        futures::pin_mut!(stop);
-        loop {
-            let work = async {
-                match self.pass(progress).await {
-                    Ok(pass) if pass.delivered > 0 || pass.launched > 0 => {}
-                    Ok(_) => self.send.clock().sleep(self.poll).await,
-                    // A long-running worker outlives a database hiccup.
-                    Err(e) => {
-                        tracing::error!(error = %e, "worker pass failed; retrying");
-                        self.send.clock().sleep(self.poll).await;
-                    }
+    pub async fn run(&self, progress: Progress<'_>) -> Result<()> {
+        while !self.stopped() {
+            match self.pass(progress).await {
+                Ok(pass) if pass.delivered > 0 || pass.launched > 0 => {}
+                Ok(_) => self.pause(self.poll).await,
+                // A long-running worker outlives a database hiccup.
+                Err(e) => {
+                    tracing::error!(error = %e, "worker pass failed; retrying");
+                    self.pause(self.poll).await;
                 }
             }
-            .fuse();
-            futures::pin_mut!(work);
-            futures::select! {
-                () = work => {}
-                () = stop => return Ok(()),
-            }
         }
+        Ok(())
+    }
+
+    fn stopped(&self) -> bool {
+        self.send.stop_signal().is_stopped()
+    }
+
+    /// Waits `wait`, or less if a stop is asked for meanwhile.
+    async fn pause(&self, wait: Duration) {
+        let stopped = Box::pin(self.send.stop_signal().stopped());
+        futures::future::select(self.send.clock().sleep(wait), stopped).await;
     }
 
     /// How long to wait for the earliest retry among `runs`, at most `poll`.

@@ -205,6 +205,10 @@ impl DeliveryRepository for PgStore {
         Sql::renew_lease(&self.pool, run, token, until).await
     }
 
+    async fn release_lease(&self, run: RunId, token: &LeaseToken) -> Result<u64, StoreError> {
+        Sql::release_lease(&self.pool, run, token).await
+    }
+
     async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError> {
         Sql::unfinished_runs(&self.pool, limit).await
     }

@@ -158,6 +158,10 @@ impl DeliveryRepository for SqliteStore {
         Sql::renew_lease(&self.writer, run, token, until).await
     }
 
+    async fn release_lease(&self, run: RunId, token: &LeaseToken) -> Result<u64, StoreError> {
+        Sql::release_lease(&self.writer, run, token).await
+    }
+
     async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError> {
         Sql::unfinished_runs(&self.reader, limit).await
     }

@@ -668,6 +668,66 @@ pub async fn renewing_a_lease_keeps_its_deliveries_from_other_senders<
     );
 }
 
+pub async fn a_handed_back_lease_frees_only_its_unstarted_deliveries_at_once<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 3).await;
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(60))
+        .await
+        .expect("claimed");
+    assert_eq!(claim.deliveries.len(), 3);
+    // One was sent and recorded before the sender stopped.
+    let first = sent(&claim.deliveries[0], at(2));
+    store
+        .record_results(run.id, &claim.token, &[first])
+        .await
+        .expect("recorded");
+    // A stranger's token hands back nothing.
+    let stranger = LeaseToken("not-a-token".into());
+    assert_eq!(
+        store.release_lease(run.id, &stranger).await.expect("no-op"),
+        0
+    );
+    assert_eq!(
+        store
+            .release_lease(run.id, &claim.token)
+            .await
+            .expect("handed back"),
+        2
+    );
+    // Long before the lease would have ended, another sender takes the two.
+    let other = store
+        .claim_deliveries(run.id, 10, at(3), at(70))
+        .await
+        .expect("claim");
+    let mut taken: Vec<_> = other.deliveries.iter().map(|d| d.id).collect();
+    taken.sort();
+    let mut expected: Vec<_> = claim.deliveries[1..].iter().map(|d| d.id).collect();
+    expected.sort();
+    assert_eq!(taken, expected, "exactly the unstarted ones, nothing sent");
+    assert!(other.deliveries.iter().all(|d| d.tries == 0));
+    // The old token no longer owns them: its late results are ignored.
+    let late: Vec<_> = claim.deliveries[1..]
+        .iter()
+        .map(|d| sent(d, at(4)))
+        .collect();
+    let totals = store
+        .record_results(run.id, &claim.token, &late)
+        .await
+        .expect("ignored");
+    assert_eq!((totals.sent, totals.pending()), (1, 2));
+    assert_eq!(
+        store
+            .release_lease(run.id, &claim.token)
+            .await
+            .expect("no-op"),
+        0
+    );
+}
+
 pub async fn unfinished_runs_list_oldest_first_and_drop_finished_ones<
     S: Store + Clone + 'static,
 >(

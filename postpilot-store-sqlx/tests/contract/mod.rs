@@ -178,6 +178,7 @@ macro_rules! contract_tests {
             a_delivery_keeps_the_address_it_was_launched_with,
             concurrent_claims_never_lease_a_delivery_twice,
             renewing_a_lease_keeps_its_deliveries_from_other_senders,
+            a_handed_back_lease_frees_only_its_unstarted_deliveries_at_once,
             unfinished_runs_list_oldest_first_and_drop_finished_ones,
             due_mailings_are_the_never_sent_ones_whose_window_is_open,
             deleting_a_recipient_cancels_its_queued_deliveries_but_not_one_in_flight,

@@ -157,7 +157,9 @@ fn send_through_a_hostile_server(env: &Env) -> Vec<(String, String, String)> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains(&format!("{TAKEN} sent, {REFUSED_RECIPIENTS} failed, 0 pending")),
+        stdout.contains(&format!(
+            "{TAKEN} sent, {REFUSED_RECIPIENTS} failed, 0 pending"
+        )),
         "{stdout}\n{stderr}"
     );
     assert!(
@@ -211,6 +213,25 @@ fn send_through_a_hostile_server(env: &Env) -> Vec<(String, String, String)> {
 #[test]
 fn hostile_replies_are_recorded_visible_and_the_run_finishes_on_sqlite() {
     send_through_a_hostile_server(&Env::new());
+}
+
+#[test]
+fn hostile_replies_reach_the_terminal_only_as_escapes() {
+    let env = Env::new();
+    send_through_a_hostile_server(&env);
+    let out = env
+        .cmd()
+        .args(["mailing", "attempts", "1"])
+        .output()
+        .expect("ran");
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).expect("utf-8");
+    let raw: Vec<char> = table
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect();
+    assert!(raw.is_empty(), "printed {raw:?} in {table}");
+    assert!(table.contains(r"\0\u{7}ABC\u{1b}]0;pwned"), "{table}");
 }
 
 #[test]

@@ -183,7 +183,8 @@ pub(crate) fn lost(stage: Stage, cause: &str, server: &str) -> Failure {
 pub(crate) fn unexpected(stage: Stage, response: &Response, server: &str) -> Failure {
     lost(
         stage,
-        &format!("unexpected reply {:?}", reply(response).0),
+        // The reply is visible already: quoted, not escaped again.
+        &format!("unexpected reply \"{}\"", reply(response).0),
         server,
     )
 }
@@ -295,6 +296,26 @@ mod tests {
         let after = lost(Stage::AfterDot, "reset", "mx:25");
         assert!(matches!(after.error, MailError::UnknownOutcome(_)));
         assert!(after.error.reply().contains("may have been delivered"));
+    }
+
+    #[test]
+    fn replies_are_made_visible_once_wherever_they_are_quoted() {
+        use std::str::FromStr;
+        let response = Response::from_str("250-a\u{1b}[2J\r\n250 b\\x\0\r\n").expect("reply");
+        assert_eq!(reply(&response).0, r"250 a\u{1b}[2J b\x\0");
+        let response = Response::from_str("550 5.1.1 no\u{7}\r\n").expect("reply");
+        assert_eq!(
+            rejected(Stage::Rcpt, &response).error,
+            MailError::Permanent(r"550 5.1.1 no\u{7}".into())
+        );
+        let response = Response::from_str("250 \u{1b}]0;x\u{7}\r\n").expect("reply");
+        assert_eq!(
+            unexpected(Stage::Data, &response, "mx:25").error,
+            MailError::Transient(
+                r#"connection to mx:25 failed (stage: DATA): unexpected reply "250 \u{1b}]0;x\u{7}""#
+                    .into()
+            )
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use postpilot_core::ports::RecipientRepository;
 use postpilot_core::usecases::Recipients;
-use postpilot_core::{Comment, EmailAddress, FullName, NewRecipient, Page, RecipientId};
+use postpilot_core::{visible, Comment, EmailAddress, FullName, NewRecipient, Page, RecipientId};
 use serde::Serialize;
 
 use crate::error::CliError;
@@ -357,7 +357,8 @@ fn finish(report: ImportReport, path: &Path, out: Output) -> Result<(), CliError
         );
     }
     for e in &report.errors {
-        eprintln!("{}: line {}: {}", path.display(), e.line, e.error);
+        let report = format!("{}: line {}: {}", path.display(), e.line, e.error);
+        eprintln!("{}", visible(&report));
     }
     if report.invalid as usize > report.errors.len() {
         eprintln!(
@@ -408,7 +409,8 @@ pub async fn export<R: RecipientRepository>(
         if out.json {
             Output::json(&serde_json::json!({ "exported": count, "file": p }))?;
         } else {
-            println!("exported {count} recipients to {}", p.display());
+            let done = format!("exported {count} recipients to {}", p.display());
+            println!("{}", visible(&done));
         }
     }
     Ok(())

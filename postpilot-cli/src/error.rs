@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use postpilot_core::ports::StoreError;
+use postpilot_core::visible;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -43,15 +44,18 @@ impl From<postpilot_core::InvalidField> for CliError {
 }
 
 /// Prints `error: …` and each cause on its own line, as the standards ask.
+/// A message may quote outside text (a file name, a database's or a
+/// server's words): each line is made visible, so no control character in
+/// it reaches the terminal and each stays one line.
 pub fn report(err: &CliError) {
-    eprintln!("error: {err}");
+    eprintln!("error: {}", visible(&err.to_string()));
     let mut source = std::error::Error::source(err);
     // `transparent` variants already printed their first level.
     let mut last = err.to_string();
     while let Some(cause) = source {
         let text = cause.to_string();
         if text != last {
-            eprintln!("  caused by: {text}");
+            eprintln!("  caused by: {}", visible(&text));
         }
         last = text;
         source = cause.source();

@@ -536,6 +536,69 @@ fn bad_global_options_and_environment_exit_2_naming_the_option_and_change_nothin
             "from: must not contain line breaks",
         ),
         case(&["--no-such-option", "stats"], "--no-such-option"),
+        // SQLite URLs naming no file, or a database in memory: every
+        // command's work would be lost when it ends.
+        case(
+            &["--database-url", "sqlite://", "stats"],
+            "--database-url: names no database file",
+        ),
+        case(
+            &["--database-url", "sqlite:", "stats"],
+            "--database-url: names no database file",
+        ),
+        case(
+            &["--database-url", "sqlite://?mode=rwc", "migrate"],
+            "--database-url: names no database file",
+        ),
+        case(
+            &[
+                "--database-url",
+                "sqlite://:memory:",
+                "recipient",
+                "add",
+                "--email",
+                "a@b.c",
+                "--name",
+                "A",
+            ],
+            "--database-url: names an in-memory database",
+        ),
+        case(
+            &["--database-url", "sqlite::memory:", "stats"],
+            "--database-url: names an in-memory database",
+        ),
+        case(
+            &["--database-url", "sqlite://x.db?mode=memory", "stats"],
+            "--database-url: names an in-memory database",
+        ),
+        case(
+            &["--database-url", "sqlite://%3Amemory%3A", "stats"],
+            "--database-url: names an in-memory database",
+        ),
+        case(
+            &["--database-url", "sqlite://file::memory:", "stats"],
+            "--database-url: names an in-memory database",
+        ),
+        case(
+            &[
+                "--database-url",
+                "sqlite://file:x.db%3Fmode=memory",
+                "stats",
+            ],
+            "--database-url: names an in-memory database",
+        ),
+        case(
+            &["--database-url", "sqlite://x.db?vfs=memdb", "stats"],
+            "--database-url: names an in-memory database",
+        ),
+        case(
+            &["--database-url", "sqlite://x.db?mode=bogus", "stats"],
+            "--database-url",
+        ),
+        case(
+            &["--database-url", "sqlite://x.db?colour=blue", "stats"],
+            "--database-url",
+        ),
         with_env(
             "POSTPILOT_SEND_CONCURRENCY",
             "0",
@@ -551,8 +614,26 @@ fn bad_global_options_and_environment_exit_2_naming_the_option_and_change_nothin
             "forever",
             "'--smtp-timeout <SMTP_TIMEOUT>'",
         ),
+        with_env(
+            "POSTPILOT_DATABASE_URL",
+            "sqlite://",
+            "--database-url: names no database file",
+        ),
+        with_env(
+            "POSTPILOT_DATABASE_URL",
+            "sqlite::memory:",
+            "--database-url: names an in-memory database",
+        ),
     ];
     assert_refused(&env, cases);
+    // Nothing was made of those URLs either: no file named after them.
+    let mut made: Vec<_> = std::fs::read_dir(env.dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with("postpilot.db"))
+        .collect();
+    made.sort();
+    assert_eq!(made, Vec::<String>::new());
 }
 
 /// Runs `recipient import` on `bytes`; returns (exit code, stdout, stderr).

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use postpilot_core::{
-    BodyText, Comment, EmailAddress, FullName, MailingStatus, RecipientId, RecipientIds, Subject,
-    Window,
+    is_hidden, visible, visible_lines, BodyText, Comment, EmailAddress, FullName, MailingStatus,
+    RecipientId, RecipientIds, Subject, Window,
 };
 use proptest::prelude::*;
 
@@ -97,6 +97,22 @@ proptest! {
         if let Ok(comment) = Comment::parse(&input) {
             prop_assert!(comment.as_str().chars().count() <= Comment::MAX_CHARS);
         }
+    }
+
+    #[test]
+    fn any_text_made_visible_holds_no_hidden_character_and_stays_as_it_is_when_made_visible_again(
+        input in prop_oneof![any::<String>(), "[\\x00-\\x1f\\x7f-\\u{9f}\\u{2028}-\\u{202e}\\\\a-z{}]{0,40}"],
+    ) {
+        let once = visible(&input);
+        prop_assert!(!once.chars().any(is_hidden), "{:?}", once);
+        prop_assert_eq!(visible(&once), once.clone());
+        // Nothing shown is lost: the input's printable characters are all
+        // there, in order.
+        let mut shown = once.chars();
+        prop_assert!(input.chars().filter(|&c| !is_hidden(c)).all(|c| shown.any(|o| o == c)));
+        let lines = visible_lines(&input);
+        prop_assert!(!lines.chars().any(|c| is_hidden(c) && !matches!(c, '\n' | '\t' | '\r')));
+        prop_assert_eq!(visible_lines(&lines), lines.clone());
     }
 
     #[test]

@@ -13,9 +13,14 @@
 //! | connection refused / cannot connect | `Transient` | — |
 //! | our own refusal (STARTTLS required but not offered, no common AUTH mechanism, SMTPUTF8 needed) | `Permanent` | — |
 //!
-//! A reply is kept verbatim (`450 4.3.0 Error: command failed`); a failure
-//! without a reply names the server, the stage and the cause.
+//! A reply is kept as the server wrote it (`450 4.3.0 Error: command
+//! failed`) but made visible: bytes that are not UTF-8 were decoded to
+//! U+FFFD (`wire`), and control characters become escapes
+//! (`postpilot_core::visible`: `\0`, `\u{1b}`), so no reply can reach a
+//! terminal, a log or the database as anything but text. A failure without
+//! a reply names the server, the stage and the cause.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io;
 use std::time::Duration;
@@ -23,6 +28,7 @@ use std::time::Duration;
 use lettre::transport::smtp::response::{Response, Severity};
 use lettre::transport::smtp::Error as SmtpError;
 use postpilot_core::ports::{MailError, ServerReply};
+use postpilot_core::visible;
 
 use crate::smtp::wire::WireError;
 
@@ -88,14 +94,14 @@ pub(crate) struct Failure {
 }
 
 /// The server's reply, e.g. `250 2.0.0 Ok: queued as 3F2A`: the code and
-/// every line of text, joined with spaces.
+/// every line of text, joined with spaces, made visible.
 pub(crate) fn reply(response: &Response) -> ServerReply {
     let mut text = response.code().to_string();
     for line in response.message() {
         text.push(' ');
         text.push_str(line);
     }
-    ServerReply(text)
+    ServerReply(visible_text(text))
 }
 
 /// Whether `response` is a 2xx.
@@ -106,7 +112,7 @@ pub(crate) fn is_completion(response: &Response) -> bool {
 /// A 4xx/5xx `response` at `stage`: the reply, kept verbatim, is the error.
 pub(crate) fn rejected(stage: Stage, response: &Response) -> Failure {
     let code = response.code();
-    let text = format!("{code} {}", joined(response));
+    let text = visible_text(format!("{code} {}", joined(response)));
     let error = if code.severity == Severity::PermanentNegativeCompletion {
         MailError::Permanent(text)
     } else {
@@ -177,7 +183,8 @@ pub(crate) fn lost(stage: Stage, cause: &str, server: &str) -> Failure {
 pub(crate) fn unexpected(stage: Stage, response: &Response, server: &str) -> Failure {
     lost(
         stage,
-        &format!("unexpected reply {:?}", reply(response).0),
+        // The reply is visible already: quoted, not escaped again.
+        &format!("unexpected reply \"{}\"", reply(response).0),
         server,
     )
 }
@@ -218,6 +225,14 @@ pub(crate) fn timed_out(stage: Stage, timeout: Duration, server: &str) -> MailEr
         _ => MailError::Transient(format!(
             "timed out after {timeout:?} talking to {server} (stage: {stage})"
         )),
+    }
+}
+
+/// `text` with its control characters escaped, reusing it when it has none.
+pub(crate) fn visible_text(text: String) -> String {
+    match visible(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(escaped) => escaped,
     }
 }
 
@@ -281,6 +296,26 @@ mod tests {
         let after = lost(Stage::AfterDot, "reset", "mx:25");
         assert!(matches!(after.error, MailError::UnknownOutcome(_)));
         assert!(after.error.reply().contains("may have been delivered"));
+    }
+
+    #[test]
+    fn replies_are_made_visible_once_wherever_they_are_quoted() {
+        use std::str::FromStr;
+        let response = Response::from_str("250-a\u{1b}[2J\r\n250 b\\x\0\r\n").expect("reply");
+        assert_eq!(reply(&response).0, r"250 a\u{1b}[2J b\x\0");
+        let response = Response::from_str("550 5.1.1 no\u{7}\r\n").expect("reply");
+        assert_eq!(
+            rejected(Stage::Rcpt, &response).error,
+            MailError::Permanent(r"550 5.1.1 no\u{7}".into())
+        );
+        let response = Response::from_str("250 \u{1b}]0;x\u{7}\r\n").expect("reply");
+        assert_eq!(
+            unexpected(Stage::Data, &response, "mx:25").error,
+            MailError::Transient(
+                r#"connection to mx:25 failed (stage: DATA): unexpected reply "250 \u{1b}]0;x\u{7}""#
+                    .into()
+            )
+        );
     }
 
     #[test]

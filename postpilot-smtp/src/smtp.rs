@@ -19,6 +19,7 @@ pub(crate) mod wire;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -202,12 +203,26 @@ impl Inner {
         }
     }
 
-    /// Removes the password from a text bound for a log or the database.
+    /// Makes a text bound for a log or the database safe: the password
+    /// removed, should a server ever echo it, and every control character
+    /// escaped, whichever path built the text (a reply, a lettre error).
     fn scrub(&self, text: String) -> String {
-        match &self.password {
-            Some(p) if !p.expose().is_empty() && text.contains(p.expose()) => {
-                text.replace(p.expose(), "***")
-            }
+        let Some(password) = self.password.as_ref().map(Password::expose) else {
+            return classify::visible_text(text);
+        };
+        if password.is_empty() {
+            return classify::visible_text(text);
+        }
+        let text = if text.contains(password) {
+            text.replace(password, "***")
+        } else {
+            text
+        };
+        let text = classify::visible_text(text);
+        // A reply is made visible as it is read: an echoed password with
+        // a control character in it is there in its escaped form.
+        match postpilot_core::visible(password) {
+            Cow::Owned(escaped) if text.contains(&escaped) => text.replace(&escaped, "***"),
             _ => text,
         }
     }

@@ -264,6 +264,70 @@ async fn endless_reply_is_refused_once_it_passes_the_bound() {
 }
 
 #[tokio::test]
+async fn hostile_reply_bytes_come_back_as_visible_text_at_rcpt_and_after_the_body() {
+    let (listener, addr) = listen().await;
+    let server = tokio::spawn(async move {
+        let mut peer = accept(&listener, &["PIPELINING"]).await;
+        pipelined_envelope(&mut peer).await;
+        peer.say_bytes(
+            b"250 2.1.0 Ok\r\n\
+              550-5.1.1 \x00\x1b[2J no \xff such\x07 user\r\n\
+              550 5.1.1 \x9b31m\xc2\x9b31m \xe2\x80\xae\r\n\
+              554 5.5.1 Error: no valid recipients\r\n",
+        )
+        .await;
+        assert_eq!(peer.line().await, "RSET");
+        peer.say("250 2.0.0 Ok\r\n").await;
+        pipelined_envelope(&mut peer).await;
+        peer.say("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go ahead\r\n")
+            .await;
+        peer.message().await;
+        peer.say_bytes(b"250 2.0.0 \xff\xfe queued \xc3\x28 as \x00\x07ABC\x1b]0;pwned\x07\r\n")
+            .await;
+    });
+
+    let mailer = mailer(&format!("smtp://{addr}"), TIMEOUT);
+    assert_eq!(
+        mailer.send(&email("postpilot.11.1")).await,
+        Err(MailError::Permanent(
+            "550 5.1.1 \\0\\u{1b}[2J no \u{fffd} such\\u{7} user \u{fffd}31m\\u{9b}31m \\u{202e}"
+                .into()
+        ))
+    );
+    assert_eq!(
+        mailer.send(&email("postpilot.11.2")).await,
+        Ok(ServerReply(
+            "250 2.0.0 \u{fffd}\u{fffd} queued \u{fffd}( as \\0\\u{7}ABC\\u{1b}]0;pwned\\u{7}"
+                .into()
+        ))
+    );
+    server.await.expect("server");
+}
+
+#[tokio::test]
+async fn a_password_echoed_in_a_reply_is_hidden_even_with_a_control_character_in_it() {
+    let (listener, addr) = listen().await;
+    let server = tokio::spawn(async move {
+        let mut peer = accept(&listener, &["PIPELINING", "AUTH PLAIN"]).await;
+        let auth = peer.line().await;
+        assert!(auth.starts_with("AUTH PLAIN "), "{auth}");
+        peer.say_bytes(b"535 5.7.8 password p\x07w! is wrong\r\n")
+            .await;
+    });
+
+    let result = mailer(&format!("smtp://ivan:p%07w!@{addr}"), TIMEOUT)
+        .send(&email("postpilot.12.1"))
+        .await;
+    assert_eq!(
+        result,
+        Err(MailError::Permanent(
+            "535 5.7.8 password *** is wrong".into()
+        ))
+    );
+    server.await.expect("server");
+}
+
+#[tokio::test]
 async fn data_sent_with_the_starttls_reply_is_refused_before_the_handshake() {
     let (listener, addr) = listen().await;
     let server = tokio::spawn(async move {

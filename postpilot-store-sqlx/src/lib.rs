@@ -31,4 +31,4 @@ pub mod testing;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteStore;
+pub use sqlite::{InvalidSqliteUrl, SqliteDatabase, SqliteStore};

@@ -2,9 +2,10 @@
 //! results as SQL reads it, the state a result leads to, and the run's
 //! counters. The SQL that claims and records stays with each backend.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use postpilot_core::domain::{AttemptStatus, DeliveryResult, LeaseToken, NextStep};
+use postpilot_core::domain::{visible, AttemptStatus, DeliveryResult, LeaseToken, NextStep};
 
 use crate::rows::run_columns;
 
@@ -36,13 +37,22 @@ pub(crate) fn results_json(results: &[&DeliveryResult]) -> String {
                 "id": r.delivery_id.get(),
                 "attempt_at": r.attempt_at.timestamp_micros(),
                 "status": r.status.code(),
-                "response": r.response,
+                "response": stored_text(&r.response),
                 "state": state,
                 "not_before": not_before.map(|at| at.timestamp_micros()),
             })
         })
         .collect();
     serde_json::Value::Array(rows).to_string()
+}
+
+/// A response or reason as it is stored: with its control characters
+/// escaped (`postpilot_core::domain::visible`). PostgreSQL cannot hold a
+/// NUL in `text` nor `\u0000` in `jsonb`, and a terminal must never get a
+/// control character from a stored reply; escaped, any text is recorded,
+/// the same on every backend.
+pub(crate) fn stored_text(text: &str) -> Cow<'_, str> {
+    visible(text)
 }
 
 /// The delivery state and retry time a result leads to.

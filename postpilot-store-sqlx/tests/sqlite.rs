@@ -90,9 +90,26 @@ async fn the_file_uses_wal_and_enforces_foreign_keys() {
 
 #[tokio::test]
 async fn an_in_memory_database_keeps_its_data_for_the_life_of_the_store() {
-    let store = SqliteStore::connect("sqlite::memory:")
-        .await
-        .expect("in memory");
+    for url in [
+        "sqlite::memory:",
+        "sqlite://%3Amemory%3A",
+        "sqlite://file::memory:",
+    ] {
+        keeps_its_data_for_the_life_of_the_store(url).await;
+    }
+}
+
+#[tokio::test]
+async fn a_url_without_a_file_opens_one_temporary_database_the_whole_store_sees() {
+    for url in ["sqlite://", "sqlite:"] {
+        keeps_its_data_for_the_life_of_the_store(url).await;
+    }
+}
+
+/// The store on `url`, a database without a file, reads back what it
+/// wrote, from any task.
+async fn keeps_its_data_for_the_life_of_the_store(url: &str) {
+    let store = SqliteStore::connect(url).await.expect(url);
     let id = store
         .insert_recipient(&contract::recipient("mem@example.com"))
         .await

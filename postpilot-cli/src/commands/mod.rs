@@ -9,7 +9,7 @@ mod worker;
 
 use clap::CommandFactory;
 use postpilot_core::ports::{Store, StoreError};
-use postpilot_store_sqlx::{PgStore, SqliteStore};
+use postpilot_store_sqlx::{PgStore, SqliteDatabase, SqliteStore};
 use secrecy::ExposeSecret;
 
 use crate::app::App;
@@ -77,7 +77,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     runtime.block_on(async {
         let url = cli.global.database_url.expose_secret().to_owned();
         match scheme(&url) {
-            "sqlite" => run_on(SqliteStore::connect(&url).await?, cli).await,
+            "sqlite" => {
+                sqlite_file(&url)?;
+                run_on(SqliteStore::connect(&url).await?, cli).await
+            }
             "postgres" | "postgresql" => run_on(PgStore::connect(&url).await?, cli).await,
             // The URL itself is not echoed: it may hold a password.
             other => Err(CliError::invalid(format!(
@@ -86,6 +89,26 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             ))),
         }
     })
+}
+
+/// Refuses an SQLite URL that names no file: every command's work would be
+/// lost when it ends (`sqlite://` opens a temporary database, and
+/// `sqlite::memory:` one in memory). Even `serve`, which would keep one
+/// for as long as it runs, would lose its queued runs and records on any
+/// restart, against all that postpilot promises about them.
+fn sqlite_file(url: &str) -> Result<(), CliError> {
+    const USE: &str = "use sqlite://FILE, e.g. sqlite://postpilot.db";
+    match SqliteDatabase::of_url(url) {
+        Ok(SqliteDatabase::File(_)) => Ok(()),
+        Ok(SqliteDatabase::Temporary) => Err(CliError::invalid(format!(
+            "--database-url: names no database file; {USE}"
+        ))),
+        Ok(SqliteDatabase::InMemory) => Err(CliError::invalid(format!(
+            "--database-url: names an in-memory database, which would keep nothing \
+             once the command ends; {USE}"
+        ))),
+        Err(err) => Err(CliError::invalid(format!("--database-url: {err}; {USE}"))),
+    }
 }
 
 /// The scheme of a database URL (`sqlite`, `postgres`, ...), never the rest.

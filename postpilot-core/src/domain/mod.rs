@@ -9,6 +9,7 @@ mod recipient;
 mod sending;
 mod status;
 mod text;
+mod visible;
 
 pub use email::EmailAddress;
 pub use ids::{AttemptId, DeliveryId, MailingId, MessageId, RecipientId, RunId};
@@ -22,3 +23,4 @@ pub use sending::{
 };
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
 pub use text::{BodyText, Comment, FullName, Subject};
+pub use visible::{is_hidden, visible, visible_lines};

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::invalid::{InvalidField, Problem};
+use super::visible::is_hidden;
 
 /// Whether a field may span lines (body, comment) or must stay on one (header values).
 #[derive(Clone, Copy)]
@@ -37,9 +38,7 @@ impl Rule {
             }
             // Unicode line/paragraph separators and bidi controls are as
             // dangerous in a header as CR/LF, and invisible in a UI.
-            if c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-            {
+            if is_hidden(c) {
                 return Err(fail(Problem::ControlChar(c as u32)));
             }
         }

@@ -257,6 +257,11 @@ pub trait DeliveryRepository: Send + Sync {
     /// the delivery is still leased under `token`. Returns the run's totals
     /// after it.
     ///
+    /// Any response text can be recorded: it is stored as
+    /// [`visible`](crate::domain::visible) makes it (control characters as
+    /// escapes), so it reads back the same on every backend and no content
+    /// can make the record fail.
+    ///
     /// # Errors
     /// `NotFound` for the run; `Backend`, and then nothing is recorded.
     async fn record_results(
@@ -269,6 +274,7 @@ pub trait DeliveryRepository: Send + Sync {
     /// Records a failure attempt carrying `reason` for every delivery of the
     /// run not yet done (pending, waiting for a retry, or with an expired
     /// lease), so nothing is silently dropped. Returns the run's totals.
+    /// `reason` is stored as [`visible`](crate::domain::visible) makes it.
     ///
     /// # Errors
     /// `NotFound` for the run.

@@ -19,6 +19,7 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::visible;
 use crate::domain::{
     AttemptStatus, Claim, Delivery, DeliveryResult, Launch, LeaseToken, MailingId, MailingStatus,
     NextStep, RunId, SendRun, Trigger,
@@ -577,12 +578,19 @@ where
         at: DateTime<Utc>,
     ) -> DeliveryResult {
         let (status, response, next) = match outcome {
-            Ok(reply) => (AttemptStatus::Success, reply.0, NextStep::Done),
+            // Whatever the mailer passes on of the server's text, what is
+            // recorded holds no control character (`domain::visible`).
+            Ok(reply) => (
+                AttemptStatus::Success,
+                visible(&reply.0).into_owned(),
+                NextStep::Done,
+            ),
             Err(err) => {
                 let tries = delivery.tries.saturating_add(1);
                 let next = self.policy.next_step(tries, &err, at);
-                tracing::warn!(delivery = %delivery.id, error = %err, "send failed");
-                (AttemptStatus::Failure, err.to_string(), next)
+                let response = visible(&err.to_string()).into_owned();
+                tracing::warn!(delivery = %delivery.id, error = %response, "send failed");
+                (AttemptStatus::Failure, response, next)
             }
         };
         DeliveryResult {

@@ -160,6 +160,47 @@ async fn permanent_failure_records_the_server_reply_and_the_run_goes_on_to_the_n
 }
 
 #[tokio::test]
+async fn any_mailers_reply_and_error_are_recorded_with_their_control_characters_escaped() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let store = store_with_batch(
+        vec![
+            delivery(1, "bad@example.com", 0),
+            delivery(2, "good@example.com", 0),
+        ],
+        Arc::clone(&recorded),
+    );
+    // A mailer of an embedder's, passing a server's text on as it came.
+    let mut mailer = MockMailer::new();
+    mailer
+        .expect_send()
+        .withf(|e| e.to.as_str() == "bad@example.com")
+        .returning(|_| Err(MailError::Permanent("550 \0no\u{1b}[2J\u{7}".into())));
+    mailer
+        .expect_send()
+        .withf(|e| e.to.as_str() == "good@example.com")
+        .returning(|_| {
+            Ok(ServerReply(
+                "250 \u{fffd} as \0\u{7}ABC\u{1b}]0;x\u{7}".into(),
+            ))
+        });
+
+    SendMailing::new(store, mailer, fixed_clock(), SendPolicy::default())
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+
+    let recorded = recorded.lock().expect("lock");
+    let responses: Vec<&str> = recorded.iter().map(|r| r.response.as_str()).collect();
+    assert_eq!(
+        responses,
+        [
+            r"permanent failure: 550 \0no\u{1b}[2J\u{7}",
+            "250 \u{fffd} as \\0\\u{7}ABC\\u{1b}]0;x\\u{7}",
+        ]
+    );
+}
+
+#[tokio::test]
 async fn transient_failure_is_scheduled_for_retry_with_doubling_backoff_until_tries_run_out() {
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let store = store_with_batch(

@@ -64,6 +64,14 @@ impl Peer {
             .expect("write to the client");
     }
 
+    /// Sends bytes that need not be UTF-8: what a hostile server may say.
+    pub async fn say_bytes(&mut self, bytes: &[u8]) {
+        self.stream
+            .write_all(bytes)
+            .await
+            .expect("write to the client");
+    }
+
     /// One read from the socket, added to the input; its size, 0 at EOF.
     pub async fn read_once(&mut self) -> usize {
         let mut chunk = [0; 65536];

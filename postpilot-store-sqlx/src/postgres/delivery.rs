@@ -16,7 +16,7 @@ use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
 use super::{commit, PgStore, Sql};
 use crate::errors::backend;
-use crate::queue::{first_result_per_delivery, new_token, results_json, Tally};
+use crate::queue::{first_result_per_delivery, new_token, results_json, stored_text, Tally};
 use crate::rows::{claimed, int, run_columns, DeliveryRow, RunRow};
 
 /// Selects the mailing `$1` and locks it against a concurrent launch (but
@@ -170,7 +170,7 @@ impl DeliveryRepository for PgStore {
             .bind(run.get())
             .bind(now)
             .bind(mailing)
-            .bind(reason)
+            .bind(stored_text(reason))
             .execute(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;

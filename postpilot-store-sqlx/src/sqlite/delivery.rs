@@ -13,7 +13,7 @@ use super::queue::{CLAIM, RECORD, UNDONE_AND_DUE};
 use super::{commit, Sql, SqliteStore};
 use crate::errors::backend;
 use crate::query::MAILING_EXISTS;
-use crate::queue::{first_result_per_delivery, new_token, results_json, Tally};
+use crate::queue::{first_result_per_delivery, new_token, results_json, stored_text, Tally};
 use crate::rows::{claimed, int, DeliveryRow, RunRow};
 
 #[async_trait]
@@ -112,7 +112,7 @@ impl DeliveryRepository for SqliteStore {
         ))
         .bind(mailing)
         .bind(micros(now))
-        .bind(reason)
+        .bind(stored_text(reason))
         .bind(run.get())
         .bind(micros(now))
         .execute(&mut *tx)

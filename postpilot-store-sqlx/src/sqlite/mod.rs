@@ -18,6 +18,7 @@ mod messages;
 mod queue;
 mod recipients;
 mod stats;
+mod url;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -27,6 +28,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+pub use self::url::{InvalidSqliteUrl, SqliteDatabase};
 use crate::dialect::Shared;
 use crate::errors::backend;
 
@@ -56,12 +58,16 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating the file if missing) the database at `url` —
     /// `sqlite://path.db`, `sqlite:path.db` or `sqlite::memory:` — and applies
-    /// the embedded migrations.
+    /// the embedded migrations. A database without a file (in memory, or
+    /// temporary: see [`SqliteDatabase::of_url`]) lives in one connection,
+    /// kept open as long as the store.
     ///
     /// # Errors
     /// `Backend` when the URL is malformed, the file cannot be opened or
     /// created, or a migration fails.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let database = SqliteDatabase::of_url(url)
+            .map_err(|err| StoreError::backend("reading the database URL", err))?;
         let options = SqliteConnectOptions::from_str(url)
             .map_err(backend(format!("reading the database URL {url:?}")))?
             .create_if_missing(true)
@@ -69,7 +75,7 @@ impl SqliteStore {
             .busy_timeout(BUSY_TIMEOUT)
             .synchronous(SqliteSynchronous::Normal);
         let opening = format!("opening the SQLite database {url:?}");
-        let store = if is_in_memory(url) {
+        let store = if !database.is_file() {
             // Every connection would see its own empty database, and the
             // database vanishes with its last connection: keep exactly one, forever.
             let pool = SqlitePoolOptions::new()
@@ -141,11 +147,6 @@ impl SqliteStore {
             .await
             .map_err(backend(format!("starting a transaction for {doing}")))
     }
-}
-
-/// Whether `url` names an in-memory database (`sqlite::memory:`, `mode=memory`).
-fn is_in_memory(url: &str) -> bool {
-    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// Commits `tx`, naming what it did when that fails.

@@ -288,6 +288,59 @@ pub async fn recording_results_records_attempts_and_moves_deliveries_on<
     );
 }
 
+/// What a hostile server may send: NUL, BEL, ESC sequences (clear the
+/// screen, set the window title), a C1 CSI, DEL, a bidi override, U+FFFD
+/// (invalid UTF-8 as decoded), a tab and a line break, and a backslash.
+pub const HOSTILE_TEXT: &str = "250 \0 queued\u{7} \u{1b}[2J\u{1b}]0;title\u{7} \u{fffd} \
+     \u{9b}31m \u{202e}evil \\x00 tab\tend\r\nnext\u{7f}";
+
+/// [`HOSTILE_TEXT`] as every backend gives it back: each control character
+/// as its escape, U+FFFD and the backslash kept.
+pub const HOSTILE_TEXT_STORED: &str = concat!(
+    r"250 \0 queued\u{7} \u{1b}[2J\u{1b}]0;title\u{7} ",
+    "\u{fffd}",
+    r" \u{9b}31m \u{202e}evil \x00 tab\tend\r\nnext\u{7f}"
+);
+
+pub async fn any_response_text_is_recorded_with_its_control_characters_escaped<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 3).await;
+    let claim = store
+        .claim_deliveries(run.id, 2, at(1), at(16))
+        .await
+        .expect("claim");
+    let d = &claim.deliveries;
+    let hostile = |mut result: postpilot_core::domain::DeliveryResult| {
+        result.response = HOSTILE_TEXT.to_owned();
+        result
+    };
+    let totals = store
+        .record_results(
+            run.id,
+            &claim.token,
+            &[hostile(sent(&d[0], at(2))), hostile(failed(&d[1], at(3)))],
+        )
+        .await
+        .expect("a response with control characters is recorded");
+    assert_eq!((totals.sent, totals.failed), (1, 1));
+    let totals = store
+        .fail_remaining(run.id, HOSTILE_TEXT, at(4))
+        .await
+        .expect("a reason with control characters is recorded");
+    assert_eq!(totals.pending(), 0);
+    let attempts = store
+        .list_attempts(run.mailing_id, Page::ALL)
+        .await
+        .expect("attempts");
+    assert_eq!(attempts.len(), 3);
+    for a in &attempts {
+        assert_eq!(a.response, HOSTILE_TEXT_STORED);
+    }
+}
+
 pub async fn a_retried_delivery_is_claimed_again_when_its_retry_time_comes<
     S: Store + Clone + 'static,
 >(

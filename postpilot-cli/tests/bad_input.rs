@@ -527,6 +527,34 @@ fn bad_global_options_and_environment_exit_2_naming_the_option_and_change_nothin
             "'--retry-backoff <RETRY_BACKOFF>'",
         ),
         case(&["--lease", "0s", "stats"], "'--lease <LEASE>'"),
+        // Durations beyond their documented bound: none may reach the
+        // engine's arithmetic, which used to panic on them.
+        case(
+            &["--lease", "300000years", "stats"],
+            "'--lease <LEASE>': must be at most 1day",
+        ),
+        case(
+            &["--smtp-timeout", "300000years", "stats"],
+            "'--smtp-timeout <SMTP_TIMEOUT>': must be at most 1h",
+        ),
+        case(
+            &["--retry-backoff", "10000years", "stats"],
+            "'--retry-backoff <RETRY_BACKOFF>': must be at most 1day",
+        ),
+        case(
+            &[
+                "--retry-backoff",
+                "300000years",
+                "--max-tries",
+                "10",
+                "stats",
+            ],
+            "'--retry-backoff <RETRY_BACKOFF>'",
+        ),
+        case(
+            &["worker", "--poll", "300000years"],
+            "'--poll <POLL>': must be at most 1h",
+        ),
         case(
             &["--from", "postpilot", "stats"],
             "from: is not a valid email address",

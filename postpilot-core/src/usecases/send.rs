@@ -98,11 +98,23 @@ where
     /// `MailingCompleted` when the end time has passed; `NotFound`.
     pub async fn launch(&self, mailing: MailingId, trigger: Trigger) -> Result<Launch> {
         let now = self.clock.now();
-        let found = self.store.get_mailing(mailing).await?;
+        let found = self
+            .patiently(
+                || format!("reading mailing {mailing}"),
+                || self.store.get_mailing(mailing),
+            )
+            .await?;
         if found.status(now) == MailingStatus::Completed {
             return Err(Error::MailingCompleted(mailing));
         }
-        let launch = self.store.launch_run(mailing, trigger, now).await?;
+        // One transaction: tried again after a failure, it either starts
+        // the run or finds the one the failed try started and resumes it.
+        let launch = self
+            .patiently(
+                || format!("launching a run of mailing {mailing}"),
+                || self.store.launch_run(mailing, trigger, now),
+            )
+            .await?;
         tracing::info!(
             mailing = %mailing, run = %launch.run.id, resumed = launch.resumed,
             total = launch.run.total, "run launched"

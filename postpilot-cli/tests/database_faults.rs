@@ -1,0 +1,156 @@
+//! A database that fails under a send, through the real binary: its
+//! connections killed mid-run (as a restart or a failover does), then
+//! back. The sender waits it out, keeps the results in hand, and records
+//! every email once.
+
+mod support;
+
+use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::sink::Sink;
+use support::Env;
+
+/// A directory smtp-sink (running as `nobody`) can dump messages into.
+fn dump_dir(env: &Env) -> PathBuf {
+    let dir = env.dir.path().join("dump");
+    std::fs::create_dir(&dir).expect("dump dir");
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    dir
+}
+
+/// How many times each Message-ID reached the sink.
+fn received(dir: &Path) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    for entry in std::fs::read_dir(dir).expect("dump dir") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("dump");
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Message-ID: "))
+            .expect("every email has a Message-ID")
+            .to_owned();
+        *seen.entry(id).or_insert(0) += 1;
+    }
+    seen
+}
+
+/// Ends every connection to `database` but the caller's, as a restart would.
+fn kill_connections(database: &str) -> usize {
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+        ])
+        .arg("-c")
+        .arg(format!(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+        ))
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+const RECIPIENTS: usize = 5_000;
+
+#[test]
+fn a_send_on_postgres_outlives_its_database_connections_being_killed_and_records_each_email_once() {
+    let Some(env) = Env::postgres("send_outlives_killed_connections") else {
+        return;
+    };
+    let dir = dump_dir(&env);
+    let template = format!("{}/m.", dir.display());
+    let Some(sink) = Sink::start(&["-d", &template]) else {
+        return;
+    };
+    // Enough that the run is busy with the database for a few seconds.
+    let csv: String = std::iter::once("email,full_name\n".to_owned())
+        .chain((0..RECIPIENTS).map(|i| format!("r{i}@example.com,Получатель {i}\n")))
+        .collect();
+    std::fs::write(env.dir.path().join("r.csv"), csv).expect("csv");
+    env.ok(&["recipient", "import", "r.csv"]);
+    let message = env.add_message("Новости", "Здравствуйте!");
+    let now = chrono::Utc::now();
+    let id = env.ok(&[
+        "mailing",
+        "add",
+        "--message",
+        &message,
+        "--start",
+        &(now - chrono::Duration::hours(1)).to_rfc3339(),
+        "--end",
+        &(now + chrono::Duration::days(1)).to_rfc3339(),
+        "--all-recipients",
+    ]);
+    let url = env.db_url();
+    let database = url.rsplit('/').next().expect("a database name").to_owned();
+    let mut send = Command::new(assert_cmd::cargo::cargo_bin("postpilot"))
+        .current_dir(env.dir.path())
+        .env("POSTPILOT_DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .args(["--smtp-url", &sink.url(), "--concurrency", "4"])
+        .args(["mailing", "send", &id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("postpilot starts");
+    // Kill its connections again and again until it is done: often enough
+    // to hit claims and records in flight, seldom enough that each can
+    // succeed when tried again.
+    let mut killed = 0;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = send.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the send never ended");
+        std::thread::sleep(Duration::from_millis(200));
+        killed += kill_connections(&database);
+    };
+    let output = send.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(status.success(), "the send failed: {stderr}");
+    assert!(
+        stderr.contains("the database failed; trying again"),
+        "no database failure was met ({killed} connections killed): {stderr}"
+    );
+    let got = received(&dir);
+    assert_eq!(got.len(), RECIPIENTS, "every recipient reached");
+    assert!(
+        got.values().all(|n| *n == 1),
+        "a recipient got the email twice: {got:?}"
+    );
+    let run = &env.json(&["mailing", "runs", &id])[0];
+    assert_eq!(
+        (run["sent"].as_u64(), run["failed"].as_u64()),
+        (Some(RECIPIENTS as u64), Some(0))
+    );
+    assert!(run["finished_at"].is_string());
+    let attempts = env.json(&["mailing", "attempts", &id]);
+    assert_eq!(
+        attempts.as_array().map(Vec::len),
+        Some(RECIPIENTS),
+        "one attempt per email sent, each recorded once"
+    );
+}

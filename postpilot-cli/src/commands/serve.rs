@@ -54,9 +54,21 @@ pub async fn run<S: Store + Clone + 'static>(
         let quiet = |_: &postpilot_core::SendRun| {};
         worker.run(&quiet).await
     });
-    postpilot_http::serve(listener, postpilot_http::router(state.clone()), shutdown())
-        .await
-        .map_err(anyhow::Error::from)?;
+    let options = postpilot_http::ServeOptions::default();
+    let cut = postpilot_http::serve(
+        listener,
+        postpilot_http::router(state.clone()),
+        shutdown(),
+        options,
+    )
+    .await
+    .map_err(anyhow::Error::from)?;
+    if cut > 0 {
+        eprintln!(
+            "postpilot: closed {cut} connection(s) whose requests took longer than {:?}",
+            options.grace
+        );
+    }
     match tokio::time::timeout(DELIVERY_GRACE, worker).await {
         Ok(Ok(Err(e))) => tracing::error!(error = %e, "the scheduler stopped with an error"),
         Ok(Err(e)) => tracing::error!(error = %e, "the scheduler task failed"),

@@ -9,8 +9,13 @@
 //! /metrics               Prometheus (OpenMetrics text)
 //! ```
 //!
-//! The front end that mounts it (the CLI's `serve`) binds the socket, serves
-//! with [`serve`] and waits for [`Deliveries`] before exiting.
+//! The state holds the server's one sender (see [`Deliveries`]): whatever
+//! the API, the UI or (when configured) the schedule launches, it delivers,
+//! one run at a time, so the send policy's limits hold for the process. The
+//! front end that mounts the router (the CLI's `serve`) binds the socket,
+//! starts the sender ([`AppState::start_sending`]), serves with [`serve`],
+//! and at shutdown raises [`HttpConfig::stop`] and waits for the sender
+//! ([`Deliveries::wait`]).
 
 mod api;
 mod auth;

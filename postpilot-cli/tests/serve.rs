@@ -270,3 +270,56 @@ fn a_client_trickling_its_request_header_does_not_hold_the_shutdown_of_serve() {
     let closed = trickler.join().expect("trickler");
     assert!(closed.is_some(), "the trickling client was closed");
 }
+
+#[test]
+fn serve_killed_mid_run_repeats_at_most_max_unrecorded_sends_for_the_whole_process() {
+    const N: usize = 30;
+    let env = Env::new();
+    let mailing = env.mailing_to_new_recipients(N);
+    // Each reply comes 300 ms after the message: most of the time both
+    // sends allowed out are received and not yet recorded.
+    let smtp = CountingSmtp::start(Duration::from_millis(300));
+    let url = smtp.url();
+    let mut server = Running::start(
+        env.dir.path(),
+        &[
+            ("POSTPILOT_API_TOKEN", TOKEN),
+            ("POSTPILOT_SMTP_URL", &url),
+            ("POSTPILOT_SEND_CONCURRENCY", "2"),
+            ("POSTPILOT_MAX_UNRECORDED", "2"),
+            ("POSTPILOT_LEASE", "1s"),
+        ],
+    );
+    let (status, answer) =
+        server.post(&format!("/api/v1/mailings/{mailing}/send"), &[BEARER], "{}");
+    assert!(status.contains("202"), "{answer}");
+    assert!(
+        smtp.wait_for(8, Duration::from_secs(30)),
+        "no progress: {}",
+        server.log()
+    );
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("reaped");
+    let before = smtp.received().len();
+    assert!(before < N, "killed mid-run ({before} received)");
+
+    smtp.set_reply_delay(Duration::ZERO);
+    let summary = env.json(&[
+        "--smtp-url",
+        &url,
+        "--lease",
+        "1s",
+        "mailing",
+        "send",
+        &mailing,
+    ]);
+    assert_eq!(summary["run"]["sent"], N, "{summary}");
+    let per_recipient = smtp.per_recipient();
+    let duplicates: usize = per_recipient.values().map(|n| n - 1).sum();
+    eprintln!("killed serve: {before} received before the kill, {duplicates} duplicates in all");
+    assert_eq!(per_recipient.len(), N, "every recipient got the email");
+    assert!(
+        duplicates <= 2,
+        "{duplicates} recipients got it twice, more than --max-unrecorded 2"
+    );
+}

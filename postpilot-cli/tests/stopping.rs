@@ -191,19 +191,16 @@ fn stop_mid_run(env: &Env, sender: Sender) {
 }
 
 #[test]
-#[ignore = "waits for the engine's graceful stop (issue 9, the lead's part): run with --ignored once it is on main"]
 fn sigterm_to_serve_mid_run_finishes_and_records_the_sends_in_flight_and_hands_back_the_rest() {
     stop_mid_run(&Env::new(), Sender::Serve);
 }
 
 #[test]
-#[ignore = "waits for the engine's graceful stop (issue 9, the lead's part): run with --ignored once it is on main"]
 fn sigterm_to_a_worker_mid_run_finishes_and_records_the_sends_in_flight_and_hands_back_the_rest() {
     stop_mid_run(&Env::new(), Sender::Worker);
 }
 
 #[test]
-#[ignore = "waits for the engine's graceful stop (issue 9, the lead's part): run with --ignored once it is on main"]
 fn sigterm_to_a_worker_on_postgres_mid_run_finishes_and_records_the_sends_in_flight_and_hands_back_the_rest(
 ) {
     let Some(env) = Env::postgres("sigterm_to_a_worker_on_postgres") else {
@@ -213,8 +210,46 @@ fn sigterm_to_a_worker_on_postgres_mid_run_finishes_and_records_the_sends_in_fli
 }
 
 #[test]
-#[ignore = "waits for the engine's graceful stop (issue 9, the lead's part): run with --ignored once it is on main"]
 fn sigterm_to_mailing_send_mid_run_finishes_and_records_the_sends_in_flight_and_hands_back_the_rest(
 ) {
     stop_mid_run(&Env::new(), Sender::MailingSend);
+}
+
+#[test]
+fn sigterm_while_the_server_stalls_stops_within_the_smtp_timeout_recording_unknown_outcomes() {
+    let env = Env::new();
+    let mailing = env.mailing_to_new_recipients(N);
+    // The server takes each email and never answers.
+    let smtp = CountingSmtp::start(Duration::from_secs(60));
+    let mut send = spawn(
+        &env,
+        &smtp,
+        &["--smtp-timeout", "2s", "mailing", "send", &mailing],
+        "send.log",
+    );
+    assert!(smtp.wait_for(4, Duration::from_secs(30)), "no progress");
+    let (exit, took) = terminate(&mut send, Duration::from_secs(30));
+    let log = std::fs::read_to_string(env.dir.path().join("send.log")).unwrap_or_default();
+    let attempts = env.attempts(&mailing);
+    eprintln!(
+        "stalled server: stopped after {took:?} ({exit:?}), {} received, {} recorded",
+        smtp.received().len(),
+        attempts.len()
+    );
+    assert_eq!(exit.and_then(|e| e.code()), Some(1), "{log}");
+    assert!(
+        took <= Duration::from_secs(2) + Duration::from_secs(3),
+        "took {took:?}: the sends in flight should end within --smtp-timeout 2s\n{log}"
+    );
+    assert_eq!(attempts.len(), smtp.received().len(), "each one recorded");
+    for attempt in &attempts {
+        assert_eq!(attempt["status"], "failure", "{attempt}");
+        assert!(
+            attempt["response"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("unknown outcome")),
+            "{attempt}"
+        );
+    }
+    assert_eq!(env.leased_deliveries(), 0, "every lease handed back");
 }

@@ -30,6 +30,13 @@ pub async fn run<S: Store + Clone + 'static>(
             return Err(anyhow::anyhow!("stopped before every run was delivered").into());
         };
         let total = total?;
+        if stop.is_stopped() && total.unfinished > 0 {
+            return Err(anyhow::anyhow!(
+                "stopped with {} run(s) unfinished; unsent deliveries were handed back",
+                total.unfinished
+            )
+            .into());
+        }
         if out.json {
             Output::json(&serde_json::json!({
                 "launched": total.launched,

@@ -12,6 +12,10 @@ use crate::error::CliError;
 
 pub type Clock = SystemClock<TokioSleep>;
 
+/// Beyond `--smtp-timeout`, what a sender asked to stop has to record its
+/// results and hand back its leases.
+pub const STOP_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The wired application over a store `S`.
 #[derive(Debug)]
 pub struct App<S> {
@@ -87,6 +91,13 @@ impl<S: Store + Clone> App<S> {
         let mut worker = Worker::new(self.sender()?);
         worker.poll = poll;
         Ok(worker)
+    }
+
+    /// How long a sender asked to stop may take before the process exits
+    /// anyway: the sends in flight finish within `--smtp-timeout`, and
+    /// [`STOP_MARGIN`] is left to record them and hand back the rest.
+    pub fn stop_cap(&self) -> std::time::Duration {
+        self.global.smtp_timeout + STOP_MARGIN
     }
 
     /// # Errors

@@ -9,8 +9,13 @@
 //! /metrics               Prometheus (OpenMetrics text)
 //! ```
 //!
-//! The front end that mounts it (the CLI's `serve`) binds the socket, serves
-//! with graceful shutdown and waits for [`Deliveries`] before exiting.
+//! The state holds the server's one sender (see [`Deliveries`]): whatever
+//! the API, the UI or (when configured) the schedule launches, it delivers,
+//! one run at a time, so the send policy's limits hold for the process. The
+//! front end that mounts the router (the CLI's `serve`) binds the socket,
+//! starts the sender ([`AppState::start_sending`]), serves with [`serve`],
+//! and at shutdown raises [`HttpConfig::stop`] and waits for the sender
+//! ([`Deliveries::wait`]).
 
 mod api;
 mod auth;
@@ -26,9 +31,9 @@ mod state;
 mod ui;
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
@@ -72,22 +77,98 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then lets the
-/// requests in flight finish. Each request knows its peer's address (for
-/// the limit on wrong tokens). Background deliveries are not waited for
-/// here: see [`Deliveries::wait`].
+/// How [`serve`] treats connections; the defaults are 10 s and 10 s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// A connection that has not sent a whole request header this long
+    /// after it opened (or after its previous answer) is closed.
+    pub header_timeout: Duration,
+    /// After shutdown, how long the requests in flight may take to finish;
+    /// the connections still open then are closed.
+    pub grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves `router` on `listener` (HTTP/1.1) until `shutdown` completes,
+/// then stops accepting, lets the requests in flight finish for at most
+/// `options.grace` and closes every connection left. A client that takes
+/// longer than `options.header_timeout` to send a request header is
+/// closed, so none can hold the server or its shutdown. Each request knows
+/// its peer's address (for the limit on wrong tokens). Background
+/// deliveries are not waited for here: see [`Deliveries::wait`].
+///
+/// Returns how many connections were still open when the grace ran out.
 ///
 /// # Errors
-/// An I/O error of the listener.
+/// None so far: a failed accept is logged and retried.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    options: ServeOptions,
+) -> std::io::Result<usize> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(options.header_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors, say: wait rather than spin.
+                        tracing::error!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                tracing::trace!(%peer, "connection accepted");
+                let service = router.clone().map_request(
+                    move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                        request.extensions_mut().insert(ConnectInfo(peer));
+                        request
+                    },
+                );
+                let connection = graceful.watch(
+                    http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
+                );
+                connections.spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    while connections.try_join_next().is_some() {}
+    let open = if tokio::time::timeout(options.grace, graceful.shutdown())
+        .await
+        .is_ok()
+    {
+        0
+    } else {
+        connections.len()
+    };
+    // Whatever is left is closed here.
+    connections.shutdown().await;
+    Ok(open)
 }

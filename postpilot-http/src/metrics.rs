@@ -11,6 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
+use postpilot_core::usecases::Pass;
 use postpilot_core::Trigger;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -82,17 +83,17 @@ impl Metrics {
         );
         registry.register(
             "postpilot_runs_launched",
-            "Sending runs launched (or resumed) from the API or the UI",
+            "Sending runs launched (or resumed) from the API, the UI or the schedule",
             runs_launched.clone(),
         );
         registry.register(
             "postpilot_runs_finished",
-            "Sending runs whose background delivery finished",
+            "Sending runs the server's sender finished",
             runs_finished.clone(),
         );
         registry.register(
             "postpilot_deliveries_running",
-            "Background deliveries in progress",
+            "Unfinished runs in the hands of the server's sender (it delivers one at a time)",
             deliveries_running.clone(),
         );
         registry.register(
@@ -126,15 +127,23 @@ impl Metrics {
             .inc();
     }
 
-    pub fn delivery_started(&self) {
-        self.deliveries_running.inc();
+    /// What a pass of the server's sender did: the runs the scheduler
+    /// launched and those finished.
+    pub fn pass_done(&self, pass: &Pass) {
+        if pass.launched > 0 {
+            self.runs_launched
+                .get_or_create(&RunLabels {
+                    trigger: Trigger::Schedule.code().to_owned(),
+                    resumed: false.to_string(),
+                })
+                .inc_by(pass.launched as u64);
+        }
+        self.runs_finished.inc_by(pass.finished as u64);
     }
 
-    pub fn delivery_ended(&self, finished: bool) {
-        self.deliveries_running.dec();
-        if finished {
-            self.runs_finished.inc();
-        }
+    pub fn deliveries_running(&self, runs: usize) {
+        self.deliveries_running
+            .set(i64::try_from(runs).unwrap_or(i64::MAX));
     }
 
     /// The text exposition of every metric.

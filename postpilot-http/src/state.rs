@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use postpilot_core::ports::{Clock, Mailer, Store};
 use postpilot_core::usecases::{
-    History, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics,
+    History, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal,
 };
 
 use crate::auth::{ApiToken, Sessions};
@@ -37,15 +37,29 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// How a UI session lasts after login.
     pub session_ttl: Duration,
-    /// How deliveries launched from the API or the UI are made.
+    /// How the server's sender delivers, whatever launched the run: its
+    /// rate, concurrency and bound on unrecorded sends hold for the server.
     pub send_policy: SendPolicy,
+    /// Whether the server's sender is also the scheduler, launching each
+    /// mailing whose first send time has come (`serve` turns it on). Off,
+    /// it delivers the runs launched otherwise.
+    pub schedule: bool,
+    /// How long the sender, with nothing to do, waits before it looks
+    /// again (for runs left unfinished, or mailings come due); a send from
+    /// the API or the UI wakes it at once.
+    pub poll: Duration,
+    /// Raised to stop the sender gracefully: it claims nothing more, lets
+    /// the sends in flight finish and records them, hands back what it had
+    /// not started, and ends (see [`crate::Deliveries::wait`]).
+    pub stop: StopSignal,
     /// How many wrong tokens a client may present (API and `/login` together).
     pub login_limit: LoginLimit,
 }
 
 impl HttpConfig {
     /// Defaults: 4 MiB bodies, 30 s per request, 12 h sessions, the core's
-    /// send policy, 10 wrong tokens per client per minute.
+    /// send policy, no scheduler, a 2 s poll, a stop never raised, 10
+    /// wrong tokens per client per minute.
     pub fn new(token: ApiToken) -> Self {
         Self {
             token,
@@ -53,6 +67,9 @@ impl HttpConfig {
             request_timeout: Duration::from_secs(30),
             session_ttl: Duration::from_secs(12 * 60 * 60),
             send_policy: SendPolicy::default(),
+            schedule: false,
+            poll: Duration::from_secs(2),
+            stop: StopSignal::never(),
             login_limit: LoginLimit::default(),
         }
     }
@@ -108,7 +125,7 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
         }
     }
 
-    /// The deliveries running in the background, to wait for at shutdown.
+    /// The server's sender, to wait for at shutdown.
     pub fn deliveries(&self) -> &Deliveries {
         &self.inner.deliveries
     }
@@ -127,6 +144,10 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
 
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    pub(crate) fn store(&self) -> &S {
+        &self.inner.store
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -257,8 +257,20 @@ async fn send<S: Store + Clone>(
             bar.set_message(format!("sent {} · failed {}", r.sent, r.failed));
         }
     };
-    let (launch, run) = sender.send(id, Trigger::Cli, &on_progress).await?;
+    // Ctrl-C or SIGTERM (`app.stop`, which the sender watches): stop
+    // claiming, finish and record the sends in flight, hand back the rest;
+    // the run stays unfinished. At the latest after `cap`.
+    let cap = app.stop_cap();
+    let sent = super::within_cap(sender.send(id, Trigger::Cli, &on_progress), &app.stop, cap).await;
     bar.finish_and_clear();
+    let Some(sent) = sent else {
+        super::cut_short(cap);
+        return Err(anyhow::anyhow!(
+            "stopped before the run was delivered; `postpilot mailing send {id}` resumes it"
+        )
+        .into());
+    };
+    let (launch, run) = sent?;
     let elapsed = started.elapsed().as_secs_f64();
     if out.json {
         Output::json(&SendSummary {

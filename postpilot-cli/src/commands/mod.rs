@@ -74,7 +74,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         tokio::runtime::Builder::new_multi_thread()
     };
     let runtime = builder.enable_all().build().map_err(anyhow::Error::from)?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let url = cli.global.database_url.expose_secret().to_owned();
         match scheme(&url) {
             "sqlite" => {
@@ -88,7 +88,36 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                  use sqlite://FILE or postgres://USER@HOST/DB"
             ))),
         }
-    })
+    });
+    // Whatever a command cut short (at its stop cap) may not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
+}
+
+/// Runs `work` to its end, but once `stop` is raised gives it at most `cap`
+/// more: `None` when it was cut short. Sends finish within the SMTP
+/// deadline once a sender is asked to stop; the cap bounds the rest.
+async fn within_cap<T>(
+    work: impl std::future::Future<Output = T>,
+    stop: &postpilot_core::usecases::StopSignal,
+    cap: std::time::Duration,
+) -> Option<T> {
+    let deadline = async {
+        stop.stopped().await;
+        tokio::time::sleep(cap).await;
+    };
+    tokio::select! {
+        done = work => Some(done),
+        () = deadline => None,
+    }
+}
+
+/// Says that the sends in flight were cut short after `cap`.
+fn cut_short(cap: std::time::Duration) {
+    eprintln!(
+        "postpilot: sends still in flight {cap:?} after the stop; exiting anyway: \
+         their deliveries are taken up again once their lease has passed"
+    );
 }
 
 /// Refuses an SQLite URL that names no file: every command's work would be

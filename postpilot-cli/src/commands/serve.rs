@@ -1,19 +1,13 @@
 //! `postpilot serve`: the JSON API and the web UI (postpilot-http) over the
 //! same store, mailer and use cases as every other command.
 
-use std::time::Duration;
-
 use postpilot_core::ports::Store;
-use postpilot_http::{ApiToken, AppState, HttpConfig};
+use postpilot_http::{ApiToken, AppState, HttpConfig, ServeOptions};
 use secrecy::ExposeSecret;
 
 use crate::app::App;
 use crate::cli::ServeArgs;
 use crate::error::CliError;
-
-/// How long deliveries running in the background may go on after the
-/// server stopped taking requests; a run cut short resumes on the next send.
-const DELIVERY_GRACE: Duration = Duration::from_secs(30);
 
 pub async fn run<S: Store + Clone + 'static>(
     app: &App<S>,
@@ -35,8 +29,15 @@ pub async fn run<S: Store + Clone + 'static>(
             )))
         }
     };
+    // Ctrl-C or SIGTERM (`app.stop`): the server stops taking requests and
+    // its sender stops claiming, and both finish what they have in hand.
+    let stop = app.stop.clone();
     let mut config = HttpConfig::new(token.clone());
     config.send_policy = app.send_policy();
+    // The one sender of this process is the server's: it delivers what the
+    // API and the UI launch, and is the scheduler and queue worker too.
+    config.schedule = true;
+    config.stop = stop.clone();
     let state = AppState::new(app.store.clone(), app.mailer()?, app.clock, config);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -47,59 +48,68 @@ pub async fn run<S: Store + Clone + 'static>(
     if generated {
         println!("log in: http://{addr}/login?token={}", token.expose());
     }
-    // The scheduler and queue worker: launches mailings whose first send
-    // time has come, and finishes runs left unfinished (by a crash, say).
-    let worker = app.worker(Duration::from_secs(2))?;
-    let worker = tokio::spawn(async move {
-        let quiet = |_: &postpilot_core::SendRun| {};
-        worker.run(&quiet).await
-    });
-    postpilot_http::serve(listener, postpilot_http::router(state.clone()), shutdown())
-        .await
-        .map_err(anyhow::Error::from)?;
-    match tokio::time::timeout(DELIVERY_GRACE, worker).await {
-        Ok(Ok(Err(e))) => tracing::error!(error = %e, "the scheduler stopped with an error"),
-        Ok(Err(e)) => tracing::error!(error = %e, "the scheduler task failed"),
-        Ok(Ok(Ok(()))) | Err(_) => {}
-    }
-    let running = state.deliveries().in_progress();
-    if running > 0 {
+    state.start_sending();
+    let options = ServeOptions::default();
+    let http = postpilot_http::serve(
+        listener,
+        postpilot_http::router(state.clone()),
+        {
+            let stop = stop.clone();
+            async move { stop.stopped().await }
+        },
+        options,
+    );
+    let cap = app.stop_cap();
+    let sending = async {
+        stop.stopped().await;
+        state.deliveries().wait(cap).await
+    };
+    let (served, sender_stopped) = tokio::join!(http, sending);
+    let cut = served.map_err(anyhow::Error::from)?;
+    if cut > 0 {
         eprintln!(
-            "postpilot: waiting up to {DELIVERY_GRACE:?} for {running} delivery run(s) to finish"
+            "postpilot: closed {cut} connection(s) whose requests took longer than {:?}",
+            options.grace
         );
     }
-    if !state.deliveries().wait(DELIVERY_GRACE).await {
-        eprintln!("postpilot: stopping with deliveries unfinished; the next send of their mailings resumes them");
+    if !sender_stopped {
+        super::cut_short(cap);
     }
     Ok(())
 }
 
-/// Completes on Ctrl-C or SIGTERM, saying so.
-pub(super) async fn shutdown() {
-    os_signal().await;
-    eprintln!("postpilot: shutting down; finishing requests in flight");
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-pub(super) async fn os_signal() {
-    let ctrl_c = async {
+/// Completes on Ctrl-C or SIGTERM, saying so. The handlers are installed
+/// by the call itself, not when the future is first polled: from then on
+/// neither signal kills the process, each asks it to stop.
+pub(super) fn os_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        let terminate = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            let received = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = received(terminate) => {},
+                () = received(interrupt) => {},
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let signals = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        signals.await;
+        eprintln!("postpilot: stopping: no new sends; finishing those in flight");
     }
 }

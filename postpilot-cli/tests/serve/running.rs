@@ -77,17 +77,44 @@ impl Running {
 
     /// A plain HTTP/1.1 GET; returns the status line and the whole answer.
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> (String, String) {
-        let authority = self.base.trim_start_matches("http://");
+        self.request("GET", path, headers, "")
+    }
+
+    /// A plain HTTP/1.1 POST of a JSON `body`; returns the status line and
+    /// the whole answer.
+    pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &str) -> (String, String) {
+        let mut all = vec![("Content-Type", "application/json")];
+        all.extend_from_slice(headers);
+        self.request("POST", path, &all, body)
+    }
+
+    /// The address the server listens on, `127.0.0.1:PORT`.
+    pub fn authority(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (String, String) {
+        let authority = self.authority();
         let mut stream = TcpStream::connect(authority).expect("connected");
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
         let mut request =
-            format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+            format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
+        if !body.is_empty() || method != "GET" {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
         request.push_str("\r\n");
+        request.push_str(body);
         stream.write_all(request.as_bytes()).expect("sent");
         let mut answer = String::new();
         stream.read_to_string(&mut answer).expect("read");

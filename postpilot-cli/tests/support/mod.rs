@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod counting;
 pub mod sink;
 
 use std::path::PathBuf;
@@ -124,6 +125,64 @@ impl Env {
             args.extend_from_slice(&["--recipient", r]);
         }
         self.ok(&args)
+    }
+
+    /// `n` new recipients (`r0@example.com`, …) and a mailing to all of
+    /// them, open from an hour ago (so the scheduler finds it due) to a day
+    /// ahead; returns its id.
+    pub fn mailing_to_new_recipients(&self, n: usize) -> String {
+        let csv: String = std::iter::once("email,full_name\n".to_owned())
+            .chain((0..n).map(|i| format!("r{i}@example.com,Получатель {i}\n")))
+            .collect();
+        std::fs::write(self.dir.path().join("recipients.csv"), csv).expect("csv");
+        self.ok(&["recipient", "import", "recipients.csv"]);
+        let message = self.add_message("Новости", "Здравствуйте!");
+        let now = chrono::Utc::now();
+        self.ok(&[
+            "mailing",
+            "add",
+            "--message",
+            &message,
+            "--start",
+            &(now - chrono::Duration::hours(1)).to_rfc3339(),
+            "--end",
+            &(now + chrono::Duration::days(1)).to_rfc3339(),
+            "--all-recipients",
+        ])
+    }
+
+    /// Every attempt recorded for `mailing` (up to 1000).
+    pub fn attempts(&self, mailing: &str) -> Vec<serde_json::Value> {
+        self.json(&["mailing", "attempts", mailing, "--limit", "1000"])
+            .as_array()
+            .expect("array")
+            .clone()
+    }
+
+    /// Deliveries whose lease is still held (state `leased`), read from the
+    /// database itself.
+    pub fn leased_deliveries(&self) -> i64 {
+        let url = self.db_url();
+        let query = "SELECT COUNT(*) FROM delivery WHERE state = 'leased'";
+        block_on(async {
+            if url.starts_with("sqlite:") {
+                let pool = sqlx::SqlitePool::connect(&url).await.expect("sqlite");
+                let n: i64 = sqlx::query_scalar(query)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("count");
+                pool.close().await;
+                n
+            } else {
+                let pool = sqlx::PgPool::connect(&url).await.expect("postgres");
+                let n: i64 = sqlx::query_scalar(query)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("count");
+                pool.close().await;
+                n
+            }
+        })
     }
 
     pub fn count(&self, what: &str) -> usize {

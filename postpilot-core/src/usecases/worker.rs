@@ -25,6 +25,8 @@ pub struct Pass {
     pub unfinished: usize,
     /// Deliveries that reached a final state during the pass.
     pub delivered: u64,
+    /// Runs the pass finished.
+    pub finished: usize,
 }
 
 /// Runs passes of scheduling and delivery.
@@ -33,6 +35,10 @@ pub struct Worker<S, M, C> {
     send: SendMailing<S, M, C>,
     /// Wait between passes when there is nothing to do.
     pub poll: Duration,
+    /// Whether a pass launches the mailings whose first send time has come
+    /// (the scheduler); on unless turned off. Off, a pass only delivers
+    /// runs launched otherwise.
+    pub schedule: bool,
 }
 
 impl<S, M, C> Worker<S, M, C>
@@ -45,6 +51,7 @@ where
         Self {
             send,
             poll: Duration::from_secs(2),
+            schedule: true,
         }
     }
 
@@ -59,7 +66,12 @@ where
             return Ok(pass);
         }
         let now = self.send.clock().now();
-        for mailing in self.send.store().due_mailings(now, PER_PASS).await? {
+        let due = if self.schedule {
+            self.send.store().due_mailings(now, PER_PASS).await?
+        } else {
+            Vec::new()
+        };
+        for mailing in due {
             match self.send.launch(mailing, Trigger::Schedule).await {
                 Ok(launch) => {
                     if !launch.resumed {
@@ -87,6 +99,9 @@ where
             };
             pass.delivered +=
                 (after.sent + after.failed).saturating_sub(before.sent + before.failed);
+            if after.is_finished() {
+                pass.finished += 1;
+            }
         }
         Ok(pass)
     }
@@ -102,18 +117,20 @@ where
             let pass = self.pass(progress).await?;
             total.launched += pass.launched;
             total.delivered += pass.delivered;
+            total.finished += pass.finished;
             let left = self.send.store().unfinished_runs(PER_PASS).await?;
             total.unfinished = left.len();
             if self.stopped() {
                 return Ok(total);
             }
             if left.is_empty()
-                && self
-                    .send
-                    .store()
-                    .due_mailings(self.send.clock().now(), 1)
-                    .await?
-                    .is_empty()
+                && (!self.schedule
+                    || self
+                        .send
+                        .store()
+                        .due_mailings(self.send.clock().now(), 1)
+                        .await?
+                        .is_empty())
             {
                 return Ok(total);
             }
@@ -155,6 +172,16 @@ where
     async fn pause(&self, wait: Duration) {
         let stopped = Box::pin(self.send.stop_signal().stopped());
         futures::future::select(self.send.clock().sleep(wait), stopped).await;
+    }
+
+    /// How long a sender with nothing to do now may wait: until the
+    /// earliest retry of an unfinished run, at most `poll`.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn idle_wait(&self) -> Result<Duration> {
+        let runs = self.send.store().unfinished_runs(PER_PASS).await?;
+        self.next_wait(&runs).await
     }
 
     /// How long to wait for the earliest retry among `runs`, at most `poll`.

@@ -110,3 +110,31 @@ async fn until_idle_returns_once_no_run_is_unfinished_and_nothing_is_due() {
         .expect("idle");
     assert_eq!(total, super::worker::Pass::default());
 }
+
+#[tokio::test]
+async fn with_the_scheduler_off_a_pass_launches_nothing_and_only_delivers() {
+    let mut store = MockStore::new();
+    store.expect_due_mailings().never();
+    store.expect_launch_run().never();
+    store.expect_unfinished_runs().returning(|_| Ok(vec![]));
+    let mut worker = worker(store, MockMailer::new());
+    worker.schedule = false;
+    let pass = worker.pass(&|_| {}).await.expect("pass");
+    assert_eq!(pass, super::worker::Pass::default());
+    let idle = worker.run_until_idle(&|_| {}).await.expect("idle");
+    assert_eq!(idle, super::worker::Pass::default());
+}
+
+#[tokio::test]
+async fn a_pass_counts_the_runs_it_finished() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let mut store = store_with_batch(vec![delivery(1, "a@example.com", 0)], Arc::clone(&recorded));
+    store.expect_due_mailings().returning(|_, _| Ok(vec![]));
+    store.expect_unfinished_runs().returning(|_| Ok(vec![RUN]));
+    let mut mailer = MockMailer::new();
+    mailer
+        .expect_send()
+        .returning(|_| Ok(ServerReply("250 ok".into())));
+    let pass = worker(store, mailer).pass(&|_| {}).await.expect("pass");
+    assert_eq!((pass.unfinished, pass.finished), (1, 1));
+}

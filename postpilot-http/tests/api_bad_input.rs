@@ -615,6 +615,67 @@ async fn bodies_that_are_not_json_objects_are_400_415_or_413_and_change_nothing(
             ),
         ]);
     }
+    // serde's derived structs also read an array of their fields in order:
+    // each of these, the right length for its type, would be stored.
+    let (start, end) = ("2030-01-01T09:00:00+03:00", "2030-01-02T09:00:00+03:00");
+    for (method, path, array) in [
+        (
+            Method::POST,
+            "/api/v1/recipients",
+            json!(["new@example.com", "Новый"]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/recipients",
+            json!(["new@example.com", "Новый", "VIP"]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/recipients/1",
+            json!(["new@example.com", "Новый", "VIP"]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/recipients/1",
+            json!([null, null, null]),
+        ),
+        (Method::POST, "/api/v1/messages", json!(["Тема", "Тело"])),
+        (Method::PATCH, "/api/v1/messages/1", json!(["Тема", "Тело"])),
+        (Method::PATCH, "/api/v1/messages/1", json!([null, null])),
+        (
+            Method::POST,
+            "/api/v1/mailings",
+            json!([1, start, end, [1]]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/mailings/1",
+            json!([1, start, end, [1]]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/mailings/1",
+            json!([null, null, null, null]),
+        ),
+    ] {
+        let text = array.to_string();
+        cases.push(refused(
+            method.clone(),
+            path,
+            json,
+            text.clone(),
+            bad,
+            "bad_request",
+        ));
+        cases.push(refused(
+            method,
+            path,
+            json,
+            format!(" \n{text}"),
+            bad,
+            "bad_request",
+        ));
+    }
     assert_refused(&s, cases).await;
 }
 

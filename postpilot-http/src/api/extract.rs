@@ -49,9 +49,11 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Parses `body` as a `T`: malformed JSON is 400; a value of the wrong
-/// type, a missing or an unknown field is 422 naming the field.
+/// Parses `body` as a `T`: malformed JSON, or JSON that is not an object,
+/// is 400; a value of the wrong type, a missing or an unknown field is 422
+/// naming the field.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    require_object(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -71,6 +73,30 @@ pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
     de.end()
         .map_err(|err| ApiError::bad_request(format!("malformed JSON: {err}")))?;
     Ok(value)
+}
+
+/// Refuses a body whose top level is not a JSON object, before serde sees
+/// it: serde's derived `Deserialize` takes a struct from an array of its
+/// fields in order as well as from an object, so `["subject", "body"]`
+/// would otherwise pass for `{"subject": …, "body_text": …}`. Bytes that
+/// start no JSON value at all are left to the parser, which says where.
+fn require_object(body: &[u8]) -> Result<(), ApiError> {
+    let first = body
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    let found = match first {
+        Some(b'{') => return Ok(()),
+        None => "an empty body",
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(_) => return Ok(()),
+    };
+    Err(ApiError::bad_request(format!(
+        "the body must be a JSON object ({{\"field\": value, …}}), not {found}"
+    )))
 }
 
 /// The top-level field an error is about: from its path

@@ -112,10 +112,11 @@ async fn assert_refused(s: &Server, cases: Vec<Case>) {
             .await;
         let field = reply.error(case.status, case.code);
         assert_eq!(field.as_deref(), case.field, "{shown}: {}", reply.text);
+        let message = reply.json["error"]["message"].as_str().unwrap_or_default();
         if let Some(field) = case.field {
-            let message = reply.json["error"]["message"].as_str().unwrap_or_default();
             assert!(message.contains(field), "{shown}: {message}");
         }
+        assert_speaks_json(message, &shown);
         assert_eq!(
             reply.header("content-type"),
             Some("application/json"),
@@ -127,6 +128,47 @@ async fn assert_refused(s: &Server, cases: Vec<Case>) {
         before,
         "a refused request changed something"
     );
+}
+
+/// Words of Rust and serde that mean nothing to a client of a JSON API:
+/// type names (`struct MessagePatchJson`, `i64`, `DateTime`) and serde's
+/// data model (`sequence`, `map`, `unit value`).
+const RUST_WORDS: [&str; 14] = [
+    "struct",
+    "Json",
+    "i64",
+    "u64",
+    "i32",
+    "u32",
+    "usize",
+    "DateTime",
+    "Option",
+    "sequence",
+    "map",
+    "unit value",
+    "newtype",
+    "tuple",
+];
+
+/// An error message speaks of fields and JSON only. Quoted input (`"…"`
+/// and `` `…` ``) is what the client sent, so it is left out of the check.
+fn assert_speaks_json(message: &str, shown: &str) {
+    let mut ours = String::new();
+    let mut quote = None;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '`' => quote = Some(c),
+            None => ours.push(c),
+        }
+    }
+    for word in RUST_WORDS {
+        assert!(
+            !ours.contains(word),
+            "{shown}: the message names {word:?}, a Rust or serde word: {message}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -675,6 +717,72 @@ async fn bodies_that_are_not_json_objects_are_400_415_or_413_and_change_nothing(
             bad,
             "bad_request",
         ));
+    }
+    assert_refused(&s, cases).await;
+}
+
+#[tokio::test]
+async fn values_of_the_wrong_json_type_are_422_in_words_of_json_not_of_rust() {
+    let s = seeded().await;
+    let text = || {
+        [
+            json!([1, 2]),
+            json!({"a": 1}),
+            json!(1.5),
+            json!(true),
+            json!(7),
+        ]
+    };
+    let id = || {
+        [
+            json!([1]),
+            json!({"a": 1}),
+            json!(1.5),
+            json!(-1e300),
+            json!(true),
+            json!("1"),
+        ]
+    };
+    let time = || {
+        [
+            json!(["2030-01-01T09:00:00Z"]),
+            json!({}),
+            json!(1.5),
+            json!(true),
+        ]
+    };
+    let ids = || {
+        [
+            json!({"1": 1}),
+            json!(1),
+            json!("1"),
+            json!(true),
+            json!([1.5]),
+            json!([[1]]),
+            json!([{"id": 1}]),
+            json!(["1"]),
+            json!([true]),
+        ]
+    };
+    let fields = [
+        ("recipients", "email", text().to_vec()),
+        ("recipients", "full_name", text().to_vec()),
+        ("recipients", "comment", text().to_vec()),
+        ("messages", "subject", text().to_vec()),
+        ("messages", "body_text", text().to_vec()),
+        ("mailings", "message_id", id().to_vec()),
+        ("mailings", "first_sent_at", time().to_vec()),
+        ("mailings", "sent_completed_at", time().to_vec()),
+        ("mailings", "recipient_ids", ids().to_vec()),
+    ];
+    let mut cases = Vec::new();
+    for (resource, field, values) in fields {
+        for value in values {
+            let body = json!({ field: value });
+            let post = format!("/api/v1/{resource}");
+            cases.push(invalid(Method::POST, &post, body.clone(), field));
+            cases.push(invalid(Method::PATCH, &format!("{post}/1"), body, field));
+        }
     }
     assert_refused(&s, cases).await;
 }

@@ -61,12 +61,13 @@ pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
         let message = inner.to_string();
         match (inner.classify(), field_of(&path, &message)) {
             (Category::Data, Some(field)) => {
-                let message = strip_position(&message);
+                let message = in_json_terms(strip_position(&message));
                 ApiError::invalid(field.clone(), format!("{field}: {message}"))
             }
-            (Category::Data, None) => {
-                ApiError::bad_request(format!("the body must be a JSON object: {message}"))
-            }
+            (Category::Data, None) => ApiError::bad_request(format!(
+                "the body must be a JSON object: {}",
+                in_json_terms(&message)
+            )),
             _ => ApiError::bad_request(format!("malformed JSON: {message}")),
         }
     })?;
@@ -114,6 +115,70 @@ fn field_of(path: &str, message: &str) -> Option<String> {
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix))?;
     quoted.split('`').next().map(str::to_owned)
+}
+
+/// serde words its errors in its own data model and Rust's types
+/// (`invalid type: sequence, expected i64`, `expected struct X`); a client
+/// of a JSON API knows arrays, objects and numbers. Rewrites the value
+/// found (after `invalid type: ` / `invalid value: `) and what was expected
+/// (after the last `, expected `, so that quoted input before it is left
+/// as sent).
+fn in_json_terms(message: &str) -> String {
+    let (found, expected) = match message.rfind(", expected ") {
+        Some(at) => (&message[..at], Some(&message[at + ", expected ".len()..])),
+        None => (message, None),
+    };
+    let mut out = String::with_capacity(message.len());
+    let prefix = ["invalid type: ", "invalid value: "]
+        .into_iter()
+        .find(|p| found.starts_with(p));
+    match prefix {
+        Some(prefix) => {
+            out.push_str(prefix);
+            let value = &found[prefix.len()..];
+            let words = [
+                ("sequence", "array"),
+                ("map", "object"),
+                ("floating point", "number"),
+                ("unit value", "null"),
+                ("Option value", "a value or null"),
+                ("newtype struct", "value"),
+            ];
+            match words.iter().find(|(w, _)| value.starts_with(w)) {
+                Some((word, json)) => {
+                    out.push_str(json);
+                    out.push_str(&value[word.len()..]);
+                }
+                None => out.push_str(value),
+            }
+        }
+        None => out.push_str(found),
+    }
+    if let Some(expected) = expected {
+        out.push_str(", expected ");
+        out.push_str(&expected_in_json_terms(expected));
+    }
+    out
+}
+
+/// What serde's visitors say they expected, in JSON's words.
+fn expected_in_json_terms(expected: &str) -> String {
+    let integer = |min: &str, max: &str| format!("an integer from {min} to {max}");
+    match expected {
+        "i64" => integer(&i64::MIN.to_string(), &i64::MAX.to_string()),
+        "u64" => integer("0", &u64::MAX.to_string()),
+        "i8" | "i16" | "i32" | "i128" | "isize" | "u8" | "u16" | "u32" | "u128" | "usize" => {
+            "an integer".to_owned()
+        }
+        "f32" | "f64" => "a number".to_owned(),
+        "a sequence" => "an array".to_owned(),
+        "a map" => "a JSON object".to_owned(),
+        "unit" => "null".to_owned(),
+        other if other.starts_with("struct ") || other.starts_with("tuple") => {
+            "a JSON object".to_owned()
+        }
+        other => other.to_owned(),
+    }
 }
 
 /// serde_json appends " at line L column C" to data errors: noise in a 422.
@@ -268,6 +333,44 @@ mod tests {
             "١",
         ] {
             assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn serde_errors_are_told_in_json_terms() {
+        for (serde, json) in [
+            (
+                "invalid type: sequence, expected a string",
+                "invalid type: array, expected a string",
+            ),
+            (
+                "invalid type: map, expected a sequence",
+                "invalid type: object, expected an array",
+            ),
+            (
+                "invalid type: floating point `1.5`, expected i64",
+                "invalid type: number `1.5`, expected an integer from \
+                 -9223372036854775808 to 9223372036854775807",
+            ),
+            (
+                "invalid type: sequence, expected struct MessagePatchJson",
+                "invalid type: array, expected a JSON object",
+            ),
+            (
+                "invalid type: null, expected a map",
+                "invalid type: null, expected a JSON object",
+            ),
+            (
+                "invalid type: string \"map, expected i64\", expected i64",
+                "invalid type: string \"map, expected i64\", expected an integer from \
+                 -9223372036854775808 to 9223372036854775807",
+            ),
+            (
+                "unknown field `x`, expected one of `email`, `full_name`",
+                "unknown field `x`, expected one of `email`, `full_name`",
+            ),
+        ] {
+            assert_eq!(in_json_terms(serde), json, "{serde}");
         }
     }
 

@@ -315,6 +315,19 @@ async fn bad_recipient_bodies_are_refused_naming_the_field_and_change_nothing() 
                 new(json!("a@example.com"), json!("   ")),
                 "full_name",
             ),
+            // lengths count the characters as sent, surrounding spaces included
+            invalid(
+                m(),
+                path,
+                new(json!("a@example.com"), json!(format!(" {} ", "Я".repeat(99)))),
+                "full_name",
+            ),
+            invalid(
+                m(),
+                path,
+                json!({"email": "a@example.com", "full_name": "A", "comment": format!("{}\n", "к".repeat(10_000))}),
+                "comment",
+            ),
         ]);
     }
     cases.extend([
@@ -379,6 +392,12 @@ async fn bad_message_bodies_are_refused_naming_the_field_and_change_nothing() {
                 "body_text",
             ),
             invalid(m(), path, new(json!("S"), json!(["B"])), "body_text"),
+            invalid(
+                m(),
+                path,
+                new(json!(format!("{} ", "s".repeat(100))), json!("B")),
+                "subject",
+            ),
             invalid(
                 m(),
                 path,
@@ -523,6 +542,27 @@ async fn bad_mailing_bodies_are_refused_naming_the_field_and_change_nothing() {
                 "first_sent_at",
             ),
             make("first_sent_at", json!("tomorrow"), "first_sent_at"),
+            // RFC 3339 to the letter: chrono alone takes these too
+            make(
+                "first_sent_at",
+                json!("2030-01-01 09:00:00+03:00"),
+                "first_sent_at",
+            ),
+            make(
+                "first_sent_at",
+                json!("2030-01-01T09:00:00+0300"),
+                "first_sent_at",
+            ),
+            make(
+                "first_sent_at",
+                json!("2030-01-01T09:00:00\u{2212}03:00"),
+                "first_sent_at",
+            ),
+            make(
+                "first_sent_at",
+                json!("2016-12-31T23:59:60Z"),
+                "first_sent_at",
+            ),
             make("first_sent_at", json!(""), "first_sent_at"),
             make("first_sent_at", json!(1_893_477_600), "first_sent_at"),
             make(

@@ -37,6 +37,7 @@ pub async fn run<S: Store + Clone + 'static>(
     };
     let mut config = HttpConfig::new(token.clone());
     config.send_policy = app.send_policy();
+    config.login_limit.max_failures = args.max_wrong_tokens;
     let state = AppState::new(app.store.clone(), app.mailer()?, app.clock, config);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

@@ -7,8 +7,10 @@ use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request}
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::error::Category;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::{KnownFormat, RefOr, Required};
 use utoipa::IntoParams;
 
 use crate::error::ApiError;
@@ -236,16 +238,104 @@ impl Paging {
     }
 }
 
-/// The query parameters of every list (documentation of [`Paging`]).
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // read by hand in `Paging`'s extractor; here for the OpenAPI document
-pub(crate) struct PagingParams {
-    /// Rows to skip (default 0).
-    offset: Option<u64>,
-    /// Rows to return, 1..=1000 (default 100).
-    limit: Option<u64>,
+/// One documented parameter.
+fn parameter(
+    name: &str,
+    within: ParameterIn,
+    description: &str,
+    schema: RefOr<Schema>,
+) -> Parameter {
+    let required = if matches!(within, ParameterIn::Path) {
+        Required::True
+    } else {
+        Required::False
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(within)
+        .required(required)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
 }
+
+fn integer() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::new(Type::Integer))
+}
+
+/// The query parameters of every list, as [`Paging`] reads them (for the
+/// OpenAPI document).
+pub(crate) struct PagingParams;
+
+impl IntoParams for PagingParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        // Every u64, written exactly (a format of int64 would stop at 2^63 - 1).
+        let max_offset = usize::try_from(u64::MAX).unwrap_or(usize::MAX);
+        let max_limit = usize::try_from(Paging::MAX_LIMIT).unwrap_or(usize::MAX);
+        let offset = integer()
+            .minimum(Some(0))
+            .maximum(Some(max_offset))
+            .default(Some(0.into()));
+        let limit = integer()
+            .minimum(Some(1))
+            .maximum(Some(max_limit))
+            .default(Some(Paging::DEFAULT_LIMIT.into()));
+        vec![
+            parameter(
+                "offset",
+                ParameterIn::Query,
+                "Rows to skip: a whole number from 0 to 18446744073709551615 (past \
+                 9223372036854775807 it is taken as that)",
+                offset.into(),
+            ),
+            parameter(
+                "limit",
+                ParameterIn::Query,
+                "Rows to return, 1 to 1000",
+                limit.into(),
+            ),
+        ]
+    }
+}
+
+/// An id in a path as [`parse_id`] takes it (a positive decimal number
+/// that fits in 64 bits): anything else names nothing, 404.
+fn path_id(name: &str, description: &str) -> Parameter {
+    let schema = integer()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1));
+    parameter(name, ParameterIn::Path, description, schema.into())
+}
+
+macro_rules! path_params {
+    ($(#[$doc:meta])* $name:ident: $($param:literal => $description:literal),+) => {
+        $(#[$doc])*
+        pub(crate) struct $name;
+
+        impl IntoParams for $name {
+            fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+                vec![$(path_id($param, $description)),+]
+            }
+        }
+    };
+}
+
+path_params!(
+    /// `/recipients/{id}`, for the OpenAPI document.
+    RecipientPath: "id" => "The recipient's id"
+);
+path_params!(
+    /// `/messages/{id}`, for the OpenAPI document.
+    MessagePath: "id" => "The message's id"
+);
+path_params!(
+    /// `/mailings/{id}…`, for the OpenAPI document.
+    MailingPath: "id" => "The mailing's id"
+);
+path_params!(
+    /// `/mailings/{id}/runs/{run_id}`, for the OpenAPI document.
+    RunPath: "id" => "The mailing's id", "run_id" => "The run's id"
+);
 
 impl<S: Send + Sync> FromRequestParts<S> for Paging {
     type Rejection = ApiError;
@@ -283,6 +373,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Paging {
 
 #[cfg(test)]
 mod tests {
+    use serde::Deserialize;
+
     use super::*;
 
     #[derive(Debug, Deserialize)]

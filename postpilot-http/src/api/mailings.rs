@@ -100,7 +100,7 @@ pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Created<MailingJson>, ApiError> {
     let new = NewMailing {
         window: Window::new(body.first_sent_at, body.sent_completed_at)?,
-        message_id: MessageId(body.message_id),
+        message_id: MessageId(body.message_id.0),
         recipient_ids: recipient_ids(body.recipient_ids)?,
     };
     let view = app.mailings().add(new).await.map_err(reference_error)?;

@@ -14,7 +14,7 @@ use postpilot_core::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::rules::{self, as_sent};
+use super::rules::{self, as_sent, JsonId};
 
 /// Получатель рассылки.
 #[derive(Debug, Serialize, ToSchema)]
@@ -253,7 +253,7 @@ impl From<MailingView> for MailingSummaryJson {
 #[serde(deny_unknown_fields)]
 pub struct NewMailingJson {
     #[schema(schema_with = rules::message_id)]
-    pub message_id: i64,
+    pub message_id: JsonId,
     #[serde(deserialize_with = "rules::rfc3339")]
     #[schema(schema_with = rules::time)]
     pub first_sent_at: DateTime<Utc>,
@@ -261,7 +261,7 @@ pub struct NewMailingJson {
     #[schema(schema_with = rules::time)]
     pub sent_completed_at: DateTime<Utc>,
     #[schema(schema_with = rules::recipient_ids)]
-    pub recipient_ids: Vec<i64>,
+    pub recipient_ids: Vec<JsonId>,
 }
 
 /// Fields to change; those left out (or null) keep their value.
@@ -271,7 +271,7 @@ pub struct NewMailingJson {
 #[serde(deny_unknown_fields)]
 pub struct MailingPatchJson {
     #[schema(schema_with = rules::message_id_or_null)]
-    pub message_id: Option<i64>,
+    pub message_id: Option<JsonId>,
     #[serde(default, deserialize_with = "rules::rfc3339_or_null")]
     #[schema(schema_with = rules::time_or_null)]
     pub first_sent_at: Option<DateTime<Utc>>,
@@ -279,11 +279,11 @@ pub struct MailingPatchJson {
     #[schema(schema_with = rules::time_or_null)]
     pub sent_completed_at: Option<DateTime<Utc>>,
     #[schema(schema_with = rules::recipient_ids_or_null)]
-    pub recipient_ids: Option<Vec<i64>>,
+    pub recipient_ids: Option<Vec<JsonId>>,
 }
 
-pub(crate) fn recipient_ids(ids: Vec<i64>) -> Result<RecipientIds, InvalidField> {
-    RecipientIds::new(ids.into_iter().map(RecipientId).collect())
+pub(crate) fn recipient_ids(ids: Vec<JsonId>) -> Result<RecipientIds, InvalidField> {
+    RecipientIds::new(ids.into_iter().map(|JsonId(id)| RecipientId(id)).collect())
 }
 
 impl MailingPatchJson {
@@ -291,7 +291,7 @@ impl MailingPatchJson {
         Ok(MailingPatch {
             first_sent_at: self.first_sent_at,
             sent_completed_at: self.sent_completed_at,
-            message_id: self.message_id.map(MessageId),
+            message_id: self.message_id.map(|JsonId(id)| MessageId(id)),
             recipients: match self.recipient_ids {
                 None => RecipientsEdit::Keep,
                 Some(ids) => RecipientsEdit::Replace(recipient_ids(ids)?),

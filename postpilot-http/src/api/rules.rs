@@ -162,12 +162,18 @@ fn id_schema(nullable: bool) -> ObjectBuilder {
 
 pub(crate) fn message_id() -> RefOr<Schema> {
     id_schema(false)
-        .description(Some("The message to send; it must exist."))
+        .description(Some(
+            "The message to send; it must exist. An integer (`7`; with a fraction or \
+             an exponent, `7.0`, only below 4294967296).",
+        ))
         .into()
 }
 pub(crate) fn message_id_or_null() -> RefOr<Schema> {
     id_schema(true)
-        .description(Some("The message to send; it must exist."))
+        .description(Some(
+            "The message to send; it must exist. An integer (`7`; with a fraction or \
+             an exponent, `7.0`, only below 4294967296).",
+        ))
         .into()
 }
 
@@ -176,7 +182,8 @@ fn recipient_ids_schema(nullable: bool) -> RefOr<Schema> {
         .items(id_schema(false))
         .unique_items(true)
         .description(Some(
-            "The recipients, each at most once; every one must exist.",
+            "The recipients, each at most once; every one must exist. Integers (`7`; \
+             with a fraction or an exponent, `7.0`, only below 4294967296).",
         ));
     if nullable {
         array = array.schema_type(SchemaType::from_iter([Type::Array, Type::Null]));
@@ -210,6 +217,59 @@ pub(crate) fn time() -> RefOr<Schema> {
 }
 pub(crate) fn time_or_null() -> RefOr<Schema> {
     time_schema(true)
+}
+
+/// An id in a body. JSON has one kind of number and JSON Schema counts
+/// `7.0` and `7e0` as the integer 7, so an integral number is taken in any
+/// spelling, as long as it names one id for sure. A number with a fraction
+/// or an exponent reaches us as an `f64`, which from 2^53 on has no value
+/// for every integer (`9007199254740993.0` would become …992), and which
+/// serde_json's parser may round one step off for long spellings (it reads
+/// `9007199254740991.0` as …990): such ids are taken only below 2^32, where
+/// a step is a fraction, so an error shows as one and is refused. Anything
+/// else is refused naming the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JsonId(pub i64);
+
+impl<'de> Deserialize<'de> for JsonId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(JsonIdVisitor)
+    }
+}
+
+struct JsonIdVisitor;
+
+/// 2^32: below it an `f64` steps by 2^-21 at most.
+const SAFE_IN_F64: f64 = 4_294_967_296.0;
+
+impl serde::de::Visitor<'_> for JsonIdVisitor {
+    type Value = JsonId;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(
+            "an integer from -9223372036854775808 to 9223372036854775807 \
+             (written with a fraction or an exponent, below 4294967296 either way)",
+        )
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<JsonId, E> {
+        Ok(JsonId(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<JsonId, E> {
+        i64::try_from(v)
+            .map(JsonId)
+            .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<JsonId, E> {
+        if v.fract() == 0.0 && v.abs() < SAFE_IN_F64 {
+            // Exact: |v| < 2^32 and integral.
+            #[allow(clippy::cast_possible_truncation)]
+            return Ok(JsonId(v as i64));
+        }
+        Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+    }
 }
 
 /// The API counts a text's length as sent, surrounding white space
@@ -439,6 +499,39 @@ mod tests {
                 accepted(Comment::parse, Comment::MAX_CHARS, &text),
                 "comment {:?}", text
             );
+        }
+    }
+
+    #[test]
+    fn ids_are_integral_numbers_in_any_exact_spelling() {
+        let id = |json: &str| serde_json::from_str::<JsonId>(json).map(|id| id.0);
+        for (json, value) in [
+            ("7", 7),
+            ("7.0", 7),
+            ("7e0", 7),
+            ("0.7e1", 7),
+            ("-1", -1),
+            ("9223372036854775807", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+            ("4294967295.0", 4_294_967_295),
+            ("-4294967295e0", -4_294_967_295),
+        ] {
+            assert_eq!(id(json).expect(json), value, "{json}");
+        }
+        for json in [
+            "7.5",
+            "9223372036854775808",
+            "99999999999999999999",
+            "9007199254740993.0",
+            "9007199254740991.0",
+            "4294967296.0",
+            "1e300",
+            "\"7\"",
+            "true",
+            "null",
+            "[7]",
+        ] {
+            assert!(id(json).is_err(), "{json}");
         }
     }
 

@@ -327,6 +327,13 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTPILOT_API_TOKEN", hide_env_values = true,
           value_parser = parse::secret)]
     pub api_token: Option<SecretString>,
+    /// Wrong tokens one client (an IP address, an IPv6 /64) may present
+    /// within a minute, API and /login together; past it, every attempt from
+    /// it is refused with 429 until the minute is over. Behind a reverse
+    /// proxy every client shares the proxy's address, and so this limit.
+    #[arg(long, env = "POSTPILOT_MAX_WRONG_TOKENS", default_value_t = 10,
+          allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_wrong_tokens: u32,
 }
 
 #[cfg(test)]

@@ -72,6 +72,54 @@ fn serve_with_a_chosen_token_prints_no_login_url() {
 }
 
 #[test]
+fn serve_refuses_a_client_after_max_wrong_tokens_and_the_limit_can_be_chosen() {
+    let token = "a-chosen-token-0123456789";
+    let bearer = format!("Bearer {token}");
+    for (limit, allowed) in [(None, 10), (Some("3"), 3), (Some("25"), 25)] {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut envs = vec![("POSTPILOT_API_TOKEN", token)];
+        envs.extend(limit.map(|n| ("POSTPILOT_MAX_WRONG_TOKENS", n)));
+        let server = Running::start(dir.path(), &envs);
+        for i in 0..allowed - 1 {
+            let (status, _) = server.get(
+                "/api/v1/stats",
+                &[("Authorization", "Bearer wrong-0123456789abc")],
+            );
+            assert!(
+                status.contains("401"),
+                "{limit:?}: wrong token {}: {status}",
+                i + 1
+            );
+        }
+        let (status, _) = server.get("/api/v1/stats", &[("Authorization", &bearer)]);
+        assert!(status.contains("200"), "{limit:?}: {status}");
+        let (status, _) = server.get(
+            "/api/v1/stats",
+            &[("Authorization", "Bearer wrong-0123456789abc")],
+        );
+        assert!(
+            status.contains("401"),
+            "{limit:?}: the last wrong token allowed: {status}"
+        );
+        let (status, _) = server.get("/api/v1/stats", &[("Authorization", &bearer)]);
+        assert!(
+            status.contains("429"),
+            "{limit:?}: past the limit, the right token too: {status}"
+        );
+    }
+}
+
+#[test]
+fn serve_refuses_a_max_wrong_tokens_of_zero() {
+    let dir = tempfile::tempdir().expect("dir");
+    postpilot(dir.path())
+        .args(["serve", "--bind", "127.0.0.1:0", "--max-wrong-tokens", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--max-wrong-tokens"));
+}
+
+#[test]
 fn serve_refuses_a_non_loopback_bind_without_a_token() {
     let dir = tempfile::tempdir().expect("dir");
     postpilot(dir.path())

@@ -6,7 +6,10 @@ use std::sync::OnceLock;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
@@ -29,7 +32,7 @@ use crate::api;
         api::mailings::runs, api::mailings::run, api::mailings::attempts,
         api::stats::show,
     ),
-    modifiers(&BearerAuth, &TooManyWrongTokens),
+    modifiers(&BearerAuth, &ErrorAnswers),
     security(("bearer" = [])),
     tags(
         (name = "recipients", description = "Получатели"),
@@ -52,11 +55,51 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every operation that can answer 401 can also answer 429: a client that
-/// presented too many wrong tokens is refused for a while (see `limit`).
-struct TooManyWrongTokens;
+/// What each error status means, the same for every operation: the
+/// descriptions left empty in the handlers' annotations are filled in
+/// here, `401` names its `WWW-Authenticate` header, and every operation
+/// that can answer 401 can also answer 429 with `Retry-After` (a client
+/// that presented too many wrong tokens is refused for a while, see
+/// `limit`).
+struct ErrorAnswers;
 
-impl Modify for TooManyWrongTokens {
+const ERROR_MEANINGS: [(&str, &str); 7] = [
+    (
+        "400",
+        "The body is not a JSON object: malformed JSON, not UTF-8, empty, or another \
+         JSON value (an array, a string, a number, …)",
+    ),
+    (
+        "401",
+        "No token, or a wrong one: `Authorization: Bearer <token>`",
+    ),
+    ("404", "The id in the path names nothing"),
+    ("413", "The body is larger than 4 MiB"),
+    (
+        "415",
+        "The body is not sent as JSON (`Content-Type: application/json` or `…+json`)",
+    ),
+    (
+        "422",
+        "A field (or query parameter) breaks its rule; `field` names it. Unknown, repeated \
+         and missing required fields, values of the wrong type and null in a required field \
+         are refused too",
+    ),
+    (
+        "429",
+        "Too many wrong tokens from this client: wait for `Retry-After` seconds (the right \
+         token is refused too until then)",
+    ),
+];
+
+fn header(description: &str, schema_type: Type) -> Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(schema_type))
+        .description(Some(description))
+        .build()
+}
+
+impl Modify for ErrorAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
             let operations = [
@@ -68,14 +111,39 @@ impl Modify for TooManyWrongTokens {
             ];
             for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
-                let Some(utoipa::openapi::RefOr::T(unauthorized)) = responses.get("401") else {
-                    continue;
-                };
-                let mut limited = unauthorized.clone();
-                limited.description = "Too many wrong tokens from this client: wait for \
-                    `Retry-After` seconds (the right token is refused too until then)"
-                    .to_owned();
-                responses.insert("429".to_owned(), utoipa::openapi::RefOr::T(limited));
+                if let Some(RefOr::T(unauthorized)) = responses.get("401") {
+                    let limited = unauthorized.clone();
+                    responses.insert("429".to_owned(), RefOr::T(limited));
+                }
+                for (status, response) in responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if response.description.is_empty() && status.starts_with('2') {
+                        response.description = "OK".to_owned();
+                    }
+                    let meaning = ERROR_MEANINGS.iter().find(|(s, _)| s == status);
+                    if let Some((_, meaning)) = meaning {
+                        if response.description.is_empty() || status == "429" {
+                            response.description = (*meaning).to_owned();
+                        }
+                    }
+                    match status.as_str() {
+                        "401" => {
+                            response.headers.insert(
+                                "WWW-Authenticate".to_owned(),
+                                header("`Bearer realm=\"postpilot\"`", Type::String),
+                            );
+                        }
+                        "429" => {
+                            response.headers.insert(
+                                "Retry-After".to_owned(),
+                                header("Seconds until this client may try again", Type::Integer),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
             }
         }
     }
@@ -85,10 +153,42 @@ impl Modify for TooManyWrongTokens {
 pub fn openapi_json() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_pretty_json()
-            .unwrap_or_else(|_| String::from("{}"))
+        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        camel_case_links(&mut document);
+        serde_json::to_string_pretty(&document).unwrap_or_else(|_| String::from("{}"))
     })
+}
+
+/// utoipa 5 writes a Link Object's `operationId` and `requestBody` in
+/// snake case, which the OpenAPI schema refuses and tools ignore: renames
+/// them in every response's `links`.
+fn camel_case_links(document: &mut serde_json::Value) {
+    let operations = document["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    let responses = operations
+        .filter_map(|operation| operation.get_mut("responses"))
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|responses| responses.values_mut());
+    let links = responses
+        .filter_map(|response| response.get_mut("links"))
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|links| links.values_mut())
+        .filter_map(serde_json::Value::as_object_mut);
+    for link in links {
+        for (snake, camel) in [
+            ("operation_id", "operationId"),
+            ("operation_ref", "operationRef"),
+            ("request_body", "requestBody"),
+        ] {
+            if let Some(value) = link.remove(snake) {
+                link.insert(camel.to_owned(), value);
+            }
+        }
+    }
 }
 
 /// `GET /api/v1/openapi.json` (no token needed).

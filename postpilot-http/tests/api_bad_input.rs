@@ -112,10 +112,11 @@ async fn assert_refused(s: &Server, cases: Vec<Case>) {
             .await;
         let field = reply.error(case.status, case.code);
         assert_eq!(field.as_deref(), case.field, "{shown}: {}", reply.text);
+        let message = reply.json["error"]["message"].as_str().unwrap_or_default();
         if let Some(field) = case.field {
-            let message = reply.json["error"]["message"].as_str().unwrap_or_default();
             assert!(message.contains(field), "{shown}: {message}");
         }
+        assert_speaks_json(message, &shown);
         assert_eq!(
             reply.header("content-type"),
             Some("application/json"),
@@ -127,6 +128,13 @@ async fn assert_refused(s: &Server, cases: Vec<Case>) {
         before,
         "a refused request changed something"
     );
+}
+
+/// An error message speaks of fields and JSON only.
+fn assert_speaks_json(message: &str, shown: &str) {
+    if let Some(word) = support::rust_word_in(message) {
+        panic!("{shown}: the message names {word:?}, a Rust or serde word: {message}");
+    }
 }
 
 #[tokio::test]
@@ -273,6 +281,19 @@ async fn bad_recipient_bodies_are_refused_naming_the_field_and_change_nothing() 
                 new(json!("a@example.com"), json!("   ")),
                 "full_name",
             ),
+            // lengths count the characters as sent, surrounding spaces included
+            invalid(
+                m(),
+                path,
+                new(json!("a@example.com"), json!(format!(" {} ", "Я".repeat(99)))),
+                "full_name",
+            ),
+            invalid(
+                m(),
+                path,
+                json!({"email": "a@example.com", "full_name": "A", "comment": format!("{}\n", "к".repeat(10_000))}),
+                "comment",
+            ),
         ]);
     }
     cases.extend([
@@ -340,6 +361,12 @@ async fn bad_message_bodies_are_refused_naming_the_field_and_change_nothing() {
             invalid(
                 m(),
                 path,
+                new(json!(format!("{} ", "s".repeat(100))), json!("B")),
+                "subject",
+            ),
+            invalid(
+                m(),
+                path,
                 json!({"subject": "S", "body_text": "B", "body_html": "<b>"}),
                 "body_html",
             ),
@@ -402,6 +429,13 @@ async fn bad_mailing_bodies_are_refused_naming_the_field_and_change_nothing() {
                 method.clone(),
                 path,
                 text.replace(r#""message_id":0"#, r#""message_id":-99999999999999999999"#),
+                "message_id",
+            ),
+            // integral, but past 2^32 a fraction may not name one id for sure
+            invalid_text(
+                method.clone(),
+                path,
+                text.replace(r#""message_id":0"#, r#""message_id":9007199254740991.0"#),
                 "message_id",
             ),
             invalid_text(
@@ -481,6 +515,27 @@ async fn bad_mailing_bodies_are_refused_naming_the_field_and_change_nothing() {
                 "first_sent_at",
             ),
             make("first_sent_at", json!("tomorrow"), "first_sent_at"),
+            // RFC 3339 to the letter: chrono alone takes these too
+            make(
+                "first_sent_at",
+                json!("2030-01-01 09:00:00+03:00"),
+                "first_sent_at",
+            ),
+            make(
+                "first_sent_at",
+                json!("2030-01-01T09:00:00+0300"),
+                "first_sent_at",
+            ),
+            make(
+                "first_sent_at",
+                json!("2030-01-01T09:00:00\u{2212}03:00"),
+                "first_sent_at",
+            ),
+            make(
+                "first_sent_at",
+                json!("2016-12-31T23:59:60Z"),
+                "first_sent_at",
+            ),
             make("first_sent_at", json!(""), "first_sent_at"),
             make("first_sent_at", json!(1_893_477_600), "first_sent_at"),
             make(
@@ -614,6 +669,133 @@ async fn bodies_that_are_not_json_objects_are_400_415_or_413_and_change_nothing(
                 "unsupported_media_type",
             ),
         ]);
+    }
+    // serde's derived structs also read an array of their fields in order:
+    // each of these, the right length for its type, would be stored.
+    let (start, end) = ("2030-01-01T09:00:00+03:00", "2030-01-02T09:00:00+03:00");
+    for (method, path, array) in [
+        (
+            Method::POST,
+            "/api/v1/recipients",
+            json!(["new@example.com", "Новый"]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/recipients",
+            json!(["new@example.com", "Новый", "VIP"]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/recipients/1",
+            json!(["new@example.com", "Новый", "VIP"]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/recipients/1",
+            json!([null, null, null]),
+        ),
+        (Method::POST, "/api/v1/messages", json!(["Тема", "Тело"])),
+        (Method::PATCH, "/api/v1/messages/1", json!(["Тема", "Тело"])),
+        (Method::PATCH, "/api/v1/messages/1", json!([null, null])),
+        (
+            Method::POST,
+            "/api/v1/mailings",
+            json!([1, start, end, [1]]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/mailings/1",
+            json!([1, start, end, [1]]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/mailings/1",
+            json!([null, null, null, null]),
+        ),
+    ] {
+        let text = array.to_string();
+        cases.push(refused(
+            method.clone(),
+            path,
+            json,
+            text.clone(),
+            bad,
+            "bad_request",
+        ));
+        cases.push(refused(
+            method,
+            path,
+            json,
+            format!(" \n{text}"),
+            bad,
+            "bad_request",
+        ));
+    }
+    assert_refused(&s, cases).await;
+}
+
+#[tokio::test]
+async fn values_of_the_wrong_json_type_are_422_in_words_of_json_not_of_rust() {
+    let s = seeded().await;
+    let text = || {
+        [
+            json!([1, 2]),
+            json!({"a": 1}),
+            json!(1.5),
+            json!(true),
+            json!(7),
+        ]
+    };
+    let id = || {
+        [
+            json!([1]),
+            json!({"a": 1}),
+            json!(1.5),
+            json!(-1e300),
+            json!(true),
+            json!("1"),
+        ]
+    };
+    let time = || {
+        [
+            json!(["2030-01-01T09:00:00Z"]),
+            json!({}),
+            json!(1.5),
+            json!(true),
+        ]
+    };
+    let ids = || {
+        [
+            json!({"1": 1}),
+            json!(1),
+            json!("1"),
+            json!(true),
+            json!([1.5]),
+            json!([[1]]),
+            json!([{"id": 1}]),
+            json!(["1"]),
+            json!([true]),
+        ]
+    };
+    let fields = [
+        ("recipients", "email", text().to_vec()),
+        ("recipients", "full_name", text().to_vec()),
+        ("recipients", "comment", text().to_vec()),
+        ("messages", "subject", text().to_vec()),
+        ("messages", "body_text", text().to_vec()),
+        ("mailings", "message_id", id().to_vec()),
+        ("mailings", "first_sent_at", time().to_vec()),
+        ("mailings", "sent_completed_at", time().to_vec()),
+        ("mailings", "recipient_ids", ids().to_vec()),
+    ];
+    let mut cases = Vec::new();
+    for (resource, field, values) in fields {
+        for value in values {
+            let body = json!({ field: value });
+            let post = format!("/api/v1/{resource}");
+            cases.push(invalid(Method::POST, &post, body.clone(), field));
+            cases.push(invalid(Method::PATCH, &format!("{post}/1"), body, field));
+        }
     }
     assert_refused(&s, cases).await;
 }

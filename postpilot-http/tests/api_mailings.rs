@@ -276,3 +276,37 @@ async fn runs_and_attempts_are_paginated() {
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
 }
+
+/// JSON Schema counts `1.0` and `2e0` as integers, so the API takes them
+/// as the ids 1 and 2 (the OpenAPI document says `integer`).
+#[tokio::test]
+async fn ids_in_a_body_may_be_spelled_with_a_fraction_or_an_exponent() {
+    let s = Server::new().await;
+    let message = s.message("Новости").await;
+    let a = s.recipient("a@example.com", "А").await;
+    let b = s.recipient("b@example.com", "Б").await;
+    assert_eq!((message, a, b), (1, 1, 2));
+    let body = r#"{"message_id": 1.0, "first_sent_at": "2030-01-01T09:00:00Z",
+                   "sent_completed_at": "2030-01-02T09:00:00Z", "recipient_ids": [1.0, 2e0]}"#;
+    let created = s
+        .api_raw(
+            axum::http::Method::POST,
+            "/api/v1/mailings",
+            Some("application/json"),
+            body,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.json["message_id"], 1);
+    assert_eq!(created.json["recipient_ids"], json!([1, 2]));
+    let edited = s
+        .api_raw(
+            axum::http::Method::PATCH,
+            "/api/v1/mailings/1",
+            Some("application/json"),
+            r#"{"recipient_ids": [20e-1]}"#,
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    assert_eq!(edited.json["recipient_ids"], json!([2]));
+}

@@ -191,3 +191,204 @@ async fn answers_carry_security_headers() {
         .header("content-security-policy")
         .is_some_and(|v| v.contains("default-src 'none'")));
 }
+
+fn document() -> Value {
+    serde_json::from_str(postpilot_http::openapi_json()).expect("json")
+}
+
+/// Every (method, operation) of the document.
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut all = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("item") {
+            all.push((method.to_uppercase(), path.clone(), operation.clone()));
+        }
+    }
+    all
+}
+
+/// Tools key on operationIds (Schemathesis's links, client generators):
+/// each names one operation, and every link names one that exists.
+#[test]
+fn operation_ids_are_unique_and_every_link_names_an_operation() {
+    let doc = document();
+    let mut ids = std::collections::BTreeMap::new();
+    for (method, path, operation) in operations(&doc) {
+        let id = operation["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path} has no operationId"))
+            .to_owned();
+        if let Some(other) = ids.insert(id.clone(), format!("{method} {path}")) {
+            panic!("operationId {id} names both {other} and {method} {path}");
+        }
+    }
+    assert_eq!(ids.len(), 20);
+    for expected in [
+        "listRecipients",
+        "createRecipient",
+        "showRecipient",
+        "updateRecipient",
+        "removeRecipient",
+        "sendMailing",
+        "showRun",
+        "showStats",
+    ] {
+        assert!(ids.contains_key(expected), "{expected} missing: {ids:?}");
+    }
+    let mut links = 0;
+    for (method, path, operation) in operations(&doc) {
+        for (status, response) in operation["responses"].as_object().expect("responses") {
+            for (name, link) in response["links"].as_object().into_iter().flatten() {
+                let target = link["operationId"].as_str().unwrap_or_else(|| {
+                    panic!("{method} {path} {status} link {name} has no operationId: {link}")
+                });
+                assert!(
+                    ids.contains_key(target),
+                    "{method} {path} links to {target}"
+                );
+                links += 1;
+            }
+        }
+    }
+    assert!(links >= 11, "{links} links");
+}
+
+/// The schema of a body field, wherever the document put its keywords
+/// (directly, or in the items of an `allOf`).
+fn keyword(field: &Value, name: &str) -> Value {
+    if let Some(value) = field.get(name) {
+        return value.clone();
+    }
+    field["allOf"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|part| part.get(name).cloned())
+        .unwrap_or(Value::Null)
+}
+
+/// What the server refuses, the document says: lengths, patterns, ranges,
+/// unique ids, the paging limits, ids in paths, and that a 201 names the
+/// new resource in `Location`, a 401 or 429 how to go on.
+#[test]
+fn the_document_states_every_rule_the_server_enforces() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field, min, max) in [
+        ("NewRecipientJson", "email", None, Some(254)),
+        ("NewRecipientJson", "full_name", Some(1), Some(100)),
+        ("NewRecipientJson", "comment", None, Some(10_000)),
+        ("RecipientPatchJson", "email", None, Some(254)),
+        ("RecipientPatchJson", "full_name", Some(1), Some(100)),
+        ("RecipientPatchJson", "comment", None, Some(10_000)),
+        ("NewMessageJson", "subject", Some(1), Some(100)),
+        ("NewMessageJson", "body_text", Some(1), Some(1_000_000)),
+        ("MessagePatchJson", "subject", Some(1), Some(100)),
+        ("MessagePatchJson", "body_text", Some(1), Some(1_000_000)),
+    ] {
+        let field_schema = &schemas[schema]["properties"][field];
+        assert_eq!(
+            keyword(field_schema, "minLength").as_u64(),
+            min,
+            "{schema}.{field}"
+        );
+        assert_eq!(
+            keyword(field_schema, "maxLength").as_u64(),
+            max,
+            "{schema}.{field}"
+        );
+        assert!(
+            keyword(field_schema, "pattern").is_string(),
+            "{schema}.{field} has no pattern"
+        );
+    }
+    for schema in ["NewMailingJson", "MailingPatchJson"] {
+        let properties = &schemas[schema]["properties"];
+        assert_eq!(properties["message_id"]["minimum"], 1, "{schema}");
+        assert_eq!(properties["recipient_ids"]["uniqueItems"], true, "{schema}");
+        assert_eq!(
+            properties["recipient_ids"]["items"]["minimum"], 1,
+            "{schema}"
+        );
+        for time in ["first_sent_at", "sent_completed_at"] {
+            assert_eq!(properties[time]["format"], "date-time", "{schema}.{time}");
+        }
+    }
+    for schema in [
+        "NewRecipientJson",
+        "RecipientPatchJson",
+        "NewMessageJson",
+        "MessagePatchJson",
+        "NewMailingJson",
+        "MailingPatchJson",
+    ] {
+        assert_eq!(schemas[schema]["additionalProperties"], false, "{schema}");
+    }
+    for (list, item) in [
+        ("RecipientList", "RecipientJson"),
+        ("MessageList", "MessageJson"),
+        ("MailingList", "MailingSummaryJson"),
+        ("RunList", "RunJson"),
+        ("AttemptList", "AttemptJson"),
+    ] {
+        assert_eq!(
+            schemas[list]["properties"]["items"]["items"]["$ref"],
+            format!("#/components/schemas/{item}"),
+            "{list} repeats its items instead of referring to them"
+        );
+    }
+    for (method, path, operation) in operations(&doc) {
+        let shown = format!("{method} {path}");
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let schema = &parameter["schema"];
+            match (parameter["in"].as_str(), parameter["name"].as_str()) {
+                (Some("path"), _) => {
+                    assert_eq!(parameter["required"], true, "{shown}");
+                    assert_eq!(schema["minimum"], 1, "{shown}");
+                    assert_eq!(schema["format"], "int64", "{shown}");
+                }
+                (Some("query"), Some("limit")) => {
+                    assert_eq!(
+                        (schema["minimum"].clone(), schema["maximum"].clone()),
+                        (json!(1), json!(1000)),
+                        "{shown}"
+                    );
+                }
+                (Some("query"), Some("offset")) => {
+                    assert_eq!(
+                        (schema["minimum"].clone(), schema["maximum"].clone()),
+                        (json!(0), json!(u64::MAX)),
+                        "{shown}"
+                    );
+                }
+                other => panic!("{shown}: unexpected parameter {other:?}"),
+            }
+        }
+        let responses = operation["responses"].as_object().expect("responses");
+        for (status, header) in [
+            ("201", "Location"),
+            ("202", "Location"),
+            ("401", "WWW-Authenticate"),
+            ("429", "Retry-After"),
+        ] {
+            if let Some(response) = responses.get(status) {
+                assert!(
+                    response["headers"].get(header).is_some(),
+                    "{shown} {status} without {header}"
+                );
+            }
+        }
+        assert!(
+            responses.contains_key("401") && responses.contains_key("429"),
+            "{shown}"
+        );
+        if matches!(method.as_str(), "POST" | "PATCH") && operation.get("requestBody").is_some() {
+            for status in ["400", "413", "415", "422"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{shown} does not document {status}"
+                );
+            }
+        }
+    }
+}

@@ -3,7 +3,8 @@
 //! of the API, arbitrary path segments and query strings on every route,
 //! arbitrary form bodies on every form of the UI. Whatever comes in, the
 //! answer is never a 5xx and never a panic; every API error has the error
-//! shape; every answer carries the security headers.
+//! shape and speaks of JSON, not Rust; every answer carries the security
+//! headers.
 
 mod support;
 
@@ -80,6 +81,11 @@ fn check(reply: &Reply, api: bool, shown: &str) -> Result<(), TestCaseError> {
             shown,
             reply.text
         );
+    }
+    if api && reply.status.is_client_error() {
+        let message = reply.json["error"]["message"].as_str().unwrap_or_default();
+        let word = support::rust_word_in(message);
+        prop_assert!(word.is_none(), "{}: {:?} in {}", shown, word, message);
     }
     if api && reply.status.is_success() && !reply.text.is_empty() {
         prop_assert!(!reply.json.is_null(), "{}: {}", shown, reply.text);

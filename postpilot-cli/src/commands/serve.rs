@@ -38,6 +38,7 @@ pub async fn run<S: Store + Clone + 'static>(
     // API and the UI launch, and is the scheduler and queue worker too.
     config.schedule = true;
     config.stop = stop.clone();
+    config.login_limit.max_failures = args.max_wrong_tokens;
     let state = AppState::new(app.store.clone(), app.mailer()?, app.clock, config);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

@@ -7,8 +7,10 @@ use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request}
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::error::Category;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::{KnownFormat, RefOr, Required};
 use utoipa::IntoParams;
 
 use crate::error::ApiError;
@@ -49,9 +51,11 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Parses `body` as a `T`: malformed JSON is 400; a value of the wrong
-/// type, a missing or an unknown field is 422 naming the field.
+/// Parses `body` as a `T`: malformed JSON, or JSON that is not an object,
+/// is 400; a value of the wrong type, a missing or an unknown field is 422
+/// naming the field.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    require_object(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -59,18 +63,43 @@ pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
         let message = inner.to_string();
         match (inner.classify(), field_of(&path, &message)) {
             (Category::Data, Some(field)) => {
-                let message = strip_position(&message);
+                let message = in_json_terms(strip_position(&message));
                 ApiError::invalid(field.clone(), format!("{field}: {message}"))
             }
-            (Category::Data, None) => {
-                ApiError::bad_request(format!("the body must be a JSON object: {message}"))
-            }
+            (Category::Data, None) => ApiError::bad_request(format!(
+                "the body must be a JSON object: {}",
+                in_json_terms(&message)
+            )),
             _ => ApiError::bad_request(format!("malformed JSON: {message}")),
         }
     })?;
     de.end()
         .map_err(|err| ApiError::bad_request(format!("malformed JSON: {err}")))?;
     Ok(value)
+}
+
+/// Refuses a body whose top level is not a JSON object, before serde sees
+/// it: serde's derived `Deserialize` takes a struct from an array of its
+/// fields in order as well as from an object, so `["subject", "body"]`
+/// would otherwise pass for `{"subject": …, "body_text": …}`. Bytes that
+/// start no JSON value at all are left to the parser, which says where.
+fn require_object(body: &[u8]) -> Result<(), ApiError> {
+    let first = body
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    let found = match first {
+        Some(b'{') => return Ok(()),
+        None => "an empty body",
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(_) => return Ok(()),
+    };
+    Err(ApiError::bad_request(format!(
+        "the body must be a JSON object ({{\"field\": value, …}}), not {found}"
+    )))
 }
 
 /// The top-level field an error is about: from its path
@@ -88,6 +117,70 @@ fn field_of(path: &str, message: &str) -> Option<String> {
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix))?;
     quoted.split('`').next().map(str::to_owned)
+}
+
+/// serde words its errors in its own data model and Rust's types
+/// (`invalid type: sequence, expected i64`, `expected struct X`); a client
+/// of a JSON API knows arrays, objects and numbers. Rewrites the value
+/// found (after `invalid type: ` / `invalid value: `) and what was expected
+/// (after the last `, expected `, so that quoted input before it is left
+/// as sent).
+fn in_json_terms(message: &str) -> String {
+    let (found, expected) = match message.rfind(", expected ") {
+        Some(at) => (&message[..at], Some(&message[at + ", expected ".len()..])),
+        None => (message, None),
+    };
+    let mut out = String::with_capacity(message.len());
+    let prefix = ["invalid type: ", "invalid value: "]
+        .into_iter()
+        .find(|p| found.starts_with(p));
+    match prefix {
+        Some(prefix) => {
+            out.push_str(prefix);
+            let value = &found[prefix.len()..];
+            let words = [
+                ("sequence", "array"),
+                ("map", "object"),
+                ("floating point", "number"),
+                ("unit value", "null"),
+                ("Option value", "a value or null"),
+                ("newtype struct", "value"),
+            ];
+            match words.iter().find(|(w, _)| value.starts_with(w)) {
+                Some((word, json)) => {
+                    out.push_str(json);
+                    out.push_str(&value[word.len()..]);
+                }
+                None => out.push_str(value),
+            }
+        }
+        None => out.push_str(found),
+    }
+    if let Some(expected) = expected {
+        out.push_str(", expected ");
+        out.push_str(&expected_in_json_terms(expected));
+    }
+    out
+}
+
+/// What serde's visitors say they expected, in JSON's words.
+fn expected_in_json_terms(expected: &str) -> String {
+    let integer = |min: &str, max: &str| format!("an integer from {min} to {max}");
+    match expected {
+        "i64" => integer(&i64::MIN.to_string(), &i64::MAX.to_string()),
+        "u64" => integer("0", &u64::MAX.to_string()),
+        "i8" | "i16" | "i32" | "i128" | "isize" | "u8" | "u16" | "u32" | "u128" | "usize" => {
+            "an integer".to_owned()
+        }
+        "f32" | "f64" => "a number".to_owned(),
+        "a sequence" => "an array".to_owned(),
+        "a map" => "a JSON object".to_owned(),
+        "unit" => "null".to_owned(),
+        other if other.starts_with("struct ") || other.starts_with("tuple") => {
+            "a JSON object".to_owned()
+        }
+        other => other.to_owned(),
+    }
 }
 
 /// serde_json appends " at line L column C" to data errors: noise in a 422.
@@ -145,16 +238,104 @@ impl Paging {
     }
 }
 
-/// The query parameters of every list (documentation of [`Paging`]).
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // read by hand in `Paging`'s extractor; here for the OpenAPI document
-pub(crate) struct PagingParams {
-    /// Rows to skip (default 0).
-    offset: Option<u64>,
-    /// Rows to return, 1..=1000 (default 100).
-    limit: Option<u64>,
+/// One documented parameter.
+fn parameter(
+    name: &str,
+    within: ParameterIn,
+    description: &str,
+    schema: RefOr<Schema>,
+) -> Parameter {
+    let required = if matches!(within, ParameterIn::Path) {
+        Required::True
+    } else {
+        Required::False
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(within)
+        .required(required)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
 }
+
+fn integer() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::new(Type::Integer))
+}
+
+/// The query parameters of every list, as [`Paging`] reads them (for the
+/// OpenAPI document).
+pub(crate) struct PagingParams;
+
+impl IntoParams for PagingParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        // Every u64, written exactly (a format of int64 would stop at 2^63 - 1).
+        let max_offset = usize::try_from(u64::MAX).unwrap_or(usize::MAX);
+        let max_limit = usize::try_from(Paging::MAX_LIMIT).unwrap_or(usize::MAX);
+        let offset = integer()
+            .minimum(Some(0))
+            .maximum(Some(max_offset))
+            .default(Some(0.into()));
+        let limit = integer()
+            .minimum(Some(1))
+            .maximum(Some(max_limit))
+            .default(Some(Paging::DEFAULT_LIMIT.into()));
+        vec![
+            parameter(
+                "offset",
+                ParameterIn::Query,
+                "Rows to skip: a whole number from 0 to 18446744073709551615 (past \
+                 9223372036854775807 it is taken as that)",
+                offset.into(),
+            ),
+            parameter(
+                "limit",
+                ParameterIn::Query,
+                "Rows to return, 1 to 1000",
+                limit.into(),
+            ),
+        ]
+    }
+}
+
+/// An id in a path as [`parse_id`] takes it (a positive decimal number
+/// that fits in 64 bits): anything else names nothing, 404.
+fn path_id(name: &str, description: &str) -> Parameter {
+    let schema = integer()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1));
+    parameter(name, ParameterIn::Path, description, schema.into())
+}
+
+macro_rules! path_params {
+    ($(#[$doc:meta])* $name:ident: $($param:literal => $description:literal),+) => {
+        $(#[$doc])*
+        pub(crate) struct $name;
+
+        impl IntoParams for $name {
+            fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+                vec![$(path_id($param, $description)),+]
+            }
+        }
+    };
+}
+
+path_params!(
+    /// `/recipients/{id}`, for the OpenAPI document.
+    RecipientPath: "id" => "The recipient's id"
+);
+path_params!(
+    /// `/messages/{id}`, for the OpenAPI document.
+    MessagePath: "id" => "The message's id"
+);
+path_params!(
+    /// `/mailings/{id}…`, for the OpenAPI document.
+    MailingPath: "id" => "The mailing's id"
+);
+path_params!(
+    /// `/mailings/{id}/runs/{run_id}`, for the OpenAPI document.
+    RunPath: "id" => "The mailing's id", "run_id" => "The run's id"
+);
 
 impl<S: Send + Sync> FromRequestParts<S> for Paging {
     type Rejection = ApiError;
@@ -192,6 +373,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Paging {
 
 #[cfg(test)]
 mod tests {
+    use serde::Deserialize;
+
     use super::*;
 
     #[derive(Debug, Deserialize)]
@@ -242,6 +425,44 @@ mod tests {
             "١",
         ] {
             assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn serde_errors_are_told_in_json_terms() {
+        for (serde, json) in [
+            (
+                "invalid type: sequence, expected a string",
+                "invalid type: array, expected a string",
+            ),
+            (
+                "invalid type: map, expected a sequence",
+                "invalid type: object, expected an array",
+            ),
+            (
+                "invalid type: floating point `1.5`, expected i64",
+                "invalid type: number `1.5`, expected an integer from \
+                 -9223372036854775808 to 9223372036854775807",
+            ),
+            (
+                "invalid type: sequence, expected struct MessagePatchJson",
+                "invalid type: array, expected a JSON object",
+            ),
+            (
+                "invalid type: null, expected a map",
+                "invalid type: null, expected a JSON object",
+            ),
+            (
+                "invalid type: string \"map, expected i64\", expected i64",
+                "invalid type: string \"map, expected i64\", expected an integer from \
+                 -9223372036854775808 to 9223372036854775807",
+            ),
+            (
+                "unknown field `x`, expected one of `email`, `full_name`",
+                "unknown field `x`, expected one of `email`, `full_name`",
+            ),
+        ] {
+            assert_eq!(in_json_terms(serde), json, "{serde}");
         }
     }
 

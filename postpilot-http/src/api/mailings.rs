@@ -8,10 +8,10 @@ use axum::{Json, Router};
 use postpilot_core::ports::{Entity, StoreError};
 use postpilot_core::{MailingId, MessageId, NewMailing, Page, Trigger, Window};
 
-use super::extract::{ApiJson, ApiPath, Paging, PagingParams};
+use super::extract::{ApiJson, ApiPath, MailingPath, Paging, PagingParams, RunPath};
 use super::model::{
-    recipient_ids, AttemptJson, LaunchJson, ListOf, MailingJson, MailingPatchJson,
-    MailingSummaryJson, NewMailingJson, RunJson,
+    recipient_ids, AttemptList, LaunchJson, MailingJson, MailingList, MailingPatchJson,
+    NewMailingJson, RunJson, RunList,
 };
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
@@ -60,27 +60,39 @@ async fn detail<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// List mailings with their status now.
-#[utoipa::path(get, path = "/api/v1/mailings", tag = "mailings", params(PagingParams),
+#[utoipa::path(get, path = "/api/v1/mailings", tag = "mailings",
+    operation_id = "listMailings", params(PagingParams),
     responses(
-        (status = 200, body = ListOf<MailingSummaryJson>),
+        (status = 200, body = MailingList),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     paging: Paging,
-) -> Result<Json<ListOf<MailingSummaryJson>>, ApiError> {
+) -> Result<Json<MailingList>, ApiError> {
     let rows = app.mailings().list(paging.page()).await?;
-    Ok(Json(ListOf::new(rows, paging)))
+    Ok(Json(MailingList::new(rows, paging)))
 }
 
 /// Add a mailing.
 #[utoipa::path(post, path = "/api/v1/mailings", tag = "mailings",
-    request_body = NewMailingJson,
+    operation_id = "createMailing", request_body = NewMailingJson,
     responses(
-        (status = 201, body = MailingJson, description = "Created; `Location` names it"),
+        (status = 201, body = MailingJson, description = "Created",
+            headers(("Location" = String, description = "The new mailing: `/api/v1/mailings/{id}`")),
+            links(
+                ("showMailing" = (operation_id = "showMailing", parameters(("id" = "$response.body#/id")))),
+                ("updateMailing" = (operation_id = "updateMailing", parameters(("id" = "$response.body#/id")))),
+                ("removeMailing" = (operation_id = "removeMailing", parameters(("id" = "$response.body#/id")))),
+                ("sendMailing" = (operation_id = "sendMailing", parameters(("id" = "$response.body#/id")))),
+                ("listRuns" = (operation_id = "listRuns", parameters(("id" = "$response.body#/id")))),
+                ("listAttempts" = (operation_id = "listAttempts", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "A bad field, or a message or recipient that does not exist"),
+        (status = 422, body = ErrorBody, description = "A field breaks its rule, the window does \
+            not end after it starts, or `message_id` or one of `recipient_ids` names nothing \
+            (rules across fields and the database, which the schema cannot state)"),
     ))]
 pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
@@ -88,7 +100,7 @@ pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Created<MailingJson>, ApiError> {
     let new = NewMailing {
         window: Window::new(body.first_sent_at, body.sent_completed_at)?,
-        message_id: MessageId(body.message_id),
+        message_id: MessageId(body.message_id.0),
         recipient_ids: recipient_ids(body.recipient_ids)?,
     };
     let view = app.mailings().add(new).await.map_err(reference_error)?;
@@ -101,7 +113,7 @@ pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// One mailing with its recipients.
 #[utoipa::path(get, path = "/api/v1/mailings/{id}", tag = "mailings",
-    params(("id" = i64, Path)),
+    operation_id = "showMailing", params(MailingPath),
     responses(
         (status = 200, body = MailingJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -115,12 +127,16 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// Change the window, the message or the recipients of a mailing.
 #[utoipa::path(patch, path = "/api/v1/mailings/{id}", tag = "mailings",
-    params(("id" = i64, Path)), request_body = MailingPatchJson,
+    operation_id = "updateMailing", params(MailingPath), request_body = MailingPatchJson,
     responses(
         (status = 200, body = MailingJson),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The mailing is completed (its end time has passed)"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A field breaks its rule, the window that \
+            results does not end after it starts, or `message_id` or one of `recipient_ids` \
+            names nothing (rules across fields and the database, which the schema cannot state)"),
     ))]
 pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
@@ -137,7 +153,7 @@ pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// Delete a mailing with its runs and attempts.
 #[utoipa::path(delete, path = "/api/v1/mailings/{id}", tag = "mailings",
-    params(("id" = i64, Path)),
+    operation_id = "removeMailing", params(MailingPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -153,9 +169,14 @@ pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
 /// Send a mailing now: launches a run (or resumes its unfinished one) and
 /// delivers it in the background. Poll the run for progress.
 #[utoipa::path(post, path = "/api/v1/mailings/{id}/send", tag = "mailings",
-    params(("id" = i64, Path)),
+    operation_id = "sendMailing", params(MailingPath),
     responses(
-        (status = 202, body = LaunchJson, description = "Accepted; `Location` names the run"),
+        (status = 202, body = LaunchJson, description = "Accepted: the run is delivered in the background",
+            headers(("Location" = String, description = "The run: `/api/v1/mailings/{id}/runs/{run_id}`")),
+            links(
+                ("showRun" = (operation_id = "showRun", parameters(("id" = "$request.path.id"), ("run_id" = "$response.body#/run/id")))),
+                ("listAttempts" = (operation_id = "listAttempts", parameters(("id" = "$request.path.id")))),
+            )),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The mailing is completed (its end time has passed)"),
     ))]
@@ -179,9 +200,9 @@ pub(crate) async fn send<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// The mailing's runs, newest first.
 #[utoipa::path(get, path = "/api/v1/mailings/{id}/runs", tag = "mailings",
-    params(("id" = i64, Path), PagingParams),
+    operation_id = "listRuns", params(MailingPath, PagingParams),
     responses(
-        (status = 200, body = ListOf<RunJson>),
+        (status = 200, body = RunList),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
@@ -189,19 +210,19 @@ pub(crate) async fn runs<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     ApiPath(id): ApiPath<i64>,
     paging: Paging,
-) -> Result<Json<ListOf<RunJson>>, ApiError> {
+) -> Result<Json<RunList>, ApiError> {
     let all = app.history().runs(MailingId(id)).await?;
     let rows: Vec<_> = all
         .into_iter()
         .skip(usize::try_from(paging.offset).unwrap_or(usize::MAX))
         .take(usize::try_from(paging.limit).unwrap_or(usize::MAX))
         .collect();
-    Ok(Json(ListOf::new(rows, paging)))
+    Ok(Json(RunList::new(rows, paging)))
 }
 
 /// One run of the mailing, with its progress.
 #[utoipa::path(get, path = "/api/v1/mailings/{id}/runs/{run_id}", tag = "mailings",
-    params(("id" = i64, Path), ("run_id" = i64, Path)),
+    operation_id = "showRun", params(RunPath),
     responses(
         (status = 200, body = RunJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -222,9 +243,9 @@ pub(crate) async fn run<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// The mailing's attempts (Попытки рассылки), in the order they were made.
 #[utoipa::path(get, path = "/api/v1/mailings/{id}/attempts", tag = "mailings",
-    params(("id" = i64, Path), PagingParams),
+    operation_id = "listAttempts", params(MailingPath, PagingParams),
     responses(
-        (status = 200, body = ListOf<AttemptJson>),
+        (status = 200, body = AttemptList),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
@@ -232,10 +253,10 @@ pub(crate) async fn attempts<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     ApiPath(id): ApiPath<i64>,
     paging: Paging,
-) -> Result<Json<ListOf<AttemptJson>>, ApiError> {
+) -> Result<Json<AttemptList>, ApiError> {
     let rows = app
         .history()
         .attempts(MailingId(id), Page::new(paging.offset, paging.limit))
         .await?;
-    Ok(Json(ListOf::new(rows, paging)))
+    Ok(Json(AttemptList::new(rows, paging)))
 }

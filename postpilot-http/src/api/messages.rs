@@ -6,8 +6,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use postpilot_core::MessageId;
 
-use super::extract::{ApiJson, ApiPath, Paging, PagingParams};
-use super::model::{ListOf, MessageJson, MessagePatchJson, NewMessageJson};
+use super::extract::{ApiJson, ApiPath, MessagePath, Paging, PagingParams};
+use super::model::{MessageJson, MessageList, MessagePatchJson, NewMessageJson};
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -24,24 +24,31 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
 }
 
 /// List messages, ordered by id.
-#[utoipa::path(get, path = "/api/v1/messages", tag = "messages", params(PagingParams),
+#[utoipa::path(get, path = "/api/v1/messages", tag = "messages",
+    operation_id = "listMessages", params(PagingParams),
     responses(
-        (status = 200, body = ListOf<MessageJson>),
+        (status = 200, body = MessageList),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     paging: Paging,
-) -> Result<Json<ListOf<MessageJson>>, ApiError> {
+) -> Result<Json<MessageList>, ApiError> {
     let rows = app.messages().list(paging.page()).await?;
-    Ok(Json(ListOf::new(rows, paging)))
+    Ok(Json(MessageList::new(rows, paging)))
 }
 
 /// Add a message; it is stamped `created_at` now.
 #[utoipa::path(post, path = "/api/v1/messages", tag = "messages",
-    request_body = NewMessageJson,
+    operation_id = "createMessage", request_body = NewMessageJson,
     responses(
-        (status = 201, body = MessageJson, description = "Created; `Location` names it"),
+        (status = 201, body = MessageJson, description = "Created",
+            headers(("Location" = String, description = "The new message: `/api/v1/messages/{id}`")),
+            links(
+                ("showMessage" = (operation_id = "showMessage", parameters(("id" = "$response.body#/id")))),
+                ("updateMessage" = (operation_id = "updateMessage", parameters(("id" = "$response.body#/id")))),
+                ("removeMessage" = (operation_id = "removeMessage", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody),
@@ -59,7 +66,7 @@ pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// One message with its body.
 #[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages",
-    params(("id" = i64, Path)),
+    operation_id = "showMessage", params(MessagePath),
     responses(
         (status = 200, body = MessageJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -73,7 +80,7 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// Change the subject or the body of a message.
 #[utoipa::path(patch, path = "/api/v1/messages/{id}", tag = "messages",
-    params(("id" = i64, Path)), request_body = MessagePatchJson,
+    operation_id = "updateMessage", params(MessagePath), request_body = MessagePatchJson,
     responses(
         (status = 200, body = MessageJson),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -91,7 +98,7 @@ pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// Delete a message that no mailing uses.
 #[utoipa::path(delete, path = "/api/v1/messages/{id}", tag = "messages",
-    params(("id" = i64, Path)),
+    operation_id = "removeMessage", params(MessagePath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),

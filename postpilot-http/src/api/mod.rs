@@ -7,6 +7,7 @@ pub(crate) mod mailings;
 pub(crate) mod messages;
 pub(crate) mod model;
 pub(crate) mod recipients;
+pub(crate) mod rules;
 pub(crate) mod stats;
 
 use axum::http::{header, StatusCode};

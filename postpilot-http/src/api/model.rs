@@ -14,6 +14,8 @@ use postpilot_core::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::rules::{self, as_sent, JsonId};
+
 /// Получатель рассылки.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecipientJson {
@@ -41,35 +43,55 @@ impl From<Recipient> for RecipientJson {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRecipientJson {
-    #[schema(example = "ivan@example.com")]
+    #[schema(schema_with = rules::email)]
     pub email: String,
-    #[schema(example = "Иван Петров")]
+    #[schema(schema_with = rules::full_name)]
     pub full_name: String,
     #[serde(default)]
+    #[schema(schema_with = rules::comment_or_null)]
     pub comment: Option<String>,
+}
+
+fn full_name(text: &str) -> Result<FullName, InvalidField> {
+    FullName::parse(as_sent("full_name", text, FullName::MAX_CHARS)?)
+}
+
+fn comment(text: &str) -> Result<Comment, InvalidField> {
+    Comment::parse(as_sent("comment", text, Comment::MAX_CHARS)?)
+}
+
+fn subject(text: &str) -> Result<Subject, InvalidField> {
+    Subject::parse(as_sent("subject", text, Subject::MAX_CHARS)?)
+}
+
+fn body_text(text: &str) -> Result<BodyText, InvalidField> {
+    BodyText::parse(as_sent("body_text", text, BodyText::MAX_CHARS)?)
 }
 
 impl NewRecipientJson {
     pub fn validate(self) -> Result<NewRecipient, InvalidField> {
         Ok(NewRecipient {
             email: EmailAddress::parse(&self.email)?,
-            full_name: FullName::parse(&self.full_name)?,
+            full_name: full_name(&self.full_name)?,
             comment: self
                 .comment
                 .as_deref()
-                .map(Comment::parse)
+                .map(comment)
                 .transpose()?
                 .unwrap_or_default(),
         })
     }
 }
 
-/// Fields to change; those left out keep their value.
+/// Fields to change; those left out (or null) keep their value.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecipientPatchJson {
+    #[schema(schema_with = rules::email_or_null)]
     pub email: Option<String>,
+    #[schema(schema_with = rules::full_name_or_null)]
     pub full_name: Option<String>,
+    #[schema(schema_with = rules::comment_or_null)]
     pub comment: Option<String>,
 }
 
@@ -77,8 +99,8 @@ impl RecipientPatchJson {
     pub fn validate(self) -> Result<RecipientPatch, InvalidField> {
         Ok(RecipientPatch {
             email: self.email.as_deref().map(EmailAddress::parse).transpose()?,
-            full_name: self.full_name.as_deref().map(FullName::parse).transpose()?,
-            comment: self.comment.as_deref().map(Comment::parse).transpose()?,
+            full_name: self.full_name.as_deref().map(full_name).transpose()?,
+            comment: self.comment.as_deref().map(comment).transpose()?,
         })
     }
 }
@@ -110,34 +132,36 @@ impl From<Message> for MessageJson {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMessageJson {
-    #[schema(example = "Новости недели")]
+    #[schema(schema_with = rules::subject)]
     pub subject: String,
-    #[schema(example = "Здравствуйте! Вот что нового.")]
+    #[schema(schema_with = rules::body_text)]
     pub body_text: String,
 }
 
 impl NewMessageJson {
     pub fn validate(self) -> Result<NewMessage, InvalidField> {
         Ok(NewMessage {
-            subject: Subject::parse(&self.subject)?,
-            body_text: BodyText::parse(&self.body_text)?,
+            subject: subject(&self.subject)?,
+            body_text: body_text(&self.body_text)?,
         })
     }
 }
 
-/// Fields to change; those left out keep their value.
+/// Fields to change; those left out (or null) keep their value.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessagePatchJson {
+    #[schema(schema_with = rules::subject_or_null)]
     pub subject: Option<String>,
+    #[schema(schema_with = rules::body_text_or_null)]
     pub body_text: Option<String>,
 }
 
 impl MessagePatchJson {
     pub fn validate(self) -> Result<MessagePatch, InvalidField> {
         Ok(MessagePatch {
-            subject: self.subject.as_deref().map(Subject::parse).transpose()?,
-            body_text: self.body_text.as_deref().map(BodyText::parse).transpose()?,
+            subject: self.subject.as_deref().map(subject).transpose()?,
+            body_text: self.body_text.as_deref().map(body_text).transpose()?,
         })
     }
 }
@@ -224,32 +248,42 @@ impl From<MailingView> for MailingSummaryJson {
 }
 
 /// A new mailing: a message, a window and its recipients.
+/// `sent_completed_at` must be after `first_sent_at`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMailingJson {
-    pub message_id: i64,
-    #[schema(example = "2026-12-01T09:00:00+03:00")]
+    #[schema(schema_with = rules::message_id)]
+    pub message_id: JsonId,
+    #[serde(deserialize_with = "rules::rfc3339")]
+    #[schema(schema_with = rules::time)]
     pub first_sent_at: DateTime<Utc>,
-    /// Must be after `first_sent_at`.
-    #[schema(example = "2026-12-02T18:00:00+03:00")]
+    #[serde(deserialize_with = "rules::rfc3339")]
+    #[schema(schema_with = rules::time)]
     pub sent_completed_at: DateTime<Utc>,
-    /// Each at most once.
-    pub recipient_ids: Vec<i64>,
+    #[schema(schema_with = rules::recipient_ids)]
+    pub recipient_ids: Vec<JsonId>,
 }
 
-/// Fields to change; those left out keep their value. `recipient_ids`
-/// replaces the recipients.
+/// Fields to change; those left out (or null) keep their value.
+/// `recipient_ids` replaces the recipients. The window that results must
+/// end after it starts.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MailingPatchJson {
-    pub message_id: Option<i64>,
+    #[schema(schema_with = rules::message_id_or_null)]
+    pub message_id: Option<JsonId>,
+    #[serde(default, deserialize_with = "rules::rfc3339_or_null")]
+    #[schema(schema_with = rules::time_or_null)]
     pub first_sent_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "rules::rfc3339_or_null")]
+    #[schema(schema_with = rules::time_or_null)]
     pub sent_completed_at: Option<DateTime<Utc>>,
-    pub recipient_ids: Option<Vec<i64>>,
+    #[schema(schema_with = rules::recipient_ids_or_null)]
+    pub recipient_ids: Option<Vec<JsonId>>,
 }
 
-pub(crate) fn recipient_ids(ids: Vec<i64>) -> Result<RecipientIds, InvalidField> {
-    RecipientIds::new(ids.into_iter().map(RecipientId).collect())
+pub(crate) fn recipient_ids(ids: Vec<JsonId>) -> Result<RecipientIds, InvalidField> {
+    RecipientIds::new(ids.into_iter().map(|JsonId(id)| RecipientId(id)).collect())
 }
 
 impl MailingPatchJson {
@@ -257,7 +291,7 @@ impl MailingPatchJson {
         Ok(MailingPatch {
             first_sent_at: self.first_sent_at,
             sent_completed_at: self.sent_completed_at,
-            message_id: self.message_id.map(MessageId),
+            message_id: self.message_id.map(|JsonId(id)| MessageId(id)),
             recipients: match self.recipient_ids {
                 None => RecipientsEdit::Keep,
                 Some(ids) => RecipientsEdit::Replace(recipient_ids(ids)?),
@@ -408,24 +442,60 @@ impl From<Stats> for StatsJson {
     }
 }
 
-/// A slice of a long list. `next_offset` is where the next slice starts,
-/// null when this one was the last.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ListOf<T> {
-    pub items: Vec<T>,
-    pub offset: u64,
-    pub limit: u64,
-    pub next_offset: Option<u64>,
+/// A slice of a long list, one type per kind of item (so that the
+/// OpenAPI document refers to the item's schema rather than repeating it).
+/// `next_offset` is where the next slice starts, null when this one was
+/// the last.
+macro_rules! list_of {
+    ($(#[$doc:meta])* $name:ident, $item:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Rows skipped (an offset beyond 9223372036854775807 is taken as that).
+            pub offset: u64,
+            /// Rows asked for, 1–1000.
+            pub limit: u64,
+            /// Where the next slice starts; null when this one was the last.
+            pub next_offset: Option<u64>,
+        }
+
+        impl $name {
+            pub fn new<U: Into<$item>>(items: Vec<U>, paging: super::extract::Paging) -> Self {
+                let full = items.len() as u64 == paging.limit;
+                Self {
+                    next_offset: full.then(|| paging.offset + paging.limit),
+                    items: items.into_iter().map(Into::into).collect(),
+                    offset: paging.offset,
+                    limit: paging.limit,
+                }
+            }
+        }
+    };
 }
 
-impl<T> ListOf<T> {
-    pub fn new<U: Into<T>>(items: Vec<U>, paging: super::extract::Paging) -> Self {
-        let full = items.len() as u64 == paging.limit;
-        Self {
-            next_offset: full.then(|| paging.offset + paging.limit),
-            items: items.into_iter().map(Into::into).collect(),
-            offset: paging.offset,
-            limit: paging.limit,
-        }
-    }
-}
+list_of!(
+    /// Получатели, ordered by id.
+    RecipientList,
+    RecipientJson
+);
+list_of!(
+    /// Сообщения, ordered by id.
+    MessageList,
+    MessageJson
+);
+list_of!(
+    /// Рассылки, ordered by id, each with its status now.
+    MailingList,
+    MailingSummaryJson
+);
+list_of!(
+    /// A mailing's runs, newest first.
+    RunList,
+    RunJson
+);
+list_of!(
+    /// A mailing's attempts, in the order they were made.
+    AttemptList,
+    AttemptJson
+);

@@ -6,8 +6,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use postpilot_core::RecipientId;
 
-use super::extract::{ApiJson, ApiPath, Paging, PagingParams};
-use super::model::{ListOf, NewRecipientJson, RecipientJson, RecipientPatchJson};
+use super::extract::{ApiJson, ApiPath, Paging, PagingParams, RecipientPath};
+use super::model::{NewRecipientJson, RecipientJson, RecipientList, RecipientPatchJson};
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -24,24 +24,31 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
 }
 
 /// List recipients, ordered by id.
-#[utoipa::path(get, path = "/api/v1/recipients", tag = "recipients", params(PagingParams),
+#[utoipa::path(get, path = "/api/v1/recipients", tag = "recipients",
+    operation_id = "listRecipients", params(PagingParams),
     responses(
-        (status = 200, body = ListOf<RecipientJson>),
+        (status = 200, body = RecipientList),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     paging: Paging,
-) -> Result<Json<ListOf<RecipientJson>>, ApiError> {
+) -> Result<Json<RecipientList>, ApiError> {
     let rows = app.recipients().list(paging.page()).await?;
-    Ok(Json(ListOf::new(rows, paging)))
+    Ok(Json(RecipientList::new(rows, paging)))
 }
 
 /// Add a recipient.
 #[utoipa::path(post, path = "/api/v1/recipients", tag = "recipients",
-    request_body = NewRecipientJson,
+    operation_id = "createRecipient", request_body = NewRecipientJson,
     responses(
-        (status = 201, body = RecipientJson, description = "Created; `Location` names it"),
+        (status = 201, body = RecipientJson, description = "Created",
+            headers(("Location" = String, description = "The new recipient: `/api/v1/recipients/{id}`")),
+            links(
+                ("showRecipient" = (operation_id = "showRecipient", parameters(("id" = "$response.body#/id")))),
+                ("updateRecipient" = (operation_id = "updateRecipient", parameters(("id" = "$response.body#/id")))),
+                ("removeRecipient" = (operation_id = "removeRecipient", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The email exists (in any letter case)"),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
@@ -60,7 +67,7 @@ pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// One recipient.
 #[utoipa::path(get, path = "/api/v1/recipients/{id}", tag = "recipients",
-    params(("id" = i64, Path)),
+    operation_id = "showRecipient", params(RecipientPath),
     responses(
         (status = 200, body = RecipientJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -75,7 +82,7 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// Change some fields of a recipient.
 #[utoipa::path(patch, path = "/api/v1/recipients/{id}", tag = "recipients",
-    params(("id" = i64, Path)), request_body = RecipientPatchJson,
+    operation_id = "updateRecipient", params(RecipientPath), request_body = RecipientPatchJson,
     responses(
         (status = 200, body = RecipientJson),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -98,7 +105,7 @@ pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// Delete a recipient: it leaves every mailing; its past attempts are kept.
 #[utoipa::path(delete, path = "/api/v1/recipients/{id}", tag = "recipients",
-    params(("id" = i64, Path)),
+    operation_id = "removeRecipient", params(RecipientPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),

@@ -13,7 +13,7 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
 }
 
 /// All mailings, active (Запущена) mailings, unique recipients, and more.
-#[utoipa::path(get, path = "/api/v1/stats", tag = "stats",
+#[utoipa::path(get, path = "/api/v1/stats", tag = "stats", operation_id = "showStats",
     responses((status = 200, body = StatsJson), (status = 401, body = ErrorBody)))]
 pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,

@@ -236,6 +236,43 @@ impl Server {
     }
 }
 
+/// Words of Rust and serde that mean nothing to a client of a JSON API:
+/// type names (`struct MessagePatchJson`, `i64`, `DateTime`) and serde's
+/// data model (`sequence`, `map`, `unit value`).
+const RUST_WORDS: [&str; 15] = [
+    "struct",
+    "Json",
+    "i64",
+    "u64",
+    "i32",
+    "u32",
+    "usize",
+    "DateTime",
+    "Option",
+    "sequence",
+    "map",
+    "unit value",
+    "newtype",
+    "tuple",
+    "floating point",
+];
+
+/// The first Rust or serde word in an error message, outside what it quotes
+/// of the input (`"…"` and `` `…` ``, which are what the client sent).
+pub fn rust_word_in(message: &str) -> Option<&'static str> {
+    let mut ours = String::new();
+    let mut quote = None;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '`' => quote = Some(c),
+            None => ours.push(c),
+        }
+    }
+    RUST_WORDS.into_iter().find(|word| ours.contains(word))
+}
+
 /// Every answer of an operation the OpenAPI document lists must use one of
 /// the status codes it documents for that operation.
 fn assert_documented(method: &Method, path: &str, status: StatusCode) {

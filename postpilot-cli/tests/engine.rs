@@ -303,3 +303,58 @@ fn a_long_fast_send_with_short_leases_renews_and_claims_while_recording() {
     assert_eq!(summary["run"]["sent"], 3000);
     assert!(summary["elapsed_seconds"].as_f64().expect("seconds") < 60.0);
 }
+
+#[test]
+fn mailing_send_sharing_a_run_with_a_worker_returns_when_the_run_is_done_not_after_its_lease() {
+    let Some(env) = Env::postgres("send_shares_a_run_with_a_worker") else {
+        return;
+    };
+    let dir = dump_dir(&env);
+    let template = format!("{}/m.", dir.display());
+    let Some(sink) = Sink::start(&["-w", "1", "-d", &template]) else {
+        return;
+    };
+    let id = mailing_to(&env, 16);
+    env.ok(&["mailing", "send", &id, "--detach"]);
+    let url = sink.url();
+    let started = Instant::now();
+    // The worker claims first, every delivery in one batch (4 × its
+    // concurrency); `mailing send` then finds the whole run leased by it.
+    let mut worker = spawn(
+        &env,
+        &[
+            "--smtp-url",
+            &url,
+            "--concurrency",
+            "8",
+            "worker",
+            "--until-idle",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let out = env
+        .cmd()
+        .args(["--smtp-url", &url, "--concurrency", "2", "--json"])
+        .args(["mailing", "send", &id])
+        .timeout(Duration::from_secs(50))
+        .output()
+        .expect("mailing send runs");
+    let took = started.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(worker.wait().expect("worker ends").success());
+    // The lease is 60 s; the run itself takes about 2 s.
+    assert!(
+        took < Duration::from_secs(20),
+        "mailing send returned after {took:?}"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["run"]["sent"], 16);
+    assert!(summary["run"]["finished_at"].is_string());
+    let got = received(&dir);
+    assert_eq!(got.len(), 16);
+    assert!(got.values().all(|n| *n == 1), "{got:?}");
+}

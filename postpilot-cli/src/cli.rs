@@ -1,4 +1,4 @@
-//! The command tree (DESIGN §6). Values are parsed into domain types here, so
+//! The command tree (ARCHITECTURE.md, "CLI"). Values are parsed into domain types here, so
 //! bad input is refused by clap with exit code 2 before anything is touched.
 
 use std::net::SocketAddr;

@@ -221,7 +221,7 @@ pub trait MailingRepository: Send + Sync {
     ) -> Result<Vec<MailingId>, StoreError>;
 }
 
-/// Runs, the delivery queue and the attempt record (DESIGN §5).
+/// Runs, the delivery queue and the attempt record (ARCHITECTURE.md, "Delivery engine").
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DeliveryRepository: Send + Sync {

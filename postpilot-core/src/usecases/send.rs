@@ -1,6 +1,6 @@
 //! SendMailing: launch a run and deliver it (Отправка по требованию).
 //!
-//! The seed's algorithm on the queue of DESIGN §5: a launch records a run
+//! The specification's algorithm on the queue of ARCHITECTURE.md, "Delivery engine": a launch records a run
 //! with one delivery per recipient; deliveries are claimed in leased
 //! batches, each recipient gets its own email, and each try is recorded as
 //! an attempt with the server's reply. Nothing is held in memory beyond one

@@ -1,6 +1,6 @@
 //! The worker: launches mailings whose scheduled time has come and delivers
 //! every unfinished run, sharing the queue with any other sender on the
-//! same database (DESIGN §5, points 7 and 8).
+//! same database (ARCHITECTURE.md, "One sender per process").
 
 use std::time::Duration;
 

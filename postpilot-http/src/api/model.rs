@@ -1,4 +1,4 @@
-//! The JSON the API speaks (DESIGN §7: the seed's field names, RFC 3339
+//! The JSON the API speaks (ARCHITECTURE.md, "HTTP": the seed's field names, RFC 3339
 //! times), kept apart from the domain types so the contract is explicit
 //! and documented. Inputs arrive as plain values and are validated by the
 //! domain's own parsers, which name the field at fault.

@@ -1,4 +1,4 @@
-//! The web UI in Russian (DESIGN §7): server-rendered with maud (compile-time
+//! The web UI in Russian (ARCHITECTURE.md, "HTTP"): server-rendered with maud (compile-time
 //! checked, every interpolation HTML-escaped), no JavaScript, readable on a
 //! phone. Every page but `/login` needs a session; every form carries the
 //! session's CSRF token.

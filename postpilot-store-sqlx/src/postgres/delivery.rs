@@ -1,4 +1,4 @@
-//! Runs, the delivery queue and the attempt record on PostgreSQL (DESIGN §5).
+//! Runs, the delivery queue and the attempt record on PostgreSQL (ARCHITECTURE.md, "Delivery engine").
 //!
 //! Several processes share the queue: a claim locks the rows it leases and
 //! skips rows another claim holds (`FOR UPDATE SKIP LOCKED`), and results

@@ -1,5 +1,5 @@
 //! The PostgreSQL backend: one pool, embedded migrations, for several
-//! `serve` and `worker` processes on one database (DESIGN §8).
+//! `serve` and `worker` processes on one database (ARCHITECTURE.md, "Store").
 //!
 //! Concurrency: transactions run at READ COMMITTED. The delivery queue is
 //! shared through row locks (claims skip rows another claim holds, see

@@ -1,4 +1,4 @@
-//! Runs, the delivery queue and the attempt record on SQLite (DESIGN §5).
+//! Runs, the delivery queue and the attempt record on SQLite (ARCHITECTURE.md, "Delivery engine").
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -120,6 +120,8 @@ struct Valid {
 enum Choice {
     All,
     These(RecipientIds),
+    /// An edit: the recipients stay as they are.
+    Unchanged,
 }
 
 impl Input {
@@ -133,7 +135,9 @@ impl Input {
         }
     }
 
-    fn validate(&self) -> Result<Valid, Errors> {
+    /// Checks the fields; the recipients only when `choosing` them (a new
+    /// mailing): an edit never touches them.
+    fn validate(&self, choosing: bool) -> Result<Valid, Errors> {
         let mut errors = Errors::default();
         let message_id = crate::api::extract::parse_id(&self.message_id).map(MessageId);
         if message_id.is_none() {
@@ -156,7 +160,9 @@ impl Input {
             }
             _ => None,
         };
-        let recipients = if self.all_recipients {
+        let recipients = if !choosing {
+            Some(Choice::Unchanged)
+        } else if self.all_recipients {
             Some(Choice::All)
         } else {
             let ids: Option<Vec<RecipientId>> = self
@@ -211,13 +217,16 @@ fn reference_errors(err: &postpilot_core::Error) -> Option<Errors> {
 async fn resolve<S: AppStore, M: AppMailer, C: AppClock>(
     app: &AppState<S, M, C>,
     choice: Choice,
-) -> Result<RecipientIds, UiError> {
+) -> Result<RecipientsEdit, UiError> {
     match choice {
-        Choice::These(ids) => Ok(ids),
+        Choice::These(ids) => Ok(RecipientsEdit::Replace(ids)),
         Choice::All => {
             let all = app.recipients().all_ids().await?;
-            RecipientIds::new(all).map_err(|_| UiError::Internal)
+            Ok(RecipientsEdit::Replace(
+                RecipientIds::new(all).map_err(|_| UiError::Internal)?,
+            ))
         }
+        Choice::Unchanged => Ok(RecipientsEdit::Keep),
     }
 }
 
@@ -230,7 +239,15 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
     status: StatusCode,
 ) -> Result<Response, UiError> {
     let messages = app.messages().list(CHOICES).await?;
-    let recipients = app.recipients().list(CHOICES).await?;
+    // An edit shows how many recipients there are, never a choice that
+    // could replace them: they change only on their own page.
+    let (recipients, count) = match id {
+        None => (app.recipients().list(CHOICES).await?, None),
+        Some(id) => (
+            Vec::new(),
+            Some(app.mailings().get(id).await?.mailing.recipient_count),
+        ),
+    };
     let chosen: HashSet<&str> = input.recipient_ids.iter().map(String::as_str).collect();
     let (title, action, cancel) = match id {
         None => (
@@ -259,7 +276,7 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
         .status(status)
         .render(html! {
             h1 { (title) }
-            @if messages.is_empty() || recipients.is_empty() {
+            @if messages.is_empty() || (count.is_none() && recipients.is_empty()) {
                 p.alert {
                     "Для рассылки нужны "
                     a href="/messages/new" { "сообщение" } " и хотя бы один "
@@ -286,6 +303,9 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
                     (field("sent_completed_at", "Дата и время окончания отправки", errors, datetime("sent_completed_at")))
                 }
                 p.hint { "Время сервера (" (zone()) ")." }
+                @if let Some(count) = count {
+                    p #recipient_count { "Получателей: " (count) ". Сохранение не меняет получателей рассылки." }
+                } @else {
                 fieldset.field.invalid[errors.get("recipient_ids").is_some()] #recipient_ids {
                     legend { "Получатели" }
                     label.check.all {
@@ -305,6 +325,7 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
                     @if let Some(error) = errors.get("recipient_ids") {
                         p.field-error #recipient_ids-error { (error) }
                     }
+                }
                 }
             }))
         }))
@@ -336,7 +357,7 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let input = Input::from_form(&form);
-    let valid = match input.validate() {
+    let valid = match input.validate(true) {
         Ok(valid) => valid,
         Err(errors) => {
             return form_page(
@@ -350,10 +371,13 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
             .await
         }
     };
+    let RecipientsEdit::Replace(recipient_ids) = resolve(&app, valid.recipients).await? else {
+        return Err(UiError::Internal);
+    };
     let new = NewMailing {
         window: valid.window,
         message_id: valid.message_id,
-        recipient_ids: resolve(&app, valid.recipients).await?,
+        recipient_ids,
     };
     match app.mailings().add(new).await {
         Ok(view) => Ok(see_other_with(
@@ -385,14 +409,12 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     let id = MailingId(parse_id(&id)?);
     let mailings = app.mailings();
     let view = mailings.get(id).await?;
-    let ids = mailings.recipient_ids(id).await?;
     let m = &view.mailing;
     let input = Input {
         message_id: m.message_id.to_string(),
         first_sent_at: input_value(m.first_sent_at),
         sent_completed_at: input_value(m.sent_completed_at),
-        recipient_ids: ids.iter().map(ToString::to_string).collect(),
-        all_recipients: false,
+        ..Input::default()
     };
     form_page(
         &app,
@@ -412,7 +434,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let id = MailingId(parse_id(&id)?);
     let input = Input::from_form(&form);
-    let valid = match input.validate() {
+    let valid = match input.validate(false) {
         Ok(valid) => valid,
         Err(errors) => {
             return form_page(
@@ -430,7 +452,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
         first_sent_at: Some(valid.window.first_sent_at()),
         sent_completed_at: Some(valid.window.sent_completed_at()),
         message_id: Some(valid.message_id),
-        recipients: RecipientsEdit::Replace(resolve(&app, valid.recipients).await?),
+        recipients: resolve(&app, valid.recipients).await?,
     };
     match app.mailings().edit(id, patch).await {
         Ok(_) => Ok(see_other_with(

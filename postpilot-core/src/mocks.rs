@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId, SendAttempt,
-    SendRun, Stats, Trigger, Window,
+    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientPage, RecipientsEdit, RunId,
+    Search, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 use crate::ports::{
     DeliveryRepository, MailingRepository, MessageRepository, RecipientRepository, StatsRepository,
@@ -24,6 +24,7 @@ mockall::mock! {
         async fn insert_recipients(&self, rows: &[NewRecipient]) -> Result<Vec<Option<RecipientId>>, StoreError>;
         async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError>;
         async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError>;
+        async fn search_recipients<'a>(&self, search: Option<&'a Search>, page: Page) -> Result<RecipientPage, StoreError>;
         async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError>;
         async fn update_recipient(&self, id: RecipientId, new: &NewRecipient) -> Result<Recipient, StoreError>;
         async fn delete_recipient(&self, id: RecipientId) -> Result<(), StoreError>;
@@ -44,6 +45,9 @@ mockall::mock! {
         async fn get_mailing(&self, id: MailingId) -> Result<Mailing, StoreError>;
         async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError>;
         async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError>;
+        async fn mailing_recipients<'a>(&self, id: MailingId, search: Option<&'a Search>, page: Page) -> Result<RecipientPage, StoreError>;
+        async fn add_mailing_recipients(&self, id: MailingId, which: &Selection) -> Result<u64, StoreError>;
+        async fn remove_mailing_recipients(&self, id: MailingId, which: &Selection) -> Result<u64, StoreError>;
         async fn update_mailing(&self, id: MailingId, window: Window, message_id: MessageId, recipients: &RecipientsEdit) -> Result<Mailing, StoreError>;
         async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError>;
         async fn due_mailings(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<MailingId>, StoreError>;

@@ -19,6 +19,7 @@ mod queue;
 mod recipients;
 mod rows;
 mod runs;
+mod selection;
 
 #[cfg(feature = "postgres")]
 mod postgres;

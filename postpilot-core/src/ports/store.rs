@@ -7,8 +7,8 @@ use thiserror::Error;
 
 use crate::domain::{
     Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId, SendAttempt,
-    SendRun, Stats, Trigger, Window,
+    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientPage, RecipientsEdit, RunId,
+    Search, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -110,6 +110,17 @@ pub trait RecipientRepository: Send + Sync {
     /// `Backend` only.
     async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError>;
 
+    /// Recipients the search finds (all without one), ordered by id, with
+    /// how many there are in all.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn search_recipients<'a>(
+        &self,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError>;
+
     /// Every recipient id, ascending.
     ///
     /// # Errors
@@ -189,6 +200,42 @@ pub trait MailingRepository: Send + Sync {
     /// # Errors
     /// `NotFound`.
     async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError>;
+
+    /// The mailing's recipients the search finds (all without one), ordered
+    /// by id, with how many there are in all.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing.
+    async fn mailing_recipients<'a>(
+        &self,
+        id: MailingId,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError>;
+
+    /// Adds the selected recipients to the mailing, in one statement;
+    /// those already in it stay as they are. Returns how many were added.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing, or naming the first recipient of
+    /// `Selection::Ids` that does not exist; then nothing changes.
+    async fn add_mailing_recipients(
+        &self,
+        id: MailingId,
+        which: &Selection,
+    ) -> Result<u64, StoreError>;
+
+    /// Removes the selected recipients from the mailing, in one statement;
+    /// those not in it are left alone. Returns how many were removed.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing, or naming the first recipient of
+    /// `Selection::Ids` that does not exist; then nothing changes.
+    async fn remove_mailing_recipients(
+        &self,
+        id: MailingId,
+        which: &Selection,
+    ) -> Result<u64, StoreError>;
 
     /// Replaces window and message, and the recipients unless `Keep`.
     ///

@@ -203,17 +203,23 @@ async fn every_form_checks_the_csrf_token_before_acting() {
         format!("/mailings/{mailing}"),
         format!("/mailings/{mailing}/send"),
         format!("/mailings/{mailing}/delete"),
+        format!("/mailings/{mailing}/recipients/add"),
+        format!("/mailings/{mailing}/recipients/remove"),
         "/logout".to_owned(),
     ];
     for path in &posts {
         let reply = b
-            .post_raw(path, &[("email", "z@example.com"), ("subject", "X")], &[])
+            .post_raw(
+                path,
+                &[("email", "z@example.com"), ("subject", "X"), ("all", "1")],
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}");
     }
     assert_eq!(
-        s.get(&format!("/api/v1/mailings/{mailing}")).await.status,
-        StatusCode::OK
+        s.get(&format!("/api/v1/mailings/{mailing}")).await.json["recipient_count"],
+        1
     );
     assert_eq!(
         s.get(&format!("/api/v1/mailings/{mailing}/runs"))

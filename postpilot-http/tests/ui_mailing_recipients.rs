@@ -1,5 +1,6 @@
 //! A mailing's recipients at real size: saving its other fields never
-//! touches them.
+//! touches them, pages show counts and never every name, and the page of
+//! its recipients finds, adds and removes them one by one or in bulk.
 
 mod support;
 
@@ -115,4 +116,168 @@ async fn patching_the_end_time_through_the_api_keeps_all_1500_recipients() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(recipient_count(&r.json), 1500);
+}
+
+/// 1,500 imported recipients and a mailing to the first; returns the
+/// mailing and every recipient id.
+async fn large(s: &Server) -> (i64, Vec<i64>) {
+    let message = s.message("Новости").await;
+    let ids = imported(s, 1500).await;
+    let mailing = s.open_mailing(message, &ids[..1]).await;
+    (mailing, ids)
+}
+
+async fn count_of(s: &Server, mailing: i64) -> u64 {
+    recipient_count(&s.get(&format!("/api/v1/mailings/{mailing}")).await.json)
+}
+
+#[tokio::test]
+async fn a_recipient_beyond_the_first_1000_is_found_by_search_and_added() {
+    let s = Server::new().await;
+    let (m, ids) = large(&s).await;
+    let b = Browser::log_in(&s).await;
+    let page = b
+        .get(&format!("/mailings/{m}/recipients?find=R1499%40"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("r1499@example.com"), "{}", page.text);
+    assert!(page.text.contains("Найдено: 1"));
+    let target = ids[1499].to_string();
+    let added = b
+        .post(
+            &format!("/mailings/{m}/recipients/add"),
+            &[("recipient_ids", &target), ("find", "R1499@")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+    let back = added.header("location").expect("back").to_owned();
+    assert_eq!(
+        back,
+        format!("/mailings/{m}/recipients?notice=recipients_added&find=R1499%40")
+    );
+    let after = b.get(&back).await;
+    assert!(after.text.contains("Получатели добавлены"));
+    assert!(
+        after.text.contains("Получателей: <strong>2</strong>"),
+        "{}",
+        after.text
+    );
+    assert_eq!(count_of(&s, m).await, 2);
+}
+
+#[tokio::test]
+async fn everyone_a_search_finds_and_everyone_are_added_and_removed_in_bulk() {
+    let s = Server::new().await;
+    let (m, _) = large(&s).await;
+    let b = Browser::log_in(&s).await;
+    let add = format!("/mailings/{m}/recipients/add");
+    let remove = format!("/mailings/{m}/recipients/remove");
+    // «получатель 14» finds 14, 140–149 and 1400–1499: 111 in all.
+    let page = b
+        .get(&format!("/mailings/{m}/recipients?find=%D0%9F%D0%9E%D0%9B%D0%A3%D0%A7%D0%90%D0%A2%D0%95%D0%9B%D0%AC%2014"))
+        .await;
+    assert!(
+        page.text.contains("Добавить всех найденных (111)"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("показаны первые 20"));
+    let found = b.post(&add, &[("search", "ПОЛУЧАТЕЛЬ 14")]).await;
+    assert_eq!(found.status, StatusCode::SEE_OTHER, "{}", found.text);
+    assert_eq!(count_of(&s, m).await, 112);
+    let members = b
+        .get(&format!("/mailings/{m}/recipients?q=%D0%BF%D0%BE%D0%BB%D1%83%D1%87%D0%B0%D1%82%D0%B5%D0%BB%D1%8C%20149"))
+        .await;
+    assert!(
+        members.text.contains("Убрать всех найденных (11)"),
+        "{}",
+        members.text
+    );
+    b.post(&remove, &[("search", "получатель 149")]).await;
+    assert_eq!(count_of(&s, m).await, 101);
+    b.post(&add, &[("all", "1")]).await;
+    assert_eq!(count_of(&s, m).await, 1500);
+    let listed = b.get(&format!("/mailings/{m}/recipients?page=30")).await;
+    assert!(listed.text.contains("Страница 30 из 30"), "{}", listed.text);
+    assert!(listed.text.contains("r1499@example.com"));
+    b.post(&remove, &[("all", "1")]).await;
+    assert_eq!(count_of(&s, m).await, 0);
+    assert_eq!(
+        s.get("/api/v1/stats").await.json["recipients_total"],
+        1500,
+        "removing from a mailing deletes no recipient"
+    );
+}
+
+#[tokio::test]
+async fn the_mailing_page_and_its_form_count_the_recipients_and_name_none() {
+    let s = Server::new().await;
+    let message = s.message("Новости").await;
+    let ids = imported(&s, 1500).await;
+    let m = s.open_mailing(message, &ids).await;
+    let b = Browser::log_in(&s).await;
+    for path in [format!("/mailings/{m}"), format!("/mailings/{m}/edit")] {
+        let page = b.get(&path).await;
+        assert!(
+            page.text.contains("Получателей: 1\u{a0}500"),
+            "{path}: {}",
+            page.text
+        );
+        assert!(
+            !page.text.contains("r0@example.com"),
+            "{path} names a recipient"
+        );
+        assert!(
+            !page.text.contains("Получатель 1499"),
+            "{path} names a recipient"
+        );
+        assert!(
+            page.text
+                .contains(&format!(r#"href="/mailings/{m}/recipients""#)),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_searches_and_selections_are_shown_and_change_nothing() {
+    let s = Server::new().await;
+    let (m, _) = large(&s).await;
+    let b = Browser::log_in(&s).await;
+    let long = "я".repeat(101);
+    let page = b
+        .get(&format!(
+            "/mailings/{m}/recipients?q={}",
+            "%D1%8F".repeat(101)
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text.contains(r#"id="q-error""#), "{}", page.text);
+    for fields in [
+        vec![("recipient_ids", "999999")],
+        vec![("recipient_ids", "abc")],
+        vec![("search", "  ")],
+        vec![("search", long.as_str())],
+        vec![],
+    ] {
+        for what in ["add", "remove"] {
+            let reply = b
+                .post(&format!("/mailings/{m}/recipients/{what}"), &fields)
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{what} {fields:?}"
+            );
+            assert!(reply.text.contains(r#"role="alert""#), "{what} {fields:?}");
+        }
+    }
+    assert_eq!(count_of(&s, m).await, 1);
+    for path in ["/mailings/999/recipients", "/mailings/abc/recipients"] {
+        assert_eq!(b.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let missing = b
+        .post("/mailings/999/recipients/add", &[("all", "1")])
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

@@ -25,12 +25,7 @@ impl Search {
     /// [`InvalidField`] on `search`.
     pub fn parse(input: &str) -> Result<Self, InvalidField> {
         let fail = |problem| InvalidField::new("search", problem);
-        if input.contains(['\n', '\r']) {
-            return Err(fail(Problem::LineBreak));
-        }
-        if let Some(c) = input.chars().find(|c| is_hidden(*c)) {
-            return Err(fail(Problem::ControlChar(c as u32)));
-        }
+        Self::one_line(input)?;
         let text = input.trim();
         let len = text.chars().count();
         if len == 0 {
@@ -53,10 +48,29 @@ impl Search {
     /// # Errors
     /// As [`Search::parse`], for text that is there.
     pub fn optional(input: Option<&str>) -> Result<Option<Self>, InvalidField> {
-        match input.map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(text) => Self::parse(text).map(Some),
+        match input {
+            None => Ok(None),
+            Some(text) => {
+                Self::one_line(text)?;
+                if text.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    Self::parse(text).map(Some)
+                }
+            }
         }
+    }
+
+    /// Refuses line breaks and hidden characters, blank or not.
+    fn one_line(input: &str) -> Result<(), InvalidField> {
+        let fail = |problem| InvalidField::new("search", problem);
+        if input.contains(['\n', '\r']) {
+            return Err(fail(Problem::LineBreak));
+        }
+        if let Some(c) = input.chars().find(|c| is_hidden(*c)) {
+            return Err(fail(Problem::ControlChar(c as u32)));
+        }
+        Ok(())
     }
 
     /// The search as typed (trimmed).
@@ -177,6 +191,7 @@ mod tests {
             assert_eq!(err.field, "search", "{bad:?}");
         }
         assert_eq!(Search::optional(Some("  ")).expect("none"), None);
+        assert!(Search::optional(Some("\t")).is_err(), "a tab is no blank");
         assert!(Search::parse(&"я".repeat(100)).is_ok());
     }
 }

@@ -20,6 +20,7 @@ use super::format::{
     attempt_status, clip, input_value, mailing_status, parse_input, trigger, when, when_exact, zone,
 };
 use super::layout::{paged_table, table, Notice, Page, Section};
+use super::mailing_recipients::count;
 use super::resource::Resource;
 use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
@@ -48,8 +49,6 @@ const CHOICES: Slice = Slice {
     offset: 0,
     limit: 1000,
 };
-/// Recipients named on the mailing page (the rest are counted).
-const NAMED_RECIPIENTS: usize = 20;
 /// Seconds between reloads of a mailing page while it is being sent.
 const REFRESH_SECONDS: u32 = 2;
 
@@ -304,7 +303,10 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
                 }
                 p.hint { "Время сервера (" (zone()) ")." }
                 @if let Some(count) = count {
-                    p #recipient_count { "Получателей: " (count) ". Сохранение не меняет получателей рассылки." }
+                    p #recipient_count {
+                        "Получателей: " (self::count(count)) ". Сохранение не меняет получателей рассылки: они меняются на странице "
+                        a href={ (cancel) "/recipients" } { "«Получатели рассылки»" } "."
+                    }
                 } @else {
                 fieldset.field.invalid[errors.get("recipient_ids").is_some()] #recipient_ids {
                     legend { "Получатели" }
@@ -504,13 +506,6 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
     let view = mailings.get(id).await?;
     let m = &view.mailing;
     let message = app.messages().get(m.message_id).await?;
-    let recipient_ids = mailings.recipient_ids(id).await?;
-    let mut named = Vec::new();
-    for rid in recipient_ids.iter().take(NAMED_RECIPIENTS) {
-        if let Ok(r) = app.recipients().get(*rid).await {
-            named.push(r);
-        }
-    }
     let history = app.history();
     let runs = history.runs(id).await?;
     let number = page_number(uri);
@@ -540,15 +535,10 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                 dt { "Окончание отправки" } dd { (when(m.sent_completed_at)) }
                 dt { "Впервые отправлена" }
                 dd { @match m.launched_at { Some(at) => (when(at)), None => "ещё не отправлялась" } }
-                dt { "Получатели (" (m.recipient_count) ")" }
-                dd {
-                    @for (i, r) in named.iter().enumerate() {
-                        @if i > 0 { ", " }
-                        (r.full_name) " " span.muted { "<" (r.email) ">" }
-                    }
-                    @if recipient_ids.len() > named.len() {
-                        " и ещё " (recipient_ids.len() - named.len())
-                    }
+                dt { "Получатели" }
+                dd #recipient_count {
+                    "Получателей: " (count(m.recipient_count)) " · "
+                    a href={ "/mailings/" (id) "/recipients" } { "Получатели рассылки: найти, добавить, убрать" }
                 }
             }
             div.actions {

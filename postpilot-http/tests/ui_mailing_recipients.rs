@@ -281,3 +281,109 @@ async fn bad_searches_and_selections_are_shown_and_change_nothing() {
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// The form's fields for a new mailing of `message` open for a day, and `more`.
+fn new_mailing<'a>(message: &'a str, more: &[(&'a str, &'a str)]) -> Vec<(&'a str, String)> {
+    let now = chrono::Local::now();
+    let mut fields = vec![
+        ("message_id", message.to_owned()),
+        (
+            "first_sent_at",
+            (now + chrono::Duration::days(1))
+                .format("%Y-%m-%dT%H:%M")
+                .to_string(),
+        ),
+        (
+            "sent_completed_at",
+            (now + chrono::Duration::days(2))
+                .format("%Y-%m-%dT%H:%M")
+                .to_string(),
+        ),
+    ];
+    fields.extend(more.iter().map(|(n, v)| (*n, (*v).to_owned())));
+    fields
+}
+
+async fn create(b: &Browser<'_>, fields: &[(&str, String)]) -> support::Reply {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    b.post("/mailings", &fields).await
+}
+
+fn created_id(reply: &support::Reply) -> i64 {
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    let to = reply.header("location").expect("location");
+    to.trim_start_matches("/mailings/")
+        .split(['/', '?'])
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("the new mailing's id")
+}
+
+#[tokio::test]
+async fn a_new_mailing_takes_everyone_everyone_found_or_nobody_yet_without_a_list_of_names() {
+    let s = Server::new().await;
+    let message = s.message("Новости").await.to_string();
+    imported(&s, 1500).await;
+    let b = Browser::log_in(&s).await;
+    let form = b.get("/mailings/new").await;
+    assert!(
+        form.text.contains("Все получатели (1\u{a0}500)"),
+        "{}",
+        form.text
+    );
+    assert!(
+        !form.text.contains("r1499@example.com"),
+        "the form names no recipient"
+    );
+
+    let all = create(&b, &new_mailing(&message, &[("recipients", "all")])).await;
+    assert_eq!(count_of(&s, created_id(&all)).await, 1500);
+
+    let found = create(
+        &b,
+        &new_mailing(
+            &message,
+            &[
+                ("recipients", "search"),
+                ("recipient_search", "ПОЛУЧАТЕЛЬ 149"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        count_of(&s, created_id(&found)).await,
+        11,
+        "149 and 1490–1499"
+    );
+
+    let later = create(&b, &new_mailing(&message, &[("recipients", "later")])).await;
+    let id = created_id(&later);
+    assert_eq!(
+        later.header("location"),
+        Some(format!("/mailings/{id}/recipients?notice=mailing_created").as_str())
+    );
+    assert_eq!(count_of(&s, id).await, 0);
+
+    let blank = create(
+        &b,
+        &new_mailing(
+            &message,
+            &[("recipients", "search"), ("recipient_search", " ")],
+        ),
+    )
+    .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        blank.text.contains(r#"id="recipient_search-error""#),
+        "{}",
+        blank.text
+    );
+    let none = create(&b, &new_mailing(&message, &[])).await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(none.text.contains(r#"id="recipient_ids-error""#));
+    assert_eq!(
+        s.get("/api/v1/stats").await.json["mailings_total"],
+        3,
+        "refused forms create nothing"
+    );
+}

@@ -1,8 +1,6 @@
 //! Рассылки: list, add, edit, delete, and the mailing page: its status,
 //! "Отправить сейчас", its runs with progress and its attempts.
 
-use std::collections::HashSet;
-
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
@@ -12,10 +10,10 @@ use maud::{html, Markup};
 use postpilot_core::ports::{Entity, StoreError};
 use postpilot_core::{
     MailingId, MailingPatch, MailingStatus, MessageId, NewMailing, Page as Slice, RecipientId,
-    RecipientIds, RecipientsEdit, Trigger, Window,
+    RecipientIds, RecipientsEdit, Search, Selection, Trigger, Window,
 };
 
-use super::form::{aria, csrf_field, field, record_form, Errors};
+use super::form::{aria, csrf_field, field, problem_text, record_form, Errors};
 use super::format::{
     attempt_status, clip, input_value, mailing_status, parse_input, trigger, when, when_exact, zone,
 };
@@ -44,7 +42,7 @@ const MAILINGS: Resource = Resource {
     ],
 };
 
-/// Messages and recipients offered by the mailing form.
+/// Messages offered by the mailing form.
 const CHOICES: Slice = Slice {
     offset: 0,
     limit: 1000,
@@ -105,8 +103,12 @@ struct Input {
     message_id: String,
     first_sent_at: String,
     sent_completed_at: String,
+    /// Ids posted as they are (a form of an older page, or a script).
     recipient_ids: Vec<String>,
     all_recipients: bool,
+    /// The choice of a new mailing's recipients: `all`, `search` or `later`.
+    choose: String,
+    recipient_search: String,
 }
 
 /// The fields, checked.
@@ -117,8 +119,11 @@ struct Valid {
 }
 
 enum Choice {
-    All,
     These(RecipientIds),
+    /// Everyone, or everyone a search finds: added in one statement.
+    Select(Selection),
+    /// Nobody yet: chosen next on the page of the mailing's recipients.
+    Later,
     /// An edit: the recipients stay as they are.
     Unchanged,
 }
@@ -131,6 +136,8 @@ impl Input {
             sent_completed_at: form.text("sent_completed_at"),
             recipient_ids: form.all("recipient_ids").map(str::to_owned).collect(),
             all_recipients: form.get("all_recipients").is_some(),
+            choose: form.text("recipients"),
+            recipient_search: form.text("recipient_search"),
         }
     }
 
@@ -161,8 +168,15 @@ impl Input {
         };
         let recipients = if !choosing {
             Some(Choice::Unchanged)
-        } else if self.all_recipients {
-            Some(Choice::All)
+        } else if self.all_recipients || (self.recipient_ids.is_empty() && self.choose == "all") {
+            Some(Choice::Select(Selection::All))
+        } else if self.recipient_ids.is_empty() && self.choose == "search" {
+            Search::parse(&self.recipient_search)
+                .map_err(|e| errors.add("recipient_search", problem_text(&e.problem)))
+                .ok()
+                .map(|found| Choice::Select(Selection::Matching(found)))
+        } else if self.recipient_ids.is_empty() && self.choose == "later" {
+            Some(Choice::Later)
         } else {
             let ids: Option<Vec<RecipientId>> = self
                 .recipient_ids
@@ -175,7 +189,7 @@ impl Input {
                     None
                 }
                 Some(ids) if ids.is_empty() => {
-                    errors.add("recipient_ids", "Выберите хотя бы одного получателя.");
+                    errors.add("recipient_ids", "Выберите, кому отправлять.");
                     None
                 }
                 Some(ids) => RecipientIds::new(ids)
@@ -213,22 +227,6 @@ fn reference_errors(err: &postpilot_core::Error) -> Option<Errors> {
     Some(errors)
 }
 
-async fn resolve<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
-    choice: Choice,
-) -> Result<RecipientsEdit, UiError> {
-    match choice {
-        Choice::These(ids) => Ok(RecipientsEdit::Replace(ids)),
-        Choice::All => {
-            let all = app.recipients().all_ids().await?;
-            Ok(RecipientsEdit::Replace(
-                RecipientIds::new(all).map_err(|_| UiError::Internal)?,
-            ))
-        }
-        Choice::Unchanged => Ok(RecipientsEdit::Keep),
-    }
-}
-
 async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
     app: &AppState<S, M, C>,
     session: &Session,
@@ -240,14 +238,17 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
     let messages = app.messages().list(CHOICES).await?;
     // An edit shows how many recipients there are, never a choice that
     // could replace them: they change only on their own page.
-    let (recipients, count) = match id {
-        None => (app.recipients().list(CHOICES).await?, None),
+    let (everyone, count) = match id {
+        None => (
+            app.recipients().search(None, Slice::new(0, 0)).await?.total,
+            None,
+        ),
         Some(id) => (
-            Vec::new(),
+            0,
             Some(app.mailings().get(id).await?.mailing.recipient_count),
         ),
     };
-    let chosen: HashSet<&str> = input.recipient_ids.iter().map(String::as_str).collect();
+    let chose = |value: &str| input.choose == value || (value == "all" && input.all_recipients);
     let (title, action, cancel) = match id {
         None => (
             "Новая рассылка".to_owned(),
@@ -275,7 +276,7 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
         .status(status)
         .render(html! {
             h1 { (title) }
-            @if messages.is_empty() || (count.is_none() && recipients.is_empty()) {
+            @if messages.is_empty() || (count.is_none() && everyone == 0) {
                 p.alert {
                     "Для рассылки нужны "
                     a href="/messages/new" { "сообщение" } " и хотя бы один "
@@ -308,21 +309,29 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
                         a href={ (cancel) "/recipients" } { "«Получатели рассылки»" } "."
                     }
                 } @else {
-                fieldset.field.invalid[errors.get("recipient_ids").is_some()] #recipient_ids {
+                fieldset.field.invalid[errors.get("recipient_ids").is_some() || errors.get("recipient_search").is_some()] #recipient_ids {
                     legend { "Получатели" }
-                    label.check.all {
-                        input type="checkbox" name="all_recipients" value="1" checked[input.all_recipients];
-                        " Все получатели"
+                    @for id in &input.recipient_ids {
+                        input type="hidden" name="recipient_ids" value=(id);
                     }
-                    div.choices {
-                        @for r in &recipients {
-                            @let value = r.id.to_string();
-                            label.check {
-                                input type="checkbox" name="recipient_ids" value=(value) checked[chosen.contains(value.as_str())];
-                                " " (r.full_name) " "
-                                span.muted { "<" (r.email) ">" }
-                            }
-                        }
+                    label.check {
+                        input type="radio" name="recipients" value="all" checked[chose("all")];
+                        " Все получатели (" (self::count(everyone)) ")"
+                    }
+                    label.check {
+                        input type="radio" name="recipients" value="search" checked[chose("search")];
+                        " Все, у кого в адресе или Ф. И. О. есть:"
+                    }
+                    @let (invalid, described) = aria("recipient_search", errors);
+                    input #recipient_search type="search" name="recipient_search" value=(input.recipient_search)
+                        maxlength=(Search::MAX_CHARS) aria-label="Поиск получателей"
+                        aria-invalid=[invalid] aria-describedby=[described];
+                    @if let Some(error) = errors.get("recipient_search") {
+                        p.field-error #recipient_search-error { (error) }
+                    }
+                    label.check {
+                        input type="radio" name="recipients" value="later" checked[chose("later")];
+                        " Выбрать потом, на странице получателей рассылки"
                     }
                     @if let Some(error) = errors.get("recipient_ids") {
                         p.field-error #recipient_ids-error { (error) }
@@ -373,19 +382,32 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
             .await
         }
     };
-    let RecipientsEdit::Replace(recipient_ids) = resolve(&app, valid.recipients).await? else {
-        return Err(UiError::Internal);
+    let later = matches!(valid.recipients, Choice::Later);
+    let (recipient_ids, then) = match valid.recipients {
+        Choice::These(ids) => (ids, None),
+        Choice::Select(which) => (RecipientIds::default(), Some(which)),
+        Choice::Later | Choice::Unchanged => (RecipientIds::default(), None),
     };
     let new = NewMailing {
         window: valid.window,
         message_id: valid.message_id,
         recipient_ids,
     };
-    match app.mailings().add(new).await {
-        Ok(view) => Ok(see_other_with(
-            &format!("/mailings/{}", view.mailing.id),
-            Notice::MailingCreated,
-        )),
+    let mailings = app.mailings();
+    match mailings.add(new).await {
+        Ok(view) => {
+            let id = view.mailing.id;
+            if let Some(which) = then {
+                // Everyone, or everyone found: one statement, however many.
+                mailings.add_recipients(id, &which).await?;
+            }
+            let to = if later {
+                format!("/mailings/{id}/recipients")
+            } else {
+                format!("/mailings/{id}")
+            };
+            Ok(see_other_with(&to, Notice::MailingCreated))
+        }
         Err(err) => match reference_errors(&err) {
             Some(errors) => {
                 form_page(
@@ -454,7 +476,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
         first_sent_at: Some(valid.window.first_sent_at()),
         sent_completed_at: Some(valid.window.sent_completed_at()),
         message_id: Some(valid.message_id),
-        recipients: resolve(&app, valid.recipients).await?,
+        recipients: RecipientsEdit::Keep,
     };
     match app.mailings().edit(id, patch).await {
         Ok(_) => Ok(see_other_with(

@@ -6,13 +6,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientPage, RecipientsEdit, RunId,
-    Search, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
+    Claim, DeliveryResult, Launch, LeaseToken, ListId, ListName, Mailing, MailingId, Message,
+    MessageId, NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientList,
+    RecipientPage, RecipientsEdit, RunId, Search, Selection, SendAttempt, SendRun, Stats, Trigger,
+    Window,
 };
 use crate::ports::{
-    DeliveryRepository, MailingRepository, MessageRepository, RecipientRepository, StatsRepository,
-    StoreError,
+    DeliveryRepository, ListRepository, MailingRepository, MessageRepository, RecipientRepository,
+    StatsRepository, StoreError,
 };
 
 mockall::mock! {
@@ -67,6 +68,18 @@ mockall::mock! {
         async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
         async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;
         async fn list_attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>, StoreError>;
+    }
+
+    #[async_trait]
+    impl ListRepository for Store {
+        async fn insert_list(&self, name: &ListName) -> Result<RecipientList, StoreError>;
+        async fn get_list(&self, id: ListId) -> Result<RecipientList, StoreError>;
+        async fn list_lists(&self, page: Page) -> Result<Vec<RecipientList>, StoreError>;
+        async fn rename_list(&self, id: ListId, name: &ListName) -> Result<RecipientList, StoreError>;
+        async fn delete_list(&self, id: ListId) -> Result<(), StoreError>;
+        async fn list_members<'a>(&self, id: ListId, search: Option<&'a Search>, page: Page) -> Result<RecipientPage, StoreError>;
+        async fn add_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError>;
+        async fn remove_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError>;
     }
 
     #[async_trait]

@@ -12,6 +12,7 @@
 
 mod dialect;
 mod errors;
+mod lists;
 mod mailings;
 mod messages;
 mod query;

@@ -4,7 +4,7 @@
 //! backend; only the case folding differs ([`Dialect::fold`]).
 
 use postpilot_core::domain::{
-    MailingId, Page, Recipient, RecipientIds, RecipientPage, Search, Selection,
+    ListId, MailingId, Page, Recipient, RecipientIds, RecipientPage, Search, Selection,
 };
 use postpilot_core::ports::{Entity, StoreError};
 
@@ -27,6 +27,39 @@ fn matching<DB: Dialect>(param: &str) -> String {
 enum Bound {
     Nothing,
     Text(String),
+    Id(i64),
+}
+
+pub(crate) const LIST_EXISTS: &str = "SELECT id FROM recipient_list WHERE id = $1";
+
+/// Whose recipients an add or a remove changes: a mailing's or a list's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Owner {
+    Mailing(MailingId),
+    List(ListId),
+}
+
+impl Owner {
+    /// The membership table, its owner column, the owner's existence query
+    /// and the owner as an entity and id.
+    fn parts(self) -> (&'static str, &'static str, &'static str, Entity, i64) {
+        match self {
+            Self::Mailing(id) => (
+                "mailing_recipient",
+                "mailing_id",
+                MAILING_EXISTS,
+                Entity::Mailing,
+                id.get(),
+            ),
+            Self::List(id) => (
+                "list_member",
+                "list_id",
+                LIST_EXISTS,
+                Entity::List,
+                id.get(),
+            ),
+        }
+    }
 }
 
 /// `FROM … WHERE …` of the recipients `which` selects, each as `x_id`,
@@ -48,6 +81,27 @@ fn chosen<DB: Dialect>(which: &Selection, param: &str) -> (String, String, Bound
             format!("FROM recipient AS r WHERE {}", matching::<DB>(param)),
             Bound::Text(search.like_pattern()),
         ),
+        Selection::List(list) => (
+            "l.recipient_id".to_owned(),
+            format!("FROM list_member AS l WHERE l.list_id = {param}"),
+            Bound::Id(list.get()),
+        ),
+    }
+}
+
+/// `query` with the selection's parameter bound, if it has one.
+fn bind<'q, DB: Dialect>(
+    query: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
+    bound: Bound,
+) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
+where
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match bound {
+        Bound::Nothing => query,
+        Bound::Text(text) => query.bind(text),
+        Bound::Id(id) => query.bind(id),
     }
 }
 
@@ -83,72 +137,91 @@ where
         }
     }
 
-    /// Checks the mailing and the recipients `which` names.
+    /// Checks the owner, and the list or the recipients `which` names.
     async fn check_selection(
         conn: &mut DB::Connection,
-        id: MailingId,
+        owner: Owner,
         which: &Selection,
     ) -> Result<(), StoreError> {
-        Self::exists(&mut *conn, MAILING_EXISTS, Entity::Mailing, id.get()).await?;
-        if let Selection::Ids(ids) = which {
-            Self::check_recipients(conn, ids).await?;
+        let (_, _, exists, entity, id) = owner.parts();
+        Self::exists(&mut *conn, exists, entity, id).await?;
+        match which {
+            Selection::Ids(ids) => Self::check_recipients(conn, ids).await,
+            Selection::List(list) => {
+                Self::exists(&mut *conn, LIST_EXISTS, Entity::List, list.get())
+                    .await
+                    .map(|_| ())
+            }
+            Selection::All | Selection::Matching(_) => Ok(()),
         }
-        Ok(())
     }
 
-    /// Adds the recipients `which` selects to the mailing, in one
-    /// statement; returns how many were not in it yet.
+    /// Adds the recipients `which` selects to `owner`, in one statement;
+    /// returns how many were not in it yet.
+    pub(crate) async fn add_members(
+        conn: &mut DB::Connection,
+        owner: Owner,
+        which: &Selection,
+    ) -> Result<u64, StoreError> {
+        Self::check_selection(&mut *conn, owner, which).await?;
+        let (table, column, _, entity, id) = owner.parts();
+        let (chosen_id, from, bound) = chosen::<DB>(which, "$2");
+        let sql = format!(
+            "INSERT INTO {table} ({column}, recipient_id) \
+             SELECT $1, {chosen_id} {from} ON CONFLICT DO NOTHING"
+        );
+        let done = bind(sqlx::query::<DB>(&sql).bind(id), bound)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend(format!("adding recipients to {entity} {id}")))?;
+        Ok(DB::rows_affected(&done))
+    }
+
+    /// Removes the recipients `which` selects from `owner`, in one
+    /// statement; returns how many were in it.
+    pub(crate) async fn remove_members(
+        conn: &mut DB::Connection,
+        owner: Owner,
+        which: &Selection,
+    ) -> Result<u64, StoreError> {
+        Self::check_selection(&mut *conn, owner, which).await?;
+        let (table, column, _, entity, id) = owner.parts();
+        let (chosen_id, from, bound) = chosen::<DB>(which, "$2");
+        let sql = match which {
+            Selection::All => format!("DELETE FROM {table} WHERE {column} = $1"),
+            _ => format!(
+                "DELETE FROM {table} WHERE {column} = $1 \
+                 AND recipient_id IN (SELECT {chosen_id} {from})"
+            ),
+        };
+        let bound = if matches!(which, Selection::All) {
+            Bound::Nothing
+        } else {
+            bound
+        };
+        let done = bind(sqlx::query::<DB>(&sql).bind(id), bound)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend(format!("removing recipients from {entity} {id}")))?;
+        Ok(DB::rows_affected(&done))
+    }
+
+    /// Adds the recipients `which` selects to the mailing (see [`Self::add_members`]).
     pub(crate) async fn add_mailing_recipients(
         conn: &mut DB::Connection,
         id: MailingId,
         which: &Selection,
     ) -> Result<u64, StoreError> {
-        Self::check_selection(&mut *conn, id, which).await?;
-        let (column, from, bound) = chosen::<DB>(which, "$2");
-        let sql = format!(
-            "INSERT INTO mailing_recipient (mailing_id, recipient_id) \
-             SELECT $1, {column} {from} ON CONFLICT DO NOTHING"
-        );
-        let query = sqlx::query::<DB>(&sql).bind(id.get());
-        let query = match bound {
-            Bound::Nothing => query,
-            Bound::Text(text) => query.bind(text),
-        };
-        let done = query
-            .execute(&mut *conn)
-            .await
-            .map_err(backend(format!("adding recipients to mailing {id}")))?;
-        Ok(DB::rows_affected(&done))
+        Self::add_members(conn, Owner::Mailing(id), which).await
     }
 
-    /// Removes the recipients `which` selects from the mailing, in one
-    /// statement; returns how many were in it.
+    /// Removes the recipients `which` selects from the mailing.
     pub(crate) async fn remove_mailing_recipients(
         conn: &mut DB::Connection,
         id: MailingId,
         which: &Selection,
     ) -> Result<u64, StoreError> {
-        Self::check_selection(&mut *conn, id, which).await?;
-        let sql = match which {
-            Selection::All => "DELETE FROM mailing_recipient WHERE mailing_id = $1".to_owned(),
-            _ => {
-                let (column, from, _) = chosen::<DB>(which, "$2");
-                format!(
-                    "DELETE FROM mailing_recipient WHERE mailing_id = $1 \
-                     AND recipient_id IN (SELECT {column} {from})"
-                )
-            }
-        };
-        let query = sqlx::query::<DB>(&sql).bind(id.get());
-        let query = match chosen::<DB>(which, "$2").2 {
-            Bound::Nothing => query,
-            Bound::Text(text) => query.bind(text),
-        };
-        let done = query
-            .execute(&mut *conn)
-            .await
-            .map_err(backend(format!("removing recipients from mailing {id}")))?;
-        Ok(DB::rows_affected(&done))
+        Self::remove_members(conn, Owner::Mailing(id), which).await
     }
 
     /// A page of the recipients `from` (a `FROM … WHERE …` over `recipient
@@ -224,6 +297,26 @@ where
             search,
             page,
             "searching recipients",
+        )
+        .await
+    }
+
+    /// The list's members the search finds, by id, with their total.
+    pub(crate) async fn list_members(
+        conn: &mut DB::Connection,
+        id: ListId,
+        search: Option<&Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError> {
+        Self::exists(&mut *conn, LIST_EXISTS, Entity::List, id.get()).await?;
+        Self::recipient_page(
+            conn,
+            "FROM list_member AS m JOIN recipient AS r ON r.id = m.recipient_id \
+             WHERE m.list_id = $1",
+            &[id.get()],
+            search,
+            page,
+            &format!("listing the members of list {id}"),
         )
         .await
     }

@@ -3,6 +3,7 @@
 mod email;
 mod ids;
 mod invalid;
+mod list;
 mod mailing;
 mod message;
 mod recipient;
@@ -13,8 +14,9 @@ mod text;
 mod visible;
 
 pub use email::EmailAddress;
-pub use ids::{AttemptId, DeliveryId, MailingId, MessageId, RecipientId, RunId};
+pub use ids::{AttemptId, DeliveryId, ListId, MailingId, MessageId, RecipientId, RunId};
 pub use invalid::{InvalidField, Problem};
+pub use list::RecipientList;
 pub use mailing::{Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdit, Window};
 pub use message::{Message, MessagePatch, NewMessage};
 pub use recipient::{NewRecipient, Recipient, RecipientPatch};
@@ -24,5 +26,5 @@ pub use sending::{
     Stats, Trigger,
 };
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
-pub use text::{BodyText, Comment, FullName, Subject};
+pub use text::{BodyText, Comment, FullName, ListName, Subject};
 pub use visible::{is_hidden, visible, visible_lines};

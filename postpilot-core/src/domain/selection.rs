@@ -4,7 +4,7 @@
 
 use super::invalid::{InvalidField, Problem};
 use super::visible::is_hidden;
-use super::{Recipient, RecipientIds};
+use super::{ListId, Recipient, RecipientIds};
 
 /// A search among recipients: a case-insensitive substring of the email or
 /// the full name. Case is folded for Latin and Cyrillic letters (`ё` and
@@ -163,6 +163,8 @@ pub enum Selection {
     All,
     /// Every recipient the search finds.
     Matching(Search),
+    /// Every member of the list (which must exist).
+    List(ListId),
 }
 
 #[cfg(test)]

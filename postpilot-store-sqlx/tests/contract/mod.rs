@@ -8,6 +8,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod delivery;
+mod lists;
 mod mailings;
 mod messages;
 mod recipients;
@@ -15,6 +16,7 @@ mod selection;
 mod stats;
 
 pub use delivery::*;
+pub use lists::*;
 pub use mailings::*;
 pub use messages::*;
 pub use recipients::*;
@@ -230,6 +232,12 @@ macro_rules! contract_tests {
             adding_or_removing_names_the_missing_mailing_or_recipient_and_changes_nothing,
             a_mailings_recipients_are_listed_by_id_page_by_page_with_the_total_found,
             adding_all_of_5000_recipients_takes_one_call_and_counts_them_once,
+            lists_are_created_renamed_listed_by_name_and_deleted,
+            a_second_list_of_the_same_name_is_refused_as_duplicate,
+            a_missing_list_is_not_found_to_every_operation,
+            members_are_added_and_removed_by_selection_and_a_recipient_may_be_in_several_lists,
+            a_mailing_takes_and_gives_back_the_members_of_a_list_in_one_call,
+            a_list_of_5000_feeds_a_mailing_in_one_statement,
         );
     };
     (@each $fresh:path; $($name:ident),+ $(,)?) => {$(

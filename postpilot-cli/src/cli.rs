@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use postpilot_core::{
-    BodyText, Comment, EmailAddress, FullName, MailingId, MessageId, RecipientId, Subject,
+    BodyText, Comment, EmailAddress, FullName, MailingId, MessageId, RecipientId, Search, Subject,
 };
 use secrecy::SecretString;
 
@@ -276,6 +276,49 @@ pub enum MailingCmd {
     },
     /// The mailing's runs (each launch of sending) with their totals.
     Runs { id: MailingId },
+    /// Add, remove or list a mailing's recipients, however many.
+    #[command(subcommand)]
+    Recipients(MailingRecipientsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailingRecipientsCmd {
+    /// Add recipients to the mailing (those already in it stay); prints how many were added.
+    Add {
+        id: MailingId,
+        #[command(flatten)]
+        which: SelectionArgs,
+    },
+    /// Remove recipients from the mailing (they stay recipients); prints how many were removed.
+    Remove {
+        id: MailingId,
+        #[command(flatten)]
+        which: SelectionArgs,
+    },
+    /// List the mailing's recipients, by id.
+    List {
+        id: MailingId,
+        /// Only those whose email or name holds this text (any letter case).
+        #[arg(long, value_parser = Text(parse::search))]
+        search: Option<Search>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+/// Which recipients: exactly one of these.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SelectionArgs {
+    /// A recipient id; repeat for each recipient.
+    #[arg(long = "recipient", value_name = "ID")]
+    pub ids: Vec<RecipientId>,
+    /// Every recipient there is.
+    #[arg(long)]
+    pub all: bool,
+    /// Every recipient whose email or name holds this text (any letter case).
+    #[arg(long, value_parser = Text(parse::search))]
+    pub search: Option<Search>,
 }
 
 #[derive(Debug, Args)]

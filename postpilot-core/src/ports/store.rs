@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId, SendAttempt,
-    SendRun, Stats, Trigger, Window,
+    Claim, DeliveryResult, Launch, LeaseToken, ListId, ListName, Mailing, MailingId, Message,
+    MessageId, NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientList,
+    RecipientPage, RecipientsEdit, RunId, Search, Selection, SendAttempt, SendRun, Stats, Trigger,
+    Window,
 };
 
 /// What kind of stored object an error is about.
@@ -18,6 +19,7 @@ pub enum Entity {
     Message,
     Mailing,
     Run,
+    List,
 }
 
 impl Entity {
@@ -27,6 +29,7 @@ impl Entity {
             Self::Message => "message",
             Self::Mailing => "mailing",
             Self::Run => "run",
+            Self::List => "list",
         }
     }
 }
@@ -110,6 +113,17 @@ pub trait RecipientRepository: Send + Sync {
     /// `Backend` only.
     async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError>;
 
+    /// Recipients the search finds (all without one), ordered by id, with
+    /// how many there are in all.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn search_recipients<'a>(
+        &self,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError>;
+
     /// Every recipient id, ascending.
     ///
     /// # Errors
@@ -189,6 +203,42 @@ pub trait MailingRepository: Send + Sync {
     /// # Errors
     /// `NotFound`.
     async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError>;
+
+    /// The mailing's recipients the search finds (all without one), ordered
+    /// by id, with how many there are in all.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing.
+    async fn mailing_recipients<'a>(
+        &self,
+        id: MailingId,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError>;
+
+    /// Adds the selected recipients to the mailing, in one statement;
+    /// those already in it stay as they are. Returns how many were added.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing, or naming the first recipient of
+    /// `Selection::Ids` that does not exist; then nothing changes.
+    async fn add_mailing_recipients(
+        &self,
+        id: MailingId,
+        which: &Selection,
+    ) -> Result<u64, StoreError>;
+
+    /// Removes the selected recipients from the mailing, in one statement;
+    /// those not in it are left alone. Returns how many were removed.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing, or naming the first recipient of
+    /// `Selection::Ids` that does not exist; then nothing changes.
+    async fn remove_mailing_recipients(
+        &self,
+        id: MailingId,
+        which: &Selection,
+    ) -> Result<u64, StoreError>;
 
     /// Replaces window and message, and the recipients unless `Keep`.
     ///
@@ -353,6 +403,62 @@ pub trait DeliveryRepository: Send + Sync {
     ) -> Result<Vec<SendAttempt>, StoreError>;
 }
 
+/// Списки: named groups of recipients.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ListRepository: Send + Sync {
+    /// # Errors
+    /// `Duplicate` (field `name`) when a list has this name.
+    async fn insert_list(&self, name: &ListName) -> Result<RecipientList, StoreError>;
+
+    /// # Errors
+    /// `NotFound`.
+    async fn get_list(&self, id: ListId) -> Result<RecipientList, StoreError>;
+
+    /// Lists ordered by name, then id.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn list_lists(&self, page: Page) -> Result<Vec<RecipientList>, StoreError>;
+
+    /// # Errors
+    /// `NotFound`; `Duplicate` (field `name`) when another list has this name.
+    async fn rename_list(&self, id: ListId, name: &ListName) -> Result<RecipientList, StoreError>;
+
+    /// Deletes the list; its recipients and the mailings fed by it stay.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    async fn delete_list(&self, id: ListId) -> Result<(), StoreError>;
+
+    /// The list's members the search finds (all without one), ordered by
+    /// id, with how many there are in all.
+    ///
+    /// # Errors
+    /// `NotFound` for the list.
+    async fn list_members<'a>(
+        &self,
+        id: ListId,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError>;
+
+    /// Adds the selected recipients to the list in one statement (members
+    /// stay as they are); returns how many were added.
+    ///
+    /// # Errors
+    /// `NotFound` for the list, the list selected, or the first missing
+    /// recipient of `Selection::Ids`; then nothing changes.
+    async fn add_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError>;
+
+    /// Removes the selected recipients from the list (not from the store)
+    /// in one statement; returns how many were removed.
+    ///
+    /// # Errors
+    /// As [`ListRepository::add_list_members`].
+    async fn remove_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError>;
+}
+
 /// Statistics for the home page.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -366,7 +472,12 @@ pub trait StatsRepository: Send + Sync {
 
 /// Everything a store offers; what the front ends are generic over.
 pub trait Store:
-    RecipientRepository + MessageRepository + MailingRepository + DeliveryRepository + StatsRepository
+    RecipientRepository
+    + MessageRepository
+    + MailingRepository
+    + DeliveryRepository
+    + StatsRepository
+    + ListRepository
 {
 }
 
@@ -376,5 +487,6 @@ impl<T> Store for T where
         + MailingRepository
         + DeliveryRepository
         + StatsRepository
+        + ListRepository
 {
 }

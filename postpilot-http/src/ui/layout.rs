@@ -33,10 +33,12 @@ pub(crate) enum Notice {
     MailingDeleted,
     Launched,
     Resumed,
+    RecipientsAdded,
+    RecipientsRemoved,
 }
 
 impl Notice {
-    const ALL: [(Self, &'static str, &'static str); 11] = [
+    const ALL: [(Self, &'static str, &'static str); 13] = [
         (
             Self::RecipientCreated,
             "recipient_created",
@@ -79,6 +81,16 @@ impl Notice {
             Self::Resumed,
             "resumed",
             "Продолжена незавершённая отправка.",
+        ),
+        (
+            Self::RecipientsAdded,
+            "recipients_added",
+            "Получатели добавлены в рассылку.",
+        ),
+        (
+            Self::RecipientsRemoved,
+            "recipients_removed",
+            "Получатели убраны из рассылки (сами получатели не удалены).",
         ),
     ];
 

@@ -8,6 +8,7 @@ mod format;
 mod home;
 mod layout;
 mod login;
+mod mailing_recipients;
 mod mailings;
 mod messages;
 mod recipients;
@@ -39,6 +40,7 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
         .merge(recipients::routes())
         .merge(messages::routes())
         .merge(mailings::routes())
+        .merge(mailing_recipients::routes())
         .route("/logout", post(login::logout::<S, M, C>))
         .route_layer(from_fn_with_state(state, auth::require_session::<S, M, C>));
     Router::new()

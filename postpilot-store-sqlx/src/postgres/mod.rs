@@ -11,6 +11,7 @@
 //! each other in a cycle through that row.
 
 mod delivery;
+mod lists;
 mod mailings;
 mod messages;
 mod recipients;

@@ -4,6 +4,8 @@
 mod support;
 
 use axum::http::StatusCode;
+use postpilot_core::ports::ListRepository;
+use postpilot_core::{ListName, RecipientId, RecipientIds, Selection};
 use serde_json::{json, Value};
 use support::Server;
 
@@ -115,6 +117,8 @@ async fn bad_selections_are_422_naming_the_field_and_change_nothing() {
         (json!({"recipient_ids": [999]}), "recipient_ids"),
         (json!({"recipient_ids": [r[1], 0]}), "recipient_ids"),
         (json!({"list": 1}), "list"),
+        (json!({"list_id": 999}), "list_id"),
+        (json!({"list_id": 1, "all": true}), "selection"),
     ] {
         for target in [path.clone(), format!("{path}/remove")] {
             let reply = s.post(&target, body.clone()).await;
@@ -151,4 +155,32 @@ async fn an_unknown_mailing_is_404_for_every_recipients_operation() {
     s.post(&format!("{path}/remove"), json!({"all": true}))
         .await
         .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn a_lists_members_are_added_and_removed_by_list_id() {
+    let s = Server::new().await;
+    let (m, r) = seeded(&s).await;
+    let list = s
+        .store
+        .insert_list(&ListName::parse("VIP").expect("name"))
+        .await
+        .expect("list");
+    let members = RecipientIds::new(vec![RecipientId(r[0]), RecipientId(r[2])]).expect("ids");
+    s.store
+        .add_list_members(list.id, &Selection::Ids(members))
+        .await
+        .expect("members");
+    let path = format!("/api/v1/mailings/{m}/recipients");
+    let added = s.post(&path, json!({"list_id": list.id.get()})).await;
+    assert_eq!(
+        added.json,
+        json!({"added": 2, "recipient_count": 2}),
+        "{}",
+        added.text
+    );
+    let removed = s
+        .post(&format!("{path}/remove"), json!({"list_id": list.id.get()}))
+        .await;
+    assert_eq!(removed.json, json!({"removed": 2, "recipient_count": 0}));
 }

@@ -102,7 +102,7 @@ fn key() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => prop::sample::select(vec![
             "email", "full_name", "comment", "subject", "body_text", "message_id",
-            "first_sent_at", "sent_completed_at", "recipient_ids", "id", "status", "all", "search",
+            "first_sent_at", "sent_completed_at", "recipient_ids", "id", "status", "all", "search", "list_id",
         ])
         .prop_map(str::to_owned),
         1 => any::<String>(),

@@ -387,3 +387,46 @@ async fn a_new_mailing_takes_everyone_everyone_found_or_nobody_yet_without_a_lis
         "refused forms create nothing"
     );
 }
+
+#[tokio::test]
+async fn a_lists_members_are_added_to_and_removed_from_a_mailing_by_choosing_the_list() {
+    use postpilot_core::ports::ListRepository;
+    let s = Server::new().await;
+    let (m, _) = large(&s).await;
+    let list = s
+        .store
+        .insert_list(&postpilot_core::ListName::parse("Постоянные").expect("name"))
+        .await
+        .expect("list");
+    let search = postpilot_core::Search::parse("получатель 14").expect("search");
+    s.store
+        .add_list_members(list.id, &postpilot_core::Selection::Matching(search))
+        .await
+        .expect("members");
+    let b = Browser::log_in(&s).await;
+    let page = b.get(&format!("/mailings/{m}/recipients")).await;
+    assert!(page.text.contains("Постоянные (111)"), "{}", page.text);
+    let id = list.id.to_string();
+    let added = b
+        .post(
+            &format!("/mailings/{m}/recipients/add"),
+            &[("list_id", &id)],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+    assert_eq!(count_of(&s, m).await, 112);
+    b.post(
+        &format!("/mailings/{m}/recipients/remove"),
+        &[("list_id", &id)],
+    )
+    .await;
+    assert_eq!(count_of(&s, m).await, 1);
+    let missing = b
+        .post(
+            &format!("/mailings/{m}/recipients/add"),
+            &[("list_id", "999")],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.text.contains("Списка №999 нет"));
+}

@@ -14,11 +14,12 @@ use crate::query::MAILING_EXISTS;
 use crate::rows::{self, RecipientRow};
 
 /// `WHERE`-clause text: whether the recipient `r` matches the `LIKE`
-/// pattern bound to `param` (see [`Search::like_pattern`]).
+/// pattern bound to `param` (see [`Search::like_pattern`]). Emails are
+/// ASCII (the domain admits no other), so `lower` folds them exactly and
+/// more cheaply than [`Dialect::fold`].
 fn matching<DB: Dialect>(param: &str) -> String {
     format!(
-        "({} LIKE {param} ESCAPE '\\' OR {} LIKE {param} ESCAPE '\\')",
-        DB::fold("r.email"),
+        "(lower(r.email) LIKE {param} ESCAPE '\\' OR {} LIKE {param} ESCAPE '\\')",
         DB::fold("r.full_name")
     )
 }

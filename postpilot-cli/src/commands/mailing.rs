@@ -117,11 +117,13 @@ pub async fn run<S: Store + Clone>(
     Ok(())
 }
 
-fn selection(which: SelectionArgs) -> Result<Selection, CliError> {
-    Ok(match (which.all, which.search) {
-        (true, _) => Selection::All,
-        (false, Some(search)) => Selection::Matching(search),
-        (false, None) => Selection::Ids(RecipientIds::new(which.ids)?),
+/// The one selection the options name (clap lets only one through).
+pub(crate) fn selection(which: SelectionArgs) -> Result<Selection, CliError> {
+    Ok(match (which.all, which.search, which.list) {
+        (true, ..) => Selection::All,
+        (false, Some(search), _) => Selection::Matching(search),
+        (false, None, Some(list)) => Selection::List(list),
+        (false, None, None) => Selection::Ids(RecipientIds::new(which.ids)?),
     })
 }
 

@@ -56,6 +56,10 @@ fn reference_error(err: postpilot_core::Error) -> ApiError {
             entity: Entity::Recipient,
             ..
         }) => ApiError::invalid("recipient_ids", format!("recipient_ids: {err}")),
+        postpilot_core::Error::Store(StoreError::NotFound {
+            entity: Entity::List,
+            ..
+        }) => ApiError::invalid("list_id", format!("list_id: {err}")),
         _ => err.into(),
     }
 }
@@ -298,8 +302,9 @@ pub(crate) async fn recipients<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// Add recipients to the mailing: these (`recipient_ids`), everyone
-/// (`all`) or everyone a search finds (`search`), in one step however
-/// many; those already in it stay. Later runs send to them.
+/// (`all`), everyone a search finds (`search`) or every member of a list
+/// (`list_id`), in one step however many; those already in it stay. Later
+/// runs send to them.
 #[utoipa::path(post, path = "/api/v1/mailings/{id}/recipients", tag = "mailings",
     operation_id = "addMailingRecipients", params(MailingPath), request_body = SelectionJson,
     responses(
@@ -308,8 +313,8 @@ pub(crate) async fn recipients<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "A field breaks its rule, or one of \
-            `recipient_ids` names nothing (a rule of the database, which the schema cannot \
-            state)"),
+            `recipient_ids` or `list_id` names nothing (a rule of the database, which the \
+            schema cannot state)"),
     ))]
 pub(crate) async fn add_recipients<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
@@ -331,8 +336,8 @@ pub(crate) async fn add_recipients<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// Remove recipients from the mailing (not from the store): these
-/// (`recipient_ids`), all of them (`all`) or those a search finds
-/// (`search`), in one step however many.
+/// (`recipient_ids`), all of them (`all`), those a search finds (`search`)
+/// or the members of a list (`list_id`), in one step however many.
 #[utoipa::path(post, path = "/api/v1/mailings/{id}/recipients/remove", tag = "mailings",
     operation_id = "removeMailingRecipients", params(MailingPath), request_body = SelectionJson,
     responses(
@@ -341,8 +346,8 @@ pub(crate) async fn add_recipients<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "A field breaks its rule, or one of \
-            `recipient_ids` names nothing (a rule of the database, which the schema cannot \
-            state)"),
+            `recipient_ids` or `list_id` names nothing (a rule of the database, which the \
+            schema cannot state)"),
     ))]
 pub(crate) async fn remove_recipients<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,

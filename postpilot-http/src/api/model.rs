@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use postpilot_core::usecases::MailingView;
 use postpilot_core::{
-    AttemptStatus, BodyText, Comment, EmailAddress, FullName, InvalidField, MailingPatch,
+    AttemptStatus, BodyText, Comment, EmailAddress, FullName, InvalidField, ListId, MailingPatch,
     MailingStatus, Message, MessageId, MessagePatch, NewMessage, NewRecipient, Problem, Recipient,
     RecipientId, RecipientIds, RecipientPage, RecipientPatch, RecipientsEdit, Search, Selection,
     SendAttempt, SendRun, Stats, Subject, Trigger,
@@ -301,7 +301,7 @@ impl MailingPatchJson {
 }
 
 /// Which recipients to add or remove: exactly one of `recipient_ids`,
-/// `all` or `search`.
+/// `all`, `search` or `list_id`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(min_properties = 1, max_properties = 1)]
@@ -317,25 +317,34 @@ pub struct SelectionJson {
     #[serde(default, deserialize_with = "rules::present")]
     #[schema(schema_with = rules::search)]
     pub search: Option<String>,
+    /// Every member of this list (Список); it must exist.
+    #[serde(default, deserialize_with = "rules::present")]
+    #[schema(schema_with = rules::list_id)]
+    pub list_id: Option<JsonId>,
 }
 
 impl SelectionJson {
     pub fn validate(self) -> Result<Selection, InvalidField> {
         let one = |problem: &str| InvalidField::new("selection", Problem::Other(problem.into()));
-        match (self.recipient_ids, self.all, self.search) {
-            (Some(ids), None, None) => Ok(Selection::Ids(recipient_ids(ids)?)),
-            (None, Some(true), None) => Ok(Selection::All),
-            (None, Some(false), None) => Err(InvalidField::new(
+        match (self.recipient_ids, self.all, self.search, self.list_id) {
+            (Some(ids), None, None, None) => Ok(Selection::Ids(recipient_ids(ids)?)),
+            (None, Some(true), None, None) => Ok(Selection::All),
+            (None, Some(false), None, None) => Err(InvalidField::new(
                 "all",
                 Problem::Other("must be true".into()),
             )),
-            (None, None, Some(text)) => Ok(Selection::Matching(Search::parse(as_sent(
+            (None, None, Some(text), None) => Ok(Selection::Matching(Search::parse(as_sent(
                 "search",
                 &text,
                 Search::MAX_CHARS,
             )?)?)),
-            (None, None, None) => Err(one("give one of recipient_ids, all or search")),
-            _ => Err(one("give only one of recipient_ids, all or search")),
+            (None, None, None, Some(JsonId(id))) => Ok(Selection::List(ListId(id))),
+            (None, None, None, None) => {
+                Err(one("give one of recipient_ids, all, search or list_id"))
+            }
+            _ => Err(one(
+                "give only one of recipient_ids, all, search or list_id",
+            )),
         }
     }
 }

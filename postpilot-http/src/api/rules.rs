@@ -177,6 +177,16 @@ pub(crate) fn message_id_or_null() -> RefOr<Schema> {
         .into()
 }
 
+/// `list_id`: a list that exists.
+pub(crate) fn list_id() -> RefOr<Schema> {
+    id_schema(false)
+        .description(Some(
+            "A list (Список); it must exist. An integer (`7`; with a fraction or an \
+             exponent, `7.0`, only below 4294967296).",
+        ))
+        .into()
+}
+
 fn recipient_ids_schema(nullable: bool) -> RefOr<Schema> {
     let mut array = ArrayBuilder::new()
         .items(id_schema(false))

@@ -1,6 +1,7 @@
 //! A mailing's recipients at any size: counted, searched, shown a page at
 //! a time, added and removed one by one or in bulk (everyone a search
-//! finds, everyone), each change one statement in the store. Works without
+//! finds, everyone, the members of a list), each change one statement in
+//! the store. Works without
 //! JavaScript: every button is a form with the CSRF token.
 
 use axum::extract::State;
@@ -11,7 +12,7 @@ use axum::{Extension, Router};
 use maud::{html, Markup};
 use postpilot_core::ports::{Entity, StoreError};
 use postpilot_core::{
-    MailingId, Page as Slice, RecipientId, RecipientIds, RecipientPage, Search, Selection,
+    ListId, MailingId, Page as Slice, RecipientId, RecipientIds, RecipientPage, Search, Selection,
 };
 
 use super::form::{csrf_field, problem_text, Errors};
@@ -24,6 +25,11 @@ use crate::state::{AppClock, AppMailer, AppState, AppStore};
 /// Recipients a search for ones to add shows (the rest are counted, and
 /// added all at once by "all found").
 const FOUND_SHOWN: u64 = 20;
+/// Lists offered to add or remove by (by name).
+const LISTS_SHOWN: Slice = Slice {
+    offset: 0,
+    limit: 1000,
+};
 
 pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
     Router::new()
@@ -150,6 +156,7 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
         ),
         None => None,
     };
+    let lists = app.lists().list(LISTS_SHOWN).await?;
     let status = if refused.is_some() || !errors.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -211,6 +218,22 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
                 }
                 div.actions {
                     (bulk(csrf, &action("add"), searches, None, "Добавить всех получателей", false))
+                }
+                @if !lists.is_empty() {
+                    h3 { "По списку" }
+                    @for (what, label) in [("add", "Добавить участников списка"), ("remove", "Убрать участников списка")] {
+                        form.inline method="post" action=(action(what)) {
+                            (csrf_field(csrf))
+                            (searches.hidden())
+                            label for={ "list_id-" (what) } { "Список" }
+                            select id={ "list_id-" (what) } name="list_id" {
+                                @for list in &lists {
+                                    option value=(list.id) { (list.name) " (" (count(list.member_count)) ")" }
+                                }
+                            }
+                            button.secondary type="submit" { (label) }
+                        }
+                    }
                 }
             }
         }))
@@ -331,6 +354,11 @@ fn selection(form: &FormData) -> Result<Selection, String> {
     if form.get("all").is_some() {
         return Ok(Selection::All);
     }
+    if let Some(list) = form.get("list_id") {
+        return crate::api::extract::parse_id(list)
+            .map(|id| Selection::List(ListId(id)))
+            .ok_or_else(|| "Неверный список.".to_owned());
+    }
     if let Some(text) = form.get("search") {
         return Search::parse(text)
             .map(Selection::Matching)
@@ -385,6 +413,10 @@ async fn change<S: AppStore, M: AppMailer, C: AppClock>(
             entity: Entity::Recipient,
             id: missing,
         })) => refuse(format!("Получателя №{missing} нет (удалён?).")).await,
+        Err(postpilot_core::Error::Store(StoreError::NotFound {
+            entity: Entity::List,
+            id: missing,
+        })) => refuse(format!("Списка №{missing} нет (удалён?).")).await,
         Err(err) => Err(err.into()),
     }
 }

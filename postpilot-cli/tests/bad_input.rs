@@ -563,6 +563,39 @@ fn bad_global_options_and_environment_exit_2_naming_the_option_and_change_nothin
             &["--from", "a@b\nBcc: c@d", "stats"],
             "from: must not contain line breaks",
         ),
+        case(
+            &["--from", "Магазин\nBcc: c@d <news@shop.example>", "stats"],
+            "from: must not contain line breaks",
+        ),
+        case(
+            &["--from", "Маг\u{7}азин <news@shop.example>", "stats"],
+            "from: must not contain control characters",
+        ),
+        case(
+            &["--from", "Магазин <news@shop.example", "stats"],
+            "from: must be an address or Name <address>",
+        ),
+        case(
+            &["--from", "Магазин <not an address>", "stats"],
+            "from: is not a valid email address",
+        ),
+        case(
+            &["--reply-to", "help", "stats"],
+            "reply-to: is not a valid email address",
+        ),
+        case(
+            &["--helo-name", "vm", "stats"],
+            "'--helo-name <HELO_NAME>': helo-name: must be a fully qualified domain name",
+        ),
+        case(
+            &["--helo-name", "mail.shop.example\r\nRSET", "stats"],
+            "'--helo-name <HELO_NAME>': helo-name: must be a domain name",
+        ),
+        with_env(
+            "POSTPILOT_HELO_NAME",
+            "[999.1.1.1]",
+            "helo-name: an address literal",
+        ),
         case(&["--no-such-option", "stats"], "--no-such-option"),
         // SQLite URLs naming no file, or a database in memory: every
         // command's work would be lost when it ends.

@@ -251,3 +251,40 @@ fn stats_on_an_empty_database_are_zero() {
     }
     assert!(env.ok(&["stats"]).contains("Активных рассылок"));
 }
+
+#[test]
+fn the_sender_given_with_a_display_name_and_reply_to_is_in_every_email() {
+    let env = Env::new();
+    let id = three_recipient_mailing(&env);
+    env.ok(&[
+        "--from",
+        "Магазин <news@shop.example>",
+        "--reply-to",
+        "help@shop.example",
+        "mailing",
+        "send",
+        &id,
+    ]);
+    let files: Vec<_> = std::fs::read_dir(env.outbox())
+        .expect("outbox")
+        .map(|f| f.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 3);
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("an email");
+        let head = text.split_once("\r\n\r\n").expect("a header").0;
+        let lines: Vec<&str> = head.split("\r\n").collect();
+        // "Магазин" in UTF-8, base64: 0JzQsNCz0LDQt9C40L0=
+        assert!(
+            lines.contains(&"From: =?utf-8?b?0JzQsNCz0LDQt9C40L0=?= <news@shop.example>"),
+            "{head}"
+        );
+        assert!(lines.contains(&"Reply-To: help@shop.example"), "{head}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("Message-ID: <postpilot.") && l.ends_with("@shop.example>")),
+            "{head}"
+        );
+    }
+}

@@ -11,6 +11,8 @@ use lettre::{Address, Message};
 use postpilot_core::ports::{Content, MailError, OutgoingEmail};
 use postpilot_core::EmailAddress;
 
+use crate::Identity;
+
 /// The lettre address of `address`.
 ///
 /// # Errors
@@ -56,19 +58,25 @@ pub(crate) struct Template {
 }
 
 impl Template {
-    /// The template of `content` sent by `from`: From, Subject (RFC
-    /// 2047-encoded when not ASCII), `text/plain; charset=utf-8` and the
-    /// body in the encoding lettre chooses for it.
+    /// The template of `content` sent by `identity`: From (its display
+    /// name RFC 2047-encoded when not ASCII), Reply-To when set, Subject
+    /// (RFC 2047-encoded when not ASCII), `text/plain; charset=utf-8` and
+    /// the body in the encoding lettre chooses for it.
     ///
     /// # Errors
     /// [`MailError::Permanent`] for anything lettre refuses: the same input
     /// would be refused on every try. Never panics.
-    pub(crate) fn new(from: &EmailAddress, content: Arc<Content>) -> Result<Self, MailError> {
-        let from_address = address(from).map_err(|e| permanent("sender", e))?;
+    pub(crate) fn new(identity: &Identity, content: Arc<Content>) -> Result<Self, MailError> {
+        let from_address = address(identity.from.address()).map_err(|e| permanent("sender", e))?;
         let envelope = Envelope::new(Some(from_address.clone()), vec![from_address.clone()])
             .map_err(|e| permanent("cannot build the email", e.to_string()))?;
-        let mut message = Message::builder()
-            .from(Mailbox::new(None, from_address))
+        let from_name = identity.from.name().map(|n| n.as_str().to_owned());
+        let mut builder = Message::builder().from(Mailbox::new(from_name, from_address));
+        if let Some(reply_to) = &identity.reply_to {
+            let reply_to = address(reply_to).map_err(|e| permanent("reply-to", e))?;
+            builder = builder.reply_to(Mailbox::new(None, reply_to));
+        }
+        let mut message = builder
             .subject(content.subject.as_str())
             .header(header::MIME_VERSION_1_0)
             .header(ContentType::TEXT_PLAIN)
@@ -88,7 +96,7 @@ impl Template {
         Arc::ptr_eq(&self.content, content)
     }
 
-    /// The email `from` sends as `email`, whose content must be this
+    /// The email `identity` sends as `email`, whose content must be this
     /// template's: To (`full_name <email>`, RFC 2047-encoded when not
     /// ASCII), `Message-ID: <{message_key}@{domain of from}>`, Date (now),
     /// then the template.
@@ -98,7 +106,7 @@ impl Template {
     /// cannot be used. Never panics.
     pub(crate) fn render(
         &self,
-        from: &EmailAddress,
+        identity: &Identity,
         email: &OutgoingEmail,
     ) -> Result<Vec<u8>, MailError> {
         check_message_key(&email.message_key)?;
@@ -111,7 +119,7 @@ impl Template {
         headers.set(header::MessageId::from(format!(
             "<{}@{}>",
             email.message_key,
-            from.domain()
+            identity.from.domain()
         )));
         headers.set(header::Date::now());
         let mut out = headers.to_string().into_bytes();
@@ -125,13 +133,13 @@ impl Template {
 pub(crate) struct Templates(Mutex<Option<Arc<Template>>>);
 
 impl Templates {
-    /// The email `from` sends as `email` (see [`Template::render`]).
+    /// The email `identity` sends as `email` (see [`Template::render`]).
     ///
     /// # Errors
     /// As [`Template::new`] and [`Template::render`].
     pub(crate) fn email(
         &self,
-        from: &EmailAddress,
+        identity: &Identity,
         email: &OutgoingEmail,
     ) -> Result<Vec<u8>, MailError> {
         let cached = self
@@ -142,12 +150,12 @@ impl Templates {
         let template = match cached {
             Some(template) => template,
             None => {
-                let made = Arc::new(Template::new(from, Arc::clone(&email.content))?);
+                let made = Arc::new(Template::new(identity, Arc::clone(&email.content))?);
                 *self.lock() = Some(Arc::clone(&made));
                 made
             }
         };
-        template.render(from, email)
+        template.render(identity, email)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Template>>> {
@@ -181,8 +189,10 @@ mod tests {
         }
     }
 
-    fn from() -> EmailAddress {
-        EmailAddress::parse("news@shop.example").expect("valid address")
+    fn from() -> Identity {
+        EmailAddress::parse("news@shop.example")
+            .expect("valid address")
+            .into()
     }
 
     #[test]
@@ -248,6 +258,61 @@ mod tests {
         });
         let c = String::from_utf8(templates.email(&from(), &third).expect("built")).expect("utf-8");
         assert_ne!(body(&c), body(&a));
+    }
+
+    fn header<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
+        let head = text.split_once("\r\n\r\n").map_or(text, |(h, _)| h);
+        head.split("\r\n")
+            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(": "))
+            .collect()
+    }
+
+    #[test]
+    fn a_sender_with_a_cyrillic_display_name_is_an_encoded_word_before_the_address() {
+        let identity = Identity {
+            from: postpilot_core::Sender::parse("Магазин «Ромашка» <news@shop.example>")
+                .expect("valid sender"),
+            reply_to: Some(EmailAddress::parse("help@shop.example").expect("valid")),
+            helo: None,
+        };
+        let bytes = Templates::default()
+            .email(&identity, &email("postpilot.3.17"))
+            .expect("buildable");
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert!(text.is_ascii(), "{text}");
+        let from = header(&text, "From");
+        assert_eq!(from.len(), 1, "{text}");
+        assert!(from[0].starts_with("=?utf-8?b?"), "{text}");
+        assert!(from[0].ends_with("?= <news@shop.example>"), "{text}");
+        assert_eq!(
+            header(&text, "Reply-To"),
+            vec!["help@shop.example"],
+            "{text}"
+        );
+        assert_eq!(
+            header(&text, "Message-ID"),
+            vec!["<postpilot.3.17@shop.example>"],
+            "the From domain makes the Message-ID"
+        );
+    }
+
+    #[test]
+    fn an_ascii_display_name_is_a_quoted_string_and_without_reply_to_there_is_no_such_header() {
+        let identity: Identity = postpilot_core::Sender::parse("Shop News <news@shop.example>")
+            .expect("valid sender")
+            .into();
+        let text = String::from_utf8(
+            Templates::default()
+                .email(&identity, &email("postpilot.1.1"))
+                .expect("buildable"),
+        )
+        .expect("utf-8");
+        assert_eq!(
+            header(&text, "From"),
+            vec!["\"Shop News\" <news@shop.example>"],
+            "{text}"
+        );
+        assert!(header(&text, "Reply-To").is_empty(), "{text}");
     }
 
     #[test]

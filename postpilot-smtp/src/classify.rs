@@ -118,9 +118,11 @@ pub(crate) fn rejected(stage: Stage, response: &Response) -> Failure {
     } else {
         MailError::Transient(text)
     };
-    // 421: the server is closing the connection. Before the session is set
-    // up there is no connection to keep either.
-    let usable = u16::from(code) != 421 && stage >= Stage::Mail;
+    // 421: the server is closing the connection. Otherwise it is still
+    // talking: a transaction can go on after RSET, and a session refused
+    // before it was set up (greeting, EHLO, AUTH) is not kept but is still
+    // closed with QUIT.
+    let usable = u16::from(code) != 421;
     let aftermath = if usable {
         Aftermath::Rejected
     } else {

@@ -21,10 +21,12 @@ use thiserror::Error;
 mod build;
 mod classify;
 mod config;
+mod identity;
 mod outbox;
 mod smtp;
 
 pub use config::{SmtpConfig, SmtpUrlError, TlsMode};
+pub use identity::{HeloName, HeloNameError, Identity};
 pub use outbox::OutboxMailer;
 pub use smtp::{SmtpMailer, DEFAULT_POOL_SIZE};
 
@@ -37,6 +39,9 @@ pub enum MailerConfigError {
     /// The sender address, refused by lettre (its rules may be stricter than the domain's).
     #[error("from: {0}")]
     From(String),
+    /// The Reply-To address, refused by lettre.
+    #[error("reply-to: {0}")]
+    ReplyTo(String),
     #[error("cannot set up TLS for {0}")]
     Tls(String),
     #[error("cannot create or use directory {}: {source}", path.display())]
@@ -61,6 +66,15 @@ impl Mailer for AnyMailer {
         match self {
             Self::Smtp(m) => m.send(email).await,
             Self::Outbox(m) => m.send(email).await,
+        }
+    }
+}
+
+impl AnyMailer {
+    /// Closes idle SMTP connections politely (QUIT); nothing for the outbox.
+    pub async fn close_idle(&self) {
+        if let Self::Smtp(m) = self {
+            m.close_idle().await;
         }
     }
 }

@@ -27,15 +27,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::TlsParameters;
-use lettre::transport::smtp::extension::ClientId;
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
-use postpilot_core::EmailAddress;
 
 use self::pool::Pool;
 use self::session::{Progress, Session, Settings};
 use crate::classify::{self, Aftermath, Stage};
 use crate::config::{Password, SmtpConfig, TlsMode};
-use crate::{build, MailerConfigError};
+use crate::{build, HeloName, Identity, MailerConfigError};
 
 /// Connections open to the server at most, unless set with
 /// [`SmtpMailer::with_pool_size`].
@@ -54,12 +52,39 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 pub struct SmtpMailer {
     inner: Arc<Inner>,
-    pool: Arc<Pool<Session>>,
+    pool: Arc<Sessions>,
+}
+
+/// The pool of sessions, which says QUIT on each idle one when the last
+/// mailer sharing it is dropped (on a Tokio runtime that is still running;
+/// [`SmtpMailer::close_idle`] is the sure way, which waits for the replies).
+struct Sessions(Pool<Session>);
+
+impl std::ops::Deref for Sessions {
+    type Target = Pool<Session>;
+
+    fn deref(&self) -> &Pool<Session> {
+        &self.0
+    }
+}
+
+impl Drop for Sessions {
+    fn drop(&mut self) {
+        let sessions = self.0.drain();
+        if sessions.is_empty() {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(futures::future::join_all(
+                sessions.into_iter().map(Session::quit),
+            ));
+        }
+    }
 }
 
 struct Inner {
     settings: Settings,
-    from: EmailAddress,
+    identity: Identity,
     timeout: Duration,
     username: Option<String>,
     /// Kept only to scrub it from any text we return, should a server ever echo it.
@@ -68,7 +93,11 @@ struct Inner {
 }
 
 impl SmtpMailer {
-    /// A mailer sending as `from` to the server of `config`; `timeout` is the
+    /// A mailer sending as `identity` (an
+    /// [`EmailAddress`](postpilot_core::EmailAddress), a
+    /// [`Sender`](postpilot_core::Sender) or a whole [`Identity`], whose
+    /// EHLO name defaults to [`HeloName::default_for`] the From address) to
+    /// the server of `config`; `timeout` is the
     /// deadline of one whole SMTP conversation (connect to the final reply).
     /// The pool holds [`DEFAULT_POOL_SIZE`] connections.
     ///
@@ -80,13 +109,22 @@ impl SmtpMailer {
     /// or TLS settings that cannot be built.
     pub fn new(
         config: &SmtpConfig,
-        from: EmailAddress,
+        identity: impl Into<Identity>,
         timeout: Duration,
     ) -> Result<Self, MailerConfigError> {
         if timeout.is_zero() {
             return Err(MailerConfigError::ZeroTimeout);
         }
-        let from_address = build::address(&from).map_err(MailerConfigError::From)?;
+        let identity = identity.into();
+        let from_address =
+            build::address(identity.from.address()).map_err(MailerConfigError::From)?;
+        if let Some(reply_to) = &identity.reply_to {
+            build::address(reply_to).map_err(MailerConfigError::ReplyTo)?;
+        }
+        let hello = identity
+            .helo
+            .clone()
+            .unwrap_or_else(|| HeloName::default_for(identity.from.address()));
         // Built once: it loads the root certificates.
         let tls_parameters = match config.tls() {
             TlsMode::None => None,
@@ -108,21 +146,20 @@ impl SmtpMailer {
             server: config.address(),
             tls: config.tls(),
             tls_parameters,
-            // The host name, looked up once.
-            hello: ClientId::default(),
+            hello: hello.client_id(),
             credentials,
             from: from_address,
         };
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
-                from,
+                identity,
                 timeout,
                 username: config.username().map(str::to_owned),
                 password: config.password().cloned(),
                 templates: build::Templates::default(),
             }),
-            pool: Arc::new(Pool::new(DEFAULT_POOL_SIZE, IDLE_TIMEOUT)),
+            pool: Arc::new(Sessions(Pool::new(DEFAULT_POOL_SIZE, IDLE_TIMEOUT))),
         })
     }
 
@@ -135,8 +172,13 @@ impl SmtpMailer {
     pub fn with_pool_size(self, size: usize) -> Self {
         Self {
             inner: self.inner,
-            pool: Arc::new(Pool::new(size, IDLE_TIMEOUT)),
+            pool: Arc::new(Sessions(Pool::new(size, IDLE_TIMEOUT))),
         }
+    }
+
+    /// The name this mailer gives in EHLO.
+    pub fn helo_name(&self) -> String {
+        self.inner.settings.hello.to_string()
     }
 
     /// How many connections the pool holds at most.
@@ -241,7 +283,7 @@ impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
         let inner = &*self.inner;
         let server = &inner.settings.server;
-        let body = inner.templates.email(&inner.from, email)?;
+        let body = inner.templates.email(&inner.identity, email)?;
         let to = build::address(&email.to).map_err(MailError::Permanent)?;
 
         let Some(mut lease) = self.pool.checkout().await else {
@@ -301,9 +343,11 @@ impl fmt::Debug for SmtpMailer {
             .field("tls", &inner.settings.tls)
             .field("username", &inner.username)
             .field("password", &inner.password.as_ref().map(|_| "[redacted]"))
-            .field("from", &inner.from.as_str())
+            .field("from", &inner.identity.from.to_string())
+            .field("reply_to", &inner.identity.reply_to)
+            .field("helo", &inner.settings.hello.to_string())
             .field("timeout", &inner.timeout)
-            .field("pool", &self.pool)
+            .field("pool", &self.pool.0)
             .finish()
     }
 }

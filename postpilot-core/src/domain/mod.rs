@@ -6,6 +6,7 @@ mod invalid;
 mod mailing;
 mod message;
 mod recipient;
+mod sender;
 mod sending;
 mod status;
 mod text;
@@ -17,6 +18,7 @@ pub use invalid::{InvalidField, Problem};
 pub use mailing::{Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdit, Window};
 pub use message::{Message, MessagePatch, NewMessage};
 pub use recipient::{NewRecipient, Recipient, RecipientPatch};
+pub use sender::Sender;
 pub use sending::{
     Claim, Delivery, DeliveryResult, Launch, LeaseToken, NextStep, Page, SendAttempt, SendRun,
     Stats, Trigger,

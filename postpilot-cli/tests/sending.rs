@@ -288,3 +288,38 @@ fn the_sender_given_with_a_display_name_and_reply_to_is_in_every_email() {
         );
     }
 }
+
+#[test]
+fn two_databases_sending_as_one_domain_never_issue_the_same_message_id() {
+    let message_ids = |env: &Env| -> Vec<String> {
+        let id = three_recipient_mailing(env);
+        env.ok(&["--from", "news@shop.example", "mailing", "send", &id]);
+        let mut ids: Vec<String> = std::fs::read_dir(env.outbox())
+            .expect("outbox")
+            .map(|f| {
+                let text = std::fs::read_to_string(f.expect("entry").path()).expect("an email");
+                text.split("\r\n")
+                    .find_map(|l| l.strip_prefix("Message-ID: "))
+                    .expect("a Message-ID")
+                    .to_owned()
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (first, second) = (Env::new(), Env::new());
+    let (a, b) = (message_ids(&first), message_ids(&second));
+    assert_eq!((a.len(), b.len()), (3, 3));
+    for id in a.iter().chain(&b) {
+        // <postpilot.RUN.DELIVERY.INSTANCE@from-domain>
+        let key = id
+            .strip_prefix("<postpilot.")
+            .and_then(|k| k.strip_suffix("@shop.example>"))
+            .unwrap_or_else(|| panic!("{id}"));
+        let parts: Vec<&str> = key.split('.').collect();
+        assert_eq!(parts.len(), 3, "{id}");
+        assert_eq!(parts[0], "1", "run 1 in both databases: {id}");
+        assert_eq!(parts[2].len(), 32, "{id}");
+    }
+    assert!(a.iter().all(|id| !b.contains(id)), "{a:?}\n{b:?}");
+}

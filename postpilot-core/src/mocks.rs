@@ -6,13 +6,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId, SendAttempt,
-    SendRun, Stats, Trigger, Window,
+    Claim, DeliveryResult, InstanceId, Launch, LeaseToken, Mailing, MailingId, Message, MessageId,
+    NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId,
+    SendAttempt, SendRun, Stats, Trigger, Window,
 };
 use crate::ports::{
-    DeliveryRepository, MailingRepository, MessageRepository, RecipientRepository, StatsRepository,
-    StoreError,
+    DeliveryRepository, InstanceRepository, MailingRepository, MessageRepository,
+    RecipientRepository, StatsRepository, StoreError,
 };
 
 mockall::mock! {
@@ -68,5 +68,10 @@ mockall::mock! {
     #[async_trait]
     impl StatsRepository for Store {
         async fn stats(&self, now: DateTime<Utc>) -> Result<Stats, StoreError>;
+    }
+
+    #[async_trait]
+    impl InstanceRepository for Store {
+        async fn instance_id(&self) -> Result<InstanceId, StoreError>;
     }
 }

@@ -2,6 +2,7 @@
 
 mod email;
 mod ids;
+mod instance;
 mod invalid;
 mod mailing;
 mod message;
@@ -14,6 +15,7 @@ mod visible;
 
 pub use email::EmailAddress;
 pub use ids::{AttemptId, DeliveryId, MailingId, MessageId, RecipientId, RunId};
+pub use instance::InstanceId;
 pub use invalid::{InvalidField, Problem};
 pub use mailing::{Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdit, Window};
 pub use message::{Message, MessagePatch, NewMessage};

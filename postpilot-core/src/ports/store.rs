@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId, SendAttempt,
-    SendRun, Stats, Trigger, Window,
+    Claim, DeliveryResult, InstanceId, Launch, LeaseToken, Mailing, MailingId, Message, MessageId,
+    NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId,
+    SendAttempt, SendRun, Stats, Trigger, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -364,9 +364,27 @@ pub trait StatsRepository: Send + Sync {
     async fn stats(&self, now: DateTime<Utc>) -> Result<Stats, StoreError>;
 }
 
+/// What is made once per database.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait InstanceRepository: Send + Sync {
+    /// The database's instance id: random, made when the database was
+    /// created (by its migrations), the same on every call and for every
+    /// process on the database, different in every other database.
+    ///
+    /// # Errors
+    /// `Backend` only (a stored value that is not a valid id included).
+    async fn instance_id(&self) -> Result<InstanceId, StoreError>;
+}
+
 /// Everything a store offers; what the front ends are generic over.
 pub trait Store:
-    RecipientRepository + MessageRepository + MailingRepository + DeliveryRepository + StatsRepository
+    RecipientRepository
+    + MessageRepository
+    + MailingRepository
+    + DeliveryRepository
+    + StatsRepository
+    + InstanceRepository
 {
 }
 
@@ -376,5 +394,6 @@ impl<T> Store for T where
         + MailingRepository
         + DeliveryRepository
         + StatsRepository
+        + InstanceRepository
 {
 }

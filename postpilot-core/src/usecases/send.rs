@@ -21,13 +21,13 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::visible;
 use crate::domain::{
-    AttemptStatus, Claim, Delivery, DeliveryResult, Launch, LeaseToken, MailingId, MailingStatus,
-    NextStep, RunId, SendRun, Trigger,
+    AttemptStatus, Claim, Delivery, DeliveryResult, InstanceId, Launch, LeaseToken, MailingId,
+    MailingStatus, NextStep, RunId, SendRun, Trigger,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
-    Clock, Content, DeliveryRepository, MailError, Mailer, MailingRepository, MessageRepository,
-    OutgoingEmail, ServerReply, StoreError,
+    Clock, Content, DeliveryRepository, InstanceRepository, MailError, Mailer, MailingRepository,
+    MessageRepository, OutgoingEmail, ServerReply, StoreError,
 };
 
 use super::pace::Pace;
@@ -56,7 +56,7 @@ pub struct SendMailing<S, M, C> {
 
 impl<S, M, C> SendMailing<S, M, C>
 where
-    S: MailingRepository + MessageRepository + DeliveryRepository,
+    S: MailingRepository + MessageRepository + DeliveryRepository + InstanceRepository,
     M: Mailer,
     C: Clock,
 {
@@ -189,6 +189,13 @@ where
             subject: message.subject,
             body_text: message.body_text,
         });
+        // Part of every message key: unique across databases.
+        let instance = self
+            .patiently(
+                || "reading the database's instance id".to_owned(),
+                || self.store.instance_id(),
+            )
+            .await?;
         let concurrency = self.policy.concurrency.max(1);
         let max_unrecorded = self.policy.max_unrecorded.max(concurrency);
         let group = (max_unrecorded / 2).max(1);
@@ -225,7 +232,14 @@ where
                     break;
                 };
                 let wait = pace.wait(self.clock.now());
-                in_flight.push(self.attempt(run, slot, delivery, Arc::clone(&content), wait));
+                in_flight.push(self.attempt(
+                    run,
+                    &instance,
+                    slot,
+                    delivery,
+                    Arc::clone(&content),
+                    wait,
+                ));
             }
             if let Some(stop) = &stop {
                 match stop.not_sent_reason() {
@@ -559,6 +573,7 @@ where
     async fn attempt(
         &self,
         run: RunId,
+        instance: &InstanceId,
         slot: usize,
         delivery: Delivery,
         content: Arc<Content>,
@@ -574,7 +589,7 @@ where
             to: delivery.email.clone(),
             to_name: delivery.full_name.clone(),
             content,
-            message_key: OutgoingEmail::key_for(run, delivery.id),
+            message_key: OutgoingEmail::key_for(run, delivery.id, instance),
         };
         let outcome = self.mailer.send(&email).await;
         let transient = matches!(&outcome, Err(e) if e.is_transient());

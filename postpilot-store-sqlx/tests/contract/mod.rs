@@ -8,12 +8,14 @@
 #![allow(dead_code, unused_imports)]
 
 mod delivery;
+mod instance;
 mod mailings;
 mod messages;
 mod recipients;
 mod stats;
 
 pub use delivery::*;
+pub use instance::*;
 pub use mailings::*;
 pub use messages::*;
 pub use recipients::*;
@@ -160,6 +162,7 @@ macro_rules! contract_tests {
         contract::contract_tests!(
             @each $fresh;
             launching_queues_one_delivery_per_recipient_and_marks_the_mailing_launched,
+            the_instance_id_is_random_hex_made_once_and_the_same_on_every_read,
             launching_twice_resumes_the_unfinished_run,
             launching_after_the_run_finished_starts_a_new_run_and_keeps_the_first_launch_time,
             launching_a_missing_mailing_is_not_found,

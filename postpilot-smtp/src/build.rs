@@ -81,14 +81,17 @@ impl Template {
             .header(header::MIME_VERSION_1_0)
             .header(ContentType::TEXT_PLAIN)
             .envelope(envelope)
-            .body(content.body_text.as_str().to_owned())
+            .body(crlf_lines(content.body_text.as_str()))
             .map_err(|e| permanent("cannot build the email", e.to_string()))?;
         // Set per email instead.
         message.headers_mut().remove::<header::Date>();
-        Ok(Self {
-            rest: message.formatted(),
-            content,
-        })
+        let mut rest = message.formatted();
+        // Every line ends with CRLF, the last one too (an .eml file is
+        // then a whole text file; SMTP would add it anyway).
+        if !rest.ends_with(b"\r\n") {
+            rest.extend_from_slice(b"\r\n");
+        }
+        Ok(Self { rest, content })
     }
 
     /// Whether this is the template of `content` (the same one, not an equal one).
@@ -162,6 +165,25 @@ impl Templates {
         // Only whole values are stored under the lock.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// `text` with every line break — CRLF, a bare LF or a bare CR — written
+/// as CRLF: text/plain has no bare CR or LF (RFC 2046 §4.1.1), and lettre
+/// turns only a bare LF into CRLF.
+pub(crate) fn crlf_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("\r\n");
+            }
+            '\n' => out.push_str("\r\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn permanent(what: &str, e: String) -> MailError {
@@ -313,6 +335,72 @@ mod tests {
             "{text}"
         );
         assert!(header(&text, "Reply-To").is_empty(), "{text}");
+    }
+
+    #[test]
+    fn every_line_break_becomes_crlf_and_nothing_else_changes() {
+        assert_eq!(crlf_lines("a\nb\rc\r\nd"), "a\r\nb\r\nc\r\nd");
+        assert_eq!(crlf_lines("\r\r\n\n\r"), "\r\n\r\n\r\n\r\n");
+        assert_eq!(crlf_lines("  отступ\tтаб"), "  отступ\tтаб");
+        assert_eq!(crlf_lines(""), "");
+    }
+
+    /// The decoded body of a built email (lettre writes a UTF-8 body in
+    /// base64 or quoted-printable).
+    fn decoded_body(text: &str) -> Vec<u8> {
+        let (head, body) = text.split_once("\r\n\r\n").expect("a header");
+        let joined: String = body.split("\r\n").collect();
+        if head.contains("Content-Transfer-Encoding: base64") {
+            base64_decode(&joined)
+        } else {
+            body.as_bytes().to_vec()
+        }
+    }
+
+    fn base64_decode(text: &str) -> Vec<u8> {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = Vec::new();
+        let (mut acc, mut bits) = (0u32, 0);
+        for byte in text.bytes().filter(|b| *b != b'=') {
+            let value = ALPHABET.iter().position(|a| *a == byte).expect("base64");
+            acc = (acc << 6) | u32::try_from(value).expect("small");
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push(u8::try_from((acc >> bits) & 0xff).expect("a byte"));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn bare_cr_and_lf_go_out_as_crlf_indentation_is_kept_and_the_email_ends_with_crlf() {
+        let mut indented = email("postpilot.1.1");
+        indented.content = Arc::new(Content {
+            subject: Subject::parse("Стихи").expect("valid subject"),
+            body_text: BodyText::parse("    Мороз и солнце;\rдень\nчудесный!\r\n\tконец")
+                .expect("valid body"),
+        });
+        let text = String::from_utf8(
+            Templates::default()
+                .email(&from(), &indented)
+                .expect("buildable"),
+        )
+        .expect("utf-8");
+        assert!(text.ends_with("\r\n"), "{text:?}");
+        let bytes = text.as_bytes();
+        for (i, b) in bytes.iter().enumerate() {
+            match b {
+                b'\r' => assert_eq!(bytes.get(i + 1), Some(&b'\n'), "bare CR at {i}"),
+                b'\n' => assert_eq!(bytes[i - 1], b'\r', "bare LF at {i}"),
+                _ => {}
+            }
+        }
+        let body = String::from_utf8(decoded_body(&text)).expect("utf-8 body");
+        assert_eq!(
+            body.trim_end_matches("\r\n"),
+            "    Мороз и солнце;\r\nдень\r\nчудесный!\r\n\tконец"
+        );
     }
 
     #[test]

@@ -71,6 +71,14 @@ impl Mailer for AnyMailer {
 }
 
 impl AnyMailer {
+    /// The server's reply to a refused login, once one was refused.
+    pub fn login_refused(&self) -> Option<String> {
+        match self {
+            Self::Smtp(m) => m.login_refused(),
+            Self::Outbox(_) => None,
+        }
+    }
+
     /// Closes idle SMTP connections politely (QUIT); nothing for the outbox.
     pub async fn close_idle(&self) {
         if let Self::Smtp(m) = self {

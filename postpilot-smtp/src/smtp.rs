@@ -90,6 +90,14 @@ struct Inner {
     /// Kept only to scrub it from any text we return, should a server ever echo it.
     password: Option<Password>,
     templates: build::Templates,
+    /// Held while a connection logs in, until one login has succeeded: the
+    /// pool never opens several connections that each try the password.
+    login_gate: tokio::sync::Mutex<()>,
+    /// A login has succeeded: connections open in parallel from then on.
+    logged_in: std::sync::atomic::AtomicBool,
+    /// The server refused the login: every send fails at once with it,
+    /// without connecting (no second try of a wrong password).
+    login_refused: std::sync::OnceLock<MailError>,
 }
 
 impl SmtpMailer {
@@ -158,6 +166,9 @@ impl SmtpMailer {
                 username: config.username().map(str::to_owned),
                 password: config.password().cloned(),
                 templates: build::Templates::default(),
+                login_gate: tokio::sync::Mutex::new(()),
+                logged_in: std::sync::atomic::AtomicBool::new(false),
+                login_refused: std::sync::OnceLock::new(),
             }),
             pool: Arc::new(Sessions(Pool::new(DEFAULT_POOL_SIZE, IDLE_TIMEOUT))),
         })
@@ -181,6 +192,12 @@ impl SmtpMailer {
         self.inner.settings.hello.to_string()
     }
 
+    /// The server's reply to a refused login, once one was refused: this
+    /// mailer then sends nothing more.
+    pub fn login_refused(&self) -> Option<String> {
+        self.inner.login_refused.get().map(|e| e.reply().to_owned())
+    }
+
     /// How many connections the pool holds at most.
     pub fn pool_size(&self) -> usize {
         self.pool.size()
@@ -195,6 +212,46 @@ impl SmtpMailer {
 }
 
 impl Inner {
+    /// A new session; while no login has succeeded yet, one at a time. A
+    /// login the server refuses is remembered and returned from then on.
+    async fn open(&self, progress: &mut Progress) -> Result<Session, MailError> {
+        use std::sync::atomic::Ordering;
+        let needs_login = self.settings.credentials.is_some();
+        let mut gate = if needs_login && !self.logged_in.load(Ordering::Acquire) {
+            Some(self.login_gate.lock().await)
+        } else {
+            None
+        };
+        if self.logged_in.load(Ordering::Acquire) {
+            // Another connection logged in while this one waited.
+            gate = None;
+        }
+        if let Some(refused) = self.login_refused.get() {
+            return Err(refused.clone());
+        }
+        let opened = Session::open(&self.settings, progress).await;
+        match opened {
+            Ok(session) => {
+                if needs_login {
+                    self.logged_in.store(true, Ordering::Release);
+                }
+                drop(gate);
+                Ok(session)
+            }
+            // The server answered the login (or offers no way to log in
+            // we know): trying again would fail the same way.
+            Err(failure)
+                if failure.stage == Stage::Auth && failure.aftermath != Aftermath::Broken =>
+            {
+                let refused = MailError::LoginFailed(self.scrub(failure.error.reply().to_owned()));
+                tracing::error!(server = %self.settings.server, error = %refused,
+                    "login refused; no more logins are tried");
+                Err(self.login_refused.get_or_init(|| refused).clone())
+            }
+            Err(failure) => Err(failure.error),
+        }
+    }
+
     /// Connects if there is no pooled session (or the pooled one turns out
     /// to be dead) and runs one transaction. Returns the outcome and the
     /// session if it is fit for another message.
@@ -210,9 +267,9 @@ impl Inner {
             let reused = pooled.is_some();
             let mut session = match pooled.take() {
                 Some(session) => session,
-                None => match Session::open(settings, progress).await {
+                None => match self.open(progress).await {
                     Ok(session) => session,
-                    Err(failure) => return (Err(failure.error), None),
+                    Err(error) => return (Err(error), None),
                 },
             };
             match session.transaction(settings, to, body, progress).await {
@@ -274,6 +331,7 @@ impl Inner {
             MailError::Transient(t) => MailError::Transient(self.scrub(t)),
             MailError::Permanent(t) => MailError::Permanent(self.scrub(t)),
             MailError::UnknownOutcome(t) => MailError::UnknownOutcome(self.scrub(t)),
+            MailError::LoginFailed(t) => MailError::LoginFailed(self.scrub(t)),
         }
     }
 }

@@ -117,3 +117,42 @@ async fn a_refused_login_is_followed_by_quit_before_the_connection_closes() {
     assert!(err.reply().contains("535 5.7.8"), "{err}");
     server.await.expect("server");
 }
+
+#[tokio::test]
+async fn a_refused_login_is_tried_once_and_every_send_then_fails_with_it_without_connecting() {
+    use postpilot_core::ports::MailError;
+
+    let (listener, addr) = listen().await;
+    let server = tokio::spawn(async move {
+        let (mut peer, _) = accept_with_ehlo(&listener, &["AUTH PLAIN LOGIN"]).await;
+        assert!(peer.line().await.starts_with("AUTH PLAIN"));
+        peer.say("535 5.7.8 Authentication credentials invalid\r\n")
+            .await;
+        quits_then_closes(&mut peer).await;
+        support::peer::connects_again(&listener).await
+    });
+    let mailer = mailer(
+        &format!("smtp://ivan:s3cret@{addr}"),
+        Some("mail.shop.example"),
+    )
+    .with_pool_size(8);
+    let sends = (1..=5).map(|n| {
+        let mailer = mailer.clone();
+        async move { mailer.send(&email(&format!("postpilot.1.{n}"))).await }
+    });
+    let results = futures::future::join_all(sends).await;
+    let refusal = "535 5.7.8 Authentication credentials invalid";
+    for result in results {
+        assert_eq!(result, Err(MailError::LoginFailed(refusal.into())));
+    }
+    assert_eq!(
+        mailer.send(&email("postpilot.1.6")).await,
+        Err(MailError::LoginFailed(refusal.into())),
+        "a later send fails the same way"
+    );
+    assert_eq!(mailer.login_refused().as_deref(), Some(refusal));
+    assert!(
+        !server.await.expect("server"),
+        "one connection and one login in all"
+    );
+}

@@ -56,13 +56,22 @@ pub enum MailError {
     /// after its body was sent. Not retried, so it is never sent twice.
     #[error("unknown outcome: {0}")]
     UnknownOutcome(String),
+    /// The server refused the login (e.g. `535 5.7.8 Authentication
+    /// credentials invalid`): nothing can be sent with these credentials.
+    /// The send engine sends nothing more of the run and records the rest
+    /// as not sent with this reply; the mailer tries no further login.
+    #[error("login refused: {0}")]
+    LoginFailed(String),
 }
 
 impl MailError {
     /// The server's reply or the cause, without the classification.
     pub fn reply(&self) -> &str {
         match self {
-            Self::Transient(r) | Self::Permanent(r) | Self::UnknownOutcome(r) => r,
+            Self::Transient(r)
+            | Self::Permanent(r)
+            | Self::UnknownOutcome(r)
+            | Self::LoginFailed(r) => r,
         }
     }
 

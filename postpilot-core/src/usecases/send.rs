@@ -343,7 +343,15 @@ where
                         .into_iter()
                         .filter_map(|(slot, done)| Some((slot, done?)))
                     {
-                        if done.result.status == AttemptStatus::Success {
+                        if let Some(reply) = done.login_refused {
+                            // Every further send would fail the same way
+                            // (and lock the account on many servers).
+                            if !matches!(stop, Some(Stop::LoginRefused { .. } | Stop::Shutdown)) {
+                                tracing::error!(run = %run, reply = %reply,
+                                    "the server refused the login; sending stopped");
+                                stop = Some(Stop::LoginRefused { reply });
+                            }
+                        } else if done.result.status == AttemptStatus::Success {
                             failures_in_a_row = 0;
                         } else if done.transient {
                             failures_in_a_row = failures_in_a_row.saturating_add(1);
@@ -593,8 +601,19 @@ where
         };
         let outcome = self.mailer.send(&email).await;
         let transient = matches!(&outcome, Err(e) if e.is_transient());
+        let login_refused = match &outcome {
+            Err(MailError::LoginFailed(reply)) => Some(visible(reply).into_owned()),
+            _ => None,
+        };
         let result = self.result_of(&delivery, outcome, self.clock.now());
-        (slot, Some(Attempted { transient, result }))
+        (
+            slot,
+            Some(Attempted {
+                transient,
+                login_refused,
+                result,
+            }),
+        )
     }
 
     /// Turns a send outcome into what is recorded, applying the retry policy.
@@ -641,6 +660,8 @@ enum Stop {
     WindowClosed,
     /// Temporary failures in a row reached `give_up_after`.
     ServerDown { failures: u32, last: String },
+    /// The server refused the login: nothing more can be sent.
+    LoginRefused { reply: String },
     /// A graceful stop was asked for.
     Shutdown,
 }
@@ -653,6 +674,9 @@ impl Stop {
             Self::WindowClosed => Some(WINDOW_CLOSED.to_owned()),
             Self::ServerDown { failures, last } => Some(format!(
                 "not sent: gave up after {failures} temporary failures in a row; last: {last}"
+            )),
+            Self::LoginRefused { reply } => Some(format!(
+                "not sent: the SMTP server refused the login: {reply}"
             )),
             Self::Shutdown => None,
         }
@@ -682,6 +706,8 @@ impl Error {
 /// A finished send: its result and whether it failed temporarily.
 struct Attempted {
     transient: bool,
+    /// The server's reply to a refused login.
+    login_refused: Option<String>,
     result: DeliveryResult,
 }
 

@@ -568,6 +568,45 @@ async fn a_server_that_stays_down_is_given_up_and_the_rest_is_recorded_as_not_se
 }
 
 #[tokio::test]
+async fn a_refused_login_ends_the_run_at_once_and_the_rest_is_recorded_as_not_sent_with_the_reply()
+{
+    let refusal = "535 5.7.8 Authentication credentials invalid";
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let mut store = store_with_deliveries(10, Arc::clone(&recorded));
+    store
+        .expect_fail_remaining()
+        .withf(move |_, reason, _| {
+            reason == format!("not sent: the SMTP server refused the login: {refusal}")
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(run(0, 10)));
+    let mut mailer = MockMailer::new();
+    mailer
+        .expect_send()
+        .times(1)
+        .returning(move |_| Err(MailError::LoginFailed(refusal.into())));
+    let policy = SendPolicy {
+        concurrency: 1,
+        max_tries: 5,
+        ..SendPolicy::default()
+    };
+    SendMailing::new(store, mailer, fixed_clock(), policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+
+    let recorded = recorded.lock().expect("lock");
+    assert_eq!(recorded.len(), 10, "every claimed delivery is recorded");
+    assert!(recorded
+        .iter()
+        .all(|r| r.next == NextStep::Done && r.status == AttemptStatus::Failure));
+    assert_eq!(recorded[0].response, format!("login refused: {refusal}"));
+    assert!(recorded[1..]
+        .iter()
+        .all(|r| r.response == format!("not sent: the SMTP server refused the login: {refusal}")));
+}
+
+#[tokio::test]
 async fn rate_limit_spaces_sends_evenly() {
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let store = store_with_deliveries(3, Arc::clone(&recorded));

@@ -4,7 +4,9 @@ use postpilot_core::ports::{Store, SystemClock, TokioSleep};
 use postpilot_core::usecases::{
     Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal, Worker,
 };
-use postpilot_smtp::{AnyMailer, Identity, OutboxMailer, SmtpConfig, SmtpMailer};
+use postpilot_smtp::{
+    AnyMailer, Identity, MailerConfigError, OutboxMailer, SmtpConfig, SmtpMailer,
+};
 use secrecy::ExposeSecret;
 
 use crate::cli::Global;
@@ -90,13 +92,26 @@ impl<S: Store + Clone> App<S> {
         let g = &self.global;
         let mailer = match &g.smtp_url {
             Some(url) => {
-                let config: SmtpConfig = url
+                let mut config: SmtpConfig = url
                     .expose_secret()
                     .parse()
                     .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?;
+                if let Some(ca) = &g.smtp_ca_file {
+                    config = config
+                        .with_ca_file(ca)
+                        .map_err(|e| CliError::invalid(format!("--smtp-ca-file: {e}")))?;
+                }
                 AnyMailer::Smtp(
                     SmtpMailer::new(&config, self.identity(), g.smtp_timeout)
-                        .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?
+                        .map_err(|e| {
+                            let option = match e {
+                                MailerConfigError::CaFile { .. } if g.smtp_ca_file.is_some() => {
+                                    "--smtp-ca-file"
+                                }
+                                _ => "--smtp-url",
+                            };
+                            CliError::invalid(format!("{option}: {e}"))
+                        })?
                         // One connection per send in flight.
                         .with_pool_size(usize::from(g.concurrency)),
                 )

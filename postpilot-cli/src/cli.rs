@@ -50,6 +50,11 @@ pub struct Global {
         value_parser = parse::secret
     )]
     pub smtp_url: Option<SecretString>,
+    /// A PEM file of CA certificates to trust (besides the usual roots) for
+    /// the SMTP server's certificate: for a server whose certificate a
+    /// private CA issued. The same as ?ca=FILE in the SMTP URL.
+    #[arg(long, env = "POSTPILOT_SMTP_CA_FILE", global = true)]
+    pub smtp_ca_file: Option<PathBuf>,
     /// Where emails are written as .eml files when no SMTP URL is set.
     #[arg(
         long,

@@ -596,6 +596,54 @@ fn bad_global_options_and_environment_exit_2_naming_the_option_and_change_nothin
             "[999.1.1.1]",
             "helo-name: an address literal",
         ),
+        // A CA file that is not there, holds no certificate, or is given
+        // without TLS: refused before anything is launched.
+        case(
+            &[
+                "--smtp-url",
+                "smtps://127.0.0.1:2465",
+                "--smtp-ca-file",
+                "/nonexistent/ca.pem",
+                "mailing",
+                "send",
+                "1",
+            ],
+            "--smtp-ca-file: CA file /nonexistent/ca.pem",
+        ),
+        case(
+            &[
+                "--smtp-url",
+                "smtps://127.0.0.1:2465?ca=/nonexistent/ca.pem",
+                "mailing",
+                "send",
+                "1",
+            ],
+            "--smtp-url: CA file /nonexistent/ca.pem",
+        ),
+        case(
+            &[
+                "--smtp-url",
+                "smtps://127.0.0.1:2465",
+                "--smtp-ca-file",
+                "/etc/hostname",
+                "mailing",
+                "send",
+                "1",
+            ],
+            "--smtp-ca-file: CA file /etc/hostname: holds no PEM certificate",
+        ),
+        case(
+            &[
+                "--smtp-url",
+                "smtp://127.0.0.1:2525",
+                "--smtp-ca-file",
+                "ca.pem",
+                "mailing",
+                "send",
+                "1",
+            ],
+            "--smtp-ca-file: a CA file (ca=) needs TLS",
+        ),
         case(&["--no-such-option", "stats"], "--no-such-option"),
         // SQLite URLs naming no file, or a database in memory: every
         // command's work would be lost when it ends.

@@ -160,6 +160,26 @@ pub(crate) fn lettre(stage: Stage, err: &SmtpError, server: &str) -> Failure {
     lost(stage, &cause, server)
 }
 
+/// A failed TLS handshake at `stage`. A certificate the client does not
+/// trust (unknown CA, wrong name, expired) will be refused on every try:
+/// permanent, naming the way out. Anything else (the connection dropped
+/// mid-handshake) is a lost connection, as [`lettre`] says.
+pub(crate) fn tls_failed(stage: Stage, err: &SmtpError, server: &str) -> Failure {
+    let cause = innermost(err);
+    if cause.contains("certificate") || cause.contains("Certificate") {
+        return Failure {
+            stage,
+            error: MailError::Permanent(format!(
+                "TLS handshake with {server} failed: {cause}; if the server's certificate \
+                 is issued by a private CA, give that CA with ?ca=FILE in the SMTP URL \
+                 or --smtp-ca-file"
+            )),
+            aftermath: Aftermath::Broken,
+        };
+    }
+    lettre(stage, err, server)
+}
+
 /// The connection broke (or answered out of protocol) at `stage`.
 pub(crate) fn lost(stage: Stage, cause: &str, server: &str) -> Failure {
     let error = if stage == Stage::AfterDot {

@@ -44,6 +44,9 @@ pub enum MailerConfigError {
     ReplyTo(String),
     #[error("cannot set up TLS for {0}")]
     Tls(String),
+    /// The CA file cannot be read or holds no certificate.
+    #[error("CA file {}: {why}", path.display())]
+    CaFile { path: PathBuf, why: String },
     #[error("cannot create or use directory {}: {source}", path.display())]
     OutboxDir {
         path: PathBuf,

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::TlsParameters;
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
 
 use self::pool::Pool;
@@ -136,10 +136,9 @@ impl SmtpMailer {
         // Built once: it loads the root certificates.
         let tls_parameters = match config.tls() {
             TlsMode::None => None,
-            TlsMode::Opportunistic | TlsMode::StartTls | TlsMode::Implicit => Some(
-                TlsParameters::new(config.host().to_owned())
-                    .map_err(|e| MailerConfigError::Tls(format!("{}: {e}", config.address())))?,
-            ),
+            TlsMode::Opportunistic | TlsMode::StartTls | TlsMode::Implicit => {
+                Some(tls_parameters(config)?)
+            }
         };
         let credentials = match (config.username(), config.password()) {
             (Some(user), Some(password)) => Some(Credentials::new(
@@ -209,6 +208,32 @@ impl SmtpMailer {
         let sessions = self.pool.drain();
         futures::future::join_all(sessions.into_iter().map(Session::quit)).await;
     }
+}
+
+/// TLS for `config`: the built-in roots, plus the CAs of its CA file.
+///
+/// # Errors
+/// [`MailerConfigError::CaFile`] for a CA file that cannot be read or holds
+/// no PEM certificate; [`MailerConfigError::Tls`] if rustls refuses.
+fn tls_parameters(config: &SmtpConfig) -> Result<TlsParameters, MailerConfigError> {
+    let mut builder = TlsParameters::builder(config.host().to_owned());
+    if let Some(path) = config.ca_file() {
+        let ca_error = |why: String| MailerConfigError::CaFile {
+            path: path.to_owned(),
+            why,
+        };
+        let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
+        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            return Err(ca_error(
+                "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+            ));
+        }
+        let certificate = Certificate::from_pem(&pem).map_err(|e| ca_error(e.to_string()))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
+        .build_rustls()
+        .map_err(|e| MailerConfigError::Tls(format!("{}: {e}", config.address())))
 }
 
 impl Inner {

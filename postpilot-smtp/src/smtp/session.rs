@@ -111,7 +111,7 @@ impl Session {
             progress.enter(Stage::TlsHandshake);
             stream = tls::upgrade(stream, parameters.clone())
                 .await
-                .map_err(|e| classify::lettre(Stage::TlsHandshake, &e, server))?;
+                .map_err(|e| classify::tls_failed(Stage::TlsHandshake, &e, server))?;
         }
         let mut wire = Wire::new(stream);
 
@@ -125,7 +125,7 @@ impl Session {
                 .map_err(|e| classify::broken(stage, &e, server))?;
             let stream = tls::upgrade(stream, parameters.clone())
                 .await
-                .map_err(|e| classify::lettre(stage, &e, server))?;
+                .map_err(|e| classify::tls_failed(stage, &e, server))?;
             wire = Wire::new(stream);
             // What the server said in plain text no longer counts (RFC 3207 §4.2).
             let result = ehlo(&mut wire, settings, stage).await;

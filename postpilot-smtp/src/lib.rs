@@ -2,8 +2,8 @@
 //!
 //! - [`SmtpMailer`]: SMTP over Tokio with our own conversation I/O (pipelined
 //!   where the server allows) and lettre 0.11's commands, reply parser and
-//!   TLS (rustls with the `ring` provider and the Mozilla root certificates;
-//!   no OpenSSL), a pool of connections of our own, a deadline on each whole
+//!   TLS (rustls with the `ring` provider; the Mozilla root certificates,
+//!   the system's and an optional CA file; no OpenSSL), a pool of connections of our own, a deadline on each whole
 //!   conversation, failures classified by the SMTP stage they happened at;
 //!   configured from an SMTP URL ([`SmtpConfig`]).
 //! - [`OutboxMailer`]: one `.eml` file per email in a directory.

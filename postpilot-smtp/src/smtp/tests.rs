@@ -162,37 +162,9 @@ async fn implicit_tls_starts_with_the_handshake() {
 
 /// A private CA (made for these tests only, valid for a century) and a
 /// certificate for "localhost" it issued, with its key.
-const PRIVATE_CA: &str = "-----BEGIN CERTIFICATE-----
-MIIBnzCCAUWgAwIBAgIUIiC4sCmjh2ocRP4sw4qednxCoI0wCgYIKoZIzj0EAwIw
-HDEaMBgGA1UEAwwRcG9zdHBpbG90IHRlc3QgQ0EwIBcNMjYxMTI3MTM1ODA4WhgP
-MjEyNjExMDMxMzU4MDhaMBwxGjAYBgNVBAMMEXBvc3RwaWxvdCB0ZXN0IENBMFkw
-EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAExqbXFqliHJiFWogfCOeAuTz1VsA29wOn
-gCwQR4aAdBhvmW0oJM9JwgQGA3PmvB3KBvz8z/9lkjaXNKbDduMRlqNjMGEwHQYD
-VR0OBBYEFPN/P7GafZal475PxE0eDm61cCtGMB8GA1UdIwQYMBaAFPN/P7GafZal
-475PxE0eDm61cCtGMA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQDAgIEMAoG
-CCqGSM49BAMCA0gAMEUCIDDSXCyB0nkxys+XmLurSThYvXQoFRV7GLijhoSQNalf
-AiEAxC0G/ttsfwL0XNOUva7dceR4PMs2sTKYxE5tblc3bsc=
------END CERTIFICATE-----
-";
-const ISSUED_CERT: &str = "-----BEGIN CERTIFICATE-----
-MIIBrzCCAVWgAwIBAgIUTu1/xe2eVYgCFoDVINRJ4aNqlgUwCgYIKoZIzj0EAwIw
-HDEaMBgGA1UEAwwRcG9zdHBpbG90IHRlc3QgQ0EwIBcNMjYxMTI3MTM1ODA4WhgP
-MjEyNjExMDMxMzU4MDhaMBQxEjAQBgNVBAMMCWxvY2FsaG9zdDBZMBMGByqGSM49
-AgEGCCqGSM49AwEHA0IABIWbZp2zi0C9qCLcrRFjVVucZEnSz+qNqJTF2YLEcLNA
-XUyw/Yt/EXtsavWHslR0qH7ZAYzAP90IxB/ivbGjAxKjezB5MBQGA1UdEQQNMAuC
-CWxvY2FsaG9zdDAMBgNVHRMBAf8EAjAAMBMGA1UdJQQMMAoGCCsGAQUFBwMBMB0G
-A1UdDgQWBBT1SXGajeVZKHUByvVG3gOTx6mY8zAfBgNVHSMEGDAWgBTzfz+xmn2W
-peO+T8RNHg5utXArRjAKBggqhkjOPQQDAgNIADBFAiAHaMDc+NyIyfq1NhCy8uGx
-rpO9EmHxaDDYbciCrEjoEAIhAPhUoycBFtrFuFrt0ZNHYJu20wrkXrRULqqXhhg8
-5mWq
------END CERTIFICATE-----
-";
-const ISSUED_KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgrZHOGZ64BNJbMMbO
-ot0tmht5MQZlCqUytiDcvUy927ehRANCAASFm2ads4tAvagi3K0RY1VbnGRJ0s/q
-jaiUxdmCxHCzQF1MsP2LfxF7bGr1h7JUdKh+2QGMwD/dCMQf4r2xowMS
------END PRIVATE KEY-----
-";
+const PRIVATE_CA: &str = include_str!("../../tests/pki/ca.pem");
+const ISSUED_CERT: &str = include_str!("../../tests/pki/localhost.pem");
+const ISSUED_KEY: &str = include_str!("../../tests/pki/localhost.key");
 
 /// A TLS server presenting the certificate the private CA issued.
 fn acceptor_with_private_ca() -> tokio_rustls::TlsAcceptor {

@@ -4,7 +4,9 @@ use postpilot_core::ports::{Store, SystemClock, TokioSleep};
 use postpilot_core::usecases::{
     Lists, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal, Worker,
 };
-use postpilot_smtp::{AnyMailer, OutboxMailer, SmtpConfig, SmtpMailer};
+use postpilot_smtp::{
+    AnyMailer, Identity, MailerConfigError, OutboxMailer, SmtpConfig, SmtpMailer,
+};
 use secrecy::ExposeSecret;
 
 use crate::cli::Global;
@@ -25,6 +27,9 @@ pub struct App<S> {
     /// Raised on Ctrl-C or SIGTERM in the commands that deliver: senders
     /// then stop gracefully.
     pub stop: StopSignal,
+    /// The one mailer of the process, made on first use: its clones share
+    /// one pool of connections, closed politely by [`App::close_mailer`].
+    mailer: std::sync::OnceLock<AnyMailer>,
 }
 
 impl<S: Store + Clone> App<S> {
@@ -34,6 +39,7 @@ impl<S: Store + Clone> App<S> {
             clock: SystemClock::tokio(),
             global,
             stop: StopSignal::never(),
+            mailer: std::sync::OnceLock::new(),
         }
     }
 
@@ -57,27 +63,65 @@ impl<S: Store + Clone> App<S> {
         Statistics::new(self.store.clone(), self.clock)
     }
 
-    /// SMTP when a URL is configured, the outbox otherwise.
+    /// SMTP when a URL is configured, the outbox otherwise; the same one
+    /// (clones sharing one pool) on every call.
     ///
     /// # Errors
     /// A malformed SMTP URL or an outbox directory that cannot be created.
     pub fn mailer(&self) -> Result<AnyMailer, CliError> {
+        if let Some(mailer) = self.mailer.get() {
+            return Ok(mailer.clone());
+        }
+        let mailer = self.new_mailer()?;
+        Ok(self.mailer.get_or_init(|| mailer).clone())
+    }
+
+    /// Closes the mailer's idle connections politely (QUIT), if one was made.
+    pub async fn close_mailer(&self) {
+        if let Some(mailer) = self.mailer.get() {
+            mailer.close_idle().await;
+        }
+    }
+
+    fn identity(&self) -> Identity {
+        let g = &self.global;
+        Identity {
+            from: g.from.clone(),
+            reply_to: g.reply_to.clone(),
+            helo: g.helo_name.clone(),
+        }
+    }
+
+    fn new_mailer(&self) -> Result<AnyMailer, CliError> {
         let g = &self.global;
         let mailer = match &g.smtp_url {
             Some(url) => {
-                let config: SmtpConfig = url
+                let mut config: SmtpConfig = url
                     .expose_secret()
                     .parse()
                     .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?;
+                if let Some(ca) = &g.smtp_ca_file {
+                    config = config
+                        .with_ca_file(ca)
+                        .map_err(|e| CliError::invalid(format!("--smtp-ca-file: {e}")))?;
+                }
                 AnyMailer::Smtp(
-                    SmtpMailer::new(&config, g.from.clone(), g.smtp_timeout)
-                        .map_err(|e| CliError::invalid(format!("--smtp-url: {e}")))?
+                    SmtpMailer::new(&config, self.identity(), g.smtp_timeout)
+                        .map_err(|e| {
+                            let option = match e {
+                                MailerConfigError::CaFile { .. } if g.smtp_ca_file.is_some() => {
+                                    "--smtp-ca-file"
+                                }
+                                _ => "--smtp-url",
+                            };
+                            CliError::invalid(format!("{option}: {e}"))
+                        })?
                         // One connection per send in flight.
                         .with_pool_size(usize::from(g.concurrency)),
                 )
             }
             None => AnyMailer::Outbox(
-                OutboxMailer::new(&g.outbox_dir, g.from.clone())
+                OutboxMailer::new(&g.outbox_dir, self.identity())
                     .map_err(|e| anyhow::anyhow!("--outbox-dir {}: {e}", g.outbox_dir.display()))?,
             ),
         };

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use postpilot_core::{
     BodyText, Comment, EmailAddress, FullName, ListId, ListName, MailingId, MessageId, RecipientId,
-    Search, Subject,
+    Search, Sender, Subject,
 };
+use postpilot_smtp::HeloName;
 use secrecy::SecretString;
 
 use crate::parse::{self, Text};
@@ -50,6 +51,11 @@ pub struct Global {
         value_parser = parse::secret
     )]
     pub smtp_url: Option<SecretString>,
+    /// A PEM file of CA certificates to trust (besides the usual roots) for
+    /// the SMTP server's certificate: for a server whose certificate a
+    /// private CA issued. The same as ?ca=FILE in the SMTP URL.
+    #[arg(long, env = "POSTPILOT_SMTP_CA_FILE", global = true)]
+    pub smtp_ca_file: Option<PathBuf>,
     /// Where emails are written as .eml files when no SMTP URL is set.
     #[arg(
         long,
@@ -58,10 +64,21 @@ pub struct Global {
         global = true
     )]
     pub outbox_dir: PathBuf,
-    /// Sender address of every email.
+    /// Sender of every email: an address, or a display name and an address
+    /// ("Магазин <news@shop.example>"). Its domain ends every Message-ID.
     #[arg(long, env = "POSTPILOT_FROM", default_value = "postpilot@localhost", global = true,
-          value_parser = Text(parse::from_address))]
-    pub from: EmailAddress,
+          value_parser = Text(parse::sender))]
+    pub from: Sender,
+    /// Reply-To address of every email (unset: none).
+    #[arg(long, env = "POSTPILOT_REPLY_TO", global = true,
+          value_parser = Text(parse::reply_to))]
+    pub reply_to: Option<EmailAddress>,
+    /// The name given to the SMTP server in EHLO: a fully qualified domain
+    /// name or an address literal ([192.0.2.1]). Default: this machine's
+    /// host name when it is fully qualified, else the domain of --from.
+    #[arg(long, env = "POSTPILOT_HELO_NAME", global = true,
+          value_parser = Text(parse::helo_name))]
+    pub helo_name: Option<HeloName>,
     /// Deadline for one whole SMTP conversation (e.g. 30s, 2m; at most 1h).
     #[arg(long, env = "POSTPILOT_SMTP_TIMEOUT", default_value = "30s", global = true,
           value_parser = parse::smtp_timeout)]

@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
-use postpilot_core::{BodyText, Comment, EmailAddress, FullName, ListName, Search, Subject};
+use postpilot_core::{
+    BodyText, Comment, EmailAddress, FullName, ListName, Search, Sender, Subject,
+};
 use secrecy::SecretString;
 
 /// A parser of text options whose refusal of bytes that are not UTF-8
@@ -52,8 +54,16 @@ pub fn email(s: &str) -> Result<EmailAddress, String> {
     EmailAddress::parse(s).map_err(|e| e.to_string())
 }
 
-pub fn from_address(s: &str) -> Result<EmailAddress, String> {
-    EmailAddress::parse_field(s, "from").map_err(|e| e.to_string())
+pub fn sender(s: &str) -> Result<Sender, String> {
+    Sender::parse_field(s, "from").map_err(|e| e.to_string())
+}
+
+pub fn reply_to(s: &str) -> Result<EmailAddress, String> {
+    EmailAddress::parse_field(s, "reply-to").map_err(|e| e.to_string())
+}
+
+pub fn helo_name(s: &str) -> Result<postpilot_smtp::HeloName, String> {
+    s.parse().map_err(|e| format!("helo-name: {e}"))
 }
 
 pub fn full_name(s: &str) -> Result<FullName, String> {

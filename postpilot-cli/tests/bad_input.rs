@@ -563,6 +563,87 @@ fn bad_global_options_and_environment_exit_2_naming_the_option_and_change_nothin
             &["--from", "a@b\nBcc: c@d", "stats"],
             "from: must not contain line breaks",
         ),
+        case(
+            &["--from", "Магазин\nBcc: c@d <news@shop.example>", "stats"],
+            "from: must not contain line breaks",
+        ),
+        case(
+            &["--from", "Маг\u{7}азин <news@shop.example>", "stats"],
+            "from: must not contain control characters",
+        ),
+        case(
+            &["--from", "Магазин <news@shop.example", "stats"],
+            "from: must be an address or Name <address>",
+        ),
+        case(
+            &["--from", "Магазин <not an address>", "stats"],
+            "from: is not a valid email address",
+        ),
+        case(
+            &["--reply-to", "help", "stats"],
+            "reply-to: is not a valid email address",
+        ),
+        case(
+            &["--helo-name", "vm", "stats"],
+            "'--helo-name <HELO_NAME>': helo-name: must be a fully qualified domain name",
+        ),
+        case(
+            &["--helo-name", "mail.shop.example\r\nRSET", "stats"],
+            "'--helo-name <HELO_NAME>': helo-name: must be a domain name",
+        ),
+        with_env(
+            "POSTPILOT_HELO_NAME",
+            "[999.1.1.1]",
+            "helo-name: an address literal",
+        ),
+        // A CA file that is not there, holds no certificate, or is given
+        // without TLS: refused before anything is launched.
+        case(
+            &[
+                "--smtp-url",
+                "smtps://127.0.0.1:2465",
+                "--smtp-ca-file",
+                "/nonexistent/ca.pem",
+                "mailing",
+                "send",
+                "1",
+            ],
+            "--smtp-ca-file: CA file /nonexistent/ca.pem",
+        ),
+        case(
+            &[
+                "--smtp-url",
+                "smtps://127.0.0.1:2465?ca=/nonexistent/ca.pem",
+                "mailing",
+                "send",
+                "1",
+            ],
+            "--smtp-url: CA file /nonexistent/ca.pem",
+        ),
+        case(
+            &[
+                "--smtp-url",
+                "smtps://127.0.0.1:2465",
+                "--smtp-ca-file",
+                "/etc/hostname",
+                "mailing",
+                "send",
+                "1",
+            ],
+            "--smtp-ca-file: CA file /etc/hostname: holds no PEM certificate",
+        ),
+        case(
+            &[
+                "--smtp-url",
+                "smtp://127.0.0.1:2525",
+                "--smtp-ca-file",
+                "ca.pem",
+                "mailing",
+                "send",
+                "1",
+            ],
+            "--smtp-ca-file: a CA file (ca=) needs TLS",
+        ),
         case(&["--no-such-option", "stats"], "--no-such-option"),
         // SQLite URLs naming no file, or a database in memory: every
         // command's work would be lost when it ends.

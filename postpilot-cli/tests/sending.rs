@@ -251,3 +251,75 @@ fn stats_on_an_empty_database_are_zero() {
     }
     assert!(env.ok(&["stats"]).contains("Активных рассылок"));
 }
+
+#[test]
+fn the_sender_given_with_a_display_name_and_reply_to_is_in_every_email() {
+    let env = Env::new();
+    let id = three_recipient_mailing(&env);
+    env.ok(&[
+        "--from",
+        "Магазин <news@shop.example>",
+        "--reply-to",
+        "help@shop.example",
+        "mailing",
+        "send",
+        &id,
+    ]);
+    let files: Vec<_> = std::fs::read_dir(env.outbox())
+        .expect("outbox")
+        .map(|f| f.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 3);
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("an email");
+        let head = text.split_once("\r\n\r\n").expect("a header").0;
+        let lines: Vec<&str> = head.split("\r\n").collect();
+        // "Магазин" in UTF-8, base64: 0JzQsNCz0LDQt9C40L0=
+        assert!(
+            lines.contains(&"From: =?utf-8?b?0JzQsNCz0LDQt9C40L0=?= <news@shop.example>"),
+            "{head}"
+        );
+        assert!(lines.contains(&"Reply-To: help@shop.example"), "{head}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("Message-ID: <postpilot.") && l.ends_with("@shop.example>")),
+            "{head}"
+        );
+    }
+}
+
+#[test]
+fn two_databases_sending_as_one_domain_never_issue_the_same_message_id() {
+    let message_ids = |env: &Env| -> Vec<String> {
+        let id = three_recipient_mailing(env);
+        env.ok(&["--from", "news@shop.example", "mailing", "send", &id]);
+        let mut ids: Vec<String> = std::fs::read_dir(env.outbox())
+            .expect("outbox")
+            .map(|f| {
+                let text = std::fs::read_to_string(f.expect("entry").path()).expect("an email");
+                text.split("\r\n")
+                    .find_map(|l| l.strip_prefix("Message-ID: "))
+                    .expect("a Message-ID")
+                    .to_owned()
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (first, second) = (Env::new(), Env::new());
+    let (a, b) = (message_ids(&first), message_ids(&second));
+    assert_eq!((a.len(), b.len()), (3, 3));
+    for id in a.iter().chain(&b) {
+        // <postpilot.RUN.DELIVERY.INSTANCE@from-domain>
+        let key = id
+            .strip_prefix("<postpilot.")
+            .and_then(|k| k.strip_suffix("@shop.example>"))
+            .unwrap_or_else(|| panic!("{id}"));
+        let parts: Vec<&str> = key.split('.').collect();
+        assert_eq!(parts.len(), 3, "{id}");
+        assert_eq!(parts[0], "1", "run 1 in both databases: {id}");
+        assert_eq!(parts[2].len(), 32, "{id}");
+    }
+    assert!(a.iter().all(|id| !b.contains(id)), "{a:?}\n{b:?}");
+}

@@ -6,14 +6,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, ListId, ListName, Mailing, MailingId, Message,
-    MessageId, NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientList,
-    RecipientPage, RecipientsEdit, RunId, Search, Selection, SendAttempt, SendRun, Stats, Trigger,
-    Window,
+    Claim, DeliveryResult, InstanceId, Launch, LeaseToken, ListId, ListName, Mailing, MailingId,
+    Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId,
+    RecipientList, RecipientPage, RecipientsEdit, RunId, Search, Selection, SendAttempt, SendRun,
+    Stats, Trigger, Window,
 };
 use crate::ports::{
-    DeliveryRepository, ListRepository, MailingRepository, MessageRepository, RecipientRepository,
-    StatsRepository, StoreError,
+    DeliveryRepository, InstanceRepository, ListRepository, MailingRepository, MessageRepository,
+    RecipientRepository, StatsRepository, StoreError,
 };
 
 mockall::mock! {
@@ -85,5 +85,10 @@ mockall::mock! {
     #[async_trait]
     impl StatsRepository for Store {
         async fn stats(&self, now: DateTime<Utc>) -> Result<Stats, StoreError>;
+    }
+
+    #[async_trait]
+    impl InstanceRepository for Store {
+        async fn instance_id(&self) -> Result<InstanceId, StoreError>;
     }
 }

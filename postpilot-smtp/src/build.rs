@@ -11,6 +11,8 @@ use lettre::{Address, Message};
 use postpilot_core::ports::{Content, MailError, OutgoingEmail};
 use postpilot_core::EmailAddress;
 
+use crate::Identity;
+
 /// The lettre address of `address`.
 ///
 /// # Errors
@@ -56,31 +58,40 @@ pub(crate) struct Template {
 }
 
 impl Template {
-    /// The template of `content` sent by `from`: From, Subject (RFC
-    /// 2047-encoded when not ASCII), `text/plain; charset=utf-8` and the
-    /// body in the encoding lettre chooses for it.
+    /// The template of `content` sent by `identity`: From (its display
+    /// name RFC 2047-encoded when not ASCII), Reply-To when set, Subject
+    /// (RFC 2047-encoded when not ASCII), `text/plain; charset=utf-8` and
+    /// the body in the encoding lettre chooses for it.
     ///
     /// # Errors
     /// [`MailError::Permanent`] for anything lettre refuses: the same input
     /// would be refused on every try. Never panics.
-    pub(crate) fn new(from: &EmailAddress, content: Arc<Content>) -> Result<Self, MailError> {
-        let from_address = address(from).map_err(|e| permanent("sender", e))?;
+    pub(crate) fn new(identity: &Identity, content: Arc<Content>) -> Result<Self, MailError> {
+        let from_address = address(identity.from.address()).map_err(|e| permanent("sender", e))?;
         let envelope = Envelope::new(Some(from_address.clone()), vec![from_address.clone()])
             .map_err(|e| permanent("cannot build the email", e.to_string()))?;
-        let mut message = Message::builder()
-            .from(Mailbox::new(None, from_address))
+        let from_name = identity.from.name().map(|n| n.as_str().to_owned());
+        let mut builder = Message::builder().from(Mailbox::new(from_name, from_address));
+        if let Some(reply_to) = &identity.reply_to {
+            let reply_to = address(reply_to).map_err(|e| permanent("reply-to", e))?;
+            builder = builder.reply_to(Mailbox::new(None, reply_to));
+        }
+        let mut message = builder
             .subject(content.subject.as_str())
             .header(header::MIME_VERSION_1_0)
             .header(ContentType::TEXT_PLAIN)
             .envelope(envelope)
-            .body(content.body_text.as_str().to_owned())
+            .body(crlf_lines(content.body_text.as_str()))
             .map_err(|e| permanent("cannot build the email", e.to_string()))?;
         // Set per email instead.
         message.headers_mut().remove::<header::Date>();
-        Ok(Self {
-            rest: message.formatted(),
-            content,
-        })
+        let mut rest = message.formatted();
+        // Every line ends with CRLF, the last one too (an .eml file is
+        // then a whole text file; SMTP would add it anyway).
+        if !rest.ends_with(b"\r\n") {
+            rest.extend_from_slice(b"\r\n");
+        }
+        Ok(Self { rest, content })
     }
 
     /// Whether this is the template of `content` (the same one, not an equal one).
@@ -88,7 +99,7 @@ impl Template {
         Arc::ptr_eq(&self.content, content)
     }
 
-    /// The email `from` sends as `email`, whose content must be this
+    /// The email `identity` sends as `email`, whose content must be this
     /// template's: To (`full_name <email>`, RFC 2047-encoded when not
     /// ASCII), `Message-ID: <{message_key}@{domain of from}>`, Date (now),
     /// then the template.
@@ -98,7 +109,7 @@ impl Template {
     /// cannot be used. Never panics.
     pub(crate) fn render(
         &self,
-        from: &EmailAddress,
+        identity: &Identity,
         email: &OutgoingEmail,
     ) -> Result<Vec<u8>, MailError> {
         check_message_key(&email.message_key)?;
@@ -111,7 +122,7 @@ impl Template {
         headers.set(header::MessageId::from(format!(
             "<{}@{}>",
             email.message_key,
-            from.domain()
+            identity.from.domain()
         )));
         headers.set(header::Date::now());
         let mut out = headers.to_string().into_bytes();
@@ -125,13 +136,13 @@ impl Template {
 pub(crate) struct Templates(Mutex<Option<Arc<Template>>>);
 
 impl Templates {
-    /// The email `from` sends as `email` (see [`Template::render`]).
+    /// The email `identity` sends as `email` (see [`Template::render`]).
     ///
     /// # Errors
     /// As [`Template::new`] and [`Template::render`].
     pub(crate) fn email(
         &self,
-        from: &EmailAddress,
+        identity: &Identity,
         email: &OutgoingEmail,
     ) -> Result<Vec<u8>, MailError> {
         let cached = self
@@ -142,18 +153,37 @@ impl Templates {
         let template = match cached {
             Some(template) => template,
             None => {
-                let made = Arc::new(Template::new(from, Arc::clone(&email.content))?);
+                let made = Arc::new(Template::new(identity, Arc::clone(&email.content))?);
                 *self.lock() = Some(Arc::clone(&made));
                 made
             }
         };
-        template.render(from, email)
+        template.render(identity, email)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Template>>> {
         // Only whole values are stored under the lock.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// `text` with every line break — CRLF, a bare LF or a bare CR — written
+/// as CRLF: text/plain has no bare CR or LF (RFC 2046 §4.1.1), and lettre
+/// turns only a bare LF into CRLF.
+pub(crate) fn crlf_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("\r\n");
+            }
+            '\n' => out.push_str("\r\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn permanent(what: &str, e: String) -> MailError {
@@ -181,8 +211,10 @@ mod tests {
         }
     }
 
-    fn from() -> EmailAddress {
-        EmailAddress::parse("news@shop.example").expect("valid address")
+    fn from() -> Identity {
+        EmailAddress::parse("news@shop.example")
+            .expect("valid address")
+            .into()
     }
 
     #[test]
@@ -248,6 +280,127 @@ mod tests {
         });
         let c = String::from_utf8(templates.email(&from(), &third).expect("built")).expect("utf-8");
         assert_ne!(body(&c), body(&a));
+    }
+
+    fn header<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
+        let head = text.split_once("\r\n\r\n").map_or(text, |(h, _)| h);
+        head.split("\r\n")
+            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(": "))
+            .collect()
+    }
+
+    #[test]
+    fn a_sender_with_a_cyrillic_display_name_is_an_encoded_word_before_the_address() {
+        let identity = Identity {
+            from: postpilot_core::Sender::parse("Магазин «Ромашка» <news@shop.example>")
+                .expect("valid sender"),
+            reply_to: Some(EmailAddress::parse("help@shop.example").expect("valid")),
+            helo: None,
+        };
+        let bytes = Templates::default()
+            .email(&identity, &email("postpilot.3.17"))
+            .expect("buildable");
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert!(text.is_ascii(), "{text}");
+        let from = header(&text, "From");
+        assert_eq!(from.len(), 1, "{text}");
+        assert!(from[0].starts_with("=?utf-8?b?"), "{text}");
+        assert!(from[0].ends_with("?= <news@shop.example>"), "{text}");
+        assert_eq!(
+            header(&text, "Reply-To"),
+            vec!["help@shop.example"],
+            "{text}"
+        );
+        assert_eq!(
+            header(&text, "Message-ID"),
+            vec!["<postpilot.3.17@shop.example>"],
+            "the From domain makes the Message-ID"
+        );
+    }
+
+    #[test]
+    fn an_ascii_display_name_is_a_quoted_string_and_without_reply_to_there_is_no_such_header() {
+        let identity: Identity = postpilot_core::Sender::parse("Shop News <news@shop.example>")
+            .expect("valid sender")
+            .into();
+        let text = String::from_utf8(
+            Templates::default()
+                .email(&identity, &email("postpilot.1.1"))
+                .expect("buildable"),
+        )
+        .expect("utf-8");
+        assert_eq!(
+            header(&text, "From"),
+            vec!["\"Shop News\" <news@shop.example>"],
+            "{text}"
+        );
+        assert!(header(&text, "Reply-To").is_empty(), "{text}");
+    }
+
+    #[test]
+    fn every_line_break_becomes_crlf_and_nothing_else_changes() {
+        assert_eq!(crlf_lines("a\nb\rc\r\nd"), "a\r\nb\r\nc\r\nd");
+        assert_eq!(crlf_lines("\r\r\n\n\r"), "\r\n\r\n\r\n\r\n");
+        assert_eq!(crlf_lines("  отступ\tтаб"), "  отступ\tтаб");
+        assert_eq!(crlf_lines(""), "");
+    }
+
+    /// The decoded body of a built email (lettre writes a UTF-8 body in
+    /// base64 or quoted-printable).
+    fn decoded_body(text: &str) -> Vec<u8> {
+        let (head, body) = text.split_once("\r\n\r\n").expect("a header");
+        let joined: String = body.split("\r\n").collect();
+        if head.contains("Content-Transfer-Encoding: base64") {
+            base64_decode(&joined)
+        } else {
+            body.as_bytes().to_vec()
+        }
+    }
+
+    fn base64_decode(text: &str) -> Vec<u8> {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = Vec::new();
+        let (mut acc, mut bits) = (0u32, 0);
+        for byte in text.bytes().filter(|b| *b != b'=') {
+            let value = ALPHABET.iter().position(|a| *a == byte).expect("base64");
+            acc = (acc << 6) | u32::try_from(value).expect("small");
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push(u8::try_from((acc >> bits) & 0xff).expect("a byte"));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn bare_cr_and_lf_go_out_as_crlf_indentation_is_kept_and_the_email_ends_with_crlf() {
+        let mut indented = email("postpilot.1.1");
+        indented.content = Arc::new(Content {
+            subject: Subject::parse("Стихи").expect("valid subject"),
+            body_text: BodyText::parse("    Мороз и солнце;\rдень\nчудесный!\r\n\tконец")
+                .expect("valid body"),
+        });
+        let text = String::from_utf8(
+            Templates::default()
+                .email(&from(), &indented)
+                .expect("buildable"),
+        )
+        .expect("utf-8");
+        assert!(text.ends_with("\r\n"), "{text:?}");
+        let bytes = text.as_bytes();
+        for (i, b) in bytes.iter().enumerate() {
+            match b {
+                b'\r' => assert_eq!(bytes.get(i + 1), Some(&b'\n'), "bare CR at {i}"),
+                b'\n' => assert_eq!(bytes[i - 1], b'\r', "bare LF at {i}"),
+                _ => {}
+            }
+        }
+        let body = String::from_utf8(decoded_body(&text)).expect("utf-8 body");
+        assert_eq!(
+            body.trim_end_matches("\r\n"),
+            "    Мороз и солнце;\r\nдень\r\nчудесный!\r\n\tконец"
+        );
     }
 
     #[test]

@@ -118,9 +118,11 @@ pub(crate) fn rejected(stage: Stage, response: &Response) -> Failure {
     } else {
         MailError::Transient(text)
     };
-    // 421: the server is closing the connection. Before the session is set
-    // up there is no connection to keep either.
-    let usable = u16::from(code) != 421 && stage >= Stage::Mail;
+    // 421: the server is closing the connection. Otherwise it is still
+    // talking: a transaction can go on after RSET, and a session refused
+    // before it was set up (greeting, EHLO, AUTH) is not kept but is still
+    // closed with QUIT.
+    let usable = u16::from(code) != 421;
     let aftermath = if usable {
         Aftermath::Rejected
     } else {
@@ -156,6 +158,26 @@ pub(crate) fn lettre(stage: Stage, err: &SmtpError, server: &str) -> Failure {
         };
     }
     lost(stage, &cause, server)
+}
+
+/// A failed TLS handshake at `stage`. A certificate the client does not
+/// trust (unknown CA, wrong name, expired) will be refused on every try:
+/// permanent, naming the way out. Anything else (the connection dropped
+/// mid-handshake) is a lost connection, as [`lettre`] says.
+pub(crate) fn tls_failed(stage: Stage, err: &SmtpError, server: &str) -> Failure {
+    let cause = innermost(err);
+    if cause.contains("certificate") || cause.contains("Certificate") {
+        return Failure {
+            stage,
+            error: MailError::Permanent(format!(
+                "TLS handshake with {server} failed: {cause}; if the server's certificate \
+                 is issued by a private CA, give that CA with ?ca=FILE in the SMTP URL \
+                 or --smtp-ca-file"
+            )),
+            aftermath: Aftermath::Broken,
+        };
+    }
+    lettre(stage, err, server)
 }
 
 /// The connection broke (or answered out of protocol) at `stage`.

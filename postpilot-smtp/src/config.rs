@@ -10,7 +10,9 @@
 //! | `smtp://user:pass@host[:port]?tls=starttls` | STARTTLS, required | 587 |
 //! | `smtps://user:pass@host[:port]` | implicit TLS from the first byte | 465 |
 //!
-//! `?tls=required-starttls` and `?tls=required` (lettre's spelling) are
+//! `?ca=/path/ca.pem` (with any TLS mode) adds the CA certificates of a PEM
+//! file to the trusted roots, for a server whose certificate a private CA
+//! issued. `?tls=required-starttls` and `?tls=required` (lettre's spelling) are
 //! aliases of `starttls`. User and password are percent-decoded, so a `@`,
 //! `:`, `/`, `?` or `#` in a password must be written `%40`, `%3A`, ….
 //! Credentials are refused over a connection that may stay in plain text
@@ -22,6 +24,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -92,9 +95,28 @@ pub struct SmtpConfig {
     port: u16,
     tls: TlsMode,
     credentials: Option<(String, Password)>,
+    ca_file: Option<PathBuf>,
 }
 
 impl SmtpConfig {
+    /// A PEM file of CA certificates trusted besides the usual roots.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
+    }
+
+    /// The same settings trusting the CA certificates in `path` (a PEM
+    /// file) besides the usual roots; read when the mailer is made.
+    ///
+    /// # Errors
+    /// [`SmtpUrlError::CaWithoutTls`] when this configuration uses no TLS.
+    pub fn with_ca_file(mut self, path: impl Into<PathBuf>) -> Result<Self, SmtpUrlError> {
+        if self.tls == TlsMode::None {
+            return Err(SmtpUrlError::CaWithoutTls);
+        }
+        self.ca_file = Some(path.into());
+        Ok(self)
+    }
+
     /// The server's host name or IP address (IPv6 without brackets).
     pub fn host(&self) -> &str {
         &self.host
@@ -135,6 +157,7 @@ impl fmt::Debug for SmtpConfig {
             .field("tls", &self.tls)
             .field("username", &self.username())
             .field("password", &self.password().map(|_| "[redacted]"))
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -179,7 +202,9 @@ pub enum SmtpUrlError {
     TlsMode(String),
     #[error("smtps:// always uses implicit TLS; drop ?tls= or use smtp://")]
     TlsWithSmtps,
-    #[error("unknown parameter '{0}' (only tls is supported)")]
+    #[error("a CA file (ca=) needs TLS; use smtps:// or ?tls=starttls")]
+    CaWithoutTls,
+    #[error("unknown parameter '{0}' (only tls and ca are supported)")]
     UnknownParameter(String),
     #[error("parameter '{0}' is given more than once")]
     DuplicateParameter(String),
@@ -202,11 +227,14 @@ impl FromStr for SmtpConfig {
         let url = Url::parse(input.trim()).map_err(SmtpUrlError::Syntax)?;
 
         let mut tls_param = None;
+        let mut ca_param = None;
         for (key, value) in url.query_pairs() {
-            if key != "tls" {
-                return Err(SmtpUrlError::UnknownParameter(key.into_owned()));
-            }
-            if tls_param.replace(value.into_owned()).is_some() {
+            let slot = match &*key {
+                "tls" => &mut tls_param,
+                "ca" => &mut ca_param,
+                _ => return Err(SmtpUrlError::UnknownParameter(key.into_owned())),
+            };
+            if slot.replace(value.into_owned()).is_some() {
                 return Err(SmtpUrlError::DuplicateParameter(key.into_owned()));
             }
         }
@@ -257,12 +285,18 @@ impl FromStr for SmtpConfig {
             return Err(SmtpUrlError::CredentialsWithoutTls(host));
         }
 
-        Ok(Self {
+        let config = Self {
             host,
             port,
             tls,
             credentials,
-        })
+            ca_file: None,
+        };
+        match ca_param {
+            Some(path) if path.is_empty() => Err(SmtpUrlError::Unexpected("empty ca=")),
+            Some(path) => config.with_ca_file(path),
+            None => Ok(config),
+        }
     }
 }
 
@@ -346,6 +380,15 @@ mod tests {
             parse("smtps://mail.example.com").to_string(),
             "smtps://mail.example.com:465"
         );
+
+        // A private CA, with either kind of TLS.
+        let ca = parse("smtp://mail.example.com?tls=starttls&ca=/etc/postpilot/ca.pem");
+        assert_eq!(ca.ca_file(), Some(Path::new("/etc/postpilot/ca.pem")));
+        assert_eq!(
+            parse("smtps://mail.example.com?ca=%2Ftmp%2Fca.pem").ca_file(),
+            Some(Path::new("/tmp/ca.pem"))
+        );
+        assert_eq!(parse("smtps://mail.example.com").ca_file(), None);
     }
 
     #[test]
@@ -371,6 +414,12 @@ mod tests {
                 SmtpUrlError::DuplicateParameter("tls".into()),
             ),
             ("smtp://host/ehlo", SmtpUrlError::Unexpected("path")),
+            ("smtp://host?ca=/ca.pem", SmtpUrlError::CaWithoutTls),
+            ("smtps://host?ca=", SmtpUrlError::Unexpected("empty ca=")),
+            (
+                "smtps://host?ca=/a.pem&ca=/b.pem",
+                SmtpUrlError::DuplicateParameter("ca".into()),
+            ),
             ("smtps://user@host", SmtpUrlError::UserWithoutPassword),
             ("smtps://:pw@host", SmtpUrlError::PasswordWithoutUser),
             ("smtps://u:%FF@host", SmtpUrlError::NotUtf8("password")),

@@ -2,8 +2,8 @@
 //!
 //! - [`SmtpMailer`]: SMTP over Tokio with our own conversation I/O (pipelined
 //!   where the server allows) and lettre 0.11's commands, reply parser and
-//!   TLS (rustls with the `ring` provider and the Mozilla root certificates;
-//!   no OpenSSL), a pool of connections of our own, a deadline on each whole
+//!   TLS (rustls with the `ring` provider; the Mozilla root certificates,
+//!   the system's and an optional CA file; no OpenSSL), a pool of connections of our own, a deadline on each whole
 //!   conversation, failures classified by the SMTP stage they happened at;
 //!   configured from an SMTP URL ([`SmtpConfig`]).
 //! - [`OutboxMailer`]: one `.eml` file per email in a directory.
@@ -21,10 +21,12 @@ use thiserror::Error;
 mod build;
 mod classify;
 mod config;
+mod identity;
 mod outbox;
 mod smtp;
 
 pub use config::{SmtpConfig, SmtpUrlError, TlsMode};
+pub use identity::{HeloName, HeloNameError, Identity};
 pub use outbox::OutboxMailer;
 pub use smtp::{SmtpMailer, DEFAULT_POOL_SIZE};
 
@@ -37,8 +39,14 @@ pub enum MailerConfigError {
     /// The sender address, refused by lettre (its rules may be stricter than the domain's).
     #[error("from: {0}")]
     From(String),
+    /// The Reply-To address, refused by lettre.
+    #[error("reply-to: {0}")]
+    ReplyTo(String),
     #[error("cannot set up TLS for {0}")]
     Tls(String),
+    /// The CA file cannot be read or holds no certificate.
+    #[error("CA file {}: {why}", path.display())]
+    CaFile { path: PathBuf, why: String },
     #[error("cannot create or use directory {}: {source}", path.display())]
     OutboxDir {
         path: PathBuf,
@@ -61,6 +69,23 @@ impl Mailer for AnyMailer {
         match self {
             Self::Smtp(m) => m.send(email).await,
             Self::Outbox(m) => m.send(email).await,
+        }
+    }
+}
+
+impl AnyMailer {
+    /// The server's reply to a refused login, once one was refused.
+    pub fn login_refused(&self) -> Option<String> {
+        match self {
+            Self::Smtp(m) => m.login_refused(),
+            Self::Outbox(_) => None,
+        }
+    }
+
+    /// Closes idle SMTP connections politely (QUIT); nothing for the outbox.
+    pub async fn close_idle(&self) {
+        if let Self::Smtp(m) = self {
+            m.close_idle().await;
         }
     }
 }

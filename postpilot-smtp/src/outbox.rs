@@ -5,11 +5,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::{build, Identity, MailerConfigError};
 use async_trait::async_trait;
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
-use postpilot_core::EmailAddress;
-
-use crate::{build, MailerConfigError};
 
 /// Writes one RFC 5322 file per email, `{dir}/{message_key}.eml`, with the
 /// same content the SMTP mailer would send. Sending the same email again
@@ -17,27 +15,36 @@ use crate::{build, MailerConfigError};
 #[derive(Debug, Clone)]
 pub struct OutboxMailer {
     dir: PathBuf,
-    from: EmailAddress,
+    identity: Identity,
     /// Shared by clones, like the SMTP mailer's.
     templates: Arc<build::Templates>,
 }
 
 impl OutboxMailer {
-    /// An outbox in `dir`, created (with its parents) if missing.
+    /// An outbox in `dir`, created (with its parents) if missing, of emails
+    /// from `identity` (an [`EmailAddress`](postpilot_core::EmailAddress),
+    /// a [`Sender`](postpilot_core::Sender) or a whole [`Identity`]).
     ///
     /// # Errors
     /// [`MailerConfigError::OutboxDir`] when the directory cannot be created,
     /// e.g. a file of that name exists or permission is denied.
-    pub fn new(dir: impl Into<PathBuf>, from: EmailAddress) -> Result<Self, MailerConfigError> {
+    pub fn new(
+        dir: impl Into<PathBuf>,
+        identity: impl Into<Identity>,
+    ) -> Result<Self, MailerConfigError> {
+        let identity = identity.into();
         let dir = dir.into();
         std::fs::create_dir_all(&dir).map_err(|source| MailerConfigError::OutboxDir {
             path: dir.clone(),
             source,
         })?;
-        build::address(&from).map_err(MailerConfigError::From)?;
+        build::address(identity.from.address()).map_err(MailerConfigError::From)?;
+        if let Some(reply_to) = &identity.reply_to {
+            build::address(reply_to).map_err(MailerConfigError::ReplyTo)?;
+        }
         Ok(Self {
             dir,
-            from,
+            identity,
             templates: Arc::default(),
         })
     }
@@ -51,7 +58,7 @@ impl OutboxMailer {
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
-        let bytes = self.templates.email(&self.from, email)?;
+        let bytes = self.templates.email(&self.identity, email)?;
         // The key was checked by `Templates::email`: no '/', no leading '.'.
         let path = self.dir.join(format!("{}.eml", email.message_key));
         let dir = self.dir.clone();

@@ -26,16 +26,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::TlsParameters;
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
-use postpilot_core::EmailAddress;
 
 use self::pool::Pool;
 use self::session::{Progress, Session, Settings};
 use crate::classify::{self, Aftermath, Stage};
 use crate::config::{Password, SmtpConfig, TlsMode};
-use crate::{build, MailerConfigError};
+use crate::{build, HeloName, Identity, MailerConfigError};
 
 /// Connections open to the server at most, unless set with
 /// [`SmtpMailer::with_pool_size`].
@@ -54,21 +52,60 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 pub struct SmtpMailer {
     inner: Arc<Inner>,
-    pool: Arc<Pool<Session>>,
+    pool: Arc<Sessions>,
+}
+
+/// The pool of sessions, which says QUIT on each idle one when the last
+/// mailer sharing it is dropped (on a Tokio runtime that is still running;
+/// [`SmtpMailer::close_idle`] is the sure way, which waits for the replies).
+struct Sessions(Pool<Session>);
+
+impl std::ops::Deref for Sessions {
+    type Target = Pool<Session>;
+
+    fn deref(&self) -> &Pool<Session> {
+        &self.0
+    }
+}
+
+impl Drop for Sessions {
+    fn drop(&mut self) {
+        let sessions = self.0.drain();
+        if sessions.is_empty() {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(futures::future::join_all(
+                sessions.into_iter().map(Session::quit),
+            ));
+        }
+    }
 }
 
 struct Inner {
     settings: Settings,
-    from: EmailAddress,
+    identity: Identity,
     timeout: Duration,
     username: Option<String>,
     /// Kept only to scrub it from any text we return, should a server ever echo it.
     password: Option<Password>,
     templates: build::Templates,
+    /// Held while a connection logs in, until one login has succeeded: the
+    /// pool never opens several connections that each try the password.
+    login_gate: tokio::sync::Mutex<()>,
+    /// A login has succeeded: connections open in parallel from then on.
+    logged_in: std::sync::atomic::AtomicBool,
+    /// The server refused the login: every send fails at once with it,
+    /// without connecting (no second try of a wrong password).
+    login_refused: std::sync::OnceLock<MailError>,
 }
 
 impl SmtpMailer {
-    /// A mailer sending as `from` to the server of `config`; `timeout` is the
+    /// A mailer sending as `identity` (an
+    /// [`EmailAddress`](postpilot_core::EmailAddress), a
+    /// [`Sender`](postpilot_core::Sender) or a whole [`Identity`], whose
+    /// EHLO name defaults to [`HeloName::default_for`] the From address) to
+    /// the server of `config`; `timeout` is the
     /// deadline of one whole SMTP conversation (connect to the final reply).
     /// The pool holds [`DEFAULT_POOL_SIZE`] connections.
     ///
@@ -80,20 +117,28 @@ impl SmtpMailer {
     /// or TLS settings that cannot be built.
     pub fn new(
         config: &SmtpConfig,
-        from: EmailAddress,
+        identity: impl Into<Identity>,
         timeout: Duration,
     ) -> Result<Self, MailerConfigError> {
         if timeout.is_zero() {
             return Err(MailerConfigError::ZeroTimeout);
         }
-        let from_address = build::address(&from).map_err(MailerConfigError::From)?;
+        let identity = identity.into();
+        let from_address =
+            build::address(identity.from.address()).map_err(MailerConfigError::From)?;
+        if let Some(reply_to) = &identity.reply_to {
+            build::address(reply_to).map_err(MailerConfigError::ReplyTo)?;
+        }
+        let hello = identity
+            .helo
+            .clone()
+            .unwrap_or_else(|| HeloName::default_for(identity.from.address()));
         // Built once: it loads the root certificates.
         let tls_parameters = match config.tls() {
             TlsMode::None => None,
-            TlsMode::Opportunistic | TlsMode::StartTls | TlsMode::Implicit => Some(
-                TlsParameters::new(config.host().to_owned())
-                    .map_err(|e| MailerConfigError::Tls(format!("{}: {e}", config.address())))?,
-            ),
+            TlsMode::Opportunistic | TlsMode::StartTls | TlsMode::Implicit => {
+                Some(tls_parameters(config)?)
+            }
         };
         let credentials = match (config.username(), config.password()) {
             (Some(user), Some(password)) => Some(Credentials::new(
@@ -108,21 +153,23 @@ impl SmtpMailer {
             server: config.address(),
             tls: config.tls(),
             tls_parameters,
-            // The host name, looked up once.
-            hello: ClientId::default(),
+            hello: hello.client_id(),
             credentials,
             from: from_address,
         };
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
-                from,
+                identity,
                 timeout,
                 username: config.username().map(str::to_owned),
                 password: config.password().cloned(),
                 templates: build::Templates::default(),
+                login_gate: tokio::sync::Mutex::new(()),
+                logged_in: std::sync::atomic::AtomicBool::new(false),
+                login_refused: std::sync::OnceLock::new(),
             }),
-            pool: Arc::new(Pool::new(DEFAULT_POOL_SIZE, IDLE_TIMEOUT)),
+            pool: Arc::new(Sessions(Pool::new(DEFAULT_POOL_SIZE, IDLE_TIMEOUT))),
         })
     }
 
@@ -135,8 +182,19 @@ impl SmtpMailer {
     pub fn with_pool_size(self, size: usize) -> Self {
         Self {
             inner: self.inner,
-            pool: Arc::new(Pool::new(size, IDLE_TIMEOUT)),
+            pool: Arc::new(Sessions(Pool::new(size, IDLE_TIMEOUT))),
         }
+    }
+
+    /// The name this mailer gives in EHLO.
+    pub fn helo_name(&self) -> String {
+        self.inner.settings.hello.to_string()
+    }
+
+    /// The server's reply to a refused login, once one was refused: this
+    /// mailer then sends nothing more.
+    pub fn login_refused(&self) -> Option<String> {
+        self.inner.login_refused.get().map(|e| e.reply().to_owned())
     }
 
     /// How many connections the pool holds at most.
@@ -152,7 +210,98 @@ impl SmtpMailer {
     }
 }
 
+/// TLS for `config`: the built-in roots, plus the CAs of its CA file.
+///
+/// # Errors
+/// [`MailerConfigError::CaFile`] for a CA file that cannot be read or holds
+/// no PEM certificate; [`MailerConfigError::Tls`] if rustls refuses.
+fn tls_parameters(config: &SmtpConfig) -> Result<TlsParameters, MailerConfigError> {
+    let mut builder = TlsParameters::builder(config.host().to_owned());
+    if let Some(path) = config.ca_file() {
+        let ca_error = |why: String| MailerConfigError::CaFile {
+            path: path.to_owned(),
+            why,
+        };
+        let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
+        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            return Err(ca_error(
+                "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+            ));
+        }
+        let certificate = Certificate::from_pem(&pem).map_err(|e| ca_error(e.to_string()))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    for root in system_roots() {
+        builder = builder.add_root_certificate(root);
+    }
+    builder
+        .build_rustls()
+        .map_err(|e| MailerConfigError::Tls(format!("{}: {e}", config.address())))
+}
+
+/// The system's root certificates (`/etc/ssl/certs` and the like, or
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR`), read once per process, each kept only
+/// if rustls can use it: trusted beside lettre's built-in Mozilla roots.
+fn system_roots() -> Vec<Certificate> {
+    static ROOTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    let ders = ROOTS.get_or_init(|| {
+        let found = rustls_native_certs::load_native_certs();
+        for error in &found.errors {
+            tracing::debug!(%error, "a system root certificate could not be read");
+        }
+        found
+            .certs
+            .into_iter()
+            .filter(|der| rustls::RootCertStore::empty().add(der.clone()).is_ok())
+            .map(|der| der.to_vec())
+            .collect()
+    });
+    ders.iter()
+        .filter_map(|der| Certificate::from_der(der.clone()).ok())
+        .collect()
+}
+
 impl Inner {
+    /// A new session; while no login has succeeded yet, one at a time. A
+    /// login the server refuses is remembered and returned from then on.
+    async fn open(&self, progress: &mut Progress) -> Result<Session, MailError> {
+        use std::sync::atomic::Ordering;
+        let needs_login = self.settings.credentials.is_some();
+        let mut gate = if needs_login && !self.logged_in.load(Ordering::Acquire) {
+            Some(self.login_gate.lock().await)
+        } else {
+            None
+        };
+        if self.logged_in.load(Ordering::Acquire) {
+            // Another connection logged in while this one waited.
+            gate = None;
+        }
+        if let Some(refused) = self.login_refused.get() {
+            return Err(refused.clone());
+        }
+        let opened = Session::open(&self.settings, progress).await;
+        match opened {
+            Ok(session) => {
+                if needs_login {
+                    self.logged_in.store(true, Ordering::Release);
+                }
+                drop(gate);
+                Ok(session)
+            }
+            // The server answered the login (or offers no way to log in
+            // we know): trying again would fail the same way.
+            Err(failure)
+                if failure.stage == Stage::Auth && failure.aftermath != Aftermath::Broken =>
+            {
+                let refused = MailError::LoginFailed(self.scrub(failure.error.reply().to_owned()));
+                tracing::error!(server = %self.settings.server, error = %refused,
+                    "login refused; no more logins are tried");
+                Err(self.login_refused.get_or_init(|| refused).clone())
+            }
+            Err(failure) => Err(failure.error),
+        }
+    }
+
     /// Connects if there is no pooled session (or the pooled one turns out
     /// to be dead) and runs one transaction. Returns the outcome and the
     /// session if it is fit for another message.
@@ -168,9 +317,9 @@ impl Inner {
             let reused = pooled.is_some();
             let mut session = match pooled.take() {
                 Some(session) => session,
-                None => match Session::open(settings, progress).await {
+                None => match self.open(progress).await {
                     Ok(session) => session,
-                    Err(failure) => return (Err(failure.error), None),
+                    Err(error) => return (Err(error), None),
                 },
             };
             match session.transaction(settings, to, body, progress).await {
@@ -232,6 +381,7 @@ impl Inner {
             MailError::Transient(t) => MailError::Transient(self.scrub(t)),
             MailError::Permanent(t) => MailError::Permanent(self.scrub(t)),
             MailError::UnknownOutcome(t) => MailError::UnknownOutcome(self.scrub(t)),
+            MailError::LoginFailed(t) => MailError::LoginFailed(self.scrub(t)),
         }
     }
 }
@@ -241,7 +391,7 @@ impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
         let inner = &*self.inner;
         let server = &inner.settings.server;
-        let body = inner.templates.email(&inner.from, email)?;
+        let body = inner.templates.email(&inner.identity, email)?;
         let to = build::address(&email.to).map_err(MailError::Permanent)?;
 
         let Some(mut lease) = self.pool.checkout().await else {
@@ -301,9 +451,11 @@ impl fmt::Debug for SmtpMailer {
             .field("tls", &inner.settings.tls)
             .field("username", &inner.username)
             .field("password", &inner.password.as_ref().map(|_| "[redacted]"))
-            .field("from", &inner.from.as_str())
+            .field("from", &inner.identity.from.to_string())
+            .field("reply_to", &inner.identity.reply_to)
+            .field("helo", &inner.settings.hello.to_string())
             .field("timeout", &inner.timeout)
-            .field("pool", &self.pool)
+            .field("pool", &self.pool.0)
             .finish()
     }
 }

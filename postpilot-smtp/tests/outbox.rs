@@ -161,3 +161,93 @@ fn outbox_that_cannot_be_a_directory_is_a_config_error() {
     );
     assert!(err.to_string().contains("a-file"), "{err}");
 }
+
+/// What Python's `email` package under `policy.strict` reads in `eml`
+/// (the parser the issue's checker uses): From and Reply-To decoded, the
+/// body as text, and the defects it found. `None` when there is no
+/// python3 (and not under CI, where that is a failure).
+fn strictly_parsed(eml: &std::path::Path) -> Option<serde_json::Value> {
+    const SCRIPT: &str = r#"
+import email, email.policy, json, sys
+with open(sys.argv[1], 'rb') as f:
+    msg = email.message_from_binary_file(f, policy=email.policy.strict)
+defects = [str(d) for part in msg.walk() for d in part.defects]
+for name in msg.keys():
+    defects += [str(d) for d in msg[name].defects]
+print(json.dumps({
+    'from': str(msg['From']),
+    'reply_to': str(msg['Reply-To']),
+    'message_id': str(msg['Message-ID']),
+    'body': msg.get_content(),
+    'defects': defects,
+}))
+"#;
+    match std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(eml)
+        .output()
+    {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "the strict parser refused the email: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(serde_json::from_slice(&out.stdout).expect("json"))
+        }
+        Err(e) => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "python3 is needed under CI: {e}"
+            );
+            eprintln!("SKIPPED: no python3 ({e})");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_email_with_a_display_name_reply_to_and_an_indented_body_passes_pythons_strict_parser() {
+    use std::sync::Arc;
+
+    use postpilot_core::ports::Content;
+    use postpilot_core::{BodyText, EmailAddress, Sender, Subject};
+    use postpilot_smtp::Identity;
+
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let identity = Identity {
+        from: Sender::parse("Магазин «Ромашка» <news@shop.example>").expect("valid sender"),
+        reply_to: Some(EmailAddress::parse("help@shop.example").expect("valid")),
+        helo: None,
+    };
+    let mailer = OutboxMailer::new(tmp.path(), identity).expect("outbox");
+    let mut indented = email("postpilot.1.2.0123456789abcdef");
+    indented.content = Arc::new(Content {
+        subject: Subject::parse("Стихи").expect("valid subject"),
+        body_text: BodyText::parse("    Мороз и солнце;\rдень чудесный!\n\tЕщё ты дремлешь\r\n")
+            .expect("valid body"),
+    });
+    mailer.send(&indented).await.expect("written");
+    let path = tmp.path().join("postpilot.1.2.0123456789abcdef.eml");
+    let bytes = std::fs::read(&path).expect("an email");
+    assert!(bytes.ends_with(b"\r\n"), "the file ends with CRLF");
+
+    let Some(parsed) = strictly_parsed(&path) else {
+        return;
+    };
+    assert_eq!(parsed["defects"], serde_json::json!([]), "{parsed}");
+    assert_eq!(parsed["from"], "Магазин «Ромашка» <news@shop.example>");
+    assert_eq!(parsed["reply_to"], "help@shop.example");
+    assert_eq!(
+        parsed["message_id"],
+        "<postpilot.1.2.0123456789abcdef@shop.example>"
+    );
+    let body = parsed["body"].as_str().expect("a text body");
+    assert_eq!(
+        body.replace("\r\n", "\n").trim_end(),
+        "    Мороз и солнце;\nдень чудесный!\n\tЕщё ты дремлешь",
+        "indentation kept, the bare CR a line break: {body:?}"
+    );
+    assert!(!body.replace("\r\n", "").contains('\r'), "{body:?}");
+}

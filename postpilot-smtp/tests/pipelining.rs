@@ -320,7 +320,7 @@ async fn a_password_echoed_in_a_reply_is_hidden_even_with_a_control_character_in
         .await;
     assert_eq!(
         result,
-        Err(MailError::Permanent(
+        Err(MailError::LoginFailed(
             "535 5.7.8 password *** is wrong".into()
         ))
     );

@@ -521,7 +521,7 @@ async fn password_never_appears_in_debug_or_errors() {
         .send(&email("postpilot.1.1"))
         .await
         .expect_err("AUTH is rejected");
-    assert!(matches!(err, MailError::Permanent(_)), "{err:?}");
+    assert!(matches!(err, MailError::LoginFailed(_)), "{err:?}");
     check("auth error", err.to_string());
 }
 

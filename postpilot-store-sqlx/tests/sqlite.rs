@@ -4,7 +4,8 @@ mod contract;
 
 use postpilot_core::domain::{MessageId, Page, RecipientId, Trigger};
 use postpilot_core::ports::{
-    DeliveryRepository, MessageRepository, RecipientRepository, StatsRepository, StoreError,
+    DeliveryRepository, InstanceRepository, MessageRepository, RecipientRepository,
+    StatsRepository, StoreError,
 };
 use postpilot_store_sqlx::SqliteStore;
 use tempfile::TempDir;
@@ -45,6 +46,20 @@ async fn fresh_store(_test: &str) -> Option<Fresh> {
 }
 
 contract::contract_tests!(fresh_store);
+
+#[tokio::test]
+async fn two_databases_have_different_instance_ids_and_one_keeps_its_own_when_reopened() {
+    let (a, b) = (fresh().await, fresh().await);
+    let id_a = a.store.instance_id().await.expect("instance id");
+    let id_b = b.store.instance_id().await.expect("instance id");
+    assert_ne!(id_a, id_b);
+    a.store.migrate().await.expect("migrated again");
+    a.store.close().await;
+    let reopened = SqliteStore::connect(&a.url).await.expect("reopened");
+    assert_eq!(reopened.instance_id().await.expect("instance id"), id_a);
+    reopened.close().await;
+    b.store.close().await;
+}
 
 #[tokio::test]
 async fn the_database_file_is_created_if_missing_and_migrate_is_idempotent() {

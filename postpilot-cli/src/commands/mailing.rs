@@ -383,6 +383,14 @@ async fn send<S: Store + Clone>(
         )
         .into());
     }
+    if let Some(reply) = app.mailer()?.login_refused() {
+        return Err(anyhow::anyhow!(
+            "the SMTP server refused the login: {reply}; sending stopped and the rest of \
+             run {} is recorded as not sent. Check the user name and password of --smtp-url",
+            run.id
+        )
+        .into());
+    }
     if run.failed > 0 {
         return Err(anyhow::anyhow!(
             "{} of {} deliveries failed; see `postpilot mailing attempts {id}`",

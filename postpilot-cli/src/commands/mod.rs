@@ -194,6 +194,7 @@ async fn run_on<S: Backend>(store: S, cli: Cli) -> Result<(), CliError> {
             }),
         command => dispatch(&app, command).await,
     };
+    app.close_mailer().await;
     store.close().await;
     result
 }

@@ -2,12 +2,14 @@
 
 mod email;
 mod ids;
+mod instance;
 mod invalid;
 mod list;
 mod mailing;
 mod message;
 mod recipient;
 mod selection;
+mod sender;
 mod sending;
 mod status;
 mod text;
@@ -15,12 +17,14 @@ mod visible;
 
 pub use email::EmailAddress;
 pub use ids::{AttemptId, DeliveryId, ListId, MailingId, MessageId, RecipientId, RunId};
+pub use instance::InstanceId;
 pub use invalid::{InvalidField, Problem};
 pub use list::RecipientList;
 pub use mailing::{Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdit, Window};
 pub use message::{Message, MessagePatch, NewMessage};
 pub use recipient::{NewRecipient, Recipient, RecipientPatch};
 pub use selection::{RecipientPage, Search, Selection, FOLDED_CAPITALS};
+pub use sender::Sender;
 pub use sending::{
     Claim, Delivery, DeliveryResult, Launch, LeaseToken, NextStep, Page, SendAttempt, SendRun,
     Stats, Trigger,

@@ -1,7 +1,8 @@
 //! Validated text fields. Single-line fields (names, subjects) end up in mail
 //! headers, so line breaks and control characters are refused outright:
 //! that is what makes header injection and lettre panics impossible.
-//! Surrounding spaces are trimmed; nothing else is rewritten.
+//! Surrounding spaces are trimmed, except before a body's first line (its
+//! indentation is part of the text); nothing else is rewritten.
 
 use std::fmt;
 
@@ -17,9 +18,20 @@ enum Lines {
     Many,
 }
 
+/// Which white space around a value is dropped.
+#[derive(Clone, Copy)]
+enum Trim {
+    /// Leading and trailing: names, subjects, comments.
+    Both,
+    /// Trailing only: a body keeps the indentation of its first line (and
+    /// any blank lines before it); what ends it is invisible.
+    End,
+}
+
 struct Rule {
     field: &'static str,
     lines: Lines,
+    trim: Trim,
     min: usize,
     max: usize,
 }
@@ -42,7 +54,10 @@ impl Rule {
                 return Err(fail(Problem::ControlChar(c as u32)));
             }
         }
-        let value = input.trim();
+        let value = match self.trim {
+            Trim::Both => input.trim(),
+            Trim::End => input.trim_end(),
+        };
         let len = value.chars().count();
         if len < self.min {
             return Err(fail(Problem::Empty));
@@ -55,7 +70,7 @@ impl Rule {
 }
 
 macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $lines:expr, $min:expr, $max:expr) => {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $lines:expr, $trim:expr, $min:expr, $max:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
         #[serde(transparent)]
@@ -65,12 +80,12 @@ macro_rules! text_type {
             /// Largest accepted length, in characters.
             pub const MAX_CHARS: usize = $max;
 
-            /// Validates and trims `input`.
+            /// Validates and trims `input` (a body only at its end).
             ///
             /// # Errors
             #[doc = concat!("[`InvalidField`] with field `", $field, "`.")]
             pub fn parse(input: &str) -> Result<Self, InvalidField> {
-                Rule { field: $field, lines: $lines, min: $min, max: $max }
+                Rule { field: $field, lines: $lines, trim: $trim, min: $min, max: $max }
                     .check(input)
                     .map(Self)
             }
@@ -114,23 +129,24 @@ macro_rules! text_type {
 
 text_type!(
     /// A recipient's full name (Ф. И. О.): 1..=100 characters on one line.
-    FullName, "full_name", Lines::One, 1, 100
+    FullName, "full_name", Lines::One, Trim::Both, 1, 100
 );
 text_type!(
     /// A list's name (Список): 1..=100 characters on one line.
-    ListName, "name", Lines::One, 1, 100
+    ListName, "name", Lines::One, Trim::Both, 1, 100
 );
 text_type!(
     /// A message subject (Тема письма): 1..=100 characters on one line.
-    Subject, "subject", Lines::One, 1, 100
+    Subject, "subject", Lines::One, Trim::Both, 1, 100
 );
 text_type!(
-    /// A message body (Тело письма): non-empty text, lines allowed.
-    BodyText, "body_text", Lines::Many, 1, 1_000_000
+    /// A message body (Тело письма): non-empty text, lines allowed; white
+    /// space at its end is trimmed, its leading indentation kept.
+    BodyText, "body_text", Lines::Many, Trim::End, 1, 1_000_000
 );
 text_type!(
     /// A free comment on a recipient (Комментарий): may be empty, lines allowed.
-    Comment, "comment", Lines::Many, 0, 10_000
+    Comment, "comment", Lines::Many, Trim::Both, 0, 10_000
 );
 
 // Only a comment may be empty, so the shared macro cannot derive this.
@@ -192,6 +208,27 @@ mod tests {
         assert_eq!(
             Comment::parse("\u{1b}[31m").expect_err("escape").field,
             "comment"
+        );
+    }
+
+    #[test]
+    fn a_body_keeps_its_leading_indentation_and_loses_only_what_ends_it() {
+        let poem = "    Мороз и солнце; день чудесный!\n\tЕщё ты дремлешь, друг прелестный —";
+        assert_eq!(
+            BodyText::parse(&format!("{poem} \n\n"))
+                .expect("valid")
+                .as_str(),
+            poem
+        );
+        assert_eq!(
+            BodyText::parse("\n  indented after a blank line")
+                .expect("valid")
+                .as_str(),
+            "\n  indented after a blank line"
+        );
+        assert_eq!(
+            BodyText::parse(" \t\r\n").expect_err("blank").problem,
+            Problem::Empty
         );
     }
 }

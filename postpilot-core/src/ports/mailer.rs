@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use thiserror::Error;
 
-use crate::domain::{BodyText, DeliveryId, EmailAddress, FullName, RunId, Subject};
+use crate::domain::{BodyText, DeliveryId, EmailAddress, FullName, InstanceId, RunId, Subject};
 
 /// The part of an email that is the same for every recipient of a run;
 /// shared, not copied, between recipients.
@@ -22,14 +22,18 @@ pub struct OutgoingEmail {
     pub to_name: FullName,
     pub content: Arc<Content>,
     /// Stable per (run, recipient): the same on every try, so a receiving
-    /// system can drop a duplicate. The mailer makes the Message-ID from it.
+    /// system can drop a duplicate; unique across databases. The mailer
+    /// makes the Message-ID from it.
     pub message_key: String,
 }
 
 impl OutgoingEmail {
-    /// The stable key of the email of `delivery` in `run`.
-    pub fn key_for(run: RunId, delivery: DeliveryId) -> String {
-        format!("postpilot.{run}.{delivery}")
+    /// The stable key of the email of `delivery` in `run` of the database
+    /// `instance`: `postpilot.RUN.DELIVERY.INSTANCE`. Run and delivery ids
+    /// start at 1 in every database; the instance makes the key unique
+    /// across databases sending as one domain.
+    pub fn key_for(run: RunId, delivery: DeliveryId, instance: &InstanceId) -> String {
+        format!("postpilot.{run}.{delivery}.{instance}")
     }
 }
 
@@ -52,13 +56,22 @@ pub enum MailError {
     /// after its body was sent. Not retried, so it is never sent twice.
     #[error("unknown outcome: {0}")]
     UnknownOutcome(String),
+    /// The server refused the login (e.g. `535 5.7.8 Authentication
+    /// credentials invalid`): nothing can be sent with these credentials.
+    /// The send engine sends nothing more of the run and records the rest
+    /// as not sent with this reply; the mailer tries no further login.
+    #[error("login refused: {0}")]
+    LoginFailed(String),
 }
 
 impl MailError {
     /// The server's reply or the cause, without the classification.
     pub fn reply(&self) -> &str {
         match self {
-            Self::Transient(r) | Self::Permanent(r) | Self::UnknownOutcome(r) => r,
+            Self::Transient(r)
+            | Self::Permanent(r)
+            | Self::UnknownOutcome(r)
+            | Self::LoginFailed(r) => r,
         }
     }
 

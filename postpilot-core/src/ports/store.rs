@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, ListId, ListName, Mailing, MailingId, Message,
-    MessageId, NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientList,
-    RecipientPage, RecipientsEdit, RunId, Search, Selection, SendAttempt, SendRun, Stats, Trigger,
-    Window,
+    Claim, DeliveryResult, InstanceId, Launch, LeaseToken, ListId, ListName, Mailing, MailingId,
+    Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId,
+    RecipientList, RecipientPage, RecipientsEdit, RunId, Search, Selection, SendAttempt, SendRun,
+    Stats, Trigger, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -470,6 +470,19 @@ pub trait StatsRepository: Send + Sync {
     async fn stats(&self, now: DateTime<Utc>) -> Result<Stats, StoreError>;
 }
 
+/// What is made once per database.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait InstanceRepository: Send + Sync {
+    /// The database's instance id: random, made when the database was
+    /// created (by its migrations), the same on every call and for every
+    /// process on the database, different in every other database.
+    ///
+    /// # Errors
+    /// `Backend` only (a stored value that is not a valid id included).
+    async fn instance_id(&self) -> Result<InstanceId, StoreError>;
+}
+
 /// Everything a store offers; what the front ends are generic over.
 pub trait Store:
     RecipientRepository
@@ -478,6 +491,7 @@ pub trait Store:
     + DeliveryRepository
     + StatsRepository
     + ListRepository
+    + InstanceRepository
 {
 }
 
@@ -488,5 +502,6 @@ impl<T> Store for T where
         + DeliveryRepository
         + StatsRepository
         + ListRepository
+        + InstanceRepository
 {
 }

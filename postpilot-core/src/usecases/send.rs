@@ -21,13 +21,13 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::visible;
 use crate::domain::{
-    AttemptStatus, Claim, Delivery, DeliveryResult, Launch, LeaseToken, MailingId, MailingStatus,
-    NextStep, RunId, SendRun, Trigger,
+    AttemptStatus, Claim, Delivery, DeliveryResult, InstanceId, Launch, LeaseToken, MailingId,
+    MailingStatus, NextStep, RunId, SendRun, Trigger,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
-    Clock, Content, DeliveryRepository, MailError, Mailer, MailingRepository, MessageRepository,
-    OutgoingEmail, ServerReply, StoreError,
+    Clock, Content, DeliveryRepository, InstanceRepository, MailError, Mailer, MailingRepository,
+    MessageRepository, OutgoingEmail, ServerReply, StoreError,
 };
 
 use super::pace::Pace;
@@ -56,7 +56,7 @@ pub struct SendMailing<S, M, C> {
 
 impl<S, M, C> SendMailing<S, M, C>
 where
-    S: MailingRepository + MessageRepository + DeliveryRepository,
+    S: MailingRepository + MessageRepository + DeliveryRepository + InstanceRepository,
     M: Mailer,
     C: Clock,
 {
@@ -189,6 +189,13 @@ where
             subject: message.subject,
             body_text: message.body_text,
         });
+        // Part of every message key: unique across databases.
+        let instance = self
+            .patiently(
+                || "reading the database's instance id".to_owned(),
+                || self.store.instance_id(),
+            )
+            .await?;
         let concurrency = self.policy.concurrency.max(1);
         let max_unrecorded = self.policy.max_unrecorded.max(concurrency);
         let group = (max_unrecorded / 2).max(1);
@@ -225,7 +232,14 @@ where
                     break;
                 };
                 let wait = pace.wait(self.clock.now());
-                in_flight.push(self.attempt(run, slot, delivery, Arc::clone(&content), wait));
+                in_flight.push(self.attempt(
+                    run,
+                    &instance,
+                    slot,
+                    delivery,
+                    Arc::clone(&content),
+                    wait,
+                ));
             }
             if let Some(stop) = &stop {
                 match stop.not_sent_reason() {
@@ -329,7 +343,15 @@ where
                         .into_iter()
                         .filter_map(|(slot, done)| Some((slot, done?)))
                     {
-                        if done.result.status == AttemptStatus::Success {
+                        if let Some(reply) = done.login_refused {
+                            // Every further send would fail the same way
+                            // (and lock the account on many servers).
+                            if !matches!(stop, Some(Stop::LoginRefused { .. } | Stop::Shutdown)) {
+                                tracing::error!(run = %run, reply = %reply,
+                                    "the server refused the login; sending stopped");
+                                stop = Some(Stop::LoginRefused { reply });
+                            }
+                        } else if done.result.status == AttemptStatus::Success {
                             failures_in_a_row = 0;
                         } else if done.transient {
                             failures_in_a_row = failures_in_a_row.saturating_add(1);
@@ -559,6 +581,7 @@ where
     async fn attempt(
         &self,
         run: RunId,
+        instance: &InstanceId,
         slot: usize,
         delivery: Delivery,
         content: Arc<Content>,
@@ -574,12 +597,23 @@ where
             to: delivery.email.clone(),
             to_name: delivery.full_name.clone(),
             content,
-            message_key: OutgoingEmail::key_for(run, delivery.id),
+            message_key: OutgoingEmail::key_for(run, delivery.id, instance),
         };
         let outcome = self.mailer.send(&email).await;
         let transient = matches!(&outcome, Err(e) if e.is_transient());
+        let login_refused = match &outcome {
+            Err(MailError::LoginFailed(reply)) => Some(visible(reply).into_owned()),
+            _ => None,
+        };
         let result = self.result_of(&delivery, outcome, self.clock.now());
-        (slot, Some(Attempted { transient, result }))
+        (
+            slot,
+            Some(Attempted {
+                transient,
+                login_refused,
+                result,
+            }),
+        )
     }
 
     /// Turns a send outcome into what is recorded, applying the retry policy.
@@ -626,6 +660,8 @@ enum Stop {
     WindowClosed,
     /// Temporary failures in a row reached `give_up_after`.
     ServerDown { failures: u32, last: String },
+    /// The server refused the login: nothing more can be sent.
+    LoginRefused { reply: String },
     /// A graceful stop was asked for.
     Shutdown,
 }
@@ -638,6 +674,9 @@ impl Stop {
             Self::WindowClosed => Some(WINDOW_CLOSED.to_owned()),
             Self::ServerDown { failures, last } => Some(format!(
                 "not sent: gave up after {failures} temporary failures in a row; last: {last}"
+            )),
+            Self::LoginRefused { reply } => Some(format!(
+                "not sent: the SMTP server refused the login: {reply}"
             )),
             Self::Shutdown => None,
         }
@@ -667,6 +706,8 @@ impl Error {
 /// A finished send: its result and whether it failed temporarily.
 struct Attempted {
     transient: bool,
+    /// The server's reply to a refused login.
+    login_refused: Option<String>,
     result: DeliveryResult,
 }
 

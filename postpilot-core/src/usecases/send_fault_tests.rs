@@ -70,6 +70,9 @@ impl Mailer for Accepting {
 #[tokio::test]
 async fn a_record_that_fails_is_tried_again_until_the_database_answers_and_nothing_is_sent_twice() {
     let mut store = MockStore::new();
+    store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let base = store_with_batch(deliveries(4), Arc::clone(&recorded));
     // The first two records fail as a restarting database would.
@@ -119,6 +122,9 @@ async fn a_record_that_fails_is_tried_again_until_the_database_answers_and_nothi
 async fn a_database_that_stays_away_stops_the_sender_after_its_patience_without_sending_more() {
     let mut store = MockStore::new();
     store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
+    store
         .expect_record_results()
         .returning(|_, _, _| Err(outage()));
     let store = with_the_rest_of(store, store_with_batch(deliveries(20), Arc::default()));
@@ -157,6 +163,9 @@ async fn a_database_that_stays_away_stops_the_sender_after_its_patience_without_
 #[tokio::test]
 async fn other_store_errors_are_not_waited_for() {
     let mut store = MockStore::new();
+    store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
     store
         .expect_get_run()
         .times(1)
@@ -201,6 +210,9 @@ async fn a_stop_records_what_was_sent_hands_back_the_rest_and_returns_unfinished
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let mut store = MockStore::new();
     store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
+    store
         .expect_release_lease()
         .withf(|run, token| *run == RUN && token.0 == "t1")
         .times(1)
@@ -244,6 +256,9 @@ async fn a_stop_during_a_wait_for_the_rate_limit_starts_no_more_sends() {
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let mut store = MockStore::new();
     store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
+    store
         .expect_release_lease()
         .times(1)
         .returning(|_, _| Ok(4));
@@ -280,6 +295,9 @@ async fn a_stop_during_a_wait_for_the_rate_limit_starts_no_more_sends() {
 #[tokio::test]
 async fn a_sender_sharing_a_run_follows_its_progress_instead_of_waiting_out_the_others_lease() {
     let mut store = MockStore::new();
+    store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
     store
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));

@@ -66,6 +66,11 @@ pub(super) fn delivery(id: i64, email: &str, tries: u32) -> Delivery {
     }
 }
 
+/// The database's instance id in every test.
+pub(super) fn instance() -> InstanceId {
+    InstanceId::parse("0123456789abcdef").expect("valid instance id")
+}
+
 pub(super) fn fixed_clock() -> MockClock {
     let mut clock = MockClock::new();
     clock.expect_now().return_const(t0());
@@ -78,6 +83,7 @@ pub(super) fn store_with_batch(
     recorded: Arc<Mutex<Vec<DeliveryResult>>>,
 ) -> MockStore {
     let mut store = MockStore::new();
+    store.expect_instance_id().returning(|| Ok(instance()));
     store
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));
@@ -136,7 +142,7 @@ async fn permanent_failure_records_the_server_reply_and_the_run_goes_on_to_the_n
         .withf(|e| {
             e.to.as_str() == "good@example.com"
                 && e.content.subject.as_str() == "Новости"
-                && e.message_key == "postpilot.11.2"
+                && e.message_key == "postpilot.11.2.0123456789abcdef"
         })
         .times(1)
         .returning(|_| Ok(ServerReply("250 2.0.0 Ok: queued as 3F2A".into())));
@@ -239,6 +245,7 @@ async fn transient_failure_is_scheduled_for_retry_with_doubling_backoff_until_tr
 #[tokio::test]
 async fn sending_a_completed_mailing_is_refused_and_launches_nothing() {
     let mut store = MockStore::new();
+    store.expect_instance_id().returning(|| Ok(instance()));
     store
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0(), true)));
@@ -255,6 +262,7 @@ async fn sending_a_completed_mailing_is_refused_and_launches_nothing() {
 #[tokio::test]
 async fn a_created_mailing_is_launched_with_its_trigger_at_the_clock_time() {
     let mut store = MockStore::new();
+    store.expect_instance_id().returning(|| Ok(instance()));
     store
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0() + Duration::seconds(1), false)));
@@ -283,6 +291,7 @@ async fn a_created_mailing_is_launched_with_its_trigger_at_the_clock_time() {
 #[tokio::test]
 async fn deliveries_left_when_the_window_closes_are_recorded_as_not_sent() {
     let mut store = MockStore::new();
+    store.expect_instance_id().returning(|| Ok(instance()));
     store.expect_get_run().returning(|_| Ok(run(0, 0)));
     store
         .expect_get_mailing()
@@ -312,6 +321,7 @@ async fn deliveries_left_when_the_window_closes_are_recorded_as_not_sent() {
 #[tokio::test]
 async fn a_run_waiting_for_a_retry_sleeps_until_it_is_due_looking_at_its_progress_each_second() {
     let mut store = MockStore::new();
+    store.expect_instance_id().returning(|| Ok(instance()));
     store
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));
@@ -555,6 +565,45 @@ async fn a_server_that_stays_down_is_given_up_and_the_rest_is_recorded_as_not_se
     assert!(given_up
         .iter()
         .all(|r| r.next == NextStep::Done && r.status == AttemptStatus::Failure));
+}
+
+#[tokio::test]
+async fn a_refused_login_ends_the_run_at_once_and_the_rest_is_recorded_as_not_sent_with_the_reply()
+{
+    let refusal = "535 5.7.8 Authentication credentials invalid";
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let mut store = store_with_deliveries(10, Arc::clone(&recorded));
+    store
+        .expect_fail_remaining()
+        .withf(move |_, reason, _| {
+            reason == format!("not sent: the SMTP server refused the login: {refusal}")
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(run(0, 10)));
+    let mut mailer = MockMailer::new();
+    mailer
+        .expect_send()
+        .times(1)
+        .returning(move |_| Err(MailError::LoginFailed(refusal.into())));
+    let policy = SendPolicy {
+        concurrency: 1,
+        max_tries: 5,
+        ..SendPolicy::default()
+    };
+    SendMailing::new(store, mailer, fixed_clock(), policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+
+    let recorded = recorded.lock().expect("lock");
+    assert_eq!(recorded.len(), 10, "every claimed delivery is recorded");
+    assert!(recorded
+        .iter()
+        .all(|r| r.next == NextStep::Done && r.status == AttemptStatus::Failure));
+    assert_eq!(recorded[0].response, format!("login refused: {refusal}"));
+    assert!(recorded[1..]
+        .iter()
+        .all(|r| r.response == format!("not sent: the SMTP server refused the login: {refusal}")));
 }
 
 #[tokio::test]

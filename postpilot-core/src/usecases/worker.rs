@@ -10,7 +10,8 @@ use super::send::{Progress, SendMailing};
 use crate::domain::Trigger;
 use crate::error::{Error, Result};
 use crate::ports::{
-    Clock, DeliveryRepository, Mailer, MailingRepository, MessageRepository, StoreError,
+    Clock, DeliveryRepository, InstanceRepository, Mailer, MailingRepository, MessageRepository,
+    StoreError,
 };
 
 /// Mailings launched and runs visited per pass.
@@ -43,7 +44,7 @@ pub struct Worker<S, M, C> {
 
 impl<S, M, C> Worker<S, M, C>
 where
-    S: MailingRepository + MessageRepository + DeliveryRepository,
+    S: MailingRepository + MessageRepository + DeliveryRepository + InstanceRepository,
     M: Mailer,
     C: Clock,
 {

@@ -29,6 +29,9 @@ fn worker(
 async fn a_pass_launches_each_due_mailing_with_the_schedule_trigger() {
     let mut store = MockStore::new();
     store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
+    store
         .expect_due_mailings()
         .withf(|now, _| *now == t0())
         .returning(|_, _| Ok(vec![MAILING]));
@@ -56,6 +59,9 @@ async fn a_pass_launches_each_due_mailing_with_the_schedule_trigger() {
 #[tokio::test]
 async fn a_due_mailing_that_completed_meanwhile_is_skipped_not_an_error() {
     let mut store = MockStore::new();
+    store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
     store
         .expect_due_mailings()
         .returning(|_, _| Ok(vec![MAILING]));
@@ -97,6 +103,9 @@ async fn a_pass_delivers_what_is_due_of_every_unfinished_run() {
 async fn until_idle_returns_once_no_run_is_unfinished_and_nothing_is_due() {
     let mut store = MockStore::new();
     store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
+    store
         .expect_due_mailings()
         .times(2)
         .returning(|_, _| Ok(vec![]));
@@ -114,6 +123,9 @@ async fn until_idle_returns_once_no_run_is_unfinished_and_nothing_is_due() {
 #[tokio::test]
 async fn with_the_scheduler_off_a_pass_launches_nothing_and_only_delivers() {
     let mut store = MockStore::new();
+    store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
     store.expect_due_mailings().never();
     store.expect_launch_run().never();
     store.expect_unfinished_runs().returning(|_| Ok(vec![]));

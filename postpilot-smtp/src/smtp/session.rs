@@ -111,51 +111,31 @@ impl Session {
             progress.enter(Stage::TlsHandshake);
             stream = tls::upgrade(stream, parameters.clone())
                 .await
-                .map_err(|e| classify::lettre(Stage::TlsHandshake, &e, server))?;
+                .map_err(|e| classify::tls_failed(Stage::TlsHandshake, &e, server))?;
         }
         let mut wire = Wire::new(stream);
 
-        progress.enter(Stage::Greeting);
-        let greeting = reply(&mut wire, Stage::Greeting, server).await?;
-        check(Stage::Greeting, greeting, classify::is_completion, server)?;
-        progress.enter(Stage::Ehlo);
-        let (mut info, mut pipelining) = ehlo(&mut wire, settings, Stage::Ehlo).await?;
-
-        let starttls = match settings.tls {
-            TlsMode::StartTls => {
-                if !info.supports_feature(Extension::StartTls) {
-                    return Err(classify::refused(
-                        Stage::StartTls,
-                        format!("{server} does not offer STARTTLS, which tls=starttls requires"),
-                        Aftermath::Broken,
-                    ));
-                }
-                true
-            }
-            TlsMode::Opportunistic => info.supports_feature(Extension::StartTls),
-            TlsMode::None | TlsMode::Implicit => false,
-        };
+        let result = greet(&mut wire, settings, progress).await;
+        let (info, pipelining, starttls) = or_quit(&mut wire, result).await?;
+        let (mut info, mut pipelining) = (info, pipelining);
         if let (true, Some(parameters)) = (starttls, &settings.tls_parameters) {
-            progress.enter(Stage::StartTls);
             let stage = Stage::StartTls;
-            wire.queue(&Starttls);
-            send(&mut wire, stage, server).await?;
-            let ready = reply(&mut wire, stage, server).await?;
-            check(stage, ready, classify::is_completion, server)?;
             let stream = wire
                 .into_stream()
                 .map_err(|e| classify::broken(stage, &e, server))?;
             let stream = tls::upgrade(stream, parameters.clone())
                 .await
-                .map_err(|e| classify::lettre(stage, &e, server))?;
+                .map_err(|e| classify::tls_failed(stage, &e, server))?;
             wire = Wire::new(stream);
             // What the server said in plain text no longer counts (RFC 3207 §4.2).
-            (info, pipelining) = ehlo(&mut wire, settings, stage).await?;
+            let result = ehlo(&mut wire, settings, stage).await;
+            (info, pipelining) = or_quit(&mut wire, result).await?;
         }
 
         if let Some(credentials) = &settings.credentials {
             progress.enter(Stage::Auth);
-            authenticate(&mut wire, &info, credentials, server).await?;
+            let result = authenticate(&mut wire, &info, credentials, server).await;
+            or_quit(&mut wire, result).await?;
         }
         Ok(Self {
             wire,
@@ -177,17 +157,75 @@ impl Session {
 
     /// Says QUIT (within a short deadline) and closes the connection.
     pub(crate) async fn quit(mut self) {
-        let _ = tokio::time::timeout(QUIT_TIMEOUT, async {
-            if !self.wire.is_broken() {
-                self.wire.queue(&Quit);
-                if self.wire.send().await.is_ok() {
-                    let _ = self.wire.reply().await;
-                }
-            }
-            self.wire.shutdown().await;
-        })
-        .await;
+        quit(&mut self.wire).await;
     }
+}
+
+/// Says QUIT (RFC 5321 §4.1.1.10) unless the connection is broken, reads
+/// the reply, and shuts the connection down; within [`QUIT_TIMEOUT`].
+async fn quit(wire: &mut Wire) {
+    let _ = tokio::time::timeout(QUIT_TIMEOUT, async {
+        if !wire.is_broken() {
+            wire.queue(&Quit);
+            if wire.send().await.is_ok() {
+                let _ = wire.reply().await;
+            }
+        }
+        wire.shutdown().await;
+    })
+    .await;
+}
+
+/// `result`, after saying QUIT when it is a failure that left the
+/// connection in step (a refused greeting, EHLO or login): a connection
+/// set up no further is closed politely too.
+async fn or_quit<T>(wire: &mut Wire, result: Result<T, Failure>) -> Result<T, Failure> {
+    if let Err(failure) = &result {
+        if failure.aftermath != Aftermath::Broken {
+            quit(wire).await;
+        }
+    }
+    result
+}
+
+/// The greeting, EHLO and, when it is to be used, the STARTTLS command and
+/// its reply: what the server offers, whether it pipelines, and whether
+/// the TLS handshake is to follow.
+async fn greet(
+    wire: &mut Wire,
+    settings: &Settings,
+    progress: &mut Progress,
+) -> Result<(ServerInfo, bool, bool), Failure> {
+    let server = settings.server.as_str();
+    progress.enter(Stage::Greeting);
+    let greeting = reply(wire, Stage::Greeting, server).await?;
+    check(Stage::Greeting, greeting, classify::is_completion, server)?;
+    progress.enter(Stage::Ehlo);
+    let (info, pipelining) = ehlo(wire, settings, Stage::Ehlo).await?;
+
+    let starttls = match settings.tls {
+        TlsMode::StartTls => {
+            if !info.supports_feature(Extension::StartTls) {
+                return Err(classify::refused(
+                    Stage::StartTls,
+                    format!("{server} does not offer STARTTLS, which tls=starttls requires"),
+                    Aftermath::Untouched,
+                ));
+            }
+            true
+        }
+        TlsMode::Opportunistic => info.supports_feature(Extension::StartTls),
+        TlsMode::None | TlsMode::Implicit => false,
+    } && settings.tls_parameters.is_some();
+    if starttls {
+        progress.enter(Stage::StartTls);
+        let stage = Stage::StartTls;
+        wire.queue(&Starttls);
+        send(wire, stage, server).await?;
+        let ready = reply(wire, stage, server).await?;
+        check(stage, ready, classify::is_completion, server)?;
+    }
+    Ok((info, pipelining, starttls))
 }
 
 /// Says EHLO at `stage`; returns what the server offers and whether it
@@ -242,7 +280,7 @@ async fn authenticate(
         return Err(classify::refused(
             stage,
             format!("cannot send via {server}: No compatible authentication mechanism was found"),
-            Aftermath::Broken,
+            Aftermath::Untouched,
         ));
     };
     let lettre = |e| classify::lettre(stage, &e, server);

@@ -159,3 +159,140 @@ async fn implicit_tls_starts_with_the_handshake() {
     assert_eq!(reply, "250 2.0.0 Ok: queued over TLS");
     server.await.expect("server");
 }
+
+/// A private CA (made for these tests only, valid for a century) and a
+/// certificate for "localhost" it issued, with its key.
+const PRIVATE_CA: &str = include_str!("../../tests/pki/ca.pem");
+const ISSUED_CERT: &str = include_str!("../../tests/pki/localhost.pem");
+const ISSUED_KEY: &str = include_str!("../../tests/pki/localhost.key");
+
+/// A TLS server presenting the certificate the private CA issued.
+fn acceptor_with_private_ca() -> tokio_rustls::TlsAcceptor {
+    let cert = CertificateDer::from_pem_slice(ISSUED_CERT.as_bytes()).expect("certificate");
+    let key = PrivateKeyDer::from_pem_slice(ISSUED_KEY.as_bytes()).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .expect("server config");
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// A mailer over implicit TLS to `localhost:port`, trusting `ca` if given.
+fn tls_mailer(port: u16, ca: Option<&std::path::Path>) -> crate::SmtpMailer {
+    let mut config: crate::SmtpConfig = format!("smtps://localhost:{port}")
+        .parse()
+        .expect("valid url");
+    if let Some(ca) = ca {
+        config = config.with_ca_file(ca).expect("TLS is on");
+    }
+    let from = postpilot_core::EmailAddress::parse("news@shop.example").expect("valid");
+    crate::SmtpMailer::new(&config, from, std::time::Duration::from_secs(10)).expect("mailer")
+}
+
+fn email() -> postpilot_core::ports::OutgoingEmail {
+    use postpilot_core::ports::{Content, OutgoingEmail};
+    use postpilot_core::{BodyText, EmailAddress, FullName, Subject};
+    OutgoingEmail {
+        to: EmailAddress::parse("ivan@example.com").expect("valid"),
+        to_name: FullName::parse("Иван").expect("valid"),
+        content: Arc::new(Content {
+            subject: Subject::parse("hello").expect("valid"),
+            body_text: BodyText::parse("text").expect("valid"),
+        }),
+        message_key: "postpilot.1.1.0123456789abcdef".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_certificate_from_an_unknown_ca_is_a_permanent_failure_tried_once() {
+    use postpilot_core::ports::{MailError, Mailer};
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.expect("accept");
+        assert!(
+            acceptor_with_private_ca().accept(tcp).await.is_err(),
+            "the client refuses the certificate"
+        );
+    });
+    match tls_mailer(port, None).send(&email()).await {
+        Err(MailError::Permanent(why)) => {
+            assert!(why.contains("certificate"), "{why}");
+            assert!(why.contains("--smtp-ca-file"), "{why}");
+        }
+        other => panic!("expected a permanent failure, got {other:?}"),
+    }
+    server.await.expect("server");
+}
+
+#[tokio::test]
+async fn a_ca_file_makes_a_private_ca_trusted() {
+    use postpilot_core::ports::Mailer;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, PRIVATE_CA).expect("write the CA");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.expect("accept");
+        let tls = acceptor_with_private_ca()
+            .accept(tcp)
+            .await
+            .expect("handshake");
+        let mut tls = BufReader::new(tls);
+        say(&mut tls, "220 peer ESMTP\r\n").await;
+        expect(&mut tls, "EHLO ").await;
+        say(&mut tls, "250 peer\r\n").await;
+        expect(&mut tls, "MAIL FROM:<news@shop.example>").await;
+        say(&mut tls, "250 2.1.0 Ok\r\n").await;
+        expect(&mut tls, "RCPT TO:<ivan@example.com>").await;
+        say(&mut tls, "250 2.1.5 Ok\r\n").await;
+        expect(&mut tls, "DATA").await;
+        say(&mut tls, "354 go ahead\r\n").await;
+        let mut line = String::new();
+        while line != ".\r\n" {
+            line.clear();
+            tls.read_line(&mut line).await.expect("read");
+        }
+        say(&mut tls, "250 2.0.0 Ok: queued over TLS\r\n").await;
+    });
+    let reply = tls_mailer(port, Some(&ca)).send(&email()).await;
+    assert_eq!(
+        reply.map(|r| r.0),
+        Ok("250 2.0.0 Ok: queued over TLS".to_owned())
+    );
+    server.await.expect("server");
+}
+
+#[test]
+fn a_ca_file_that_is_missing_or_holds_no_certificate_is_refused_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").expect("write");
+    let broken = dir.path().join("broken.pem");
+    std::fs::write(
+        &broken,
+        "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+    )
+    .expect("write");
+    let missing = dir.path().join("missing.pem");
+    for path in [&not_pem, &broken, &missing] {
+        let config: crate::SmtpConfig = "smtps://localhost:465".parse().expect("valid");
+        let config = config.with_ca_file(path).expect("TLS is on");
+        let from = postpilot_core::EmailAddress::parse("news@shop.example").expect("valid");
+        let err = crate::SmtpMailer::new(&config, from, std::time::Duration::from_secs(1))
+            .expect_err("refused");
+        assert!(
+            matches!(err, crate::MailerConfigError::CaFile { .. }),
+            "{path:?}: {err:?}"
+        );
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+    }
+}

@@ -20,6 +20,11 @@ pub async fn listen() -> (TcpListener, SocketAddr) {
 
 /// The next connection, greeted and past EHLO (whose reply lists `keywords`).
 pub async fn accept(listener: &TcpListener, keywords: &[&str]) -> Peer {
+    accept_with_ehlo(listener, keywords).await.0
+}
+
+/// As [`accept`], with the client's EHLO line (without CRLF).
+pub async fn accept_with_ehlo(listener: &TcpListener, keywords: &[&str]) -> (Peer, String) {
     let (stream, _) = tokio::time::timeout(PATIENCE, listener.accept())
         .await
         .expect("the client connects")
@@ -39,7 +44,7 @@ pub async fn accept(listener: &TcpListener, keywords: &[&str]) -> Peer {
         reply.push_str(&format!("250{}{keyword}\r\n", if last { ' ' } else { '-' }));
     }
     peer.say(&reply).await;
-    peer
+    (peer, ehlo)
 }
 
 /// Whether another connection comes within a short while.
@@ -123,6 +128,12 @@ impl Peer {
 
     pub async fn line(&mut self) -> String {
         self.lines(1).await.0.remove(0)
+    }
+
+    /// Whether the client closes the connection (without sending anything
+    /// more) within [`PATIENCE`].
+    pub async fn closes(&mut self) -> bool {
+        self.read_once().await == 0 && self.is_drained()
     }
 
     /// Whether nothing more has been received.

@@ -1,9 +1,9 @@
-//! Home-page statistics on PostgreSQL (the query is shared: `crate::rows::STATS`).
+//! The database's instance id, and home-page statistics on PostgreSQL (the query is shared: `crate::rows::STATS`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use postpilot_core::domain::Stats;
-use postpilot_core::ports::{StatsRepository, StoreError};
+use postpilot_core::domain::{InstanceId, Stats};
+use postpilot_core::ports::{InstanceRepository, StatsRepository, StoreError};
 
 use super::{PgStore, Sql};
 
@@ -11,5 +11,17 @@ use super::{PgStore, Sql};
 impl StatsRepository for PgStore {
     async fn stats(&self, now: DateTime<Utc>) -> Result<Stats, StoreError> {
         Sql::stats(&self.pool, now).await
+    }
+}
+
+#[async_trait]
+impl InstanceRepository for PgStore {
+    async fn instance_id(&self) -> Result<InstanceId, StoreError> {
+        let value: String =
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = 'instance_id'")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(crate::errors::backend("reading the instance id"))?;
+        crate::errors::decode("settings.instance_id", InstanceId::parse(&value))
     }
 }

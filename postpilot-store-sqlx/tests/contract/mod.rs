@@ -8,6 +8,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod delivery;
+mod instance;
 mod lists;
 mod mailings;
 mod messages;
@@ -16,6 +17,7 @@ mod selection;
 mod stats;
 
 pub use delivery::*;
+pub use instance::*;
 pub use lists::*;
 pub use mailings::*;
 pub use messages::*;
@@ -164,6 +166,7 @@ macro_rules! contract_tests {
         contract::contract_tests!(
             @each $fresh;
             launching_queues_one_delivery_per_recipient_and_marks_the_mailing_launched,
+            the_instance_id_is_random_hex_made_once_and_the_same_on_every_read,
             launching_twice_resumes_the_unfinished_run,
             launching_after_the_run_finished_starts_a_new_run_and_keeps_the_first_launch_time,
             launching_a_missing_mailing_is_not_found,

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId, SendAttempt,
-    SendRun, Stats, Trigger, Window,
+    NewMessage, NewRecipient, Page, Reach, Recipient, RecipientId, RecipientsEdit, RunId,
+    Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 use crate::ports::{
     DeliveryRepository, MailingRepository, MessageRepository, RecipientRepository, StatsRepository,
@@ -51,7 +51,8 @@ mockall::mock! {
 
     #[async_trait]
     impl DeliveryRepository for Store {
-        async fn launch_run(&self, mailing: MailingId, trigger: Trigger, now: DateTime<Utc>) -> Result<Launch, StoreError>;
+        async fn launch_run(&self, mailing: MailingId, trigger: Trigger, selection: Selection, now: DateTime<Utc>) -> Result<Launch, StoreError>;
+        async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError>;
         async fn claim_deliveries(&self, run: RunId, limit: u32, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Claim, StoreError>;
         async fn record_results(&self, run: RunId, token: &LeaseToken, results: &[DeliveryResult]) -> Result<SendRun, StoreError>;
         async fn fail_remaining(&self, run: RunId, reason: &str, now: DateTime<Utc>) -> Result<SendRun, StoreError>;

@@ -4,15 +4,24 @@
 
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun, Trigger,
+    Launch, LeaseToken, MailingId, Page, Reach, RunId, Selection, SendAttempt, SendRun, Trigger,
 };
 use postpilot_core::ports::{Entity, StoreError};
 
 use crate::dialect::{Dialect, Shared};
 use crate::errors::backend;
-use crate::query::MAILING_OF_RUN;
+use crate::query::{MAILING_EXISTS, MAILING_OF_RUN};
 use crate::queue::{Tally, ADD_TO_RUN};
 use crate::rows::{self, int, AttemptRow, RunRow, StoredTime, SELECT_RUN};
+
+/// Whether the mailing's recipient `mr` already has a successful attempt
+/// of the mailing `mailing` (a parameter) in any of its runs.
+fn reached(mailing: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM send_attempt AS a WHERE a.mailing_id = {mailing} \
+         AND a.recipient_id = mr.recipient_id AND a.status = 'success')"
+    )
+}
 
 impl<DB> Shared<DB>
 where
@@ -21,6 +30,7 @@ where
     for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    (i64, i64): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     RunRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
     AttemptRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
@@ -70,8 +80,9 @@ where
         Self::exists(conn, MAILING_OF_RUN, Entity::Run, run.get()).await
     }
 
-    /// Starts a run with one pending delivery per current recipient and marks
-    /// the mailing launched, or returns its unfinished run (`resumed`).
+    /// Starts a run with one pending delivery per current recipient that
+    /// `selection` takes and marks the mailing launched, or returns its
+    /// unfinished run (`resumed`).
     /// `lock_mailing` selects the mailing `$1`, locking it where the backend
     /// locks rows, so that concurrent launches of one mailing take turns.
     pub(crate) async fn launch_run(
@@ -79,6 +90,7 @@ where
         lock_mailing: &str,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Selection,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");
@@ -114,14 +126,18 @@ where
         .fetch_one(&mut *conn)
         .await
         .map_err(backend(doing.clone()))?;
-        // One statement for every recipient; the address is copied so the run
-        // is unaffected by later edits of the recipient.
-        let queued = sqlx::query::<DB>(
+        // One statement for every recipient taken; the address is copied so
+        // the run is unaffected by later edits of the recipient.
+        let only_unsent = match selection {
+            Selection::Everyone => String::new(),
+            Selection::OnlyUnsent => format!(" AND NOT {}", reached("$3")),
+        };
+        let queued = sqlx::query::<DB>(&format!(
             "INSERT INTO delivery (run_id, recipient_id, email, full_name, state, tries, not_before) \
              SELECT $1, r.id, r.email, r.full_name, 'pending', 0, $2 \
              FROM mailing_recipient AS mr JOIN recipient AS r ON r.id = mr.recipient_id \
-             WHERE mr.mailing_id = $3 ORDER BY mr.recipient_id",
-        )
+             WHERE mr.mailing_id = $3{only_unsent} ORDER BY mr.recipient_id"
+        ))
         .bind(run)
         .bind(DB::time(now))
         .bind(mailing.get())
@@ -137,6 +153,29 @@ where
         Ok(Launch {
             run: Self::run_in(&mut *conn, RunId(run)).await?,
             resumed: false,
+        })
+    }
+
+    /// Of the mailing's recipients, how many there are and how many already
+    /// have a successful attempt of it; `NotFound` for an unknown mailing.
+    pub(crate) async fn reach<'c, E>(conn: E, mailing: MailingId) -> Result<Reach, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB> + Copy,
+    {
+        let doing = format!("counting whom mailing {mailing} reached");
+        Self::exists(conn, MAILING_EXISTS, Entity::Mailing, mailing.get()).await?;
+        let (recipients, reached): (i64, i64) = sqlx::query_as::<DB, (i64, i64)>(&format!(
+            "SELECT count(*), coalesce(sum(CASE WHEN {} THEN 1 ELSE 0 END), 0) \
+             FROM mailing_recipient AS mr WHERE mr.mailing_id = $1",
+            reached("$1")
+        ))
+        .bind(mailing.get())
+        .fetch_one(conn)
+        .await
+        .map_err(backend(doing))?;
+        Ok(Reach {
+            recipients: u64::try_from(recipients).unwrap_or(0),
+            reached: u64::try_from(reached).unwrap_or(0),
         })
     }
 

@@ -2,7 +2,7 @@
 
 mod contract;
 
-use postpilot_core::domain::{MessageId, Page, RecipientId, Trigger};
+use postpilot_core::domain::{MessageId, Page, RecipientId, Selection, Trigger};
 use postpilot_core::ports::{
     DeliveryRepository, MessageRepository, RecipientRepository, StatsRepository, StoreError,
 };
@@ -190,7 +190,12 @@ async fn two_stores_on_one_file_write_concurrently_without_database_locked() {
     let (mailing, _) = contract::add_mailing(&fresh.store, 200).await;
     let run = fresh
         .store
-        .launch_run(mailing.id, Trigger::Cli, contract::at(1))
+        .launch_run(
+            mailing.id,
+            Trigger::Cli,
+            Selection::Everyone,
+            contract::at(1),
+        )
         .await
         .expect("launched")
         .run;

@@ -75,6 +75,41 @@ impl SendRun {
     }
 }
 
+/// Whom a new run of a mailing sends to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// Every current recipient of the mailing.
+    #[default]
+    Everyone,
+    /// Only the current recipients with no successful attempt in any run of
+    /// this mailing: those whose last attempt failed, or who were never sent.
+    OnlyUnsent,
+}
+
+/// How far a mailing has reached: of its current recipients, how many
+/// already have a successful attempt of it (in any run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    pub recipients: u64,
+    pub reached: u64,
+}
+
+impl Reach {
+    /// The recipients with no successful attempt yet.
+    pub fn unreached(&self) -> u64 {
+        self.recipients.saturating_sub(self.reached)
+    }
+
+    /// How many a new run with `selection` would send to.
+    pub fn selected(&self, selection: Selection) -> u64 {
+        match selection {
+            Selection::Everyone => self.recipients,
+            Selection::OnlyUnsent => self.unreached(),
+        }
+    }
+}
+
 /// The result of asking to send a mailing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {

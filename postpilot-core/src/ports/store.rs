@@ -7,8 +7,8 @@ use thiserror::Error;
 
 use crate::domain::{
     Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Recipient, RecipientId, RecipientsEdit, RunId, SendAttempt,
-    SendRun, Stats, Trigger, Window,
+    NewMessage, NewRecipient, Page, Reach, Recipient, RecipientId, RecipientsEdit, RunId,
+    Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -225,9 +225,11 @@ pub trait MailingRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DeliveryRepository: Send + Sync {
-    /// Starts a run with one pending delivery per current recipient and marks
-    /// the mailing as sent, in one transaction; or, when the mailing has an
-    /// unfinished run, returns that one with `resumed: true`.
+    /// Starts a run with one pending delivery per current recipient that
+    /// `selection` takes (all of them, or only those with no successful
+    /// attempt in any run of this mailing) and marks the mailing as sent,
+    /// in one transaction; or, when the mailing has an unfinished run,
+    /// returns that one with `resumed: true` (whatever `selection` says).
     ///
     /// # Errors
     /// `NotFound` for the mailing.
@@ -235,8 +237,16 @@ pub trait DeliveryRepository: Send + Sync {
         &self,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Selection,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError>;
+
+    /// Of the mailing's current recipients, how many there are and how many
+    /// already have a successful attempt of this mailing.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing.
+    async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError>;
 
     /// Atomically leases up to `limit` deliveries of `run` that are due at
     /// `now` (pending, or leased with a lease expired before `now`) until

@@ -1,6 +1,6 @@
 //! What was sent: a mailing's runs and attempts (Попытки рассылки).
 
-use crate::domain::{MailingId, Page, SendAttempt, SendRun};
+use crate::domain::{MailingId, Page, Reach, SendAttempt, SendRun};
 use crate::error::Result;
 use crate::ports::{DeliveryRepository, MailingRepository};
 
@@ -21,6 +21,15 @@ impl<R: MailingRepository + DeliveryRepository> History<R> {
     pub async fn runs(&self, mailing: MailingId) -> Result<Vec<SendRun>> {
         self.repo.get_mailing(mailing).await?;
         Ok(self.repo.list_runs(mailing).await?)
+    }
+
+    /// Of the mailing's recipients, how many there are and how many already
+    /// got it (a successful attempt in any run).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown mailing.
+    pub async fn reach(&self, mailing: MailingId) -> Result<Reach> {
+        Ok(self.repo.reach(mailing).await?)
     }
 
     /// The mailing's attempts in the order they were made.

@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::visible;
 use crate::domain::{
     AttemptStatus, Claim, Delivery, DeliveryResult, Launch, LeaseToken, MailingId, MailingStatus,
-    NextStep, RunId, SendRun, Trigger,
+    NextStep, RunId, Selection, SendRun, Trigger,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
@@ -92,11 +92,17 @@ where
         &self.clock
     }
 
-    /// Launches a run of the mailing now, or picks up its unfinished one.
+    /// Launches a run of the mailing now to the recipients `selection`
+    /// takes, or picks up its unfinished run.
     ///
     /// # Errors
     /// `MailingCompleted` when the end time has passed; `NotFound`.
-    pub async fn launch(&self, mailing: MailingId, trigger: Trigger) -> Result<Launch> {
+    pub async fn launch(
+        &self,
+        mailing: MailingId,
+        trigger: Trigger,
+        selection: Selection,
+    ) -> Result<Launch> {
         let now = self.clock.now();
         let found = self
             .patiently(
@@ -112,11 +118,11 @@ where
         let launch = self
             .patiently(
                 || format!("launching a run of mailing {mailing}"),
-                || self.store.launch_run(mailing, trigger, now),
+                || self.store.launch_run(mailing, trigger, selection, now),
             )
             .await?;
         tracing::info!(
-            mailing = %mailing, run = %launch.run.id, resumed = launch.resumed,
+            mailing = %mailing, run = %launch.run.id, resumed = launch.resumed, ?selection,
             total = launch.run.total, "run launched"
         );
         Ok(launch)
@@ -130,9 +136,10 @@ where
         &self,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Selection,
         progress: Progress<'_>,
     ) -> Result<(Launch, SendRun)> {
-        let launch = self.launch(mailing, trigger).await?;
+        let launch = self.launch(mailing, trigger, selection).await?;
         progress(&launch.run);
         let done = self.deliver(launch.run.id, progress).await?;
         Ok((launch, done))

@@ -246,23 +246,28 @@ async fn sending_a_completed_mailing_is_refused_and_launches_nothing() {
     let mut mailer = MockMailer::new();
     mailer.expect_send().never();
     let err = SendMailing::new(store, mailer, fixed_clock(), SendPolicy::default())
-        .send(MAILING, Trigger::Cli, &|_| {})
+        .send(MAILING, Trigger::Cli, Selection::Everyone, &|_| {})
         .await
         .expect_err("refused");
     assert!(matches!(err, Error::MailingCompleted(MAILING)), "{err}");
 }
 
 #[tokio::test]
-async fn a_created_mailing_is_launched_with_its_trigger_at_the_clock_time() {
+async fn a_created_mailing_is_launched_with_its_trigger_and_selection_at_the_clock_time() {
     let mut store = MockStore::new();
     store
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0() + Duration::seconds(1), false)));
     store
         .expect_launch_run()
-        .withf(|id, trigger, now| *id == MAILING && *trigger == Trigger::Ui && *now == t0())
+        .withf(|id, trigger, selection, now| {
+            *id == MAILING
+                && *trigger == Trigger::Ui
+                && *selection == Selection::OnlyUnsent
+                && *now == t0()
+        })
         .times(1)
-        .returning(|_, _, _| {
+        .returning(|_, _, _, _| {
             Ok(Launch {
                 run: run(0, 0),
                 resumed: false,
@@ -274,7 +279,7 @@ async fn a_created_mailing_is_launched_with_its_trigger_at_the_clock_time() {
         fixed_clock(),
         SendPolicy::default(),
     )
-    .launch(MAILING, Trigger::Ui)
+    .launch(MAILING, Trigger::Ui, Selection::OnlyUnsent)
     .await
     .expect("launched");
     assert_eq!(launch.run.id, RUN);

@@ -353,6 +353,19 @@ impl From<SendRun> for RunJson {
     }
 }
 
+/// Whom a send goes to. The body is optional: none (or `{}`) sends to every
+/// recipient of the mailing.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendJson {
+    /// `true`: only the recipients no run of this mailing reached yet (whose
+    /// last attempt failed or was not sent, or who were never sent);
+    /// `false` (the default): everyone again. An unfinished run is resumed
+    /// as it is, whatever this says.
+    #[serde(default)]
+    pub only_unsent: bool,
+}
+
 /// The answer to `send`: the run being delivered in the background.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LaunchJson {

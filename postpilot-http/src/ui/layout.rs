@@ -32,11 +32,10 @@ pub(crate) enum Notice {
     MailingSaved,
     MailingDeleted,
     Launched,
-    Resumed,
 }
 
 impl Notice {
-    const ALL: [(Self, &'static str, &'static str); 11] = [
+    const ALL: [(Self, &'static str, &'static str); 10] = [
         (
             Self::RecipientCreated,
             "recipient_created",
@@ -74,11 +73,6 @@ impl Notice {
             Self::Launched,
             "launched",
             "Рассылка запущена: письма отправляются.",
-        ),
-        (
-            Self::Resumed,
-            "resumed",
-            "Продолжена незавершённая отправка.",
         ),
     ];
 

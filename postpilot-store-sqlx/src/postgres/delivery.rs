@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun,
-    Trigger,
+    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, Selection,
+    SendAttempt, SendRun, Trigger,
 };
 use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
@@ -100,13 +100,19 @@ impl DeliveryRepository for PgStore {
         &self,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Selection,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");
         let mut tx = self.begin(&doing).await?;
-        let launch = Sql::launch_run(&mut tx, LOCK_MAILING, mailing, trigger, now).await?;
+        let launch =
+            Sql::launch_run(&mut tx, LOCK_MAILING, mailing, trigger, selection, now).await?;
         commit(tx, &doing).await?;
         Ok(launch)
+    }
+
+    async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError> {
+        Sql::reach(&self.pool, mailing).await
     }
 
     async fn claim_deliveries(

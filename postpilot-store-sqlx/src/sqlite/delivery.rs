@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun,
-    Trigger,
+    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, Selection,
+    SendAttempt, SendRun, Trigger,
 };
 use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
@@ -22,14 +22,20 @@ impl DeliveryRepository for SqliteStore {
         &self,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Selection,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");
         let mut tx = self.write(&doing).await?;
         // The transaction holds the write lock: nothing to lock row by row.
-        let launch = Sql::launch_run(&mut tx, MAILING_EXISTS, mailing, trigger, now).await?;
+        let launch =
+            Sql::launch_run(&mut tx, MAILING_EXISTS, mailing, trigger, selection, now).await?;
         commit(tx, &doing).await?;
         Ok(launch)
+    }
+
+    async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError> {
+        Sql::reach(&self.reader, mailing).await
     }
 
     async fn claim_deliveries(

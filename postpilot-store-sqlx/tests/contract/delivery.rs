@@ -3,7 +3,8 @@
 use std::collections::HashSet;
 
 use postpilot_core::domain::{
-    AttemptStatus, FullName, LeaseToken, MailingId, NewRecipient, Page, RunId, SendRun, Trigger,
+    AttemptStatus, Claim, FullName, LeaseToken, MailingId, NewRecipient, Page, Reach, RecipientId,
+    RunId, Selection, SendRun, Trigger,
 };
 use postpilot_core::ports::{Entity, Store};
 
@@ -13,7 +14,7 @@ use super::{add_mailing, assert_not_found, at, email, failed, retry, sent};
 async fn launched<S: Store>(store: &S, n: usize) -> SendRun {
     let (mailing, _) = add_mailing(store, n).await;
     store
-        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
         .await
         .expect("launched")
         .run
@@ -26,7 +27,7 @@ pub async fn launching_queues_one_delivery_per_recipient_and_marks_the_mailing_l
 ) {
     let (mailing, recipients) = add_mailing(&store, 3).await;
     let launch = store
-        .launch_run(mailing.id, Trigger::Ui, at(1))
+        .launch_run(mailing.id, Trigger::Ui, Selection::Everyone, at(1))
         .await
         .expect("launched");
     assert!(!launch.resumed);
@@ -59,7 +60,12 @@ pub async fn launching_queues_one_delivery_per_recipient_and_marks_the_mailing_l
 pub async fn launching_twice_resumes_the_unfinished_run<S: Store + Clone + 'static>(store: S) {
     let first = launched(&store, 2).await;
     let again = store
-        .launch_run(first.mailing_id, Trigger::Schedule, at(5))
+        .launch_run(
+            first.mailing_id,
+            Trigger::Schedule,
+            Selection::Everyone,
+            at(5),
+        )
         .await
         .expect("resumed");
     assert!(again.resumed);
@@ -89,7 +95,7 @@ pub async fn launching_after_the_run_finished_starts_a_new_run_and_keeps_the_fir
         .await
         .expect("finished");
     let second = store
-        .launch_run(first.mailing_id, Trigger::Cli, at(10))
+        .launch_run(first.mailing_id, Trigger::Cli, Selection::Everyone, at(10))
         .await
         .expect("launched again");
     assert!(!second.resumed);
@@ -101,7 +107,9 @@ pub async fn launching_after_the_run_finished_starts_a_new_run_and_keeps_the_fir
 
 pub async fn launching_a_missing_mailing_is_not_found<S: Store + Clone + 'static>(store: S) {
     assert_not_found(
-        store.launch_run(MailingId(8), Trigger::Cli, at(0)).await,
+        store
+            .launch_run(MailingId(8), Trigger::Cli, Selection::Everyone, at(0))
+            .await,
         Entity::Mailing,
         8,
     );
@@ -110,6 +118,168 @@ pub async fn launching_a_missing_mailing_is_not_found<S: Store + Clone + 'static
         .await
         .expect("runs")
         .is_empty());
+}
+
+/// The recipients of the run's deliveries due at `now`, in claim order
+/// (claims them all, for 20 minutes).
+async fn recipients_of<S: Store>(store: &S, run: RunId, now: i64) -> (Claim, Vec<RecipientId>) {
+    let claim = store
+        .claim_deliveries(run, 100, at(now), at(now + 20))
+        .await
+        .expect("claimed");
+    let ids = claim
+        .deliveries
+        .iter()
+        .map(|d| d.recipient_id.expect("recipient"))
+        .collect();
+    (claim, ids)
+}
+
+pub async fn launching_only_unsent_queues_only_recipients_no_run_of_the_mailing_reached<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let (mailing, r) = add_mailing(&store, 4).await;
+    let (other, _) = add_mailing(&store, 0).await;
+    assert_eq!(
+        store.reach(mailing.id).await.expect("reach"),
+        Reach {
+            recipients: 4,
+            reached: 0
+        }
+    );
+    // Run 1: r0 delivered, r1 refused, r2 retried then given up, r3 delivered on its retry.
+    let first = store
+        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
+        .await
+        .expect("launched")
+        .run;
+    let (claim, _) = recipients_of(&store, first.id, 20).await;
+    let d = &claim.deliveries;
+    store
+        .record_results(
+            first.id,
+            &claim.token,
+            &[
+                sent(&d[0], at(2)),
+                failed(&d[1], at(2)),
+                retry(&d[2], at(2), at(3)),
+                retry(&d[3], at(2), at(3)),
+            ],
+        )
+        .await
+        .expect("recorded");
+    let (claim, _) = recipients_of(&store, first.id, 20).await;
+    store
+        .record_results(
+            first.id,
+            &claim.token,
+            &[sent(&claim.deliveries[1], at(21))],
+        )
+        .await
+        .expect("recorded");
+    store
+        .release_lease(first.id, &claim.token)
+        .await
+        .expect("handed back");
+    store
+        .fail_remaining(first.id, "not sent: gave up", at(22))
+        .await
+        .expect("gave up");
+    store
+        .finish_run_if_done(first.id, at(22))
+        .await
+        .expect("finished");
+    assert_eq!(
+        store.reach(mailing.id).await.expect("reach"),
+        Reach {
+            recipients: 4,
+            reached: 2
+        }
+    );
+
+    // Run 2, only unsent: r1 and r2; r1 now delivered.
+    let second = store
+        .launch_run(mailing.id, Trigger::Ui, Selection::OnlyUnsent, at(30))
+        .await
+        .expect("launched");
+    assert!(!second.resumed);
+    assert_eq!(second.run.total, 2);
+    let (claim, ids) = recipients_of(&store, second.run.id, 30).await;
+    assert_eq!(ids, vec![r[1], r[2]]);
+    store
+        .record_results(
+            second.run.id,
+            &claim.token,
+            &[
+                sent(&claim.deliveries[0], at(31)),
+                failed(&claim.deliveries[1], at(31)),
+            ],
+        )
+        .await
+        .expect("recorded");
+    store
+        .finish_run_if_done(second.run.id, at(32))
+        .await
+        .expect("finished");
+
+    // Run 3, everyone again: all four, though all fail this time.
+    let third = store
+        .launch_run(mailing.id, Trigger::Api, Selection::Everyone, at(40))
+        .await
+        .expect("launched")
+        .run;
+    assert_eq!(third.total, 4);
+    store
+        .fail_remaining(third.id, "not sent: gave up", at(41))
+        .await
+        .expect("failed");
+    store
+        .finish_run_if_done(third.id, at(41))
+        .await
+        .expect("finished");
+    // A success in any run counts, not only in the last.
+    assert_eq!(
+        store.reach(mailing.id).await.expect("reach"),
+        Reach {
+            recipients: 4,
+            reached: 3
+        }
+    );
+    let fourth = store
+        .launch_run(mailing.id, Trigger::Cli, Selection::OnlyUnsent, at(50))
+        .await
+        .expect("launched")
+        .run;
+    let (_, ids) = recipients_of(&store, fourth.id, 50).await;
+    assert_eq!(ids, vec![r[2]]);
+    // Another mailing's successes are not this one's.
+    assert_eq!(
+        store.reach(other.id).await.expect("reach"),
+        Reach {
+            recipients: 0,
+            reached: 0
+        }
+    );
+}
+
+pub async fn launching_only_unsent_while_a_run_is_unfinished_resumes_it<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let first = launched(&store, 3).await;
+    let again = store
+        .launch_run(first.mailing_id, Trigger::Ui, Selection::OnlyUnsent, at(5))
+        .await
+        .expect("resumed");
+    assert!(again.resumed);
+    assert_eq!(again.run, first);
+}
+
+pub async fn the_reach_of_a_missing_mailing_is_not_found<S: Store + Clone + 'static>(store: S) {
+    assert_not_found(store.reach(MailingId(8)).await, Entity::Mailing, 8);
 }
 
 pub async fn claims_take_due_deliveries_in_id_order_up_to_the_limit<S: Store + Clone + 'static>(
@@ -561,7 +731,7 @@ pub async fn runs_list_newest_first<S: Store + Clone + 'static>(store: S) {
         .await
         .expect("finished");
     let second = store
-        .launch_run(first.mailing_id, Trigger::Api, at(3))
+        .launch_run(first.mailing_id, Trigger::Api, Selection::Everyone, at(3))
         .await
         .expect("launched")
         .run;
@@ -617,7 +787,7 @@ pub async fn a_delivery_keeps_the_address_it_was_launched_with<S: Store + Clone 
 ) {
     let (mailing, recipients) = add_mailing(&store, 1).await;
     let run = store
-        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -789,7 +959,7 @@ pub async fn unfinished_runs_list_oldest_first_and_drop_finished_ones<
     assert!(store.unfinished_runs(10).await.expect("none").is_empty());
     let (mailing, recipients) = add_mailing(&store, 1).await;
     let first = store
-        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -803,7 +973,7 @@ pub async fn unfinished_runs_list_oldest_first_and_drop_finished_ones<
         .await
         .expect("stored");
     let second = store
-        .launch_run(other.id, Trigger::Cli, at(1))
+        .launch_run(other.id, Trigger::Cli, Selection::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -835,7 +1005,7 @@ pub async fn deleting_a_recipient_cancels_its_queued_deliveries_but_not_one_in_f
 ) {
     let (mailing, recipients) = add_mailing(&store, 3).await;
     let run = store
-        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
         .await
         .expect("launched")
         .run;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::{
     Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
     NewMessage, NewRecipient, Page, Reach, Recipient, RecipientId, RecipientsEdit, RunId,
-    Selection, SendAttempt, SendRun, Stats, Trigger, Window,
+    RunMessage, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 use crate::ports::{
     DeliveryRepository, MailingRepository, MessageRepository, RecipientRepository, StatsRepository,
@@ -36,6 +36,7 @@ mockall::mock! {
         async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError>;
         async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError>;
         async fn delete_message(&self, id: MessageId) -> Result<(), StoreError>;
+        async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError>;
     }
 
     #[async_trait]
@@ -62,6 +63,7 @@ mockall::mock! {
         async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError>;
         async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError>;
         async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
+        async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError>;
         async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;
         async fn list_attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>, StoreError>;
     }

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Launch, LeaseToken, MailingId, Page, Reach, RunId, Selection, SendAttempt, SendRun, Trigger,
+    Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage, Selection, SendAttempt, SendRun,
+    Trigger,
 };
 use postpilot_core::ports::{Entity, StoreError};
 
@@ -12,7 +13,7 @@ use crate::dialect::{Dialect, Shared};
 use crate::errors::backend;
 use crate::query::{MAILING_EXISTS, MAILING_OF_RUN};
 use crate::queue::{Tally, ADD_TO_RUN};
-use crate::rows::{self, int, AttemptRow, RunRow, StoredTime, SELECT_RUN};
+use crate::rows::{self, int, AttemptRow, RunMessageRow, RunRow, StoredTime, SELECT_RUN};
 
 /// Whether the mailing's recipient `mr` already has a successful attempt
 /// of the mailing `mailing` (a parameter) in any of its runs.
@@ -33,6 +34,7 @@ where
     (i64, i64): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     RunRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
+    RunMessageRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     AttemptRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
     Option<DB::Time>: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     (Option<DB::Time>,): for<'r> sqlx::FromRow<'r, DB::Row>,
@@ -116,8 +118,12 @@ where
         .execute(&mut *conn)
         .await
         .map_err(backend(doing.clone()))?;
+        // The run keeps the message as it is now: what it sends, and what
+        // its history says it sent, whatever edits come later.
         let run: i64 = sqlx::query_scalar::<DB, i64>(
-            "INSERT INTO send_run (mailing_id, \"trigger\", started_at) VALUES ($1, $2, $3) \
+            "INSERT INTO send_run (mailing_id, \"trigger\", started_at, subject, body_text) \
+             SELECT m.id, $2, $3, msg.subject, msg.body_text \
+             FROM mailing AS m JOIN message AS msg ON msg.id = m.message_id WHERE m.id = $1 \
              RETURNING id",
         )
         .bind(mailing.get())
@@ -177,6 +183,24 @@ where
             recipients: u64::try_from(recipients).unwrap_or(0),
             reached: u64::try_from(reached).unwrap_or(0),
         })
+    }
+
+    /// What the run sends (`None` for a run from before runs kept it);
+    /// `NotFound` for an unknown run.
+    pub(crate) async fn run_message<'c, E>(
+        conn: E,
+        run: RunId,
+    ) -> Result<Option<RunMessage>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        sqlx::query_as::<DB, RunMessageRow>("SELECT subject, body_text FROM send_run WHERE id = $1")
+            .bind(run.get())
+            .fetch_optional(conn)
+            .await
+            .map_err(backend(format!("reading what run {run} sends")))?
+            .ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?
+            .try_into()
     }
 
     /// Marks the run finished at `now` if every delivery is done; returns it.

@@ -18,8 +18,8 @@ pub use mailing::{Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdi
 pub use message::{Message, MessagePatch, NewMessage};
 pub use recipient::{NewRecipient, Recipient, RecipientPatch};
 pub use sending::{
-    Claim, Delivery, DeliveryResult, Launch, LeaseToken, NextStep, Page, Reach, Selection,
-    SendAttempt, SendRun, Stats, Trigger,
+    Claim, Delivery, DeliveryResult, Launch, LeaseToken, NextStep, Page, Reach, RunMessage,
+    Selection, SendAttempt, SendRun, Stats, Trigger,
 };
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
 pub use text::{BodyText, Comment, FullName, Subject};

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::status::UnknownCode;
 use super::{
-    AttemptId, AttemptStatus, DeliveryId, EmailAddress, FullName, MailingId, RecipientId, RunId,
+    AttemptId, AttemptStatus, BodyText, DeliveryId, EmailAddress, FullName, MailingId, RecipientId,
+    RunId, Subject,
 };
 
 /// What launched a run.
@@ -63,6 +64,16 @@ pub struct SendRun {
     pub total: u64,
     pub sent: u64,
     pub failed: u64,
+    /// The subject this run sends (copied from the message at launch);
+    /// `None` for runs launched before runs kept their text.
+    pub subject: Option<String>,
+}
+
+/// What a run sends: its message as it was when the run was launched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunMessage {
+    pub subject: Subject,
+    pub body_text: BodyText,
 }
 
 impl SendRun {

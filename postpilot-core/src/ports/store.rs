@@ -8,7 +8,7 @@ use thiserror::Error;
 use crate::domain::{
     Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
     NewMessage, NewRecipient, Page, Reach, Recipient, RecipientId, RecipientsEdit, RunId,
-    Selection, SendAttempt, SendRun, Stats, Trigger, Window,
+    RunMessage, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -164,6 +164,13 @@ pub trait MessageRepository: Send + Sync {
     /// # Errors
     /// `NotFound`; `InUse` while a mailing uses the message.
     async fn delete_message(&self, id: MessageId) -> Result<(), StoreError>;
+
+    /// The mailings of this message that were ever sent (launched), by id:
+    /// whose history an edit of the message does not change.
+    ///
+    /// # Errors
+    /// `Backend` only (an unknown message has none).
+    async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError>;
 }
 
 /// Рассылки.
@@ -225,8 +232,8 @@ pub trait MailingRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DeliveryRepository: Send + Sync {
-    /// Starts a run with one pending delivery per current recipient that
-    /// `selection` takes (all of them, or only those with no successful
+    /// Starts a run, with a copy of the mailing's message as it is now, and
+    /// one pending delivery per current recipient that `selection` takes (all of them, or only those with no successful
     /// attempt in any run of this mailing) and marks the mailing as sent,
     /// in one transaction; or, when the mailing has an unfinished run,
     /// returns that one with `resumed: true` (whatever `selection` says).
@@ -345,6 +352,13 @@ pub trait DeliveryRepository: Send + Sync {
     /// # Errors
     /// `NotFound`.
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
+
+    /// The subject and body the run sends, copied from its message when it
+    /// was launched; `None` for a run launched before runs kept their text.
+    ///
+    /// # Errors
+    /// `NotFound` for the run.
+    async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError>;
 
     /// The mailing's runs, newest first.
     ///

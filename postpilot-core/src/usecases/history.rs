@@ -1,6 +1,6 @@
 //! What was sent: a mailing's runs and attempts (Попытки рассылки).
 
-use crate::domain::{MailingId, Page, Reach, SendAttempt, SendRun};
+use crate::domain::{MailingId, Page, Reach, RunId, RunMessage, SendAttempt, SendRun};
 use crate::error::Result;
 use crate::ports::{DeliveryRepository, MailingRepository};
 
@@ -21,6 +21,15 @@ impl<R: MailingRepository + DeliveryRepository> History<R> {
     pub async fn runs(&self, mailing: MailingId) -> Result<Vec<SendRun>> {
         self.repo.get_mailing(mailing).await?;
         Ok(self.repo.list_runs(mailing).await?)
+    }
+
+    /// The subject and body the run sends (as launched); `None` for a run
+    /// from before runs kept their text.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown run.
+    pub async fn run_message(&self, run: RunId) -> Result<Option<RunMessage>> {
+        Ok(self.repo.run_message(run).await?)
     }
 
     /// Of the mailing's recipients, how many there are and how many already

@@ -185,17 +185,34 @@ where
                 || self.store.get_mailing(mailing_id),
             )
             .await?;
-        // The content is fixed for the whole run, even if the message is edited meanwhile.
-        let message = self
+        // The run sends what was launched: the copy of the message it took
+        // at launch, whatever edits came since. A run launched before runs
+        // kept their text sends the message as it is when delivery starts.
+        let launched = self
             .patiently(
-                || format!("reading the message of mailing {mailing_id}"),
-                || self.store.get_message(mailing.message_id),
+                || format!("reading what run {run} sends"),
+                || self.store.run_message(run),
             )
             .await?;
-        let content = Arc::new(Content {
-            subject: message.subject,
-            body_text: message.body_text,
-        });
+        let content = match launched {
+            Some(message) => Content {
+                subject: message.subject,
+                body_text: message.body_text,
+            },
+            None => {
+                let message = self
+                    .patiently(
+                        || format!("reading the message of mailing {mailing_id}"),
+                        || self.store.get_message(mailing.message_id),
+                    )
+                    .await?;
+                Content {
+                    subject: message.subject,
+                    body_text: message.body_text,
+                }
+            }
+        };
+        let content = Arc::new(content);
         let concurrency = self.policy.concurrency.max(1);
         let max_unrecorded = self.policy.max_unrecorded.max(concurrency);
         let group = (max_unrecorded / 2).max(1);

@@ -335,6 +335,10 @@ pub struct RunJson {
     pub sent: u64,
     pub failed: u64,
     pub pending: u64,
+    /// The subject this run sends, copied from the message at launch (an
+    /// edit of the message later does not change it); null for runs
+    /// launched before runs kept their text.
+    pub subject: Option<String>,
 }
 
 impl From<SendRun> for RunJson {
@@ -349,6 +353,7 @@ impl From<SendRun> for RunJson {
             total: r.total,
             sent: r.sent,
             failed: r.failed,
+            subject: r.subject,
         }
     }
 }

@@ -64,6 +64,10 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
         )
         .route("/mailings/{id}/edit", get(edit::<S, M, C>))
         .route(
+            "/mailings/{id}/runs/{run_id}",
+            get(super::run::show::<S, M, C>),
+        )
+        .route(
             "/mailings/{id}/send",
             get(super::send::confirm::<S, M, C>).post(super::send::send::<S, M, C>),
         )
@@ -600,10 +604,18 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                     p.empty { "Рассылка ещё не отправлялась." }
                 } @else {
                     (table(
-                        &["№", "Начат", "Откуда", "Ход отправки", "Завершён"],
+                        &["№", "Тема письма", "Начат", "Откуда", "Ход отправки", "Завершён"],
                         &runs,
                         |r| html! {
-                            td data-label="№" { (r.id) }
+                            td data-label="№" { a href={ "/mailings/" (id) "/runs/" (r.id) } { (r.id) } }
+                            td data-label="Тема" {
+                                a href={ "/mailings/" (id) "/runs/" (r.id) } {
+                                    @match &r.subject {
+                                        Some(subject) => (subject),
+                                        None => "неизвестна",
+                                    }
+                                }
+                            }
                             td data-label="Начат" { (when_exact(r.started_at)) }
                             td data-label="Откуда" { (trigger(r.trigger)) }
                             td data-label="Ход" { (progress(r.sent, r.failed, r.pending(), r.total)) }
@@ -659,7 +671,7 @@ fn schedule(m: &Mailing, completed: bool, scheduler: bool, now: DateTime<Utc>) -
 }
 
 /// Sent, failed and pending of the total, as a bar and in words.
-fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Markup {
+pub(super) fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Markup {
     html! {
         div.progress {
             progress value=(sent + failed) max=(total.max(1)) { (sent + failed) " из " (total) }

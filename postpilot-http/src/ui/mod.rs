@@ -12,6 +12,7 @@ mod mailings;
 mod messages;
 mod recipients;
 mod resource;
+mod run;
 mod send;
 
 use axum::extract::{FromRequestParts, Path};

@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, Selection,
-    SendAttempt, SendRun, Trigger,
+    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage,
+    Selection, SendAttempt, SendRun, Trigger,
 };
 use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
@@ -221,6 +221,10 @@ impl DeliveryRepository for PgStore {
 
     async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError> {
         Sql::next_due(&self.pool, run).await
+    }
+
+    async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError> {
+        Sql::run_message(&self.pool, id).await
     }
 
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError> {

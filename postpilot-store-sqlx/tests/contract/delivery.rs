@@ -8,7 +8,7 @@ use postpilot_core::domain::{
 };
 use postpilot_core::ports::{Entity, Store};
 
-use super::{add_mailing, assert_not_found, at, email, failed, retry, sent};
+use super::{add_mailing, assert_not_found, at, email, failed, message, retry, sent};
 
 /// A mailing of `n` recipients and its freshly launched run (at minute 1).
 async fn launched<S: Store>(store: &S, n: usize) -> SendRun {
@@ -280,6 +280,56 @@ pub async fn launching_only_unsent_while_a_run_is_unfinished_resumes_it<
 
 pub async fn the_reach_of_a_missing_mailing_is_not_found<S: Store + Clone + 'static>(store: S) {
     assert_not_found(store.reach(MailingId(8)).await, Entity::Mailing, 8);
+}
+
+pub async fn a_run_keeps_the_message_it_was_launched_with_and_its_mailing_is_named_as_having_sent_it<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let (mailing, _) = add_mailing(&store, 2).await;
+    let before = store
+        .get_message(mailing.message_id)
+        .await
+        .expect("message");
+    let sent_with = || store.mailings_sent_with(mailing.message_id);
+    assert_eq!(sent_with().await.expect("mailings"), vec![], "not sent yet");
+    let first = store
+        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
+        .await
+        .expect("launched")
+        .run;
+    assert_eq!(first.subject.as_deref(), Some(before.subject.as_str()));
+    assert_eq!(sent_with().await.expect("mailings"), vec![mailing.id]);
+    store
+        .update_message(mailing.message_id, &message("Исправленная тема"))
+        .await
+        .expect("edited");
+    let kept = store
+        .run_message(first.id)
+        .await
+        .expect("read")
+        .expect("kept at launch");
+    assert_eq!(kept.subject, before.subject);
+    assert_eq!(kept.body_text, before.body_text);
+    let listed = store.list_runs(mailing.id).await.expect("runs");
+    assert_eq!(listed[0].subject.as_deref(), Some(before.subject.as_str()));
+    store
+        .fail_remaining(first.id, "not sent: test", at(2))
+        .await
+        .expect("done");
+    store
+        .finish_run_if_done(first.id, at(2))
+        .await
+        .expect("finished");
+    // The next run takes the message as edited.
+    let second = store
+        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(3))
+        .await
+        .expect("launched")
+        .run;
+    assert_eq!(second.subject.as_deref(), Some("Исправленная тема"));
+    assert_not_found(store.run_message(RunId(999)).await, Entity::Run, 999);
 }
 
 pub async fn claims_take_due_deliveries_in_id_order_up_to_the_limit<S: Store + Clone + 'static>(

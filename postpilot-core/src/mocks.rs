@@ -64,6 +64,7 @@ mockall::mock! {
         async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError>;
         async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
         async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError>;
+        async fn last_response_starting_with(&self, run: RunId, prefix: &str) -> Result<Option<String>, StoreError>;
         async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;
         async fn list_attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>, StoreError>;
     }

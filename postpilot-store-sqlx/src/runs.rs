@@ -32,6 +32,7 @@ where
     i64: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
     (i64, i64): for<'r> sqlx::FromRow<'r, DB::Row>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     RunRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
     RunMessageRow: for<'r> sqlx::FromRow<'r, DB::Row>,
@@ -244,6 +245,27 @@ where
         .map_err(backend(format!("finding when run {run} is next due")))?;
         let due = due.ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?;
         due.map(|t| t.into_utc("delivery.not_before")).transpose()
+    }
+
+    /// The response of the run's last attempt that starts with `prefix`.
+    pub(crate) async fn last_response_starting_with<'c, E>(
+        conn: E,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        sqlx::query_scalar::<DB, String>(
+            "SELECT response FROM send_attempt \
+             WHERE run_id = $1 AND substr(response, 1, length($2)) = $2 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(run.get())
+        .bind(prefix)
+        .fetch_optional(conn)
+        .await
+        .map_err(backend(format!("reading the responses of run {run}")))
     }
 
     /// The mailing's runs, newest first.

@@ -360,6 +360,17 @@ pub trait DeliveryRepository: Send + Sync {
     /// `NotFound` for the run.
     async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError>;
 
+    /// The response of the run's last attempt whose response starts with
+    /// `prefix` (compared exactly), `None` when there is none.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn last_response_starting_with(
+        &self,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError>;
+
     /// The mailing's runs, newest first.
     ///
     /// # Errors

@@ -32,6 +32,19 @@ impl<R: MailingRepository + DeliveryRepository> History<R> {
         Ok(self.repo.run_message(run).await?)
     }
 
+    /// The response of the run's last attempt that starts with `prefix`
+    /// (e.g. [`GAVE_UP`](super::GAVE_UP): the run gave up on the server).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn last_response_starting_with(
+        &self,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>> {
+        Ok(self.repo.last_response_starting_with(run, prefix).await?)
+    }
+
     /// Of the mailing's recipients, how many there are and how many already
     /// got it (a successful attempt in any run).
     ///

@@ -41,6 +41,11 @@ const GROUP_WAIT: Duration = Duration::from_millis(200);
 /// Recorded for deliveries still unsent when the mailing's window closes.
 pub const WINDOW_CLOSED: &str = "not sent: the mailing's end time passed";
 
+/// How the response recorded for deliveries left when the server looked
+/// down begins (`not sent: gave up after N temporary failures in a row;
+/// last: …`).
+pub const GAVE_UP: &str = "not sent: gave up";
+
 /// Called with the run's totals after each recorded batch.
 pub type Progress<'a> = &'a (dyn Fn(&SendRun) + Send + Sync);
 
@@ -661,7 +666,7 @@ impl Stop {
         match self {
             Self::WindowClosed => Some(WINDOW_CLOSED.to_owned()),
             Self::ServerDown { failures, last } => Some(format!(
-                "not sent: gave up after {failures} temporary failures in a row; last: {last}"
+                "{GAVE_UP} after {failures} temporary failures in a row; last: {last}"
             )),
             Self::Shutdown => None,
         }

@@ -11,6 +11,7 @@ use axum::{Extension, Router};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use postpilot_core::ports::{Entity, StoreError};
+use postpilot_core::usecases::GAVE_UP;
 use postpilot_core::{
     Mailing, MailingId, MailingPatch, MailingStatus, MessageId, NewMailing, Page as Slice,
     RecipientId, RecipientIds, RecipientsEdit, Window,
@@ -18,10 +19,11 @@ use postpilot_core::{
 
 use super::form::{aria, field, record_form, Errors};
 use super::format::{
-    attempt_status, clip, input_value, mailing_status, parse_input, tomorrow_morning, trigger,
-    when, when_exact, zone,
+    attempt_status, clip, count as count_words, input_value, mailing_status, parse_input,
+    tomorrow_morning, trigger, when, when_exact, zone,
 };
 use super::layout::{paged_table, table, Notice, Page, Section};
+use super::reply::{gave_up_parts, reply};
 use super::resource::Resource;
 use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
@@ -544,6 +546,14 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
     let number = page_number(uri);
     let attempts = history.attempts(id, page_slice(number)).await?;
     let unfinished = runs.iter().any(|r| !r.is_finished());
+    // The latest run gave up on the server: said at the top of the page.
+    let server_down = match runs.first() {
+        Some(latest) if latest.failed > 0 => history
+            .last_response_starting_with(latest.id, GAVE_UP)
+            .await?
+            .and_then(|response| gave_up_reason(&response)),
+        _ => None,
+    };
     let sending = unfinished && app.deliveries().in_progress() > 0;
     let completed = view.status == MailingStatus::Completed;
     let schedule = schedule(m, completed, app.config().schedule, app.now());
@@ -562,6 +572,9 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
         .render(html! {
             div.heading {
                 h1 { (title) " " (mailing_status(view.status)) }
+            }
+            @if let Some(reason) = server_down {
+                p.alert #server-down role="alert" { "Почтовый сервер недоступен: " (reason) }
             }
             dl.details {
                 dt { "Статус" } dd #status { (view.status.label()) }
@@ -643,7 +656,7 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                             }
                         }
                         td data-label="Статус" { (attempt_status(a.status)) }
-                        td.reply data-label="Ответ" { code { (a.response) } }
+                        td.reply data-label="Ответ" { (reply(&a.response)) }
                     },
                 ))
             }
@@ -668,6 +681,18 @@ fn schedule(m: &Mailing, completed: bool, scheduler: bool, now: DateTime<Utc>) -
             ", если не отправить её раньше кнопкой «Отправить сейчас»."
         },
     }
+}
+
+/// Why the run gave up, from the response recorded for what it left: the
+/// count of failures in a row and the last, as the attempts show it.
+fn gave_up_reason(response: &str) -> Option<Markup> {
+    let (count, last) = gave_up_parts(response)?;
+    Some(html! {
+        "отправка остановлена после "
+        (count_words(count, ["временной ошибки", "временных ошибок", "временных ошибок"]))
+        " подряд, остальным письма не отправлены. "
+        "Последняя ошибка — " (reply(last)) ". Когда сервер заработает, отправьте снова только недоставленным."
+    })
 }
 
 /// Sent, failed and pending of the total, as a bar and in words.

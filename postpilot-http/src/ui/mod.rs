@@ -11,6 +11,7 @@ mod login;
 mod mailings;
 mod messages;
 mod recipients;
+mod reply;
 mod resource;
 mod run;
 mod send;

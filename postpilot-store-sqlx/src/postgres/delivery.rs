@@ -227,6 +227,14 @@ impl DeliveryRepository for PgStore {
         Sql::run_message(&self.pool, id).await
     }
 
+    async fn last_response_starting_with(
+        &self,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Sql::last_response_starting_with(&self.pool, run, prefix).await
+    }
+
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError> {
         Sql::run_in(&self.pool, id).await
     }

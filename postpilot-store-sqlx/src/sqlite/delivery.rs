@@ -180,6 +180,14 @@ impl DeliveryRepository for SqliteStore {
         Sql::run_message(&self.reader, id).await
     }
 
+    async fn last_response_starting_with(
+        &self,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Sql::last_response_starting_with(&self.reader, run, prefix).await
+    }
+
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError> {
         Sql::run_in(&self.reader, id).await
     }

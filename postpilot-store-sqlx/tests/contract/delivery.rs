@@ -332,6 +332,42 @@ pub async fn a_run_keeps_the_message_it_was_launched_with_and_its_mailing_is_nam
     assert_not_found(store.run_message(RunId(999)).await, Entity::Run, 999);
 }
 
+pub async fn the_last_response_with_a_prefix_is_found_and_none_when_no_response_has_it<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 3).await;
+    let claim = store
+        .claim_deliveries(run.id, 1, at(1), at(16))
+        .await
+        .expect("claimed");
+    store
+        .record_results(run.id, &claim.token, &[failed(&claim.deliveries[0], at(2))])
+        .await
+        .expect("recorded");
+    let given_up = "not sent: gave up after 2 temporary failures in a row; last: 451 busy";
+    store
+        .fail_remaining(run.id, given_up, at(3))
+        .await
+        .expect("given up");
+    let found = store
+        .last_response_starting_with(run.id, "not sent: gave up")
+        .await
+        .expect("read");
+    assert_eq!(found.as_deref(), Some(given_up));
+    let none = store
+        .last_response_starting_with(run.id, "not sent: gave up_")
+        .await
+        .expect("read");
+    assert_eq!(none, None, "compared exactly, `_` is no wildcard");
+    let elsewhere = store
+        .last_response_starting_with(RunId(999), "not sent")
+        .await
+        .expect("read");
+    assert_eq!(elsewhere, None);
+}
+
 pub async fn claims_take_due_deliveries_in_id_order_up_to_the_limit<S: Store + Clone + 'static>(
     store: S,
 ) {

@@ -167,6 +167,7 @@ macro_rules! contract_tests {
             launching_only_unsent_while_a_run_is_unfinished_resumes_it,
             the_reach_of_a_missing_mailing_is_not_found,
             a_run_keeps_the_message_it_was_launched_with_and_its_mailing_is_named_as_having_sent_it,
+            the_last_response_with_a_prefix_is_found_and_none_when_no_response_has_it,
             claims_take_due_deliveries_in_id_order_up_to_the_limit,
             claimed_deliveries_are_not_claimed_again_until_the_lease_expires,
             results_under_a_stale_lease_token_are_ignored,

@@ -9,8 +9,8 @@ use chrono::{Duration, Utc};
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply, SystemClock};
 use postpilot_core::usecases::{History, Mailings, Messages, Recipients, SendMailing, SendPolicy};
 use postpilot_core::{
-    BodyText, Comment, EmailAddress, FullName, NewMailing, NewMessage, NewRecipient, Page,
-    RecipientIds, Selection, Subject, Trigger, Window,
+    Audience, BodyText, Comment, EmailAddress, FullName, NewMailing, NewMessage, NewRecipient,
+    Page, RecipientIds, Subject, Trigger, Window,
 };
 use postpilot_store_sqlx::SqliteStore;
 
@@ -69,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
         .send(
             mailing.mailing.id,
             Trigger::Api,
-            Selection::Everyone,
+            Audience::Everyone,
             &|_| {},
         )
         .await?;

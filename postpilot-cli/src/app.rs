@@ -2,7 +2,7 @@
 
 use postpilot_core::ports::{Store, SystemClock, TokioSleep};
 use postpilot_core::usecases::{
-    Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal, Worker,
+    Lists, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal, Worker,
 };
 use postpilot_smtp::{AnyMailer, OutboxMailer, SmtpConfig, SmtpMailer};
 use secrecy::ExposeSecret;
@@ -39,6 +39,10 @@ impl<S: Store + Clone> App<S> {
 
     pub fn recipients(&self) -> Recipients<S> {
         Recipients::new(self.store.clone())
+    }
+
+    pub fn lists(&self) -> Lists<S> {
+        Lists::new(self.store.clone())
     }
 
     pub fn messages(&self) -> Messages<S, Clock> {

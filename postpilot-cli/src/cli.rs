@@ -1,4 +1,4 @@
-//! The command tree (DESIGN §6). Values are parsed into domain types here, so
+//! The command tree (ARCHITECTURE.md, "CLI"). Values are parsed into domain types here, so
 //! bad input is refused by clap with exit code 2 before anything is touched.
 
 use std::net::SocketAddr;
@@ -8,7 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use postpilot_core::{
-    BodyText, Comment, EmailAddress, FullName, MailingId, MessageId, RecipientId, Subject,
+    BodyText, Comment, EmailAddress, FullName, ListId, ListName, MailingId, MessageId, RecipientId,
+    Search, Subject,
 };
 use secrecy::SecretString;
 
@@ -116,6 +117,9 @@ pub enum Command {
     /// Рассылки: manage mailings, send them, read their attempts.
     #[command(subcommand)]
     Mailing(MailingCmd),
+    /// Списки: named groups of recipients, to choose a mailing's recipients by.
+    #[command(subcommand)]
+    List(ListCmd),
     /// The home-page figures: mailings, active mailings, unique recipients.
     Stats,
     /// Apply database migrations (done on every start anyway).
@@ -281,6 +285,102 @@ pub enum MailingCmd {
     },
     /// The mailing's runs (each launch of sending) with their totals.
     Runs { id: MailingId },
+    /// Add, remove or list a mailing's recipients, however many.
+    #[command(subcommand)]
+    Recipients(MailingRecipientsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailingRecipientsCmd {
+    /// Add recipients to the mailing (those already in it stay); prints how many were added.
+    Add {
+        id: MailingId,
+        #[command(flatten)]
+        which: SelectionArgs,
+    },
+    /// Remove recipients from the mailing (they stay recipients); prints how many were removed.
+    Remove {
+        id: MailingId,
+        #[command(flatten)]
+        which: SelectionArgs,
+    },
+    /// List the mailing's recipients, by id.
+    List {
+        id: MailingId,
+        /// Only those whose email or name holds this text (any letter case).
+        #[arg(long, value_parser = Text(parse::search))]
+        search: Option<Search>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListCmd {
+    /// Create a list; prints its id.
+    Add {
+        /// The list's name: one line, at most 100 characters, unique.
+        #[arg(long, value_parser = Text(parse::list_name))]
+        name: ListName,
+    },
+    /// Lists by name, with how many members each has.
+    List(PageArgs),
+    /// Show one list.
+    Show { id: ListId },
+    /// Rename a list.
+    Rename {
+        id: ListId,
+        #[arg(long, value_parser = Text(parse::list_name))]
+        name: ListName,
+    },
+    /// Delete a list (its recipients stay).
+    Delete { id: ListId },
+    /// Add, remove or list the members of a list.
+    #[command(subcommand)]
+    Members(ListMembersCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListMembersCmd {
+    /// Add recipients to the list (members stay); prints how many were added.
+    Add {
+        id: ListId,
+        #[command(flatten)]
+        which: SelectionArgs,
+    },
+    /// Remove recipients from the list (they stay recipients); prints how many were removed.
+    Remove {
+        id: ListId,
+        #[command(flatten)]
+        which: SelectionArgs,
+    },
+    /// List the members, by id.
+    List {
+        id: ListId,
+        /// Only those whose email or name holds this text (any letter case).
+        #[arg(long, value_parser = Text(parse::search))]
+        search: Option<Search>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+/// Which recipients: exactly one of these.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SelectionArgs {
+    /// A recipient id; repeat for each recipient.
+    #[arg(long = "recipient", value_name = "ID")]
+    pub ids: Vec<RecipientId>,
+    /// Every recipient there is.
+    #[arg(long)]
+    pub all: bool,
+    /// Every recipient whose email or name holds this text (any letter case).
+    #[arg(long, value_parser = Text(parse::search))]
+    pub search: Option<Search>,
+    /// Every member of this list.
+    #[arg(long, value_name = "LIST_ID")]
+    pub list: Option<ListId>,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
-use postpilot_core::{BodyText, Comment, EmailAddress, FullName, Subject};
+use postpilot_core::{BodyText, Comment, EmailAddress, FullName, ListName, Search, Subject};
 use secrecy::SecretString;
 
 /// A parser of text options whose refusal of bytes that are not UTF-8
@@ -58,6 +58,14 @@ pub fn from_address(s: &str) -> Result<EmailAddress, String> {
 
 pub fn full_name(s: &str) -> Result<FullName, String> {
     FullName::parse(s).map_err(|e| e.to_string())
+}
+
+pub fn list_name(s: &str) -> Result<ListName, String> {
+    ListName::parse(s).map_err(|e| e.to_string())
+}
+
+pub fn search(s: &str) -> Result<Search, String> {
+    Search::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn comment(s: &str) -> Result<Comment, String> {

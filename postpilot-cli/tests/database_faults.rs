@@ -5,39 +5,11 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::sink::Sink;
+use support::sink::{dump_dir, dump_template, received, Sink};
 use support::Env;
-
-/// A directory smtp-sink (running as `nobody`) can dump messages into.
-fn dump_dir(env: &Env) -> PathBuf {
-    let dir = env.dir.path().join("dump");
-    std::fs::create_dir(&dir).expect("dump dir");
-    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
-    dir
-}
-
-/// How many times each Message-ID reached the sink.
-fn received(dir: &Path) -> HashMap<String, usize> {
-    let mut seen = HashMap::new();
-    for entry in std::fs::read_dir(dir).expect("dump dir") {
-        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("dump");
-        let id = text
-            .lines()
-            .find_map(|l| l.strip_prefix("Message-ID: "))
-            .expect("every email has a Message-ID")
-            .to_owned();
-        *seen.entry(id).or_insert(0) += 1;
-    }
-    seen
-}
 
 /// Ends every connection to `database` but the caller's, as a restart would.
 fn kill_connections(database: &str) -> usize {
@@ -79,30 +51,13 @@ fn a_send_on_postgres_outlives_its_database_connections_being_killed_and_records
     let Some(env) = Env::postgres("send_outlives_killed_connections") else {
         return;
     };
-    let dir = dump_dir(&env);
-    let template = format!("{}/m.", dir.display());
+    let dir = dump_dir(env.dir.path());
+    let template = dump_template(&dir);
     let Some(sink) = Sink::start(&["-d", &template]) else {
         return;
     };
     // Enough that the run is busy with the database for a few seconds.
-    let csv: String = std::iter::once("email,full_name\n".to_owned())
-        .chain((0..RECIPIENTS).map(|i| format!("r{i}@example.com,Получатель {i}\n")))
-        .collect();
-    std::fs::write(env.dir.path().join("r.csv"), csv).expect("csv");
-    env.ok(&["recipient", "import", "r.csv"]);
-    let message = env.add_message("Новости", "Здравствуйте!");
-    let now = chrono::Utc::now();
-    let id = env.ok(&[
-        "mailing",
-        "add",
-        "--message",
-        &message,
-        "--start",
-        &(now - chrono::Duration::hours(1)).to_rfc3339(),
-        "--end",
-        &(now + chrono::Duration::days(1)).to_rfc3339(),
-        "--all-recipients",
-    ]);
+    let id = env.mailing_to_new_recipients(RECIPIENTS);
     let url = env.db_url();
     let database = url.rsplit('/').next().expect("a database name").to_owned();
     let mut send = Command::new(assert_cmd::cargo::cargo_bin("postpilot"))

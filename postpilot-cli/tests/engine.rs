@@ -4,67 +4,17 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use support::sink::Sink;
+use support::sink::{dump_dir, dump_template, received, Sink};
 use support::Env;
-
-/// `n` recipients and an open mailing to all of them; returns its id.
-fn mailing_to(env: &Env, n: usize) -> String {
-    let csv: String = std::iter::once("email,full_name\n".to_owned())
-        .chain((0..n).map(|i| format!("r{i}@example.com,Получатель {i}\n")))
-        .collect();
-    std::fs::write(env.dir.path().join("r.csv"), csv).expect("csv");
-    env.ok(&["recipient", "import", "r.csv"]);
-    let m = env.add_message("Новости", "Здравствуйте!");
-    let now = chrono::Utc::now();
-    env.ok(&[
-        "mailing",
-        "add",
-        "--message",
-        &m,
-        "--start",
-        &(now - chrono::Duration::hours(1)).to_rfc3339(),
-        "--end",
-        &(now + chrono::Duration::days(1)).to_rfc3339(),
-        "--all-recipients",
-    ])
-}
 
 fn attempts(env: &Env, mailing: &str) -> Vec<serde_json::Value> {
     env.json(&["mailing", "attempts", mailing])
         .as_array()
         .expect("array")
         .clone()
-}
-
-/// A directory smtp-sink (running as `nobody`) can dump messages into.
-fn dump_dir(env: &Env) -> PathBuf {
-    let dir = env.dir.path().join("dump");
-    std::fs::create_dir(&dir).expect("dump dir");
-    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
-    dir
-}
-
-/// How many times each Message-ID reached the sink.
-fn received(dir: &Path) -> HashMap<String, usize> {
-    let mut seen = HashMap::new();
-    for entry in std::fs::read_dir(dir).expect("dump dir") {
-        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("dump");
-        let id = text
-            .lines()
-            .find_map(|l| l.strip_prefix("Message-ID: "))
-            .expect("every email has a Message-ID")
-            .to_owned();
-        *seen.entry(id).or_insert(0) += 1;
-    }
-    seen
 }
 
 fn spawn(env: &Env, args: &[&str]) -> Child {
@@ -83,7 +33,7 @@ fn spawn(env: &Env, args: &[&str]) -> Child {
 #[test]
 fn worker_until_idle_delivers_a_detached_run() {
     let env = Env::new();
-    let id = mailing_to(&env, 5);
+    let id = env.mailing_to_new_recipients(5);
     env.ok(&["mailing", "send", &id, "--detach"]);
     assert!(attempts(&env, &id).is_empty());
     let report = env.json(&["worker", "--until-idle"]);
@@ -97,7 +47,7 @@ fn worker_until_idle_delivers_a_detached_run() {
 #[test]
 fn worker_launches_a_mailing_whose_first_send_time_has_come_and_no_other() {
     let env = Env::new();
-    let due = mailing_to(&env, 2);
+    let due = env.mailing_to_new_recipients(2);
     let now = chrono::Utc::now();
     let later = env.ok(&[
         "mailing",
@@ -124,14 +74,12 @@ fn worker_launches_a_mailing_whose_first_send_time_has_come_and_no_other() {
 /// per message, kills the sender with SIGKILL mid-run, sends again, and
 /// checks what the sink received.
 fn killed_send_is_finished_by_sending_again(env: &Env) {
-    let Some(dir) = Some(dump_dir(env)) else {
-        return;
-    };
-    let template = format!("{}/m.", dir.display());
+    let dir = dump_dir(env.dir.path());
+    let template = dump_template(&dir);
     let Some(sink) = Sink::start(&["-w", "1", "-d", &template]) else {
         return;
     };
-    let id = mailing_to(env, 12);
+    let id = env.mailing_to_new_recipients(12);
     let url = sink.url();
     let args = [
         "--smtp-url",
@@ -195,12 +143,12 @@ fn two_workers_on_postgres_share_a_run_and_deliver_each_recipient_once() {
     let Some(env) = Env::postgres("two_workers_share_a_run") else {
         return;
     };
-    let dir = dump_dir(&env);
-    let template = format!("{}/m.", dir.display());
+    let dir = dump_dir(env.dir.path());
+    let template = dump_template(&dir);
     let Some(sink) = Sink::start(&["-w", "1", "-d", &template]) else {
         return;
     };
-    let id = mailing_to(&env, 24);
+    let id = env.mailing_to_new_recipients(24);
     env.ok(&["mailing", "send", &id, "--detach"]);
     let url = sink.url();
     let args = [
@@ -234,7 +182,7 @@ fn soft_rejections_are_retried_up_to_the_limit_each_try_recorded() {
         return;
     };
     let env = Env::new();
-    let id = mailing_to(&env, 2);
+    let id = env.mailing_to_new_recipients(2);
     let url = sink.url();
     env.fails(
         1,
@@ -263,7 +211,7 @@ fn connection_lost_after_the_body_is_recorded_once_as_unknown_and_not_retried() 
         return;
     };
     let env = Env::new();
-    let id = mailing_to(&env, 2);
+    let id = env.mailing_to_new_recipients(2);
     let url = sink.url();
     env.fails(
         1,
@@ -295,7 +243,7 @@ fn connection_lost_after_the_body_is_recorded_once_as_unknown_and_not_retried() 
 fn a_long_fast_send_with_short_leases_renews_and_claims_while_recording() {
     let Some(sink) = Sink::start(&[]) else { return };
     let env = Env::new();
-    let id = mailing_to(&env, 3000);
+    let id = env.mailing_to_new_recipients(3000);
     let url = sink.url();
     // A 1 s lease is renewed every third of a second, and claims come every
     // 16 sends, while records are being written: none may wait on another.
@@ -309,12 +257,12 @@ fn mailing_send_sharing_a_run_with_a_worker_returns_when_the_run_is_done_not_aft
     let Some(env) = Env::postgres("send_shares_a_run_with_a_worker") else {
         return;
     };
-    let dir = dump_dir(&env);
-    let template = format!("{}/m.", dir.display());
+    let dir = dump_dir(env.dir.path());
+    let template = dump_template(&dir);
     let Some(sink) = Sink::start(&["-w", "1", "-d", &template]) else {
         return;
     };
-    let id = mailing_to(&env, 16);
+    let id = env.mailing_to_new_recipients(16);
     env.ok(&["mailing", "send", &id, "--detach"]);
     let url = sink.url();
     let started = Instant::now();

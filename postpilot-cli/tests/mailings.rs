@@ -207,6 +207,16 @@ fn edit_moves_the_window_and_replaces_recipients() {
 }
 
 #[test]
+fn editing_only_the_end_keeps_all_1500_recipients() {
+    let env = Env::new();
+    let id = env.mailing_to_new_recipients(1500);
+    env.ok(&["mailing", "edit", &id, "--end", "2031-01-01T00:00:00Z"]);
+    let shown = env.json(&["mailing", "show", &id]);
+    assert_eq!(shown["sent_completed_at"], "2031-01-01T00:00:00Z");
+    assert_eq!(shown["recipient_count"], 1500);
+}
+
+#[test]
 fn mailing_whose_end_has_passed_is_listed_as_completed() {
     let env = Env::new();
     let (a, _, m) = setup(&env);

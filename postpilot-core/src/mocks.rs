@@ -6,13 +6,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Reach, Recipient, RecipientId, RecipientsEdit, RunId,
-    RunMessage, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
+    Audience, Claim, DeliveryResult, Launch, LeaseToken, ListId, ListName, Mailing, MailingId,
+    Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Reach, Recipient, RecipientId,
+    RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage, Search, Selection,
+    SendAttempt, SendRun, Stats, Trigger, Window,
 };
 use crate::ports::{
-    DeliveryRepository, MailingRepository, MessageRepository, RecipientRepository, StatsRepository,
-    StoreError,
+    DeliveryRepository, ListRepository, MailingRepository, MessageRepository, RecipientRepository,
+    StatsRepository, StoreError,
 };
 
 mockall::mock! {
@@ -24,6 +25,7 @@ mockall::mock! {
         async fn insert_recipients(&self, rows: &[NewRecipient]) -> Result<Vec<Option<RecipientId>>, StoreError>;
         async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError>;
         async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError>;
+        async fn search_recipients<'a>(&self, search: Option<&'a Search>, page: Page) -> Result<RecipientPage, StoreError>;
         async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError>;
         async fn update_recipient(&self, id: RecipientId, new: &NewRecipient) -> Result<Recipient, StoreError>;
         async fn delete_recipient(&self, id: RecipientId) -> Result<(), StoreError>;
@@ -45,6 +47,9 @@ mockall::mock! {
         async fn get_mailing(&self, id: MailingId) -> Result<Mailing, StoreError>;
         async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError>;
         async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError>;
+        async fn mailing_recipients<'a>(&self, id: MailingId, search: Option<&'a Search>, page: Page) -> Result<RecipientPage, StoreError>;
+        async fn add_mailing_recipients(&self, id: MailingId, which: &Selection) -> Result<u64, StoreError>;
+        async fn remove_mailing_recipients(&self, id: MailingId, which: &Selection) -> Result<u64, StoreError>;
         async fn update_mailing(&self, id: MailingId, window: Window, message_id: MessageId, recipients: &RecipientsEdit) -> Result<Mailing, StoreError>;
         async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError>;
         async fn due_mailings(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<MailingId>, StoreError>;
@@ -52,7 +57,7 @@ mockall::mock! {
 
     #[async_trait]
     impl DeliveryRepository for Store {
-        async fn launch_run(&self, mailing: MailingId, trigger: Trigger, selection: Selection, now: DateTime<Utc>) -> Result<Launch, StoreError>;
+        async fn launch_run(&self, mailing: MailingId, trigger: Trigger, selection: Audience, now: DateTime<Utc>) -> Result<Launch, StoreError>;
         async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError>;
         async fn claim_deliveries(&self, run: RunId, limit: u32, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Claim, StoreError>;
         async fn record_results(&self, run: RunId, token: &LeaseToken, results: &[DeliveryResult]) -> Result<SendRun, StoreError>;
@@ -67,6 +72,18 @@ mockall::mock! {
         async fn last_response_starting_with(&self, run: RunId, prefix: &str) -> Result<Option<String>, StoreError>;
         async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;
         async fn list_attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>, StoreError>;
+    }
+
+    #[async_trait]
+    impl ListRepository for Store {
+        async fn insert_list(&self, name: &ListName) -> Result<RecipientList, StoreError>;
+        async fn get_list(&self, id: ListId) -> Result<RecipientList, StoreError>;
+        async fn list_lists(&self, page: Page) -> Result<Vec<RecipientList>, StoreError>;
+        async fn rename_list(&self, id: ListId, name: &ListName) -> Result<RecipientList, StoreError>;
+        async fn delete_list(&self, id: ListId) -> Result<(), StoreError>;
+        async fn list_members<'a>(&self, id: ListId, search: Option<&'a Search>, page: Page) -> Result<RecipientPage, StoreError>;
+        async fn add_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError>;
+        async fn remove_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError>;
     }
 
     #[async_trait]

@@ -1,4 +1,4 @@
-//! Authentication (DESIGN §7): one token. The API takes it as
+//! Authentication (ARCHITECTURE.md, "HTTP"): one token. The API takes it as
 //! `Authorization: Bearer`; the UI exchanges it at `/login` for a session
 //! cookie (HttpOnly, SameSite=Strict) naming a server-side session that
 //! holds the session's CSRF token.

@@ -30,6 +30,8 @@ use crate::api;
         api::mailings::list, api::mailings::create, api::mailings::show,
         api::mailings::update, api::mailings::remove, api::mailings::send,
         api::mailings::runs, api::mailings::run, api::mailings::attempts,
+        api::mailings::recipients, api::mailings::add_recipients,
+        api::mailings::remove_recipients,
         api::stats::show,
     ),
     modifiers(&BearerAuth, &ErrorAnswers),
@@ -155,6 +157,8 @@ pub fn openapi_json() -> &'static str {
     DOCUMENT.get_or_init(|| {
         let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
         camel_case_links(&mut document);
+        // utoipa derives `maxProperties` but not `minProperties`.
+        document["components"]["schemas"]["SelectionJson"]["minProperties"] = 1.into();
         serde_json::to_string_pretty(&document).unwrap_or_else(|_| String::from("{}"))
     })
 }

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use postpilot_core::usecases::Worker;
-use postpilot_core::{Launch, MailingId, Selection, SendRun, Trigger};
+use postpilot_core::{Audience, Launch, MailingId, SendRun, Trigger};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -174,7 +174,7 @@ pub(crate) async fn launch<S: AppStore, M: AppMailer, C: AppClock>(
     app: &AppState<S, M, C>,
     mailing: MailingId,
     trigger: Trigger,
-    selection: Selection,
+    selection: Audience,
 ) -> postpilot_core::Result<Launch> {
     let launch = app.sender().launch(mailing, trigger, selection).await?;
     app.metrics().run_launched(trigger, launch.resumed);

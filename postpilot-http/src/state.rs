@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use postpilot_core::ports::{Clock, Mailer, Store};
 use postpilot_core::usecases::{
-    History, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal,
+    History, Lists, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal,
 };
 
 use crate::auth::{ApiToken, Sessions};
@@ -156,6 +156,10 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
 
     pub(crate) fn recipients(&self) -> Recipients<S> {
         Recipients::new(self.inner.store.clone())
+    }
+
+    pub(crate) fn lists(&self) -> Lists<S> {
+        Lists::new(self.inner.store.clone())
     }
 
     pub(crate) fn messages(&self) -> Messages<S, C> {

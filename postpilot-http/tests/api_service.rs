@@ -152,7 +152,7 @@ async fn every_documented_operation_is_routed() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 20);
+    assert_eq!(operations, 23);
 }
 
 #[tokio::test]
@@ -222,7 +222,7 @@ fn operation_ids_are_unique_and_every_link_names_an_operation() {
             panic!("operationId {id} names both {other} and {method} {path}");
         }
     }
-    assert_eq!(ids.len(), 20);
+    assert_eq!(ids.len(), 23);
     for expected in [
         "listRecipients",
         "createRecipient",
@@ -232,6 +232,9 @@ fn operation_ids_are_unique_and_every_link_names_an_operation() {
         "sendMailing",
         "showRun",
         "showStats",
+        "listMailingRecipients",
+        "addMailingRecipients",
+        "removeMailingRecipients",
     ] {
         assert!(ids.contains_key(expected), "{expected} missing: {ids:?}");
     }
@@ -285,6 +288,7 @@ fn the_document_states_every_rule_the_server_enforces() {
         ("NewMessageJson", "body_text", Some(1), Some(1_000_000)),
         ("MessagePatchJson", "subject", Some(1), Some(100)),
         ("MessagePatchJson", "body_text", Some(1), Some(1_000_000)),
+        ("SelectionJson", "search", Some(1), Some(100)),
     ] {
         let field_schema = &schemas[schema]["properties"][field];
         assert_eq!(
@@ -321,15 +325,31 @@ fn the_document_states_every_rule_the_server_enforces() {
         "MessagePatchJson",
         "NewMailingJson",
         "MailingPatchJson",
+        "SelectionJson",
     ] {
         assert_eq!(schemas[schema]["additionalProperties"], false, "{schema}");
     }
+    let selection = &schemas["SelectionJson"];
+    assert_eq!(
+        (
+            selection["minProperties"].clone(),
+            selection["maxProperties"].clone()
+        ),
+        (json!(1), json!(1)),
+        "a selection is exactly one of its fields"
+    );
+    assert_eq!(selection["properties"]["all"]["enum"], json!([true]));
+    assert_eq!(
+        selection["properties"]["recipient_ids"]["uniqueItems"],
+        true
+    );
     for (list, item) in [
         ("RecipientList", "RecipientJson"),
         ("MessageList", "MessageJson"),
         ("MailingList", "MailingSummaryJson"),
         ("RunList", "RunJson"),
         ("AttemptList", "AttemptJson"),
+        ("MailingRecipientList", "RecipientJson"),
     ] {
         assert_eq!(
             schemas[list]["properties"]["items"]["items"]["$ref"],
@@ -360,6 +380,10 @@ fn the_document_states_every_rule_the_server_enforces() {
                         (json!(0), json!(u64::MAX)),
                         "{shown}"
                     );
+                }
+                (Some("query"), Some("search")) => {
+                    assert_eq!(schema["maxLength"], 100, "{shown}");
+                    assert!(schema["pattern"].is_string(), "{shown}");
                 }
                 other => panic!("{shown}: unexpected parameter {other:?}"),
             }

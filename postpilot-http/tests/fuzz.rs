@@ -102,7 +102,7 @@ fn key() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => prop::sample::select(vec![
             "email", "full_name", "comment", "subject", "body_text", "message_id",
-            "first_sent_at", "sent_completed_at", "recipient_ids", "id", "status",
+            "first_sent_at", "sent_completed_at", "recipient_ids", "id", "status", "all", "search", "list_id",
         ])
         .prop_map(str::to_owned),
         1 => any::<String>(),
@@ -198,6 +198,8 @@ fn arbitrary_bodies_on_every_post_and_patch_of_the_api_never_cause_a_5xx() {
         (Method::POST, "/api/v1/mailings"),
         (Method::PATCH, "/api/v1/mailings/1"),
         (Method::POST, "/api/v1/mailings/1/send"),
+        (Method::POST, "/api/v1/mailings/1/recipients"),
+        (Method::POST, "/api/v1/mailings/1/recipients/remove"),
     ]);
     let mut runner = runner();
     runner
@@ -276,6 +278,8 @@ fn arbitrary_path_segments_and_query_strings_on_the_api_never_cause_a_5xx() {
         "/api/v1/messages?{q}",
         "/api/v1/mailings?{q}",
         "/api/v1/mailings/1/attempts?{q}",
+        "/api/v1/mailings/{}/recipients",
+        "/api/v1/mailings/1/recipients?{q}",
         "/api/v1/mailings/1/runs?{q}",
         "/api/v1/stats?{q}",
         "/api/v1/recipients/{}?{q}",
@@ -323,6 +327,8 @@ fn arbitrary_paths_queries_and_form_bodies_on_the_ui_never_cause_a_5xx() {
         "/{}",
         "/recipients?{q}",
         "/mailings/1?{q}",
+        "/mailings/{}/recipients",
+        "/mailings/1/recipients?{q}",
         "/login?{q}",
     ]);
     let forms = prop::sample::select(vec![
@@ -333,12 +339,15 @@ fn arbitrary_paths_queries_and_form_bodies_on_the_ui_never_cause_a_5xx() {
         "/mailings",
         "/mailings/{}",
         "/mailings/1/send",
+        "/mailings/{}/recipients/add",
+        "/mailings/1/recipients/remove",
         "/login",
     ]);
     let field = prop_oneof![
         3 => prop::sample::select(vec![
             "email", "full_name", "comment", "subject", "body_text", "message_id",
             "first_sent_at", "sent_completed_at", "recipient_ids", "all_recipients", "token",
+            "all", "search", "q", "find",
         ])
         .prop_map(str::to_owned),
         1 => any::<String>(),

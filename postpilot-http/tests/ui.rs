@@ -203,17 +203,23 @@ async fn every_form_checks_the_csrf_token_before_acting() {
         format!("/mailings/{mailing}"),
         format!("/mailings/{mailing}/send"),
         format!("/mailings/{mailing}/delete"),
+        format!("/mailings/{mailing}/recipients/add"),
+        format!("/mailings/{mailing}/recipients/remove"),
         "/logout".to_owned(),
     ];
     for path in &posts {
         let reply = b
-            .post_raw(path, &[("email", "z@example.com"), ("subject", "X")], &[])
+            .post_raw(
+                path,
+                &[("email", "z@example.com"), ("subject", "X"), ("all", "1")],
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}");
     }
     assert_eq!(
-        s.get(&format!("/api/v1/mailings/{mailing}")).await.status,
-        StatusCode::OK
+        s.get(&format!("/api/v1/mailings/{mailing}")).await.json["recipient_count"],
+        1
     );
     assert_eq!(
         s.get(&format!("/api/v1/mailings/{mailing}/runs"))
@@ -362,7 +368,11 @@ async fn mailing_is_created_sent_and_its_attempts_shown() {
 
     let form = b.get("/mailings/new").await;
     assert!(form.text.contains("Новости недели"));
-    assert!(form.text.contains("Борис"));
+    assert!(form.text.contains("Все получатели (2)"), "{}", form.text);
+    assert!(
+        !form.text.contains("Борис"),
+        "the form counts recipients, it names none"
+    );
     let empty = b
         .post(
             "/mailings",

@@ -178,6 +178,9 @@ async fn bad_mailing_forms_are_shown_again_with_the_error_beside_the_field() {
     ];
     for path in ["/mailings", "/mailings/1"] {
         for (fields, field) in &cases {
+            if path != "/mailings" && *field == "recipient_ids" {
+                continue; // an edit never reads recipients (see ui_mailing_recipients.rs)
+            }
             let reply = b.post(path, fields).await;
             assert_error_beside(&reply, field, &format!("{path} {fields:?}"));
             assert!(

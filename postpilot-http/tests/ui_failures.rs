@@ -5,7 +5,7 @@
 mod support;
 
 use chrono::Utc;
-use postpilot_core::domain::{AttemptStatus, DeliveryResult, NextStep, Selection, Trigger};
+use postpilot_core::domain::{AttemptStatus, Audience, DeliveryResult, NextStep, Trigger};
 use postpilot_core::ports::DeliveryRepository;
 use postpilot_core::MailingId;
 use support::{Browser, Server};
@@ -16,7 +16,7 @@ async fn run_that_gave_up(s: &Server, mailing: i64, response: &str) {
     let now = Utc::now();
     let run = s
         .store
-        .launch_run(MailingId(mailing), Trigger::Ui, Selection::Everyone, now)
+        .launch_run(MailingId(mailing), Trigger::Ui, Audience::Everyone, now)
         .await
         .expect("launched")
         .run;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
-use postpilot_core::domain::{AttemptStatus, DeliveryResult, NextStep, Selection, Trigger};
+use postpilot_core::domain::{AttemptStatus, Audience, DeliveryResult, NextStep, Trigger};
 use postpilot_core::ports::DeliveryRepository;
 use postpilot_core::MailingId;
 use serde_json::json;
@@ -63,7 +63,7 @@ async fn finished_run_reaching_the_first(s: &Server, mailing: i64, delivered: us
     let id = MailingId(mailing);
     let run = s
         .store
-        .launch_run(id, Trigger::Cli, Selection::Everyone, now)
+        .launch_run(id, Trigger::Cli, Audience::Everyone, now)
         .await
         .expect("launched")
         .run;
@@ -108,7 +108,7 @@ async fn unfinished_run(s: &Server, mailing: i64) {
         .launch_run(
             MailingId(mailing),
             Trigger::Cli,
-            Selection::Everyone,
+            Audience::Everyone,
             Utc::now(),
         )
         .await
@@ -438,4 +438,46 @@ async fn the_api_sends_only_to_the_unsent_when_asked_and_to_everyone_without_a_b
     assert_eq!(null.json["run"]["total"], 2, "{}", null.text);
     wait_until_finished(&s, id).await;
     assert_eq!(emails_in_outbox(&s), 7);
+}
+
+#[tokio::test]
+async fn moving_a_never_sent_mailings_start_into_the_past_is_refused_but_saving_it_as_shown_is_not()
+{
+    let s = Server::new().await;
+    let message = s.message("Новости").await;
+    let a = s.recipient("a@example.com", "Анна").await;
+    let id = s.open_mailing(message, &[a]).await;
+    let b = Browser::log_in(&s).await;
+    let form = b.get(&format!("/mailings/{id}/edit")).await;
+    let start = input_value(&form.text, "first_sent_at");
+    let end = input_value(&form.text, "sent_completed_at");
+    let m = message.to_string();
+
+    let earlier = (chrono::Local::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let moved = b
+        .post(
+            &format!("/mailings/{id}"),
+            &[
+                ("message_id", &m),
+                ("first_sent_at", &earlier),
+                ("sent_completed_at", &end),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(moved.text.contains("уже прошло"));
+
+    let as_shown = b
+        .post(
+            &format!("/mailings/{id}"),
+            &[
+                ("message_id", &m),
+                ("first_sent_at", &start),
+                ("sent_completed_at", &end),
+            ],
+        )
+        .await;
+    assert_eq!(as_shown.status, StatusCode::SEE_OTHER, "{}", as_shown.text);
 }

@@ -1,6 +1,6 @@
 //! `SmtpConfig`: where and how to reach the mail server, parsed from a URL.
 //!
-//! Forms (DESIGN §6):
+//! Forms (README, "Configuration"):
 //!
 //! | URL | TLS | default port |
 //! |---|---|---|

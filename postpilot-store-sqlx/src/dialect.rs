@@ -5,6 +5,8 @@
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use postpilot_core::domain::FOLDED_CAPITALS;
 
 use crate::rows::StoredTime;
 
@@ -21,6 +23,10 @@ pub(crate) trait Dialect: sqlx::Database {
     fn json_ids(param: &str) -> String;
 
     fn rows_affected(done: &Self::QueryResult) -> u64;
+
+    /// `column` with the case of Latin and Cyrillic capitals folded, as
+    /// `Search::fold` folds it, and nothing else.
+    fn fold(column: &str) -> String;
 }
 
 #[cfg(feature = "sqlite")]
@@ -39,6 +45,15 @@ impl Dialect for sqlx::Sqlite {
     fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         done.rows_affected()
     }
+
+    /// SQLite's `lower` folds ASCII only; Cyrillic is replaced letter by letter.
+    fn fold(column: &str) -> String {
+        let mut expr = column.to_owned();
+        for (capital, small) in FOLDED_CAPITALS {
+            expr = format!("replace({expr}, '{capital}', '{small}')");
+        }
+        format!("lower({expr})")
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -56,6 +71,18 @@ impl Dialect for sqlx::Postgres {
 
     fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
         done.rows_affected()
+    }
+
+    /// `translate`, not `lower`: PostgreSQL's `lower` follows the
+    /// database's locale, and would fold more than the search does.
+    fn fold(column: &str) -> String {
+        let capitals: String = ('A'..='Z')
+            .chain(FOLDED_CAPITALS.iter().map(|(c, _)| *c))
+            .collect();
+        let smalls: String = ('a'..='z')
+            .chain(FOLDED_CAPITALS.iter().map(|(_, s)| *s))
+            .collect();
+        format!("translate({column}, '{capitals}', '{smalls}')")
     }
 }
 

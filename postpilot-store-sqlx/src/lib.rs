@@ -12,6 +12,7 @@
 
 mod dialect;
 mod errors;
+mod lists;
 mod mailings;
 mod messages;
 mod query;
@@ -19,6 +20,7 @@ mod queue;
 mod recipients;
 mod rows;
 mod runs;
+mod selection;
 
 #[cfg(feature = "postgres")]
 mod postgres;

@@ -65,7 +65,7 @@ where
     }
 
     /// Links the recipients in `json_ids` to the mailing, in one statement.
-    pub(crate) async fn add_mailing_recipients(
+    pub(crate) async fn link_recipients(
         conn: &mut DB::Connection,
         mailing: MailingId,
         json_ids: String,
@@ -104,7 +104,7 @@ where
         .map_err(mailing_write_error("inserting a mailing".to_owned()))?;
         let id = MailingId(id);
         if let Some(ids) = ids {
-            Self::add_mailing_recipients(&mut *conn, id, ids).await?;
+            Self::link_recipients(&mut *conn, id, ids).await?;
         }
         Self::mailing_in(&mut *conn, id).await
     }
@@ -142,7 +142,7 @@ where
                 .execute(&mut *conn)
                 .await
                 .map_err(backend(doing))?;
-            Self::add_mailing_recipients(&mut *conn, id, ids).await?;
+            Self::link_recipients(&mut *conn, id, ids).await?;
         }
         Self::mailing_in(&mut *conn, id).await
     }

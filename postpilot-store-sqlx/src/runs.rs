@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage, Selection, SendAttempt, SendRun,
+    Audience, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage, SendAttempt, SendRun,
     Trigger,
 };
 use postpilot_core::ports::{Entity, StoreError};
@@ -93,7 +93,7 @@ where
         lock_mailing: &str,
         mailing: MailingId,
         trigger: Trigger,
-        selection: Selection,
+        selection: Audience,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");
@@ -136,8 +136,8 @@ where
         // One statement for every recipient taken; the address is copied so
         // the run is unaffected by later edits of the recipient.
         let only_unsent = match selection {
-            Selection::Everyone => String::new(),
-            Selection::OnlyUnsent => format!(" AND NOT {}", reached("$3")),
+            Audience::Everyone => String::new(),
+            Audience::OnlyUnsent => format!(" AND NOT {}", reached("$3")),
         };
         let queued = sqlx::query::<DB>(&format!(
             "INSERT INTO delivery (run_id, recipient_id, email, full_name, state, tries, not_before) \

@@ -2,7 +2,7 @@
 
 mod contract;
 
-use postpilot_core::domain::{MessageId, Page, RecipientId, Selection, Trigger};
+use postpilot_core::domain::{Audience, MessageId, Page, RecipientId, Trigger};
 use postpilot_core::ports::{
     DeliveryRepository, MessageRepository, RecipientRepository, StatsRepository, StoreError,
 };
@@ -193,7 +193,7 @@ async fn two_stores_on_one_file_write_concurrently_without_database_locked() {
         .launch_run(
             mailing.id,
             Trigger::Cli,
-            Selection::Everyone,
+            Audience::Everyone,
             contract::at(1),
         )
         .await

@@ -6,13 +6,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use postpilot_core::ports::Store;
 use postpilot_core::usecases::{History, MailingView};
 use postpilot_core::{
-    MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientsEdit, Selection,
-    SendRun, Trigger, Window,
+    Audience, MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientsEdit,
+    Selection, SendRun, Trigger, Window,
 };
 use serde::Serialize;
 
 use crate::app::App;
-use crate::cli::{MailingCmd, PageArgs};
+use crate::cli::{MailingCmd, MailingRecipientsCmd, PageArgs, SelectionArgs};
 use crate::error::CliError;
 use crate::output::{clip, time, Output};
 
@@ -111,9 +111,9 @@ pub async fn run<S: Store + Clone>(
             only_unsent,
         } => {
             let selection = if only_unsent {
-                Selection::OnlyUnsent
+                Audience::OnlyUnsent
             } else {
-                Selection::Everyone
+                Audience::Everyone
             };
             send(app, id, detach, selection, out).await?;
         }
@@ -122,6 +122,89 @@ pub async fn run<S: Store + Clone>(
             let runs = History::new(app.store.clone()).runs(id).await?;
             let rows = runs.iter().map(run_row).collect();
             out.list(&runs, &RUN_HEADER, rows)?;
+        }
+        MailingCmd::Recipients(cmd) => recipients(app, cmd, out).await?,
+    }
+    Ok(())
+}
+
+/// The one selection the options name (clap lets only one through).
+pub(crate) fn selection(which: SelectionArgs) -> Result<Selection, CliError> {
+    Ok(match (which.all, which.search, which.list) {
+        (true, ..) => Selection::All,
+        (false, Some(search), _) => Selection::Matching(search),
+        (false, None, Some(list)) => Selection::List(list),
+        (false, None, None) => Selection::Ids(RecipientIds::new(which.ids)?),
+    })
+}
+
+/// What `mailing recipients add|remove` prints with `--json`.
+#[derive(Debug, Serialize)]
+struct Changed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    added: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    removed: Option<u64>,
+    recipient_count: u64,
+}
+
+async fn recipients<S: Store + Clone>(
+    app: &App<S>,
+    cmd: MailingRecipientsCmd,
+    out: Output,
+) -> Result<(), CliError> {
+    let mailings = app.mailings();
+    match cmd {
+        MailingRecipientsCmd::Add { id, which } => {
+            let added = mailings.add_recipients(id, &selection(which)?).await?;
+            let recipient_count = mailings.get(id).await?.mailing.recipient_count;
+            let changed = Changed {
+                added: Some(added),
+                removed: None,
+                recipient_count,
+            };
+            if out.json {
+                Output::json(&changed)?;
+            } else {
+                println!("{added} added to mailing {id}; it has {recipient_count} recipients");
+            }
+        }
+        MailingRecipientsCmd::Remove { id, which } => {
+            let removed = mailings.remove_recipients(id, &selection(which)?).await?;
+            let recipient_count = mailings.get(id).await?.mailing.recipient_count;
+            let changed = Changed {
+                added: None,
+                removed: Some(removed),
+                recipient_count,
+            };
+            if out.json {
+                Output::json(&changed)?;
+            } else {
+                println!(
+                    "{removed} removed from mailing {id}; it has {recipient_count} recipients"
+                );
+            }
+        }
+        MailingRecipientsCmd::List { id, search, page } => {
+            let found = mailings
+                .recipients(id, search.as_ref(), page.page())
+                .await?;
+            let rows = found
+                .items
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.to_string(),
+                        r.email.to_string(),
+                        r.full_name.to_string(),
+                    ]
+                })
+                .collect();
+            let json = serde_json::json!({ "items": found.items, "total": found.total });
+            out.list(&json, &["id", "email", "full_name"], rows)?;
+            if !out.json {
+                println!("{} of {}", found.items.len(), found.total);
+            }
         }
     }
     Ok(())
@@ -234,7 +317,7 @@ async fn send<S: Store + Clone>(
     app: &App<S>,
     id: MailingId,
     detach: bool,
-    selection: Selection,
+    selection: Audience,
     out: Output,
 ) -> Result<(), CliError> {
     let sender = app.sender()?;

@@ -1,5 +1,6 @@
 //! Dispatch of the command tree onto the use cases.
 
+mod list;
 mod mailing;
 mod message;
 mod recipient;
@@ -208,6 +209,7 @@ async fn dispatch<S: Store + Clone + 'static>(
         Command::Recipient(cmd) => recipient::run(app, cmd, out).await,
         Command::Message(cmd) => message::run(app, cmd, out).await,
         Command::Mailing(cmd) => mailing::run(app, cmd, out).await,
+        Command::List(cmd) => list::run(app, cmd, out).await,
         Command::Stats => stats::run(app, out).await,
         Command::Serve(args) => serve::run(app, args).await,
         Command::Worker { until_idle, poll } => worker::run(app, until_idle, poll, out).await,

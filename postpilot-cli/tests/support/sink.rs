@@ -1,6 +1,9 @@
 //! A real SMTP peer: Postfix's `smtp-sink` on a free loopback port.
 
+use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -51,6 +54,36 @@ impl Sink {
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
+}
+
+/// A directory under `parent` that smtp-sink (running as `nobody`) can
+/// dump every message it takes into, with `-d` [`dump_template`].
+pub fn dump_dir(parent: &Path) -> PathBuf {
+    let dir = parent.join("dump");
+    std::fs::create_dir(&dir).expect("dump dir");
+    std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    dir
+}
+
+/// smtp-sink's `-d` argument for dumping into `dir`.
+pub fn dump_template(dir: &Path) -> String {
+    format!("{}/m.", dir.display())
+}
+
+/// How many times each Message-ID reached the sink dumping into `dir`.
+pub fn received(dir: &Path) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    for entry in std::fs::read_dir(dir).expect("dump dir") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("dump");
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Message-ID: "))
+            .expect("every email has a Message-ID")
+            .to_owned();
+        *seen.entry(id).or_insert(0) += 1;
+    }
+    seen
 }
 
 impl Drop for Sink {

@@ -51,3 +51,5 @@ id_type!(/// Id of a [`crate::Delivery`]: one recipient within one run.
     DeliveryId);
 id_type!(/// Id of a [`crate::SendAttempt`].
     AttemptId);
+id_type!(/// Id of a [`crate::RecipientList`] (Список).
+    ListId);

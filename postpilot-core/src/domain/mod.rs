@@ -3,24 +3,28 @@
 mod email;
 mod ids;
 mod invalid;
+mod list;
 mod mailing;
 mod message;
 mod recipient;
+mod selection;
 mod sending;
 mod status;
 mod text;
 mod visible;
 
 pub use email::EmailAddress;
-pub use ids::{AttemptId, DeliveryId, MailingId, MessageId, RecipientId, RunId};
+pub use ids::{AttemptId, DeliveryId, ListId, MailingId, MessageId, RecipientId, RunId};
 pub use invalid::{InvalidField, Problem};
+pub use list::RecipientList;
 pub use mailing::{Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdit, Window};
 pub use message::{Message, MessagePatch, NewMessage};
 pub use recipient::{NewRecipient, Recipient, RecipientPatch};
+pub use selection::{RecipientPage, Search, Selection, FOLDED_CAPITALS};
 pub use sending::{
-    Claim, Delivery, DeliveryResult, Launch, LeaseToken, NextStep, Page, Reach, RunMessage,
-    Selection, SendAttempt, SendRun, Stats, Trigger,
+    Audience, Claim, Delivery, DeliveryResult, Launch, LeaseToken, NextStep, Page, Reach,
+    RunMessage, SendAttempt, SendRun, Stats, Trigger,
 };
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
-pub use text::{BodyText, Comment, FullName, Subject};
+pub use text::{BodyText, Comment, FullName, ListName, Subject};
 pub use visible::{is_hidden, visible, visible_lines};

@@ -89,7 +89,7 @@ impl SendRun {
 /// Whom a new run of a mailing sends to.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Selection {
+pub enum Audience {
     /// Every current recipient of the mailing.
     #[default]
     Everyone,
@@ -113,10 +113,10 @@ impl Reach {
     }
 
     /// How many a new run with `selection` would send to.
-    pub fn selected(&self, selection: Selection) -> u64 {
+    pub fn selected(&self, selection: Audience) -> u64 {
         match selection {
-            Selection::Everyone => self.recipients,
-            Selection::OnlyUnsent => self.unreached(),
+            Audience::Everyone => self.recipients,
+            Audience::OnlyUnsent => self.unreached(),
         }
     }
 }

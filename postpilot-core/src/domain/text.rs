@@ -117,6 +117,10 @@ text_type!(
     FullName, "full_name", Lines::One, 1, 100
 );
 text_type!(
+    /// A list's name (Список): 1..=100 characters on one line.
+    ListName, "name", Lines::One, 1, 100
+);
+text_type!(
     /// A message subject (Тема письма): 1..=100 characters on one line.
     Subject, "subject", Lines::One, 1, 100
 );

@@ -9,6 +9,6 @@ pub use clock::TokioSleep;
 pub use clock::{Clock, Sleep, SystemClock, ThreadSleep};
 pub use mailer::{Content, MailError, Mailer, OutgoingEmail, ServerReply};
 pub use store::{
-    BoxError, DeliveryRepository, Entity, MailingRepository, MessageRepository,
+    BoxError, DeliveryRepository, Entity, ListRepository, MailingRepository, MessageRepository,
     RecipientRepository, StatsRepository, Store, StoreError,
 };

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, Mailing, MailingId, Message, MessageId, NewMailing,
-    NewMessage, NewRecipient, Page, Reach, Recipient, RecipientId, RecipientsEdit, RunId,
-    RunMessage, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
+    Audience, Claim, DeliveryResult, Launch, LeaseToken, ListId, ListName, Mailing, MailingId,
+    Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Reach, Recipient, RecipientId,
+    RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage, Search, Selection,
+    SendAttempt, SendRun, Stats, Trigger, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -18,6 +19,7 @@ pub enum Entity {
     Message,
     Mailing,
     Run,
+    List,
 }
 
 impl Entity {
@@ -27,6 +29,7 @@ impl Entity {
             Self::Message => "message",
             Self::Mailing => "mailing",
             Self::Run => "run",
+            Self::List => "list",
         }
     }
 }
@@ -109,6 +112,17 @@ pub trait RecipientRepository: Send + Sync {
     /// # Errors
     /// `Backend` only.
     async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError>;
+
+    /// Recipients the search finds (all without one), ordered by id, with
+    /// how many there are in all.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn search_recipients<'a>(
+        &self,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError>;
 
     /// Every recipient id, ascending.
     ///
@@ -197,6 +211,42 @@ pub trait MailingRepository: Send + Sync {
     /// `NotFound`.
     async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError>;
 
+    /// The mailing's recipients the search finds (all without one), ordered
+    /// by id, with how many there are in all.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing.
+    async fn mailing_recipients<'a>(
+        &self,
+        id: MailingId,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError>;
+
+    /// Adds the selected recipients to the mailing, in one statement;
+    /// those already in it stay as they are. Returns how many were added.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing, or naming the first recipient of
+    /// `Selection::Ids` that does not exist; then nothing changes.
+    async fn add_mailing_recipients(
+        &self,
+        id: MailingId,
+        which: &Selection,
+    ) -> Result<u64, StoreError>;
+
+    /// Removes the selected recipients from the mailing, in one statement;
+    /// those not in it are left alone. Returns how many were removed.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing, or naming the first recipient of
+    /// `Selection::Ids` that does not exist; then nothing changes.
+    async fn remove_mailing_recipients(
+        &self,
+        id: MailingId,
+        which: &Selection,
+    ) -> Result<u64, StoreError>;
+
     /// Replaces window and message, and the recipients unless `Keep`.
     ///
     /// # Errors
@@ -228,7 +278,7 @@ pub trait MailingRepository: Send + Sync {
     ) -> Result<Vec<MailingId>, StoreError>;
 }
 
-/// Runs, the delivery queue and the attempt record (DESIGN §5).
+/// Runs, the delivery queue and the attempt record (ARCHITECTURE.md, "Delivery engine").
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DeliveryRepository: Send + Sync {
@@ -244,7 +294,7 @@ pub trait DeliveryRepository: Send + Sync {
         &self,
         mailing: MailingId,
         trigger: Trigger,
-        selection: Selection,
+        selection: Audience,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError>;
 
@@ -388,6 +438,62 @@ pub trait DeliveryRepository: Send + Sync {
     ) -> Result<Vec<SendAttempt>, StoreError>;
 }
 
+/// Списки: named groups of recipients.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ListRepository: Send + Sync {
+    /// # Errors
+    /// `Duplicate` (field `name`) when a list has this name.
+    async fn insert_list(&self, name: &ListName) -> Result<RecipientList, StoreError>;
+
+    /// # Errors
+    /// `NotFound`.
+    async fn get_list(&self, id: ListId) -> Result<RecipientList, StoreError>;
+
+    /// Lists ordered by name, then id.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn list_lists(&self, page: Page) -> Result<Vec<RecipientList>, StoreError>;
+
+    /// # Errors
+    /// `NotFound`; `Duplicate` (field `name`) when another list has this name.
+    async fn rename_list(&self, id: ListId, name: &ListName) -> Result<RecipientList, StoreError>;
+
+    /// Deletes the list; its recipients and the mailings fed by it stay.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    async fn delete_list(&self, id: ListId) -> Result<(), StoreError>;
+
+    /// The list's members the search finds (all without one), ordered by
+    /// id, with how many there are in all.
+    ///
+    /// # Errors
+    /// `NotFound` for the list.
+    async fn list_members<'a>(
+        &self,
+        id: ListId,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError>;
+
+    /// Adds the selected recipients to the list in one statement (members
+    /// stay as they are); returns how many were added.
+    ///
+    /// # Errors
+    /// `NotFound` for the list, the list selected, or the first missing
+    /// recipient of `Selection::Ids`; then nothing changes.
+    async fn add_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError>;
+
+    /// Removes the selected recipients from the list (not from the store)
+    /// in one statement; returns how many were removed.
+    ///
+    /// # Errors
+    /// As [`ListRepository::add_list_members`].
+    async fn remove_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError>;
+}
+
 /// Statistics for the home page.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -401,7 +507,12 @@ pub trait StatsRepository: Send + Sync {
 
 /// Everything a store offers; what the front ends are generic over.
 pub trait Store:
-    RecipientRepository + MessageRepository + MailingRepository + DeliveryRepository + StatsRepository
+    RecipientRepository
+    + MessageRepository
+    + MailingRepository
+    + DeliveryRepository
+    + StatsRepository
+    + ListRepository
 {
 }
 
@@ -411,5 +522,6 @@ impl<T> Store for T where
         + MailingRepository
         + DeliveryRepository
         + StatsRepository
+        + ListRepository
 {
 }

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::domain::{
-    Mailing, MailingId, MailingPatch, MailingStatus, NewMailing, Page, RecipientId,
+    Mailing, MailingId, MailingPatch, MailingStatus, NewMailing, Page, RecipientId, RecipientPage,
+    Search, Selection,
 };
 use crate::error::Result;
 use crate::ports::{Clock, MailingRepository};
@@ -51,6 +52,39 @@ impl<R: MailingRepository, C: Clock> Mailings<R, C> {
     /// `NotFound`.
     pub async fn recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>> {
         Ok(self.repo.mailing_recipient_ids(id).await?)
+    }
+
+    /// The mailing's recipients the search finds (all without one), a page
+    /// of them with their total.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing.
+    pub async fn recipients(
+        &self,
+        id: MailingId,
+        search: Option<&Search>,
+        page: Page,
+    ) -> Result<RecipientPage> {
+        Ok(self.repo.mailing_recipients(id, search, page).await?)
+    }
+
+    /// Adds the selected recipients (those already in it stay); returns how
+    /// many were added. Later runs send to them; a run already launched
+    /// keeps its own.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing or the first missing recipient named.
+    pub async fn add_recipients(&self, id: MailingId, which: &Selection) -> Result<u64> {
+        Ok(self.repo.add_mailing_recipients(id, which).await?)
+    }
+
+    /// Removes the selected recipients from the mailing (not from the
+    /// store); returns how many were removed.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing or the first missing recipient named.
+    pub async fn remove_recipients(&self, id: MailingId, which: &Selection) -> Result<u64> {
+        Ok(self.repo.remove_mailing_recipients(id, which).await?)
     }
 
     /// # Errors

@@ -1,6 +1,7 @@
 //! Use cases: what users do, generic over the ports.
 
 mod history;
+mod lists;
 mod mailings;
 mod messages;
 mod pace;
@@ -19,6 +20,7 @@ mod send_fault_tests;
 mod send_tests;
 
 pub use history::History;
+pub use lists::Lists;
 pub use mailings::{MailingView, Mailings};
 pub use messages::Messages;
 pub use policy::{

@@ -1,6 +1,8 @@
 //! Управление клиентами.
 
-use crate::domain::{NewRecipient, Page, Recipient, RecipientId, RecipientPatch};
+use crate::domain::{
+    NewRecipient, Page, Recipient, RecipientId, RecipientPage, RecipientPatch, Search,
+};
 use crate::error::Result;
 use crate::ports::RecipientRepository;
 
@@ -31,6 +33,14 @@ impl<R: RecipientRepository> Recipients<R> {
     /// Backend failures.
     pub async fn list(&self, page: Page) -> Result<Vec<Recipient>> {
         Ok(self.repo.list_recipients(page).await?)
+    }
+
+    /// Recipients the search finds (all without one): a page and the total.
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub async fn search(&self, search: Option<&Search>, page: Page) -> Result<RecipientPage> {
+        Ok(self.repo.search_recipients(search, page).await?)
     }
 
     /// # Errors

@@ -1,6 +1,6 @@
 //! SendMailing: launch a run and deliver it (Отправка по требованию).
 //!
-//! The seed's algorithm on the queue of DESIGN §5: a launch records a run
+//! The specification's algorithm on the queue of ARCHITECTURE.md, "Delivery engine": a launch records a run
 //! with one delivery per recipient; deliveries are claimed in leased
 //! batches, each recipient gets its own email, and each try is recorded as
 //! an attempt with the server's reply. Nothing is held in memory beyond one
@@ -21,8 +21,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::visible;
 use crate::domain::{
-    AttemptStatus, Claim, Delivery, DeliveryResult, Launch, LeaseToken, MailingId, MailingStatus,
-    NextStep, RunId, Selection, SendRun, Trigger,
+    AttemptStatus, Audience, Claim, Delivery, DeliveryResult, Launch, LeaseToken, MailingId,
+    MailingStatus, NextStep, RunId, SendRun, Trigger,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
@@ -106,7 +106,7 @@ where
         &self,
         mailing: MailingId,
         trigger: Trigger,
-        selection: Selection,
+        selection: Audience,
     ) -> Result<Launch> {
         let now = self.clock.now();
         let found = self
@@ -141,7 +141,7 @@ where
         &self,
         mailing: MailingId,
         trigger: Trigger,
-        selection: Selection,
+        selection: Audience,
         progress: Progress<'_>,
     ) -> Result<(Launch, SendRun)> {
         let launch = self.launch(mailing, trigger, selection).await?;

@@ -264,7 +264,7 @@ async fn sending_a_completed_mailing_is_refused_and_launches_nothing() {
     let mut mailer = MockMailer::new();
     mailer.expect_send().never();
     let err = SendMailing::new(store, mailer, fixed_clock(), SendPolicy::default())
-        .send(MAILING, Trigger::Cli, Selection::Everyone, &|_| {})
+        .send(MAILING, Trigger::Cli, Audience::Everyone, &|_| {})
         .await
         .expect_err("refused");
     assert!(matches!(err, Error::MailingCompleted(MAILING)), "{err}");
@@ -309,7 +309,7 @@ async fn a_created_mailing_is_launched_with_its_trigger_and_selection_at_the_clo
         .withf(|id, trigger, selection, now| {
             *id == MAILING
                 && *trigger == Trigger::Ui
-                && *selection == Selection::OnlyUnsent
+                && *selection == Audience::OnlyUnsent
                 && *now == t0()
         })
         .times(1)
@@ -325,7 +325,7 @@ async fn a_created_mailing_is_launched_with_its_trigger_and_selection_at_the_clo
         fixed_clock(),
         SendPolicy::default(),
     )
-    .launch(MAILING, Trigger::Ui, Selection::OnlyUnsent)
+    .launch(MAILING, Trigger::Ui, Audience::OnlyUnsent)
     .await
     .expect("launched");
     assert_eq!(launch.run.id, RUN);

@@ -1,13 +1,13 @@
 //! The worker: launches mailings whose scheduled time has come and delivers
 //! every unfinished run, sharing the queue with any other sender on the
-//! same database (DESIGN §5, points 7 and 8).
+//! same database (ARCHITECTURE.md, "One sender per process").
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use super::send::{Progress, SendMailing};
-use crate::domain::{Selection, Trigger};
+use crate::domain::{Audience, Trigger};
 use crate::error::{Error, Result};
 use crate::ports::{
     Clock, DeliveryRepository, Mailer, MailingRepository, MessageRepository, StoreError,
@@ -74,7 +74,7 @@ where
         for mailing in due {
             match self
                 .send
-                .launch(mailing, Trigger::Schedule, Selection::Everyone)
+                .launch(mailing, Trigger::Schedule, Audience::Everyone)
                 .await
             {
                 Ok(launch) => {

@@ -38,7 +38,7 @@ async fn a_pass_launches_each_due_mailing_with_the_schedule_trigger() {
     store
         .expect_launch_run()
         .withf(|id, trigger, selection, _| {
-            *id == MAILING && *trigger == Trigger::Schedule && *selection == Selection::Everyone
+            *id == MAILING && *trigger == Trigger::Schedule && *selection == Audience::Everyone
         })
         .times(1)
         .returning(|_, _, _, _| {

@@ -366,6 +366,50 @@ path_params!(
     RunPath: "id" => "The mailing's id", "run_id" => "The run's id"
 );
 
+/// `?search=` of a list of recipients: none when left out, empty or blank.
+#[derive(Debug, Clone)]
+pub(crate) struct SearchQuery(pub Option<postpilot_core::Search>);
+
+/// `search`, as [`SearchQuery`] reads it (for the OpenAPI document).
+pub(crate) struct SearchParams;
+
+impl IntoParams for SearchParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let max = postpilot_core::Search::MAX_CHARS;
+        let schema = ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .max_length(Some(max))
+            .pattern(Some(super::rules::search_or_blank()));
+        vec![parameter(
+            "search",
+            ParameterIn::Query,
+            "Only recipients whose email or full name holds this text, in any letter case \
+             (Latin and Cyrillic): one line, at most 100 characters; empty or blank for all",
+            schema.into(),
+        )]
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SearchQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let mut search = None;
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if name == "search" {
+                let invalid =
+                    |e: postpilot_core::InvalidField| ApiError::invalid("search", e.to_string());
+                let text =
+                    super::rules::as_sent("search", &value, postpilot_core::Search::MAX_CHARS)
+                        .map_err(invalid)?;
+                search = postpilot_core::Search::optional(Some(text)).map_err(invalid)?;
+            }
+        }
+        Ok(Self(search))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Paging {
     type Rejection = ApiError;
 

@@ -6,14 +6,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use postpilot_core::ports::{Entity, StoreError};
-use postpilot_core::{MailingId, MessageId, NewMailing, Page, Selection, Trigger, Window};
+use postpilot_core::{Audience, MailingId, MessageId, NewMailing, Page, Trigger, Window};
 
 use super::extract::{
-    ApiJson, ApiPath, MailingPath, OptionalApiJson, Paging, PagingParams, RunPath,
+    ApiJson, ApiPath, MailingPath, OptionalApiJson, Paging, PagingParams, RunPath, SearchParams,
+    SearchQuery,
 };
 use super::model::{
     recipient_ids, AttemptList, LaunchJson, MailingJson, MailingList, MailingPatchJson,
-    NewMailingJson, RunJson, RunList, SendJson,
+    MailingRecipientList, NewMailingJson, RecipientsAddedJson, RecipientsRemovedJson, RunJson,
+    RunList, SelectionJson, SendJson,
 };
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
@@ -33,6 +35,14 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
         .route("/mailings/{id}/runs", get(runs::<S, M, C>))
         .route("/mailings/{id}/runs/{run_id}", get(run::<S, M, C>))
         .route("/mailings/{id}/attempts", get(attempts::<S, M, C>))
+        .route(
+            "/mailings/{id}/recipients",
+            get(recipients::<S, M, C>).post(add_recipients::<S, M, C>),
+        )
+        .route(
+            "/mailings/{id}/recipients/remove",
+            post(remove_recipients::<S, M, C>),
+        )
 }
 
 /// A missing message or recipient named in the body is a bad field (422),
@@ -47,6 +57,10 @@ fn reference_error(err: postpilot_core::Error) -> ApiError {
             entity: Entity::Recipient,
             ..
         }) => ApiError::invalid("recipient_ids", format!("recipient_ids: {err}")),
+        postpilot_core::Error::Store(StoreError::NotFound {
+            entity: Entity::List,
+            ..
+        }) => ApiError::invalid("list_id", format!("list_id: {err}")),
         _ => err.into(),
     }
 }
@@ -89,6 +103,9 @@ pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
                 ("sendMailing" = (operation_id = "sendMailing", parameters(("id" = "$response.body#/id")))),
                 ("listRuns" = (operation_id = "listRuns", parameters(("id" = "$response.body#/id")))),
                 ("listAttempts" = (operation_id = "listAttempts", parameters(("id" = "$response.body#/id")))),
+                ("listMailingRecipients" = (operation_id = "listMailingRecipients", parameters(("id" = "$response.body#/id")))),
+                ("addMailingRecipients" = (operation_id = "addMailingRecipients", parameters(("id" = "$response.body#/id")))),
+                ("removeMailingRecipients" = (operation_id = "removeMailingRecipients", parameters(("id" = "$response.body#/id")))),
             )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
@@ -195,9 +212,9 @@ pub(crate) async fn send<S: AppStore, M: AppMailer, C: AppClock>(
     OptionalApiJson(body): OptionalApiJson<SendJson>,
 ) -> Result<Response, ApiError> {
     let selection = if body.unwrap_or_default().only_unsent {
-        Selection::OnlyUnsent
+        Audience::OnlyUnsent
     } else {
-        Selection::Everyone
+        Audience::Everyone
     };
     let launch = sending::launch(&app, MailingId(id), Trigger::Api, selection).await?;
     let location = format!("/api/v1/mailings/{id}/runs/{}", launch.run.id);
@@ -274,4 +291,93 @@ pub(crate) async fn attempts<S: AppStore, M: AppMailer, C: AppClock>(
         .attempts(MailingId(id), Page::new(paging.offset, paging.limit))
         .await?;
     Ok(Json(AttemptList::new(rows, paging)))
+}
+
+/// The mailing's recipients, ordered by id, a page at a time, with how
+/// many the search finds.
+#[utoipa::path(get, path = "/api/v1/mailings/{id}/recipients", tag = "mailings",
+    operation_id = "listMailingRecipients", params(MailingPath, SearchParams, PagingParams),
+    responses(
+        (status = 200, body = MailingRecipientList),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub(crate) async fn recipients<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+    SearchQuery(search): SearchQuery,
+    paging: Paging,
+) -> Result<Json<MailingRecipientList>, ApiError> {
+    let page = app
+        .mailings()
+        .recipients(MailingId(id), search.as_ref(), paging.page())
+        .await?;
+    Ok(Json(MailingRecipientList::new(page, paging)))
+}
+
+/// Add recipients to the mailing: these (`recipient_ids`), everyone
+/// (`all`), everyone a search finds (`search`) or every member of a list
+/// (`list_id`), in one step however many; those already in it stay. Later
+/// runs send to them.
+#[utoipa::path(post, path = "/api/v1/mailings/{id}/recipients", tag = "mailings",
+    operation_id = "addMailingRecipients", params(MailingPath), request_body = SelectionJson,
+    responses(
+        (status = 200, body = RecipientsAddedJson),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A field breaks its rule, or one of \
+            `recipient_ids` or `list_id` names nothing (a rule of the database, which the \
+            schema cannot state)"),
+    ))]
+pub(crate) async fn add_recipients<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<SelectionJson>,
+) -> Result<Json<RecipientsAddedJson>, ApiError> {
+    let id = MailingId(id);
+    let which = body.validate()?;
+    let mailings = app.mailings();
+    let added = mailings
+        .add_recipients(id, &which)
+        .await
+        .map_err(reference_error)?;
+    let recipient_count = mailings.get(id).await?.mailing.recipient_count;
+    Ok(Json(RecipientsAddedJson {
+        added,
+        recipient_count,
+    }))
+}
+
+/// Remove recipients from the mailing (not from the store): these
+/// (`recipient_ids`), all of them (`all`), those a search finds (`search`)
+/// or the members of a list (`list_id`), in one step however many.
+#[utoipa::path(post, path = "/api/v1/mailings/{id}/recipients/remove", tag = "mailings",
+    operation_id = "removeMailingRecipients", params(MailingPath), request_body = SelectionJson,
+    responses(
+        (status = 200, body = RecipientsRemovedJson),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A field breaks its rule, or one of \
+            `recipient_ids` or `list_id` names nothing (a rule of the database, which the \
+            schema cannot state)"),
+    ))]
+pub(crate) async fn remove_recipients<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<SelectionJson>,
+) -> Result<Json<RecipientsRemovedJson>, ApiError> {
+    let id = MailingId(id);
+    let which = body.validate()?;
+    let mailings = app.mailings();
+    let removed = mailings
+        .remove_recipients(id, &which)
+        .await
+        .map_err(reference_error)?;
+    let recipient_count = mailings.get(id).await?.mailing.recipient_count;
+    Ok(Json(RecipientsRemovedJson {
+        removed,
+        recipient_count,
+    }))
 }

@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1` (DESIGN §7). Every route but the OpenAPI
+//! The JSON API under `/api/v1` (ARCHITECTURE.md, "HTTP"). Every route but the OpenAPI
 //! document needs `Authorization: Bearer <token>`; every error has the
 //! shape of [`crate::error::ErrorBody`].
 

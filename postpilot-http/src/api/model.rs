@@ -1,4 +1,4 @@
-//! The JSON the API speaks (DESIGN §7: the seed's field names, RFC 3339
+//! The JSON the API speaks (ARCHITECTURE.md, "HTTP": the seed's field names, RFC 3339
 //! times), kept apart from the domain types so the contract is explicit
 //! and documented. Inputs arrive as plain values and are validated by the
 //! domain's own parsers, which name the field at fault.
@@ -6,10 +6,10 @@
 use chrono::{DateTime, Utc};
 use postpilot_core::usecases::MailingView;
 use postpilot_core::{
-    AttemptStatus, BodyText, Comment, EmailAddress, FullName, InvalidField, MailingPatch,
-    MailingStatus, Message, MessageId, MessagePatch, NewMessage, NewRecipient, Recipient,
-    RecipientId, RecipientIds, RecipientPatch, RecipientsEdit, SendAttempt, SendRun, Stats,
-    Subject, Trigger,
+    AttemptStatus, BodyText, Comment, EmailAddress, FullName, InvalidField, ListId, MailingPatch,
+    MailingStatus, Message, MessageId, MessagePatch, NewMessage, NewRecipient, Problem, Recipient,
+    RecipientId, RecipientIds, RecipientPage, RecipientPatch, RecipientsEdit, Search, Selection,
+    SendAttempt, SendRun, Stats, Subject, Trigger,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -297,6 +297,101 @@ impl MailingPatchJson {
                 Some(ids) => RecipientsEdit::Replace(recipient_ids(ids)?),
             },
         })
+    }
+}
+
+/// Which recipients to add or remove: exactly one of `recipient_ids`,
+/// `all`, `search` or `list_id`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(min_properties = 1, max_properties = 1)]
+pub struct SelectionJson {
+    /// These recipients; each must exist.
+    #[serde(default, deserialize_with = "rules::present")]
+    #[schema(schema_with = rules::recipient_ids)]
+    pub recipient_ids: Option<Vec<JsonId>>,
+    #[serde(default, deserialize_with = "rules::present")]
+    #[schema(schema_with = rules::all_true)]
+    pub all: Option<bool>,
+    /// Every recipient whose email or full name holds this text.
+    #[serde(default, deserialize_with = "rules::present")]
+    #[schema(schema_with = rules::search)]
+    pub search: Option<String>,
+    /// Every member of this list (Список); it must exist.
+    #[serde(default, deserialize_with = "rules::present")]
+    #[schema(schema_with = rules::list_id)]
+    pub list_id: Option<JsonId>,
+}
+
+impl SelectionJson {
+    pub fn validate(self) -> Result<Selection, InvalidField> {
+        let one = |problem: &str| InvalidField::new("selection", Problem::Other(problem.into()));
+        match (self.recipient_ids, self.all, self.search, self.list_id) {
+            (Some(ids), None, None, None) => Ok(Selection::Ids(recipient_ids(ids)?)),
+            (None, Some(true), None, None) => Ok(Selection::All),
+            (None, Some(false), None, None) => Err(InvalidField::new(
+                "all",
+                Problem::Other("must be true".into()),
+            )),
+            (None, None, Some(text), None) => Ok(Selection::Matching(Search::parse(as_sent(
+                "search",
+                &text,
+                Search::MAX_CHARS,
+            )?)?)),
+            (None, None, None, Some(JsonId(id))) => Ok(Selection::List(ListId(id))),
+            (None, None, None, None) => {
+                Err(one("give one of recipient_ids, all, search or list_id"))
+            }
+            _ => Err(one(
+                "give only one of recipient_ids, all, search or list_id",
+            )),
+        }
+    }
+}
+
+/// What an add did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecipientsAddedJson {
+    /// Recipients added (those already in the mailing are not counted).
+    pub added: u64,
+    /// The mailing's recipients now.
+    pub recipient_count: u64,
+}
+
+/// What a remove did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecipientsRemovedJson {
+    /// Recipients removed from the mailing (they stay in the store).
+    pub removed: u64,
+    /// The mailing's recipients now.
+    pub recipient_count: u64,
+}
+
+/// A page of a mailing's recipients, ordered by id, with how many the
+/// search finds in all.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailingRecipientList {
+    pub items: Vec<RecipientJson>,
+    /// Rows skipped (an offset beyond 9223372036854775807 is taken as that).
+    pub offset: u64,
+    /// Rows asked for, 1–1000.
+    pub limit: u64,
+    /// Where the next slice starts; null when this one was the last.
+    pub next_offset: Option<u64>,
+    /// How many recipients the search finds (all of the mailing's without one).
+    pub total: u64,
+}
+
+impl MailingRecipientList {
+    pub fn new(page: RecipientPage, paging: super::extract::Paging) -> Self {
+        let next = paging.offset.saturating_add(paging.limit);
+        Self {
+            next_offset: (next < page.total).then_some(next),
+            items: page.items.into_iter().map(Into::into).collect(),
+            offset: paging.offset,
+            limit: paging.limit,
+            total: page.total,
+        }
     }
 }
 

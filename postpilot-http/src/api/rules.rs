@@ -9,7 +9,7 @@
 //! tests, which check each pattern against the domain's parser).
 
 use chrono::{DateTime, Utc};
-use postpilot_core::{BodyText, Comment, FullName, InvalidField, Problem, Subject};
+use postpilot_core::{BodyText, Comment, FullName, InvalidField, Problem, Search, Subject};
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{
     AllOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
@@ -177,6 +177,16 @@ pub(crate) fn message_id_or_null() -> RefOr<Schema> {
         .into()
 }
 
+/// `list_id`: a list that exists.
+pub(crate) fn list_id() -> RefOr<Schema> {
+    id_schema(false)
+        .description(Some(
+            "A list (Список); it must exist. An integer (`7`; with a fraction or an \
+             exponent, `7.0`, only below 4294967296).",
+        ))
+        .into()
+}
+
 fn recipient_ids_schema(nullable: bool) -> RefOr<Schema> {
     let mut array = ArrayBuilder::new()
         .items(id_schema(false))
@@ -195,6 +205,34 @@ pub(crate) fn recipient_ids() -> RefOr<Schema> {
 }
 pub(crate) fn recipient_ids_or_null() -> RefOr<Schema> {
     recipient_ids_schema(true)
+}
+
+/// `search` in a body: one line with something visible on it.
+pub(crate) fn search() -> RefOr<Schema> {
+    let what = "A case-insensitive part of the email or the full name (Latin and Cyrillic \
+                letters in any case): one line, no control characters";
+    text(false, 1, Search::MAX_CHARS, one_line(), what)
+}
+
+/// `search` in a query: as in a body, and empty or blank means no search.
+pub(crate) fn search_or_blank() -> String {
+    format!("^{ONE_LINE_CHAR}*$")
+}
+
+/// `all`: `true`, the only value it takes.
+pub(crate) fn all_true() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Boolean))
+        .enum_values(Some([true]))
+        .description(Some("Every recipient there is: `true`"))
+        .into()
+}
+
+/// `deserialize_with` for a field that may be left out but not null.
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 fn time_schema(nullable: bool) -> RefOr<Schema> {
@@ -484,6 +522,17 @@ mod tests {
                 documented(&one_line(), 100, &text),
                 accepted(Subject::parse, 100, &text),
                 "subject {:?}", text
+            );
+            prop_assert_eq!(
+                documented(&one_line(), Search::MAX_CHARS, &text),
+                accepted(Search::parse, Search::MAX_CHARS, &text),
+                "search {:?}", text
+            );
+            prop_assert_eq!(
+                documented(&search_or_blank(), Search::MAX_CHARS, &text),
+                as_sent("search", &text, Search::MAX_CHARS).is_ok()
+                    && Search::optional(Some(&text)).is_ok(),
+                "search in a query {:?}", text
             );
         }
 

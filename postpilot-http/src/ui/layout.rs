@@ -32,10 +32,13 @@ pub(crate) enum Notice {
     MailingSaved,
     MailingDeleted,
     Launched,
+    Resumed,
+    RecipientsAdded,
+    RecipientsRemoved,
 }
 
 impl Notice {
-    const ALL: [(Self, &'static str, &'static str); 10] = [
+    const ALL: [(Self, &'static str, &'static str); 13] = [
         (
             Self::RecipientCreated,
             "recipient_created",
@@ -73,6 +76,21 @@ impl Notice {
             Self::Launched,
             "launched",
             "Рассылка запущена: письма отправляются.",
+        ),
+        (
+            Self::Resumed,
+            "resumed",
+            "Продолжена незавершённая отправка.",
+        ),
+        (
+            Self::RecipientsAdded,
+            "recipients_added",
+            "Получатели добавлены в рассылку.",
+        ),
+        (
+            Self::RecipientsRemoved,
+            "recipients_removed",
+            "Получатели убраны из рассылки (сами получатели не удалены).",
         ),
     ];
 

@@ -1,8 +1,6 @@
 //! Рассылки: list, add, edit, delete, and the mailing page: its status,
 //! "Отправить сейчас", its runs with progress and its attempts.
 
-use std::collections::HashSet;
-
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
@@ -14,15 +12,16 @@ use postpilot_core::ports::{Entity, StoreError};
 use postpilot_core::usecases::GAVE_UP;
 use postpilot_core::{
     Mailing, MailingId, MailingPatch, MailingStatus, MessageId, NewMailing, Page as Slice,
-    RecipientId, RecipientIds, RecipientsEdit, Window,
+    RecipientId, RecipientIds, RecipientsEdit, Search, Selection, Window,
 };
 
-use super::form::{aria, field, record_form, Errors};
+use super::form::{aria, field, problem_text, record_form, Errors};
 use super::format::{
     attempt_status, clip, count as count_words, input_value, mailing_status, parse_input,
     tomorrow_morning, trigger, when, when_exact, zone,
 };
 use super::layout::{paged_table, table, Notice, Page, Section};
+use super::mailing_recipients::count;
 use super::reply::{gave_up_parts, reply};
 use super::resource::Resource;
 use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
@@ -46,13 +45,11 @@ const MAILINGS: Resource = Resource {
     ],
 };
 
-/// Messages and recipients offered by the mailing form.
+/// Messages offered by the mailing form.
 const CHOICES: Slice = Slice {
     offset: 0,
     limit: 1000,
 };
-/// Recipients named on the mailing page (the rest are counted).
-const NAMED_RECIPIENTS: usize = 20;
 /// Seconds between reloads of a mailing page while it is being sent.
 const REFRESH_SECONDS: u32 = 2;
 
@@ -116,8 +113,12 @@ struct Input {
     message_id: String,
     first_sent_at: String,
     sent_completed_at: String,
+    /// Ids posted as they are (a form of an older page, or a script).
     recipient_ids: Vec<String>,
     all_recipients: bool,
+    /// The choice of a new mailing's recipients: `all`, `search` or `later`.
+    choose: String,
+    recipient_search: String,
 }
 
 /// The fields, checked.
@@ -128,8 +129,13 @@ struct Valid {
 }
 
 enum Choice {
-    All,
     These(RecipientIds),
+    /// Everyone, or everyone a search finds: added in one statement.
+    Select(Selection),
+    /// Nobody yet: chosen next on the page of the mailing's recipients.
+    Later,
+    /// An edit: the recipients stay as they are.
+    Unchanged,
 }
 
 impl Input {
@@ -140,10 +146,14 @@ impl Input {
             sent_completed_at: form.text("sent_completed_at"),
             recipient_ids: form.all("recipient_ids").map(str::to_owned).collect(),
             all_recipients: form.get("all_recipients").is_some(),
+            choose: form.text("recipients"),
+            recipient_search: form.text("recipient_search"),
         }
     }
 
-    fn validate(&self) -> Result<Valid, Errors> {
+    /// Checks the fields; the recipients only when `choosing` them (a new
+    /// mailing): an edit never touches them.
+    fn validate(&self, choosing: bool) -> Result<Valid, Errors> {
         let mut errors = Errors::default();
         let message_id = crate::api::extract::parse_id(&self.message_id).map(MessageId);
         if message_id.is_none() {
@@ -166,8 +176,17 @@ impl Input {
             }
             _ => None,
         };
-        let recipients = if self.all_recipients {
-            Some(Choice::All)
+        let recipients = if !choosing {
+            Some(Choice::Unchanged)
+        } else if self.all_recipients || (self.recipient_ids.is_empty() && self.choose == "all") {
+            Some(Choice::Select(Selection::All))
+        } else if self.recipient_ids.is_empty() && self.choose == "search" {
+            Search::parse(&self.recipient_search)
+                .map_err(|e| errors.add("recipient_search", problem_text(&e.problem)))
+                .ok()
+                .map(|found| Choice::Select(Selection::Matching(found)))
+        } else if self.recipient_ids.is_empty() && self.choose == "later" {
+            Some(Choice::Later)
         } else {
             let ids: Option<Vec<RecipientId>> = self
                 .recipient_ids
@@ -180,7 +199,7 @@ impl Input {
                     None
                 }
                 Some(ids) if ids.is_empty() => {
-                    errors.add("recipient_ids", "Выберите хотя бы одного получателя.");
+                    errors.add("recipient_ids", "Выберите, кому отправлять.");
                     None
                 }
                 Some(ids) => RecipientIds::new(ids)
@@ -232,19 +251,6 @@ fn reference_errors(err: &postpilot_core::Error) -> Option<Errors> {
     Some(errors)
 }
 
-async fn resolve<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
-    choice: Choice,
-) -> Result<RecipientIds, UiError> {
-    match choice {
-        Choice::These(ids) => Ok(ids),
-        Choice::All => {
-            let all = app.recipients().all_ids().await?;
-            RecipientIds::new(all).map_err(|_| UiError::Internal)
-        }
-    }
-}
-
 async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
     app: &AppState<S, M, C>,
     session: &Session,
@@ -254,8 +260,19 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
     status: StatusCode,
 ) -> Result<Response, UiError> {
     let messages = app.messages().list(CHOICES).await?;
-    let recipients = app.recipients().list(CHOICES).await?;
-    let chosen: HashSet<&str> = input.recipient_ids.iter().map(String::as_str).collect();
+    // An edit shows how many recipients there are, never a choice that
+    // could replace them: they change only on their own page.
+    let (everyone, count) = match id {
+        None => (
+            app.recipients().search(None, Slice::new(0, 0)).await?.total,
+            None,
+        ),
+        Some(id) => (
+            0,
+            Some(app.mailings().get(id).await?.mailing.recipient_count),
+        ),
+    };
+    let chose = |value: &str| input.choose == value || (value == "all" && input.all_recipients);
     let (title, action, cancel) = match id {
         None => (
             "Новая рассылка".to_owned(),
@@ -283,7 +300,7 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
         .status(status)
         .render(html! {
             h1 { (title) }
-            @if messages.is_empty() || recipients.is_empty() {
+            @if messages.is_empty() || (count.is_none() && everyone == 0) {
                 p.alert {
                     "Для рассылки нужны "
                     a href="/messages/new" { "сообщение" } " и хотя бы один "
@@ -310,25 +327,40 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
                     (field("sent_completed_at", "Дата и время окончания отправки", errors, datetime("sent_completed_at")))
                 }
                 p.hint { "Время сервера (" (zone()) ")." }
-                fieldset.field.invalid[errors.get("recipient_ids").is_some()] #recipient_ids {
-                    legend { "Получатели" }
-                    label.check.all {
-                        input type="checkbox" name="all_recipients" value="1" checked[input.all_recipients];
-                        " Все получатели"
+                @if let Some(count) = count {
+                    p #recipient_count {
+                        "Получателей: " (self::count(count)) ". Сохранение не меняет получателей рассылки: они меняются на странице "
+                        a href={ (cancel) "/recipients" } { "«Получатели рассылки»" } "."
                     }
-                    div.choices {
-                        @for r in &recipients {
-                            @let value = r.id.to_string();
-                            label.check {
-                                input type="checkbox" name="recipient_ids" value=(value) checked[chosen.contains(value.as_str())];
-                                " " (r.full_name) " "
-                                span.muted { "<" (r.email) ">" }
-                            }
-                        }
+                } @else {
+                fieldset.field.invalid[errors.get("recipient_ids").is_some() || errors.get("recipient_search").is_some()] #recipient_ids {
+                    legend { "Получатели" }
+                    @for id in &input.recipient_ids {
+                        input type="hidden" name="recipient_ids" value=(id);
+                    }
+                    label.check {
+                        input type="radio" name="recipients" value="all" checked[chose("all")];
+                        " Все получатели (" (self::count(everyone)) ")"
+                    }
+                    label.check {
+                        input type="radio" name="recipients" value="search" checked[chose("search")];
+                        " Все, у кого в адресе или Ф. И. О. есть:"
+                    }
+                    @let (invalid, described) = aria("recipient_search", errors);
+                    input #recipient_search type="search" name="recipient_search" value=(input.recipient_search)
+                        maxlength=(Search::MAX_CHARS) aria-label="Поиск получателей"
+                        aria-invalid=[invalid] aria-describedby=[described];
+                    @if let Some(error) = errors.get("recipient_search") {
+                        p.field-error #recipient_search-error { (error) }
+                    }
+                    label.check {
+                        input type="radio" name="recipients" value="later" checked[chose("later")];
+                        " Выбрать потом, на странице получателей рассылки"
                     }
                     @if let Some(error) = errors.get("recipient_ids") {
                         p.field-error #recipient_ids-error { (error) }
                     }
+                }
                 }
             }))
         }))
@@ -361,7 +393,7 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let input = Input::from_form(&form);
-    let valid = match input.validate() {
+    let valid = match input.validate(true) {
         Ok(valid) => valid,
         Err(errors) => {
             return form_page(
@@ -386,16 +418,32 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
         )
         .await;
     }
+    let later = matches!(valid.recipients, Choice::Later);
+    let (recipient_ids, then) = match valid.recipients {
+        Choice::These(ids) => (ids, None),
+        Choice::Select(which) => (RecipientIds::default(), Some(which)),
+        Choice::Later | Choice::Unchanged => (RecipientIds::default(), None),
+    };
     let new = NewMailing {
         window: valid.window,
         message_id: valid.message_id,
-        recipient_ids: resolve(&app, valid.recipients).await?,
+        recipient_ids,
     };
-    match app.mailings().add(new).await {
-        Ok(view) => Ok(see_other_with(
-            &format!("/mailings/{}", view.mailing.id),
-            Notice::MailingCreated,
-        )),
+    let mailings = app.mailings();
+    match mailings.add(new).await {
+        Ok(view) => {
+            let id = view.mailing.id;
+            if let Some(which) = then {
+                // Everyone, or everyone found: one statement, however many.
+                mailings.add_recipients(id, &which).await?;
+            }
+            let to = if later {
+                format!("/mailings/{id}/recipients")
+            } else {
+                format!("/mailings/{id}")
+            };
+            Ok(see_other_with(&to, Notice::MailingCreated))
+        }
         Err(err) => match reference_errors(&err) {
             Some(errors) => {
                 form_page(
@@ -421,14 +469,12 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     let id = MailingId(parse_id(&id)?);
     let mailings = app.mailings();
     let view = mailings.get(id).await?;
-    let ids = mailings.recipient_ids(id).await?;
     let m = &view.mailing;
     let input = Input {
         message_id: m.message_id.to_string(),
         first_sent_at: input_value(m.first_sent_at),
         sent_completed_at: input_value(m.sent_completed_at),
-        recipient_ids: ids.iter().map(ToString::to_string).collect(),
-        all_recipients: false,
+        ..Input::default()
     };
     form_page(
         &app,
@@ -448,7 +494,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let id = MailingId(parse_id(&id)?);
     let input = Input::from_form(&form);
-    let valid = match input.validate() {
+    let valid = match input.validate(false) {
         Ok(valid) => valid,
         Err(errors) => {
             return form_page(
@@ -465,7 +511,9 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
     // A never-sent mailing moved to a start already past would be sent by
     // the scheduler as soon as it is saved.
     let current = app.mailings().get(id).await?.mailing;
-    if current.launched_at.is_none() && current.first_sent_at != valid.window.first_sent_at() {
+    // The form shows minutes: a start saved as it was shown is unchanged.
+    let moved = input_value(current.first_sent_at) != input_value(valid.window.first_sent_at());
+    if current.launched_at.is_none() && moved {
         if let Some(errors) = past_start(&valid, app.now()) {
             return form_page(
                 &app,
@@ -482,7 +530,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
         first_sent_at: Some(valid.window.first_sent_at()),
         sent_completed_at: Some(valid.window.sent_completed_at()),
         message_id: Some(valid.message_id),
-        recipients: RecipientsEdit::Replace(resolve(&app, valid.recipients).await?),
+        recipients: RecipientsEdit::Keep,
     };
     match app.mailings().edit(id, patch).await {
         Ok(_) => Ok(see_other_with(
@@ -534,13 +582,6 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
     let view = mailings.get(id).await?;
     let m = &view.mailing;
     let message = app.messages().get(m.message_id).await?;
-    let recipient_ids = mailings.recipient_ids(id).await?;
-    let mut named = Vec::new();
-    for rid in recipient_ids.iter().take(NAMED_RECIPIENTS) {
-        if let Ok(r) = app.recipients().get(*rid).await {
-            named.push(r);
-        }
-    }
     let history = app.history();
     let runs = history.runs(id).await?;
     let number = page_number(uri);
@@ -583,15 +624,10 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                 dt { "Окончание отправки" } dd { (when(m.sent_completed_at)) }
                 dt { "Отправка" }
                 dd #schedule { (schedule) }
-                dt { "Получатели (" (m.recipient_count) ")" }
-                dd {
-                    @for (i, r) in named.iter().enumerate() {
-                        @if i > 0 { ", " }
-                        (r.full_name) " " span.muted { "<" (r.email) ">" }
-                    }
-                    @if recipient_ids.len() > named.len() {
-                        " и ещё " (recipient_ids.len() - named.len())
-                    }
+                dt { "Получатели" }
+                dd #recipient_count {
+                    "Получателей: " (count(m.recipient_count)) " · "
+                    a href={ "/mailings/" (id) "/recipients" } { "Получатели рассылки: найти, добавить, убрать" }
                 }
             }
             div.actions {

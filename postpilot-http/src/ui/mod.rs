@@ -1,4 +1,4 @@
-//! The web UI in Russian (DESIGN §7): server-rendered with maud (compile-time
+//! The web UI in Russian (ARCHITECTURE.md, "HTTP"): server-rendered with maud (compile-time
 //! checked, every interpolation HTML-escaped), no JavaScript, readable on a
 //! phone. Every page but `/login` needs a session; every form carries the
 //! session's CSRF token.
@@ -8,6 +8,7 @@ mod format;
 mod home;
 mod layout;
 mod login;
+mod mailing_recipients;
 mod mailings;
 mod messages;
 mod recipients;
@@ -42,6 +43,7 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
         .merge(recipients::routes())
         .merge(messages::routes())
         .merge(mailings::routes())
+        .merge(mailing_recipients::routes())
         .route("/logout", post(login::logout::<S, M, C>))
         .route_layer(from_fn_with_state(state, auth::require_session::<S, M, C>));
     Router::new()

@@ -10,7 +10,7 @@ use axum::http::Uri;
 use axum::response::Response;
 use axum::Extension;
 use maud::html;
-use postpilot_core::{MailingId, MailingStatus, Selection, Trigger};
+use postpilot_core::{Audience, MailingId, MailingStatus, Trigger};
 
 use super::form::csrf_field;
 use super::format::{count, number, RECIPIENTS};
@@ -133,8 +133,8 @@ pub(super) async fn send<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let id = MailingId(parse_id(&id)?);
     let selection = match form.get(SELECTION) {
-        None | Some(EVERYONE) => Selection::Everyone,
-        Some(ONLY_UNSENT) => Selection::OnlyUnsent,
+        None | Some(EVERYONE) => Audience::Everyone,
+        Some(ONLY_UNSENT) => Audience::OnlyUnsent,
         Some(_) => return Err(UiError::BadRequest),
     };
     // An unfinished run is resumed by the launch rather than a new one

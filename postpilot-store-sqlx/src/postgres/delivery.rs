@@ -1,4 +1,4 @@
-//! Runs, the delivery queue and the attempt record on PostgreSQL (DESIGN §5).
+//! Runs, the delivery queue and the attempt record on PostgreSQL (ARCHITECTURE.md, "Delivery engine").
 //!
 //! Several processes share the queue: a claim locks the rows it leases and
 //! skips rows another claim holds (`FOR UPDATE SKIP LOCKED`), and results
@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage,
-    Selection, SendAttempt, SendRun, Trigger,
+    Audience, Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage,
+    SendAttempt, SendRun, Trigger,
 };
 use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
@@ -100,7 +100,7 @@ impl DeliveryRepository for PgStore {
         &self,
         mailing: MailingId,
         trigger: Trigger,
-        selection: Selection,
+        selection: Audience,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");

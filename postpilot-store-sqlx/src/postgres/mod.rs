@@ -1,5 +1,5 @@
 //! The PostgreSQL backend: one pool, embedded migrations, for several
-//! `serve` and `worker` processes on one database (DESIGN §8).
+//! `serve` and `worker` processes on one database (ARCHITECTURE.md, "Store").
 //!
 //! Concurrency: transactions run at READ COMMITTED. The delivery queue is
 //! shared through row locks (claims skip rows another claim holds, see
@@ -11,6 +11,7 @@
 //! each other in a cycle through that row.
 
 mod delivery;
+mod lists;
 mod mailings;
 mod messages;
 mod recipients;

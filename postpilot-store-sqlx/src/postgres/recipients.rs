@@ -1,7 +1,7 @@
 //! Получатели on PostgreSQL.
 
 use async_trait::async_trait;
-use postpilot_core::domain::{NewRecipient, Page, Recipient, RecipientId};
+use postpilot_core::domain::{NewRecipient, Page, Recipient, RecipientId, RecipientPage, Search};
 use postpilot_core::ports::{Entity, RecipientRepository, StoreError};
 
 use super::{commit, PgStore, Sql};
@@ -75,6 +75,20 @@ impl RecipientRepository for PgStore {
 
     async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError> {
         Sql::list_recipients(&self.pool, page).await
+    }
+
+    async fn search_recipients<'a>(
+        &self,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError> {
+        // One snapshot for the count and the page.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .map_err(backend("searching recipients"))?;
+        Sql::search_recipients(&mut tx, search, page).await
     }
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {

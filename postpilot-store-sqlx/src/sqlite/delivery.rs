@@ -1,10 +1,10 @@
-//! Runs, the delivery queue and the attempt record on SQLite (DESIGN §5).
+//! Runs, the delivery queue and the attempt record on SQLite (ARCHITECTURE.md, "Delivery engine").
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage,
-    Selection, SendAttempt, SendRun, Trigger,
+    Audience, Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage,
+    SendAttempt, SendRun, Trigger,
 };
 use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
@@ -22,7 +22,7 @@ impl DeliveryRepository for SqliteStore {
         &self,
         mailing: MailingId,
         trigger: Trigger,
-        selection: Selection,
+        selection: Audience,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");

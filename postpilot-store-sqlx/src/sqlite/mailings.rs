@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Mailing, MailingId, MessageId, NewMailing, Page, RecipientId, RecipientsEdit, Window,
+    Mailing, MailingId, MessageId, NewMailing, Page, RecipientId, RecipientPage, RecipientsEdit,
+    Search, Selection, Window,
 };
 use postpilot_core::ports::{Entity, MailingRepository, StoreError};
 
@@ -38,6 +39,45 @@ impl MailingRepository for SqliteStore {
             .await
             .map_err(backend(format!("listing the recipients of mailing {id}")))?;
         Sql::mailing_recipient_ids(&mut tx, id).await
+    }
+
+    async fn mailing_recipients<'a>(
+        &self,
+        id: MailingId,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError> {
+        // One snapshot for the count and the page.
+        let mut tx = self
+            .reader
+            .begin()
+            .await
+            .map_err(backend(format!("listing the recipients of mailing {id}")))?;
+        Sql::mailing_recipients(&mut tx, id, search, page).await
+    }
+
+    async fn add_mailing_recipients(
+        &self,
+        id: MailingId,
+        which: &Selection,
+    ) -> Result<u64, StoreError> {
+        let doing = format!("adding recipients to mailing {id}");
+        let mut tx = self.write(&doing).await?;
+        let added = Sql::add_mailing_recipients(&mut tx, id, which).await?;
+        commit(tx, &doing).await?;
+        Ok(added)
+    }
+
+    async fn remove_mailing_recipients(
+        &self,
+        id: MailingId,
+        which: &Selection,
+    ) -> Result<u64, StoreError> {
+        let doing = format!("removing recipients from mailing {id}");
+        let mut tx = self.write(&doing).await?;
+        let removed = Sql::remove_mailing_recipients(&mut tx, id, which).await?;
+        commit(tx, &doing).await?;
+        Ok(removed)
     }
 
     async fn update_mailing(

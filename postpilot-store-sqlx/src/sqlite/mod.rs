@@ -13,6 +13,7 @@
 
 mod codec;
 mod delivery;
+mod lists;
 mod mailings;
 mod messages;
 mod queue;

@@ -1,7 +1,7 @@
 //! Получатели on SQLite.
 
 use async_trait::async_trait;
-use postpilot_core::domain::{NewRecipient, Page, Recipient, RecipientId};
+use postpilot_core::domain::{NewRecipient, Page, Recipient, RecipientId, RecipientPage, Search};
 use postpilot_core::ports::{Entity, RecipientRepository, StoreError};
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 
@@ -123,6 +123,20 @@ impl RecipientRepository for SqliteStore {
 
     async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError> {
         Sql::list_recipients(&self.reader, page).await
+    }
+
+    async fn search_recipients<'a>(
+        &self,
+        search: Option<&'a Search>,
+        page: Page,
+    ) -> Result<RecipientPage, StoreError> {
+        // One snapshot for the count and the page.
+        let mut tx = self
+            .reader
+            .begin()
+            .await
+            .map_err(backend("searching recipients"))?;
+        Sql::search_recipients(&mut tx, search, page).await
     }
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use postpilot_core::domain::{
-    AttemptStatus, Claim, FullName, LeaseToken, MailingId, NewRecipient, Page, Reach, RecipientId,
-    RunId, Selection, SendRun, Trigger,
+    AttemptStatus, Audience, Claim, FullName, LeaseToken, MailingId, NewRecipient, Page, Reach,
+    RecipientId, RunId, SendRun, Trigger,
 };
 use postpilot_core::ports::{Entity, Store};
 
@@ -14,7 +14,7 @@ use super::{add_mailing, assert_not_found, at, email, failed, message, retry, se
 async fn launched<S: Store>(store: &S, n: usize) -> SendRun {
     let (mailing, _) = add_mailing(store, n).await;
     store
-        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run
@@ -27,7 +27,7 @@ pub async fn launching_queues_one_delivery_per_recipient_and_marks_the_mailing_l
 ) {
     let (mailing, recipients) = add_mailing(&store, 3).await;
     let launch = store
-        .launch_run(mailing.id, Trigger::Ui, Selection::Everyone, at(1))
+        .launch_run(mailing.id, Trigger::Ui, Audience::Everyone, at(1))
         .await
         .expect("launched");
     assert!(!launch.resumed);
@@ -63,7 +63,7 @@ pub async fn launching_twice_resumes_the_unfinished_run<S: Store + Clone + 'stat
         .launch_run(
             first.mailing_id,
             Trigger::Schedule,
-            Selection::Everyone,
+            Audience::Everyone,
             at(5),
         )
         .await
@@ -95,7 +95,7 @@ pub async fn launching_after_the_run_finished_starts_a_new_run_and_keeps_the_fir
         .await
         .expect("finished");
     let second = store
-        .launch_run(first.mailing_id, Trigger::Cli, Selection::Everyone, at(10))
+        .launch_run(first.mailing_id, Trigger::Cli, Audience::Everyone, at(10))
         .await
         .expect("launched again");
     assert!(!second.resumed);
@@ -108,7 +108,7 @@ pub async fn launching_after_the_run_finished_starts_a_new_run_and_keeps_the_fir
 pub async fn launching_a_missing_mailing_is_not_found<S: Store + Clone + 'static>(store: S) {
     assert_not_found(
         store
-            .launch_run(MailingId(8), Trigger::Cli, Selection::Everyone, at(0))
+            .launch_run(MailingId(8), Trigger::Cli, Audience::Everyone, at(0))
             .await,
         Entity::Mailing,
         8,
@@ -151,7 +151,7 @@ pub async fn launching_only_unsent_queues_only_recipients_no_run_of_the_mailing_
     );
     // Run 1: r0 delivered, r1 refused, r2 retried then given up, r3 delivered on its retry.
     let first = store
-        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -201,7 +201,7 @@ pub async fn launching_only_unsent_queues_only_recipients_no_run_of_the_mailing_
 
     // Run 2, only unsent: r1 and r2; r1 now delivered.
     let second = store
-        .launch_run(mailing.id, Trigger::Ui, Selection::OnlyUnsent, at(30))
+        .launch_run(mailing.id, Trigger::Ui, Audience::OnlyUnsent, at(30))
         .await
         .expect("launched");
     assert!(!second.resumed);
@@ -226,7 +226,7 @@ pub async fn launching_only_unsent_queues_only_recipients_no_run_of_the_mailing_
 
     // Run 3, everyone again: all four, though all fail this time.
     let third = store
-        .launch_run(mailing.id, Trigger::Api, Selection::Everyone, at(40))
+        .launch_run(mailing.id, Trigger::Api, Audience::Everyone, at(40))
         .await
         .expect("launched")
         .run;
@@ -248,7 +248,7 @@ pub async fn launching_only_unsent_queues_only_recipients_no_run_of_the_mailing_
         }
     );
     let fourth = store
-        .launch_run(mailing.id, Trigger::Cli, Selection::OnlyUnsent, at(50))
+        .launch_run(mailing.id, Trigger::Cli, Audience::OnlyUnsent, at(50))
         .await
         .expect("launched")
         .run;
@@ -271,7 +271,7 @@ pub async fn launching_only_unsent_while_a_run_is_unfinished_resumes_it<
 ) {
     let first = launched(&store, 3).await;
     let again = store
-        .launch_run(first.mailing_id, Trigger::Ui, Selection::OnlyUnsent, at(5))
+        .launch_run(first.mailing_id, Trigger::Ui, Audience::OnlyUnsent, at(5))
         .await
         .expect("resumed");
     assert!(again.resumed);
@@ -295,7 +295,7 @@ pub async fn a_run_keeps_the_message_it_was_launched_with_and_its_mailing_is_nam
     let sent_with = || store.mailings_sent_with(mailing.message_id);
     assert_eq!(sent_with().await.expect("mailings"), vec![], "not sent yet");
     let first = store
-        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -324,7 +324,7 @@ pub async fn a_run_keeps_the_message_it_was_launched_with_and_its_mailing_is_nam
         .expect("finished");
     // The next run takes the message as edited.
     let second = store
-        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(3))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(3))
         .await
         .expect("launched")
         .run;
@@ -817,7 +817,7 @@ pub async fn runs_list_newest_first<S: Store + Clone + 'static>(store: S) {
         .await
         .expect("finished");
     let second = store
-        .launch_run(first.mailing_id, Trigger::Api, Selection::Everyone, at(3))
+        .launch_run(first.mailing_id, Trigger::Api, Audience::Everyone, at(3))
         .await
         .expect("launched")
         .run;
@@ -873,7 +873,7 @@ pub async fn a_delivery_keeps_the_address_it_was_launched_with<S: Store + Clone 
 ) {
     let (mailing, recipients) = add_mailing(&store, 1).await;
     let run = store
-        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -1045,7 +1045,7 @@ pub async fn unfinished_runs_list_oldest_first_and_drop_finished_ones<
     assert!(store.unfinished_runs(10).await.expect("none").is_empty());
     let (mailing, recipients) = add_mailing(&store, 1).await;
     let first = store
-        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -1059,7 +1059,7 @@ pub async fn unfinished_runs_list_oldest_first_and_drop_finished_ones<
         .await
         .expect("stored");
     let second = store
-        .launch_run(other.id, Trigger::Cli, Selection::Everyone, at(1))
+        .launch_run(other.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -1091,7 +1091,7 @@ pub async fn deleting_a_recipient_cancels_its_queued_deliveries_but_not_one_in_f
 ) {
     let (mailing, recipients) = add_mailing(&store, 3).await;
     let run = store
-        .launch_run(mailing.id, Trigger::Cli, Selection::Everyone, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;

@@ -8,15 +8,19 @@
 #![allow(dead_code, unused_imports)]
 
 mod delivery;
+mod lists;
 mod mailings;
 mod messages;
 mod recipients;
+mod selection;
 mod stats;
 
 pub use delivery::*;
+pub use lists::*;
 pub use mailings::*;
 pub use messages::*;
 pub use recipients::*;
+pub use selection::*;
 pub use stats::*;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -226,6 +230,19 @@ macro_rules! contract_tests {
             statistics_follow_every_insert_update_and_delete,
             concurrent_mailings_over_shared_recipients_count_each_recipient_once,
             concurrent_imports_and_inserts_of_overlapping_emails_store_each_email_once,
+            adding_by_search_takes_every_match_in_any_letter_case_of_latin_and_cyrillic,
+            wildcards_in_a_search_match_only_themselves,
+            adding_again_adds_only_those_not_yet_in_the_mailing,
+            removing_by_ids_search_or_all_removes_only_members_and_keeps_counts,
+            adding_or_removing_names_the_missing_mailing_or_recipient_and_changes_nothing,
+            a_mailings_recipients_are_listed_by_id_page_by_page_with_the_total_found,
+            adding_all_of_5000_recipients_takes_one_call_and_counts_them_once,
+            lists_are_created_renamed_listed_by_name_and_deleted,
+            a_second_list_of_the_same_name_is_refused_as_duplicate,
+            a_missing_list_is_not_found_to_every_operation,
+            members_are_added_and_removed_by_selection_and_a_recipient_may_be_in_several_lists,
+            a_mailing_takes_and_gives_back_the_members_of_a_list_in_one_call,
+            a_list_of_5000_feeds_a_mailing_in_one_statement,
         );
     };
     (@each $fresh:path; $($name:ident),+ $(,)?) => {$(

@@ -1,0 +1,112 @@
+//! `postpilot list …`: Списки and their members.
+
+use postpilot_core::ports::Store;
+use postpilot_core::RecipientList;
+use serde::Serialize;
+
+use super::mailing::selection;
+use crate::app::App;
+use crate::cli::{ListCmd, ListMembersCmd};
+use crate::error::CliError;
+use crate::output::Output;
+
+/// What `list members add|remove` prints with `--json`.
+#[derive(Debug, Serialize)]
+struct Changed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    added: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    removed: Option<u64>,
+    member_count: u64,
+}
+
+fn show(list: &RecipientList, out: Output) -> anyhow::Result<()> {
+    out.record(
+        list,
+        &[
+            ("id", list.id.to_string()),
+            ("name", list.name.to_string()),
+            ("members", list.member_count.to_string()),
+        ],
+    )
+}
+
+pub async fn run<S: Store + Clone>(
+    app: &App<S>,
+    cmd: ListCmd,
+    out: Output,
+) -> Result<(), CliError> {
+    let lists = app.lists();
+    match cmd {
+        ListCmd::Add { name } => {
+            let list = lists.add(&name).await?;
+            out.created(&list, list.id.get())?;
+        }
+        ListCmd::List(page) => {
+            let all = lists.list(page.page()).await?;
+            let rows = all
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.id.to_string(),
+                        l.name.to_string(),
+                        l.member_count.to_string(),
+                    ]
+                })
+                .collect();
+            out.list(&all, &["id", "name", "members"], rows)?;
+        }
+        ListCmd::Show { id } => show(&lists.get(id).await?, out)?,
+        ListCmd::Rename { id, name } => show(&lists.rename(id, &name).await?, out)?,
+        ListCmd::Delete { id } => {
+            lists.delete(id).await?;
+            out.done(&format!("list {id} deleted; its recipients stay"))?;
+        }
+        ListCmd::Members(ListMembersCmd::Add { id, which }) => {
+            let added = lists.add_members(id, &selection(which)?).await?;
+            let member_count = lists.get(id).await?.member_count;
+            if out.json {
+                Output::json(&Changed {
+                    added: Some(added),
+                    removed: None,
+                    member_count,
+                })?;
+            } else {
+                println!("{added} added to list {id}; it has {member_count} members");
+            }
+        }
+        ListCmd::Members(ListMembersCmd::Remove { id, which }) => {
+            let removed = lists.remove_members(id, &selection(which)?).await?;
+            let member_count = lists.get(id).await?.member_count;
+            if out.json {
+                Output::json(&Changed {
+                    added: None,
+                    removed: Some(removed),
+                    member_count,
+                })?;
+            } else {
+                println!("{removed} removed from list {id}; it has {member_count} members");
+            }
+        }
+        ListCmd::Members(ListMembersCmd::List { id, search, page }) => {
+            let found = lists.members(id, search.as_ref(), page.page()).await?;
+            let rows = found
+                .items
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.to_string(),
+                        r.email.to_string(),
+                        r.full_name.to_string(),
+                    ]
+                })
+                .collect();
+            let json = serde_json::json!({ "items": found.items, "total": found.total });
+            out.list(&json, &["id", "email", "full_name"], rows)?;
+            if !out.json {
+                println!("{} of {}", found.items.len(), found.total);
+            }
+        }
+    }
+    Ok(())
+}

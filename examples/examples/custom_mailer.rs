@@ -9,8 +9,8 @@ use chrono::{Duration, Utc};
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply, SystemClock};
 use postpilot_core::usecases::{History, Mailings, Messages, Recipients, SendMailing, SendPolicy};
 use postpilot_core::{
-    BodyText, Comment, EmailAddress, FullName, NewMailing, NewMessage, NewRecipient, Page,
-    RecipientIds, Subject, Trigger, Window,
+    Audience, BodyText, Comment, EmailAddress, FullName, NewMailing, NewMessage, NewRecipient,
+    Page, RecipientIds, Subject, Trigger, Window,
 };
 use postpilot_store_sqlx::SqliteStore;
 
@@ -66,7 +66,12 @@ async fn main() -> anyhow::Result<()> {
 
     let sender = SendMailing::new(store.clone(), PrintingMailer, clock, SendPolicy::default());
     let (_, run) = sender
-        .send(mailing.mailing.id, Trigger::Api, &|_| {})
+        .send(
+            mailing.mailing.id,
+            Trigger::Api,
+            Audience::Everyone,
+            &|_| {},
+        )
         .await?;
     println!("sent {}, failed {}", run.sent, run.failed);
     for a in History::new(store.clone())

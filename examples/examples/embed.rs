@@ -9,8 +9,8 @@ use postpilot_core::usecases::{
     History, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics,
 };
 use postpilot_core::{
-    BodyText, Comment, EmailAddress, FullName, NewMailing, NewMessage, NewRecipient, Page,
-    RecipientIds, Subject, Trigger, Window,
+    Audience, BodyText, Comment, EmailAddress, FullName, NewMailing, NewMessage, NewRecipient,
+    Page, RecipientIds, Subject, Trigger, Window,
 };
 use postpilot_smtp::OutboxMailer;
 use postpilot_store_sqlx::SqliteStore;
@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
     let mailer = OutboxMailer::new(&outbox, EmailAddress::parse("news@example.com")?)?;
     let sender = SendMailing::new(store.clone(), mailer, clock, SendPolicy::default());
     let (_, run) = sender
-        .send(mailing.mailing.id, Trigger::Api, &|r| {
+        .send(mailing.mailing.id, Trigger::Api, Audience::Everyone, &|r| {
             println!("progress: {}/{} sent, {} failed", r.sent, r.total, r.failed);
         })
         .await?;

@@ -288,6 +288,11 @@ pub enum MailingCmd {
         /// Only enqueue the run and return; a later `send` (or a worker) delivers it.
         #[arg(long)]
         detach: bool,
+        /// Send only to recipients no run of this mailing reached yet (whose
+        /// last attempt failed, or who were never sent); without it, everyone
+        /// gets the email again. An unfinished run is resumed either way.
+        #[arg(long)]
+        only_unsent: bool,
     },
     /// The mailing's send attempts: time, recipient, status, server reply.
     Attempts {

@@ -97,22 +97,14 @@ fn person_logs_in_creates_everything_through_forms_sends_and_sees_attempts_and_c
     b.click(SUBMIT);
     assert!(b.text(".notice").contains("Сообщение добавлено"));
 
-    // Рассылка of that message to Ivan, first send tomorrow (so the
-    // scheduler inside `serve` leaves it alone: it is sent by the button).
+    // Рассылка of that message to Ivan, with the form's own times: the
+    // first send is tomorrow morning, so the scheduler inside `serve`
+    // leaves it alone and it is sent only by the button.
     b.open(&format!("{base}/mailings/new"));
-    let local = |days| {
-        (chrono::Local::now() + chrono::Duration::days(days))
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
-    };
     assert_eq!(
-        b.eval(&format!(
-            "(() => {{ document.querySelector('#first_sent_at').value = '{}'; \
-             document.querySelector('#sent_completed_at').value = '{}'; return true; }})()",
-            local(1),
-            local(2)
-        )),
-        Some(json!(true))
+        b.eval("document.querySelector('#first_sent_at').value.endsWith('T09:00')"),
+        Some(json!(true)),
+        "the form offers tomorrow at 09:00, never now"
     );
     assert_eq!(
         b.eval("(() => { const s = document.querySelector('#message_id'); s.selectedIndex = 1; return s.value !== ''; })()"),
@@ -130,10 +122,39 @@ fn person_logs_in_creates_everything_through_forms_sends_and_sees_attempts_and_c
     );
     assert_eq!(b.text("#status"), "Создана");
     assert!(b.text("#runs").contains("Рассылка ещё не отправлялась."));
+    assert!(
+        b.text("#schedule")
+            .contains("Будет отправлена автоматически"),
+        "{}",
+        b.text("#schedule")
+    );
+    // The scheduler looks every 2 s: after four, still nothing is sent.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let page = format!("{base}{}", b.path());
+    b.open(&page);
+    assert_eq!(b.text("#status"), "Создана");
+    assert!(b.text("#runs").contains("Рассылка ещё не отправлялась."));
 
-    // "Отправить сейчас": the run is delivered in the background and the
-    // page (reloading itself while sending) shows the attempt.
-    b.click("button.send");
+    // "Отправить сейчас" leads to the confirmation, which names the count
+    // and sends nothing until its own button is pressed.
+    b.click("a.send");
+    assert!(b.path().ends_with("/send"), "{}", b.path());
+    let confirm = b.text("main").replace('\u{a0}', " ");
+    assert!(
+        confirm.contains("Письмо получат 1 получатель."),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains("Уже получили эту рассылку: 0."),
+        "{confirm}"
+    );
+    b.screenshot(
+        &std::env::temp_dir().join("postpilot-send-confirm.png"),
+        390,
+    );
+    // Sent on the confirmation: the run is delivered in the background and
+    // the page (reloading itself while sending) shows the attempt.
+    b.click("main form button.send");
     assert!(
         b.text(".notice").contains("Рассылка запущена") || b.text("#attempts").contains("Успешно")
     );

@@ -36,17 +36,38 @@ fn attempts(env: &Env, mailing: &str) -> Vec<serde_json::Value> {
 }
 
 #[test]
-fn a_message_edited_before_delivery_starts_is_sent_as_edited() {
+fn a_message_edited_after_launch_is_sent_as_launched_and_the_next_run_sends_the_edit() {
     let env = Env::new();
     let id = queued_run(&env);
+    let original = env.json(&["message", "show", "1"])["subject"]
+        .as_str()
+        .expect("subject")
+        .to_owned();
     env.ok(&["message", "edit", "1", "--subject", "Edited subject"]);
     env.ok(&["worker", "--until-idle"]);
     let sent = outbox(&env);
     assert_eq!(sent.len(), 3);
-    assert!(sent
-        .iter()
-        .all(|eml| eml.contains("Subject: Edited subject")));
+    assert!(
+        sent.iter()
+            .all(|eml| eml.contains(&format!("Subject: {original}"))),
+        "the run sends what was launched"
+    );
     assert_eq!(attempts(&env, &id).len(), 3);
+    let runs = env.json(&["mailing", "runs", &id]);
+    assert_eq!(runs[0]["subject"], original.as_str());
+
+    env.ok(&["mailing", "send", &id]);
+    let sent = outbox(&env);
+    assert_eq!(sent.len(), 6);
+    assert_eq!(
+        sent.iter()
+            .filter(|eml| eml.contains("Subject: Edited subject"))
+            .count(),
+        3,
+        "a run launched after the edit sends the edit"
+    );
+    let runs = env.json(&["mailing", "runs", &id]);
+    assert_eq!(runs[0]["subject"], "Edited subject");
 }
 
 #[test]

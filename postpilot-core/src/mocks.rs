@@ -6,10 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Claim, DeliveryResult, InstanceId, Launch, LeaseToken, ListId, ListName, Mailing, MailingId,
-    Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId,
-    RecipientList, RecipientPage, RecipientsEdit, RunId, Search, Selection, SendAttempt, SendRun,
-    Stats, Trigger, Window,
+    Audience, Claim, DeliveryResult, InstanceId, Launch, LeaseToken, ListId, ListName, Mailing,
+    MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Reach, Recipient,
+    RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage, Search,
+    Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 use crate::ports::{
     DeliveryRepository, InstanceRepository, ListRepository, MailingRepository, MessageRepository,
@@ -38,6 +38,7 @@ mockall::mock! {
         async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError>;
         async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError>;
         async fn delete_message(&self, id: MessageId) -> Result<(), StoreError>;
+        async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError>;
     }
 
     #[async_trait]
@@ -56,7 +57,8 @@ mockall::mock! {
 
     #[async_trait]
     impl DeliveryRepository for Store {
-        async fn launch_run(&self, mailing: MailingId, trigger: Trigger, now: DateTime<Utc>) -> Result<Launch, StoreError>;
+        async fn launch_run(&self, mailing: MailingId, trigger: Trigger, selection: Audience, now: DateTime<Utc>) -> Result<Launch, StoreError>;
+        async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError>;
         async fn claim_deliveries(&self, run: RunId, limit: u32, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Claim, StoreError>;
         async fn record_results(&self, run: RunId, token: &LeaseToken, results: &[DeliveryResult]) -> Result<SendRun, StoreError>;
         async fn fail_remaining(&self, run: RunId, reason: &str, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
@@ -66,6 +68,8 @@ mockall::mock! {
         async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError>;
         async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError>;
         async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
+        async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError>;
+        async fn last_response_starting_with(&self, run: RunId, prefix: &str) -> Result<Option<String>, StoreError>;
         async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;
         async fn list_attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>, StoreError>;
     }

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use postpilot_core::usecases::Worker;
-use postpilot_core::{Launch, MailingId, SendRun, Trigger};
+use postpilot_core::{Audience, Launch, MailingId, SendRun, Trigger};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -165,8 +165,8 @@ async fn deliver<S: AppStore, M: AppMailer, C: AppClock>(app: AppState<S, M, C>)
     tracing::info!("the sender stopped");
 }
 
-/// Launches (or resumes) a run of `mailing` and has the server's sender
-/// deliver it at once.
+/// Launches a run of `mailing` to the recipients `selection` takes (or
+/// resumes its unfinished run) and has the server's sender deliver it at once.
 ///
 /// # Errors
 /// As `SendMailing::launch`: `MailingCompleted`, `NotFound`.
@@ -174,8 +174,9 @@ pub(crate) async fn launch<S: AppStore, M: AppMailer, C: AppClock>(
     app: &AppState<S, M, C>,
     mailing: MailingId,
     trigger: Trigger,
+    selection: Audience,
 ) -> postpilot_core::Result<Launch> {
-    let launch = app.sender().launch(mailing, trigger).await?;
+    let launch = app.sender().launch(mailing, trigger, selection).await?;
     app.metrics().run_launched(trigger, launch.resumed);
     if !app.config().stop.is_stopped() {
         // In hand from now on, before the sender's next pass counts it.

@@ -392,7 +392,7 @@ async fn mailing_is_created_sent_and_its_attempts_shown() {
     }
 
     let now = chrono::Local::now();
-    let start = (now - chrono::Duration::hours(1))
+    let start = (now + chrono::Duration::hours(1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     let end = (now + chrono::Duration::days(1))

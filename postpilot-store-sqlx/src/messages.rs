@@ -1,7 +1,7 @@
 //! Сообщения: the statements every backend runs alike, within a
 //! transaction (or on a pool) the backend provides.
 
-use postpilot_core::domain::{Message, MessageId, NewMessage, Page};
+use postpilot_core::domain::{MailingId, Message, MessageId, NewMessage, Page};
 use postpilot_core::ports::{Entity, StoreError};
 
 use crate::dialect::{Dialect, Shared};
@@ -31,6 +31,26 @@ where
             id.get(),
         )
         .await
+    }
+
+    /// The launched mailings of the message, by id.
+    pub(crate) async fn mailings_sent_with<'c, E>(
+        conn: E,
+        id: MessageId,
+    ) -> Result<Vec<MailingId>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        let ids: Vec<i64> = sqlx::query_scalar::<DB, i64>(
+            "SELECT id FROM mailing WHERE message_id = $1 AND launched_at IS NOT NULL ORDER BY id",
+        )
+        .bind(id.get())
+        .fetch_all(conn)
+        .await
+        .map_err(backend(format!(
+            "listing the mailings that sent message {id}"
+        )))?;
+        Ok(ids.into_iter().map(MailingId).collect())
     }
 
     /// Messages ordered by id.

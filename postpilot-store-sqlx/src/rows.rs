@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     AttemptId, AttemptStatus, BodyText, Comment, Delivery, DeliveryId, EmailAddress, FullName,
     Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient, RecipientId, RunId,
-    SendAttempt, SendRun, Stats, Subject, Trigger,
+    RunMessage, SendAttempt, SendRun, Stats, Subject, Trigger,
 };
 use postpilot_core::ports::StoreError;
 
@@ -143,7 +143,7 @@ impl<T: StoredTime> TryFrom<MailingRow<T>> for Mailing {
 /// The columns of a [`RunRow`], in its order: for `SELECT` and `RETURNING`.
 macro_rules! run_columns {
     () => {
-        "id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed"
+        "id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed, subject"
     };
 }
 pub(crate) use run_columns;
@@ -160,6 +160,7 @@ pub(crate) struct RunRow<T> {
     total: i64,
     sent: i64,
     failed: i64,
+    subject: Option<String>,
 }
 
 impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
@@ -174,7 +175,28 @@ impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
             total: count("send_run.total", row.total)?,
             sent: count("send_run.sent", row.sent)?,
             failed: count("send_run.failed", row.failed)?,
+            subject: row.subject,
         })
+    }
+}
+
+/// What a run sends, as stored (`NULL` for runs from before runs kept it).
+#[derive(sqlx::FromRow)]
+pub(crate) struct RunMessageRow {
+    subject: Option<String>,
+    body_text: Option<String>,
+}
+
+impl TryFrom<RunMessageRow> for Option<RunMessage> {
+    type Error = StoreError;
+    fn try_from(row: RunMessageRow) -> Result<Self, StoreError> {
+        match (row.subject, row.body_text) {
+            (Some(subject), Some(body_text)) => Ok(Some(RunMessage {
+                subject: decode("send_run.subject", Subject::parse(&subject))?,
+                body_text: decode("send_run.body_text", BodyText::parse(&body_text))?,
+            })),
+            _ => Ok(None),
+        }
     }
 }
 

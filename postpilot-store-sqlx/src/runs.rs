@@ -4,15 +4,25 @@
 
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun, Trigger,
+    Audience, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage, SendAttempt, SendRun,
+    Trigger,
 };
 use postpilot_core::ports::{Entity, StoreError};
 
 use crate::dialect::{Dialect, Shared};
 use crate::errors::backend;
-use crate::query::MAILING_OF_RUN;
+use crate::query::{MAILING_EXISTS, MAILING_OF_RUN};
 use crate::queue::{Tally, ADD_TO_RUN};
-use crate::rows::{self, int, AttemptRow, RunRow, StoredTime, SELECT_RUN};
+use crate::rows::{self, int, AttemptRow, RunMessageRow, RunRow, StoredTime, SELECT_RUN};
+
+/// Whether the mailing's recipient `mr` already has a successful attempt
+/// of the mailing `mailing` (a parameter) in any of its runs.
+fn reached(mailing: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM send_attempt AS a WHERE a.mailing_id = {mailing} \
+         AND a.recipient_id = mr.recipient_id AND a.status = 'success')"
+    )
+}
 
 impl<DB> Shared<DB>
 where
@@ -21,8 +31,11 @@ where
     for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    (i64, i64): for<'r> sqlx::FromRow<'r, DB::Row>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     RunRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
+    RunMessageRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     AttemptRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
     Option<DB::Time>: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     (Option<DB::Time>,): for<'r> sqlx::FromRow<'r, DB::Row>,
@@ -70,8 +83,9 @@ where
         Self::exists(conn, MAILING_OF_RUN, Entity::Run, run.get()).await
     }
 
-    /// Starts a run with one pending delivery per current recipient and marks
-    /// the mailing launched, or returns its unfinished run (`resumed`).
+    /// Starts a run with one pending delivery per current recipient that
+    /// `selection` takes and marks the mailing launched, or returns its
+    /// unfinished run (`resumed`).
     /// `lock_mailing` selects the mailing `$1`, locking it where the backend
     /// locks rows, so that concurrent launches of one mailing take turns.
     pub(crate) async fn launch_run(
@@ -79,6 +93,7 @@ where
         lock_mailing: &str,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Audience,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");
@@ -104,8 +119,12 @@ where
         .execute(&mut *conn)
         .await
         .map_err(backend(doing.clone()))?;
+        // The run keeps the message as it is now: what it sends, and what
+        // its history says it sent, whatever edits come later.
         let run: i64 = sqlx::query_scalar::<DB, i64>(
-            "INSERT INTO send_run (mailing_id, \"trigger\", started_at) VALUES ($1, $2, $3) \
+            "INSERT INTO send_run (mailing_id, \"trigger\", started_at, subject, body_text) \
+             SELECT m.id, $2, $3, msg.subject, msg.body_text \
+             FROM mailing AS m JOIN message AS msg ON msg.id = m.message_id WHERE m.id = $1 \
              RETURNING id",
         )
         .bind(mailing.get())
@@ -114,14 +133,18 @@ where
         .fetch_one(&mut *conn)
         .await
         .map_err(backend(doing.clone()))?;
-        // One statement for every recipient; the address is copied so the run
-        // is unaffected by later edits of the recipient.
-        let queued = sqlx::query::<DB>(
+        // One statement for every recipient taken; the address is copied so
+        // the run is unaffected by later edits of the recipient.
+        let only_unsent = match selection {
+            Audience::Everyone => String::new(),
+            Audience::OnlyUnsent => format!(" AND NOT {}", reached("$3")),
+        };
+        let queued = sqlx::query::<DB>(&format!(
             "INSERT INTO delivery (run_id, recipient_id, email, full_name, state, tries, not_before) \
              SELECT $1, r.id, r.email, r.full_name, 'pending', 0, $2 \
              FROM mailing_recipient AS mr JOIN recipient AS r ON r.id = mr.recipient_id \
-             WHERE mr.mailing_id = $3 ORDER BY mr.recipient_id",
-        )
+             WHERE mr.mailing_id = $3{only_unsent} ORDER BY mr.recipient_id"
+        ))
         .bind(run)
         .bind(DB::time(now))
         .bind(mailing.get())
@@ -138,6 +161,47 @@ where
             run: Self::run_in(&mut *conn, RunId(run)).await?,
             resumed: false,
         })
+    }
+
+    /// Of the mailing's recipients, how many there are and how many already
+    /// have a successful attempt of it; `NotFound` for an unknown mailing.
+    pub(crate) async fn reach<'c, E>(conn: E, mailing: MailingId) -> Result<Reach, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB> + Copy,
+    {
+        let doing = format!("counting whom mailing {mailing} reached");
+        Self::exists(conn, MAILING_EXISTS, Entity::Mailing, mailing.get()).await?;
+        let (recipients, reached): (i64, i64) = sqlx::query_as::<DB, (i64, i64)>(&format!(
+            "SELECT count(*), coalesce(sum(CASE WHEN {} THEN 1 ELSE 0 END), 0) \
+             FROM mailing_recipient AS mr WHERE mr.mailing_id = $1",
+            reached("$1")
+        ))
+        .bind(mailing.get())
+        .fetch_one(conn)
+        .await
+        .map_err(backend(doing))?;
+        Ok(Reach {
+            recipients: u64::try_from(recipients).unwrap_or(0),
+            reached: u64::try_from(reached).unwrap_or(0),
+        })
+    }
+
+    /// What the run sends (`None` for a run from before runs kept it);
+    /// `NotFound` for an unknown run.
+    pub(crate) async fn run_message<'c, E>(
+        conn: E,
+        run: RunId,
+    ) -> Result<Option<RunMessage>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        sqlx::query_as::<DB, RunMessageRow>("SELECT subject, body_text FROM send_run WHERE id = $1")
+            .bind(run.get())
+            .fetch_optional(conn)
+            .await
+            .map_err(backend(format!("reading what run {run} sends")))?
+            .ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?
+            .try_into()
     }
 
     /// Marks the run finished at `now` if every delivery is done; returns it.
@@ -181,6 +245,27 @@ where
         .map_err(backend(format!("finding when run {run} is next due")))?;
         let due = due.ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?;
         due.map(|t| t.into_utc("delivery.not_before")).transpose()
+    }
+
+    /// The response of the run's last attempt that starts with `prefix`.
+    pub(crate) async fn last_response_starting_with<'c, E>(
+        conn: E,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        sqlx::query_scalar::<DB, String>(
+            "SELECT response FROM send_attempt \
+             WHERE run_id = $1 AND substr(response, 1, length($2)) = $2 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(run.get())
+        .bind(prefix)
+        .fetch_optional(conn)
+        .await
+        .map_err(backend(format!("reading the responses of run {run}")))
     }
 
     /// The mailing's runs, newest first.

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use chrono::Duration;
-use postpilot_core::domain::{AttemptStatus, NextStep, Page, RecipientIds, Trigger};
+use postpilot_core::domain::{AttemptStatus, Audience, NextStep, Page, RecipientIds, Trigger};
 use postpilot_core::ports::{
     DeliveryRepository, MailingRepository, RecipientRepository, StatsRepository,
 };
@@ -50,7 +50,7 @@ async fn import_launch_and_deliver_at_scale() {
     let now = contract::at(1);
     let started = Instant::now();
     let run = store
-        .launch_run(mailing.id, Trigger::Cli, now)
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, now)
         .await
         .expect("launched")
         .run;

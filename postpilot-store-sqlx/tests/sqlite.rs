@@ -2,7 +2,7 @@
 
 mod contract;
 
-use postpilot_core::domain::{MessageId, Page, RecipientId, Trigger};
+use postpilot_core::domain::{Audience, MessageId, Page, RecipientId, Trigger};
 use postpilot_core::ports::{
     DeliveryRepository, InstanceRepository, MessageRepository, RecipientRepository,
     StatsRepository, StoreError,
@@ -205,7 +205,12 @@ async fn two_stores_on_one_file_write_concurrently_without_database_locked() {
     let (mailing, _) = contract::add_mailing(&fresh.store, 200).await;
     let run = fresh
         .store
-        .launch_run(mailing.id, Trigger::Cli, contract::at(1))
+        .launch_run(
+            mailing.id,
+            Trigger::Cli,
+            Audience::Everyone,
+            contract::at(1),
+        )
         .await
         .expect("launched")
         .run;

@@ -6,8 +6,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use postpilot_core::ports::Store;
 use postpilot_core::usecases::{History, MailingView};
 use postpilot_core::{
-    MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientsEdit, Selection,
-    SendRun, Trigger, Window,
+    Audience, MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientsEdit,
+    Selection, SendRun, Trigger, Window,
 };
 use serde::Serialize;
 
@@ -105,7 +105,18 @@ pub async fn run<S: Store + Clone>(
             mailings.delete(id).await?;
             out.done(&format!("mailing {id} deleted with its runs and attempts"))?;
         }
-        MailingCmd::Send { id, detach } => send(app, id, detach, out).await?,
+        MailingCmd::Send {
+            id,
+            detach,
+            only_unsent,
+        } => {
+            let selection = if only_unsent {
+                Audience::OnlyUnsent
+            } else {
+                Audience::Everyone
+            };
+            send(app, id, detach, selection, out).await?;
+        }
         MailingCmd::Attempts { id, page } => attempts(app, id, page, out).await?,
         MailingCmd::Runs { id } => {
             let runs = History::new(app.store.clone()).runs(id).await?;
@@ -306,12 +317,13 @@ async fn send<S: Store + Clone>(
     app: &App<S>,
     id: MailingId,
     detach: bool,
+    selection: Audience,
     out: Output,
 ) -> Result<(), CliError> {
     let sender = app.sender()?;
     let started = Instant::now();
     if detach {
-        let launch = sender.launch(id, Trigger::Cli).await?;
+        let launch = sender.launch(id, Trigger::Cli, selection).await?;
         let r = &launch.run;
         if out.json {
             Output::json(&SendSummary {
@@ -344,7 +356,12 @@ async fn send<S: Store + Clone>(
     // claiming, finish and record the sends in flight, hand back the rest;
     // the run stays unfinished. At the latest after `cap`.
     let cap = app.stop_cap();
-    let sent = super::within_cap(sender.send(id, Trigger::Cli, &on_progress), &app.stop, cap).await;
+    let sent = super::within_cap(
+        sender.send(id, Trigger::Cli, selection, &on_progress),
+        &app.stop,
+        cap,
+    )
+    .await;
     bar.finish_and_clear();
     let Some(sent) = sent else {
         super::cut_short(cap);

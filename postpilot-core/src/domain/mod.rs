@@ -26,8 +26,8 @@ pub use recipient::{NewRecipient, Recipient, RecipientPatch};
 pub use selection::{RecipientPage, Search, Selection, FOLDED_CAPITALS};
 pub use sender::Sender;
 pub use sending::{
-    Claim, Delivery, DeliveryResult, Launch, LeaseToken, NextStep, Page, SendAttempt, SendRun,
-    Stats, Trigger,
+    Audience, Claim, Delivery, DeliveryResult, Launch, LeaseToken, NextStep, Page, Reach,
+    RunMessage, SendAttempt, SendRun, Stats, Trigger,
 };
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
 pub use text::{BodyText, Comment, FullName, ListName, Subject};

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::status::UnknownCode;
 use super::{
-    AttemptId, AttemptStatus, DeliveryId, EmailAddress, FullName, MailingId, RecipientId, RunId,
+    AttemptId, AttemptStatus, BodyText, DeliveryId, EmailAddress, FullName, MailingId, RecipientId,
+    RunId, Subject,
 };
 
 /// What launched a run.
@@ -63,6 +64,16 @@ pub struct SendRun {
     pub total: u64,
     pub sent: u64,
     pub failed: u64,
+    /// The subject this run sends (copied from the message at launch);
+    /// `None` for runs launched before runs kept their text.
+    pub subject: Option<String>,
+}
+
+/// What a run sends: its message as it was when the run was launched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunMessage {
+    pub subject: Subject,
+    pub body_text: BodyText,
 }
 
 impl SendRun {
@@ -72,6 +83,41 @@ impl SendRun {
 
     pub fn is_finished(&self) -> bool {
         self.finished_at.is_some()
+    }
+}
+
+/// Whom a new run of a mailing sends to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Every current recipient of the mailing.
+    #[default]
+    Everyone,
+    /// Only the current recipients with no successful attempt in any run of
+    /// this mailing: those whose last attempt failed, or who were never sent.
+    OnlyUnsent,
+}
+
+/// How far a mailing has reached: of its current recipients, how many
+/// already have a successful attempt of it (in any run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    pub recipients: u64,
+    pub reached: u64,
+}
+
+impl Reach {
+    /// The recipients with no successful attempt yet.
+    pub fn unreached(&self) -> u64 {
+        self.recipients.saturating_sub(self.reached)
+    }
+
+    /// How many a new run with `selection` would send to.
+    pub fn selected(&self, selection: Audience) -> u64 {
+        match selection {
+            Audience::Everyone => self.recipients,
+            Audience::OnlyUnsent => self.unreached(),
+        }
     }
 }
 

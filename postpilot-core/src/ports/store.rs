@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::domain::{
-    Claim, DeliveryResult, InstanceId, Launch, LeaseToken, ListId, ListName, Mailing, MailingId,
-    Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Recipient, RecipientId,
-    RecipientList, RecipientPage, RecipientsEdit, RunId, Search, Selection, SendAttempt, SendRun,
-    Stats, Trigger, Window,
+    Audience, Claim, DeliveryResult, InstanceId, Launch, LeaseToken, ListId, ListName, Mailing,
+    MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Reach, Recipient,
+    RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage, Search,
+    Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -178,6 +178,13 @@ pub trait MessageRepository: Send + Sync {
     /// # Errors
     /// `NotFound`; `InUse` while a mailing uses the message.
     async fn delete_message(&self, id: MessageId) -> Result<(), StoreError>;
+
+    /// The mailings of this message that were ever sent (launched), by id:
+    /// whose history an edit of the message does not change.
+    ///
+    /// # Errors
+    /// `Backend` only (an unknown message has none).
+    async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError>;
 }
 
 /// Рассылки.
@@ -275,9 +282,11 @@ pub trait MailingRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DeliveryRepository: Send + Sync {
-    /// Starts a run with one pending delivery per current recipient and marks
-    /// the mailing as sent, in one transaction; or, when the mailing has an
-    /// unfinished run, returns that one with `resumed: true`.
+    /// Starts a run, with a copy of the mailing's message as it is now, and
+    /// one pending delivery per current recipient that `selection` takes (all of them, or only those with no successful
+    /// attempt in any run of this mailing) and marks the mailing as sent,
+    /// in one transaction; or, when the mailing has an unfinished run,
+    /// returns that one with `resumed: true` (whatever `selection` says).
     ///
     /// # Errors
     /// `NotFound` for the mailing.
@@ -285,8 +294,16 @@ pub trait DeliveryRepository: Send + Sync {
         &self,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Audience,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError>;
+
+    /// Of the mailing's current recipients, how many there are and how many
+    /// already have a successful attempt of this mailing.
+    ///
+    /// # Errors
+    /// `NotFound` for the mailing.
+    async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError>;
 
     /// Atomically leases up to `limit` deliveries of `run` that are due at
     /// `now` (pending, or leased with a lease expired before `now`) until
@@ -385,6 +402,24 @@ pub trait DeliveryRepository: Send + Sync {
     /// # Errors
     /// `NotFound`.
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
+
+    /// The subject and body the run sends, copied from its message when it
+    /// was launched; `None` for a run launched before runs kept their text.
+    ///
+    /// # Errors
+    /// `NotFound` for the run.
+    async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError>;
+
+    /// The response of the run's last attempt whose response starts with
+    /// `prefix` (compared exactly), `None` when there is none.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn last_response_starting_with(
+        &self,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError>;
 
     /// The mailing's runs, newest first.
     ///

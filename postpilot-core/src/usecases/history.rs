@@ -1,6 +1,6 @@
 //! What was sent: a mailing's runs and attempts (Попытки рассылки).
 
-use crate::domain::{MailingId, Page, SendAttempt, SendRun};
+use crate::domain::{MailingId, Page, Reach, RunId, RunMessage, SendAttempt, SendRun};
 use crate::error::Result;
 use crate::ports::{DeliveryRepository, MailingRepository};
 
@@ -21,6 +21,37 @@ impl<R: MailingRepository + DeliveryRepository> History<R> {
     pub async fn runs(&self, mailing: MailingId) -> Result<Vec<SendRun>> {
         self.repo.get_mailing(mailing).await?;
         Ok(self.repo.list_runs(mailing).await?)
+    }
+
+    /// The subject and body the run sends (as launched); `None` for a run
+    /// from before runs kept their text.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown run.
+    pub async fn run_message(&self, run: RunId) -> Result<Option<RunMessage>> {
+        Ok(self.repo.run_message(run).await?)
+    }
+
+    /// The response of the run's last attempt that starts with `prefix`
+    /// (e.g. [`GAVE_UP`](super::GAVE_UP): the run gave up on the server).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn last_response_starting_with(
+        &self,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>> {
+        Ok(self.repo.last_response_starting_with(run, prefix).await?)
+    }
+
+    /// Of the mailing's recipients, how many there are and how many already
+    /// got it (a successful attempt in any run).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown mailing.
+    pub async fn reach(&self, mailing: MailingId) -> Result<Reach> {
+        Ok(self.repo.reach(mailing).await?)
     }
 
     /// The mailing's attempts in the order they were made.

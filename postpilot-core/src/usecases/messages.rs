@@ -1,6 +1,6 @@
 //! Управление сообщениями.
 
-use crate::domain::{Message, MessageId, MessagePatch, NewMessage, Page};
+use crate::domain::{MailingId, Message, MessageId, MessagePatch, NewMessage, Page};
 use crate::error::Result;
 use crate::ports::{Clock, MessageRepository};
 
@@ -41,6 +41,14 @@ impl<R: MessageRepository, C: Clock> Messages<R, C> {
     pub async fn edit(&self, id: MessageId, patch: MessagePatch) -> Result<Message> {
         let current = self.repo.get_message(id).await?;
         Ok(self.repo.update_message(id, &patch.apply(current)).await?)
+    }
+
+    /// The mailings that sent this message (were launched with it), by id.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn sent_in(&self, id: MessageId) -> Result<Vec<MailingId>> {
+        Ok(self.repo.mailings_sent_with(id).await?)
     }
 
     /// # Errors

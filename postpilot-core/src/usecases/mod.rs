@@ -27,7 +27,7 @@ pub use policy::{
     later, SendPolicy, MAX_LEASE, MAX_RETRY_BACKOFF, MAX_RETRY_DELAY, MAX_STORE_PATIENCE, MAX_TRIES,
 };
 pub use recipients::Recipients;
-pub use send::{Progress, SendMailing, WINDOW_CLOSED};
+pub use send::{Progress, SendMailing, GAVE_UP, WINDOW_CLOSED};
 pub use stats::Statistics;
 pub use stop::{StopSignal, Stopper};
 pub use worker::{Pass, Worker};

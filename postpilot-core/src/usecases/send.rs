@@ -21,8 +21,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::visible;
 use crate::domain::{
-    AttemptStatus, Claim, Delivery, DeliveryResult, InstanceId, Launch, LeaseToken, MailingId,
-    MailingStatus, NextStep, RunId, SendRun, Trigger,
+    AttemptStatus, Audience, Claim, Delivery, DeliveryResult, InstanceId, Launch, LeaseToken,
+    MailingId, MailingStatus, NextStep, RunId, SendRun, Trigger,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
@@ -40,6 +40,11 @@ const GROUP_WAIT: Duration = Duration::from_millis(200);
 
 /// Recorded for deliveries still unsent when the mailing's window closes.
 pub const WINDOW_CLOSED: &str = "not sent: the mailing's end time passed";
+
+/// How the response recorded for deliveries left when the server looked
+/// down begins (`not sent: gave up after N temporary failures in a row;
+/// last: …`).
+pub const GAVE_UP: &str = "not sent: gave up";
 
 /// Called with the run's totals after each recorded batch.
 pub type Progress<'a> = &'a (dyn Fn(&SendRun) + Send + Sync);
@@ -92,11 +97,17 @@ where
         &self.clock
     }
 
-    /// Launches a run of the mailing now, or picks up its unfinished one.
+    /// Launches a run of the mailing now to the recipients `selection`
+    /// takes, or picks up its unfinished run.
     ///
     /// # Errors
     /// `MailingCompleted` when the end time has passed; `NotFound`.
-    pub async fn launch(&self, mailing: MailingId, trigger: Trigger) -> Result<Launch> {
+    pub async fn launch(
+        &self,
+        mailing: MailingId,
+        trigger: Trigger,
+        selection: Audience,
+    ) -> Result<Launch> {
         let now = self.clock.now();
         let found = self
             .patiently(
@@ -112,11 +123,11 @@ where
         let launch = self
             .patiently(
                 || format!("launching a run of mailing {mailing}"),
-                || self.store.launch_run(mailing, trigger, now),
+                || self.store.launch_run(mailing, trigger, selection, now),
             )
             .await?;
         tracing::info!(
-            mailing = %mailing, run = %launch.run.id, resumed = launch.resumed,
+            mailing = %mailing, run = %launch.run.id, resumed = launch.resumed, ?selection,
             total = launch.run.total, "run launched"
         );
         Ok(launch)
@@ -130,9 +141,10 @@ where
         &self,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Audience,
         progress: Progress<'_>,
     ) -> Result<(Launch, SendRun)> {
-        let launch = self.launch(mailing, trigger).await?;
+        let launch = self.launch(mailing, trigger, selection).await?;
         progress(&launch.run);
         let done = self.deliver(launch.run.id, progress).await?;
         Ok((launch, done))
@@ -178,17 +190,34 @@ where
                 || self.store.get_mailing(mailing_id),
             )
             .await?;
-        // The content is fixed for the whole run, even if the message is edited meanwhile.
-        let message = self
+        // The run sends what was launched: the copy of the message it took
+        // at launch, whatever edits came since. A run launched before runs
+        // kept their text sends the message as it is when delivery starts.
+        let launched = self
             .patiently(
-                || format!("reading the message of mailing {mailing_id}"),
-                || self.store.get_message(mailing.message_id),
+                || format!("reading what run {run} sends"),
+                || self.store.run_message(run),
             )
             .await?;
-        let content = Arc::new(Content {
-            subject: message.subject,
-            body_text: message.body_text,
-        });
+        let content = match launched {
+            Some(message) => Content {
+                subject: message.subject,
+                body_text: message.body_text,
+            },
+            None => {
+                let message = self
+                    .patiently(
+                        || format!("reading the message of mailing {mailing_id}"),
+                        || self.store.get_message(mailing.message_id),
+                    )
+                    .await?;
+                Content {
+                    subject: message.subject,
+                    body_text: message.body_text,
+                }
+            }
+        };
+        let content = Arc::new(content);
         // Part of every message key: unique across databases.
         let instance = self
             .patiently(
@@ -673,7 +702,7 @@ impl Stop {
         match self {
             Self::WindowClosed => Some(WINDOW_CLOSED.to_owned()),
             Self::ServerDown { failures, last } => Some(format!(
-                "not sent: gave up after {failures} temporary failures in a row; last: {last}"
+                "{GAVE_UP} after {failures} temporary failures in a row; last: {last}"
             )),
             Self::LoginRefused { reply } => Some(format!(
                 "not sent: the SMTP server refused the login: {reply}"

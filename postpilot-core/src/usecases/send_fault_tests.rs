@@ -301,6 +301,7 @@ async fn a_sender_sharing_a_run_follows_its_progress_instead_of_waiting_out_the_
     store
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));
+    store.expect_run_message().returning(|_| Ok(None));
     store.expect_get_message().returning(|_| {
         Ok(Message {
             id: MessageId(2),
@@ -406,6 +407,7 @@ fn with_the_rest_of(mut store: MockStore, base: MockStore) -> MockStore {
         futures::executor::block_on(crate::ports::MessageRepository::get_message(&*b, id))
     });
     delegate!(expect_get_run, get_run, (id));
+    delegate!(expect_run_message, run_message, (id));
     delegate!(expect_claim_deliveries, claim_deliveries, (r, l, n, u));
     delegate!(expect_record_results, record_results, (r, t, x));
     delegate!(expect_next_due, next_due, (r));

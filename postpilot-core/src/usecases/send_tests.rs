@@ -52,6 +52,7 @@ pub(super) fn run(sent: u64, failed: u64) -> SendRun {
         total: 2,
         sent,
         failed,
+        subject: Some("Новости".into()),
     }
 }
 
@@ -82,12 +83,29 @@ pub(super) fn store_with_batch(
     batch: Vec<Delivery>,
     recorded: Arc<Mutex<Vec<DeliveryResult>>>,
 ) -> MockStore {
+    store_with_batch_of_a_run_sending(batch, recorded, None)
+}
+
+/// As [`store_with_batch`], for a run that took `launched` at its launch
+/// (`None`: a run from before runs kept their text, which sends the message).
+pub(super) fn store_with_batch_of_a_run_sending(
+    batch: Vec<Delivery>,
+    recorded: Arc<Mutex<Vec<DeliveryResult>>>,
+    launched: Option<RunMessage>,
+) -> MockStore {
     let mut store = MockStore::new();
     store.expect_instance_id().returning(|| Ok(instance()));
     store
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));
-    store.expect_get_message().returning(|_| Ok(message()));
+    if launched.is_some() {
+        store.expect_get_message().never();
+    } else {
+        store.expect_get_message().returning(|_| Ok(message()));
+    }
+    store
+        .expect_run_message()
+        .returning(move |_| Ok(launched.clone()));
     store.expect_get_run().returning(|_| Ok(run(0, 0)));
     // The first claim hands out the batch, later ones find nothing due.
     let handed_out = std::sync::atomic::AtomicBool::new(false);
@@ -253,14 +271,42 @@ async fn sending_a_completed_mailing_is_refused_and_launches_nothing() {
     let mut mailer = MockMailer::new();
     mailer.expect_send().never();
     let err = SendMailing::new(store, mailer, fixed_clock(), SendPolicy::default())
-        .send(MAILING, Trigger::Cli, &|_| {})
+        .send(MAILING, Trigger::Cli, Audience::Everyone, &|_| {})
         .await
         .expect_err("refused");
     assert!(matches!(err, Error::MailingCompleted(MAILING)), "{err}");
 }
 
 #[tokio::test]
-async fn a_created_mailing_is_launched_with_its_trigger_at_the_clock_time() {
+async fn a_run_sends_the_message_it_was_launched_with_not_the_message_as_edited_since() {
+    let launched = RunMessage {
+        subject: Subject::parse("Как запущено").expect("valid"),
+        body_text: BodyText::parse("Текст на момент запуска").expect("valid"),
+    };
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let store = store_with_batch_of_a_run_sending(
+        vec![delivery(1, "a@example.com", 0)],
+        Arc::clone(&recorded),
+        Some(launched),
+    );
+    let mut mailer = MockMailer::new();
+    mailer
+        .expect_send()
+        .withf(|e| {
+            e.content.subject.as_str() == "Как запущено"
+                && e.content.body_text.as_str() == "Текст на момент запуска"
+        })
+        .times(1)
+        .returning(|_| Ok(ServerReply("250 2.0.0 Ok".into())));
+    SendMailing::new(store, mailer, fixed_clock(), SendPolicy::default())
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+    assert_eq!(recorded.lock().expect("lock").len(), 1);
+}
+
+#[tokio::test]
+async fn a_created_mailing_is_launched_with_its_trigger_and_selection_at_the_clock_time() {
     let mut store = MockStore::new();
     store.expect_instance_id().returning(|| Ok(instance()));
     store
@@ -268,9 +314,14 @@ async fn a_created_mailing_is_launched_with_its_trigger_at_the_clock_time() {
         .returning(|_| Ok(mailing(t0() + Duration::seconds(1), false)));
     store
         .expect_launch_run()
-        .withf(|id, trigger, now| *id == MAILING && *trigger == Trigger::Ui && *now == t0())
+        .withf(|id, trigger, selection, now| {
+            *id == MAILING
+                && *trigger == Trigger::Ui
+                && *selection == Audience::OnlyUnsent
+                && *now == t0()
+        })
         .times(1)
-        .returning(|_, _, _| {
+        .returning(|_, _, _, _| {
             Ok(Launch {
                 run: run(0, 0),
                 resumed: false,
@@ -282,7 +333,7 @@ async fn a_created_mailing_is_launched_with_its_trigger_at_the_clock_time() {
         fixed_clock(),
         SendPolicy::default(),
     )
-    .launch(MAILING, Trigger::Ui)
+    .launch(MAILING, Trigger::Ui, Audience::OnlyUnsent)
     .await
     .expect("launched");
     assert_eq!(launch.run.id, RUN);
@@ -297,6 +348,7 @@ async fn deliveries_left_when_the_window_closes_are_recorded_as_not_sent() {
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0(), true)));
     store.expect_get_message().returning(|_| Ok(message()));
+    store.expect_run_message().returning(|_| Ok(None));
     store.expect_claim_deliveries().never();
     store
         .expect_fail_remaining()
@@ -326,6 +378,7 @@ async fn a_run_waiting_for_a_retry_sleeps_until_it_is_due_looking_at_its_progres
         .expect_get_mailing()
         .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));
     store.expect_get_message().returning(|_| Ok(message()));
+    store.expect_run_message().returning(|_| Ok(None));
     store.expect_get_run().returning(|_| Ok(run(0, 0)));
     store.expect_claim_deliveries().returning(|_, _, _, _| {
         Ok(Claim {

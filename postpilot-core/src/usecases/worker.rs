@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::send::{Progress, SendMailing};
-use crate::domain::Trigger;
+use crate::domain::{Audience, Trigger};
 use crate::error::{Error, Result};
 use crate::ports::{
     Clock, DeliveryRepository, InstanceRepository, Mailer, MailingRepository, MessageRepository,
@@ -73,7 +73,11 @@ where
             Vec::new()
         };
         for mailing in due {
-            match self.send.launch(mailing, Trigger::Schedule).await {
+            match self
+                .send
+                .launch(mailing, Trigger::Schedule, Audience::Everyone)
+                .await
+            {
                 Ok(launch) => {
                     if !launch.resumed {
                         pass.launched += 1;

@@ -40,9 +40,11 @@ async fn a_pass_launches_each_due_mailing_with_the_schedule_trigger() {
         .returning(|_| Ok(mailing(t0() + Duration::days(1), false)));
     store
         .expect_launch_run()
-        .withf(|id, trigger, _| *id == MAILING && *trigger == Trigger::Schedule)
+        .withf(|id, trigger, selection, _| {
+            *id == MAILING && *trigger == Trigger::Schedule && *selection == Audience::Everyone
+        })
         .times(1)
-        .returning(|_, _, _| {
+        .returning(|_, _, _, _| {
             Ok(Launch {
                 run: run(0, 0),
                 resumed: false,

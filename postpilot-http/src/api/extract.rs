@@ -26,17 +26,46 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if !is_json(request.headers()) {
             return Err(ApiError::unsupported_media_type());
         }
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::payload_too_large()
-                } else {
-                    ApiError::bad_request("the request body could not be read")
-                }
-            })?;
+        let body = read_body(request, state).await?;
         parse_json(&body).map(Self)
     }
+}
+
+/// An optional JSON request body: `None` when the body is empty (whatever
+/// its content type) or the JSON `null` (what the OpenAPI document of an
+/// optional body allows), otherwise as [`ApiJson`].
+#[derive(Debug)]
+pub(crate) struct OptionalApiJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let json = is_json(request.headers());
+        let body = read_body(request, state).await?;
+        if body.is_empty() {
+            return Ok(Self(None));
+        }
+        if !json {
+            return Err(ApiError::unsupported_media_type());
+        }
+        if body.trim_ascii() == b"null" {
+            return Ok(Self(None));
+        }
+        parse_json(&body).map(|value| Self(Some(value)))
+    }
+}
+
+async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::payload_too_large()
+            } else {
+                ApiError::bad_request("the request body could not be read")
+            }
+        })
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

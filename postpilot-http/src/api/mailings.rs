@@ -6,15 +6,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use postpilot_core::ports::{Entity, StoreError};
-use postpilot_core::{MailingId, MessageId, NewMailing, Page, Trigger, Window};
+use postpilot_core::{Audience, MailingId, MessageId, NewMailing, Page, Trigger, Window};
 
 use super::extract::{
-    ApiJson, ApiPath, MailingPath, Paging, PagingParams, RunPath, SearchParams, SearchQuery,
+    ApiJson, ApiPath, MailingPath, OptionalApiJson, Paging, PagingParams, RunPath, SearchParams,
+    SearchQuery,
 };
 use super::model::{
     recipient_ids, AttemptList, LaunchJson, MailingJson, MailingList, MailingPatchJson,
     MailingRecipientList, NewMailingJson, RecipientsAddedJson, RecipientsRemovedJson, RunJson,
-    RunList, SelectionJson,
+    RunList, SelectionJson, SendJson,
 };
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
@@ -185,9 +186,13 @@ pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// Send a mailing now: launches a run (or resumes its unfinished one) and
-/// delivers it in the background. Poll the run for progress.
+/// delivers it in the background. Poll the run for progress. Without a body
+/// (or with `{}` or `null`) the run goes to every recipient; with
+/// `{"only_unsent": true}`, only to those no run of this mailing reached yet.
 #[utoipa::path(post, path = "/api/v1/mailings/{id}/send", tag = "mailings",
     operation_id = "sendMailing", params(MailingPath),
+    request_body(content = Option<SendJson>, content_type = "application/json",
+        description = "Optional: whom to send to (everyone when left out)"),
     responses(
         (status = 202, body = LaunchJson, description = "Accepted: the run is delivered in the background",
             headers(("Location" = String, description = "The run: `/api/v1/mailings/{id}/runs/{run_id}`")),
@@ -195,14 +200,23 @@ pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
                 ("showRun" = (operation_id = "showRun", parameters(("id" = "$request.path.id"), ("run_id" = "$response.body#/run/id")))),
                 ("listAttempts" = (operation_id = "listAttempts", parameters(("id" = "$request.path.id")))),
             )),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The mailing is completed (its end time has passed)"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "`only_unsent` is not a boolean, or the body has another field"),
     ))]
 pub(crate) async fn send<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     ApiPath(id): ApiPath<i64>,
+    OptionalApiJson(body): OptionalApiJson<SendJson>,
 ) -> Result<Response, ApiError> {
-    let launch = sending::launch(&app, MailingId(id), Trigger::Api).await?;
+    let selection = if body.unwrap_or_default().only_unsent {
+        Audience::OnlyUnsent
+    } else {
+        Audience::Everyone
+    };
+    let launch = sending::launch(&app, MailingId(id), Trigger::Api, selection).await?;
     let location = format!("/api/v1/mailings/{id}/runs/{}", launch.run.id);
     let body = LaunchJson {
         run: launch.run.into(),

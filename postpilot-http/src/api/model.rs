@@ -430,6 +430,10 @@ pub struct RunJson {
     pub sent: u64,
     pub failed: u64,
     pub pending: u64,
+    /// The subject this run sends, copied from the message at launch (an
+    /// edit of the message later does not change it); null for runs
+    /// launched before runs kept their text.
+    pub subject: Option<String>,
 }
 
 impl From<SendRun> for RunJson {
@@ -444,8 +448,22 @@ impl From<SendRun> for RunJson {
             total: r.total,
             sent: r.sent,
             failed: r.failed,
+            subject: r.subject,
         }
     }
+}
+
+/// Whom a send goes to. The body is optional: none (or `{}`) sends to every
+/// recipient of the mailing.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendJson {
+    /// `true`: only the recipients no run of this mailing reached yet (whose
+    /// last attempt failed or was not sent, or who were never sent);
+    /// `false` (the default): everyone again. An unfinished run is resumed
+    /// as it is, whatever this says.
+    #[serde(default)]
+    pub only_unsent: bool,
 }
 
 /// The answer to `send`: the run being delivered in the background.

@@ -1,6 +1,6 @@
 //! How values look on a page: times in the server's zone, status badges.
 
-use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Days, Local, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use maud::{html, Markup};
 use postpilot_core::{AttemptStatus, MailingStatus, Trigger};
 
@@ -38,6 +38,48 @@ pub(crate) fn parse_input(raw: &str) -> Option<DateTime<Utc>> {
         .earliest()
         .map(|t| t.with_timezone(&Utc))
 }
+
+/// The first send time the mailing form offers: tomorrow at 09:00 in the
+/// server's zone, so that saving the form's defaults never sends at once.
+pub(crate) fn tomorrow_morning(now: DateTime<Utc>) -> DateTime<Utc> {
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+    let local = now.with_timezone(&Local).date_naive();
+    local
+        .checked_add_days(Days::new(1))
+        .and_then(|day| Local.from_local_datetime(&day.and_time(nine)).earliest())
+        .map_or(now + chrono::Duration::days(1), |t| t.with_timezone(&Utc))
+}
+
+/// A count with its thousands separated by a no-break space: `20 002`.
+pub(crate) fn number(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 2);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The Russian word form agreeing with `n`: `forms` is the form for 1,
+/// for 2 and for 5 (`получатель`, `получателя`, `получателей`).
+pub(crate) fn plural(n: u64, forms: [&'static str; 3]) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, r) if r != 11 => forms[0],
+        (2..=4, r) if !(12..=14).contains(&r) => forms[1],
+        _ => forms[2],
+    }
+}
+
+/// `20 002 получателя`: a number and the noun agreeing with it.
+pub(crate) fn count(n: u64, forms: [&'static str; 3]) -> String {
+    format!("{}\u{a0}{}", number(n), plural(n, forms))
+}
+
+/// The forms of «получатель» for [`count`].
+pub(crate) const RECIPIENTS: [&str; 3] = ["получатель", "получателя", "получателей"];
 
 pub(crate) fn mailing_status(status: MailingStatus) -> Markup {
     html! { span class={ "badge " (status.code()) } { (status.label()) } }
@@ -78,6 +120,33 @@ mod tests {
         assert_eq!(parse_input("2026-12-01T09:30:00"), Some(at));
         assert_eq!(parse_input("завтра"), None);
         assert_eq!(parse_input(""), None);
+    }
+
+    #[test]
+    fn counts_agree_in_russian_and_group_thousands() {
+        let forms = RECIPIENTS;
+        let said = |n| count(n, forms).replace('\u{a0}', " ");
+        assert_eq!(said(1), "1 получатель");
+        assert_eq!(said(2), "2 получателя");
+        assert_eq!(said(4), "4 получателя");
+        assert_eq!(said(5), "5 получателей");
+        assert_eq!(said(11), "11 получателей");
+        assert_eq!(said(12), "12 получателей");
+        assert_eq!(said(21), "21 получатель");
+        assert_eq!(said(111), "111 получателей");
+        assert_eq!(said(1_001), "1 001 получатель");
+        assert_eq!(said(20_002), "20 002 получателя");
+        assert_eq!(said(0), "0 получателей");
+        assert_eq!(number(1_000_000), "1\u{a0}000\u{a0}000");
+        assert_eq!(number(999), "999");
+    }
+
+    #[test]
+    fn the_first_send_time_offered_is_tomorrow_at_nine_in_the_server_zone() {
+        let now = parse_input("2026-12-01T23:30").expect("parsed");
+        assert_eq!(input_value(tomorrow_morning(now)), "2026-12-02T09:00");
+        let early = parse_input("2026-12-01T00:10").expect("parsed");
+        assert_eq!(input_value(tomorrow_morning(early)), "2026-12-02T09:00");
     }
 
     #[test]

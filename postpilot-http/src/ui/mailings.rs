@@ -4,26 +4,29 @@
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Router};
+use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use postpilot_core::ports::{Entity, StoreError};
+use postpilot_core::usecases::GAVE_UP;
 use postpilot_core::{
-    MailingId, MailingPatch, MailingStatus, MessageId, NewMailing, Page as Slice, RecipientId,
-    RecipientIds, RecipientsEdit, Search, Selection, Trigger, Window,
+    Mailing, MailingId, MailingPatch, MailingStatus, MessageId, NewMailing, Page as Slice,
+    RecipientId, RecipientIds, RecipientsEdit, Search, Selection, Window,
 };
 
-use super::form::{aria, csrf_field, field, problem_text, record_form, Errors};
+use super::form::{aria, field, problem_text, record_form, Errors};
 use super::format::{
-    attempt_status, clip, input_value, mailing_status, parse_input, trigger, when, when_exact, zone,
+    attempt_status, clip, count as count_words, input_value, mailing_status, parse_input,
+    tomorrow_morning, trigger, when, when_exact, zone,
 };
 use super::layout::{paged_table, table, Notice, Page, Section};
 use super::mailing_recipients::count;
+use super::reply::{gave_up_parts, reply};
 use super::resource::Resource;
 use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
-use crate::sending;
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
 
 const MAILINGS: Resource = Resource {
@@ -59,7 +62,14 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
             get(show::<S, M, C>).post(update::<S, M, C>),
         )
         .route("/mailings/{id}/edit", get(edit::<S, M, C>))
-        .route("/mailings/{id}/send", post(send::<S, M, C>))
+        .route(
+            "/mailings/{id}/runs/{run_id}",
+            get(super::run::show::<S, M, C>),
+        )
+        .route(
+            "/mailings/{id}/send",
+            get(super::send::confirm::<S, M, C>).post(super::send::send::<S, M, C>),
+        )
         .route(
             "/mailings/{id}/delete",
             get(confirm_delete::<S, M, C>).post(delete::<S, M, C>),
@@ -209,6 +219,20 @@ impl Input {
     }
 }
 
+/// Why a first send time already past is refused: the scheduler would send
+/// the mailing as soon as it is saved, before the user has seen its page.
+const PAST_START: &str = "Это время уже прошло: рассылка ушла бы сразу после сохранения. \
+    Укажите время позже текущего; чтобы отправить сразу, сохраните рассылку и нажмите «Отправить сейчас».";
+
+/// The error beside the first send time when it is not in the future.
+fn past_start(valid: &Valid, now: DateTime<Utc>) -> Option<Errors> {
+    (valid.window.first_sent_at() <= now).then(|| {
+        let mut errors = Errors::default();
+        errors.add("first_sent_at", PAST_START);
+        errors
+    })
+}
+
 /// Errors about references the store refused, beside their fields.
 fn reference_errors(err: &postpilot_core::Error) -> Option<Errors> {
     let mut errors = Errors::default();
@@ -346,10 +370,11 @@ async fn new<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     Extension(session): Extension<Session>,
 ) -> Result<Response, UiError> {
-    let now = app.now();
+    // Tomorrow morning, never "now": saving the defaults must not send.
+    let start = tomorrow_morning(app.now());
     let input = Input {
-        first_sent_at: input_value(now),
-        sent_completed_at: input_value(now + chrono::Duration::days(1)),
+        first_sent_at: input_value(start),
+        sent_completed_at: input_value(start + chrono::Duration::days(1)),
         ..Input::default()
     };
     form_page(
@@ -382,6 +407,17 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
             .await
         }
     };
+    if let Some(errors) = past_start(&valid, app.now()) {
+        return form_page(
+            &app,
+            &session,
+            None,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     let later = matches!(valid.recipients, Choice::Later);
     let (recipient_ids, then) = match valid.recipients {
         Choice::These(ids) => (ids, None),
@@ -472,6 +508,24 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
             .await
         }
     };
+    // A never-sent mailing moved to a start already past would be sent by
+    // the scheduler as soon as it is saved.
+    let current = app.mailings().get(id).await?.mailing;
+    // The form shows minutes: a start saved as it was shown is unchanged.
+    let moved = input_value(current.first_sent_at) != input_value(valid.window.first_sent_at());
+    if current.launched_at.is_none() && moved {
+        if let Some(errors) = past_start(&valid, app.now()) {
+            return form_page(
+                &app,
+                &session,
+                Some(id),
+                &input,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    }
     let patch = MailingPatch {
         first_sent_at: Some(valid.window.first_sent_at()),
         sent_completed_at: Some(valid.window.sent_completed_at()),
@@ -516,7 +570,7 @@ async fn show<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// The mailing page; `refused` is why a send was refused (shown, 409).
-async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
+pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
     app: &AppState<S, M, C>,
     session: &Session,
     id: MailingId,
@@ -532,8 +586,18 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
     let runs = history.runs(id).await?;
     let number = page_number(uri);
     let attempts = history.attempts(id, page_slice(number)).await?;
-    let sending = runs.iter().any(|r| !r.is_finished()) && app.deliveries().in_progress() > 0;
+    let unfinished = runs.iter().any(|r| !r.is_finished());
+    // The latest run gave up on the server: said at the top of the page.
+    let server_down = match runs.first() {
+        Some(latest) if latest.failed > 0 => history
+            .last_response_starting_with(latest.id, GAVE_UP)
+            .await?
+            .and_then(|response| gave_up_reason(&response)),
+        _ => None,
+    };
+    let sending = unfinished && app.deliveries().in_progress() > 0;
     let completed = view.status == MailingStatus::Completed;
+    let schedule = schedule(m, completed, app.config().schedule, app.now());
     let title = format!("Рассылка №{id}");
     let status = if refused.is_some() {
         StatusCode::CONFLICT
@@ -550,13 +614,16 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
             div.heading {
                 h1 { (title) " " (mailing_status(view.status)) }
             }
+            @if let Some(reason) = server_down {
+                p.alert #server-down role="alert" { "Почтовый сервер недоступен: " (reason) }
+            }
             dl.details {
                 dt { "Статус" } dd #status { (view.status.label()) }
                 dt { "Сообщение" } dd { a href={ "/messages/" (message.id) "/edit" } { (message.subject) } }
                 dt { "Первая отправка" } dd { (when(m.first_sent_at)) }
                 dt { "Окончание отправки" } dd { (when(m.sent_completed_at)) }
-                dt { "Впервые отправлена" }
-                dd { @match m.launched_at { Some(at) => (when(at)), None => "ещё не отправлялась" } }
+                dt { "Отправка" }
+                dd #schedule { (schedule) }
                 dt { "Получатели" }
                 dd #recipient_count {
                     "Получателей: " (count(m.recipient_count)) " · "
@@ -564,9 +631,10 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                 }
             }
             div.actions {
-                form method="post" action={ "/mailings/" (id) "/send" } {
-                    (csrf_field(&session.csrf))
-                    button.send type="submit" disabled[completed] { "Отправить сейчас" }
+                @if completed || unfinished {
+                    button.send type="button" disabled { "Отправить сейчас" }
+                } @else {
+                    a.button.send href={ "/mailings/" (id) "/send" } { "Отправить сейчас" }
                 }
                 a.button.secondary href={ "/mailings/" (id) "/edit" } { "Изменить" }
                 a.button.danger href={ "/mailings/" (id) "/delete" } { "Удалить" }
@@ -576,6 +644,8 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
             }
             @if sending {
                 p.hint role="status" { "Идёт отправка — страница обновляется сама." }
+            } @else if unfinished {
+                p.hint role="status" { "Запуск ещё не закончен: отправить снова можно, когда он закончится." }
             }
             section #runs {
                 h2 { "Запуски отправки" }
@@ -583,10 +653,18 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                     p.empty { "Рассылка ещё не отправлялась." }
                 } @else {
                     (table(
-                        &["№", "Начат", "Откуда", "Ход отправки", "Завершён"],
+                        &["№", "Тема письма", "Начат", "Откуда", "Ход отправки", "Завершён"],
                         &runs,
                         |r| html! {
-                            td data-label="№" { (r.id) }
+                            td data-label="№" { a href={ "/mailings/" (id) "/runs/" (r.id) } { (r.id) } }
+                            td data-label="Тема" {
+                                a href={ "/mailings/" (id) "/runs/" (r.id) } {
+                                    @match &r.subject {
+                                        Some(subject) => (subject),
+                                        None => "неизвестна",
+                                    }
+                                }
+                            }
                             td data-label="Начат" { (when_exact(r.started_at)) }
                             td data-label="Откуда" { (trigger(r.trigger)) }
                             td data-label="Ход" { (progress(r.sent, r.failed, r.pending(), r.total)) }
@@ -614,15 +692,47 @@ async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                             }
                         }
                         td data-label="Статус" { (attempt_status(a.status)) }
-                        td.reply data-label="Ответ" { code { (a.response) } }
+                        td.reply data-label="Ответ" { (reply(&a.response)) }
                     },
                 ))
             }
         }))
 }
 
+/// When the mailing is (or was) sent, in words: the scheduler sends a
+/// mailing never sent once its first send time comes.
+fn schedule(m: &Mailing, completed: bool, scheduler: bool, now: DateTime<Utc>) -> Markup {
+    match m.launched_at {
+        Some(at) => html! { "Отправлена " (when(at)) "." },
+        None if completed => html! { "Не отправлялась: время окончания отправки прошло." },
+        None if !scheduler => html! {
+            "Сама не отправится: расписание в этом процессе выключено. Отправьте кнопкой «Отправить сейчас»."
+        },
+        None if m.first_sent_at <= now => html! {
+            "Будет отправлена автоматически в ближайшие секунды: время первой отправки ("
+            (when(m.first_sent_at)) ") наступило."
+        },
+        None => html! {
+            "Будет отправлена автоматически " (when(m.first_sent_at))
+            ", если не отправить её раньше кнопкой «Отправить сейчас»."
+        },
+    }
+}
+
+/// Why the run gave up, from the response recorded for what it left: the
+/// count of failures in a row and the last, as the attempts show it.
+fn gave_up_reason(response: &str) -> Option<Markup> {
+    let (count, last) = gave_up_parts(response)?;
+    Some(html! {
+        "отправка остановлена после "
+        (count_words(count, ["временной ошибки", "временных ошибок", "временных ошибок"]))
+        " подряд, остальным письма не отправлены. "
+        "Последняя ошибка — " (reply(last)) ". Когда сервер заработает, отправьте снова только недоставленным."
+    })
+}
+
 /// Sent, failed and pending of the total, as a bar and in words.
-fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Markup {
+pub(super) fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Markup {
     html! {
         div.progress {
             progress value=(sent + failed) max=(total.max(1)) { (sent + failed) " из " (total) }
@@ -633,42 +743,6 @@ fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Markup {
                 @if pending > 0 { ", в очереди " (pending) }
             }
         }
-    }
-}
-
-/// `POST /mailings/{id}/send` ("Отправить сейчас"): launches the run, which
-/// is delivered in the background, and goes back to the mailing page.
-async fn send<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
-    IdPath(id): IdPath,
-    uri: Uri,
-    CsrfForm { session, .. }: CsrfForm,
-) -> Result<Response, UiError> {
-    let id = MailingId(parse_id(&id)?);
-    match sending::launch(&app, id, Trigger::Ui).await {
-        Ok(launch) => {
-            let notice = if launch.resumed {
-                Notice::Resumed
-            } else {
-                Notice::Launched
-            };
-            Ok(see_other_with(&format!("/mailings/{id}"), notice))
-        }
-        Err(postpilot_core::Error::MailingCompleted(_)) => {
-            mailing_page(
-                &app,
-                &session,
-                id,
-                &uri,
-                None,
-                Some(
-                    "Рассылка завершена: время окончания отправки прошло, отправить её нельзя."
-                        .into(),
-                ),
-            )
-            .await
-        }
-        Err(err) => Err(err.into()),
     }
 }
 

@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use maud::html;
 use postpilot_core::ports::StoreError;
-use postpilot_core::{BodyText, Message, MessageId, MessagePatch, NewMessage, Subject};
+use postpilot_core::{BodyText, MailingId, Message, MessageId, MessagePatch, NewMessage, Subject};
 
 use super::form::{aria, check, field, record_form, text_input, Errors};
 use super::format::{clip, when};
@@ -89,12 +89,15 @@ impl Input {
     }
 }
 
+/// The form; `sent_in` are the mailings that already sent the message,
+/// named above the form of an edit.
 fn form_page(
     session: &Session,
     id: Option<MessageId>,
     input: &Input,
     errors: &Errors,
     status: StatusCode,
+    sent_in: &[MailingId],
 ) -> Response {
     let (title, action) = match id {
         None => ("Новое сообщение".to_owned(), "/messages".to_owned()),
@@ -104,6 +107,18 @@ fn form_page(
         .status(status)
         .render(html! {
             h1 { (title) }
+            @if !sent_in.is_empty() {
+                p.alert #sent-in {
+                    "Это сообщение уже отправлено в "
+                    @if sent_in.len() == 1 { "рассылке " } @else { "рассылках " }
+                    @for (i, m) in sent_in.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href={ "/mailings/" (m) } { "№" (m) }
+                    }
+                    ". Изменения коснутся только следующих отправок: уже сделанные "
+                    "запуски сохраняют тему и текст, которые отправили."
+                }
+            }
             (record_form(&session.csrf, &action, MESSAGES.base, html! {
                 (field("subject", "Тема письма", errors, text_input("subject", "text", &input.subject, 100, errors)))
                 (field("body_text", "Тело письма", errors, {
@@ -121,6 +136,7 @@ async fn new(Extension(session): Extension<Session>) -> Response {
         &Input::default(),
         &Errors::default(),
         StatusCode::OK,
+        &[],
     )
 }
 
@@ -140,6 +156,7 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
             &input,
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
+            &[],
         )),
     }
 }
@@ -151,12 +168,14 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let id = MessageId(parse_id(&id)?);
     let message = app.messages().get(id).await?;
+    let sent_in = app.messages().sent_in(id).await?;
     Ok(form_page(
         &session,
         Some(id),
         &Input::from_message(&message),
         &Errors::default(),
         StatusCode::OK,
+        &sent_in,
     ))
 }
 
@@ -182,6 +201,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
             &input,
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
+            &app.messages().sent_in(id).await?,
         )),
     }
 }

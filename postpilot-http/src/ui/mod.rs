@@ -12,7 +12,10 @@ mod mailing_recipients;
 mod mailings;
 mod messages;
 mod recipients;
+mod reply;
 mod resource;
+mod run;
+mod send;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

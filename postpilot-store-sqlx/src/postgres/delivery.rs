@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun,
-    Trigger,
+    Audience, Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage,
+    SendAttempt, SendRun, Trigger,
 };
 use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
@@ -100,13 +100,19 @@ impl DeliveryRepository for PgStore {
         &self,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Audience,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");
         let mut tx = self.begin(&doing).await?;
-        let launch = Sql::launch_run(&mut tx, LOCK_MAILING, mailing, trigger, now).await?;
+        let launch =
+            Sql::launch_run(&mut tx, LOCK_MAILING, mailing, trigger, selection, now).await?;
         commit(tx, &doing).await?;
         Ok(launch)
+    }
+
+    async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError> {
+        Sql::reach(&self.pool, mailing).await
     }
 
     async fn claim_deliveries(
@@ -215,6 +221,18 @@ impl DeliveryRepository for PgStore {
 
     async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError> {
         Sql::next_due(&self.pool, run).await
+    }
+
+    async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError> {
+        Sql::run_message(&self.pool, id).await
+    }
+
+    async fn last_response_starting_with(
+        &self,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Sql::last_response_starting_with(&self.pool, run, prefix).await
     }
 
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError> {

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use postpilot_core::domain::{Message, MessageId, NewMessage, Page};
+use postpilot_core::domain::{MailingId, Message, MessageId, NewMessage, Page};
 use postpilot_core::ports::{MessageRepository, StoreError};
 
 use super::{commit, PgStore, Sql};
@@ -47,6 +47,10 @@ impl MessageRepository for PgStore {
         let message = Sql::update_message(&mut tx, id, new).await?;
         commit(tx, &doing).await?;
         Ok(message)
+    }
+
+    async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
+        Sql::mailings_sent_with(&self.pool, id).await
     }
 
     async fn delete_message(&self, id: MessageId) -> Result<(), StoreError> {

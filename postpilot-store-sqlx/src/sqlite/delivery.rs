@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, RunId, SendAttempt, SendRun,
-    Trigger,
+    Audience, Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage,
+    SendAttempt, SendRun, Trigger,
 };
 use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
@@ -22,14 +22,20 @@ impl DeliveryRepository for SqliteStore {
         &self,
         mailing: MailingId,
         trigger: Trigger,
+        selection: Audience,
         now: DateTime<Utc>,
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");
         let mut tx = self.write(&doing).await?;
         // The transaction holds the write lock: nothing to lock row by row.
-        let launch = Sql::launch_run(&mut tx, MAILING_EXISTS, mailing, trigger, now).await?;
+        let launch =
+            Sql::launch_run(&mut tx, MAILING_EXISTS, mailing, trigger, selection, now).await?;
         commit(tx, &doing).await?;
         Ok(launch)
+    }
+
+    async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError> {
+        Sql::reach(&self.reader, mailing).await
     }
 
     async fn claim_deliveries(
@@ -168,6 +174,18 @@ impl DeliveryRepository for SqliteStore {
 
     async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError> {
         Sql::next_due(&self.reader, run).await
+    }
+
+    async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError> {
+        Sql::run_message(&self.reader, id).await
+    }
+
+    async fn last_response_starting_with(
+        &self,
+        run: RunId,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Sql::last_response_starting_with(&self.reader, run, prefix).await
     }
 
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError> {

@@ -3,17 +3,18 @@
 use std::collections::HashSet;
 
 use postpilot_core::domain::{
-    AttemptStatus, FullName, LeaseToken, MailingId, NewRecipient, Page, RunId, SendRun, Trigger,
+    AttemptStatus, Audience, Claim, FullName, LeaseToken, MailingId, NewRecipient, Page, Reach,
+    RecipientId, RunId, SendRun, Trigger,
 };
 use postpilot_core::ports::{Entity, Store};
 
-use super::{add_mailing, assert_not_found, at, email, failed, retry, sent};
+use super::{add_mailing, assert_not_found, at, email, failed, message, retry, sent};
 
 /// A mailing of `n` recipients and its freshly launched run (at minute 1).
 async fn launched<S: Store>(store: &S, n: usize) -> SendRun {
     let (mailing, _) = add_mailing(store, n).await;
     store
-        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run
@@ -26,7 +27,7 @@ pub async fn launching_queues_one_delivery_per_recipient_and_marks_the_mailing_l
 ) {
     let (mailing, recipients) = add_mailing(&store, 3).await;
     let launch = store
-        .launch_run(mailing.id, Trigger::Ui, at(1))
+        .launch_run(mailing.id, Trigger::Ui, Audience::Everyone, at(1))
         .await
         .expect("launched");
     assert!(!launch.resumed);
@@ -59,7 +60,12 @@ pub async fn launching_queues_one_delivery_per_recipient_and_marks_the_mailing_l
 pub async fn launching_twice_resumes_the_unfinished_run<S: Store + Clone + 'static>(store: S) {
     let first = launched(&store, 2).await;
     let again = store
-        .launch_run(first.mailing_id, Trigger::Schedule, at(5))
+        .launch_run(
+            first.mailing_id,
+            Trigger::Schedule,
+            Audience::Everyone,
+            at(5),
+        )
         .await
         .expect("resumed");
     assert!(again.resumed);
@@ -89,7 +95,7 @@ pub async fn launching_after_the_run_finished_starts_a_new_run_and_keeps_the_fir
         .await
         .expect("finished");
     let second = store
-        .launch_run(first.mailing_id, Trigger::Cli, at(10))
+        .launch_run(first.mailing_id, Trigger::Cli, Audience::Everyone, at(10))
         .await
         .expect("launched again");
     assert!(!second.resumed);
@@ -101,7 +107,9 @@ pub async fn launching_after_the_run_finished_starts_a_new_run_and_keeps_the_fir
 
 pub async fn launching_a_missing_mailing_is_not_found<S: Store + Clone + 'static>(store: S) {
     assert_not_found(
-        store.launch_run(MailingId(8), Trigger::Cli, at(0)).await,
+        store
+            .launch_run(MailingId(8), Trigger::Cli, Audience::Everyone, at(0))
+            .await,
         Entity::Mailing,
         8,
     );
@@ -110,6 +118,254 @@ pub async fn launching_a_missing_mailing_is_not_found<S: Store + Clone + 'static
         .await
         .expect("runs")
         .is_empty());
+}
+
+/// The recipients of the run's deliveries due at `now`, in claim order
+/// (claims them all, for 20 minutes).
+async fn recipients_of<S: Store>(store: &S, run: RunId, now: i64) -> (Claim, Vec<RecipientId>) {
+    let claim = store
+        .claim_deliveries(run, 100, at(now), at(now + 20))
+        .await
+        .expect("claimed");
+    let ids = claim
+        .deliveries
+        .iter()
+        .map(|d| d.recipient_id.expect("recipient"))
+        .collect();
+    (claim, ids)
+}
+
+pub async fn launching_only_unsent_queues_only_recipients_no_run_of_the_mailing_reached<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let (mailing, r) = add_mailing(&store, 4).await;
+    let (other, _) = add_mailing(&store, 0).await;
+    assert_eq!(
+        store.reach(mailing.id).await.expect("reach"),
+        Reach {
+            recipients: 4,
+            reached: 0
+        }
+    );
+    // Run 1: r0 delivered, r1 refused, r2 retried then given up, r3 delivered on its retry.
+    let first = store
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
+        .await
+        .expect("launched")
+        .run;
+    let (claim, _) = recipients_of(&store, first.id, 20).await;
+    let d = &claim.deliveries;
+    store
+        .record_results(
+            first.id,
+            &claim.token,
+            &[
+                sent(&d[0], at(2)),
+                failed(&d[1], at(2)),
+                retry(&d[2], at(2), at(3)),
+                retry(&d[3], at(2), at(3)),
+            ],
+        )
+        .await
+        .expect("recorded");
+    let (claim, _) = recipients_of(&store, first.id, 20).await;
+    store
+        .record_results(
+            first.id,
+            &claim.token,
+            &[sent(&claim.deliveries[1], at(21))],
+        )
+        .await
+        .expect("recorded");
+    store
+        .release_lease(first.id, &claim.token)
+        .await
+        .expect("handed back");
+    store
+        .fail_remaining(first.id, "not sent: gave up", at(22))
+        .await
+        .expect("gave up");
+    store
+        .finish_run_if_done(first.id, at(22))
+        .await
+        .expect("finished");
+    assert_eq!(
+        store.reach(mailing.id).await.expect("reach"),
+        Reach {
+            recipients: 4,
+            reached: 2
+        }
+    );
+
+    // Run 2, only unsent: r1 and r2; r1 now delivered.
+    let second = store
+        .launch_run(mailing.id, Trigger::Ui, Audience::OnlyUnsent, at(30))
+        .await
+        .expect("launched");
+    assert!(!second.resumed);
+    assert_eq!(second.run.total, 2);
+    let (claim, ids) = recipients_of(&store, second.run.id, 30).await;
+    assert_eq!(ids, vec![r[1], r[2]]);
+    store
+        .record_results(
+            second.run.id,
+            &claim.token,
+            &[
+                sent(&claim.deliveries[0], at(31)),
+                failed(&claim.deliveries[1], at(31)),
+            ],
+        )
+        .await
+        .expect("recorded");
+    store
+        .finish_run_if_done(second.run.id, at(32))
+        .await
+        .expect("finished");
+
+    // Run 3, everyone again: all four, though all fail this time.
+    let third = store
+        .launch_run(mailing.id, Trigger::Api, Audience::Everyone, at(40))
+        .await
+        .expect("launched")
+        .run;
+    assert_eq!(third.total, 4);
+    store
+        .fail_remaining(third.id, "not sent: gave up", at(41))
+        .await
+        .expect("failed");
+    store
+        .finish_run_if_done(third.id, at(41))
+        .await
+        .expect("finished");
+    // A success in any run counts, not only in the last.
+    assert_eq!(
+        store.reach(mailing.id).await.expect("reach"),
+        Reach {
+            recipients: 4,
+            reached: 3
+        }
+    );
+    let fourth = store
+        .launch_run(mailing.id, Trigger::Cli, Audience::OnlyUnsent, at(50))
+        .await
+        .expect("launched")
+        .run;
+    let (_, ids) = recipients_of(&store, fourth.id, 50).await;
+    assert_eq!(ids, vec![r[2]]);
+    // Another mailing's successes are not this one's.
+    assert_eq!(
+        store.reach(other.id).await.expect("reach"),
+        Reach {
+            recipients: 0,
+            reached: 0
+        }
+    );
+}
+
+pub async fn launching_only_unsent_while_a_run_is_unfinished_resumes_it<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let first = launched(&store, 3).await;
+    let again = store
+        .launch_run(first.mailing_id, Trigger::Ui, Audience::OnlyUnsent, at(5))
+        .await
+        .expect("resumed");
+    assert!(again.resumed);
+    assert_eq!(again.run, first);
+}
+
+pub async fn the_reach_of_a_missing_mailing_is_not_found<S: Store + Clone + 'static>(store: S) {
+    assert_not_found(store.reach(MailingId(8)).await, Entity::Mailing, 8);
+}
+
+pub async fn a_run_keeps_the_message_it_was_launched_with_and_its_mailing_is_named_as_having_sent_it<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let (mailing, _) = add_mailing(&store, 2).await;
+    let before = store
+        .get_message(mailing.message_id)
+        .await
+        .expect("message");
+    let sent_with = || store.mailings_sent_with(mailing.message_id);
+    assert_eq!(sent_with().await.expect("mailings"), vec![], "not sent yet");
+    let first = store
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
+        .await
+        .expect("launched")
+        .run;
+    assert_eq!(first.subject.as_deref(), Some(before.subject.as_str()));
+    assert_eq!(sent_with().await.expect("mailings"), vec![mailing.id]);
+    store
+        .update_message(mailing.message_id, &message("Исправленная тема"))
+        .await
+        .expect("edited");
+    let kept = store
+        .run_message(first.id)
+        .await
+        .expect("read")
+        .expect("kept at launch");
+    assert_eq!(kept.subject, before.subject);
+    assert_eq!(kept.body_text, before.body_text);
+    let listed = store.list_runs(mailing.id).await.expect("runs");
+    assert_eq!(listed[0].subject.as_deref(), Some(before.subject.as_str()));
+    store
+        .fail_remaining(first.id, "not sent: test", at(2))
+        .await
+        .expect("done");
+    store
+        .finish_run_if_done(first.id, at(2))
+        .await
+        .expect("finished");
+    // The next run takes the message as edited.
+    let second = store
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(3))
+        .await
+        .expect("launched")
+        .run;
+    assert_eq!(second.subject.as_deref(), Some("Исправленная тема"));
+    assert_not_found(store.run_message(RunId(999)).await, Entity::Run, 999);
+}
+
+pub async fn the_last_response_with_a_prefix_is_found_and_none_when_no_response_has_it<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 3).await;
+    let claim = store
+        .claim_deliveries(run.id, 1, at(1), at(16))
+        .await
+        .expect("claimed");
+    store
+        .record_results(run.id, &claim.token, &[failed(&claim.deliveries[0], at(2))])
+        .await
+        .expect("recorded");
+    let given_up = "not sent: gave up after 2 temporary failures in a row; last: 451 busy";
+    store
+        .fail_remaining(run.id, given_up, at(3))
+        .await
+        .expect("given up");
+    let found = store
+        .last_response_starting_with(run.id, "not sent: gave up")
+        .await
+        .expect("read");
+    assert_eq!(found.as_deref(), Some(given_up));
+    let none = store
+        .last_response_starting_with(run.id, "not sent: gave up_")
+        .await
+        .expect("read");
+    assert_eq!(none, None, "compared exactly, `_` is no wildcard");
+    let elsewhere = store
+        .last_response_starting_with(RunId(999), "not sent")
+        .await
+        .expect("read");
+    assert_eq!(elsewhere, None);
 }
 
 pub async fn claims_take_due_deliveries_in_id_order_up_to_the_limit<S: Store + Clone + 'static>(
@@ -561,7 +817,7 @@ pub async fn runs_list_newest_first<S: Store + Clone + 'static>(store: S) {
         .await
         .expect("finished");
     let second = store
-        .launch_run(first.mailing_id, Trigger::Api, at(3))
+        .launch_run(first.mailing_id, Trigger::Api, Audience::Everyone, at(3))
         .await
         .expect("launched")
         .run;
@@ -617,7 +873,7 @@ pub async fn a_delivery_keeps_the_address_it_was_launched_with<S: Store + Clone 
 ) {
     let (mailing, recipients) = add_mailing(&store, 1).await;
     let run = store
-        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -789,7 +1045,7 @@ pub async fn unfinished_runs_list_oldest_first_and_drop_finished_ones<
     assert!(store.unfinished_runs(10).await.expect("none").is_empty());
     let (mailing, recipients) = add_mailing(&store, 1).await;
     let first = store
-        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -803,7 +1059,7 @@ pub async fn unfinished_runs_list_oldest_first_and_drop_finished_ones<
         .await
         .expect("stored");
     let second = store
-        .launch_run(other.id, Trigger::Cli, at(1))
+        .launch_run(other.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -835,7 +1091,7 @@ pub async fn deleting_a_recipient_cancels_its_queued_deliveries_but_not_one_in_f
 ) {
     let (mailing, recipients) = add_mailing(&store, 3).await;
     let run = store
-        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;

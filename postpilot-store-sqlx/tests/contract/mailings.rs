@@ -1,7 +1,7 @@
 //! MailingRepository.
 
 use postpilot_core::domain::{
-    MailingId, MessageId, Page, RecipientId, RecipientsEdit, Trigger, Window,
+    Audience, MailingId, MessageId, Page, RecipientId, RecipientsEdit, Trigger, Window,
 };
 use postpilot_core::ports::{Entity, Store};
 
@@ -224,7 +224,7 @@ pub async fn deleting_a_mailing_removes_its_runs_and_attempts<S: Store + Clone +
 ) {
     let (mailing, recipients) = add_mailing(&store, 2).await;
     let run = store
-        .launch_run(mailing.id, Trigger::Api, at(1))
+        .launch_run(mailing.id, Trigger::Api, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -274,7 +274,7 @@ pub async fn due_mailings_are_the_never_sent_ones_whose_window_is_open<
     let early = mailing().await.expect("stored");
     let launched = mailing().await.expect("stored");
     store
-        .launch_run(launched.id, Trigger::Cli, at(1))
+        .launch_run(launched.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched");
     assert!(store

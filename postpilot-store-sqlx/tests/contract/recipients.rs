@@ -1,7 +1,8 @@
 //! RecipientRepository.
 
 use postpilot_core::domain::{
-    AttemptStatus, Comment, FullName, NewRecipient, Page, RecipientId, RecipientsEdit, Trigger,
+    AttemptStatus, Audience, Comment, FullName, NewRecipient, Page, RecipientId, RecipientsEdit,
+    Trigger,
 };
 use postpilot_core::ports::{Entity, Store, StoreError};
 
@@ -161,7 +162,7 @@ pub async fn deleting_a_recipient_keeps_attempt_history_with_its_email<
 ) {
     let (mailing, recipients) = add_mailing(&store, 1).await;
     let run = store
-        .launch_run(mailing.id, Trigger::Cli, at(1))
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;

@@ -1,7 +1,9 @@
 //! StatsRepository.
 
 use chrono::Duration;
-use postpilot_core::domain::{MailingStatus, NewMailing, RecipientsEdit, Stats, Trigger, Window};
+use postpilot_core::domain::{
+    Audience, MailingStatus, NewMailing, RecipientsEdit, Stats, Trigger, Window,
+};
 use postpilot_core::ports::Store;
 
 use super::{add_mailing, add_message, at, ids, new_mailing, window};
@@ -19,7 +21,7 @@ pub async fn active_mailings_count_changes_when_the_end_time_passes_without_any_
     let (mailing, _) = add_mailing(&store, 2).await;
     assert_eq!(store.stats(at(1)).await.expect("stats").mailings_active, 0);
     store
-        .launch_run(mailing.id, Trigger::Schedule, at(1))
+        .launch_run(mailing.id, Trigger::Schedule, Audience::Everyone, at(1))
         .await
         .expect("launched");
     let before_end = at(120) - chrono::Duration::microseconds(1);
@@ -52,7 +54,7 @@ pub async fn statistics_count_mailings_distinct_recipients_messages_and_attempts
         .await
         .expect("second mailing");
     let run = store
-        .launch_run(first.id, Trigger::Cli, at(1))
+        .launch_run(first.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
         .expect("launched")
         .run;
@@ -126,7 +128,7 @@ pub async fn mailing_status_and_active_count_agree_at_the_windows_boundaries<
             .await
             .expect("stored");
         store
-            .launch_run(mailing.id, Trigger::Cli, at(1))
+            .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
             .await
             .expect("launched");
         launched.push(mailing.id);

@@ -65,11 +65,24 @@ fn string(nullable: bool) -> ObjectBuilder {
     ObjectBuilder::new().schema_type(types)
 }
 
+/// What the domain trims of a text before storing it.
+const TRIMS_BOTH: &str = "Surrounding white space is trimmed before the text is stored.";
+const TRIMS_END: &str =
+    "White space at its end is trimmed before the text is stored; leading indentation is kept.";
+
 fn text(nullable: bool, min: usize, max: usize, pattern: String, what: &str) -> RefOr<Schema> {
-    let description = format!(
-        "{what}, {min} to {max} characters as sent. Surrounding white space is trimmed \
-         before the text is stored."
-    );
+    text_trimmed(nullable, min, max, pattern, what, TRIMS_BOTH)
+}
+
+fn text_trimmed(
+    nullable: bool,
+    min: usize,
+    max: usize,
+    pattern: String,
+    what: &str,
+    trims: &str,
+) -> RefOr<Schema> {
+    let description = format!("{what}, {min} to {max} characters as sent. {trims}");
     let mut schema = string(nullable)
         .max_length(Some(max))
         .pattern(Some(pattern))
@@ -92,7 +105,14 @@ fn subject_schema(nullable: bool) -> RefOr<Schema> {
 
 fn body_text_schema(nullable: bool) -> RefOr<Schema> {
     let what = "Тело письма: line breaks and tabs allowed, no other control characters";
-    text(nullable, 1, BodyText::MAX_CHARS, multi_line(), what)
+    text_trimmed(
+        nullable,
+        1,
+        BodyText::MAX_CHARS,
+        multi_line(),
+        what,
+        TRIMS_END,
+    )
 }
 
 fn email_schema(nullable: bool) -> RefOr<Schema> {

@@ -1,7 +1,8 @@
-//! A database that fails under a send, through the real binary: its
-//! connections killed mid-run (as a restart or a failover does), then
-//! back. The sender waits it out, keeps the results in hand, and records
-//! every email once.
+//! A database that fails under a send, through the real binary: for a
+//! while every write it is asked for fails (the database turned read-only,
+//! as a failover to a standby does) and its connections are killed (as a
+//! restart does); then it is back. The sender waits it out, keeps the
+//! results in hand, and records every email once.
 
 mod support;
 
@@ -11,8 +12,8 @@ use std::time::{Duration, Instant};
 use support::sink::{dump_dir, dump_template, received, Sink};
 use support::Env;
 
-/// Ends every connection to `database` but the caller's, as a restart would.
-fn kill_connections(database: &str) -> usize {
+/// Runs `sql` as the server's superuser; its one value.
+fn psql(sql: &str) -> String {
     let out = Command::new("psql")
         .args([
             "-X",
@@ -27,10 +28,7 @@ fn kill_connections(database: &str) -> usize {
             "postgres",
         ])
         .arg("-c")
-        .arg(format!(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-             WHERE datname = '{database}' AND pid <> pg_backend_pid()"
-        ))
+        .arg(sql)
         .output()
         .expect("psql runs");
     assert!(
@@ -38,10 +36,29 @@ fn kill_connections(database: &str) -> usize {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("a count")
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Ends every connection to `database` but the caller's, as a restart would.
+fn kill_connections(database: &str) -> usize {
+    psql(&format!(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    ))
+    .parse()
+    .expect("a count")
+}
+
+/// Makes every later session of `database` read-only (every write fails),
+/// or writable again, and ends the sessions open now so that none escapes.
+fn read_only(database: &str, on: bool) {
+    let setting = if on {
+        "SET default_transaction_read_only = on"
+    } else {
+        "RESET default_transaction_read_only"
+    };
+    psql(&format!("ALTER DATABASE \"{database}\" {setting}"));
+    kill_connections(database);
 }
 
 const RECIPIENTS: usize = 5_000;
@@ -70,9 +87,12 @@ fn a_send_on_postgres_outlives_its_database_connections_being_killed_and_records
         .stderr(Stdio::piped())
         .spawn()
         .expect("postpilot starts");
-    // Kill its connections again and again until it is done: often enough
-    // to hit claims and records in flight, seldom enough that each can
-    // succeed when tried again.
+    // Mid-run, the database refuses every write for two seconds, its
+    // connections killed as it goes and as it comes back.
+    std::thread::sleep(Duration::from_millis(300));
+    read_only(&database, true);
+    std::thread::sleep(Duration::from_secs(2));
+    read_only(&database, false);
     let mut killed = 0;
     let deadline = Instant::now() + Duration::from_secs(120);
     let status = loop {
@@ -88,7 +108,7 @@ fn a_send_on_postgres_outlives_its_database_connections_being_killed_and_records
     assert!(status.success(), "the send failed: {stderr}");
     assert!(
         stderr.contains("the database failed; trying again"),
-        "no database failure was met ({killed} connections killed): {stderr}"
+        "no database failure was met ({killed} more connections killed): {stderr}"
     );
     let got = received(&dir);
     assert_eq!(got.len(), RECIPIENTS, "every recipient reached");

@@ -207,6 +207,7 @@ pub(crate) struct DeliveryRow {
     recipient_id: Option<i64>,
     email: String,
     full_name: String,
+    comment: String,
     tries: i64,
 }
 
@@ -219,6 +220,7 @@ impl TryFrom<DeliveryRow> for Delivery {
             recipient_id: row.recipient_id.map(RecipientId),
             email: decode("delivery.email", EmailAddress::parse(&row.email))?,
             full_name: decode("delivery.full_name", FullName::parse(&row.full_name))?,
+            comment: decode("delivery.comment", Comment::parse(&row.comment))?,
             tries: u32::try_from(row.tries)
                 .map_err(|_| corrupt("delivery.tries", format!("{} is out of range", row.tries)))?,
         })

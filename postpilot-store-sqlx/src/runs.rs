@@ -140,8 +140,8 @@ where
             Audience::OnlyUnsent => format!(" AND NOT {}", reached("$3")),
         };
         let queued = sqlx::query::<DB>(&format!(
-            "INSERT INTO delivery (run_id, recipient_id, email, full_name, state, tries, not_before) \
-             SELECT $1, r.id, r.email, r.full_name, 'pending', 0, $2 \
+            "INSERT INTO delivery (run_id, recipient_id, email, full_name, comment, state, tries, not_before) \
+             SELECT $1, r.id, r.email, r.full_name, r.comment, 'pending', 0, $2 \
              FROM mailing_recipient AS mr JOIN recipient AS r ON r.id = mr.recipient_id \
              WHERE mr.mailing_id = $3{only_unsent} ORDER BY mr.recipient_id"
         ))

@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use super::template::VARIABLES;
+
 /// A value refused by a domain parser; `field` names the input at fault so
 /// every front end can point at it (CLI flag, JSON field, form input).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -36,6 +38,24 @@ pub enum Problem {
     TimeOutOfRange,
     #[error("lists recipient {0} more than once")]
     DuplicateId(i64),
+    /// A subject or body template that does not compile or names an
+    /// unknown variable; 1-based line and column (in characters).
+    #[error("line {line}, column {column}: {detail}")]
+    Template {
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+    /// A template variable that is not one of [`VARIABLES`].
+    #[error(
+        "line {line}, column {column}: unknown variable `{name}` (known: {})",
+        VARIABLES.join(", ")
+    )]
+    UnknownVariable {
+        line: usize,
+        column: usize,
+        name: String,
+    },
     #[error("{0}")]
     Other(String),
 }

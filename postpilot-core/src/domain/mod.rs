@@ -12,6 +12,7 @@ mod selection;
 mod sender;
 mod sending;
 mod status;
+mod template;
 mod text;
 mod visible;
 
@@ -30,5 +31,6 @@ pub use sending::{
     RunMessage, SendAttempt, SendRun, Stats, Trigger,
 };
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
+pub use template::{Fields, Personalised, RenderError, VARIABLES};
 pub use text::{BodyText, Comment, FullName, ListName, Subject};
 pub use visible::{is_hidden, visible, visible_lines};

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::status::UnknownCode;
 use super::{
-    AttemptId, AttemptStatus, BodyText, DeliveryId, EmailAddress, FullName, MailingId, RecipientId,
-    RunId, Subject,
+    AttemptId, AttemptStatus, BodyText, Comment, DeliveryId, EmailAddress, FullName, MailingId,
+    RecipientId, RunId, Subject,
 };
 
 /// What launched a run.
@@ -137,6 +137,8 @@ pub struct Delivery {
     pub recipient_id: Option<RecipientId>,
     pub email: EmailAddress,
     pub full_name: FullName,
+    /// The recipient's comment when the run was launched.
+    pub comment: Comment,
     /// Attempts already made for this delivery.
     pub tries: u32,
 }

@@ -1,6 +1,6 @@
 //! Управление сообщениями.
 
-use crate::domain::{MailingId, Message, MessageId, MessagePatch, NewMessage, Page};
+use crate::domain::{MailingId, Message, MessageId, MessagePatch, NewMessage, Page, Personalised};
 use crate::error::Result;
 use crate::ports::{Clock, MessageRepository};
 
@@ -19,8 +19,11 @@ impl<R: MessageRepository, C: Clock> Messages<R, C> {
     /// Stores a message stamped with the current time.
     ///
     /// # Errors
-    /// Backend failures.
+    /// `Invalid` on `subject` or `body_text` when it is not a template that
+    /// compiles with only the known variables (`domain::VARIABLES`), with
+    /// line and column; backend failures.
     pub async fn add(&self, new: NewMessage) -> Result<Message> {
+        Personalised::check(&new.subject, &new.body_text)?;
         Ok(self.repo.insert_message(&new, self.clock.now()).await?)
     }
 
@@ -37,10 +40,12 @@ impl<R: MessageRepository, C: Clock> Messages<R, C> {
     }
 
     /// # Errors
-    /// `NotFound`.
+    /// `NotFound`; `Invalid` as [`Self::add`], and then nothing changes.
     pub async fn edit(&self, id: MessageId, patch: MessagePatch) -> Result<Message> {
         let current = self.repo.get_message(id).await?;
-        Ok(self.repo.update_message(id, &patch.apply(current)).await?)
+        let new = patch.apply(current);
+        Personalised::check(&new.subject, &new.body_text)?;
+        Ok(self.repo.update_message(id, &new).await?)
     }
 
     /// The mailings that sent this message (were launched with it), by id.
@@ -92,5 +97,44 @@ mod tests {
         };
         let stored = Messages::new(repo, clock).add(new).await.expect("added");
         assert_eq!(stored.created_at, at);
+    }
+
+    #[tokio::test]
+    async fn a_message_whose_template_names_an_unknown_variable_is_refused_and_not_stored() {
+        let mut repo = MockMessageRepository::new();
+        repo.expect_insert_message().never();
+        let new = NewMessage {
+            subject: Subject::parse("Привет").expect("valid"),
+            body_text: BodyText::parse("Здравствуйте, {{ name }}!").expect("valid"),
+        };
+        let err = Messages::new(repo, MockClock::new())
+            .add(new)
+            .await
+            .expect_err("refused");
+        assert_eq!(err.field(), Some("body_text"));
+        assert!(err.to_string().contains("line 1, column 18"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_edit_that_breaks_the_template_changes_nothing() {
+        let mut repo = MockMessageRepository::new();
+        repo.expect_get_message().returning(|id| {
+            Ok(Message {
+                id,
+                subject: Subject::parse("Привет, {{ full_name }}").expect("valid"),
+                body_text: BodyText::parse("Текст").expect("valid"),
+                created_at: Utc::now(),
+            })
+        });
+        repo.expect_update_message().never();
+        let patch = MessagePatch {
+            subject: None,
+            body_text: Some(BodyText::parse("{% for %}").expect("valid")),
+        };
+        let err = Messages::new(repo, MockClock::new())
+            .edit(MessageId(1), patch)
+            .await
+            .expect_err("refused");
+        assert_eq!(err.field(), Some("body_text"));
     }
 }

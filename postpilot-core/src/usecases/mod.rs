@@ -1,6 +1,7 @@
 //! Use cases: what users do, generic over the ports.
 
 mod history;
+mod letters;
 mod lists;
 mod mailings;
 mod messages;

@@ -26,10 +26,11 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::ports::{
-    Clock, Content, DeliveryRepository, InstanceRepository, MailError, Mailer, MailingRepository,
+    Clock, DeliveryRepository, InstanceRepository, MailError, Mailer, MailingRepository,
     MessageRepository, OutgoingEmail, ServerReply, StoreError,
 };
 
+use super::letters::Letters;
 use super::pace::Pace;
 use super::policy::until;
 pub use super::policy::SendPolicy;
@@ -199,11 +200,8 @@ where
                 || self.store.run_message(run),
             )
             .await?;
-        let content = match launched {
-            Some(message) => Content {
-                subject: message.subject,
-                body_text: message.body_text,
-            },
+        let letters = Arc::new(match launched {
+            Some(message) => Letters::new(message.subject, message.body_text),
             None => {
                 let message = self
                     .patiently(
@@ -211,13 +209,9 @@ where
                         || self.store.get_message(mailing.message_id),
                     )
                     .await?;
-                Content {
-                    subject: message.subject,
-                    body_text: message.body_text,
-                }
+                Letters::new(message.subject, message.body_text)
             }
-        };
-        let content = Arc::new(content);
+        });
         // Part of every message key: unique across databases.
         let instance = self
             .patiently(
@@ -266,7 +260,7 @@ where
                     &instance,
                     slot,
                     delivery,
-                    Arc::clone(&content),
+                    Arc::clone(&letters),
                     wait,
                 ));
             }
@@ -613,7 +607,7 @@ where
         instance: &InstanceId,
         slot: usize,
         delivery: Delivery,
-        content: Arc<Content>,
+        letters: Arc<Letters>,
         wait: Duration,
     ) -> (usize, Option<Attempted>) {
         if !wait.is_zero() {
@@ -622,13 +616,19 @@ where
                 return (slot, None);
             }
         }
-        let email = OutgoingEmail {
-            to: delivery.email.clone(),
-            to_name: delivery.full_name.clone(),
-            content,
-            message_key: OutgoingEmail::key_for(run, delivery.id, instance),
+        let outcome = match letters.for_delivery(&delivery) {
+            Ok(content) => {
+                let email = OutgoingEmail {
+                    to: delivery.email.clone(),
+                    to_name: delivery.full_name.clone(),
+                    content,
+                    message_key: OutgoingEmail::key_for(run, delivery.id, instance),
+                };
+                self.mailer.send(&email).await
+            }
+            // Not sent: the same template fails for this recipient on every try.
+            Err(unrenderable) => Err(unrenderable),
         };
-        let outcome = self.mailer.send(&email).await;
         let transient = matches!(&outcome, Err(e) if e.is_transient());
         let login_refused = match &outcome {
             Err(MailError::LoginFailed(reply)) => Some(visible(reply).into_owned()),

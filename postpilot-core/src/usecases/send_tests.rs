@@ -63,6 +63,7 @@ pub(super) fn delivery(id: i64, email: &str, tries: u32) -> Delivery {
         recipient_id: Some(RecipientId(id)),
         email: EmailAddress::parse(email).expect("valid"),
         full_name: FullName::parse("Получатель").expect("valid"),
+        comment: Comment::parse("").expect("valid"),
         tries,
     }
 }

@@ -58,6 +58,17 @@ pub(crate) fn problem_text(problem: &Problem) -> String {
         Problem::EndNotAfterStart => "Окончание должно быть позже первой отправки.".into(),
         Problem::TimeOutOfRange => "Год должен быть от 0001 до 9999.".into(),
         Problem::DuplicateId(id) => format!("Получатель №{id} выбран дважды."),
+        Problem::Template {
+            line,
+            column,
+            detail,
+        } => format!("Строка {line}, столбец {column}: ошибка в шаблоне ({detail})."),
+        Problem::UnknownVariable { line, column, name } => format!(
+            "Строка {line}, столбец {column}: неизвестная переменная «{name}». Можно: {}.",
+            postpilot_core::VARIABLES
+                .map(|v| format!("{{{{ {v} }}}}"))
+                .join(", ")
+        ),
         Problem::Other(text) => text.clone(),
     }
 }

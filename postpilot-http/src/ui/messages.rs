@@ -7,7 +7,10 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use maud::html;
 use postpilot_core::ports::StoreError;
-use postpilot_core::{BodyText, MailingId, Message, MessageId, MessagePatch, NewMessage, Subject};
+use postpilot_core::{
+    BodyText, MailingId, Message, MessageId, MessagePatch, NewMessage, Personalised, Subject,
+    VARIABLES,
+};
 
 use super::form::{aria, check, field, record_form, text_input, Errors};
 use super::format::{clip, when};
@@ -83,7 +86,13 @@ impl Input {
         let subject = check(&mut errors, &self.subject, Subject::parse);
         let body_text = check(&mut errors, &self.body_text, BodyText::parse);
         match (subject, body_text) {
-            (Some(subject), Some(body_text)) => Ok(NewMessage { subject, body_text }),
+            (Some(subject), Some(body_text)) => match Personalised::check(&subject, &body_text) {
+                Ok(()) => Ok(NewMessage { subject, body_text }),
+                Err(refused) => {
+                    errors.invalid(&refused);
+                    Err(errors)
+                }
+            },
             _ => Err(errors),
         }
     }
@@ -125,6 +134,14 @@ fn form_page(
                     let (invalid, described) = aria("body_text", errors);
                     html! { textarea #body_text name="body_text" rows="10" required aria-invalid=[invalid] aria-describedby=[described] { (input.body_text) } }
                 }))
+                p.hint #variables {
+                    "В тему и текст можно подставить данные получателя: "
+                    @for (i, variable) in VARIABLES.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        code { "{{ " (variable) " }}" }
+                    }
+                    ". Например: " code { "Здравствуйте, {{ full_name }}!" }
+                }
             }))
         })
 }

@@ -34,7 +34,7 @@ const CLAIM: &str = "UPDATE delivery SET state = 'leased', lease_token = $1, lea
            AND ((state = 'pending' AND not_before <= $4) \
                 OR (state = 'leased' AND lease_until < $4)) \
          ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, run_id, recipient_id, email, full_name, tries";
+     RETURNING id, run_id, recipient_id, email, full_name, comment, tries";
 
 /// Records the results in `$1` (see [`results_json`]) of run `$2` under
 /// token `$3`, in one statement (one round trip, atomic without a

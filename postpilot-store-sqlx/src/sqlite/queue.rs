@@ -15,7 +15,7 @@ pub(super) const CLAIM: &str =
          SELECT id FROM (SELECT id FROM delivery \
              WHERE run_id = ? AND state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?) \
          ORDER BY id LIMIT ?) \
-     RETURNING id, run_id, recipient_id, email, full_name, tries";
+     RETURNING id, run_id, recipient_id, email, full_name, comment, tries";
 
 /// Deliveries not done whose time has come: pending (retries included), or
 /// leased with a lease expired before `now`. Live leases are left alone.

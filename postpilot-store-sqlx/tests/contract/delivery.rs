@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use postpilot_core::domain::{
-    AttemptStatus, Audience, Claim, FullName, LeaseToken, MailingId, NewRecipient, Page, Reach,
-    RecipientId, RunId, SendRun, Trigger,
+    AttemptStatus, Audience, Claim, Comment, FullName, LeaseToken, MailingId, NewRecipient, Page,
+    Reach, RecipientId, RunId, SendRun, Trigger,
 };
 use postpilot_core::ports::{Entity, Store};
 
@@ -872,6 +872,18 @@ pub async fn a_delivery_keeps_the_address_it_was_launched_with<S: Store + Clone 
     store: S,
 ) {
     let (mailing, recipients) = add_mailing(&store, 1).await;
+    let launched_as = store.get_recipient(recipients[0]).await.expect("read");
+    store
+        .update_recipient(
+            recipients[0],
+            &NewRecipient {
+                email: launched_as.email,
+                full_name: launched_as.full_name,
+                comment: Comment::parse("VIP").expect("valid"),
+            },
+        )
+        .await
+        .expect("commented");
     let run = store
         .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
         .await
@@ -884,7 +896,7 @@ pub async fn a_delivery_keeps_the_address_it_was_launched_with<S: Store + Clone 
             &NewRecipient {
                 email: email("moved@example.com"),
                 full_name: FullName::parse("Другое Имя").expect("valid"),
-                comment: before.comment.clone(),
+                comment: Comment::parse("Уже не VIP").expect("valid"),
             },
         )
         .await
@@ -895,6 +907,7 @@ pub async fn a_delivery_keeps_the_address_it_was_launched_with<S: Store + Clone 
         .expect("claim");
     assert_eq!(claim.deliveries[0].email, before.email);
     assert_eq!(claim.deliveries[0].full_name, before.full_name);
+    assert_eq!(claim.deliveries[0].comment.as_str(), "VIP");
 }
 
 pub async fn concurrent_claims_never_lease_a_delivery_twice<S: Store + Clone + 'static>(store: S) {

@@ -1,0 +1,118 @@
+//! Personalised messages through the real binary: subject and body are
+//! templates over the recipient's fields, checked when saved and rendered
+//! for each recipient when sent.
+
+mod support;
+
+use base64::Engine as _;
+
+use support::Env;
+
+fn outbox_emails(env: &Env) -> Vec<String> {
+    let mut emails: Vec<String> = std::fs::read_dir(env.outbox())
+        .expect("outbox")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("email"))
+        .collect();
+    emails.sort();
+    emails
+}
+
+#[test]
+fn each_recipient_gets_an_email_with_their_own_name_email_and_comment() {
+    let env = Env::new();
+    let anna = env.add_recipient("anna@example.com", "Анна Петрова");
+    let boris = env.ok(&[
+        "recipient",
+        "add",
+        "--email",
+        "boris@example.com",
+        "--name",
+        "Boris",
+        "--comment",
+        "VIP",
+    ]);
+    let message = env.ok(&[
+        "message",
+        "add",
+        "--subject",
+        "{{ full_name }}, новости недели",
+        "--body",
+        "Здравствуйте, {{ full_name }}!\nПисьмо для {{ email }}.\n{% if comment %}Особое предложение для {{ comment }}.{% endif %}",
+    ]);
+    let mailing = env.add_open_mailing(&message, &[&anna, &boris]);
+    let sent = env.json(&["mailing", "send", &mailing]);
+    assert_eq!(sent["run"]["sent"], 2, "{sent}");
+
+    let emails = outbox_emails(&env);
+    assert_eq!(emails.len(), 2);
+    let to_anna = emails
+        .iter()
+        .find(|e| e.contains("To: =?utf-8?"))
+        .expect("Anna's email");
+    let to_boris = emails
+        .iter()
+        .find(|e| e.contains("boris@example.com>"))
+        .expect("Boris's email");
+    // No template text is left in either email, subject included.
+    for email in &emails {
+        assert!(!email.contains("full_name"), "{email}");
+    }
+    assert!(to_boris.contains("Subject: Boris,"), "{to_boris}");
+    let body = |email: &str| {
+        let raw = email
+            .split("\r\n\r\n")
+            .nth(1)
+            .expect("body")
+            .replace("\r\n", "");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&raw)
+            .unwrap_or_else(|_| raw.clone().into_bytes());
+        String::from_utf8(bytes).expect("utf-8")
+    };
+    let anna_body = body(to_anna);
+    assert!(
+        anna_body.contains("Здравствуйте, Анна Петрова!"),
+        "{anna_body}"
+    );
+    assert!(
+        anna_body.contains("Письмо для anna@example.com."),
+        "{anna_body}"
+    );
+    assert!(!anna_body.contains("Особое"), "{anna_body}");
+    let boris_body = body(to_boris);
+    assert!(boris_body.contains("Здравствуйте, Boris!"), "{boris_body}");
+    assert!(
+        boris_body.contains("Особое предложение для VIP."),
+        "{boris_body}"
+    );
+    assert!(!boris_body.contains("{{"), "{boris_body}");
+}
+
+#[test]
+fn a_template_naming_an_unknown_variable_exits_2_with_line_and_column_and_stores_nothing() {
+    let env = Env::new();
+    let err = env.fails(
+        2,
+        &[
+            "message",
+            "add",
+            "--subject",
+            "Новости",
+            "--body",
+            "Здравствуйте!\nУважаемый {{ name }},",
+        ],
+    );
+    assert!(err.contains("body_text"), "{err}");
+    assert!(err.contains("line 2, column 14"), "{err}");
+    assert!(err.contains("unknown variable `name`"), "{err}");
+    assert!(err.contains("full_name"), "{err}");
+    assert_eq!(env.count("message"), 0);
+
+    let err = env.fails(
+        2,
+        &["message", "add", "--subject", "{% if %}", "--body", "Текст"],
+    );
+    assert!(err.contains("subject"), "{err}");
+    assert!(err.contains("line 1"), "{err}");
+    assert_eq!(env.count("message"), 0);
+}

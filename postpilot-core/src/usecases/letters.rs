@@ -1,0 +1,119 @@
+//! What a run sends to each recipient: its message compiled once, then the
+//! same shared text for all, or rendered per recipient when the message is
+//! personalised (`domain::template`). See ARCHITECTURE.md, "Messages".
+
+use std::sync::Arc;
+
+use crate::domain::{BodyText, Delivery, Fields, Personalised, Subject};
+use crate::ports::{Content, MailError};
+
+/// The letters of one run.
+#[derive(Debug)]
+pub(super) struct Letters {
+    /// The text as written: what everyone gets when nothing is personal.
+    shared: Arc<Content>,
+    /// Set when the subject or body uses template syntax.
+    personal: Option<Personalised>,
+}
+
+impl Letters {
+    /// The letters of `subject` and `body_text`. Text that is not a valid
+    /// template (a message saved before templates were checked) is sent as
+    /// written, as it was then.
+    pub(super) fn new(subject: Subject, body_text: BodyText) -> Self {
+        let personal = match Personalised::new(&subject, &body_text) {
+            Ok(compiled) => compiled.is_personal().then_some(compiled),
+            Err(refused) => {
+                tracing::warn!(%refused, "the message is not a valid template; sending it as written");
+                None
+            }
+        };
+        Self {
+            shared: Arc::new(Content { subject, body_text }),
+            personal,
+        }
+    }
+
+    /// The content `delivery`'s recipient gets.
+    ///
+    /// # Errors
+    /// [`MailError::Permanent`] when the template cannot be rendered for
+    /// this recipient (too much work, a subject too long): trying again
+    /// would fail the same way.
+    pub(super) fn for_delivery(&self, delivery: &Delivery) -> Result<Arc<Content>, MailError> {
+        let Some(personal) = &self.personal else {
+            return Ok(Arc::clone(&self.shared));
+        };
+        let fields = Fields {
+            full_name: delivery.full_name.as_str(),
+            email: delivery.email.as_str(),
+            comment: delivery.comment.as_str(),
+            unsubscribe_url: "",
+        };
+        personal
+            .render(fields)
+            .map(|(subject, body_text)| Arc::new(Content { subject, body_text }))
+            .map_err(|e| MailError::Permanent(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Comment, DeliveryId, EmailAddress, FullName, RecipientId, RunId};
+
+    fn delivery(name: &str, comment: &str) -> Delivery {
+        Delivery {
+            id: DeliveryId(1),
+            run_id: RunId(1),
+            recipient_id: Some(RecipientId(1)),
+            email: EmailAddress::parse("anna@example.com").expect("email"),
+            full_name: FullName::parse(name).expect("name"),
+            comment: Comment::parse(comment).expect("comment"),
+            tries: 0,
+        }
+    }
+
+    fn letters(subject: &str, body: &str) -> Letters {
+        Letters::new(
+            Subject::parse(subject).expect("subject"),
+            BodyText::parse(body).expect("body"),
+        )
+    }
+
+    #[test]
+    fn plain_text_is_one_shared_content_for_everyone() {
+        let l = letters("Новости", "Здравствуйте!");
+        let a = l.for_delivery(&delivery("Анна", "")).expect("a");
+        let b = l.for_delivery(&delivery("Борис", "")).expect("b");
+        assert!(Arc::ptr_eq(&a, &b));
+    }
+
+    #[test]
+    fn a_personal_message_is_rendered_for_each_recipient() {
+        let l = letters("{{ full_name }}, новости", "Заметка: {{ comment }}");
+        let a = l.for_delivery(&delivery("Анна", "VIP")).expect("a");
+        assert_eq!(a.subject.as_str(), "Анна, новости");
+        assert_eq!(a.body_text.as_str(), "Заметка: VIP");
+        let b = l.for_delivery(&delivery("Борис", "")).expect("b");
+        assert_eq!(b.subject.as_str(), "Борис, новости");
+    }
+
+    #[test]
+    fn a_message_that_cannot_be_rendered_for_someone_fails_permanently_for_them() {
+        let l = letters("{{ comment }}", "Тело");
+        let err = l
+            .for_delivery(&delivery("Анна", &"я".repeat(150)))
+            .expect_err("subject too long");
+        assert!(matches!(err, MailError::Permanent(_)), "{err:?}");
+        assert!(err.reply().contains("subject"), "{err}");
+    }
+
+    #[test]
+    fn an_old_message_that_is_not_a_valid_template_is_sent_as_written() {
+        let l = letters("Скидки {{", "Тело {% x");
+        let a = l.for_delivery(&delivery("Анна", "")).expect("a");
+        assert_eq!(a.subject.as_str(), "Скидки {{");
+        assert_eq!(a.body_text.as_str(), "Тело {% x");
+    }
+}

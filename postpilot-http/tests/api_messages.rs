@@ -112,3 +112,32 @@ async fn unknown_message_is_404() {
         .await
         .error(StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn a_template_with_an_unknown_variable_is_422_naming_the_field_line_and_column() {
+    let s = Server::new().await;
+    let reply = s
+        .post(
+            "/api/v1/messages",
+            json!({"subject": "Новости", "body_text": "Привет!\n{{ first_name }}"}),
+        )
+        .await;
+    assert_eq!(
+        reply
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            .as_deref(),
+        Some("body_text")
+    );
+    let said = reply.json["error"]["message"].as_str().unwrap_or_default();
+    assert!(said.contains("line 2, column 4"), "{said}");
+    assert!(said.contains("unknown variable `first_name`"), "{said}");
+    assert_eq!(s.get("/api/v1/messages").await.json["items"], json!([]));
+
+    let good = s
+        .post(
+            "/api/v1/messages",
+            json!({"subject": "{{ full_name }}, новости", "body_text": "Привет, {{ full_name }}!"}),
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::CREATED, "{}", good.text);
+}

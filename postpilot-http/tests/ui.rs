@@ -505,3 +505,30 @@ async fn pages_are_readable_on_a_phone() {
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.text.contains("@media (max-width"));
 }
+
+#[tokio::test]
+async fn a_message_form_with_a_broken_template_shows_where_beside_the_field_and_stores_nothing() {
+    let s = Server::new().await;
+    let b = Browser::log_in(&s).await;
+    let page = b
+        .post(
+            "/messages",
+            &[
+                ("subject", "Новости"),
+                ("body_text", "Здравствуйте, {{ name }}!"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.text
+            .contains("Строка 1, столбец 18: неизвестная переменная «name»"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("{{ full_name }}"),
+        "the variables are named"
+    );
+    assert!(b.get("/messages").await.text.contains("Сообщений пока нет"));
+}

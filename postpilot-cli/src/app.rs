@@ -2,7 +2,8 @@
 
 use postpilot_core::ports::{Store, SystemClock, TokioSleep};
 use postpilot_core::usecases::{
-    Lists, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal, Worker,
+    Lists, Mailings, Messages, Previews, Recipients, SendMailing, SendPolicy, Statistics,
+    StopSignal, Worker,
 };
 use postpilot_smtp::{
     AnyMailer, Identity, MailerConfigError, OutboxMailer, SmtpConfig, SmtpMailer,
@@ -57,6 +58,14 @@ impl<S: Store + Clone> App<S> {
 
     pub fn mailings(&self) -> Mailings<S, Clock> {
         Mailings::new(self.store.clone(), self.clock)
+    }
+
+    /// Previews and test sends, through the configured mailer.
+    ///
+    /// # Errors
+    /// As [`Self::mailer`].
+    pub fn previews(&self) -> Result<Previews<S, AnyMailer>, CliError> {
+        Ok(Previews::new(self.store.clone(), self.mailer()?))
     }
 
     pub fn statistics(&self) -> Statistics<S, Clock> {

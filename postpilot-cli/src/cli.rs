@@ -227,6 +227,25 @@ pub enum MessageCmd {
     },
     /// Delete a message no mailing uses.
     Delete { id: MessageId },
+    /// Show the email a recipient would get: headers and body, exactly as
+    /// the configured mailer would send it. Sends nothing.
+    Preview {
+        id: MessageId,
+        /// Whose fields fill the template.
+        #[arg(long)]
+        recipient: RecipientId,
+    },
+    /// Send the email a recipient would get to one address only (a test):
+    /// no run, attempt or statistics is recorded.
+    Test {
+        id: MessageId,
+        /// Whose fields fill the template.
+        #[arg(long)]
+        recipient: RecipientId,
+        /// Where the test goes.
+        #[arg(long, value_parser = Text(parse::email))]
+        to: EmailAddress,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -116,3 +116,60 @@ fn a_template_naming_an_unknown_variable_exits_2_with_line_and_column_and_stores
     assert!(err.contains("line 1"), "{err}");
     assert_eq!(env.count("message"), 0);
 }
+
+#[test]
+fn preview_shows_the_exact_email_for_a_recipient_and_test_sends_to_one_address_recording_nothing() {
+    let env = Env::new();
+    let anna = env.add_recipient("anna@example.com", "Анна");
+    let message = env.ok(&[
+        "message",
+        "add",
+        "--subject",
+        "{{ full_name }}, новости",
+        "--body",
+        "Здравствуйте, {{ full_name }}!",
+    ]);
+    let preview = env.json(&["message", "preview", &message, "--recipient", &anna]);
+    assert_eq!(preview["subject"], "Анна, новости");
+    assert_eq!(preview["body_text"], "Здравствуйте, Анна!");
+    let raw = preview["raw"].as_str().expect("raw");
+    assert!(raw.starts_with("To: "), "{raw}");
+    assert!(raw.contains("\r\nMIME-Version: 1.0\r\n"), "{raw}");
+    assert!(!env.outbox().exists() || outbox_emails(&env).is_empty());
+
+    let said = env.ok(&[
+        "message",
+        "test",
+        &message,
+        "--recipient",
+        &anna,
+        "--to",
+        "me@shop.example",
+    ]);
+    assert!(
+        said.contains("test email to me@shop.example sent: 250"),
+        "{said}"
+    );
+    let emails = outbox_emails(&env);
+    assert_eq!(emails.len(), 1);
+    assert!(emails[0].contains("me@shop.example"));
+    assert!(!emails[0].contains("anna@example.com"));
+    let stats = env.json(&["stats"]);
+    assert_eq!(stats["attempts_success"], 0, "{stats}");
+
+    let err = env.fails(
+        2,
+        &[
+            "message",
+            "test",
+            &message,
+            "--recipient",
+            &anna,
+            "--to",
+            "nobody",
+        ],
+    );
+    assert!(err.contains("--to"), "{err}");
+    let err = env.fails(1, &["message", "preview", &message, "--recipient", "999"]);
+    assert!(err.contains("recipient 999 not found"), "{err}");
+}

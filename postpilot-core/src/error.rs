@@ -12,6 +12,9 @@ pub enum Error {
     Invalid(#[from] InvalidField),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A test email the mail server (or outbox) did not take.
+    #[error("the email was not sent: {0}")]
+    Mail(#[from] crate::ports::MailError),
     #[error("mailing {0} is completed (its end time has passed) and can no longer be sent")]
     MailingCompleted(MailingId),
     /// The database kept failing for longer than the sender waits for it.

@@ -146,6 +146,7 @@ impl From<postpilot_core::Error> for ApiError {
         use postpilot_core::Error;
         match err {
             Error::Invalid(invalid) => invalid.into(),
+            Error::Mail(_) => Self::new(StatusCode::BAD_GATEWAY, "not_sent", err.to_string()),
             Error::MailingCompleted(_) => {
                 Self::new(StatusCode::CONFLICT, "mailing_completed", err.to_string())
             }

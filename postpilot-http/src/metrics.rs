@@ -182,6 +182,10 @@ impl<M: Mailer> Mailer for CountingMailer<M> {
         };
         outcome
     }
+
+    fn preview(&self, email: &OutgoingEmail) -> Result<Vec<u8>, MailError> {
+        self.inner.preview(email)
+    }
 }
 
 /// Counts and times every request by its route template.

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use postpilot_core::ports::{Clock, Mailer, Store};
 use postpilot_core::usecases::{
-    History, Lists, Mailings, Messages, Recipients, SendMailing, SendPolicy, Statistics, StopSignal,
+    History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, SendPolicy, Statistics,
+    StopSignal,
 };
 
 use crate::auth::{ApiToken, Sessions};
@@ -176,6 +177,10 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
 
     pub(crate) fn statistics(&self) -> Statistics<S, C> {
         Statistics::new(self.inner.store.clone(), self.inner.clock.clone())
+    }
+
+    pub(crate) fn previews(&self) -> Previews<S, Arc<CountingMailer<M>>> {
+        Previews::new(self.inner.store.clone(), Arc::clone(&self.inner.mailer))
     }
 
     pub(crate) fn sender(&self) -> SendMailing<S, Arc<CountingMailer<M>>, C> {

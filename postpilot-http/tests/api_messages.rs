@@ -141,3 +141,71 @@ async fn a_template_with_an_unknown_variable_is_422_naming_the_field_line_and_co
         .await;
     assert_eq!(good.status, StatusCode::CREATED, "{}", good.text);
 }
+
+#[tokio::test]
+async fn a_preview_shows_the_email_a_recipient_would_get_and_a_test_goes_to_one_address_only() {
+    let s = Server::new().await;
+    let anna = s.recipient("anna@example.com", "Анна").await;
+    let message = s
+        .post(
+            "/api/v1/messages",
+            json!({"subject": "{{ full_name }}, новости", "body_text": "Здравствуйте, {{ full_name }}!"}),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .expect("id");
+
+    let preview = s
+        .post(
+            &format!("/api/v1/messages/{message}/preview"),
+            json!({"recipient_id": anna}),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    assert_eq!(preview.json["subject"], "Анна, новости");
+    assert_eq!(preview.json["body_text"], "Здравствуйте, Анна!");
+    assert_eq!(preview.json["to"], "anna@example.com");
+    let raw = preview.json["raw"].as_str().expect("raw");
+    assert!(raw.contains("\r\nSubject: =?utf-8?"), "{raw}");
+    assert!(raw.contains("Message-ID: <postpilot.preview."), "{raw}");
+    assert!(
+        !s.outbox().exists() || std::fs::read_dir(s.outbox()).expect("outbox").count() == 0,
+        "a preview sends nothing"
+    );
+
+    let sent = s
+        .post(
+            &format!("/api/v1/messages/{message}/test"),
+            json!({"recipient_id": anna, "to": "me@shop.example"}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    assert_eq!(sent.json["to"], "me@shop.example");
+    assert!(sent.json["reply"]
+        .as_str()
+        .expect("reply")
+        .starts_with("250"));
+    let emails: Vec<_> = std::fs::read_dir(s.outbox()).expect("outbox").collect();
+    assert_eq!(emails.len(), 1);
+    let stats = s.get("/api/v1/stats").await;
+    assert_eq!(stats.json["attempts_success"], 0, "{}", stats.text);
+
+    let bad = s
+        .post(
+            &format!("/api/v1/messages/{message}/test"),
+            json!({"recipient_id": anna, "to": "not-an-address"}),
+        )
+        .await;
+    assert_eq!(
+        bad.error(StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            .as_deref(),
+        Some("to")
+    );
+    s.post(
+        &format!("/api/v1/messages/{message}/preview"),
+        json!({"recipient_id": 999}),
+    )
+    .await
+    .error(StatusCode::NOT_FOUND, "not_found");
+}

@@ -532,3 +532,57 @@ async fn a_message_form_with_a_broken_template_shows_where_beside_the_field_and_
     );
     assert!(b.get("/messages").await.text.contains("Сообщений пока нет"));
 }
+
+#[tokio::test]
+async fn the_preview_page_shows_the_email_for_a_chosen_recipient_and_sends_a_test_to_one_address() {
+    let s = Server::new().await;
+    let anna = s.recipient("anna@example.com", "Анна").await;
+    s.recipient("boris@example.com", "Борис").await;
+    let message = s
+        .post(
+            "/api/v1/messages",
+            serde_json::json!({"subject": "{{ full_name }}, новости", "body_text": "Для {{ email }}"}),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .expect("id");
+    let b = Browser::log_in(&s).await;
+    let edit = b.get(&format!("/messages/{message}/edit")).await;
+    assert!(edit.text.contains(&format!("/messages/{message}/preview")));
+
+    let page = b.get(&format!("/messages/{message}/preview?q=борис")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Борис, новости"), "{}", page.text);
+    assert!(page.text.contains("Для boris@example.com"));
+    assert!(page
+        .text
+        .contains("Content-Type: text/plain; charset=utf-8"));
+
+    let sent = b
+        .post(
+            &format!("/messages/{message}/preview"),
+            &[
+                ("recipient_id", &anna.to_string()),
+                ("to", "me@shop.example"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    assert!(sent
+        .text
+        .contains("Тестовое письмо отправлено на me@shop.example"));
+    assert!(sent.text.contains("Анна, новости"));
+    let emails = std::fs::read_dir(s.outbox()).expect("outbox").count();
+    assert_eq!(emails, 1);
+
+    let bad = b
+        .post(
+            &format!("/messages/{message}/preview"),
+            &[("recipient_id", &anna.to_string()), ("to", "me-at-shop")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("Это не адрес электронной почты"));
+    assert_eq!(std::fs::read_dir(s.outbox()).expect("outbox").count(), 1);
+}

@@ -71,6 +71,13 @@ impl Mailer for AnyMailer {
             Self::Outbox(m) => m.send(email).await,
         }
     }
+
+    fn preview(&self, email: &OutgoingEmail) -> Result<Vec<u8>, MailError> {
+        match self {
+            Self::Smtp(m) => m.preview(email),
+            Self::Outbox(m) => m.preview(email),
+        }
+    }
 }
 
 impl AnyMailer {

@@ -70,6 +70,10 @@ impl Mailer for OutboxMailer {
             .map_err(|e| MailError::Transient(format!("cannot write {}: {e}", path.display())))?;
         Ok(ServerReply(format!("250 saved to {}", path.display())))
     }
+
+    fn preview(&self, email: &OutgoingEmail) -> Result<Vec<u8>, MailError> {
+        self.templates.email(&self.identity, email)
+    }
 }
 
 /// Writes `bytes` to a temporary file in `dir`, flushes it to disk, then

@@ -441,6 +441,11 @@ impl Mailer for SmtpMailer {
             }
         }
     }
+
+    fn preview(&self, email: &OutgoingEmail) -> Result<Vec<u8>, MailError> {
+        let inner = &*self.inner;
+        inner.templates.email(&inner.identity, email)
+    }
 }
 
 impl fmt::Debug for SmtpMailer {

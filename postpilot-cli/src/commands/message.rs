@@ -4,7 +4,8 @@ use std::io::Read;
 use std::path::Path;
 
 use postpilot_core::ports::Store;
-use postpilot_core::{BodyText, Message, MessagePatch, NewMessage};
+use postpilot_core::usecases::Letter;
+use postpilot_core::{visible, BodyText, Message, MessagePatch, NewMessage};
 
 use crate::app::App;
 use crate::cli::MessageCmd;
@@ -49,8 +50,57 @@ pub async fn run<S: Store + Clone>(
             messages.delete(id).await?;
             out.done(&format!("message {id} deleted"))?;
         }
+        MessageCmd::Preview { id, recipient } => {
+            let letter = app.previews()?.preview(id, recipient).await?;
+            let json = LetterJson::from(&letter);
+            out.record(
+                &json,
+                &[
+                    ("to", format!("{} <{}>", json.to_name, json.to)),
+                    ("subject", json.subject.to_owned()),
+                    ("body_text", json.body_text.to_owned()),
+                    // The email exactly as the mailer would send it.
+                    ("raw", json.raw.replace("\r\n", "\n")),
+                ],
+            )?;
+        }
+        MessageCmd::Test { id, recipient, to } => {
+            let (letter, reply) = app.previews()?.send_test(id, recipient, to).await?;
+            app.close_mailer().await;
+            if out.json {
+                Output::json(&serde_json::json!({
+                    "to": letter.to,
+                    "subject": letter.content.subject,
+                    "reply": reply.0,
+                }))?;
+            } else {
+                println!("test email to {} sent: {}", letter.to, visible(&reply.0));
+            }
+        }
     }
     Ok(())
+}
+
+/// A preview in JSON: the personalised parts and the whole email.
+#[derive(serde::Serialize)]
+struct LetterJson<'a> {
+    to: &'a str,
+    to_name: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    raw: String,
+}
+
+impl<'a> From<&'a Letter> for LetterJson<'a> {
+    fn from(letter: &'a Letter) -> Self {
+        Self {
+            to: letter.to.as_str(),
+            to_name: letter.to_name.as_str(),
+            subject: letter.content.subject.as_str(),
+            body_text: letter.content.body_text.as_str(),
+            raw: String::from_utf8_lossy(&letter.raw).into_owned(),
+        }
+    }
 }
 
 /// The body from `--body`, or read from `--body-file` (`-` is standard input).

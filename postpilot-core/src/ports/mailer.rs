@@ -90,11 +90,33 @@ pub trait Mailer: Send + Sync {
     /// [`MailError`] classified as transient, permanent or unknown outcome,
     /// carrying the server's reply.
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError>;
+
+    /// The email `send` would transmit for `email`, headers and body,
+    /// without sending it: what a preview shows. The default, for mailers
+    /// that cannot tell, is a plain rendering of To, Subject and the body.
+    ///
+    /// # Errors
+    /// [`MailError::Permanent`] for an email that cannot be built, as
+    /// `send` would refuse it.
+    fn preview(&self, email: &OutgoingEmail) -> Result<Vec<u8>, MailError> {
+        Ok(format!(
+            "To: {} <{}>\r\nSubject: {}\r\n\r\n{}\r\n",
+            email.to_name,
+            email.to,
+            email.content.subject,
+            email.content.body_text.as_str().replace('\n', "\r\n"),
+        )
+        .into_bytes())
+    }
 }
 
 #[async_trait]
 impl<T: Mailer + ?Sized> Mailer for Arc<T> {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
         (**self).send(email).await
+    }
+
+    fn preview(&self, email: &OutgoingEmail) -> Result<Vec<u8>, MailError> {
+        (**self).preview(email)
     }
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::{BodyText, Delivery, Fields, Personalised, Subject};
+use crate::domain::{BodyText, Delivery, Fields, Personalised, RenderError, Subject};
 use crate::ports::{Content, MailError};
 
 /// The letters of one run.
@@ -41,19 +41,26 @@ impl Letters {
     /// this recipient (too much work, a subject too long): trying again
     /// would fail the same way.
     pub(super) fn for_delivery(&self, delivery: &Delivery) -> Result<Arc<Content>, MailError> {
-        let Some(personal) = &self.personal else {
-            return Ok(Arc::clone(&self.shared));
-        };
-        let fields = Fields {
+        self.render(Fields {
             full_name: delivery.full_name.as_str(),
             email: delivery.email.as_str(),
             comment: delivery.comment.as_str(),
             unsubscribe_url: "",
+        })
+        .map_err(|e| MailError::Permanent(e.to_string()))
+    }
+
+    /// The content a recipient with `fields` gets.
+    ///
+    /// # Errors
+    /// [`RenderError`] as [`Personalised::render`].
+    pub(super) fn render(&self, fields: Fields<'_>) -> Result<Arc<Content>, RenderError> {
+        let Some(personal) = &self.personal else {
+            return Ok(Arc::clone(&self.shared));
         };
         personal
             .render(fields)
             .map(|(subject, body_text)| Arc::new(Content { subject, body_text }))
-            .map_err(|e| MailError::Permanent(e.to_string()))
     }
 }
 

@@ -7,6 +7,7 @@ mod mailings;
 mod messages;
 mod pace;
 mod policy;
+mod preview;
 mod recipients;
 mod send;
 mod stats;
@@ -27,6 +28,7 @@ pub use messages::Messages;
 pub use policy::{
     later, SendPolicy, MAX_LEASE, MAX_RETRY_BACKOFF, MAX_RETRY_DELAY, MAX_STORE_PATIENCE, MAX_TRIES,
 };
+pub use preview::{Letter, Previews};
 pub use recipients::Recipients;
 pub use send::{Progress, SendMailing, GAVE_UP, WINDOW_CLOSED};
 pub use stats::Statistics;

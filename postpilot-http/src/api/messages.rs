@@ -2,12 +2,16 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use postpilot_core::MessageId;
+use postpilot_core::{EmailAddress, MessageId, RecipientId};
 
 use super::extract::{ApiJson, ApiPath, MessagePath, Paging, PagingParams};
-use super::model::{MessageJson, MessageList, MessagePatchJson, NewMessageJson};
+use super::model::{
+    MessageJson, MessageList, MessagePatchJson, NewMessageJson, PreviewJson, PreviewRequestJson,
+    TestSendJson, TestSentJson,
+};
+use super::rules::JsonId;
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -21,6 +25,8 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
                 .patch(update::<S, M, C>)
                 .delete(remove::<S, M, C>),
         )
+        .route("/messages/{id}/preview", post(preview::<S, M, C>))
+        .route("/messages/{id}/test", post(send_test::<S, M, C>))
 }
 
 /// List messages, ordered by id.
@@ -110,4 +116,59 @@ pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<StatusCode, ApiError> {
     app.messages().delete(MessageId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The message as one recipient would get it: subject and body with their
+/// fields filled in, and the whole email as the mailer would send it.
+/// Sends nothing and records nothing.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/preview", tag = "messages",
+    operation_id = "previewMessage", params(MessagePath), request_body = PreviewRequestJson,
+    responses(
+        (status = 200, body = PreviewJson),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such message or recipient"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A bad field, or the template cannot be rendered for this recipient"),
+    ))]
+pub(crate) async fn preview<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PreviewRequestJson>,
+) -> Result<Json<PreviewJson>, ApiError> {
+    let JsonId(recipient) = body.recipient_id;
+    let letter = app
+        .previews()
+        .preview(MessageId(id), RecipientId(recipient))
+        .await?;
+    Ok(Json(letter.into()))
+}
+
+/// Send the message, as one recipient would get it, to one address only:
+/// a test. No run, attempt or statistic is recorded.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/test", tag = "messages",
+    operation_id = "sendTestMessage", params(MessagePath), request_body = TestSendJson,
+    responses(
+        (status = 200, body = TestSentJson, description = "The mail server (or the outbox) took it"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such message or recipient"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A bad field, or the template cannot be rendered for this recipient"),
+        (status = 502, body = ErrorBody, description = "The mail server did not take it (its reply in the message)"),
+    ))]
+pub(crate) async fn send_test<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TestSendJson>,
+) -> Result<Json<TestSentJson>, ApiError> {
+    let JsonId(recipient) = body.recipient_id;
+    let to = EmailAddress::parse(&body.to)
+        .map_err(|e| postpilot_core::InvalidField::new("to", e.problem))?;
+    let (letter, reply) = app
+        .previews()
+        .send_test(MessageId(id), RecipientId(recipient), to)
+        .await?;
+    Ok(Json(TestSentJson {
+        email: letter.into(),
+        reply: postpilot_core::visible(&reply.0).into_owned(),
+    }))
 }

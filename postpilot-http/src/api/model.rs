@@ -147,6 +147,59 @@ impl NewMessageJson {
     }
 }
 
+/// Whose fields fill the message's template in a preview.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequestJson {
+    #[schema(schema_with = rules::recipient_id)]
+    pub recipient_id: JsonId,
+}
+
+/// A test send: whose fields fill the template, and the one address it goes to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestSendJson {
+    #[schema(schema_with = rules::recipient_id)]
+    pub recipient_id: JsonId,
+    #[schema(schema_with = rules::email)]
+    pub to: String,
+}
+
+/// A message as one recipient would get it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewJson {
+    /// Where it goes: the recipient's address, or a test's.
+    pub to: String,
+    pub to_name: String,
+    /// The subject and body with the recipient's fields filled in.
+    pub subject: String,
+    pub body_text: String,
+    /// The whole email as the mailer would send it: headers, an empty line
+    /// and the encoded body, lines ending in CRLF.
+    pub raw: String,
+}
+
+impl From<postpilot_core::usecases::Letter> for PreviewJson {
+    fn from(letter: postpilot_core::usecases::Letter) -> Self {
+        Self {
+            to: letter.to.to_string(),
+            to_name: letter.to_name.to_string(),
+            subject: letter.content.subject.to_string(),
+            body_text: letter.content.body_text.to_string(),
+            raw: String::from_utf8_lossy(&letter.raw).into_owned(),
+        }
+    }
+}
+
+/// A test email the mail server (or outbox) took.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestSentJson {
+    #[serde(flatten)]
+    pub email: PreviewJson,
+    /// The server's reply.
+    pub reply: String,
+}
+
 /// Fields to change; those left out (or null) keep their value.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

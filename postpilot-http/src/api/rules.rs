@@ -197,6 +197,16 @@ pub(crate) fn message_id_or_null() -> RefOr<Schema> {
         .into()
 }
 
+/// `recipient_id`: a recipient that exists.
+pub(crate) fn recipient_id() -> RefOr<Schema> {
+    id_schema(false)
+        .description(Some(
+            "A recipient; it must exist. An integer (`7`; with a fraction or an \
+             exponent, `7.0`, only below 4294967296).",
+        ))
+        .into()
+}
+
 /// `list_id`: a list that exists.
 pub(crate) fn list_id() -> RefOr<Schema> {
     id_schema(false)

@@ -116,6 +116,9 @@ fn form_page(
         .status(status)
         .render(html! {
             h1 { (title) }
+            @if let Some(id) = id {
+                p { a #preview-link href={ "/messages/" (id) "/preview" } { "Предпросмотр и тестовое письмо" } }
+            }
             @if !sent_in.is_empty() {
                 p.alert #sent-in {
                     "Это сообщение уже отправлено в "

@@ -11,6 +11,7 @@ mod login;
 mod mailing_recipients;
 mod mailings;
 mod messages;
+mod preview;
 mod recipients;
 mod reply;
 mod resource;
@@ -42,6 +43,7 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
         .route("/", get(home::show::<S, M, C>))
         .merge(recipients::routes())
         .merge(messages::routes())
+        .merge(preview::routes())
         .merge(mailings::routes())
         .merge(mailing_recipients::routes())
         .route("/logout", post(login::logout::<S, M, C>))

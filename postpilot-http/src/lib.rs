@@ -39,6 +39,7 @@ use axum::routing::get;
 use axum::Router;
 
 pub use auth::{ApiToken, TokenError};
+pub use chrono_tz::Tz;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use limit::LoginLimit;
 pub use openapi::openapi_json;

@@ -46,12 +46,13 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let number = page_number(&uri);
     let rows = app.messages().list(page_slice(number)).await?;
+    let tz = app.zone();
     Ok(MESSAGES.list_page(&session, &uri, number, &rows, |m| {
         html! {
             td data-label="№" { (m.id) }
             td data-label="Тема" { (m.subject) }
             td data-label="Текст" { (clip(m.body_text.as_str(), 90)) }
-            td data-label="Создано" { (when(m.created_at)) }
+            td data-label="Создано" { (when(m.created_at, tz)) }
             (MESSAGES.row_actions(m.id))
         }
     }))

@@ -23,6 +23,7 @@ const SUBMIT: &str = "main form button[type=submit]";
 fn counts(b: &mut Browser) -> (u64, u64, u64) {
     let mut figure = |key: &str| {
         b.text(&format!("[data-stat={key}]"))
+            .replace('\u{a0}', "")
             .parse::<u64>()
             .unwrap_or_else(|_| panic!("figure {key} shown"))
     };

@@ -18,7 +18,7 @@ use postpilot_core::{
 use super::form::{aria, field, problem_text, record_form, Errors};
 use super::format::{
     attempt_status, clip, count as count_words, input_value, mailing_status, parse_input,
-    tomorrow_morning, trigger, when, when_exact, zone, TimeInput,
+    tomorrow_morning, trigger, when, when_exact, zone, TimeInput, RECIPIENTS,
 };
 use super::layout::{paged_table, table, Notice, Page, Section};
 use super::mailing_recipients::count;
@@ -40,7 +40,7 @@ const MAILINGS: Resource = Resource {
         "Статус",
         "Сообщение",
         "Первая отправка",
-        "Окончание",
+        "Окончание отправки",
         "Получателей",
     ],
 };
@@ -102,8 +102,8 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
             td data-label="Статус" { (mailing_status(view.status)) }
             td data-label="Сообщение" { a href={ "/mailings/" (m.id) } { (subject) } }
             td data-label="Первая отправка" { (when(m.first_sent_at, tz)) }
-            td data-label="Окончание" { (when(m.sent_completed_at, tz)) }
-            td data-label="Получателей" { (m.recipient_count) }
+            td data-label="Окончание отправки" { (when(m.sent_completed_at, tz)) }
+            td data-label="Получателей" { (count(m.recipient_count)) }
         }
     }))
 }
@@ -649,7 +649,7 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
             }
             dl.details {
                 dt { "Статус" } dd #status { (view.status.label()) }
-                dt { "Сообщение" } dd { a href={ "/messages/" (message.id) "/edit" } { (message.subject) } }
+                dt { "Сообщение" } dd { a href={ "/messages/" (message.id) } { (message.subject) } }
                 dt { "Первая отправка" } dd { (when(m.first_sent_at, tz)) }
                 dt { "Окончание отправки" } dd { (when(m.sent_completed_at, tz)) }
                 dt { "Отправка" }
@@ -687,7 +687,7 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                         &runs,
                         |r| html! {
                             td data-label="№" { a href={ "/mailings/" (id) "/runs/" (r.id) } { (r.id) } }
-                            td data-label="Тема" {
+                            td data-label="Тема письма" {
                                 a href={ "/mailings/" (id) "/runs/" (r.id) } {
                                     @match &r.subject {
                                         Some(subject) => (subject),
@@ -697,7 +697,7 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                             }
                             td data-label="Начат" { (when_exact(r.started_at, tz)) }
                             td data-label="Откуда" { (trigger(r.trigger)) }
-                            td data-label="Ход" { (progress(r.sent, r.failed, r.pending(), r.total)) }
+                            td data-label="Ход отправки" { (progress(r.sent, r.failed, r.pending(), r.total)) }
                             td data-label="Завершён" {
                                 @match r.finished_at { Some(at) => (when_exact(at, tz)), None => "идёт…" }
                             }
@@ -706,7 +706,7 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                 }
             }
             section #attempts {
-                h2 { "Попытки рассылки" }
+                h2 { "Попытки отправки" }
                 (paged_table(
                     &base,
                     number,
@@ -714,15 +714,15 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                     &["Дата и время попытки", "Получатель", "Статус", "Ответ почтового сервера"],
                     &attempts,
                     |a| html! {
-                        td data-label="Время" { (when_exact(a.attempt_at, tz)) }
+                        td data-label="Дата и время попытки" { (when_exact(a.attempt_at, tz)) }
                         td data-label="Получатель" {
                             @match a.recipient_id {
-                                Some(rid) => a href={ "/recipients/" (rid) "/edit" } { (a.email) },
+                                Some(rid) => a href={ "/recipients/" (rid) } { (a.email) },
                                 None => (a.email),
                             }
                         }
                         td data-label="Статус" { (attempt_status(a.status)) }
-                        td.reply data-label="Ответ" { (reply(&a.response)) }
+                        td.reply data-label="Ответ почтового сервера" { (reply(&a.response)) }
                     },
                 ))
             }
@@ -771,12 +771,12 @@ fn gave_up_reason(response: &str) -> Option<Markup> {
 pub(super) fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Markup {
     html! {
         div.progress {
-            progress value=(sent + failed) max=(total.max(1)) { (sent + failed) " из " (total) }
+            progress value=(sent + failed) max=(total.max(1)) { (count(sent + failed)) " из " (count(total)) }
             span {
-                (sent + failed) " из " (total) ": "
-                span.ok { "успешно " (sent) } ", "
-                span.fail { "не успешно " (failed) }
-                @if pending > 0 { ", в очереди " (pending) }
+                (count(sent + failed)) " из " (count(total)) ": "
+                span.ok { "успешно " (count(sent)) } ", "
+                span.fail { "не успешно " (count(failed)) }
+                @if pending > 0 { ", в очереди " (count(pending)) }
             }
         }
     }
@@ -794,7 +794,7 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
         "Удалить рассылку?",
         html! {
             p {
-                "Рассылка №" (id) " (" (view.mailing.recipient_count) " получателей) будет удалена вместе со всеми запусками и попытками."
+                "Рассылка №" (id) " (" (count_words(view.mailing.recipient_count, RECIPIENTS)) ") будет удалена вместе со всеми запусками и попытками."
             }
         },
         id,

@@ -1,4 +1,4 @@
-//! Сообщения: list, add, edit, delete.
+//! Сообщения: list, add, the read-only page of one, edit, delete.
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
@@ -31,7 +31,10 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
     Router::new()
         .route("/messages", get(list::<S, M, C>).post(create::<S, M, C>))
         .route("/messages/new", get(new))
-        .route("/messages/{id}", axum::routing::post(update::<S, M, C>))
+        .route(
+            "/messages/{id}",
+            get(show::<S, M, C>).post(update::<S, M, C>),
+        )
         .route("/messages/{id}/edit", get(edit::<S, M, C>))
         .route(
             "/messages/{id}/delete",
@@ -50,8 +53,8 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     Ok(MESSAGES.list_page(&session, &uri, number, &rows, |m| {
         html! {
             td data-label="№" { (m.id) }
-            td data-label="Тема" { (m.subject) }
-            td data-label="Текст" { (clip(m.body_text.as_str(), 90)) }
+            td data-label="Тема письма" { a href={ "/messages/" (m.id) } { (m.subject) } }
+            td data-label="Тело письма" { (clip(m.body_text.as_str(), 90)) }
             td data-label="Создано" { (when(m.created_at, tz)) }
             (MESSAGES.row_actions(m.id))
         }
@@ -88,6 +91,38 @@ impl Input {
             _ => Err(errors),
         }
     }
+}
+
+/// `GET /messages/{id}`: the message as it will be sent, read-only.
+async fn show<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    IdPath(id): IdPath,
+) -> Result<Response, UiError> {
+    let id = MessageId(parse_id(&id)?);
+    let message = app.messages().get(id).await?;
+    let sent_in = app.messages().sent_in(id).await?;
+    let title = format!("Сообщение №{id}");
+    Ok(
+        Page::new(&title, Section::Messages, Some(&session)).render(html! {
+            h1 { (title) }
+            dl.details {
+                dt { "Тема письма" } dd #subject { (message.subject) }
+                dt { "Создано" } dd { (when(message.created_at, app.zone())) }
+                dt { "Отправлено в рассылках" }
+                dd #sent-in {
+                    @if sent_in.is_empty() { "ещё ни в одной" }
+                    @for (i, m) in sent_in.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href={ "/mailings/" (m) } { "№" (m) }
+                    }
+                }
+            }
+            h2 { "Тело письма" }
+            pre.body #body_text { (message.body_text) }
+            (MESSAGES.page_actions(id))
+        }),
+    )
 }
 
 /// The form; `sent_in` are the mailings that already sent the message,

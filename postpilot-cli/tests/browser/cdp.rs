@@ -3,6 +3,8 @@
 //! take screenshots. One WebSocket to the browser (port 0, read back from
 //! `DevToolsActivePort`), one page target attached in flat mode.
 
+#![allow(dead_code)] // each test file uses a different part
+
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -210,13 +212,26 @@ impl Browser {
     /// A PNG of the whole page laid out `width` CSS pixels wide (a phone
     /// when narrow).
     pub fn screenshot(&mut self, path: &Path, width: u32) {
+        self.screenshot_probing(path, width, "null");
+    }
+
+    /// As [`Self::screenshot`]; `probe` is evaluated first, on the first
+    /// screen (844 px high on a phone, 900 on a desktop), and its value
+    /// returned (`None` when it threw).
+    pub fn screenshot_probing(&mut self, path: &Path, width: u32, probe: &str) -> Option<Value> {
         let metrics = |height: u64| json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600});
-        self.call(true, "Emulation.setDeviceMetricsOverride", metrics(900))
-            .expect("viewport");
+        let first_screen = if width < 600 { 844 } else { 900 };
+        self.call(
+            true,
+            "Emulation.setDeviceMetricsOverride",
+            metrics(first_screen),
+        )
+        .expect("viewport");
+        let probed = self.eval(probe);
         let height = self
             .eval("document.documentElement.scrollHeight")
             .and_then(|v| v.as_u64())
-            .unwrap_or(900)
+            .unwrap_or(first_screen)
             .clamp(600, 4000);
         self.call(true, "Emulation.setDeviceMetricsOverride", metrics(height))
             .expect("viewport");
@@ -229,6 +244,7 @@ impl Browser {
         std::fs::write(path, png).expect("screenshot written");
         self.call(true, "Emulation.clearDeviceMetricsOverride", json!({}))
             .expect("viewport reset");
+        probed
     }
 }
 

@@ -647,19 +647,8 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
             @if let Some(reason) = server_down {
                 p.alert #server-down role="alert" { "Почтовый сервер недоступен: " (reason) }
             }
-            dl.details {
-                dt { "Статус" } dd #status { (view.status.label()) }
-                dt { "Сообщение" } dd { a href={ "/messages/" (message.id) } { (message.subject) } }
-                dt { "Первая отправка" } dd { (when(m.first_sent_at, tz)) }
-                dt { "Окончание отправки" } dd { (when(m.sent_completed_at, tz)) }
-                dt { "Отправка" }
-                dd #schedule { (schedule) }
-                dt { "Получатели" }
-                dd #recipient_count {
-                    "Получателей: " (count(m.recipient_count)) " · "
-                    a href={ "/mailings/" (id) "/recipients" } { "Получатели рассылки: найти, добавить, убрать" }
-                }
-            }
+            // The button and the progress first: on a phone they are on
+            // the first screen, the details below.
             div.actions {
                 @if completed || unfinished {
                     button.send type="button" disabled { "Отправить сейчас" }
@@ -676,6 +665,28 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                 p.hint role="status" { "Идёт отправка — страница обновляется сама." }
             } @else if unfinished {
                 p.hint role="status" { "Запуск ещё не закончен: отправить снова можно, когда он закончится." }
+            }
+            @if let Some(latest) = runs.first() {
+                div #progress {
+                    p.progress-of {
+                        a href={ "/mailings/" (id) "/runs/" (latest.id) } { "Запуск №" (latest.id) }
+                        @if latest.is_finished() { " (завершён)" } @else { " (идёт)" }
+                    }
+                    (progress(latest.sent, latest.failed, latest.pending(), latest.total))
+                }
+            }
+            dl.details {
+                dt { "Статус" } dd #status { (view.status.label()) }
+                dt { "Сообщение" } dd { a href={ "/messages/" (message.id) } { (message.subject) } }
+                dt { "Первая отправка" } dd { (when(m.first_sent_at, tz)) }
+                dt { "Окончание отправки" } dd { (when(m.sent_completed_at, tz)) }
+                dt { "Отправка" }
+                dd #schedule { (schedule) }
+                dt { "Получатели" }
+                dd #recipient_count {
+                    "Получателей: " (count(m.recipient_count)) " · "
+                    a href={ "/mailings/" (id) "/recipients" } { "Получатели рассылки: найти, добавить, убрать" }
+                }
             }
             section #runs {
                 h2 { "Запуски отправки" }

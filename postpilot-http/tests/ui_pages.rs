@@ -6,7 +6,7 @@ mod support;
 
 use axum::http::{Method, StatusCode};
 use postpilot_http::Tz;
-use support::{get_request, Browser, Server};
+use support::{get_request, Browser, Reply, Server};
 
 /// The menu a logged-in page carries.
 const MENU: &str = r#"<a href="/mailings""#;
@@ -138,6 +138,20 @@ async fn a_wrong_method_is_a_russian_405_with_the_menu_and_the_api_keeps_json() 
     assert_eq!(unknown.json["error"]["code"], "not_found");
 }
 
+/// The mailing form posted: message `message` to everyone, from `start`.
+async fn create(b: &Browser<'_>, message: &str, start: &str) -> Reply {
+    b.post(
+        "/mailings",
+        &[
+            ("message_id", message),
+            ("first_sent_at", start),
+            ("sent_completed_at", "2030-03-11T09:00"),
+            ("recipients", "all"),
+        ],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn the_mailing_form_reads_times_in_the_configured_zone_and_refuses_a_skipped_one() {
     let s = Server::with(|c| c.timezone = Tz::America__New_York).await;
@@ -147,18 +161,9 @@ async fn the_mailing_form_reads_times_in_the_configured_zone_and_refuses_a_skipp
     let form = b.get("/mailings/new").await;
     assert!(form.text.contains("America/New_York ("), "{}", form.text);
 
+    let message = message.to_string();
     let before = s.snapshot().await;
-    let skipped = b
-        .post(
-            "/mailings",
-            &[
-                ("message_id", &message.to_string()),
-                ("first_sent_at", "2030-03-10T02:30"),
-                ("sent_completed_at", "2030-03-11T09:00"),
-                ("recipients", "all"),
-            ],
-        )
-        .await;
+    let skipped = create(&b, &message, "2030-03-10T02:30").await;
     assert_eq!(skipped.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         skipped
@@ -170,17 +175,7 @@ async fn the_mailing_form_reads_times_in_the_configured_zone_and_refuses_a_skipp
     assert!(skipped.text.contains(r#"id="first_sent_at-error""#));
     assert_eq!(s.snapshot().await, before, "nothing changed");
 
-    let saved = b
-        .post(
-            "/mailings",
-            &[
-                ("message_id", &message.to_string()),
-                ("first_sent_at", "2030-03-10T09:00"),
-                ("sent_completed_at", "2030-03-11T09:00"),
-                ("recipients", "all"),
-            ],
-        )
-        .await;
+    let saved = create(&b, &message, "2030-03-10T09:00").await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
     let mailings = s.get("/api/v1/mailings").await;
     assert_eq!(

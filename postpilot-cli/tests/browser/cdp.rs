@@ -25,6 +25,20 @@ pub fn executable() -> Option<PathBuf> {
     path.exists().then_some(path)
 }
 
+/// [`executable`]; when there is none, says SKIPPED (a test then passes
+/// without a browser), except under `CI`, which must have one.
+pub fn executable_or_skip() -> Option<PathBuf> {
+    let found = executable();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is missing: CI must install it (see .ci/run)"
+        );
+        eprintln!("SKIPPED: no chromium at /usr/bin/chromium (apt-get install chromium)");
+    }
+    found
+}
+
 pub struct Browser {
     child: Child,
     _profile: TempDir,

@@ -93,15 +93,23 @@ impl Input {
     }
 }
 
+/// The message named by `raw` in a path, and the mailings that sent it.
+async fn with_mailings<S: AppStore, M: AppMailer, C: AppClock>(
+    app: &AppState<S, M, C>,
+    raw: &str,
+) -> Result<(MessageId, Message, Vec<MailingId>), UiError> {
+    let id = MessageId(parse_id(raw)?);
+    let message = app.messages().get(id).await?;
+    Ok((id, message, app.messages().sent_in(id).await?))
+}
+
 /// `GET /messages/{id}`: the message as it will be sent, read-only.
 async fn show<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
-    let id = MessageId(parse_id(&id)?);
-    let message = app.messages().get(id).await?;
-    let sent_in = app.messages().sent_in(id).await?;
+    let (id, message, sent_in) = with_mailings(&app, &id).await?;
     let title = format!("Сообщение №{id}");
     Ok(
         Page::new(&title, Section::Messages, Some(&session)).render(html! {
@@ -202,9 +210,7 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
-    let id = MessageId(parse_id(&id)?);
-    let message = app.messages().get(id).await?;
-    let sent_in = app.messages().sent_in(id).await?;
+    let (id, message, sent_in) = with_mailings(&app, &id).await?;
     Ok(form_page(
         &session,
         Some(id),

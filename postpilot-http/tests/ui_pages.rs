@@ -11,6 +11,13 @@ use support::{get_request, Browser, Reply, Server};
 /// The menu a logged-in page carries.
 const MENU: &str = r#"<a href="/mailings""#;
 
+/// The inside of `<dd id="{id}">`.
+fn dd<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = format!(r#"<dd id="{id}">"#);
+    let at = html.find(&start).map(|i| i + start.len()).expect("the dd");
+    &html[at..at + html[at..].find("</dd>").expect("its end")]
+}
+
 #[tokio::test]
 async fn a_message_has_a_read_only_page_with_its_body_as_written_and_the_mailings_that_sent_it() {
     let s = Server::new().await;
@@ -47,6 +54,10 @@ async fn a_message_has_a_read_only_page_with_its_body_as_written_and_the_mailing
 
     let to = s.recipient("a@example.com", "Анна").await;
     let mailing = s.open_mailing(id, &[to]).await;
+    let link = format!(r#"<a href="/mailings/{mailing}">№{mailing}</a>"#);
+    let page = b.get(&format!("/messages/{id}")).await;
+    assert_eq!(dd(&page.text, "used-in"), link, "used, not yet sent");
+    assert_eq!(dd(&page.text, "sent-in"), "ещё ни в одной");
     s.post(
         &format!("/api/v1/mailings/{mailing}/send"),
         serde_json::json!({}),
@@ -54,12 +65,7 @@ async fn a_message_has_a_read_only_page_with_its_body_as_written_and_the_mailing
     .await;
     s.wait_for_attempts(mailing, 1).await;
     let page = b.get(&format!("/messages/{id}")).await;
-    assert!(
-        page.text
-            .contains(&format!(r#"<a href="/mailings/{mailing}">№{mailing}</a>"#)),
-        "{}",
-        page.text
-    );
+    assert_eq!(dd(&page.text, "sent-in"), link);
     let mailing_page = b.get(&format!("/mailings/{mailing}")).await;
     assert!(mailing_page
         .text

@@ -5,7 +5,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use maud::html;
+use maud::{html, Markup};
 use postpilot_core::ports::StoreError;
 use postpilot_core::{BodyText, MailingId, Message, MessageId, MessagePatch, NewMessage, Subject};
 
@@ -93,6 +93,16 @@ impl Input {
     }
 }
 
+/// Links to the mailings `ids`, comma-separated: «№1, №4».
+fn mailing_links(ids: &[MailingId]) -> Markup {
+    html! {
+        @for (i, m) in ids.iter().enumerate() {
+            @if i > 0 { ", " }
+            a href={ "/mailings/" (m) } { "№" (m) }
+        }
+    }
+}
+
 /// The message named by `raw` in a path, and the mailings that sent it.
 async fn with_mailings<S: AppStore, M: AppMailer, C: AppClock>(
     app: &AppState<S, M, C>,
@@ -110,6 +120,7 @@ async fn show<S: AppStore, M: AppMailer, C: AppClock>(
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
     let (id, message, sent_in) = with_mailings(&app, &id).await?;
+    let used_in = app.messages().used_in(id).await?;
     let title = format!("Сообщение №{id}");
     Ok(
         Page::new(&title, Section::Messages, Some(&session)).render(html! {
@@ -117,14 +128,10 @@ async fn show<S: AppStore, M: AppMailer, C: AppClock>(
             dl.details {
                 dt { "Тема письма" } dd #subject { (message.subject) }
                 dt { "Создано" } dd { (when(message.created_at, app.zone())) }
+                dt { "Используется в рассылках" }
+                dd #used-in { @if used_in.is_empty() { "ни в одной" } (mailing_links(&used_in)) }
                 dt { "Отправлено в рассылках" }
-                dd #sent-in {
-                    @if sent_in.is_empty() { "ещё ни в одной" }
-                    @for (i, m) in sent_in.iter().enumerate() {
-                        @if i > 0 { ", " }
-                        a href={ "/mailings/" (m) } { "№" (m) }
-                    }
-                }
+                dd #sent-in { @if sent_in.is_empty() { "ещё ни в одной" } (mailing_links(&sent_in)) }
             }
             h2 { "Тело письма" }
             pre.body #body_text { (message.body_text) }
@@ -155,10 +162,7 @@ fn form_page(
                 p.alert #sent-in {
                     "Это сообщение уже отправлено в "
                     @if sent_in.len() == 1 { "рассылке " } @else { "рассылках " }
-                    @for (i, m) in sent_in.iter().enumerate() {
-                        @if i > 0 { ", " }
-                        a href={ "/mailings/" (m) } { "№" (m) }
-                    }
+                    (mailing_links(sent_in))
                     ". Изменения коснутся только следующих отправок: уже сделанные "
                     "запуски сохраняют тему и текст, которые отправили."
                 }

@@ -475,6 +475,11 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTPILOT_MAX_WRONG_TOKENS", default_value_t = 10,
           allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_wrong_tokens: u32,
+    /// The time zone of every time the web UI shows and takes, an IANA
+    /// name (Europe/Moscow, UTC). Unset: the machine's zone (TZ or
+    /// /etc/localtime), UTC if that cannot be read.
+    #[arg(long, env = "POSTPILOT_TIMEZONE", value_parser = parse::timezone)]
+    pub timezone: Option<postpilot_http::Tz>,
 }
 
 #[cfg(test)]

@@ -131,6 +131,16 @@ pub fn poll(s: &str) -> Result<Duration, String> {
     duration_at_most(s, MAX_POLL)
 }
 
+/// An IANA time zone name (`Europe/Moscow`, `UTC`), in any letter case.
+pub fn timezone(s: &str) -> Result<postpilot_http::Tz, String> {
+    let s = s.trim();
+    s.parse()
+        .or_else(|_| postpilot_http::Tz::from_str_insensitive(s))
+        .map_err(|_| {
+            format!("unknown time zone {s:?}: expected an IANA name such as Europe/Moscow or UTC")
+        })
+}
+
 /// RFC 3339 (`2026-12-01T09:00:00+03:00`), or `YYYY-MM-DD HH:MM[:SS]` read
 /// in the local time zone.
 pub fn time(s: &str) -> Result<DateTime<Utc>, String> {
@@ -163,6 +173,23 @@ pub fn time(s: &str) -> Result<DateTime<Utc>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timezone_takes_iana_names_in_any_case_and_refuses_others() {
+        assert_eq!(
+            timezone("Europe/Moscow"),
+            Ok(postpilot_http::Tz::Europe__Moscow)
+        );
+        assert_eq!(
+            timezone("europe/moscow"),
+            Ok(postpilot_http::Tz::Europe__Moscow)
+        );
+        assert_eq!(timezone(" UTC "), Ok(postpilot_http::Tz::UTC));
+        let refused = timezone("Mars/Olympus").expect_err("refused");
+        assert!(refused.contains("\"Mars/Olympus\""), "{refused}");
+        assert!(refused.contains("IANA"), "{refused}");
+        assert!(timezone("").is_err());
+    }
 
     #[test]
     fn time_accepts_rfc3339_with_offset_and_local_minutes() {

@@ -141,6 +141,86 @@ fn serve_refuses_a_short_token() {
         .stderr(predicate::str::contains("short").not());
 }
 
+/// The body of a raw HTTP answer.
+fn body_of(answer: &str) -> &str {
+    answer.split("\r\n\r\n").nth(1).unwrap_or_default()
+}
+
+/// The `Cookie` header of the session a login URL opens.
+fn session_cookie(server: &Running) -> String {
+    let url = server.login_url.as_deref().expect("a login URL");
+    let path = url.trim_start_matches(&server.base);
+    let (status, answer) = server.get(path, &[]);
+    assert!(status.contains("303"), "{answer}");
+    let cookie = answer
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .expect("a session cookie");
+    format!("Cookie: {}", cookie.split(';').next().unwrap_or_default())
+}
+
+#[test]
+fn serve_with_a_timezone_shows_and_takes_times_in_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Running::start(dir.path(), &[("POSTPILOT_TIMEZONE", "Europe/Moscow")]);
+    let cookie = session_cookie(&server);
+    assert!(
+        server
+            .log()
+            .contains("times in the web UI are in Europe/Moscow"),
+        "{}",
+        server.log()
+    );
+    let (name, value) = cookie.split_once(": ").expect("header");
+    let login = server.login_url.clone().expect("url");
+    let token = login.rsplit('=').next().expect("token").to_owned();
+    let bearer = format!("Bearer {token}");
+    let auth = [("Authorization", bearer.as_str())];
+    let (status, answer) = server.post(
+        "/api/v1/messages",
+        &auth,
+        r#"{"subject":"Зимняя распродажа","body_text":"Текст"}"#,
+    );
+    assert!(status.contains("201"), "{answer}");
+    let message: serde_json::Value = serde_json::from_str(body_of(&answer)).expect("json");
+    let (status, answer) = server.post(
+        "/api/v1/mailings",
+        &auth,
+        &format!(
+            r#"{{"message_id":{},"first_sent_at":"2030-01-15T06:30:00Z","sent_completed_at":"2030-01-16T06:30:00Z","recipient_ids":[]}}"#,
+            message["id"]
+        ),
+    );
+    assert!(status.contains("201"), "{answer}");
+    let mailing: serde_json::Value = serde_json::from_str(body_of(&answer)).expect("json");
+
+    // 06:30 UTC is 09:30 in Moscow: the page says so, with the zone.
+    let (status, page) = server.get(&format!("/mailings/{}", mailing["id"]), &[(name, value)]);
+    assert!(status.contains("200"), "{page}");
+    assert!(page.contains("15.01.2030 09:30\u{a0}MSK"), "{page}");
+    let (_, form) = server.get(
+        &format!("/mailings/{}/edit", mailing["id"]),
+        &[(name, value)],
+    );
+    assert!(form.contains("value=\"2030-01-15T09:30\""), "{form}");
+    assert!(form.contains("Europe/Moscow (MSK, UTC+03:00)"), "{form}");
+}
+
+#[test]
+fn serve_refuses_an_unknown_timezone_naming_the_option() {
+    let dir = tempfile::tempdir().expect("dir");
+    postpilot(dir.path())
+        .args(["serve", "--timezone", "Europe/Atlantis"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--timezone"))
+        .stderr(predicate::str::contains("Europe/Atlantis"))
+        .stderr(predicate::str::contains("IANA"));
+}
+
 #[test]
 fn serve_help_never_shows_the_token() {
     let dir = tempfile::tempdir().expect("dir");

@@ -39,6 +39,7 @@ mockall::mock! {
         async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError>;
         async fn delete_message(&self, id: MessageId) -> Result<(), StoreError>;
         async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError>;
+        async fn mailings_using(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError>;
     }
 
     #[async_trait]

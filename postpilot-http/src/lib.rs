@@ -39,6 +39,7 @@ use axum::routing::get;
 use axum::Router;
 
 pub use auth::{ApiToken, TokenError};
+pub use chrono_tz::Tz;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use limit::LoginLimit;
 pub use openapi::openapi_json;
@@ -56,6 +57,10 @@ pub fn router<S: AppStore, M: AppMailer, C: AppClock>(state: AppState<S, M, C>) 
         .route("/readyz", get(health::ready::<S, M, C>))
         .route("/metrics", get(metrics::expose::<S, M, C>))
         .fallback(not_found)
+        .layer(from_fn_with_state(
+            state.clone(),
+            ui::error_pages::<S, M, C>,
+        ))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(from_fn_with_state(config.request_timeout, layers::timeout))
         .layer(from_fn(layers::security_headers))

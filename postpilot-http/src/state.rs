@@ -55,12 +55,15 @@ pub struct HttpConfig {
     pub stop: StopSignal,
     /// How many wrong tokens a client may present (API and `/login` together).
     pub login_limit: LoginLimit,
+    /// The zone of every time the UI shows and takes (the API speaks UTC
+    /// offsets and needs none).
+    pub timezone: chrono_tz::Tz,
 }
 
 impl HttpConfig {
     /// Defaults: 4 MiB bodies, 30 s per request, 12 h sessions, the core's
     /// send policy, no scheduler, a 2 s poll, a stop never raised, 10
-    /// wrong tokens per client per minute.
+    /// wrong tokens per client per minute, times in UTC.
     pub fn new(token: ApiToken) -> Self {
         Self {
             token,
@@ -72,6 +75,7 @@ impl HttpConfig {
             poll: Duration::from_secs(2),
             stop: StopSignal::never(),
             login_limit: LoginLimit::default(),
+            timezone: chrono_tz::Tz::UTC,
         }
     }
 }
@@ -149,6 +153,11 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
 
     pub(crate) fn store(&self) -> &S {
         &self.inner.store
+    }
+
+    /// The zone of the UI's times.
+    pub(crate) fn zone(&self) -> chrono_tz::Tz {
+        self.inner.config.timezone
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {

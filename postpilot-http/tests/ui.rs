@@ -12,6 +12,7 @@ fn stat(html: &str, key: &str) -> u64 {
     let marker = format!(r#"data-stat="{key}">"#);
     let at = html.find(&marker).expect("stat shown") + marker.len();
     html[at..html[at..].find('<').map(|e| at + e).expect("end")]
+        .replace('\u{a0}', "")
         .parse()
         .expect("number")
 }

@@ -41,15 +41,50 @@ where
     where
         E: sqlx::Executor<'c, Database = DB>,
     {
-        let ids: Vec<i64> = sqlx::query_scalar::<DB, i64>(
+        Self::mailings_of(
+            conn,
             "SELECT id FROM mailing WHERE message_id = $1 AND launched_at IS NOT NULL ORDER BY id",
+            id,
+            "sent",
         )
-        .bind(id.get())
-        .fetch_all(conn)
         .await
-        .map_err(backend(format!(
-            "listing the mailings that sent message {id}"
-        )))?;
+    }
+
+    /// The mailings whose message this is, sent or not.
+    pub(crate) async fn mailings_using<'c, E>(
+        conn: E,
+        id: MessageId,
+    ) -> Result<Vec<MailingId>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        Self::mailings_of(
+            conn,
+            "SELECT id FROM mailing WHERE message_id = $1 ORDER BY id",
+            id,
+            "use",
+        )
+        .await
+    }
+
+    /// The ids `sql` selects for message `id` (`$1`); `how` says which
+    /// in an error.
+    async fn mailings_of<'c, E>(
+        conn: E,
+        sql: &'static str,
+        id: MessageId,
+        how: &str,
+    ) -> Result<Vec<MailingId>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB>,
+    {
+        let ids: Vec<i64> = sqlx::query_scalar::<DB, i64>(sql)
+            .bind(id.get())
+            .fetch_all(conn)
+            .await
+            .map_err(backend(format!(
+                "listing the mailings that {how} message {id}"
+            )))?;
         Ok(ids.into_iter().map(MailingId).collect())
     }
 

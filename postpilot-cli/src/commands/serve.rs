@@ -2,7 +2,7 @@
 //! same store, mailer and use cases as every other command.
 
 use postpilot_core::ports::Store;
-use postpilot_http::{ApiToken, AppState, HttpConfig, ServeOptions};
+use postpilot_http::{ApiToken, AppState, HttpConfig, ServeOptions, Tz};
 use secrecy::ExposeSecret;
 
 use crate::app::App;
@@ -39,6 +39,8 @@ pub async fn run<S: Store + Clone + 'static>(
     config.schedule = true;
     config.stop = stop.clone();
     config.login_limit.max_failures = args.max_wrong_tokens;
+    let zone = args.timezone.unwrap_or_else(machine_zone);
+    config.timezone = zone;
     let state = AppState::new(app.store.clone(), app.mailer()?, app.clock, config);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -49,6 +51,7 @@ pub async fn run<S: Store + Clone + 'static>(
     if generated {
         println!("log in: http://{addr}/login?token={}", token.expose());
     }
+    eprintln!("postpilot: times in the web UI are in {}", zone.name());
     state.start_sending();
     let options = ServeOptions::default();
     let http = postpilot_http::serve(
@@ -77,6 +80,20 @@ pub async fn run<S: Store + Clone + 'static>(
         super::cut_short(cap);
     }
     Ok(())
+}
+
+/// The machine's time zone (`TZ`, else `/etc/localtime`); UTC, saying so,
+/// when it cannot be read or is not a zone the zone database knows.
+fn machine_zone() -> Tz {
+    let found = iana_time_zone::get_timezone()
+        .map_err(|e| e.to_string())
+        .and_then(|name| crate::parse::timezone(&name));
+    found.unwrap_or_else(|why| {
+        eprintln!(
+            "postpilot: the machine's time zone is unknown ({why}); the web UI uses UTC (set --timezone)"
+        );
+        Tz::UTC
+    })
 }
 
 /// Completes on Ctrl-C or SIGTERM, saying so. The handlers are installed

@@ -3,6 +3,8 @@
 //! take screenshots. One WebSocket to the browser (port 0, read back from
 //! `DevToolsActivePort`), one page target attached in flat mode.
 
+#![allow(dead_code)] // each test file uses a different part
+
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,6 +23,20 @@ pub fn executable() -> Option<PathBuf> {
     let path = std::env::var_os("POSTPILOT_CHROMIUM")
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     path.exists().then_some(path)
+}
+
+/// [`executable`]; when there is none, says SKIPPED (a test then passes
+/// without a browser), except under `CI`, which must have one.
+pub fn executable_or_skip() -> Option<PathBuf> {
+    let found = executable();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is missing: CI must install it (see .ci/run)"
+        );
+        eprintln!("SKIPPED: no chromium at /usr/bin/chromium (apt-get install chromium)");
+    }
+    found
 }
 
 pub struct Browser {
@@ -210,13 +226,26 @@ impl Browser {
     /// A PNG of the whole page laid out `width` CSS pixels wide (a phone
     /// when narrow).
     pub fn screenshot(&mut self, path: &Path, width: u32) {
+        self.screenshot_probing(path, width, "null");
+    }
+
+    /// As [`Self::screenshot`]; `probe` is evaluated first, on the first
+    /// screen (844 px high on a phone, 900 on a desktop), and its value
+    /// returned (`None` when it threw).
+    pub fn screenshot_probing(&mut self, path: &Path, width: u32, probe: &str) -> Option<Value> {
         let metrics = |height: u64| json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600});
-        self.call(true, "Emulation.setDeviceMetricsOverride", metrics(900))
-            .expect("viewport");
+        let first_screen = if width < 600 { 844 } else { 900 };
+        self.call(
+            true,
+            "Emulation.setDeviceMetricsOverride",
+            metrics(first_screen),
+        )
+        .expect("viewport");
+        let probed = self.eval(probe);
         let height = self
             .eval("document.documentElement.scrollHeight")
             .and_then(|v| v.as_u64())
-            .unwrap_or(900)
+            .unwrap_or(first_screen)
             .clamp(600, 4000);
         self.call(true, "Emulation.setDeviceMetricsOverride", metrics(height))
             .expect("viewport");
@@ -229,6 +258,7 @@ impl Browser {
         std::fs::write(path, png).expect("screenshot written");
         self.call(true, "Emulation.clearDeviceMetricsOverride", json!({}))
             .expect("viewport reset");
+        probed
     }
 }
 

@@ -185,6 +185,13 @@ pub trait MessageRepository: Send + Sync {
     /// # Errors
     /// `Backend` only (an unknown message has none).
     async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError>;
+
+    /// The mailings whose message this is, sent or not, by id: those that
+    /// keep it from being deleted.
+    ///
+    /// # Errors
+    /// `Backend` only (an unknown message has none).
+    async fn mailings_using(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError>;
 }
 
 /// Рассылки.

@@ -56,6 +56,14 @@ impl<R: MessageRepository, C: Clock> Messages<R, C> {
         Ok(self.repo.mailings_sent_with(id).await?)
     }
 
+    /// The mailings whose message this is, sent or not, by id.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn used_in(&self, id: MessageId) -> Result<Vec<MailingId>> {
+        Ok(self.repo.mailings_using(id).await?)
+    }
+
     /// # Errors
     /// `NotFound`; `InUse` while a mailing uses it.
     pub async fn delete(&self, id: MessageId) -> Result<()> {

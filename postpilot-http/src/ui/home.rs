@@ -6,6 +6,7 @@ use axum::response::Response;
 use axum::Extension;
 use maud::html;
 
+use super::format::number;
 use super::layout::{Notice, Page, Section};
 use super::UiError;
 use crate::auth::Session;
@@ -44,7 +45,7 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
             div.figures {
                 @for (key, label, value, href) in figures {
                     a.figure href=(href) {
-                        span.value data-stat=(key) { (value) }
+                        span.value data-stat=(key) { (number(value)) }
                         span.label { (label) }
                     }
                 }
@@ -52,12 +53,12 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
             section.secondary {
                 h2 { "Кроме того" }
                 ul.facts {
-                    li { "Получателей всего: " strong data-stat="recipients_total" { (stats.recipients_total) } }
-                    li { "Сообщений: " strong data-stat="messages_total" { (stats.messages_total) } }
+                    li { "Получателей всего: " strong data-stat="recipients_total" { (number(stats.recipients_total)) } }
+                    li { "Сообщений: " strong data-stat="messages_total" { (number(stats.messages_total)) } }
                     li {
-                        "Попыток отправки: " strong data-stat="attempts_total" { (stats.attempts_total) }
-                        " (успешно " strong data-stat="attempts_success" { (stats.attempts_success) }
-                        ", не успешно " strong data-stat="attempts_failure" { (stats.attempts_failure) } ")"
+                        "Попыток отправки: " strong data-stat="attempts_total" { (number(stats.attempts_total)) }
+                        " (успешно " strong data-stat="attempts_success" { (number(stats.attempts_success)) }
+                        ", не успешно " strong data-stat="attempts_failure" { (number(stats.attempts_failure)) } ")"
                     }
                 }
             }

@@ -18,7 +18,7 @@ use postpilot_core::{
 use super::form::{aria, field, problem_text, record_form, Errors};
 use super::format::{
     attempt_status, clip, count as count_words, input_value, mailing_status, parse_input,
-    tomorrow_morning, trigger, when, when_exact, zone,
+    tomorrow_morning, trigger, when, when_exact, zone, TimeInput, RECIPIENTS,
 };
 use super::layout::{paged_table, table, Notice, Page, Section};
 use super::mailing_recipients::count;
@@ -40,7 +40,7 @@ const MAILINGS: Resource = Resource {
         "Статус",
         "Сообщение",
         "Первая отправка",
-        "Окончание",
+        "Окончание отправки",
         "Получателей",
     ],
 };
@@ -82,6 +82,7 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     uri: Uri,
 ) -> Result<Response, UiError> {
     let number = page_number(&uri);
+    let tz = app.zone();
     let views = app.mailings().list(page_slice(number)).await?;
     let messages = app.messages();
     let mut rows = Vec::with_capacity(views.len());
@@ -100,9 +101,9 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
             td data-label="№" { a href={ "/mailings/" (m.id) } { "№" (m.id) } }
             td data-label="Статус" { (mailing_status(view.status)) }
             td data-label="Сообщение" { a href={ "/mailings/" (m.id) } { (subject) } }
-            td data-label="Первая отправка" { (when(m.first_sent_at)) }
-            td data-label="Окончание" { (when(m.sent_completed_at)) }
-            td data-label="Получателей" { (m.recipient_count) }
+            td data-label="Первая отправка" { (when(m.first_sent_at, tz)) }
+            td data-label="Окончание отправки" { (when(m.sent_completed_at, tz)) }
+            td data-label="Получателей" { (count(m.recipient_count)) }
         }
     }))
 }
@@ -153,23 +154,26 @@ impl Input {
 
     /// Checks the fields; the recipients only when `choosing` them (a new
     /// mailing): an edit never touches them.
-    fn validate(&self, choosing: bool) -> Result<Valid, Errors> {
+    fn validate(&self, choosing: bool, tz: chrono_tz::Tz) -> Result<Valid, Errors> {
         let mut errors = Errors::default();
         let message_id = crate::api::extract::parse_id(&self.message_id).map(MessageId);
         if message_id.is_none() {
             errors.add("message_id", "Выберите сообщение.");
         }
-        let start = parse_input(&self.first_sent_at);
-        if start.is_none() {
-            errors.add("first_sent_at", "Укажите дату и время первой отправки.");
-        }
-        let end = parse_input(&self.sent_completed_at);
-        if end.is_none() {
-            errors.add(
-                "sent_completed_at",
-                "Укажите дату и время окончания отправки.",
-            );
-        }
+        let start = time_field(
+            &mut errors,
+            "first_sent_at",
+            &self.first_sent_at,
+            tz,
+            "Укажите дату и время первой отправки.",
+        );
+        let end = time_field(
+            &mut errors,
+            "sent_completed_at",
+            &self.sent_completed_at,
+            tz,
+            "Укажите дату и время окончания отправки.",
+        );
         let window = match (start, end) {
             (Some(start), Some(end)) => {
                 Window::new(start, end).map_err(|e| errors.invalid(&e)).ok()
@@ -217,6 +221,29 @@ impl Input {
             _ => Err(errors),
         }
     }
+}
+
+/// The time typed in `name`, read in `tz`; an error beside the field when
+/// it is missing or unreadable (`missing`) or one the clocks skip there.
+fn time_field(
+    errors: &mut Errors,
+    name: &'static str,
+    raw: &str,
+    tz: chrono_tz::Tz,
+    missing: &'static str,
+) -> Option<DateTime<Utc>> {
+    parse_input(raw, tz)
+        .map_err(|why| match why {
+            TimeInput::Unreadable => errors.add(name, missing),
+            TimeInput::Skipped => errors.add(
+                name,
+                format!(
+                    "Такого времени в поясе {} нет: в эту ночь часы переводят вперёд. Укажите другое время.",
+                    tz.name()
+                ),
+            ),
+        })
+        .ok()
 }
 
 /// Why a first send time already past is refused: the scheduler would send
@@ -326,7 +353,7 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
                     (field("first_sent_at", "Дата и время первой отправки", errors, datetime("first_sent_at")))
                     (field("sent_completed_at", "Дата и время окончания отправки", errors, datetime("sent_completed_at")))
                 }
-                p.hint { "Время сервера (" (zone()) ")." }
+                p.hint #zone { "Часовой пояс: " (zone(app.zone(), app.now())) "." }
                 @if let Some(count) = count {
                     p #recipient_count {
                         "Получателей: " (self::count(count)) ". Сохранение не меняет получателей рассылки: они меняются на странице "
@@ -371,10 +398,11 @@ async fn new<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
 ) -> Result<Response, UiError> {
     // Tomorrow morning, never "now": saving the defaults must not send.
-    let start = tomorrow_morning(app.now());
+    let tz = app.zone();
+    let start = tomorrow_morning(app.now(), tz);
     let input = Input {
-        first_sent_at: input_value(start),
-        sent_completed_at: input_value(start + chrono::Duration::days(1)),
+        first_sent_at: input_value(start, tz),
+        sent_completed_at: input_value(start + chrono::Duration::days(1), tz),
         ..Input::default()
     };
     form_page(
@@ -393,7 +421,7 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let input = Input::from_form(&form);
-    let valid = match input.validate(true) {
+    let valid = match input.validate(true, app.zone()) {
         Ok(valid) => valid,
         Err(errors) => {
             return form_page(
@@ -472,8 +500,8 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     let m = &view.mailing;
     let input = Input {
         message_id: m.message_id.to_string(),
-        first_sent_at: input_value(m.first_sent_at),
-        sent_completed_at: input_value(m.sent_completed_at),
+        first_sent_at: input_value(m.first_sent_at, app.zone()),
+        sent_completed_at: input_value(m.sent_completed_at, app.zone()),
         ..Input::default()
     };
     form_page(
@@ -494,7 +522,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let id = MailingId(parse_id(&id)?);
     let input = Input::from_form(&form);
-    let valid = match input.validate(false) {
+    let valid = match input.validate(false, app.zone()) {
         Ok(valid) => valid,
         Err(errors) => {
             return form_page(
@@ -512,7 +540,8 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
     // the scheduler as soon as it is saved.
     let current = app.mailings().get(id).await?.mailing;
     // The form shows minutes: a start saved as it was shown is unchanged.
-    let moved = input_value(current.first_sent_at) != input_value(valid.window.first_sent_at());
+    let moved = input_value(current.first_sent_at, app.zone())
+        != input_value(valid.window.first_sent_at(), app.zone());
     if current.launched_at.is_none() && moved {
         if let Some(errors) = past_start(&valid, app.now()) {
             return form_page(
@@ -597,7 +626,8 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
     };
     let sending = unfinished && app.deliveries().in_progress() > 0;
     let completed = view.status == MailingStatus::Completed;
-    let schedule = schedule(m, completed, app.config().schedule, app.now());
+    let tz = app.zone();
+    let schedule = schedule(m, completed, app.config().schedule, app.now(), tz);
     let title = format!("Рассылка №{id}");
     let status = if refused.is_some() {
         StatusCode::CONFLICT
@@ -617,19 +647,8 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
             @if let Some(reason) = server_down {
                 p.alert #server-down role="alert" { "Почтовый сервер недоступен: " (reason) }
             }
-            dl.details {
-                dt { "Статус" } dd #status { (view.status.label()) }
-                dt { "Сообщение" } dd { a href={ "/messages/" (message.id) "/edit" } { (message.subject) } }
-                dt { "Первая отправка" } dd { (when(m.first_sent_at)) }
-                dt { "Окончание отправки" } dd { (when(m.sent_completed_at)) }
-                dt { "Отправка" }
-                dd #schedule { (schedule) }
-                dt { "Получатели" }
-                dd #recipient_count {
-                    "Получателей: " (count(m.recipient_count)) " · "
-                    a href={ "/mailings/" (id) "/recipients" } { "Получатели рассылки: найти, добавить, убрать" }
-                }
-            }
+            // The button and the progress first: on a phone they are on
+            // the first screen, the details below.
             div.actions {
                 @if completed || unfinished {
                     button.send type="button" disabled { "Отправить сейчас" }
@@ -647,6 +666,28 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
             } @else if unfinished {
                 p.hint role="status" { "Запуск ещё не закончен: отправить снова можно, когда он закончится." }
             }
+            @if let Some(latest) = runs.first() {
+                div #progress {
+                    p.progress-of {
+                        a href={ "/mailings/" (id) "/runs/" (latest.id) } { "Запуск №" (latest.id) }
+                        @if latest.is_finished() { " (завершён)" } @else { " (идёт)" }
+                    }
+                    (progress(latest.sent, latest.failed, latest.pending(), latest.total))
+                }
+            }
+            dl.details {
+                dt { "Статус" } dd #status { (view.status.label()) }
+                dt { "Сообщение" } dd { a href={ "/messages/" (message.id) } { (message.subject) } }
+                dt { "Первая отправка" } dd { (when(m.first_sent_at, tz)) }
+                dt { "Окончание отправки" } dd { (when(m.sent_completed_at, tz)) }
+                dt { "Отправка" }
+                dd #schedule { (schedule) }
+                dt { "Получатели" }
+                dd #recipient_count {
+                    "Получателей: " (count(m.recipient_count)) " · "
+                    a href={ "/mailings/" (id) "/recipients" } { "Получатели рассылки: найти, добавить, убрать" }
+                }
+            }
             section #runs {
                 h2 { "Запуски отправки" }
                 @if runs.is_empty() {
@@ -657,7 +698,7 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                         &runs,
                         |r| html! {
                             td data-label="№" { a href={ "/mailings/" (id) "/runs/" (r.id) } { (r.id) } }
-                            td data-label="Тема" {
+                            td data-label="Тема письма" {
                                 a href={ "/mailings/" (id) "/runs/" (r.id) } {
                                     @match &r.subject {
                                         Some(subject) => (subject),
@@ -665,18 +706,18 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                                     }
                                 }
                             }
-                            td data-label="Начат" { (when_exact(r.started_at)) }
+                            td data-label="Начат" { (when_exact(r.started_at, tz)) }
                             td data-label="Откуда" { (trigger(r.trigger)) }
-                            td data-label="Ход" { (progress(r.sent, r.failed, r.pending(), r.total)) }
+                            td data-label="Ход отправки" { (progress(r.sent, r.failed, r.pending(), r.total)) }
                             td data-label="Завершён" {
-                                @match r.finished_at { Some(at) => (when_exact(at)), None => "идёт…" }
+                                @match r.finished_at { Some(at) => (when_exact(at, tz)), None => "идёт…" }
                             }
                         },
                     ))
                 }
             }
             section #attempts {
-                h2 { "Попытки рассылки" }
+                h2 { "Попытки отправки" }
                 (paged_table(
                     &base,
                     number,
@@ -684,15 +725,15 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                     &["Дата и время попытки", "Получатель", "Статус", "Ответ почтового сервера"],
                     &attempts,
                     |a| html! {
-                        td data-label="Время" { (when_exact(a.attempt_at)) }
+                        td data-label="Дата и время попытки" { (when_exact(a.attempt_at, tz)) }
                         td data-label="Получатель" {
                             @match a.recipient_id {
-                                Some(rid) => a href={ "/recipients/" (rid) "/edit" } { (a.email) },
+                                Some(rid) => a href={ "/recipients/" (rid) } { (a.email) },
                                 None => (a.email),
                             }
                         }
                         td data-label="Статус" { (attempt_status(a.status)) }
-                        td.reply data-label="Ответ" { (reply(&a.response)) }
+                        td.reply data-label="Ответ почтового сервера" { (reply(&a.response)) }
                     },
                 ))
             }
@@ -701,19 +742,25 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// When the mailing is (or was) sent, in words: the scheduler sends a
 /// mailing never sent once its first send time comes.
-fn schedule(m: &Mailing, completed: bool, scheduler: bool, now: DateTime<Utc>) -> Markup {
+fn schedule(
+    m: &Mailing,
+    completed: bool,
+    scheduler: bool,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Markup {
     match m.launched_at {
-        Some(at) => html! { "Отправлена " (when(at)) "." },
+        Some(at) => html! { "Отправлена " (when(at, tz)) "." },
         None if completed => html! { "Не отправлялась: время окончания отправки прошло." },
         None if !scheduler => html! {
             "Сама не отправится: расписание в этом процессе выключено. Отправьте кнопкой «Отправить сейчас»."
         },
         None if m.first_sent_at <= now => html! {
             "Будет отправлена автоматически в ближайшие секунды: время первой отправки ("
-            (when(m.first_sent_at)) ") наступило."
+            (when(m.first_sent_at, tz)) ") наступило."
         },
         None => html! {
-            "Будет отправлена автоматически " (when(m.first_sent_at))
+            "Будет отправлена автоматически " (when(m.first_sent_at, tz))
             ", если не отправить её раньше кнопкой «Отправить сейчас»."
         },
     }
@@ -735,12 +782,12 @@ fn gave_up_reason(response: &str) -> Option<Markup> {
 pub(super) fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Markup {
     html! {
         div.progress {
-            progress value=(sent + failed) max=(total.max(1)) { (sent + failed) " из " (total) }
+            progress value=(sent + failed) max=(total.max(1)) { (count(sent + failed)) " из " (count(total)) }
             span {
-                (sent + failed) " из " (total) ": "
-                span.ok { "успешно " (sent) } ", "
-                span.fail { "не успешно " (failed) }
-                @if pending > 0 { ", в очереди " (pending) }
+                (count(sent + failed)) " из " (count(total)) ": "
+                span.ok { "успешно " (count(sent)) } ", "
+                span.fail { "не успешно " (count(failed)) }
+                @if pending > 0 { ", в очереди " (count(pending)) }
             }
         }
     }
@@ -758,7 +805,7 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
         "Удалить рассылку?",
         html! {
             p {
-                "Рассылка №" (id) " (" (view.mailing.recipient_count) " получателей) будет удалена вместе со всеми запусками и попытками."
+                "Рассылка №" (id) " (" (count_words(view.mailing.recipient_count, RECIPIENTS)) ") будет удалена вместе со всеми запусками и попытками."
             }
         },
         id,

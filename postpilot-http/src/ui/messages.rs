@@ -1,11 +1,11 @@
-//! Сообщения: list, add, edit, delete.
+//! Сообщения: list, add, the read-only page of one, edit, delete.
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use maud::html;
+use maud::{html, Markup};
 use postpilot_core::ports::StoreError;
 use postpilot_core::{
     BodyText, MailingId, Message, MessageId, MessagePatch, NewMessage, Personalised, Subject,
@@ -34,7 +34,10 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
     Router::new()
         .route("/messages", get(list::<S, M, C>).post(create::<S, M, C>))
         .route("/messages/new", get(new))
-        .route("/messages/{id}", axum::routing::post(update::<S, M, C>))
+        .route(
+            "/messages/{id}",
+            get(show::<S, M, C>).post(update::<S, M, C>),
+        )
         .route("/messages/{id}/edit", get(edit::<S, M, C>))
         .route(
             "/messages/{id}/delete",
@@ -49,12 +52,13 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let number = page_number(&uri);
     let rows = app.messages().list(page_slice(number)).await?;
+    let tz = app.zone();
     Ok(MESSAGES.list_page(&session, &uri, number, &rows, |m| {
         html! {
             td data-label="№" { (m.id) }
-            td data-label="Тема" { (m.subject) }
-            td data-label="Текст" { (clip(m.body_text.as_str(), 90)) }
-            td data-label="Создано" { (when(m.created_at)) }
+            td data-label="Тема письма" { a href={ "/messages/" (m.id) } { (m.subject) } }
+            td data-label="Тело письма" { (clip(m.body_text.as_str(), 90)) }
+            td data-label="Создано" { (when(m.created_at, tz)) }
             (MESSAGES.row_actions(m.id))
         }
     }))
@@ -98,6 +102,53 @@ impl Input {
     }
 }
 
+/// Links to the mailings `ids`, comma-separated: «№1, №4».
+fn mailing_links(ids: &[MailingId]) -> Markup {
+    html! {
+        @for (i, m) in ids.iter().enumerate() {
+            @if i > 0 { ", " }
+            a href={ "/mailings/" (m) } { "№" (m) }
+        }
+    }
+}
+
+/// The message named by `raw` in a path, and the mailings that sent it.
+async fn with_mailings<S: AppStore, M: AppMailer, C: AppClock>(
+    app: &AppState<S, M, C>,
+    raw: &str,
+) -> Result<(MessageId, Message, Vec<MailingId>), UiError> {
+    let id = MessageId(parse_id(raw)?);
+    let message = app.messages().get(id).await?;
+    Ok((id, message, app.messages().sent_in(id).await?))
+}
+
+/// `GET /messages/{id}`: the message as it will be sent, read-only.
+async fn show<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    IdPath(id): IdPath,
+) -> Result<Response, UiError> {
+    let (id, message, sent_in) = with_mailings(&app, &id).await?;
+    let used_in = app.messages().used_in(id).await?;
+    let title = format!("Сообщение №{id}");
+    Ok(
+        Page::new(&title, Section::Messages, Some(&session)).render(html! {
+            h1 { (title) }
+            dl.details {
+                dt { "Тема письма" } dd #subject { (message.subject) }
+                dt { "Создано" } dd { (when(message.created_at, app.zone())) }
+                dt { "Используется в рассылках" }
+                dd #used-in { @if used_in.is_empty() { "ни в одной" } (mailing_links(&used_in)) }
+                dt { "Отправлено в рассылках" }
+                dd #sent-in { @if sent_in.is_empty() { "ещё ни в одной" } (mailing_links(&sent_in)) }
+            }
+            h2 { "Тело письма" }
+            pre.body #body_text { (message.body_text) }
+            (MESSAGES.page_actions(id))
+        }),
+    )
+}
+
 /// The form; `sent_in` are the mailings that already sent the message,
 /// named above the form of an edit.
 fn form_page(
@@ -123,10 +174,7 @@ fn form_page(
                 p.alert #sent-in {
                     "Это сообщение уже отправлено в "
                     @if sent_in.len() == 1 { "рассылке " } @else { "рассылках " }
-                    @for (i, m) in sent_in.iter().enumerate() {
-                        @if i > 0 { ", " }
-                        a href={ "/mailings/" (m) } { "№" (m) }
-                    }
+                    (mailing_links(sent_in))
                     ". Изменения коснутся только следующих отправок: уже сделанные "
                     "запуски сохраняют тему и текст, которые отправили."
                 }
@@ -186,9 +234,7 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
-    let id = MessageId(parse_id(&id)?);
-    let message = app.messages().get(id).await?;
-    let sent_in = app.messages().sent_in(id).await?;
+    let (id, message, sent_in) = with_mailings(&app, &id).await?;
     Ok(form_page(
         &session,
         Some(id),

@@ -18,10 +18,10 @@ mod resource;
 mod run;
 mod send;
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, Uri};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::http::{header, StatusCode, Uri};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -59,11 +59,12 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// Why a page could not be shown; each is a page of its own.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UiError {
     BadRequest,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
     PayloadTooLarge,
     UnsupportedMediaType,
     Internal,
@@ -82,7 +83,18 @@ impl From<postpilot_core::Error> for UiError {
 }
 
 impl IntoResponse for UiError {
+    /// The page without the menu (no session is known here); it is marked
+    /// so that [`error_pages`] can show it again with the menu.
     fn into_response(self) -> Response {
+        let mut response = self.page(None);
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+impl UiError {
+    /// The page, with the menu when `session` is a logged-in one.
+    fn page(self, session: Option<&auth::Session>) -> Response {
         let (status, title, text) = match self {
             Self::BadRequest => (
                 StatusCode::BAD_REQUEST,
@@ -97,7 +109,12 @@ impl IntoResponse for UiError {
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Не найдено",
-                "Такой страницы нет: возможно, запись удалена.",
+                "Такой страницы нет: возможно, запись удалена или адрес набран с ошибкой.",
+            ),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Так эту страницу не открыть",
+                "По этому адресу только отправляют форму. Откройте нужную страницу из меню.",
             ),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -115,7 +132,7 @@ impl IntoResponse for UiError {
                 "Что-то пошло не так. Подробности — в журнале сервера.",
             ),
         };
-        Page::new(title, Section::None, None)
+        Page::new(title, Section::None, session)
             .status(status)
             .render(html! {
                 h1 { (title) }
@@ -128,6 +145,36 @@ impl IntoResponse for UiError {
 /// The HTML 404 of every unknown path outside the API.
 pub(crate) async fn not_found() -> Response {
     UiError::NotFound.into_response()
+}
+
+/// Outside the API, shows every error page with the menu of the session
+/// that asked (when there is one), and gives axum's bare `405` (a path
+/// known, the method not) its Russian page; the `Allow` header is kept.
+pub(crate) async fn error_pages<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let session =
+        auth::cookie(request.headers(), auth::SESSION_COOKIE).and_then(|id| app.sessions().get(id));
+    let response = next.run(request).await;
+    let error = match response.extensions().get::<UiError>() {
+        Some(error) => *error,
+        None if response.status() == StatusCode::METHOD_NOT_ALLOWED => UiError::MethodNotAllowed,
+        None => return response,
+    };
+    if session.is_none() && error != UiError::MethodNotAllowed {
+        return response;
+    }
+    let mut page = error.page(session.as_ref());
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        page.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    page
 }
 
 /// A `303 See Other` to `to`: the answer to every successful form.

@@ -1,4 +1,4 @@
-//! Получатели: list, add, edit, delete.
+//! Получатели: list, add, the read-only page of one, edit, delete.
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
@@ -33,7 +33,10 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
     Router::new()
         .route("/recipients", get(list::<S, M, C>).post(create::<S, M, C>))
         .route("/recipients/new", get(new))
-        .route("/recipients/{id}", axum::routing::post(update::<S, M, C>))
+        .route(
+            "/recipients/{id}",
+            get(show::<S, M, C>).post(update::<S, M, C>),
+        )
         .route("/recipients/{id}/edit", get(edit::<S, M, C>))
         .route(
             "/recipients/{id}/delete",
@@ -52,11 +55,33 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
         html! {
             td data-label="№" { (r.id) }
             td data-label="Ф. И. О." { (r.full_name) }
-            td data-label="Email" { (r.email) }
+            td data-label="Email" { a href={ "/recipients/" (r.id) } { (r.email) } }
             td data-label="Комментарий" { (clip(r.comment.as_str(), 80)) }
             (RECIPIENTS.row_actions(r.id))
         }
     }))
+}
+
+/// `GET /recipients/{id}`: the recipient, read-only.
+async fn show<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    Extension(session): Extension<Session>,
+    IdPath(id): IdPath,
+) -> Result<Response, UiError> {
+    let id = RecipientId(parse_id(&id)?);
+    let r = app.recipients().get(id).await?;
+    let title = format!("Получатель №{id}");
+    Ok(
+        Page::new(&title, Section::Recipients, Some(&session)).render(html! {
+            h1 { (title) }
+            dl.details {
+                dt { "Email" } dd #email { (r.email) }
+                dt { "Ф. И. О." } dd #full_name { (r.full_name) }
+                dt { "Комментарий" } dd.multiline #comment { (r.comment) }
+            }
+            (RECIPIENTS.page_actions(id))
+        }),
+    )
 }
 
 /// The fields as typed, kept to show them again beside their errors.

@@ -51,9 +51,19 @@ impl Resource {
     /// The cell with the links to edit and to delete record `id`.
     pub fn row_actions(&self, id: impl Display) -> Markup {
         html! {
-            td.row-actions {
+            td.row-actions data-label="Действия" {
                 a href={ (self.base) "/" (id) "/edit" } { "Изменить" }
                 a.danger href={ (self.base) "/" (id) "/delete" } { "Удалить" }
+            }
+        }
+    }
+
+    /// The buttons of record `id`'s own page: edit it, delete it.
+    pub fn page_actions(&self, id: impl Display) -> Markup {
+        html! {
+            div.actions {
+                a.button.secondary href={ (self.base) "/" (id) "/edit" } { "Изменить" }
+                a.button.danger href={ (self.base) "/" (id) "/delete" } { "Удалить" }
             }
         }
     }

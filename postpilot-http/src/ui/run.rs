@@ -39,15 +39,16 @@ pub(super) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
         .ok_or(UiError::NotFound)?;
     let message = history.run_message(run_id).await?;
     let title = format!("Рассылка №{id}: запуск №{run_id}");
+    let tz = app.zone();
     Ok(
         Page::new(&title, Section::Mailings, Some(&session)).render(html! {
             h1 { (title) }
             dl.details {
-                dt { "Начат" } dd { (when_exact(run.started_at)) }
+                dt { "Начат" } dd { (when_exact(run.started_at, tz)) }
                 dt { "Откуда" } dd { (trigger(run.trigger)) }
                 dt { "Ход отправки" } dd { (progress(run.sent, run.failed, run.pending(), run.total)) }
                 dt { "Завершён" }
-                dd { @match run.finished_at { Some(at) => (when_exact(at)), None => "идёт…" } }
+                dd { @match run.finished_at { Some(at) => (when_exact(at, tz)), None => "идёт…" } }
             }
             @match message {
                 Some(m) => {

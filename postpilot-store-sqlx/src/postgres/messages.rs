@@ -53,6 +53,10 @@ impl MessageRepository for PgStore {
         Sql::mailings_sent_with(&self.pool, id).await
     }
 
+    async fn mailings_using(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
+        Sql::mailings_using(&self.pool, id).await
+    }
+
     async fn delete_message(&self, id: MessageId) -> Result<(), StoreError> {
         let doing = format!("deleting message {id}");
         let mut tx = self.counted(&doing).await?;

@@ -49,6 +49,10 @@ impl MessageRepository for SqliteStore {
         Sql::mailings_sent_with(&self.reader, id).await
     }
 
+    async fn mailings_using(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
+        Sql::mailings_using(&self.reader, id).await
+    }
+
     async fn delete_message(&self, id: MessageId) -> Result<(), StoreError> {
         let doing = format!("deleting message {id}");
         let mut tx = self.write(&doing).await?;

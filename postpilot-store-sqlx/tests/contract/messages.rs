@@ -3,7 +3,7 @@
 use postpilot_core::domain::{MessageId, Page};
 use postpilot_core::ports::{Entity, Store, StoreError};
 
-use super::{add_mailing, add_message, assert_not_found, at, message};
+use super::{add_mailing, add_message, assert_not_found, at, message, new_mailing};
 
 pub async fn inserted_message_reads_back_with_its_creation_time<S: Store + Clone + 'static>(
     store: S,
@@ -75,6 +75,42 @@ pub async fn deleting_a_message_used_by_a_mailing_is_refused<S: Store + Clone + 
         other => panic!("expected InUse, got {other:?}"),
     }
     assert!(store.get_message(mailing.message_id).await.is_ok());
+}
+
+pub async fn the_mailings_using_a_message_are_listed_sent_or_not<S: Store + Clone + 'static>(
+    store: S,
+) {
+    let (first, recipients) = add_mailing(&store, 1).await;
+    let message = first.message_id;
+    let second = store
+        .insert_mailing(&new_mailing(message, &recipients))
+        .await
+        .expect("second mailing");
+    let other = store
+        .insert_mailing(&new_mailing(add_message(&store).await, &recipients))
+        .await
+        .expect("a mailing of another message");
+    assert_eq!(
+        store.mailings_using(message).await.expect("listed"),
+        vec![first.id, second.id]
+    );
+    assert_eq!(
+        store
+            .mailings_using(other.message_id)
+            .await
+            .expect("listed"),
+        vec![other.id]
+    );
+    assert_eq!(
+        store.mailings_using(MessageId(999)).await.expect("listed"),
+        vec![],
+        "an unknown message has none"
+    );
+    store.delete_mailing(first.id).await.expect("deleted");
+    assert_eq!(
+        store.mailings_using(message).await.expect("listed"),
+        vec![second.id]
+    );
 }
 
 pub async fn deleting_an_unused_message_removes_it<S: Store + Clone + 'static>(store: S) {

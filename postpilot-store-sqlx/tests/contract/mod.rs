@@ -212,6 +212,7 @@ macro_rules! contract_tests {
             a_missing_message_is_not_found_to_get_update_or_delete,
             deleting_a_message_used_by_a_mailing_is_refused,
             deleting_an_unused_message_removes_it,
+            the_mailings_using_a_message_are_listed_sent_or_not,
             inserted_recipient_reads_back_with_its_fields,
             duplicate_email_in_any_case_is_refused_as_duplicate,
             getting_a_missing_recipient_is_not_found,

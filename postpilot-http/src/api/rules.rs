@@ -178,7 +178,14 @@ fn id_schema(nullable: bool) -> ObjectBuilder {
         .schema_type(types)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
         .minimum(Some(1))
+        // Every id the document promises is taken in any spelling (see
+        // `JsonId`: `7.0` only below 2^32); larger ones are taken only as
+        // plain integers, and no database here gets near them.
+        .maximum(Some(ID_MAX))
 }
+
+/// The largest id the document states: 2^32 - 1.
+const ID_MAX: i64 = 4_294_967_295;
 
 pub(crate) fn message_id() -> RefOr<Schema> {
     id_schema(false)

@@ -53,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
         .add(NewMessage {
             subject: Subject::parse("Привет")?,
             body_text: BodyText::parse("Текст письма")?,
+            body_html: None,
         })
         .await?;
     let now = Utc::now();

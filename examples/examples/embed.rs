@@ -42,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
         .add(NewMessage {
             subject: Subject::parse("Новости недели")?,
             body_text: BodyText::parse("Здравствуйте!\n\nВот что нового.")?,
+            body_html: None,
         })
         .await?;
 

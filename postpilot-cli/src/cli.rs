@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use postpilot_core::{
-    BodyText, Comment, EmailAddress, FullName, ListId, ListName, MailingId, MessageId, RecipientId,
-    Search, Sender, Subject,
+    BodyHtml, BodyText, Comment, EmailAddress, FullName, ListId, ListName, MailingId, MessageId,
+    RecipientId, Search, Sender, Subject,
 };
 use postpilot_smtp::HeloName;
 use secrecy::SecretString;
@@ -212,6 +212,8 @@ pub enum MessageCmd {
         subject: Subject,
         #[command(flatten)]
         body: BodyArgs,
+        #[command(flatten)]
+        html: HtmlArgs,
     },
     /// List messages.
     List(PageArgs),
@@ -224,6 +226,11 @@ pub enum MessageCmd {
         subject: Option<Subject>,
         #[command(flatten)]
         body: OptionalBodyArgs,
+        #[command(flatten)]
+        html: HtmlArgs,
+        /// Remove the HTML version: the email goes as text only.
+        #[arg(long, conflicts_with_all = ["html", "html_file"])]
+        no_html: bool,
     },
     /// Delete a message no mailing uses.
     Delete { id: MessageId },
@@ -257,6 +264,18 @@ pub struct BodyArgs {
     /// Read the body from a file (`-` for standard input).
     #[arg(long)]
     pub body_file: Option<PathBuf>,
+}
+
+/// The optional HTML version, sent beside the text as multipart/alternative.
+#[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
+pub struct HtmlArgs {
+    /// HTML-версия as text: a template like the body, its values HTML-escaped.
+    #[arg(long, value_parser = Text(parse::body_html))]
+    pub html: Option<BodyHtml>,
+    /// Read the HTML version from a file (`-` for standard input).
+    #[arg(long)]
+    pub html_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,7 @@ use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use postpilot_core::{
-    BodyText, Comment, EmailAddress, FullName, ListName, Search, Sender, Subject,
+    BodyHtml, BodyText, Comment, EmailAddress, FullName, ListName, Search, Sender, Subject,
 };
 use secrecy::SecretString;
 
@@ -88,6 +88,11 @@ pub fn subject(s: &str) -> Result<Subject, String> {
 
 pub fn body(s: &str) -> Result<BodyText, String> {
     BodyText::parse(s).map_err(|e| e.to_string())
+}
+
+/// `--html`.
+pub fn body_html(s: &str) -> Result<BodyHtml, String> {
+    BodyHtml::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn duration(s: &str) -> Result<Duration, String> {

@@ -173,3 +173,55 @@ fn preview_shows_the_exact_email_for_a_recipient_and_test_sends_to_one_address_r
     let err = env.fails(1, &["message", "preview", &message, "--recipient", "999"]);
     assert!(err.contains("recipient 999 not found"), "{err}");
 }
+
+#[test]
+fn a_message_with_an_html_version_goes_out_as_text_then_html_with_its_values_escaped() {
+    let env = Env::new();
+    let r = env.add_recipient("anna@example.com", "Анна <b>&</b>");
+    let message = env.ok(&[
+        "message",
+        "add",
+        "--subject",
+        "Новости",
+        "--body",
+        "Здравствуйте, {{ full_name }}!",
+        "--html",
+        "<p>Здравствуйте, <b>{{ full_name }}</b>!</p>",
+    ]);
+    let shown = env.json(&["message", "show", &message]);
+    assert_eq!(
+        shown["body_html"],
+        "<p>Здравствуйте, <b>{{ full_name }}</b>!</p>"
+    );
+    let mailing = env.add_open_mailing(&message, &[&r]);
+    env.json(&["mailing", "send", &mailing]);
+    let emails = outbox_emails(&env);
+    assert_eq!(emails.len(), 1);
+    let email = &emails[0];
+    assert!(
+        email.contains("Content-Type: multipart/alternative;"),
+        "{email}"
+    );
+    let plain = email.find("Content-Type: text/plain").expect("text part");
+    let html = email.find("Content-Type: text/html").expect("html part");
+    assert!(plain < html, "text first");
+
+    let preview = env.json(&["message", "preview", &message, "--recipient", &r]);
+    assert_eq!(
+        preview["body_html"],
+        "<p>Здравствуйте, <b>Анна &lt;b&gt;&amp;&lt;&#x2f;b&gt;</b>!</p>"
+    );
+    assert_eq!(preview["body_text"], "Здравствуйте, Анна <b>&</b>!");
+
+    // Removed: text only again.
+    env.ok(&["message", "edit", &message, "--no-html"]);
+    assert_eq!(
+        env.json(&["message", "show", &message])["body_html"],
+        serde_json::Value::Null
+    );
+    let err = env.fails(
+        2,
+        &["message", "edit", &message, "--html", "<p>{{ name }}</p>"],
+    );
+    assert!(err.contains("body_html"), "{err}");
+}

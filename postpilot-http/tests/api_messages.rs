@@ -209,3 +209,41 @@ async fn a_preview_shows_the_email_a_recipient_would_get_and_a_test_goes_to_one_
     .await
     .error(StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn an_html_version_is_stored_shown_in_the_preview_escaped_and_removed_with_an_empty_string() {
+    let s = Server::new().await;
+    let r = s.recipient("anna@example.com", "<i>Анна</i>").await;
+    let created = s
+        .post(
+            "/api/v1/messages",
+            json!({"subject": "Новости", "body_text": "Привет, {{ full_name }}", "body_html": "<p>Привет, {{ full_name }}</p>"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.json["body_html"], "<p>Привет, {{ full_name }}</p>");
+    let id = created.json["id"].as_i64().expect("id");
+    let preview = s
+        .post(&format!("/api/v1/messages/{id}/preview"), json!({"recipient_id": r}))
+        .await;
+    assert_eq!(preview.json["body_html"], "<p>Привет, &lt;i&gt;Анна&lt;&#x2f;i&gt;</p>");
+    assert!(preview.json["raw"]
+        .as_str()
+        .expect("raw")
+        .contains("multipart/alternative"));
+    let kept = s
+        .patch(&format!("/api/v1/messages/{id}"), json!({"subject": "Другая"}))
+        .await;
+    assert_eq!(kept.json["body_html"], "<p>Привет, {{ full_name }}</p>");
+    let removed = s
+        .patch(&format!("/api/v1/messages/{id}"), json!({"body_html": ""}))
+        .await;
+    assert_eq!(removed.json["body_html"], serde_json::Value::Null);
+    let bad = s
+        .patch(&format!("/api/v1/messages/{id}"), json!({"body_html": "{{ name }}"}))
+        .await;
+    assert_eq!(
+        bad.error(StatusCode::UNPROCESSABLE_ENTITY, "invalid").as_deref(),
+        Some("body_html")
+    );
+}

@@ -587,3 +587,33 @@ async fn the_preview_page_shows_the_email_for_a_chosen_recipient_and_sends_a_tes
     assert!(bad.text.contains("Это не адрес электронной почты"));
     assert_eq!(std::fs::read_dir(s.outbox()).expect("outbox").count(), 1);
 }
+
+#[tokio::test]
+async fn the_html_version_is_previewed_in_a_sandboxed_frame_that_runs_no_script() {
+    let s = Server::new().await;
+    let r = s.recipient("anna@example.com", "Анна").await;
+    let b = Browser::log_in(&s).await;
+    let saved = b
+        .post(
+            "/messages",
+            &[
+                ("subject", "Новости"),
+                ("body_text", "Привет"),
+                ("body_html", "<p>Привет, {{ full_name }}</p><script>alert(1)</script>"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let page = b.get(&format!("/messages/1/preview?recipient_id={r}")).await;
+    assert!(page.text.contains("<iframe"), "{}", page.text);
+    assert!(page.text.contains("sandbox=\"\""));
+    assert!(page
+        .header("content-security-policy")
+        .is_some_and(|p| p.contains("frame-src 'self'")));
+    let frame = b.get(&format!("/messages/1/preview/html?recipient_id={r}")).await;
+    assert_eq!(frame.status, StatusCode::OK);
+    assert!(frame.text.contains("<p>Привет, Анна</p>"));
+    let policy = frame.header("content-security-policy").expect("policy");
+    assert!(policy.contains("sandbox"), "{policy}");
+    assert!(!policy.contains("script-src"), "no script source is allowed: {policy}");
+}

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use lettre::address::Envelope;
 use lettre::message::header::{self, ContentType, Headers};
-use lettre::message::{Mailbox, Mailboxes};
+use lettre::message::{Mailbox, Mailboxes, MultiPart};
 use lettre::{Address, Message};
 use postpilot_core::ports::{Content, MailError, OutgoingEmail};
 use postpilot_core::EmailAddress;
@@ -76,13 +76,20 @@ impl Template {
             let reply_to = address(reply_to).map_err(|e| permanent("reply-to", e))?;
             builder = builder.reply_to(Mailbox::new(None, reply_to));
         }
-        let mut message = builder
+        let builder = builder
             .subject(content.subject.as_str())
             .header(header::MIME_VERSION_1_0)
-            .header(ContentType::TEXT_PLAIN)
-            .envelope(envelope)
-            .body(crlf_lines(content.body_text.as_str()))
-            .map_err(|e| permanent("cannot build the email", e.to_string()))?;
+            .envelope(envelope);
+        let text = crlf_lines(content.body_text.as_str());
+        let built = match &content.body_html {
+            // Text first: a client shows the last part it can (RFC 2046 §5.1.4).
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                text,
+                crlf_lines(html.as_str()),
+            )),
+            None => builder.header(ContentType::TEXT_PLAIN).body(text),
+        };
+        let mut message = built.map_err(|e| permanent("cannot build the email", e.to_string()))?;
         // Set per email instead.
         message.headers_mut().remove::<header::Date>();
         let mut rest = message.formatted();
@@ -206,6 +213,7 @@ mod tests {
             content: Arc::new(Content {
                 subject: Subject::parse("Скидки недели").expect("valid subject"),
                 body_text: BodyText::parse("Здравствуйте!\nline two").expect("valid body"),
+                body_html: None,
             }),
             message_key: key.to_owned(),
         }
@@ -238,6 +246,42 @@ mod tests {
         );
         assert!(text.contains("MIME-Version: 1.0\r\n"), "{text}");
         assert!(text.contains("\r\nDate: "), "{text}");
+    }
+
+    #[test]
+    fn a_message_with_an_html_version_is_multipart_alternative_with_the_text_first() {
+        let mut with_html = email("postpilot.1.1");
+        with_html.content = Arc::new(Content {
+            body_html: Some(
+                postpilot_core::BodyHtml::parse("<p>Здравствуйте!</p>\n<p>Скидки</p>")
+                    .expect("html"),
+            ),
+            ..(*with_html.content).clone()
+        });
+        let text = String::from_utf8(
+            Templates::default()
+                .email(&from(), &with_html)
+                .expect("built"),
+        )
+        .expect("utf-8");
+        assert!(
+            text.contains("Content-Type: multipart/alternative;"),
+            "{text}"
+        );
+        let plain = text
+            .find("Content-Type: text/plain; charset=utf-8")
+            .expect("text part");
+        let html = text
+            .find("Content-Type: text/html; charset=utf-8")
+            .expect("html part");
+        assert!(plain < html, "text first:\n{text}");
+        assert!(!text.contains("\n\n") || text.contains("\r\n\r\n"));
+        for line in text.split("\r\n") {
+            assert!(
+                !line.contains('\n') && !line.contains('\r'),
+                "bare line end in {line:?}"
+            );
+        }
     }
 
     #[test]
@@ -277,6 +321,7 @@ mod tests {
         third.content = Arc::new(Content {
             subject: Subject::parse("Другая тема").expect("valid subject"),
             body_text: BodyText::parse("Другой текст").expect("valid body"),
+            body_html: None,
         });
         let c = String::from_utf8(templates.email(&from(), &third).expect("built")).expect("utf-8");
         assert_ne!(body(&c), body(&a));
@@ -380,6 +425,7 @@ mod tests {
             subject: Subject::parse("Стихи").expect("valid subject"),
             body_text: BodyText::parse("    Мороз и солнце;\rдень\nчудесный!\r\n\tконец")
                 .expect("valid body"),
+            body_html: None,
         });
         let text = String::from_utf8(
             Templates::default()

@@ -227,6 +227,7 @@ async fn an_email_with_a_display_name_reply_to_and_an_indented_body_passes_pytho
         subject: Subject::parse("Стихи").expect("valid subject"),
         body_text: BodyText::parse("    Мороз и солнце;\rдень чудесный!\n\tЕщё ты дремлешь\r\n")
             .expect("valid body"),
+        body_html: None,
     });
     mailer.send(&indented).await.expect("written");
     let path = tmp.path().join("postpilot.1.2.0123456789abcdef.eml");

@@ -219,6 +219,7 @@ async fn body_lines_starting_with_a_dot_are_stuffed() {
     email.content = Arc::new(Content {
         subject: Subject::parse("Dots").expect("subject"),
         body_text: BodyText::parse("first\n.hidden\n..two\n.\nlast").expect("body"),
+        body_html: None,
     });
     let reply = mailer(&format!("smtp://{addr}"), TIMEOUT)
         .send(&email)

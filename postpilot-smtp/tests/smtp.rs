@@ -112,6 +112,7 @@ async fn body_lines_starting_with_a_dot_arrive_unchanged() {
     email.content = Arc::new(Content {
         subject: Subject::parse("Dots").expect("subject"),
         body_text: BodyText::parse("first\n.hidden\n..two\n.\nlast").expect("body"),
+        body_html: None,
     });
     let reply = mailer(&sink.url(), TIMEOUT).send(&email).await;
     assert_eq!(reply, Ok(ServerReply("250 2.0.0 Ok".into())));

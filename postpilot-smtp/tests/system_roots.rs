@@ -77,6 +77,7 @@ async fn a_ca_in_the_systems_store_is_trusted_without_a_ca_file() {
         content: Arc::new(Content {
             subject: Subject::parse("hello").expect("valid"),
             body_text: BodyText::parse("text").expect("valid"),
+            body_html: None,
         }),
         message_key: "postpilot.1.1.0123456789abcdef".to_owned(),
     };

@@ -17,6 +17,7 @@ where
     i64: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     MessageRow<DB::Time>: for<'r> sqlx::FromRow<'r, DB::Row>,
 {
     /// The message, read within `conn`.
@@ -114,6 +115,7 @@ where
         let done = sqlx::query::<DB>(UPDATE_MESSAGE)
             .bind(new.subject.as_str())
             .bind(new.body_text.as_str())
+            .bind(new.body_html.as_ref().map(|h| h.as_str()))
             .bind(id.get())
             .execute(&mut *conn)
             .await

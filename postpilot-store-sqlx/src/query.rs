@@ -14,7 +14,7 @@ pub(crate) const UPDATE_RECIPIENT: &str =
     "UPDATE recipient SET email = $1, full_name = $2, comment = $3 WHERE id = $4";
 pub(crate) const DELETE_RECIPIENT: &str = "DELETE FROM recipient WHERE id = $1";
 pub(crate) const UPDATE_MESSAGE: &str =
-    "UPDATE message SET subject = $1, body_text = $2 WHERE id = $3";
+    "UPDATE message SET subject = $1, body_text = $2, body_html = $3 WHERE id = $4";
 pub(crate) const DELETE_MESSAGE: &str = "DELETE FROM message WHERE id = $1";
 /// The first mailing that uses the message `$1`, to name it in `InUse`.
 pub(crate) const MAILING_OF_MESSAGE: &str =

@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    AttemptId, AttemptStatus, BodyText, Comment, Delivery, DeliveryId, EmailAddress, FullName,
-    Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient, RecipientId, RunId,
-    RunMessage, SendAttempt, SendRun, Stats, Subject, Trigger,
+    AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, Delivery, DeliveryId, EmailAddress,
+    FullName, Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient, RecipientId,
+    RunId, RunMessage, SendAttempt, SendRun, Stats, Subject, Trigger,
 };
 use postpilot_core::ports::StoreError;
 
@@ -89,13 +89,22 @@ pub(crate) fn stored_recipient(id: i64, new: &NewRecipient) -> Recipient {
     }
 }
 
-pub(crate) const SELECT_MESSAGE: &str = "SELECT id, subject, body_text, created_at FROM message";
+/// A stored HTML version: `NULL` for none.
+fn html(column: &'static str, stored: Option<String>) -> Result<Option<BodyHtml>, StoreError> {
+    stored
+        .map(|text| decode(column, BodyHtml::parse(&text)))
+        .transpose()
+}
+
+pub(crate) const SELECT_MESSAGE: &str =
+    "SELECT id, subject, body_text, body_html, created_at FROM message";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MessageRow<T> {
     id: i64,
     subject: String,
     body_text: String,
+    body_html: Option<String>,
     created_at: T,
 }
 
@@ -106,6 +115,7 @@ impl<T: StoredTime> TryFrom<MessageRow<T>> for Message {
             id: MessageId(row.id),
             subject: decode("message.subject", Subject::parse(&row.subject))?,
             body_text: decode("message.body_text", BodyText::parse(&row.body_text))?,
+            body_html: html("message.body_html", row.body_html)?,
             created_at: row.created_at.into_utc("message.created_at")?,
         })
     }
@@ -185,6 +195,7 @@ impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
 pub(crate) struct RunMessageRow {
     subject: Option<String>,
     body_text: Option<String>,
+    body_html: Option<String>,
 }
 
 impl TryFrom<RunMessageRow> for Option<RunMessage> {
@@ -194,6 +205,7 @@ impl TryFrom<RunMessageRow> for Option<RunMessage> {
             (Some(subject), Some(body_text)) => Ok(Some(RunMessage {
                 subject: decode("send_run.subject", Subject::parse(&subject))?,
                 body_text: decode("send_run.body_text", BodyText::parse(&body_text))?,
+                body_html: html("send_run.body_html", row.body_html)?,
             })),
             _ => Ok(None),
         }

@@ -122,8 +122,8 @@ where
         // The run keeps the message as it is now: what it sends, and what
         // its history says it sent, whatever edits come later.
         let run: i64 = sqlx::query_scalar::<DB, i64>(
-            "INSERT INTO send_run (mailing_id, \"trigger\", started_at, subject, body_text) \
-             SELECT m.id, $2, $3, msg.subject, msg.body_text \
+            "INSERT INTO send_run (mailing_id, \"trigger\", started_at, subject, body_text, body_html) \
+             SELECT m.id, $2, $3, msg.subject, msg.body_text, msg.body_html \
              FROM mailing AS m JOIN message AS msg ON msg.id = m.message_id WHERE m.id = $1 \
              RETURNING id",
         )
@@ -195,13 +195,15 @@ where
     where
         E: sqlx::Executor<'c, Database = DB>,
     {
-        sqlx::query_as::<DB, RunMessageRow>("SELECT subject, body_text FROM send_run WHERE id = $1")
-            .bind(run.get())
-            .fetch_optional(conn)
-            .await
-            .map_err(backend(format!("reading what run {run} sends")))?
-            .ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?
-            .try_into()
+        sqlx::query_as::<DB, RunMessageRow>(
+            "SELECT subject, body_text, body_html FROM send_run WHERE id = $1",
+        )
+        .bind(run.get())
+        .fetch_optional(conn)
+        .await
+        .map_err(backend(format!("reading what run {run} sends")))?
+        .ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?
+        .try_into()
     }
 
     /// Marks the run finished at `now` if every delivery is done; returns it.

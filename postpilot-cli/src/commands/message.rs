@@ -5,7 +5,7 @@ use std::path::Path;
 
 use postpilot_core::ports::Store;
 use postpilot_core::usecases::Letter;
-use postpilot_core::{visible, BodyText, Message, MessagePatch, NewMessage};
+use postpilot_core::{visible, BodyHtml, BodyText, Message, MessagePatch, NewMessage};
 
 use crate::app::App;
 use crate::cli::MessageCmd;
@@ -19,10 +19,21 @@ pub async fn run<S: Store + Clone>(
 ) -> Result<(), CliError> {
     let messages = app.messages();
     match cmd {
-        MessageCmd::Add { subject, body } => {
+        MessageCmd::Add {
+            subject,
+            body,
+            html,
+        } => {
             let body_text = body_from(body.body, body.body_file.as_deref())?
                 .ok_or_else(|| CliError::invalid("one of --body or --body-file is required"))?;
-            let m = messages.add(NewMessage { subject, body_text }).await?;
+            let body_html = html_from(html.html, html.html_file.as_deref())?;
+            let m = messages
+                .add(NewMessage {
+                    subject,
+                    body_text,
+                    body_html,
+                })
+                .await?;
             out.created(&m, m.id.get())?;
         }
         MessageCmd::List(page) => {
@@ -41,9 +52,24 @@ pub async fn run<S: Store + Clone>(
             out.list(&all, &["id", "subject", "body_text", "created_at"], rows)?;
         }
         MessageCmd::Show { id } => show(&messages.get(id).await?, out)?,
-        MessageCmd::Edit { id, subject, body } => {
+        MessageCmd::Edit {
+            id,
+            subject,
+            body,
+            html,
+            no_html,
+        } => {
             let body_text = body_from(body.body, body.body_file.as_deref())?;
-            let patch = MessagePatch { subject, body_text };
+            let body_html = if no_html {
+                Some(None)
+            } else {
+                html_from(html.html, html.html_file.as_deref())?.map(Some)
+            };
+            let patch = MessagePatch {
+                subject,
+                body_text,
+                body_html,
+            };
             show(&messages.edit(id, patch).await?, out)?;
         }
         MessageCmd::Delete { id } => {
@@ -59,6 +85,7 @@ pub async fn run<S: Store + Clone>(
                     ("to", format!("{} <{}>", json.to_name, json.to)),
                     ("subject", json.subject.to_owned()),
                     ("body_text", json.body_text.to_owned()),
+                    ("body_html", json.body_html.unwrap_or("(none)").to_owned()),
                     // The email exactly as the mailer would send it.
                     ("raw", json.raw.replace("\r\n", "\n")),
                 ],
@@ -88,6 +115,7 @@ struct LetterJson<'a> {
     to_name: &'a str,
     subject: &'a str,
     body_text: &'a str,
+    body_html: Option<&'a str>,
     raw: String,
 }
 
@@ -98,6 +126,7 @@ impl<'a> From<&'a Letter> for LetterJson<'a> {
             to_name: letter.to_name.as_str(),
             subject: letter.content.subject.as_str(),
             body_text: letter.content.body_text.as_str(),
+            body_html: letter.content.body_html.as_ref().map(|h| h.as_str()),
             raw: String::from_utf8_lossy(&letter.raw).into_owned(),
         }
     }
@@ -106,6 +135,23 @@ impl<'a> From<&'a Letter> for LetterJson<'a> {
 /// The body from `--body`, or read from `--body-file` (`-` is standard input).
 fn body_from(body: Option<BodyText>, file: Option<&Path>) -> Result<Option<BodyText>, CliError> {
     let Some(path) = file else { return Ok(body) };
+    let text = read_capped(path, "--body-file", "body_text")?;
+    BodyText::parse(&text)
+        .map(Some)
+        .map_err(|e| CliError::invalid(format!("--body-file {}: {e}", path.display())))
+}
+
+/// The HTML version from `--html`, or read from `--html-file`.
+fn html_from(html: Option<BodyHtml>, file: Option<&Path>) -> Result<Option<BodyHtml>, CliError> {
+    let Some(path) = file else { return Ok(html) };
+    let text = read_capped(path, "--html-file", "body_html")?;
+    BodyHtml::parse(&text)
+        .map(Some)
+        .map_err(|e| CliError::invalid(format!("--html-file {}: {e}", path.display())))
+}
+
+/// The text of `path` (`-` is standard input) for `option`.
+fn read_capped(path: &Path, option: &str, field: &str) -> Result<String, CliError> {
     // Read no more than the longest body can take (4 bytes a character),
     // so that `--body-file /dev/zero` is refused instead of eating memory.
     let cap = 4 * BodyText::MAX_CHARS as u64;
@@ -115,17 +161,15 @@ fn body_from(body: Option<BodyText>, file: Option<&Path>) -> Result<Option<BodyT
     } else {
         std::fs::File::open(path).and_then(|f| f.take(cap + 1).read_to_string(&mut text))
     };
-    read.map_err(|e| CliError::invalid(format!("--body-file {}: {e}", path.display())))?;
+    read.map_err(|e| CliError::invalid(format!("{option} {}: {e}", path.display())))?;
     if text.len() as u64 > cap {
         return Err(CliError::invalid(format!(
-            "--body-file {}: body_text: must be at most {} characters",
+            "{option} {}: {field}: must be at most {} characters",
             path.display(),
             BodyText::MAX_CHARS
         )));
     }
-    BodyText::parse(&text)
-        .map(Some)
-        .map_err(|e| CliError::invalid(format!("--body-file {}: {e}", path.display())))
+    Ok(text)
 }
 
 fn show(m: &Message, out: Output) -> anyhow::Result<()> {
@@ -136,6 +180,12 @@ fn show(m: &Message, out: Output) -> anyhow::Result<()> {
             ("subject", m.subject.to_string()),
             ("created_at", time(m.created_at)),
             ("body_text", m.body_text.to_string()),
+            (
+                "body_html",
+                m.body_html
+                    .as_ref()
+                    .map_or_else(|| "(none)".to_owned(), ToString::to_string),
+            ),
         ],
     )
 }

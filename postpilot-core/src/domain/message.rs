@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{BodyText, MessageId, Subject};
+use super::{BodyHtml, BodyText, MessageId, Subject};
 
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,6 +11,8 @@ pub struct Message {
     pub id: MessageId,
     pub subject: Subject,
     pub body_text: BodyText,
+    /// The HTML version, when the message has one.
+    pub body_html: Option<BodyHtml>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -19,6 +21,7 @@ pub struct Message {
 pub struct NewMessage {
     pub subject: Subject,
     pub body_text: BodyText,
+    pub body_html: Option<BodyHtml>,
 }
 
 /// A partial edit: `None` keeps the stored value.
@@ -26,6 +29,8 @@ pub struct NewMessage {
 pub struct MessagePatch {
     pub subject: Option<Subject>,
     pub body_text: Option<BodyText>,
+    /// `Some(None)` removes the HTML version.
+    pub body_html: Option<Option<BodyHtml>>,
 }
 
 impl MessagePatch {
@@ -33,6 +38,18 @@ impl MessagePatch {
         NewMessage {
             subject: self.subject.unwrap_or(to.subject),
             body_text: self.body_text.unwrap_or(to.body_text),
+            body_html: self.body_html.unwrap_or(to.body_html),
+        }
+    }
+}
+
+impl From<Message> for NewMessage {
+    /// The message's fields, to store again changed.
+    fn from(m: Message) -> Self {
+        Self {
+            subject: m.subject,
+            body_text: m.body_text,
+            body_html: m.body_html,
         }
     }
 }

@@ -31,6 +31,6 @@ pub use sending::{
     RunMessage, SendAttempt, SendRun, Stats, Trigger,
 };
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
-pub use template::{Fields, Personalised, RenderError, VARIABLES};
-pub use text::{BodyText, Comment, FullName, ListName, Subject};
+pub use template::{Fields, Personalised, RenderError, Rendered, VARIABLES};
+pub use text::{BodyHtml, BodyText, Comment, FullName, ListName, Subject};
 pub use visible::{is_hidden, visible, visible_lines};

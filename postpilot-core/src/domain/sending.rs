@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::status::UnknownCode;
 use super::{
-    AttemptId, AttemptStatus, BodyText, Comment, DeliveryId, EmailAddress, FullName, MailingId,
-    RecipientId, RunId, Subject,
+    AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, DeliveryId, EmailAddress, FullName,
+    MailingId, RecipientId, RunId, Subject,
 };
 
 /// What launched a run.
@@ -74,6 +74,7 @@ pub struct SendRun {
 pub struct RunMessage {
     pub subject: Subject,
     pub body_text: BodyText,
+    pub body_html: Option<BodyHtml>,
 }
 
 impl SendRun {

@@ -4,10 +4,10 @@
 //! includes; its work is bounded by fuel and its output by the same limits
 //! as the subject and body themselves. See ARCHITECTURE.md, "Messages".
 
-use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 
 use super::invalid::{InvalidField, Problem};
-use super::{BodyText, Subject};
+use super::{BodyHtml, BodyText, Subject};
 
 /// The variables a template may use.
 pub const VARIABLES: [&str; 4] = ["full_name", "email", "comment", "unsubscribe_url"];
@@ -40,30 +40,50 @@ pub struct RenderError {
     pub problem: String,
 }
 
-/// A message's subject and body, compiled once per run and rendered per
+/// A message's subject and bodies, compiled once per run and rendered per
 /// recipient. Text without template syntax is passed through untouched.
 #[derive(Debug)]
 pub struct Personalised {
     env: Environment<'static>,
     subject: Subject,
     body_text: BodyText,
+    body_html: Option<BodyHtml>,
     personal: bool,
+}
+
+/// One recipient's subject and bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: Subject,
+    pub body_text: BodyText,
+    pub body_html: Option<BodyHtml>,
 }
 
 const SUBJECT: &str = "subject";
 const BODY_TEXT: &str = "body_text";
+/// Rendered with HTML escaping: a name holding `<script>` stays text.
+const BODY_HTML: &str = "body_html";
 
 impl Personalised {
-    /// Compiles `subject` and `body_text`.
+    /// Compiles `subject`, `body_text` and `body_html`.
     ///
     /// # Errors
-    /// [`InvalidField`] on `subject` or `body_text` with
+    /// [`InvalidField`] on `subject`, `body_text` or `body_html` with
     /// [`Problem::Template`] (a syntax error) or [`Problem::UnknownVariable`]
     /// (not one of [`VARIABLES`]), with its line and column.
-    pub fn new(subject: &Subject, body_text: &BodyText) -> Result<Self, InvalidField> {
+    pub fn new(
+        subject: &Subject,
+        body_text: &BodyText,
+        body_html: Option<&BodyHtml>,
+    ) -> Result<Self, InvalidField> {
         let mut env = sandbox();
         let mut personal = false;
-        for (name, source) in [(SUBJECT, subject.as_str()), (BODY_TEXT, body_text.as_str())] {
+        let parts = [
+            Some((SUBJECT, subject.as_str())),
+            Some((BODY_TEXT, body_text.as_str())),
+            body_html.map(|html| (BODY_HTML, html.as_str())),
+        ];
+        for (name, source) in parts.into_iter().flatten() {
             if !has_syntax(source) {
                 continue;
             }
@@ -95,6 +115,7 @@ impl Personalised {
             env,
             subject: subject.clone(),
             body_text: body_text.clone(),
+            body_html: body_html.cloned(),
             personal,
         })
     }
@@ -104,8 +125,12 @@ impl Personalised {
     ///
     /// # Errors
     /// As [`Personalised::new`].
-    pub fn check(subject: &Subject, body_text: &BodyText) -> Result<(), InvalidField> {
-        Self::new(subject, body_text).map(|_| ())
+    pub fn check(
+        subject: &Subject,
+        body_text: &BodyText,
+        body_html: Option<&BodyHtml>,
+    ) -> Result<(), InvalidField> {
+        Self::new(subject, body_text, body_html).map(|_| ())
     }
 
     /// Whether either part uses template syntax (else every recipient gets
@@ -119,10 +144,18 @@ impl Personalised {
     /// # Errors
     /// [`RenderError`] when a part runs out of fuel, fails at run time, or
     /// renders to something that is not a valid subject or body.
-    pub fn render(&self, fields: Fields<'_>) -> Result<(Subject, BodyText), RenderError> {
+    pub fn render(&self, fields: Fields<'_>) -> Result<Rendered, RenderError> {
         let subject = self.part(SUBJECT, self.subject.as_str(), fields, Subject::parse)?;
         let body_text = self.part(BODY_TEXT, self.body_text.as_str(), fields, BodyText::parse)?;
-        Ok((subject, body_text))
+        let body_html = match &self.body_html {
+            Some(html) => Some(self.part(BODY_HTML, html.as_str(), fields, BodyHtml::parse)?),
+            None => None,
+        };
+        Ok(Rendered {
+            subject,
+            body_text,
+            body_html,
+        })
     }
 
     fn part<T>(
@@ -160,6 +193,13 @@ fn sandbox() -> Environment<'static> {
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(RECURSION);
     env.set_keep_trailing_newline(true);
+    env.set_auto_escape_callback(|name| {
+        if name == BODY_HTML {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
     env
 }
 
@@ -257,6 +297,7 @@ mod tests {
         Personalised::new(
             &Subject::parse(subject).expect("subject"),
             &BodyText::parse(body).expect("body"),
+            None,
         )
     }
 
@@ -275,7 +316,11 @@ mod tests {
         )
         .expect("compiles");
         assert!(t.is_personal());
-        let (subject, body) = t.render(ANNA).expect("rendered");
+        let Rendered {
+            subject,
+            body_text: body,
+            ..
+        } = t.render(ANNA).expect("rendered");
         assert_eq!(subject.as_str(), "Анна Петрова, скидки недели");
         assert_eq!(
             body.as_str(),
@@ -287,7 +332,11 @@ mod tests {
     fn text_without_template_syntax_is_sent_exactly_as_written() {
         let t = compile("Скидки { 50% }", "  Цены: {a} и 100% } {\n").expect("compiles");
         assert!(!t.is_personal());
-        let (subject, body) = t.render(ANNA).expect("rendered");
+        let Rendered {
+            subject,
+            body_text: body,
+            ..
+        } = t.render(ANNA).expect("rendered");
         assert_eq!(subject.as_str(), "Скидки { 50% }");
         assert_eq!(body.as_str(), "  Цены: {a} и 100% } {");
     }
@@ -330,7 +379,7 @@ mod tests {
             "{% set greeting = 'Добрый день' %}{{ greeting }}, {{ full_name | upper }}{% for i in range(2) %}!{% endfor %}",
         )
         .expect("compiles");
-        let (_, body) = t.render(ANNA).expect("rendered");
+        let body = t.render(ANNA).expect("rendered").body_text;
         assert_eq!(body.as_str(), "Добрый день, АННА ПЕТРОВА!!");
     }
 
@@ -389,5 +438,40 @@ mod tests {
             position_of_name("{{ username }} {{ name }}", "name"),
             (1, 19)
         );
+    }
+
+    #[test]
+    fn the_html_version_escapes_what_it_fills_in_and_the_text_version_does_not() {
+        let t = Personalised::new(
+            &Subject::parse("Привет").expect("subject"),
+            &BodyText::parse("Здравствуйте, {{ full_name }}!").expect("body"),
+            Some(&BodyHtml::parse("<p>Здравствуйте, <b>{{ full_name }}</b>!</p>").expect("html")),
+        )
+        .expect("compiles");
+        let rendered = t
+            .render(Fields {
+                full_name: "<script>alert(1)</script> & Co",
+                ..ANNA
+            })
+            .expect("rendered");
+        assert_eq!(
+            rendered.body_html.expect("html").as_str(),
+            "<p>Здравствуйте, <b>&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; Co</b>!</p>"
+        );
+        assert_eq!(
+            rendered.body_text.as_str(),
+            "Здравствуйте, <script>alert(1)</script> & Co!"
+        );
+    }
+
+    #[test]
+    fn an_unknown_variable_in_the_html_version_is_refused_naming_body_html() {
+        let err = Personalised::new(
+            &Subject::parse("Привет").expect("subject"),
+            &BodyText::parse("Текст").expect("body"),
+            Some(&BodyHtml::parse("<p>{{ name }}</p>").expect("html")),
+        )
+        .expect_err("unknown");
+        assert_eq!(err.field, "body_html");
     }
 }

@@ -145,6 +145,11 @@ text_type!(
     BodyText, "body_text", Lines::Many, Trim::End, 1, 1_000_000
 );
 text_type!(
+    /// A message's HTML version (HTML-версия), sent beside the text one as
+    /// `multipart/alternative`: non-empty, lines allowed, trimmed at its end.
+    BodyHtml, "body_html", Lines::Many, Trim::End, 1, 1_000_000
+);
+text_type!(
     /// A free comment on a recipient (Комментарий): may be empty, lines allowed.
     Comment, "comment", Lines::Many, Trim::Both, 0, 10_000
 );

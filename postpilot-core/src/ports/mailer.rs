@@ -5,7 +5,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use thiserror::Error;
 
-use crate::domain::{BodyText, DeliveryId, EmailAddress, FullName, InstanceId, RunId, Subject};
+use crate::domain::{
+    BodyHtml, BodyText, DeliveryId, EmailAddress, FullName, InstanceId, RunId, Subject,
+};
 
 /// The part of an email that is the same for every recipient of a run;
 /// shared, not copied, between recipients.
@@ -13,6 +15,9 @@ use crate::domain::{BodyText, DeliveryId, EmailAddress, FullName, InstanceId, Ru
 pub struct Content {
     pub subject: Subject,
     pub body_text: BodyText,
+    /// The HTML version: the email is then `multipart/alternative`, the
+    /// text first.
+    pub body_html: Option<BodyHtml>,
 }
 
 /// One email to one recipient, ready to send.

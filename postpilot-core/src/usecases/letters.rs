@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::{BodyText, Delivery, Fields, Personalised, RenderError, Subject};
+use crate::domain::{BodyHtml, BodyText, Delivery, Fields, Personalised, RenderError, Subject};
 use crate::ports::{Content, MailError};
 
 /// The letters of one run.
@@ -20,8 +20,8 @@ impl Letters {
     /// The letters of `subject` and `body_text`. Text that is not a valid
     /// template (a message saved before templates were checked) is sent as
     /// written, as it was then.
-    pub(super) fn new(subject: Subject, body_text: BodyText) -> Self {
-        let personal = match Personalised::new(&subject, &body_text) {
+    pub(super) fn new(subject: Subject, body_text: BodyText, body_html: Option<BodyHtml>) -> Self {
+        let personal = match Personalised::new(&subject, &body_text, body_html.as_ref()) {
             Ok(compiled) => compiled.is_personal().then_some(compiled),
             Err(refused) => {
                 tracing::warn!(%refused, "the message is not a valid template; sending it as written");
@@ -29,7 +29,11 @@ impl Letters {
             }
         };
         Self {
-            shared: Arc::new(Content { subject, body_text }),
+            shared: Arc::new(Content {
+                subject,
+                body_text,
+                body_html,
+            }),
             personal,
         }
     }
@@ -58,9 +62,13 @@ impl Letters {
         let Some(personal) = &self.personal else {
             return Ok(Arc::clone(&self.shared));
         };
-        personal
-            .render(fields)
-            .map(|(subject, body_text)| Arc::new(Content { subject, body_text }))
+        personal.render(fields).map(|r| {
+            Arc::new(Content {
+                subject: r.subject,
+                body_text: r.body_text,
+                body_html: r.body_html,
+            })
+        })
     }
 }
 
@@ -85,6 +93,7 @@ mod tests {
         Letters::new(
             Subject::parse(subject).expect("subject"),
             BodyText::parse(body).expect("body"),
+            None,
         )
     }
 

@@ -23,7 +23,7 @@ impl<R: MessageRepository, C: Clock> Messages<R, C> {
     /// compiles with only the known variables (`domain::VARIABLES`), with
     /// line and column; backend failures.
     pub async fn add(&self, new: NewMessage) -> Result<Message> {
-        Personalised::check(&new.subject, &new.body_text)?;
+        Personalised::check(&new.subject, &new.body_text, new.body_html.as_ref())?;
         Ok(self.repo.insert_message(&new, self.clock.now()).await?)
     }
 
@@ -44,7 +44,7 @@ impl<R: MessageRepository, C: Clock> Messages<R, C> {
     pub async fn edit(&self, id: MessageId, patch: MessagePatch) -> Result<Message> {
         let current = self.repo.get_message(id).await?;
         let new = patch.apply(current);
-        Personalised::check(&new.subject, &new.body_text)?;
+        Personalised::check(&new.subject, &new.body_text, new.body_html.as_ref())?;
         Ok(self.repo.update_message(id, &new).await?)
     }
 
@@ -96,12 +96,14 @@ mod tests {
                     id: MessageId(1),
                     subject: new.subject.clone(),
                     body_text: new.body_text.clone(),
+                    body_html: None,
                     created_at,
                 })
             });
         let new = NewMessage {
             subject: Subject::parse("Привет").expect("valid"),
             body_text: BodyText::parse("Текст").expect("valid"),
+            body_html: None,
         };
         let stored = Messages::new(repo, clock).add(new).await.expect("added");
         assert_eq!(stored.created_at, at);
@@ -114,6 +116,7 @@ mod tests {
         let new = NewMessage {
             subject: Subject::parse("Привет").expect("valid"),
             body_text: BodyText::parse("Здравствуйте, {{ name }}!").expect("valid"),
+            body_html: None,
         };
         let err = Messages::new(repo, MockClock::new())
             .add(new)
@@ -131,6 +134,7 @@ mod tests {
                 id,
                 subject: Subject::parse("Привет, {{ full_name }}").expect("valid"),
                 body_text: BodyText::parse("Текст").expect("valid"),
+                body_html: None,
                 created_at: Utc::now(),
             })
         });
@@ -138,6 +142,7 @@ mod tests {
         let patch = MessagePatch {
             subject: None,
             body_text: Some(BodyText::parse("{% for %}").expect("valid")),
+            body_html: None,
         };
         let err = Messages::new(repo, MockClock::new())
             .edit(MessageId(1), patch)

@@ -92,7 +92,7 @@ where
     ) -> Result<Letter> {
         let message = self.store.get_message(message).await?;
         let recipient = self.store.get_recipient(recipient).await?;
-        let letters = Letters::new(message.subject, message.body_text);
+        let letters = Letters::new(message.subject, message.body_text, message.body_html);
         let content = letters
             .render(Fields {
                 full_name: recipient.full_name.as_str(),
@@ -139,6 +139,7 @@ mod tests {
                 id,
                 subject: Subject::parse(&subject).expect("subject"),
                 body_text: BodyText::parse(&body).expect("body"),
+                body_html: None,
                 created_at: Utc::now(),
             })
         });

@@ -201,7 +201,7 @@ where
             )
             .await?;
         let letters = Arc::new(match launched {
-            Some(message) => Letters::new(message.subject, message.body_text),
+            Some(message) => Letters::new(message.subject, message.body_text, message.body_html),
             None => {
                 let message = self
                     .patiently(
@@ -209,7 +209,7 @@ where
                         || self.store.get_message(mailing.message_id),
                     )
                     .await?;
-                Letters::new(message.subject, message.body_text)
+                Letters::new(message.subject, message.body_text, message.body_html)
             }
         });
         // Part of every message key: unique across databases.

@@ -307,6 +307,7 @@ async fn a_sender_sharing_a_run_follows_its_progress_instead_of_waiting_out_the_
             id: MessageId(2),
             subject: Subject::parse("Новости").expect("valid"),
             body_text: BodyText::parse("Здравствуйте!").expect("valid"),
+            body_html: None,
             created_at: t0(),
         })
     });

@@ -38,6 +38,7 @@ fn message() -> Message {
         id: MessageId(2),
         subject: Subject::parse("Новости").expect("valid"),
         body_text: BodyText::parse("Здравствуйте!").expect("valid"),
+        body_html: None,
         created_at: t0(),
     }
 }
@@ -283,6 +284,7 @@ async fn a_run_sends_the_message_it_was_launched_with_not_the_message_as_edited_
     let launched = RunMessage {
         subject: Subject::parse("Как запущено").expect("valid"),
         body_text: BodyText::parse("Текст на момент запуска").expect("valid"),
+        body_html: None,
     };
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let store = store_with_batch_of_a_run_sending(

@@ -6,10 +6,10 @@
 use chrono::{DateTime, Utc};
 use postpilot_core::usecases::MailingView;
 use postpilot_core::{
-    AttemptStatus, BodyText, Comment, EmailAddress, FullName, InvalidField, ListId, MailingPatch,
-    MailingStatus, Message, MessageId, MessagePatch, NewMessage, NewRecipient, Problem, Recipient,
-    RecipientId, RecipientIds, RecipientPage, RecipientPatch, RecipientsEdit, Search, Selection,
-    SendAttempt, SendRun, Stats, Subject, Trigger,
+    AttemptStatus, BodyHtml, BodyText, Comment, EmailAddress, FullName, InvalidField, ListId,
+    MailingPatch, MailingStatus, Message, MessageId, MessagePatch, NewMessage, NewRecipient,
+    Problem, Recipient, RecipientId, RecipientIds, RecipientPage, RecipientPatch, RecipientsEdit,
+    Search, Selection, SendAttempt, SendRun, Stats, Subject, Trigger,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -68,6 +68,15 @@ fn body_text(text: &str) -> Result<BodyText, InvalidField> {
     BodyText::parse(as_sent("body_text", text, BodyText::MAX_CHARS)?)
 }
 
+/// `body_html` as sent: none when empty or blank.
+fn body_html(text: &str) -> Result<Option<BodyHtml>, InvalidField> {
+    let text = as_sent("body_html", text, BodyHtml::MAX_CHARS)?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    BodyHtml::parse(text).map(Some)
+}
+
 impl NewRecipientJson {
     pub fn validate(self) -> Result<NewRecipient, InvalidField> {
         Ok(NewRecipient {
@@ -114,6 +123,8 @@ pub struct MessageJson {
     pub subject: String,
     /// Тело письма.
     pub body_text: String,
+    /// The HTML version, sent beside the text; null when there is none.
+    pub body_html: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -123,6 +134,7 @@ impl From<Message> for MessageJson {
             id: m.id.get(),
             subject: m.subject.into_string(),
             body_text: m.body_text.into_string(),
+            body_html: m.body_html.map(BodyHtml::into_string),
             created_at: m.created_at,
         }
     }
@@ -136,6 +148,9 @@ pub struct NewMessageJson {
     pub subject: String,
     #[schema(schema_with = rules::body_text)]
     pub body_text: String,
+    #[serde(default)]
+    #[schema(schema_with = rules::body_html_or_null)]
+    pub body_html: Option<String>,
 }
 
 impl NewMessageJson {
@@ -143,6 +158,12 @@ impl NewMessageJson {
         Ok(NewMessage {
             subject: subject(&self.subject)?,
             body_text: body_text(&self.body_text)?,
+            body_html: self
+                .body_html
+                .as_deref()
+                .map(body_html)
+                .transpose()?
+                .flatten(),
         })
     }
 }
@@ -174,6 +195,9 @@ pub struct PreviewJson {
     /// The subject and body with the recipient's fields filled in.
     pub subject: String,
     pub body_text: String,
+    /// The HTML version with the fields filled in (HTML-escaped); null when
+    /// the message has none.
+    pub body_html: Option<String>,
     /// The whole email as the mailer would send it: headers, an empty line
     /// and the encoded body, lines ending in CRLF.
     pub raw: String,
@@ -186,6 +210,7 @@ impl From<postpilot_core::usecases::Letter> for PreviewJson {
             to_name: letter.to_name.to_string(),
             subject: letter.content.subject.to_string(),
             body_text: letter.content.body_text.to_string(),
+            body_html: letter.content.body_html.as_ref().map(ToString::to_string),
             raw: String::from_utf8_lossy(&letter.raw).into_owned(),
         }
     }
@@ -208,6 +233,10 @@ pub struct MessagePatchJson {
     pub subject: Option<String>,
     #[schema(schema_with = rules::body_text_or_null)]
     pub body_text: Option<String>,
+    /// Empty removes the HTML version.
+    #[serde(default)]
+    #[schema(schema_with = rules::body_html_or_null)]
+    pub body_html: Option<String>,
 }
 
 impl MessagePatchJson {
@@ -215,6 +244,7 @@ impl MessagePatchJson {
         Ok(MessagePatch {
             subject: self.subject.as_deref().map(subject).transpose()?,
             body_text: self.body_text.as_deref().map(body_text).transpose()?,
+            body_html: self.body_html.as_deref().map(body_html).transpose()?,
         })
     }
 }

@@ -9,7 +9,9 @@
 //! tests, which check each pattern against the domain's parser).
 
 use chrono::{DateTime, Utc};
-use postpilot_core::{BodyText, Comment, FullName, InvalidField, Problem, Search, Subject};
+use postpilot_core::{
+    BodyHtml, BodyText, Comment, FullName, InvalidField, Problem, Search, Subject,
+};
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{
     AllOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
@@ -153,6 +155,22 @@ pub(crate) fn subject() -> RefOr<Schema> {
 pub(crate) fn subject_or_null() -> RefOr<Schema> {
     subject_schema(true)
 }
+/// `body_html`: the HTML version; empty, blank, null or left out for none
+/// (in an edit, null or left out keeps it and empty removes it).
+pub(crate) fn body_html_or_null() -> RefOr<Schema> {
+    let what = "HTML-версия: sent beside the text as multipart/alternative; line breaks and \
+                tabs allowed, no other control characters; a template like the text, its \
+                values HTML-escaped. Empty or blank: none";
+    text_trimmed(
+        true,
+        0,
+        BodyHtml::MAX_CHARS,
+        multi_line_or_empty(),
+        what,
+        TRIMS_END,
+    )
+}
+
 pub(crate) fn body_text() -> RefOr<Schema> {
     body_text_schema(false)
 }

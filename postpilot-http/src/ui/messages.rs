@@ -8,8 +8,8 @@ use axum::{Extension, Router};
 use maud::{html, Markup};
 use postpilot_core::ports::StoreError;
 use postpilot_core::{
-    BodyText, MailingId, Message, MessageId, MessagePatch, NewMessage, Personalised, Subject,
-    VARIABLES,
+    BodyHtml, BodyText, MailingId, Message, MessageId, MessagePatch, NewMessage, Personalised,
+    Subject, VARIABLES,
 };
 
 use super::form::{aria, check, field, record_form, text_input, Errors};
@@ -68,6 +68,8 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
 struct Input {
     subject: String,
     body_text: String,
+    /// Empty for none.
+    body_html: String,
 }
 
 impl Input {
@@ -75,6 +77,7 @@ impl Input {
         Self {
             subject: form.text("subject"),
             body_text: form.text("body_text"),
+            body_html: form.text("body_html"),
         }
     }
 
@@ -82,6 +85,11 @@ impl Input {
         Self {
             subject: m.subject.to_string(),
             body_text: m.body_text.to_string(),
+            body_html: m
+                .body_html
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
         }
     }
 
@@ -89,14 +97,26 @@ impl Input {
         let mut errors = Errors::default();
         let subject = check(&mut errors, &self.subject, Subject::parse);
         let body_text = check(&mut errors, &self.body_text, BodyText::parse);
-        match (subject, body_text) {
-            (Some(subject), Some(body_text)) => match Personalised::check(&subject, &body_text) {
-                Ok(()) => Ok(NewMessage { subject, body_text }),
-                Err(refused) => {
-                    errors.invalid(&refused);
-                    Err(errors)
+        // Empty or blank: no HTML version.
+        let body_html = if self.body_html.trim().is_empty() {
+            Some(None)
+        } else {
+            check(&mut errors, &self.body_html, BodyHtml::parse).map(Some)
+        };
+        match (subject, body_text, body_html) {
+            (Some(subject), Some(body_text), Some(body_html)) => {
+                match Personalised::check(&subject, &body_text, body_html.as_ref()) {
+                    Ok(()) => Ok(NewMessage {
+                        subject,
+                        body_text,
+                        body_html,
+                    }),
+                    Err(refused) => {
+                        errors.invalid(&refused);
+                        Err(errors)
+                    }
                 }
-            },
+            }
             _ => Err(errors),
         }
     }
@@ -185,13 +205,19 @@ fn form_page(
                     let (invalid, described) = aria("body_text", errors);
                     html! { textarea #body_text name="body_text" rows="10" required aria-invalid=[invalid] aria-describedby=[described] { (input.body_text) } }
                 }))
+                (field("body_html", "HTML-версия (необязательно)", errors, {
+                    let (invalid, described) = aria("body_html", errors);
+                    html! { textarea #body_html name="body_html" rows="8" aria-invalid=[invalid] aria-describedby=[described] { (input.body_html) } }
+                }))
                 p.hint #variables {
-                    "В тему и текст можно подставить данные получателя: "
+                    "В тему, текст и HTML-версию можно подставить данные получателя: "
                     @for (i, variable) in VARIABLES.iter().enumerate() {
                         @if i > 0 { ", " }
                         code { "{{ " (variable) " }}" }
                     }
                     ". Например: " code { "Здравствуйте, {{ full_name }}!" }
+                    ". С HTML-версией письмо уходит в двух вариантах: почтовая программа показывает HTML, "
+                    "а текст — там, где HTML не показывают; в HTML подставленные значения экранируются."
                 }
             }))
         })
@@ -257,6 +283,7 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
             let patch = MessagePatch {
                 subject: Some(new.subject),
                 body_text: Some(new.body_text),
+                body_html: Some(new.body_html),
             };
             app.messages().edit(id, patch).await?;
             Ok(see_other_with(MESSAGES.base, Notice::MessageSaved))

@@ -3,8 +3,9 @@
 //! one address, which records nothing.
 
 use axum::extract::State;
+use axum::http::{header, HeaderValue};
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use maud::{html, Markup};
@@ -24,10 +25,58 @@ use crate::state::{AppClock, AppMailer, AppState, AppStore};
 const CHOICES: u64 = 10;
 
 pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
-    Router::new().route(
-        "/messages/{id}/preview",
-        get(show::<S, M, C>).post(send_test::<S, M, C>),
-    )
+    Router::new()
+        .route(
+            "/messages/{id}/preview",
+            get(show::<S, M, C>).post(send_test::<S, M, C>),
+        )
+        .route("/messages/{id}/preview/html", get(html_part::<S, M, C>))
+}
+
+/// The preview page's policy: the default one (`layers.rs`) and frames
+/// from this server, for the HTML version.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+    frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The HTML version's policy: its own inline styles and embedded images,
+/// nothing else; `sandbox` runs no script, submits no form and gives it an
+/// origin of its own, even when opened on its own.
+const HTML_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+    sandbox; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+
+/// The HTML version for one recipient, shown inside the preview page.
+async fn html_part<S: AppStore, M: AppMailer, C: AppClock>(
+    State(app): State<AppState<S, M, C>>,
+    IdPath(id): IdPath,
+    uri: Uri,
+) -> Result<Response, UiError> {
+    let id = MessageId(parse_id(&id)?);
+    let recipient = query_param(&uri, "recipient_id")
+        .and_then(|r| crate::api::extract::parse_id(&r))
+        .map(RecipientId)
+        .ok_or(UiError::NotFound)?;
+    let letter = match app.previews().preview(id, recipient).await {
+        Ok(letter) => letter,
+        Err(Error::Invalid(_)) => return Err(UiError::NotFound),
+        Err(other) => return Err(other.into()),
+    };
+    let html = letter
+        .content
+        .body_html
+        .as_ref()
+        .ok_or(UiError::NotFound)?
+        .to_string();
+    let mut response = Html(html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(HTML_POLICY),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    Ok(response)
 }
 
 /// What the page shows below the preview after a test send.
@@ -117,7 +166,7 @@ async fn page<S: AppStore, M: AppMailer, C: AppClock>(
         (Outcome::Refused { .. }, _) | (_, Err(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
-    Ok(Page::new(&title, Section::Messages, Some(session))
+    let mut response = Page::new(&title, Section::Messages, Some(session))
         .status(status)
         .render(html! {
             h1 { (title) }
@@ -127,11 +176,16 @@ async fn page<S: AppStore, M: AppMailer, C: AppClock>(
                 Err(why) => p.alert #unrenderable { "Для этого получателя письмо не собрать: " (why) },
                 Ok(None) => p.empty { "Получателей пока нет: предпросмотр показывает письмо одного из них." },
                 Ok(Some(letter)) => {
-                    (shown(letter))
+                    (shown(id, letter, chosen.as_ref()))
                     @if let Some(r) = &chosen { (test_form(&session.csrf, id, r.id, &outcome)) }
                 }
             }
-        }))
+        });
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_POLICY),
+    );
+    Ok(response)
 }
 
 /// The kind of a failed test send, in Russian.
@@ -171,13 +225,21 @@ fn chooser(id: MessageId, q: &str, choices: &[Recipient], chosen: Option<&Recipi
     }
 }
 
-/// The personalised subject and body, then the whole email.
-fn shown(letter: &Letter) -> Markup {
+/// The personalised subject and bodies (the HTML one in a sandboxed
+/// frame), then the whole email.
+fn shown(id: MessageId, letter: &Letter, chosen: Option<&Recipient>) -> Markup {
     html! {
         section #preview {
             h2 { "Письмо для " (letter.to_name) " <" (letter.to) ">" }
             dl {
                 dt { "Тема" } dd #subject { (letter.content.subject) }
+            }
+            @if let (Some(_), Some(r)) = (&letter.content.body_html, chosen) {
+                h3 { "HTML-версия" }
+                iframe #body_html sandbox="" title="HTML-версия письма" loading="lazy"
+                    src={ "/messages/" (id) "/preview/html?recipient_id=" (r.id) } {}
+                p.hint { "Скрипты в предпросмотре не выполняются, внешние картинки не загружаются." }
+                h3 { "Текстовая версия" }
             }
             pre.body #body_text { (letter.content.body_text) }
             details {

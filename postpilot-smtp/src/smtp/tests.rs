@@ -202,6 +202,7 @@ fn email() -> postpilot_core::ports::OutgoingEmail {
         content: Arc::new(Content {
             subject: Subject::parse("hello").expect("valid"),
             body_text: BodyText::parse("text").expect("valid"),
+            body_html: None,
         }),
         message_key: "postpilot.1.1.0123456789abcdef".to_owned(),
     }

@@ -167,6 +167,7 @@ pub fn email(key: &str) -> OutgoingEmail {
         content: Arc::new(Content {
             subject: Subject::parse("Скидки недели").expect("valid subject"),
             body_text: BodyText::parse("Здравствуйте, Иван!\nСкидки до 50%.").expect("valid body"),
+            body_html: None,
         }),
         message_key: key.to_owned(),
     }

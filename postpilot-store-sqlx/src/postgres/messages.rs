@@ -20,11 +20,12 @@ impl MessageRepository for PgStore {
         let mut tx = self.counted(doing).await?;
         // Returned as stored: timestamptz has microsecond precision.
         let row: MessageRow<DateTime<Utc>> = sqlx::query_as(
-            "INSERT INTO message (subject, body_text, created_at) VALUES ($1, $2, $3) \
-             RETURNING id, subject, body_text, created_at",
+            "INSERT INTO message (subject, body_text, body_html, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id, subject, body_text, body_html, created_at",
         )
         .bind(new.subject.as_str())
         .bind(new.body_text.as_str())
+        .bind(new.body_html.as_ref().map(|h| h.as_str()))
         .bind(created_at)
         .fetch_one(&mut *tx)
         .await

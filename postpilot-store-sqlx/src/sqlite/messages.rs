@@ -17,10 +17,12 @@ impl MessageRepository for SqliteStore {
         created_at: DateTime<Utc>,
     ) -> Result<Message, StoreError> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO message (subject, body_text, created_at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO message (subject, body_text, body_html, created_at) VALUES (?, ?, ?, ?) \
+             RETURNING id",
         )
         .bind(new.subject.as_str())
         .bind(new.body_text.as_str())
+        .bind(new.body_html.as_ref().map(|h| h.as_str()))
         .bind(micros(created_at))
         .fetch_one(&self.writer)
         .await

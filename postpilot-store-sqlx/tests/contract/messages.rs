@@ -1,6 +1,6 @@
 //! MessageRepository.
 
-use postpilot_core::domain::{MessageId, Page};
+use postpilot_core::domain::{Audience, BodyHtml, MessageId, NewMessage, Page, Trigger};
 use postpilot_core::ports::{Entity, Store, StoreError};
 
 use super::{add_mailing, add_message, assert_not_found, at, message, new_mailing};
@@ -128,4 +128,62 @@ pub async fn deleting_an_unused_message_removes_it<S: Store + Clone + 'static>(s
         Entity::Message,
         mailing.message_id.get(),
     );
+}
+
+pub async fn a_messages_html_version_is_stored_changed_removed_and_kept_by_its_runs<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let html = |text: &str| Some(BodyHtml::parse(text).expect("valid html"));
+    let (mailing, _) = add_mailing(&store, 1).await;
+    let id = mailing.message_id;
+    let before = store.get_message(id).await.expect("read");
+    assert_eq!(before.body_html, None);
+    let with_html = NewMessage {
+        body_html: html("<p>Здравствуйте, <b>{{ full_name }}</b>!</p>\n<p>Скидки</p>"),
+        ..NewMessage::from(before)
+    };
+    let stored = store.update_message(id, &with_html).await.expect("updated");
+    assert_eq!(stored.body_html, with_html.body_html);
+    assert_eq!(store.get_message(id).await.expect("read"), stored);
+
+    let run = store
+        .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, at(1))
+        .await
+        .expect("launched")
+        .run;
+    let removed = NewMessage {
+        body_html: None,
+        ..NewMessage::from(stored)
+    };
+    assert_eq!(
+        store
+            .update_message(id, &removed)
+            .await
+            .expect("removed")
+            .body_html,
+        None
+    );
+    let kept = store
+        .run_message(run.id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(
+        kept.body_html, with_html.body_html,
+        "the run sends what it was launched with"
+    );
+
+    let inserted = store
+        .insert_message(
+            &NewMessage {
+                body_html: html("<h1>Новое</h1>"),
+                ..message("С HTML")
+            },
+            at(2),
+        )
+        .await
+        .expect("inserted");
+    assert_eq!(inserted.body_html, html("<h1>Новое</h1>"));
 }

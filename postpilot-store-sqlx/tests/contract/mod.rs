@@ -57,6 +57,7 @@ pub fn message(subject: &str) -> NewMessage {
     NewMessage {
         subject: Subject::parse(subject).expect("valid subject"),
         body_text: BodyText::parse("Здравствуйте!\nСкидки недели.").expect("valid body"),
+        body_html: None,
     }
 }
 
@@ -189,6 +190,7 @@ macro_rules! contract_tests {
             runs_list_newest_first,
             attempts_list_in_the_order_made_page_by_page,
             a_delivery_keeps_the_address_it_was_launched_with,
+            a_messages_html_version_is_stored_changed_removed_and_kept_by_its_runs,
             concurrent_claims_never_lease_a_delivery_twice,
             renewing_a_lease_keeps_its_deliveries_from_other_senders,
             a_handed_back_lease_frees_only_its_unstarted_deliveries_at_once,

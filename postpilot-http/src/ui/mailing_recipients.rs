@@ -12,7 +12,8 @@ use axum::{Extension, Router};
 use maud::{html, Markup};
 use postpilot_core::ports::{Entity, StoreError};
 use postpilot_core::{
-    ListId, MailingId, Page as Slice, RecipientId, RecipientIds, RecipientPage, Search, Selection,
+    ListId, MailingId, Page as Slice, Recipient, RecipientId, RecipientIds, RecipientPage, Search,
+    Selection,
 };
 
 use super::form::{csrf_field, problem_text, Errors};
@@ -51,8 +52,10 @@ pub(crate) fn count(n: u64) -> String {
     out
 }
 
-/// The searches of the page, as typed and as parsed.
-struct Searches {
+/// The searches of a page of members (a mailing's recipients, a list's
+/// members), as typed.
+#[derive(Default)]
+pub(crate) struct Searches {
     /// Among the mailing's recipients.
     q: String,
     /// Among all recipients, to add.
@@ -60,22 +63,22 @@ struct Searches {
 }
 
 impl Searches {
-    fn from_uri(uri: &Uri) -> Self {
+    pub(crate) fn from_uri(uri: &Uri) -> Self {
         Self {
             q: query_param(uri, "q").unwrap_or_default(),
             find: query_param(uri, "find").unwrap_or_default(),
         }
     }
 
-    fn from_form(form: &FormData) -> Self {
+    pub(crate) fn from_form(form: &FormData) -> Self {
         Self {
             q: form.text("q"),
             find: form.text("find"),
         }
     }
 
-    /// The page's URL keeping these searches, with `notice`.
-    fn url(&self, id: MailingId, notice: Option<Notice>) -> String {
+    /// The page at `base` keeping these searches, with `notice`.
+    pub(crate) fn url(&self, base: &str, notice: Option<Notice>) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         if let Some(notice) = notice {
             query.append_pair("notice", notice.code());
@@ -88,14 +91,26 @@ impl Searches {
         }
         let query = query.finish();
         if query.is_empty() {
-            format!("/mailings/{id}/recipients")
+            base.to_owned()
         } else {
-            format!("/mailings/{id}/recipients?{query}")
+            format!("{base}?{query}")
         }
     }
 
+    /// The searches `q` and `find` parsed (none when blank); a bad one is
+    /// recorded in `errors` beside its field.
+    pub(crate) fn parse(&self, errors: &mut Errors) -> (Option<Search>, Option<Search>) {
+        let mut parse = |field: &'static str, raw: &str| {
+            Search::optional(Some(raw))
+                .map_err(|e| errors.add(field, problem_text(&e.problem)))
+                .ok()
+                .flatten()
+        };
+        (parse("q", &self.q), parse("find", &self.find))
+    }
+
     /// Hidden fields that bring the searches back after a change.
-    fn hidden(&self) -> Markup {
+    pub(crate) fn hidden(&self) -> Markup {
         html! {
             input type="hidden" name="q" value=(self.q);
             input type="hidden" name="find" value=(self.find);
@@ -136,14 +151,7 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let mailing = app.mailings().get(id).await?.mailing;
     let mut errors = Errors::default();
-    let mut parse = |field: &'static str, raw: &str| {
-        Search::optional(Some(raw))
-            .map_err(|e| errors.add(field, problem_text(&e.problem)))
-            .ok()
-            .flatten()
-    };
-    let q = parse("q", &searches.q);
-    let find = parse("find", &searches.find);
+    let (q, find) = searches.parse(&mut errors);
     let members = app
         .mailings()
         .recipients(id, q.as_ref(), page_slice(number))
@@ -164,7 +172,8 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
     };
     let title = format!("Рассылка №{id}: получатели");
     let csrf = &session.csrf;
-    let action = |what: &str| format!("/mailings/{id}/recipients/{what}");
+    let base = base(id);
+    let action = |what: &str| format!("{base}/{what}");
     let pages = members.total.div_ceil(PER_PAGE).max(1);
     Ok(Page::new(&title, Section::Mailings, Some(session))
         .status(status)
@@ -176,7 +185,7 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
             p { a href={ "/mailings/" (id) } { "← К рассылке" } }
             section #members {
                 h2 { "В рассылке" }
-                (search_form(id, "q", "Найти среди получателей рассылки", searches, &errors))
+                (search_form(&base, "q", "Найти среди получателей рассылки", searches, &errors))
                 @if members.items.is_empty() {
                     p.empty {
                         @if q.is_some() { "Никто не найден." } @else { "В рассылке пока нет получателей." }
@@ -185,19 +194,8 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
                     @if q.is_some() {
                         p { "Найдено: " (count(members.total)) }
                     }
-                    (table(&["№", "Получатель", ""], &members.items, |r| html! {
-                        td data-label="№" { (r.id) }
-                        td data-label="Получатель" { (r.full_name) " " span.muted { "<" (r.email) ">" } }
-                        td {
-                            form.inline method="post" action=(action("remove")) {
-                                (csrf_field(csrf))
-                                (searches.hidden())
-                                input type="hidden" name="recipient_ids" value=(r.id);
-                                button.link type="submit" { "Убрать" }
-                            }
-                        }
-                    }))
-                    (pager(id, searches, number, pages))
+                    (members_table(csrf, &action("remove"), searches, &members.items))
+                    (pager(&base, searches, number, pages))
                 }
                 div.actions {
                     @if let Some(q) = &q {
@@ -212,7 +210,7 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
             }
             section #add {
                 h2 { "Добавить получателей" }
-                (search_form(id, "find", "Найти среди всех получателей (адрес или Ф. И. О.)", searches, &errors))
+                (search_form(&base, "find", "Найти среди всех получателей (адрес или Ф. И. О.)", searches, &errors))
                 @if let (Some(find), Some(found)) = (&find, &found) {
                     (found_list(csrf, &action("add"), searches, find, found))
                 }
@@ -239,9 +237,33 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
         }))
 }
 
-/// A GET form searching by `name`, keeping the other search.
-fn search_form(
-    id: MailingId,
+/// Members, each with "Убрать" posting to `remove`.
+pub(crate) fn members_table(
+    csrf: &str,
+    remove: &str,
+    searches: &Searches,
+    members: &[Recipient],
+) -> Markup {
+    table(&["№", "Получатель", ""], members, |r| {
+        html! {
+            td data-label="№" { (r.id) }
+            td data-label="Получатель" { (r.full_name) " " span.muted { "<" (r.email) ">" } }
+            td {
+                form.inline method="post" action=(remove) {
+                    (csrf_field(csrf))
+                    (searches.hidden())
+                    input type="hidden" name="recipient_ids" value=(r.id);
+                    button.link type="submit" { "Убрать" }
+                }
+            }
+        }
+    })
+}
+
+/// A GET form to `base` searching by `name` (`q` among the members, `find`
+/// among everyone), keeping the other search.
+pub(crate) fn search_form(
+    base: &str,
     name: &'static str,
     label: &str,
     searches: &Searches,
@@ -254,7 +276,7 @@ fn search_form(
     };
     let error = errors.get(name);
     html! {
-        form.search method="get" action={ "/mailings/" (id) "/recipients" } {
+        form.search method="get" action=(base) {
             div.field.invalid[error.is_some()] {
                 label for=(name) { (label) }
                 input id=(name) type="search" name=(name) value=(value) maxlength=(Search::MAX_CHARS)
@@ -272,7 +294,7 @@ fn search_form(
 }
 
 /// A one-button form changing many at once: those `search` finds, or all.
-fn bulk(
+pub(crate) fn bulk(
     csrf: &str,
     action: &str,
     searches: &Searches,
@@ -295,7 +317,7 @@ fn bulk(
 
 /// What a search for recipients to add found: the first few, each with
 /// "Добавить", and "all found".
-fn found_list(
+pub(crate) fn found_list(
     csrf: &str,
     action: &str,
     searches: &Searches,
@@ -332,9 +354,9 @@ fn found_list(
 }
 
 /// "Назад"/"Далее" keeping the searches, and where we are.
-fn pager(id: MailingId, searches: &Searches, number: u64, pages: u64) -> Markup {
+pub(crate) fn pager(base: &str, searches: &Searches, number: u64, pages: u64) -> Markup {
     let link = |n: u64| {
-        let base = searches.url(id, None);
+        let base = searches.url(base, None);
         let sep = if base.contains('?') { '&' } else { '?' };
         format!("{base}{sep}page={n}")
     };
@@ -349,8 +371,9 @@ fn pager(id: MailingId, searches: &Searches, number: u64, pages: u64) -> Markup 
     }
 }
 
-/// The selection a posted form names, or why it names none.
-fn selection(form: &FormData) -> Result<Selection, String> {
+/// The selection a posted form names, or why it names none. Recipient
+/// ids may come one a field or many in one, apart by commas or spaces.
+pub(crate) fn selection(form: &FormData) -> Result<Selection, String> {
     if form.get("all").is_some() {
         return Ok(Selection::All);
     }
@@ -366,6 +389,8 @@ fn selection(form: &FormData) -> Result<Selection, String> {
     }
     let ids: Option<Vec<RecipientId>> = form
         .all("recipient_ids")
+        .flat_map(|ids| ids.split(|c: char| c == ',' || c.is_whitespace()))
+        .filter(|id| !id.is_empty())
         .map(|id| crate::api::extract::parse_id(id).map(RecipientId))
         .collect();
     match ids {
@@ -378,7 +403,7 @@ fn selection(form: &FormData) -> Result<Selection, String> {
 }
 
 #[derive(Clone, Copy)]
-enum Change {
+pub(crate) enum Change {
     Add,
     Remove,
 }
@@ -407,18 +432,30 @@ async fn change<S: AppStore, M: AppMailer, C: AppClock>(
                 Change::Add => Notice::RecipientsAdded,
                 Change::Remove => Notice::RecipientsRemoved,
             };
-            Ok(see_other(&searches.url(id, Some(notice))))
+            Ok(see_other(&searches.url(&base(id), Some(notice))))
         }
-        Err(postpilot_core::Error::Store(StoreError::NotFound {
+        Err(err) => refuse(refusal(err)?).await,
+    }
+}
+
+/// Why a change naming a recipient or a list that is not there was
+/// refused, for the page; any other error is the page's own.
+pub(crate) fn refusal(err: postpilot_core::Error) -> Result<String, UiError> {
+    match err {
+        postpilot_core::Error::Store(StoreError::NotFound {
             entity: Entity::Recipient,
             id: missing,
-        })) => refuse(format!("Получателя №{missing} нет (удалён?).")).await,
-        Err(postpilot_core::Error::Store(StoreError::NotFound {
+        }) => Ok(format!("Получателя №{missing} нет (удалён?).")),
+        postpilot_core::Error::Store(StoreError::NotFound {
             entity: Entity::List,
             id: missing,
-        })) => refuse(format!("Списка №{missing} нет (удалён?).")).await,
-        Err(err) => Err(err.into()),
+        }) => Ok(format!("Списка №{missing} нет (удалён?).")),
+        err => Err(err.into()),
     }
+}
+
+fn base(id: MailingId) -> String {
+    format!("/mailings/{id}/recipients")
 }
 
 async fn add<S: AppStore, M: AppMailer, C: AppClock>(

@@ -148,3 +148,69 @@ async fn store<R: RecipientRepository + ListRepository>(
     let added = lists.add_members(list, &Selection::Ids(members)).await?;
     Ok((imported, added))
 }
+
+#[cfg(test)]
+mod tests {
+    use mockall::predicate::eq;
+
+    use super::*;
+    use crate::domain::EmailAddress;
+    use crate::mocks::MockStore;
+
+    const FILE: &[u8] = b"email,full_name\nnew@example.com,New\nbad,Bad\nOld@example.com,Old\nnew@example.com,Again\n";
+
+    fn rows() -> Rows<&'static [u8]> {
+        Rows::new(FILE).expect("header")
+    }
+
+    #[tokio::test]
+    async fn good_rows_are_stored_and_bad_ones_reported_by_line_and_field() {
+        let mut store = MockStore::new();
+        store
+            .expect_insert_recipients()
+            .withf(|rows| rows.len() == 3)
+            .returning(|_| Ok(vec![Some(RecipientId(1)), None, None]));
+        let report = import(&Recipients::new(store), rows(), None)
+            .await
+            .expect("imported");
+        assert_eq!(
+            (report.imported, report.skipped_existing, report.invalid),
+            (1, 2, 1)
+        );
+        assert_eq!(report.added_to_list, None);
+        assert_eq!(report.errors.len(), 1);
+        assert_eq!(report.errors[0].line, 3);
+        assert_eq!(report.errors[0].problem.field(), Some("email"));
+    }
+
+    #[tokio::test]
+    async fn into_a_list_every_good_row_joins_it_new_or_already_there_each_once() {
+        let mut recipients = MockStore::new();
+        recipients
+            .expect_insert_recipients()
+            .returning(|_| Ok(vec![Some(RecipientId(1)), None, None]));
+        recipients
+            .expect_recipient_ids_by_email()
+            .withf(|emails| {
+                emails.iter().map(EmailAddress::as_str).collect::<Vec<_>>()
+                    == ["Old@example.com", "new@example.com"]
+            })
+            .returning(|_| Ok(vec![Some(RecipientId(7)), Some(RecipientId(1))]));
+        let mut lists = MockStore::new();
+        let both = RecipientIds::new(vec![RecipientId(1), RecipientId(7)]).expect("ids");
+        lists
+            .expect_add_list_members()
+            .with(eq(ListId(3)), eq(Selection::Ids(both)))
+            .returning(|_, _| Ok(2));
+        let lists = Lists::new(lists);
+        let report = import(
+            &Recipients::new(recipients),
+            rows(),
+            Some((&lists, ListId(3))),
+        )
+        .await
+        .expect("imported");
+        assert_eq!(report.added_to_list, Some(2));
+        assert_eq!(report.imported, 1);
+    }
+}

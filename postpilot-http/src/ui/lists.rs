@@ -17,12 +17,10 @@ use super::form::{csrf_field, field, text_input, Errors};
 use super::format::{count, number};
 use super::layout::{paged_table, Notice, Page, Section};
 use super::mailing_recipients::{
-    bulk, found_list, members_table, pager, refusal, search_form, selection, Change, Searches,
+    bulk, find_to_add, members_section, refusal, selection, Change, Searches, Wording,
 };
 use super::resource::Resource;
-use super::{
-    page_number, page_slice, parse_id, see_other, see_other_with, IdPath, UiError, PER_PAGE,
-};
+use super::{page_number, page_slice, parse_id, see_other, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::CsrfForm;
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -35,6 +33,13 @@ const LISTS: Resource = Resource {
     empty: "Списков пока нет.",
     columns: &["№", "Название", "Участников", "Действия"],
     links: &[],
+};
+
+const IN_LIST: Wording = Wording {
+    heading: "Участники",
+    search_label: "Найти среди участников",
+    none_yet: "В списке пока никого нет.",
+    remove_all: "Убрать всех из списка",
 };
 
 /// Recipients a search for ones to add shows.
@@ -105,11 +110,32 @@ async fn index<S: AppStore, M: AppMailer, C: AppClock>(
     index_page(&app, &session, &uri, "", &Errors::default(), StatusCode::OK).await
 }
 
-/// A name refused as taken, beside its field.
-fn taken() -> Errors {
+/// Parses the posted name `raw` and saves the list with it; a name that
+/// breaks its rule (422) or is taken (409) is refused beside its field.
+async fn save_name<F, Fut>(
+    raw: &str,
+    save: F,
+) -> Result<Result<RecipientList, (Errors, StatusCode)>, UiError>
+where
+    F: FnOnce(ListName) -> Fut,
+    Fut: std::future::Future<Output = postpilot_core::Result<RecipientList>>,
+{
     let mut errors = Errors::default();
-    errors.add("name", "Список с таким названием уже есть.");
-    errors
+    let name = match ListName::parse(raw) {
+        Ok(name) => name,
+        Err(invalid) => {
+            errors.invalid(&invalid);
+            return Ok(Err((errors, StatusCode::UNPROCESSABLE_ENTITY)));
+        }
+    };
+    match save(name).await {
+        Ok(list) => Ok(Ok(list)),
+        Err(postpilot_core::Error::Store(StoreError::Duplicate { .. })) => {
+            errors.add("name", "Список с таким названием уже есть.");
+            Ok(Err((errors, StatusCode::CONFLICT)))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 async fn create<S: AppStore, M: AppMailer, C: AppClock>(
@@ -118,21 +144,11 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let name = form.text("name");
-    let (errors, status) = match ListName::parse(&name) {
-        Ok(parsed) => match app.lists().add(&parsed).await {
-            Ok(list) => return Ok(see_other_with(&base(list.id), Notice::ListCreated)),
-            Err(postpilot_core::Error::Store(StoreError::Duplicate { .. })) => {
-                (taken(), StatusCode::CONFLICT)
-            }
-            Err(err) => return Err(err.into()),
-        },
-        Err(invalid) => {
-            let mut errors = Errors::default();
-            errors.invalid(&invalid);
-            (errors, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-    };
-    index_page(&app, &session, &uri, &name, &errors, status).await
+    let lists = app.lists();
+    match save_name(&name, |name| async move { lists.add(&name).await }).await? {
+        Ok(list) => Ok(see_other_with(&base(list.id), Notice::ListCreated)),
+        Err((errors, status)) => index_page(&app, &session, &uri, &name, &errors, status).await,
+    }
 }
 
 /// What one list's page shows beside its members.
@@ -184,7 +200,6 @@ pub(crate) async fn render<S: AppStore, M: AppMailer, C: AppClock>(
     let csrf = &session.csrf;
     let base = base(id);
     let action = |what: &str| format!("{base}/members/{what}");
-    let pages = members.total.div_ceil(PER_PAGE).max(1);
     Ok(Page::new(&title, Section::Lists, Some(session))
         .status(status)
         .notice(extra.notice)
@@ -204,37 +219,9 @@ pub(crate) async fn render<S: AppStore, M: AppMailer, C: AppClock>(
                 (field("name", "Название", &name_errors, text_input("name", "text", &name, ListName::MAX_CHARS, &name_errors)))
                 div.form-actions { button type="submit" { "Переименовать" } }
             }
-            section #members {
-                h2 { "Участники" }
-                (search_form(&base, "q", "Найти среди участников", searches, &errors))
-                @if members.items.is_empty() {
-                    p.empty {
-                        @if q.is_some() { "Никто не найден." } @else { "В списке пока никого нет." }
-                    }
-                } @else {
-                    @if q.is_some() {
-                        p { "Найдено: " (number(members.total)) }
-                    }
-                    (members_table(csrf, &action("remove"), searches, &members.items))
-                    (pager(&base, searches, page_no, pages))
-                }
-                div.actions {
-                    @if let Some(q) = &q {
-                        @if members.total > 0 {
-                            (bulk(csrf, &action("remove"), searches, Some(q), &format!("Убрать всех найденных ({})", number(members.total)), true))
-                        }
-                    }
-                    @if list.member_count > 0 {
-                        (bulk(csrf, &action("remove"), searches, None, "Убрать всех из списка", true))
-                    }
-                }
-            }
+            (members_section(csrf, &base, &format!("{base}/members"), searches, &errors, q.as_ref(), &members, page_no, list.member_count, &IN_LIST))
             section #add {
-                h2 { "Добавить получателей" }
-                (search_form(&base, "find", "Найти среди всех получателей (адрес или Ф. И. О.)", searches, &errors))
-                @if let (Some(find), Some(found)) = (&find, &found) {
-                    (found_list(csrf, &action("add"), searches, find, found))
-                }
+                (find_to_add(csrf, &base, &format!("{base}/members"), searches, &errors, find.as_ref(), found.as_ref()))
                 form.search method="post" action=(action("add")) {
                     (csrf_field(csrf))
                     (searches.hidden())
@@ -277,20 +264,12 @@ async fn rename<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let id = ListId(parse_id(&id)?);
     let name = form.text("name");
-    let (errors, status) = match ListName::parse(&name) {
-        Ok(parsed) => match app.lists().rename(id, &parsed).await {
+    let lists = app.lists();
+    let (errors, status) =
+        match save_name(&name, |name| async move { lists.rename(id, &name).await }).await? {
             Ok(_) => return Ok(see_other_with(&base(id), Notice::ListRenamed)),
-            Err(postpilot_core::Error::Store(StoreError::Duplicate { .. })) => {
-                (taken(), StatusCode::CONFLICT)
-            }
-            Err(err) => return Err(err.into()),
-        },
-        Err(invalid) => {
-            let mut errors = Errors::default();
-            errors.invalid(&invalid);
-            (errors, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-    };
+            Err(refused) => refused,
+        };
     let extra = Extra {
         name: Some((name, errors, status)),
         ..Extra::default()

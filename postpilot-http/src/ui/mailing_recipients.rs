@@ -174,7 +174,6 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
     let csrf = &session.csrf;
     let base = base(id);
     let action = |what: &str| format!("{base}/{what}");
-    let pages = members.total.div_ceil(PER_PAGE).max(1);
     Ok(Page::new(&title, Section::Mailings, Some(session))
         .status(status)
         .notice(notice)
@@ -183,37 +182,9 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
             h1 { (title) }
             p #recipient_count { "Получателей: " strong { (count(mailing.recipient_count)) } }
             p { a href={ "/mailings/" (id) } { "← К рассылке" } }
-            section #members {
-                h2 { "В рассылке" }
-                (search_form(&base, "q", "Найти среди получателей рассылки", searches, &errors))
-                @if members.items.is_empty() {
-                    p.empty {
-                        @if q.is_some() { "Никто не найден." } @else { "В рассылке пока нет получателей." }
-                    }
-                } @else {
-                    @if q.is_some() {
-                        p { "Найдено: " (count(members.total)) }
-                    }
-                    (members_table(csrf, &action("remove"), searches, &members.items))
-                    (pager(&base, searches, number, pages))
-                }
-                div.actions {
-                    @if let Some(q) = &q {
-                        @if members.total > 0 {
-                            (bulk(csrf, &action("remove"), searches, Some(q), &format!("Убрать всех найденных ({})", count(members.total)), true))
-                        }
-                    }
-                    @if mailing.recipient_count > 0 {
-                        (bulk(csrf, &action("remove"), searches, None, "Убрать всех из рассылки", true))
-                    }
-                }
-            }
+            (members_section(csrf, &base, &base, searches, &errors, q.as_ref(), &members, number, mailing.recipient_count, &IN_MAILING))
             section #add {
-                h2 { "Добавить получателей" }
-                (search_form(&base, "find", "Найти среди всех получателей (адрес или Ф. И. О.)", searches, &errors))
-                @if let (Some(find), Some(found)) = (&find, &found) {
-                    (found_list(csrf, &action("add"), searches, find, found))
-                }
+                (find_to_add(csrf, &base, &base, searches, &errors, find.as_ref(), found.as_ref()))
                 div.actions {
                     (bulk(csrf, &action("add"), searches, None, "Добавить всех получателей", false))
                 }
@@ -235,6 +206,90 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
                 }
             }
         }))
+}
+
+/// How a page of members names them.
+pub(crate) struct Wording {
+    pub heading: &'static str,
+    pub search_label: &'static str,
+    pub none_yet: &'static str,
+    pub remove_all: &'static str,
+}
+
+const IN_MAILING: Wording = Wording {
+    heading: "В рассылке",
+    search_label: "Найти среди получателей рассылки",
+    none_yet: "В рассылке пока нет получателей.",
+    remove_all: "Убрать всех из рассылки",
+};
+
+/// The members of a mailing or a list on the page at `page`: a search
+/// among them, page `number` of those it finds with "Убрать" each, and
+/// removes in bulk (posted to `{actions}/remove`); `in_all` is how many
+/// there are without a search.
+#[allow(clippy::too_many_arguments)] // one page's state, each used once
+pub(crate) fn members_section(
+    csrf: &str,
+    page: &str,
+    actions: &str,
+    searches: &Searches,
+    errors: &Errors,
+    q: Option<&Search>,
+    members: &RecipientPage,
+    number: u64,
+    in_all: u64,
+    words: &Wording,
+) -> Markup {
+    let remove = format!("{actions}/remove");
+    let pages = members.total.div_ceil(PER_PAGE).max(1);
+    html! {
+        section #members {
+            h2 { (words.heading) }
+            (search_form(page, "q", words.search_label, searches, errors))
+            @if members.items.is_empty() {
+                p.empty {
+                    @if q.is_some() { "Никто не найден." } @else { (words.none_yet) }
+                }
+            } @else {
+                @if q.is_some() {
+                    p { "Найдено: " (count(members.total)) }
+                }
+                (members_table(csrf, &remove, searches, &members.items))
+                (pager(page, searches, number, pages))
+            }
+            div.actions {
+                @if let Some(q) = q {
+                    @if members.total > 0 {
+                        (bulk(csrf, &remove, searches, Some(q), &format!("Убрать всех найденных ({})", count(members.total)), true))
+                    }
+                }
+                @if in_all > 0 {
+                    (bulk(csrf, &remove, searches, None, words.remove_all, true))
+                }
+            }
+        }
+    }
+}
+
+/// The start of adding members on the page at `page`: a search among all
+/// recipients and what it found, each to add or all at once (posted to
+/// `{actions}/add`).
+pub(crate) fn find_to_add(
+    csrf: &str,
+    page: &str,
+    actions: &str,
+    searches: &Searches,
+    errors: &Errors,
+    find: Option<&Search>,
+    found: Option<&RecipientPage>,
+) -> Markup {
+    html! {
+        h2 { "Добавить получателей" }
+        (search_form(page, "find", "Найти среди всех получателей (адрес или Ф. И. О.)", searches, errors))
+        @if let (Some(find), Some(found)) = (find, found) {
+            (found_list(csrf, &format!("{actions}/add"), searches, find, found))
+        }
+    }
 }
 
 /// Members, each with "Убрать" posting to `remove`.

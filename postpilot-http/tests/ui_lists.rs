@@ -347,3 +347,18 @@ async fn recipients_are_imported_and_exported_as_csv_in_the_clis_format() {
          irina@example.com,Ирина Иванова,\n"
     );
 }
+
+#[tokio::test]
+async fn an_upload_over_the_body_limit_is_refused_as_too_large_and_imports_nothing() {
+    let s = Server::with(|config| config.body_limit = 4096).await;
+    let b = Browser::log_in(&s).await;
+    let mut file = String::from("email,full_name\n");
+    for i in 0..200 {
+        file.push_str(&format!("r{i}@example.com,Получатель {i}\n"));
+    }
+    let (kind, body) = upload(&b.csrf, &file);
+    let refused = b.post_bytes("/recipients/import", &kind, body).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", refused.text);
+    let everyone = s.get("/api/v1/recipients").await;
+    assert_eq!(everyone.json["items"].as_array().map(Vec::len), Some(0));
+}

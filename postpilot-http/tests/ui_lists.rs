@@ -358,7 +358,12 @@ async fn an_upload_over_the_body_limit_is_refused_as_too_large_and_imports_nothi
     }
     let (kind, body) = upload(&b.csrf, &file);
     let refused = b.post_bytes("/recipients/import", &kind, body).await;
-    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", refused.text);
+    assert_eq!(
+        refused.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        refused.text
+    );
     let everyone = s.get("/api/v1/recipients").await;
     assert_eq!(everyone.json["items"].as_array().map(Vec::len), Some(0));
 }

@@ -4,6 +4,7 @@
 //! It knows no database, SMTP, HTTP or CLI crate: adapters implement the
 //! [`ports`], front ends wire them into the [`usecases`].
 
+pub mod csv;
 pub mod domain;
 pub mod error;
 pub mod ports;

@@ -6,10 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Audience, Claim, DeliveryResult, InstanceId, Launch, LeaseToken, ListId, ListName, Mailing,
-    MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Reach, Recipient,
-    RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage, Search,
-    Selection, SendAttempt, SendRun, Stats, Trigger, Window,
+    Audience, Claim, DeliveryResult, EmailAddress, InstanceId, Launch, LeaseToken, ListId,
+    ListName, Mailing, MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page,
+    Reach, Recipient, RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage,
+    Search, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 use crate::ports::{
     DeliveryRepository, InstanceRepository, ListRepository, MailingRepository, MessageRepository,
@@ -27,6 +27,10 @@ mockall::mock! {
         async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError>;
         async fn search_recipients<'a>(&self, search: Option<&'a Search>, page: Page) -> Result<RecipientPage, StoreError>;
         async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError>;
+        async fn recipient_ids_by_email(
+            &self,
+            emails: &[EmailAddress],
+        ) -> Result<Vec<Option<RecipientId>>, StoreError>;
         async fn update_recipient(&self, id: RecipientId, new: &NewRecipient) -> Result<Recipient, StoreError>;
         async fn delete_recipient(&self, id: RecipientId) -> Result<(), StoreError>;
     }

@@ -8,7 +8,8 @@
 //!    which [`CsrfForm`] checks (constant time) before a handler runs.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::multipart::MultipartError;
+use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -75,20 +76,68 @@ impl<S: Send + Sync> FromRequest<S> for CsrfForm {
     type Rejection = UiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, UiError> {
-        let session = request
-            .extensions()
-            .get::<Session>()
-            .cloned()
-            .ok_or(UiError::Forbidden)?;
+        let session = session_of(&request)?;
         let form = read_form(request, state).await?;
-        let matches = form
-            .get(CSRF_FIELD)
-            .is_some_and(|token| bool::from(token.as_bytes().ct_eq(session.csrf.as_bytes())));
-        if !matches {
-            tracing::warn!("form refused: missing or wrong CSRF token");
-            return Err(UiError::Forbidden);
-        }
+        check_token(&session, form.get(CSRF_FIELD))?;
         Ok(Self { session, form })
+    }
+}
+
+/// The session of a form's request, if it has one.
+fn session_of(request: &Request) -> Result<Session, UiError> {
+    request
+        .extensions()
+        .get::<Session>()
+        .cloned()
+        .ok_or(UiError::Forbidden)
+}
+
+/// Refuses a form whose token is missing or not the session's (compared
+/// in constant time).
+fn check_token(session: &Session, token: Option<&str>) -> Result<(), UiError> {
+    let matches =
+        token.is_some_and(|token| bool::from(token.as_bytes().ct_eq(session.csrf.as_bytes())));
+    if !matches {
+        tracing::warn!("form refused: missing or wrong CSRF token");
+        return Err(UiError::Forbidden);
+    }
+    Ok(())
+}
+
+/// A file posted as `multipart/form-data` within a logged-in session whose
+/// CSRF token matched: the `file` field's bytes, whole (the body limit
+/// bounds them).
+#[derive(Debug)]
+pub(crate) struct CsrfUpload {
+    pub session: Session,
+    pub file: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
+    type Rejection = UiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, UiError> {
+        let session = session_of(&request)?;
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|_| UiError::UnsupportedMediaType)?;
+        let too_large = |e: MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                UiError::PayloadTooLarge
+            } else {
+                UiError::BadRequest
+            }
+        };
+        let (mut token, mut file) = (None, Bytes::new());
+        while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+            match field.name() {
+                Some(CSRF_FIELD) => token = Some(field.text().await.map_err(too_large)?),
+                Some("file") => file = field.bytes().await.map_err(too_large)?,
+                _ => {}
+            }
+        }
+        check_token(&session, token.as_deref())?;
+        Ok(Self { session, file })
     }
 }
 

@@ -18,7 +18,7 @@ use crate::api;
 #[openapi(
     info(
         title = "postpilot",
-        description = "Mailing campaigns: recipients, messages, mailings, sending and its record. \
+        description = "Mailing campaigns: recipients, lists, messages, mailings, sending and its record. \
             Every operation needs `Authorization: Bearer <token>`. Errors have one shape: \
             `{\"error\": {\"code\", \"message\", \"field\"}}`. Times are RFC 3339."
     ),
@@ -33,6 +33,9 @@ use crate::api;
         api::mailings::runs, api::mailings::run, api::mailings::attempts,
         api::mailings::recipients, api::mailings::add_recipients,
         api::mailings::remove_recipients,
+        api::lists::list, api::lists::create, api::lists::show, api::lists::rename,
+        api::lists::remove, api::lists::members, api::lists::add_members,
+        api::lists::remove_members,
         api::stats::show,
     ),
     modifiers(&BearerAuth, &ErrorAnswers),
@@ -41,6 +44,7 @@ use crate::api;
         (name = "recipients", description = "Получатели"),
         (name = "messages", description = "Сообщения"),
         (name = "mailings", description = "Рассылки, their sending, runs and attempts"),
+        (name = "lists", description = "Списки: named groups of recipients"),
         (name = "stats", description = "The home page's figures"),
     )
 )]

@@ -4,7 +4,7 @@
 
 use std::collections::hash_map::{Entry, HashMap};
 
-use postpilot_core::domain::{NewRecipient, Page, Recipient, RecipientId};
+use postpilot_core::domain::{EmailAddress, NewRecipient, Page, Recipient, RecipientId};
 use postpilot_core::ports::{Entity, StoreError};
 
 use crate::dialect::{Dialect, Shared};
@@ -72,6 +72,7 @@ where
     i64: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     RecipientRow: for<'r> sqlx::FromRow<'r, DB::Row>,
 {
     /// The recipient, read within `conn`.
@@ -113,6 +114,41 @@ where
             .await
             .map_err(backend("listing recipient ids"))?;
         Ok(ids.into_iter().map(RecipientId).collect())
+    }
+
+    /// The id of each email's recipient (any letter case), in input order.
+    pub(crate) async fn recipient_ids_by_email<'c, E>(
+        conn: E,
+        emails: &[EmailAddress],
+    ) -> Result<Vec<Option<RecipientId>>, StoreError>
+    where
+        E: sqlx::Executor<'c, Database = DB> + Copy,
+        (i64, String): for<'r> sqlx::FromRow<'r, DB::Row>,
+    {
+        /// Emails looked up per statement, well under every backend's
+        /// limit on bound values.
+        const PER_STATEMENT: usize = 1000;
+        let mut found = HashMap::with_capacity(emails.len());
+        for chunk in emails.chunks(PER_STATEMENT) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT id, lower(email) FROM recipient WHERE lower(email) IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query_as::<DB, (i64, String)>(&sql);
+            for email in chunk {
+                query = query.bind(email.key());
+            }
+            let rows = query
+                .fetch_all(conn)
+                .await
+                .map_err(backend("finding recipients by email"))?;
+            found.extend(rows.into_iter().map(|(id, email)| (email, id)));
+        }
+        Ok(emails
+            .iter()
+            .map(|e| found.get(&e.key()).copied().map(RecipientId))
+            .collect())
     }
 
     /// Replaces every field, or `NotFound`; `Duplicate` when the new email

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::domain::{
-    Audience, Claim, DeliveryResult, InstanceId, Launch, LeaseToken, ListId, ListName, Mailing,
-    MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page, Reach, Recipient,
-    RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage, Search,
-    Selection, SendAttempt, SendRun, Stats, Trigger, Window,
+    Audience, Claim, DeliveryResult, EmailAddress, InstanceId, Launch, LeaseToken, ListId,
+    ListName, Mailing, MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page,
+    Reach, Recipient, RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage,
+    Search, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -129,6 +129,17 @@ pub trait RecipientRepository: Send + Sync {
     /// # Errors
     /// `Backend` only.
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError>;
+
+    /// In input order, the id of the recipient with each email (in any
+    /// letter case), or `None` where there is none: how an import into a
+    /// list finds the rows whose email was already there.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn recipient_ids_by_email(
+        &self,
+        emails: &[EmailAddress],
+    ) -> Result<Vec<Option<RecipientId>>, StoreError>;
 
     /// Replaces every field.
     ///

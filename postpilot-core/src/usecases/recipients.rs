@@ -1,7 +1,7 @@
 //! Управление клиентами.
 
 use crate::domain::{
-    NewRecipient, Page, Recipient, RecipientId, RecipientPage, RecipientPatch, Search,
+    EmailAddress, NewRecipient, Page, Recipient, RecipientId, RecipientPage, RecipientPatch, Search,
 };
 use crate::error::Result;
 use crate::ports::RecipientRepository;
@@ -63,6 +63,15 @@ impl<R: RecipientRepository> Recipients<R> {
     /// Backend failures.
     pub async fn all_ids(&self) -> Result<Vec<RecipientId>> {
         Ok(self.repo.all_recipient_ids().await?)
+    }
+
+    /// The id of the recipient with each email, if any; see
+    /// [`RecipientRepository::recipient_ids_by_email`].
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub async fn ids_by_email(&self, emails: &[EmailAddress]) -> Result<Vec<Option<RecipientId>>> {
+        Ok(self.repo.recipient_ids_by_email(emails).await?)
     }
 
     /// Stores every row whose email is new; see

@@ -362,6 +362,10 @@ path_params!(
     MailingPath: "id" => "The mailing's id"
 );
 path_params!(
+    /// `/lists/{id}…`, for the OpenAPI document.
+    ListPath: "id" => "The list's id"
+);
+path_params!(
     /// `/mailings/{id}/runs/{run_id}`, for the OpenAPI document.
     RunPath: "id" => "The mailing's id", "run_id" => "The run's id"
 );

@@ -5,8 +5,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use postpilot_core::ports::{Entity, StoreError};
-use postpilot_core::{Audience, MailingId, MessageId, NewMailing, Page, Trigger, Window};
+use postpilot_core::{
+    Audience, MailingId, MessageId, NewMailing, Page, Selection, Trigger, Window,
+};
 
 use super::extract::{
     ApiJson, ApiPath, MailingPath, OptionalApiJson, Paging, PagingParams, RunPath, SearchParams,
@@ -17,6 +18,7 @@ use super::model::{
     MailingRecipientList, NewMailingJson, RecipientsAddedJson, RecipientsRemovedJson, RunJson,
     RunList, SelectionJson, SendJson,
 };
+use super::selection::{reference_error, ApiSelection, Change};
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
 use crate::sending;
@@ -43,26 +45,6 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
             "/mailings/{id}/recipients/remove",
             post(remove_recipients::<S, M, C>),
         )
-}
-
-/// A missing message or recipient named in the body is a bad field (422),
-/// not a missing resource at this URL.
-fn reference_error(err: postpilot_core::Error) -> ApiError {
-    match &err {
-        postpilot_core::Error::Store(StoreError::NotFound {
-            entity: Entity::Message,
-            ..
-        }) => ApiError::invalid("message_id", format!("message_id: {err}")),
-        postpilot_core::Error::Store(StoreError::NotFound {
-            entity: Entity::Recipient,
-            ..
-        }) => ApiError::invalid("recipient_ids", format!("recipient_ids: {err}")),
-        postpilot_core::Error::Store(StoreError::NotFound {
-            entity: Entity::List,
-            ..
-        }) => ApiError::invalid("list_id", format!("list_id: {err}")),
-        _ => err.into(),
-    }
 }
 
 async fn detail<S: AppStore, M: AppMailer, C: AppClock>(
@@ -333,16 +315,9 @@ pub(crate) async fn recipients<S: AppStore, M: AppMailer, C: AppClock>(
 pub(crate) async fn add_recipients<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<SelectionJson>,
+    ApiSelection(which): ApiSelection,
 ) -> Result<Json<RecipientsAddedJson>, ApiError> {
-    let id = MailingId(id);
-    let which = body.validate()?;
-    let mailings = app.mailings();
-    let added = mailings
-        .add_recipients(id, &which)
-        .await
-        .map_err(reference_error)?;
-    let recipient_count = mailings.get(id).await?.mailing.recipient_count;
+    let (added, recipient_count) = change(&app, MailingId(id), &which, Change::Add).await?;
     Ok(Json(RecipientsAddedJson {
         added,
         recipient_count,
@@ -366,18 +341,28 @@ pub(crate) async fn add_recipients<S: AppStore, M: AppMailer, C: AppClock>(
 pub(crate) async fn remove_recipients<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<SelectionJson>,
+    ApiSelection(which): ApiSelection,
 ) -> Result<Json<RecipientsRemovedJson>, ApiError> {
-    let id = MailingId(id);
-    let which = body.validate()?;
-    let mailings = app.mailings();
-    let removed = mailings
-        .remove_recipients(id, &which)
-        .await
-        .map_err(reference_error)?;
-    let recipient_count = mailings.get(id).await?.mailing.recipient_count;
+    let (removed, recipient_count) = change(&app, MailingId(id), &which, Change::Remove).await?;
     Ok(Json(RecipientsRemovedJson {
         removed,
         recipient_count,
     }))
+}
+
+/// Adds or removes `which`; returns how many changed and how many the
+/// mailing has now.
+async fn change<S: AppStore, M: AppMailer, C: AppClock>(
+    app: &AppState<S, M, C>,
+    id: MailingId,
+    which: &Selection,
+    what: Change,
+) -> Result<(u64, u64), ApiError> {
+    let mailings = app.mailings();
+    let changed = match what {
+        Change::Add => mailings.add_recipients(id, which).await,
+        Change::Remove => mailings.remove_recipients(id, which).await,
+    }
+    .map_err(reference_error)?;
+    Ok((changed, mailings.get(id).await?.mailing.recipient_count))
 }

@@ -3,11 +3,13 @@
 //! shape of [`crate::error::ErrorBody`].
 
 pub(crate) mod extract;
+pub(crate) mod lists;
 pub(crate) mod mailings;
 pub(crate) mod messages;
 pub(crate) mod model;
 pub(crate) mod recipients;
 pub(crate) mod rules;
+pub(crate) mod selection;
 pub(crate) mod stats;
 
 use axum::http::{header, StatusCode};
@@ -39,6 +41,7 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
         .merge(recipients::routes())
         .merge(messages::routes())
         .merge(mailings::routes())
+        .merge(lists::routes())
         .merge(stats::routes())
         .route_layer(from_fn_with_state(state, auth::require_bearer::<S, M, C>))
         .route("/openapi.json", get(openapi::document))

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use postpilot_core::usecases::MailingView;
 use postpilot_core::{
     AttemptStatus, BodyHtml, BodyText, Comment, EmailAddress, FullName, InvalidField, ListId,
+    ListName,
     MailingPatch, MailingStatus, Message, MessageId, MessagePatch, NewMessage, NewRecipient,
     Problem, Recipient, RecipientId, RecipientIds, RecipientPage, RecipientPatch, RecipientsEdit,
     Search, Selection, SendAttempt, SendRun, Stats, Subject, Trigger,
@@ -450,32 +451,102 @@ pub struct RecipientsRemovedJson {
     pub recipient_count: u64,
 }
 
-/// A page of a mailing's recipients, ordered by id, with how many the
-/// search finds in all.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MailingRecipientList {
-    pub items: Vec<RecipientJson>,
-    /// Rows skipped (an offset beyond 9223372036854775807 is taken as that).
-    pub offset: u64,
-    /// Rows asked for, 1–1000.
-    pub limit: u64,
-    /// Where the next slice starts; null when this one was the last.
-    pub next_offset: Option<u64>,
-    /// How many recipients the search finds (all of the mailing's without one).
-    pub total: u64,
+/// A page of recipients, ordered by id, with how many the search finds
+/// in all; one type per place they are listed.
+macro_rules! counted_recipients {
+    ($(#[$doc:meta])* $name:ident, $total:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub items: Vec<RecipientJson>,
+            /// Rows skipped (an offset beyond 9223372036854775807 is taken as that).
+            pub offset: u64,
+            /// Rows asked for, 1–1000.
+            pub limit: u64,
+            /// Where the next slice starts; null when this one was the last.
+            pub next_offset: Option<u64>,
+            #[doc = $total]
+            pub total: u64,
+        }
+
+        impl $name {
+            pub fn new(page: RecipientPage, paging: super::extract::Paging) -> Self {
+                let next = paging.offset.saturating_add(paging.limit);
+                Self {
+                    next_offset: (next < page.total).then_some(next),
+                    items: page.items.into_iter().map(Into::into).collect(),
+                    offset: paging.offset,
+                    limit: paging.limit,
+                    total: page.total,
+                }
+            }
+        }
+    };
 }
 
-impl MailingRecipientList {
-    pub fn new(page: RecipientPage, paging: super::extract::Paging) -> Self {
-        let next = paging.offset.saturating_add(paging.limit);
+counted_recipients!(
+    /// A page of a mailing's recipients, ordered by id, with how many the
+    /// search finds in all.
+    MailingRecipientList,
+    "How many recipients the search finds (all of the mailing's without one)."
+);
+counted_recipients!(
+    /// A page of a list's members, ordered by id, with how many the search
+    /// finds in all.
+    ListMemberList,
+    "How many members the search finds (all of the list's without one)."
+);
+
+/// Список: a named group of recipients.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListJson {
+    pub id: i64,
+    #[schema(example = "Клиенты 2026")]
+    pub name: String,
+    /// How many recipients are in the list.
+    pub member_count: u64,
+}
+
+impl From<postpilot_core::RecipientList> for ListJson {
+    fn from(l: postpilot_core::RecipientList) -> Self {
         Self {
-            next_offset: (next < page.total).then_some(next),
-            items: page.items.into_iter().map(Into::into).collect(),
-            offset: paging.offset,
-            limit: paging.limit,
-            total: page.total,
+            id: l.id.get(),
+            name: l.name.into_string(),
+            member_count: l.member_count,
         }
     }
+}
+
+/// A list's name, to create or rename it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListNameJson {
+    #[schema(schema_with = rules::list_name)]
+    pub name: String,
+}
+
+impl ListNameJson {
+    pub fn validate(self) -> Result<ListName, InvalidField> {
+        ListName::parse(as_sent("name", &self.name, ListName::MAX_CHARS)?)
+    }
+}
+
+/// What adding members did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembersAddedJson {
+    /// Recipients added (those already in the list are not counted).
+    pub added: u64,
+    /// The list's members now.
+    pub member_count: u64,
+}
+
+/// What removing members did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembersRemovedJson {
+    /// Recipients removed from the list (they stay in the store).
+    pub removed: u64,
+    /// The list's members now.
+    pub member_count: u64,
 }
 
 /// What launched a run.
@@ -684,6 +755,11 @@ list_of!(
     /// Рассылки, ordered by id, each with its status now.
     MailingList,
     MailingSummaryJson
+);
+list_of!(
+    /// Списки, by name.
+    ListList,
+    ListJson
 );
 list_of!(
     /// A mailing's runs, newest first.

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use postpilot_core::{
-    BodyHtml, BodyText, Comment, FullName, InvalidField, Problem, Search, Subject,
+    BodyHtml, BodyText, Comment, FullName, InvalidField, ListName, Problem, Search, Subject,
 };
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{
@@ -98,6 +98,12 @@ fn text_trimmed(
 fn full_name_schema(nullable: bool) -> RefOr<Schema> {
     let what = "Ф. И. О.: one line, no control characters";
     text(nullable, 1, FullName::MAX_CHARS, one_line(), what)
+}
+
+/// A list's name: one line, unique.
+pub(crate) fn list_name() -> RefOr<Schema> {
+    let what = "Название списка: one line, no control characters; unique";
+    text(false, 1, ListName::MAX_CHARS, one_line(), what)
 }
 
 fn subject_schema(nullable: bool) -> RefOr<Schema> {

@@ -15,6 +15,7 @@ pub(crate) enum Section {
     Recipients,
     Messages,
     Mailings,
+    Lists,
     None,
 }
 
@@ -35,10 +36,15 @@ pub(crate) enum Notice {
     Resumed,
     RecipientsAdded,
     RecipientsRemoved,
+    ListCreated,
+    ListRenamed,
+    ListDeleted,
+    MembersAdded,
+    MembersRemoved,
 }
 
 impl Notice {
-    const ALL: [(Self, &'static str, &'static str); 13] = [
+    const ALL: [(Self, &'static str, &'static str); 18] = [
         (
             Self::RecipientCreated,
             "recipient_created",
@@ -91,6 +97,23 @@ impl Notice {
             Self::RecipientsRemoved,
             "recipients_removed",
             "Получатели убраны из рассылки (сами получатели не удалены).",
+        ),
+        (Self::ListCreated, "list_created", "Список создан."),
+        (Self::ListRenamed, "list_renamed", "Список переименован."),
+        (
+            Self::ListDeleted,
+            "list_deleted",
+            "Список удалён (получатели остались).",
+        ),
+        (
+            Self::MembersAdded,
+            "members_added",
+            "Получатели добавлены в список.",
+        ),
+        (
+            Self::MembersRemoved,
+            "members_removed",
+            "Получатели убраны из списка (сами получатели не удалены).",
         ),
     ];
 
@@ -171,6 +194,7 @@ impl<'a> Page<'a> {
             (Section::Recipients, "/recipients", "Получатели"),
             (Section::Messages, "/messages", "Сообщения"),
             (Section::Mailings, "/mailings", "Рассылки"),
+            (Section::Lists, "/lists", "Списки"),
         ];
         let markup = html! {
             (DOCTYPE)

@@ -12,7 +12,8 @@ use axum::{Extension, Router};
 use maud::{html, Markup};
 use postpilot_core::ports::{Entity, StoreError};
 use postpilot_core::{
-    ListId, MailingId, Page as Slice, RecipientId, RecipientIds, RecipientPage, Search, Selection,
+    ListId, MailingId, Page as Slice, Recipient, RecipientId, RecipientIds, RecipientPage, Search,
+    Selection,
 };
 
 use super::form::{csrf_field, problem_text, Errors};
@@ -43,8 +44,10 @@ pub(crate) fn count(n: u64) -> String {
     super::format::number(n)
 }
 
-/// The searches of the page, as typed and as parsed.
-struct Searches {
+/// The searches of a page of members (a mailing's recipients, a list's
+/// members), as typed.
+#[derive(Default)]
+pub(crate) struct Searches {
     /// Among the mailing's recipients.
     q: String,
     /// Among all recipients, to add.
@@ -52,22 +55,22 @@ struct Searches {
 }
 
 impl Searches {
-    fn from_uri(uri: &Uri) -> Self {
+    pub(crate) fn from_uri(uri: &Uri) -> Self {
         Self {
             q: query_param(uri, "q").unwrap_or_default(),
             find: query_param(uri, "find").unwrap_or_default(),
         }
     }
 
-    fn from_form(form: &FormData) -> Self {
+    pub(crate) fn from_form(form: &FormData) -> Self {
         Self {
             q: form.text("q"),
             find: form.text("find"),
         }
     }
 
-    /// The page's URL keeping these searches, with `notice`.
-    fn url(&self, id: MailingId, notice: Option<Notice>) -> String {
+    /// The page at `base` keeping these searches, with `notice`.
+    pub(crate) fn url(&self, base: &str, notice: Option<Notice>) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         if let Some(notice) = notice {
             query.append_pair("notice", notice.code());
@@ -80,14 +83,26 @@ impl Searches {
         }
         let query = query.finish();
         if query.is_empty() {
-            format!("/mailings/{id}/recipients")
+            base.to_owned()
         } else {
-            format!("/mailings/{id}/recipients?{query}")
+            format!("{base}?{query}")
         }
     }
 
+    /// The searches `q` and `find` parsed (none when blank); a bad one is
+    /// recorded in `errors` beside its field.
+    pub(crate) fn parse(&self, errors: &mut Errors) -> (Option<Search>, Option<Search>) {
+        let mut parse = |field: &'static str, raw: &str| {
+            Search::optional(Some(raw))
+                .map_err(|e| errors.add(field, problem_text(&e.problem)))
+                .ok()
+                .flatten()
+        };
+        (parse("q", &self.q), parse("find", &self.find))
+    }
+
     /// Hidden fields that bring the searches back after a change.
-    fn hidden(&self) -> Markup {
+    pub(crate) fn hidden(&self) -> Markup {
         html! {
             input type="hidden" name="q" value=(self.q);
             input type="hidden" name="find" value=(self.find);
@@ -128,14 +143,7 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Result<Response, UiError> {
     let mailing = app.mailings().get(id).await?.mailing;
     let mut errors = Errors::default();
-    let mut parse = |field: &'static str, raw: &str| {
-        Search::optional(Some(raw))
-            .map_err(|e| errors.add(field, problem_text(&e.problem)))
-            .ok()
-            .flatten()
-    };
-    let q = parse("q", &searches.q);
-    let find = parse("find", &searches.find);
+    let (q, find) = searches.parse(&mut errors);
     let members = app
         .mailings()
         .recipients(id, q.as_ref(), page_slice(number))
@@ -156,8 +164,8 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
     };
     let title = format!("Рассылка №{id}: получатели");
     let csrf = &session.csrf;
-    let action = |what: &str| format!("/mailings/{id}/recipients/{what}");
-    let pages = members.total.div_ceil(PER_PAGE).max(1);
+    let base = base(id);
+    let action = |what: &str| format!("{base}/{what}");
     Ok(Page::new(&title, Section::Mailings, Some(session))
         .status(status)
         .notice(notice)
@@ -166,48 +174,9 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
             h1 { (title) }
             p #recipient_count { "Получателей: " strong { (count(mailing.recipient_count)) } }
             p { a href={ "/mailings/" (id) } { "← К рассылке" } }
-            section #members {
-                h2 { "В рассылке" }
-                (search_form(id, "q", "Найти среди получателей рассылки", searches, &errors))
-                @if members.items.is_empty() {
-                    p.empty {
-                        @if q.is_some() { "Никто не найден." } @else { "В рассылке пока нет получателей." }
-                    }
-                } @else {
-                    @if q.is_some() {
-                        p { "Найдено: " (count(members.total)) }
-                    }
-                    (table(&["№", "Получатель", ""], &members.items, |r| html! {
-                        td data-label="№" { (r.id) }
-                        td data-label="Получатель" { (r.full_name) " " span.muted { "<" (r.email) ">" } }
-                        td {
-                            form.inline method="post" action=(action("remove")) {
-                                (csrf_field(csrf))
-                                (searches.hidden())
-                                input type="hidden" name="recipient_ids" value=(r.id);
-                                button.link type="submit" { "Убрать" }
-                            }
-                        }
-                    }))
-                    (pager(id, searches, number, pages))
-                }
-                div.actions {
-                    @if let Some(q) = &q {
-                        @if members.total > 0 {
-                            (bulk(csrf, &action("remove"), searches, Some(q), &format!("Убрать всех найденных ({})", count(members.total)), true))
-                        }
-                    }
-                    @if mailing.recipient_count > 0 {
-                        (bulk(csrf, &action("remove"), searches, None, "Убрать всех из рассылки", true))
-                    }
-                }
-            }
+            (members_section(csrf, &base, &base, searches, &errors, q.as_ref(), &members, number, mailing.recipient_count, &IN_MAILING))
             section #add {
-                h2 { "Добавить получателей" }
-                (search_form(id, "find", "Найти среди всех получателей (адрес или Ф. И. О.)", searches, &errors))
-                @if let (Some(find), Some(found)) = (&find, &found) {
-                    (found_list(csrf, &action("add"), searches, find, found))
-                }
+                (find_to_add(csrf, &base, &base, searches, &errors, find.as_ref(), found.as_ref()))
                 div.actions {
                     (bulk(csrf, &action("add"), searches, None, "Добавить всех получателей", false))
                 }
@@ -231,9 +200,117 @@ async fn render<S: AppStore, M: AppMailer, C: AppClock>(
         }))
 }
 
-/// A GET form searching by `name`, keeping the other search.
-fn search_form(
-    id: MailingId,
+/// How a page of members names them.
+pub(crate) struct Wording {
+    pub heading: &'static str,
+    pub search_label: &'static str,
+    pub none_yet: &'static str,
+    pub remove_all: &'static str,
+}
+
+const IN_MAILING: Wording = Wording {
+    heading: "В рассылке",
+    search_label: "Найти среди получателей рассылки",
+    none_yet: "В рассылке пока нет получателей.",
+    remove_all: "Убрать всех из рассылки",
+};
+
+/// The members of a mailing or a list on the page at `page`: a search
+/// among them, page `number` of those it finds with "Убрать" each, and
+/// removes in bulk (posted to `{actions}/remove`); `in_all` is how many
+/// there are without a search.
+#[allow(clippy::too_many_arguments)] // one page's state, each used once
+pub(crate) fn members_section(
+    csrf: &str,
+    page: &str,
+    actions: &str,
+    searches: &Searches,
+    errors: &Errors,
+    q: Option<&Search>,
+    members: &RecipientPage,
+    number: u64,
+    in_all: u64,
+    words: &Wording,
+) -> Markup {
+    let remove = format!("{actions}/remove");
+    let pages = members.total.div_ceil(PER_PAGE).max(1);
+    html! {
+        section #members {
+            h2 { (words.heading) }
+            (search_form(page, "q", words.search_label, searches, errors))
+            @if members.items.is_empty() {
+                p.empty {
+                    @if q.is_some() { "Никто не найден." } @else { (words.none_yet) }
+                }
+            } @else {
+                @if q.is_some() {
+                    p { "Найдено: " (count(members.total)) }
+                }
+                (members_table(csrf, &remove, searches, &members.items))
+                (pager(page, searches, number, pages))
+            }
+            div.actions {
+                @if let Some(q) = q {
+                    @if members.total > 0 {
+                        (bulk(csrf, &remove, searches, Some(q), &format!("Убрать всех найденных ({})", count(members.total)), true))
+                    }
+                }
+                @if in_all > 0 {
+                    (bulk(csrf, &remove, searches, None, words.remove_all, true))
+                }
+            }
+        }
+    }
+}
+
+/// The start of adding members on the page at `page`: a search among all
+/// recipients and what it found, each to add or all at once (posted to
+/// `{actions}/add`).
+pub(crate) fn find_to_add(
+    csrf: &str,
+    page: &str,
+    actions: &str,
+    searches: &Searches,
+    errors: &Errors,
+    find: Option<&Search>,
+    found: Option<&RecipientPage>,
+) -> Markup {
+    html! {
+        h2 { "Добавить получателей" }
+        (search_form(page, "find", "Найти среди всех получателей (адрес или Ф. И. О.)", searches, errors))
+        @if let (Some(find), Some(found)) = (find, found) {
+            (found_list(csrf, &format!("{actions}/add"), searches, find, found))
+        }
+    }
+}
+
+/// Members, each with "Убрать" posting to `remove`.
+pub(crate) fn members_table(
+    csrf: &str,
+    remove: &str,
+    searches: &Searches,
+    members: &[Recipient],
+) -> Markup {
+    table(&["№", "Получатель", ""], members, |r| {
+        html! {
+            td data-label="№" { (r.id) }
+            td data-label="Получатель" { (r.full_name) " " span.muted { "<" (r.email) ">" } }
+            td {
+                form.inline method="post" action=(remove) {
+                    (csrf_field(csrf))
+                    (searches.hidden())
+                    input type="hidden" name="recipient_ids" value=(r.id);
+                    button.link type="submit" { "Убрать" }
+                }
+            }
+        }
+    })
+}
+
+/// A GET form to `base` searching by `name` (`q` among the members, `find`
+/// among everyone), keeping the other search.
+pub(crate) fn search_form(
+    base: &str,
     name: &'static str,
     label: &str,
     searches: &Searches,
@@ -246,7 +323,7 @@ fn search_form(
     };
     let error = errors.get(name);
     html! {
-        form.search method="get" action={ "/mailings/" (id) "/recipients" } {
+        form.search method="get" action=(base) {
             div.field.invalid[error.is_some()] {
                 label for=(name) { (label) }
                 input id=(name) type="search" name=(name) value=(value) maxlength=(Search::MAX_CHARS)
@@ -264,7 +341,7 @@ fn search_form(
 }
 
 /// A one-button form changing many at once: those `search` finds, or all.
-fn bulk(
+pub(crate) fn bulk(
     csrf: &str,
     action: &str,
     searches: &Searches,
@@ -287,7 +364,7 @@ fn bulk(
 
 /// What a search for recipients to add found: the first few, each with
 /// "Добавить", and "all found".
-fn found_list(
+pub(crate) fn found_list(
     csrf: &str,
     action: &str,
     searches: &Searches,
@@ -324,9 +401,9 @@ fn found_list(
 }
 
 /// "Назад"/"Далее" keeping the searches, and where we are.
-fn pager(id: MailingId, searches: &Searches, number: u64, pages: u64) -> Markup {
+pub(crate) fn pager(base: &str, searches: &Searches, number: u64, pages: u64) -> Markup {
     let link = |n: u64| {
-        let base = searches.url(id, None);
+        let base = searches.url(base, None);
         let sep = if base.contains('?') { '&' } else { '?' };
         format!("{base}{sep}page={n}")
     };
@@ -341,8 +418,9 @@ fn pager(id: MailingId, searches: &Searches, number: u64, pages: u64) -> Markup 
     }
 }
 
-/// The selection a posted form names, or why it names none.
-fn selection(form: &FormData) -> Result<Selection, String> {
+/// The selection a posted form names, or why it names none. Recipient
+/// ids may come one a field or many in one, apart by commas or spaces.
+pub(crate) fn selection(form: &FormData) -> Result<Selection, String> {
     if form.get("all").is_some() {
         return Ok(Selection::All);
     }
@@ -358,6 +436,8 @@ fn selection(form: &FormData) -> Result<Selection, String> {
     }
     let ids: Option<Vec<RecipientId>> = form
         .all("recipient_ids")
+        .flat_map(|ids| ids.split(|c: char| c == ',' || c.is_whitespace()))
+        .filter(|id| !id.is_empty())
         .map(|id| crate::api::extract::parse_id(id).map(RecipientId))
         .collect();
     match ids {
@@ -370,7 +450,7 @@ fn selection(form: &FormData) -> Result<Selection, String> {
 }
 
 #[derive(Clone, Copy)]
-enum Change {
+pub(crate) enum Change {
     Add,
     Remove,
 }
@@ -399,18 +479,30 @@ async fn change<S: AppStore, M: AppMailer, C: AppClock>(
                 Change::Add => Notice::RecipientsAdded,
                 Change::Remove => Notice::RecipientsRemoved,
             };
-            Ok(see_other(&searches.url(id, Some(notice))))
+            Ok(see_other(&searches.url(&base(id), Some(notice))))
         }
-        Err(postpilot_core::Error::Store(StoreError::NotFound {
+        Err(err) => refuse(refusal(err)?).await,
+    }
+}
+
+/// Why a change naming a recipient or a list that is not there was
+/// refused, for the page; any other error is the page's own.
+pub(crate) fn refusal(err: postpilot_core::Error) -> Result<String, UiError> {
+    match err {
+        postpilot_core::Error::Store(StoreError::NotFound {
             entity: Entity::Recipient,
             id: missing,
-        })) => refuse(format!("Получателя №{missing} нет (удалён?).")).await,
-        Err(postpilot_core::Error::Store(StoreError::NotFound {
+        }) => Ok(format!("Получателя №{missing} нет (удалён?).")),
+        postpilot_core::Error::Store(StoreError::NotFound {
             entity: Entity::List,
             id: missing,
-        })) => refuse(format!("Списка №{missing} нет (удалён?).")).await,
-        Err(err) => Err(err.into()),
+        }) => Ok(format!("Списка №{missing} нет (удалён?).")),
+        err => Err(err.into()),
     }
+}
+
+fn base(id: MailingId) -> String {
+    format!("/mailings/{id}/recipients")
 }
 
 async fn add<S: AppStore, M: AppMailer, C: AppClock>(

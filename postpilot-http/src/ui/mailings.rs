@@ -43,6 +43,7 @@ const MAILINGS: Resource = Resource {
         "Окончание отправки",
         "Получателей",
     ],
+    links: &[],
 };
 
 /// Messages offered by the mailing form.

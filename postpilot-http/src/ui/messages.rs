@@ -28,6 +28,7 @@ const MESSAGES: Resource = Resource {
     new_label: "Написать сообщение",
     empty: "Сообщений пока нет.",
     columns: &["№", "Тема письма", "Тело письма", "Создано", "Действия"],
+    links: &[],
 };
 
 pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {

@@ -3,10 +3,12 @@
 //! phone. Every page but `/login` needs a session; every form carries the
 //! session's CSRF token.
 
+mod csv;
 mod form;
 mod format;
 mod home;
 mod layout;
+mod lists;
 mod login;
 mod mailing_recipients;
 mod mailings;
@@ -46,6 +48,8 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
         .merge(preview::routes())
         .merge(mailings::routes())
         .merge(mailing_recipients::routes())
+        .merge(lists::routes())
+        .merge(csv::routes())
         .route("/logout", post(login::logout::<S, M, C>))
         .route_layer(from_fn_with_state(state, auth::require_session::<S, M, C>));
     Router::new()

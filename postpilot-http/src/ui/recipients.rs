@@ -27,6 +27,10 @@ const RECIPIENTS: Resource = Resource {
     new_label: "Добавить получателя",
     empty: "Получателей пока нет.",
     columns: &["№", "Ф. И. О.", "Email", "Комментарий", "Действия"],
+    links: &[
+        ("/recipients/import", "Импорт CSV"),
+        ("/recipients/export.csv", "Экспорт CSV"),
+    ],
 };
 
 pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {

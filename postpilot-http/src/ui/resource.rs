@@ -24,6 +24,8 @@ pub(crate) struct Resource {
     pub empty: &'static str,
     /// The headings of the list's columns.
     pub columns: &'static [&'static str],
+    /// More links beside the button, as `(href, label)`.
+    pub links: &'static [(&'static str, &'static str)],
 }
 
 impl Resource {
@@ -42,7 +44,12 @@ impl Resource {
             .render(html! {
                 div.heading {
                     h1 { (self.title) }
-                    a.button href={ (self.base) "/new" } { (self.new_label) }
+                    div.actions {
+                        @for (href, label) in self.links {
+                            a.button.secondary href=(href) { (label) }
+                        }
+                        a.button href={ (self.base) "/new" } { (self.new_label) }
+                    }
                 }
                 (paged_table(self.base, number, self.empty, self.columns, rows, row))
             })

@@ -151,12 +151,18 @@ impl Server {
             "/api/v1/recipients?limit=1000",
             "/api/v1/messages?limit=1000",
             "/api/v1/mailings?limit=1000",
+            "/api/v1/lists?limit=1000",
         ] {
             all.insert(path.to_owned(), self.get(path).await.json);
         }
         let mailings = all["/api/v1/mailings?limit=1000"]["items"].clone();
         for m in mailings.as_array().into_iter().flatten() {
             let path = format!("/api/v1/mailings/{}", m["id"]);
+            all.insert(path.clone(), self.get(&path).await.json);
+        }
+        let lists = all["/api/v1/lists?limit=1000"]["items"].clone();
+        for l in lists.as_array().into_iter().flatten() {
+            let path = format!("/api/v1/lists/{}/members?limit=1000", l["id"]);
             all.insert(path.clone(), self.get(&path).await.json);
         }
         Value::Object(all)

@@ -1,7 +1,9 @@
 //! Получатели on PostgreSQL.
 
 use async_trait::async_trait;
-use postpilot_core::domain::{NewRecipient, Page, Recipient, RecipientId, RecipientPage, Search};
+use postpilot_core::domain::{
+    EmailAddress, NewRecipient, Page, Recipient, RecipientId, RecipientPage, Search,
+};
 use postpilot_core::ports::{Entity, RecipientRepository, StoreError};
 
 use super::{commit, PgStore, Sql};
@@ -93,6 +95,13 @@ impl RecipientRepository for PgStore {
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {
         Sql::all_recipient_ids(&self.pool).await
+    }
+
+    async fn recipient_ids_by_email(
+        &self,
+        emails: &[EmailAddress],
+    ) -> Result<Vec<Option<RecipientId>>, StoreError> {
+        Sql::recipient_ids_by_email(&self.pool, emails).await
     }
 
     async fn update_recipient(

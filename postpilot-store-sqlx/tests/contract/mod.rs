@@ -171,6 +171,8 @@ macro_rules! contract_tests {
             launching_twice_resumes_the_unfinished_run,
             launching_after_the_run_finished_starts_a_new_run_and_keeps_the_first_launch_time,
             launching_a_missing_mailing_is_not_found,
+            ids_by_email_find_each_address_in_any_letter_case_in_input_order,
+            ids_by_email_find_more_addresses_than_one_statement_binds,
             launching_only_unsent_queues_only_recipients_no_run_of_the_mailing_reached,
             launching_only_unsent_while_a_run_is_unfinished_resumes_it,
             the_reach_of_a_missing_mailing_is_not_found,

@@ -44,6 +44,51 @@ pub async fn duplicate_email_in_any_case_is_refused_as_duplicate<S: Store + Clon
     assert_eq!(store.all_recipient_ids().await.expect("ids").len(), 1);
 }
 
+pub async fn ids_by_email_find_each_address_in_any_letter_case_in_input_order<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let ivan = store
+        .insert_recipient(&recipient("Ivan@Example.com"))
+        .await
+        .expect("stored")
+        .id;
+    let irina = store
+        .insert_recipient(&recipient("irina@example.com"))
+        .await
+        .expect("stored")
+        .id;
+    let asked = [
+        email("IRINA@example.COM"),
+        email("nobody@example.com"),
+        email("ivan@example.com"),
+        email("irina@example.com"),
+    ];
+    let found = store.recipient_ids_by_email(&asked).await.expect("found");
+    assert_eq!(found, [Some(irina), None, Some(ivan), Some(irina)]);
+    assert!(store
+        .recipient_ids_by_email(&[])
+        .await
+        .expect("none asked")
+        .is_empty());
+}
+
+pub async fn ids_by_email_find_more_addresses_than_one_statement_binds<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let rows: Vec<_> = (0..2500)
+        .map(|i| recipient(&format!("r{i}@example.com")))
+        .collect();
+    let added = store.insert_recipients(&rows).await.expect("stored");
+    let emails: Vec<_> = rows.iter().rev().map(|r| r.email.clone()).collect();
+    let found = store.recipient_ids_by_email(&emails).await.expect("found");
+    let expected: Vec<_> = added.into_iter().rev().collect();
+    assert_eq!(found, expected);
+}
+
 pub async fn getting_a_missing_recipient_is_not_found<S: Store + Clone + 'static>(store: S) {
     assert_not_found(
         store.get_recipient(RecipientId(42)).await,

@@ -19,7 +19,10 @@ fn summary(input: &[u8]) -> Vec<(u64, Result<String, String>)> {
     parse(input)
         .unwrap_or_else(|e| panic!("header refused: {e:?}"))
         .into_iter()
-        .map(|row| (row.line, row.result.map(|r| r.email.to_string())))
+        .map(|row| {
+            let result = row.result.map(|r| r.email.to_string());
+            (row.line, result.map_err(|e| e.to_string()))
+        })
         .collect()
 }
 
@@ -262,9 +265,9 @@ fn render(
             .collect::<Vec<_>>()
             .join(",");
         let valid = !row.extra_column
-            && postpilot_core::EmailAddress::parse(&row.email).is_ok()
-            && postpilot_core::FullName::parse(&row.name).is_ok()
-            && (!comments || postpilot_core::Comment::parse(&row.comment).is_ok());
+            && crate::EmailAddress::parse(&row.email).is_ok()
+            && crate::FullName::parse(&row.name).is_ok()
+            && (!comments || crate::Comment::parse(&row.comment).is_ok());
         expected.push((line, valid));
         line += fields
             .iter()
@@ -354,7 +357,7 @@ proptest! {
                     prop_assert!(row.line > last, "lines increase: {} after {}", row.line, last);
                     prop_assert!(row.line <= line_count(&input));
                     if let Err(e) = &row.result {
-                        prop_assert!(!e.is_empty());
+                        prop_assert!(!e.to_string().is_empty());
                     }
                     last = row.line;
                 }

@@ -11,18 +11,9 @@ cd "$(dirname "$0")/.."
 VENV=target/email-check-venv
 PACKAGES=(dkimpy==1.1.8 dnspython==2.9.2 PyNaCl==1.6.2)
 
-skip_or_fail() {
-  if [ "${CI:-}" = "true" ]; then
-    echo "email-check-venv: $* (required under CI=true)" >&2
-    exit 1
-  fi
-  echo "SKIPPED: email-check-venv: $*"
-  exit 0
-}
-
-command -v python3 >/dev/null || skip_or_fail "python3 is not installed"
-python3 -c 'import venv, ensurepip' 2>/dev/null \
-  || skip_or_fail "python3's venv module is missing (apt-get install python3-venv)"
+# shellcheck source=python-venv.sh
+. .ci/python-venv.sh
+need_python_venv email-check-venv
 
 if ! "$VENV/bin/pip" show -q "${PACKAGES[@]%%==*}" >/dev/null 2>&1 \
   || ! "$VENV/bin/pip" freeze 2>/dev/null | grep -qx "${PACKAGES[0]}"; then

@@ -37,18 +37,9 @@ VENV=target/api-check-venv
 EXAMPLES=${POSTPILOT_API_CHECK_EXAMPLES:-100}
 SEED=${POSTPILOT_API_CHECK_SEED:-20261127}
 
-skip_or_fail() {
-  if [ "${CI:-}" = "true" ]; then
-    echo "api-check: $* (required under CI=true)" >&2
-    exit 1
-  fi
-  echo "SKIPPED: api-check: $*"
-  exit 0
-}
-
-command -v python3 >/dev/null || skip_or_fail "python3 is not installed"
-python3 -c 'import venv, ensurepip' 2>/dev/null \
-  || skip_or_fail "python3's venv module is missing (apt-get install python3-venv)"
+# shellcheck source=python-venv.sh
+. .ci/python-venv.sh
+need_python_venv api-check
 
 if [ ! -x "$VENV/bin/st" ] || ! "$VENV/bin/pip" show -q "schemathesis==$SCHEMATHESIS_VERSION" >/dev/null 2>&1; then
   rm -rf "$VENV"

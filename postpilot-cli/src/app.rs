@@ -6,7 +6,7 @@ use postpilot_core::usecases::{
     StopSignal, Worker,
 };
 use postpilot_smtp::{
-    AnyMailer, Identity, MailerConfigError, OutboxMailer, SmtpConfig, SmtpMailer,
+    AnyMailer, Dkim, Identity, MailerConfigError, OutboxMailer, SmtpConfig, SmtpMailer,
 };
 use secrecy::ExposeSecret;
 
@@ -18,6 +18,21 @@ pub type Clock = SystemClock<TokioSleep>;
 /// Beyond `--smtp-timeout`, what a sender asked to stop has to record its
 /// results and hand back its leases.
 pub const STOP_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The DKIM signer of the --dkim-* options, if given (clap makes sure
+/// they come all three or none).
+///
+/// # Errors
+/// Should the options still not make a signer (exit 2).
+pub fn dkim(g: &Global) -> Result<Option<Dkim>, CliError> {
+    let (Some(domain), Some(selector), Some(key)) = (&g.dkim_domain, &g.dkim_selector, &g.dkim_key)
+    else {
+        return Ok(None);
+    };
+    Dkim::new(domain, selector, key.clone())
+        .map(Some)
+        .map_err(|e| CliError::invalid(format!("--dkim-domain/--dkim-selector: {e}")))
+}
 
 /// The wired application over a store `S`.
 #[derive(Debug)]
@@ -92,13 +107,26 @@ impl<S: Store + Clone> App<S> {
         }
     }
 
-    fn identity(&self) -> Identity {
+    fn identity(&self) -> Result<Identity, CliError> {
         let g = &self.global;
-        Identity {
+        let dkim = dkim(g)?;
+        if let Some(dkim) = &dkim {
+            let from = g.from.address().domain().to_ascii_lowercase();
+            if from != dkim.domain() && !from.ends_with(&format!(".{}", dkim.domain())) {
+                // A valid signature still, but DMARC counts only one aligned with From.
+                eprintln!(
+                    "postpilot: warning: --dkim-domain {} is neither the domain of --from \
+                     ({from}) nor a parent of it: DMARC will not count the signature",
+                    dkim.domain()
+                );
+            }
+        }
+        Ok(Identity {
             from: g.from.clone(),
             reply_to: g.reply_to.clone(),
             helo: g.helo_name.clone(),
-        }
+            dkim,
+        })
     }
 
     fn new_mailer(&self) -> Result<AnyMailer, CliError> {
@@ -115,7 +143,7 @@ impl<S: Store + Clone> App<S> {
                         .map_err(|e| CliError::invalid(format!("--smtp-ca-file: {e}")))?;
                 }
                 AnyMailer::Smtp(
-                    SmtpMailer::new(&config, self.identity(), g.smtp_timeout)
+                    SmtpMailer::new(&config, self.identity()?, g.smtp_timeout)
                         .map_err(|e| {
                             let option = match e {
                                 MailerConfigError::CaFile { .. } if g.smtp_ca_file.is_some() => {
@@ -130,7 +158,7 @@ impl<S: Store + Clone> App<S> {
                 )
             }
             None => AnyMailer::Outbox(
-                OutboxMailer::new(&g.outbox_dir, self.identity())
+                OutboxMailer::new(&g.outbox_dir, self.identity()?)
                     .map_err(|e| anyhow::anyhow!("--outbox-dir {}: {e}", g.outbox_dir.display()))?,
             ),
         };

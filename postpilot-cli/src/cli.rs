@@ -11,7 +11,7 @@ use postpilot_core::{
     BodyHtml, BodyText, Comment, EmailAddress, FullName, ListId, ListName, MailingId, MessageId,
     RecipientId, Search, Sender, Subject,
 };
-use postpilot_smtp::HeloName;
+use postpilot_smtp::{DkimKey, HeloName};
 use secrecy::SecretString;
 
 use crate::parse::{self, Text};
@@ -79,6 +79,21 @@ pub struct Global {
     #[arg(long, env = "POSTPILOT_HELO_NAME", global = true,
           value_parser = Text(parse::helo_name))]
     pub helo_name: Option<HeloName>,
+    /// DKIM: sign every email for this domain (the d= tag; for DMARC, the
+    /// domain of --from or a parent of it). Needs --dkim-selector and --dkim-key.
+    #[arg(long, env = "POSTPILOT_DKIM_DOMAIN", global = true, value_name = "DOMAIN",
+          requires_all = ["dkim_selector", "dkim_key"], value_parser = Text(parse::dkim_domain))]
+    pub dkim_domain: Option<String>,
+    /// DKIM selector: the public key is published at SELECTOR._domainkey.DOMAIN
+    /// (`postpilot dkim record` prints the record).
+    #[arg(long, env = "POSTPILOT_DKIM_SELECTOR", global = true, value_name = "SELECTOR",
+          requires_all = ["dkim_domain", "dkim_key"], value_parser = Text(parse::dkim_selector))]
+    pub dkim_selector: Option<String>,
+    /// DKIM private key: a PEM file, Ed25519 (PKCS#8) or RSA of 1024 bits
+    /// or more, 2048 recommended (PKCS#8 or PKCS#1). Read once at start.
+    #[arg(long, env = "POSTPILOT_DKIM_KEY", global = true, value_name = "FILE",
+          requires_all = ["dkim_domain", "dkim_selector"], value_parser = Text(parse::dkim_key))]
+    pub dkim_key: Option<DkimKey>,
     /// Deadline for one whole SMTP conversation (e.g. 30s, 2m; at most 1h).
     #[arg(long, env = "POSTPILOT_SMTP_TIMEOUT", default_value = "30s", global = true,
           value_parser = parse::smtp_timeout)]
@@ -152,6 +167,9 @@ pub enum Command {
     },
     /// Serve the JSON API (/api/v1) and the web UI; prints a login URL.
     Serve(ServeArgs),
+    /// DKIM: what to publish in DNS for the key given with the --dkim-* options.
+    #[command(subcommand)]
+    Dkim(DkimCmd),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -167,6 +185,13 @@ impl Command {
             Self::Worker { .. } | Self::Mailing(MailingCmd::Send { detach: false, .. })
         )
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DkimCmd {
+    /// Print the DNS TXT record publishing the public key of --dkim-key at
+    /// --dkim-selector._domainkey.--dkim-domain (zone-file form).
+    Record,
 }
 
 #[derive(Debug, Subcommand)]
@@ -512,15 +537,27 @@ mod tests {
     const TOKEN: &str = "api-TOKEN-0123456789abcdef";
 
     #[test]
-    fn debug_of_the_options_never_shows_a_password_or_the_token() {
+    fn debug_of_the_options_never_shows_a_password_the_token_or_the_dkim_key() {
         let smtp = format!("smtp://mailer:{SMTP_PASSWORD}@127.0.0.1:2525");
         let db = format!("postgres://pp:{DB_PASSWORD}@127.0.0.1:5432/pp");
+        let key = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../postpilot-smtp/tests/pki/dkim-ed25519.pem"
+        );
+        let pem = std::fs::read_to_string(key).expect("test key");
+        let key_base64 = pem.lines().nth(1).expect("base64 line");
         let cli = Cli::try_parse_from([
             "postpilot",
             "--smtp-url",
             &smtp,
             "--database-url",
             &db,
+            "--dkim-domain",
+            "shop.example",
+            "--dkim-selector",
+            "pp1",
+            "--dkim-key",
+            key,
             "serve",
             "--api-token",
             TOKEN,
@@ -529,6 +566,8 @@ mod tests {
         let Command::Serve(args) = &cli.command else {
             panic!("serve expected");
         };
+        let global = format!("{:?}", cli.global);
+        assert!(global.contains("DkimKey(Ed25519, [redacted])"), "{global}");
         for shown in [
             format!("{cli:?}"),
             format!("{cli:#?}"),
@@ -539,7 +578,7 @@ mod tests {
                 shown.contains("REDACTED"),
                 "the secrets are there, redacted: {shown}"
             );
-            for secret in [SMTP_PASSWORD, DB_PASSWORD, TOKEN] {
+            for secret in [SMTP_PASSWORD, DB_PASSWORD, TOKEN, key_base64] {
                 assert!(!shown.contains(secret), "{secret} in {shown}");
             }
         }

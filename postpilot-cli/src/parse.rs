@@ -66,6 +66,20 @@ pub fn helo_name(s: &str) -> Result<postpilot_smtp::HeloName, String> {
     s.parse().map_err(|e| format!("helo-name: {e}"))
 }
 
+pub fn dkim_domain(s: &str) -> Result<String, String> {
+    postpilot_smtp::Dkim::parse_domain(s).map_err(|e| format!("dkim-domain: {e}"))
+}
+
+pub fn dkim_selector(s: &str) -> Result<String, String> {
+    postpilot_smtp::Dkim::parse_selector(s).map_err(|e| format!("dkim-selector: {e}"))
+}
+
+/// The key file read and parsed once, here: a bad key stops the command
+/// before anything is touched. The error names the file, never its content.
+pub fn dkim_key(s: &str) -> Result<postpilot_smtp::DkimKey, String> {
+    postpilot_smtp::DkimKey::read(std::path::Path::new(s)).map_err(|e| format!("dkim-key: {e}"))
+}
+
 pub fn full_name(s: &str) -> Result<FullName, String> {
     FullName::parse(s).map_err(|e| e.to_string())
 }

@@ -1,5 +1,5 @@
 //! Secrets never leave the process: the SMTP password, the database
-//! password and the API token appear in no `--help`, no error message and
+//! password, the API token and the DKIM private key appear in no `--help`, no error message and
 //! no log line, even at `RUST_LOG=trace` (lettre's own logs included, which
 //! would show `AUTH PLAIN` with the password in base64), whether the
 //! server accepts the login or refuses it.
@@ -223,4 +223,83 @@ fn api_token_never_shows_in_the_logs_of_serve_at_trace_level() {
         !log.contains(wrong),
         "a wrong guess is not logged either: {log}"
     );
+}
+
+/// The DKIM private key of the tests (postpilot-smtp/tests/pki).
+const DKIM_KEY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../postpilot-smtp/tests/pki/dkim-ed25519.pem"
+);
+
+/// Every form the DKIM key could leak in: the PEM's base64, and its 32-byte
+/// seed in base64, in hex and as a Rust byte list (a derived `Debug`).
+fn forms_of_dkim_key() -> Vec<String> {
+    let pem = std::fs::read_to_string(DKIM_KEY).expect("test key");
+    let b64 = pem.lines().nth(1).expect("base64 line").to_owned();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&b64)
+        .expect("base64");
+    let seed = &der[der.len() - 32..];
+    let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    let list = format!("{:?}", &seed[..8]);
+    vec![
+        b64,
+        base64::engine::general_purpose::STANDARD.encode(seed),
+        hex,
+        list.trim_end_matches(']').to_owned(),
+    ]
+}
+
+#[test]
+fn dkim_private_key_never_shows_in_help_errors_or_logs_at_trace_level() {
+    let Some(sink) = Sink::start(&[]) else {
+        return;
+    };
+    let env = Env::new();
+    let r = env.add_recipient("a@example.com", "А");
+    let m = env.add_message("Тема", "Текст");
+    let id = env.add_open_mailing(&m, &[&r]);
+    let mut everything = String::new();
+    let mut collect = |out: std::process::Output| {
+        everything.push_str(&String::from_utf8_lossy(&out.stdout));
+        everything.push_str(&String::from_utf8_lossy(&out.stderr));
+        out.status.code()
+    };
+    let dkim_env = |cmd: &mut assert_cmd::Command| {
+        cmd.env("POSTPILOT_DKIM_DOMAIN", "shop.example")
+            .env("POSTPILOT_DKIM_SELECTOR", "pp1")
+            .env("POSTPILOT_DKIM_KEY", DKIM_KEY)
+            .env("POSTPILOT_FROM", "news@shop.example")
+            .env("RUST_LOG", "trace");
+    };
+    for args in [
+        &["--help"][..],
+        &["mailing", "send", "--help"],
+        &["dkim", "record", "--help"],
+        &["dkim", "record"],
+        &["--smtp-url", &sink.url(), "mailing", "send", &id],
+    ] {
+        let mut cmd = env.cmd();
+        dkim_env(&mut cmd);
+        let code = collect(cmd.args(args).output().expect("ran"));
+        assert_eq!(code, Some(0), "{args:?}: {everything}");
+    }
+    // A refused option: the domain is checked, the key is not echoed.
+    let mut cmd = env.cmd();
+    dkim_env(&mut cmd);
+    let code = collect(
+        cmd.args(["--dkim-domain", "bad domain", "mailing", "send", &id])
+            .output()
+            .expect("ran"),
+    );
+    assert_eq!(code, Some(2), "{everything}");
+    assert!(
+        everything.contains("TRACE") || everything.contains("DEBUG"),
+        "logs are on: {everything}"
+    );
+    everything.push_str(&env.json(&["mailing", "attempts", &id]).to_string());
+    assert!(everything.contains("\"success\""), "{everything}");
+    for form in forms_of_dkim_key() {
+        assert!(!everything.contains(&form), "shows {form:?}:\n{everything}");
+    }
 }

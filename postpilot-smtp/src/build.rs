@@ -165,7 +165,11 @@ impl Templates {
                 made
             }
         };
-        template.render(identity, email)
+        let rendered = template.render(identity, email)?;
+        match &identity.dkim {
+            Some(dkim) => dkim.sign(rendered),
+            None => Ok(rendered),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Template>>> {
@@ -341,6 +345,7 @@ mod tests {
                 .expect("valid sender"),
             reply_to: Some(EmailAddress::parse("help@shop.example").expect("valid")),
             helo: None,
+            dkim: None,
         };
         let bytes = Templates::default()
             .email(&identity, &email("postpilot.3.17"))

@@ -1,5 +1,6 @@
 //! Who the emails come from: the From mailbox (with a display name or
-//! not), an optional Reply-To, and the name the SMTP client gives in EHLO.
+//! not), an optional Reply-To, the name the SMTP client gives in EHLO, and
+//! the DKIM signer that vouches for them.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -7,6 +8,8 @@ use std::str::FromStr;
 
 use lettre::transport::smtp::extension::ClientId;
 use postpilot_core::{EmailAddress, Sender};
+
+use crate::Dkim;
 use thiserror::Error;
 
 /// The sender of every email, as both mailers build it.
@@ -20,6 +23,8 @@ pub struct Identity {
     /// The EHLO name of the SMTP client; `None`: [`HeloName::default_for`]
     /// the From address. The outbox has no use for it.
     pub helo: Option<HeloName>,
+    /// Signs every email with DKIM, when set.
+    pub dkim: Option<Dkim>,
 }
 
 impl From<Sender> for Identity {
@@ -28,6 +33,7 @@ impl From<Sender> for Identity {
             from,
             reply_to: None,
             helo: None,
+            dkim: None,
         }
     }
 }
@@ -98,17 +104,10 @@ impl FromStr for HeloName {
                 });
         }
         let name = input.strip_suffix('.').unwrap_or(input);
-        let label_ok = |label: &str| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        };
         if name.is_empty() {
             return Err(HeloNameError("must not be empty".into()));
         }
-        if name.len() > 253 || !name.split('.').all(label_ok) {
+        if !is_dns_name(name) {
             return Err(HeloNameError(
                 "must be a domain name (labels of letters, digits and inner hyphens joined by dots) or an address literal like [192.0.2.1]"
                     .into(),
@@ -122,6 +121,19 @@ impl FromStr for HeloName {
         }
         Ok(Self(ClientId::Domain(name.to_owned())))
     }
+}
+
+/// Whether `name` is a DNS name in ASCII: labels of at most 63 letters,
+/// digits and inner hyphens joined by dots, at most 253 characters.
+pub(crate) fn is_dns_name(name: &str) -> bool {
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    name.len() <= 253 && name.split('.').all(label_ok)
 }
 
 #[cfg(test)]

@@ -21,11 +21,13 @@ use thiserror::Error;
 mod build;
 mod classify;
 mod config;
+mod dkim;
 mod identity;
 mod outbox;
 mod smtp;
 
 pub use config::{SmtpConfig, SmtpUrlError, TlsMode};
+pub use dkim::{Dkim, DkimAlgorithm, DkimError, DkimKey};
 pub use identity::{HeloName, HeloNameError, Identity};
 pub use outbox::OutboxMailer;
 pub use smtp::{SmtpMailer, DEFAULT_POOL_SIZE};

@@ -220,6 +220,7 @@ async fn an_email_with_a_display_name_reply_to_and_an_indented_body_passes_pytho
         from: Sender::parse("Магазин «Ромашка» <news@shop.example>").expect("valid sender"),
         reply_to: Some(EmailAddress::parse("help@shop.example").expect("valid")),
         helo: None,
+        dkim: None,
     };
     let mailer = OutboxMailer::new(tmp.path(), identity).expect("outbox");
     let mut indented = email("postpilot.1.2.0123456789abcdef");

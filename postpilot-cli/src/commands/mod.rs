@@ -1,5 +1,6 @@
 //! Dispatch of the command tree onto the use cases.
 
+mod dkim;
 mod list;
 mod mailing;
 mod message;
@@ -65,6 +66,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             &mut std::io::stdout(),
         );
         return Ok(());
+    }
+    if let Command::Dkim(cmd) = &cli.command {
+        // Needs no database: only the options.
+        return dkim::run(&cli.global, cmd);
     }
     // Sending is one task driving every connection and the store: on one
     // thread it wakes no other, which on a busy two-core machine is most of
@@ -214,7 +219,7 @@ async fn dispatch<S: Store + Clone + 'static>(
         Command::Stats => stats::run(app, out).await,
         Command::Serve(args) => serve::run(app, args).await,
         Command::Worker { until_idle, poll } => worker::run(app, until_idle, poll, out).await,
-        Command::Migrate | Command::Completions { .. } => Ok(()),
+        Command::Migrate | Command::Completions { .. } | Command::Dkim(_) => Ok(()),
     }
 }
 

@@ -204,6 +204,7 @@ fn email() -> postpilot_core::ports::OutgoingEmail {
             body_text: BodyText::parse("text").expect("valid"),
         }),
         message_key: "postpilot.1.1.0123456789abcdef".to_owned(),
+        unsubscribe_url: None,
     }
 }
 

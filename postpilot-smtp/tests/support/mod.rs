@@ -169,6 +169,7 @@ pub fn email(key: &str) -> OutgoingEmail {
             body_text: BodyText::parse("Здравствуйте, Иван!\nСкидки до 50%.").expect("valid body"),
         }),
         message_key: key.to_owned(),
+        unsubscribe_url: None,
     }
 }
 

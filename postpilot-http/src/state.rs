@@ -87,6 +87,8 @@ struct Inner<S, M, C> {
     config: HttpConfig,
     sessions: Sessions,
     limiter: Limiter,
+    /// Requests to the public unsubscribe pages, per client.
+    unsubscribe_limiter: Limiter,
     metrics: Metrics,
     deliveries: Deliveries,
 }
@@ -118,6 +120,7 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
                 clock,
                 sessions: Sessions::new(config.session_ttl),
                 limiter: Limiter::new(config.login_limit),
+                unsubscribe_limiter: Limiter::new(crate::ui::UNSUBSCRIBE_LIMIT),
                 config,
                 metrics,
                 deliveries: Deliveries::default(),
@@ -140,6 +143,10 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
 
     pub(crate) fn limiter(&self) -> &Limiter {
         &self.inner.limiter
+    }
+
+    pub(crate) fn unsubscribe_limiter(&self) -> &Limiter {
+        &self.inner.unsubscribe_limiter
     }
 
     pub(crate) fn metrics(&self) -> &Metrics {

@@ -16,6 +16,9 @@ mod reply;
 mod resource;
 mod run;
 mod send;
+mod unsubscribe;
+
+pub(crate) use unsubscribe::{routes as public_routes, LIMIT as UNSUBSCRIBE_LIMIT};
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

@@ -151,6 +151,7 @@ impl<S: Store + Clone> App<S> {
     /// # Errors
     /// As [`App::mailer`].
     pub fn sender(&self) -> Result<SendMailing<S, AnyMailer, Clock>, CliError> {
+        self.say_if_no_unsubscribe_link();
         Ok(SendMailing::new(
             self.store.clone(),
             self.mailer()?,
@@ -158,6 +159,15 @@ impl<S: Store + Clone> App<S> {
             self.send_policy(),
         )
         .with_stop(self.stop.clone()))
+    }
+
+    /// Says once, on stderr, that emails go without an unsubscribe link
+    /// when there is no `--public-url`: sending works, but real inboxes
+    /// want one (RFC 8058).
+    pub fn say_if_no_unsubscribe_link(&self) {
+        if self.global.public_url.is_none() {
+            eprintln!("postpilot: no --public-url: emails go without an unsubscribe link");
+        }
     }
 
     /// How runs are delivered, from the options.
@@ -177,6 +187,7 @@ impl<S: Store + Clone> App<S> {
             lease: self.lease(),
             // A failing database is waited for as long as a lease lasts.
             store_patience: self.lease(),
+            public_url: self.global.public_url.clone(),
             ..SendPolicy::default()
         }
     }

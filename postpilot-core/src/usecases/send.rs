@@ -605,10 +605,10 @@ where
     }
 
     /// What makes each recipient's unsubscribe link: none without a
-    /// public address (said once per run in the log).
+    /// public address (the front end says so once).
     async fn unsubscribe_links(&self) -> Result<Option<UnsubscribeLinks>> {
         let Some(base) = self.policy.public_url.clone() else {
-            tracing::warn!("no public URL (--public-url): emails go without an unsubscribe link");
+            tracing::debug!("no public URL: emails go without an unsubscribe link");
             return Ok(None);
         };
         let secret = self

@@ -174,7 +174,10 @@ fn without_a_public_url_sending_works_says_so_once_and_emails_carry_no_link() {
     );
     for email in outbox(&env) {
         assert_eq!(header(&email, "List-Unsubscribe"), None, "{email}");
-        assert!(email.contains("Unsubscribe:") && !email.contains("/u/"), "{email}");
+        assert!(
+            email.contains("Unsubscribe:") && !email.contains("/u/"),
+            "{email}"
+        );
     }
 }
 

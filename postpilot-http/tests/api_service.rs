@@ -152,7 +152,7 @@ async fn every_documented_operation_is_routed() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 23);
+    assert_eq!(operations, 26);
 }
 
 #[tokio::test]
@@ -222,7 +222,7 @@ fn operation_ids_are_unique_and_every_link_names_an_operation() {
             panic!("operationId {id} names both {other} and {method} {path}");
         }
     }
-    assert_eq!(ids.len(), 23);
+    assert_eq!(ids.len(), 26);
     for expected in [
         "listRecipients",
         "createRecipient",
@@ -235,6 +235,9 @@ fn operation_ids_are_unique_and_every_link_names_an_operation() {
         "listMailingRecipients",
         "addMailingRecipients",
         "removeMailingRecipients",
+        "showSuppression",
+        "resubscribeRecipient",
+        "listSuppressed",
     ] {
         assert!(ids.contains_key(expected), "{expected} missing: {ids:?}");
     }

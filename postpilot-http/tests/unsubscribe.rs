@@ -166,3 +166,81 @@ async fn a_client_is_limited_to_30_requests_a_minute_and_told_when_to_come_back(
     assert!((1..=60).contains(&wait), "{wait}");
     assert_eq!(unsubscribed(&server, anna).await, None);
 }
+
+#[tokio::test]
+async fn the_api_shows_the_marks_lists_the_suppressed_and_resubscribes() {
+    let server = Server::new().await;
+    let anna = server.recipient("anna@example.com", "Анна").await;
+    let boris = server.recipient("boris@example.com", "Борис").await;
+    let path = format!("/u/{}", token(&server, anna).await);
+    public(&server, Method::POST, &path, "List-Unsubscribe=One-Click").await;
+    server
+        .store
+        .mark_bounced(
+            RecipientId(boris),
+            chrono::Utc::now(),
+            "550 5.1.1 user unknown",
+        )
+        .await
+        .expect("bounced");
+
+    let marks = server
+        .get(&format!("/api/v1/recipients/{anna}/suppression"))
+        .await;
+    assert_eq!(marks.status, StatusCode::OK, "{}", marks.text);
+    assert!(marks.json["unsubscribed_at"].is_string(), "{}", marks.text);
+    assert_eq!(marks.json["bounced_at"], serde_json::Value::Null);
+    let listed = server.get("/api/v1/suppressed").await;
+    let items = listed.json["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "{}", listed.text);
+    assert_eq!(items[1]["email"], "boris@example.com");
+    assert_eq!(items[1]["bounce_reply"], "550 5.1.1 user unknown");
+
+    for id in [anna, boris] {
+        let done = server
+            .post(
+                &format!("/api/v1/recipients/{id}/resubscribe"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        assert_eq!(done.json["unsubscribed_at"], serde_json::Value::Null);
+    }
+    let listed = server.get("/api/v1/suppressed").await;
+    assert_eq!(listed.json["items"].as_array().map(Vec::len), Some(0));
+    let unknown = server
+        .post("/api/v1/recipients/999/resubscribe", serde_json::json!({}))
+        .await;
+    unknown.error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn a_run_launched_through_the_api_skips_the_unsubscribed_and_says_how_many() {
+    let server = Server::new().await;
+    let anna = server.recipient("anna@example.com", "Анна").await;
+    let boris = server.recipient("boris@example.com", "Борис").await;
+    let message = server.message("Новости").await;
+    let mailing = server.open_mailing(message, &[anna, boris]).await;
+    server
+        .store
+        .unsubscribe(RecipientId(anna), chrono::Utc::now())
+        .await
+        .expect("unsubscribed");
+
+    let sent = server
+        .post(
+            &format!("/api/v1/mailings/{mailing}/send"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(sent.status.as_u16() / 100, 2, "{}", sent.text);
+    let attempts = server.wait_for_attempts(mailing, 1).await;
+    assert_eq!(attempts[0]["email"], "boris@example.com");
+    let runs = server
+        .get(&format!("/api/v1/mailings/{mailing}/runs"))
+        .await;
+    let run = &runs.json["items"][0];
+    assert_eq!(run["total"], 1, "{}", runs.text);
+    assert_eq!(run["skipped_unsubscribed"], 1, "{}", runs.text);
+    assert_eq!(run["skipped_bounced"], 0, "{}", runs.text);
+}

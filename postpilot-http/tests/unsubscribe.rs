@@ -244,3 +244,103 @@ async fn a_run_launched_through_the_api_skips_the_unsubscribed_and_says_how_many
     assert_eq!(run["skipped_unsubscribed"], 1, "{}", runs.text);
     assert_eq!(run["skipped_bounced"], 0, "{}", runs.text);
 }
+
+#[tokio::test]
+async fn the_operator_sees_who_unsubscribed_or_bounced_and_resubscribes_with_a_csrf_form() {
+    let server = Server::new().await;
+    let anna = server.recipient("anna@example.com", "Анна").await;
+    let boris = server.recipient("boris@example.com", "Борис").await;
+    server.recipient("vera@example.com", "Вера").await;
+    server
+        .store
+        .unsubscribe(RecipientId(anna), chrono::Utc::now())
+        .await
+        .expect("unsubscribed");
+    server
+        .store
+        .mark_bounced(
+            RecipientId(boris),
+            chrono::Utc::now(),
+            "550 5.1.1 user unknown",
+        )
+        .await
+        .expect("bounced");
+    let browser = support::Browser::log_in(&server).await;
+
+    let page = browser.get("/recipients/suppressed").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("anna@example.com"), "{}", page.text);
+    assert!(
+        page.text.contains("550 5.1.1 user unknown"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("vera@"), "only the marked are listed");
+
+    let forged = browser
+        .post_raw(
+            &format!("/recipients/{anna}/resubscribe"),
+            &[("csrf", "wrong")],
+            &[],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        unsubscribed(&server, anna).await.is_some(),
+        "nothing changed"
+    );
+
+    let done = browser
+        .post(&format!("/recipients/{anna}/resubscribe"), &[])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.header("location"), Some("/recipients/suppressed"));
+    assert_eq!(unsubscribed(&server, anna).await, None);
+    let page = browser.get("/recipients/suppressed").await;
+    assert!(!page.text.contains("anna@example.com"), "{}", page.text);
+    assert!(page.text.contains("boris@example.com"), "{}", page.text);
+}
+
+#[tokio::test]
+async fn the_mailing_and_run_pages_say_whom_a_run_skipped_and_why() {
+    let server = Server::new().await;
+    let anna = server.recipient("anna@example.com", "Анна").await;
+    let boris = server.recipient("boris@example.com", "Борис").await;
+    let vera = server.recipient("vera@example.com", "Вера").await;
+    let message = server.message("Новости").await;
+    let mailing = server.open_mailing(message, &[anna, boris, vera]).await;
+    server
+        .store
+        .unsubscribe(RecipientId(anna), chrono::Utc::now())
+        .await
+        .expect("unsubscribed");
+    server
+        .store
+        .mark_bounced(
+            RecipientId(boris),
+            chrono::Utc::now(),
+            "550 5.1.1 user unknown",
+        )
+        .await
+        .expect("bounced");
+    server
+        .post(
+            &format!("/api/v1/mailings/{mailing}/send"),
+            serde_json::json!({}),
+        )
+        .await;
+    server.wait_for_attempts(mailing, 1).await;
+    let browser = support::Browser::log_in(&server).await;
+
+    let expected = "Пропущено: 1\u{a0}отписавшийся, 1\u{a0}недоставляемый адрес";
+    let page = browser.get(&format!("/mailings/{mailing}")).await;
+    assert!(page.text.contains(expected), "{}", page.text);
+    let run = server
+        .get(&format!("/api/v1/mailings/{mailing}/runs"))
+        .await;
+    let run_id = run.json["items"][0]["id"].as_i64().expect("run id");
+    let page = browser
+        .get(&format!("/mailings/{mailing}/runs/{run_id}"))
+        .await;
+    assert!(page.text.contains(expected), "{}", page.text);
+}

@@ -16,6 +16,7 @@ mod reply;
 mod resource;
 mod run;
 mod send;
+mod suppressed;
 mod unsubscribe;
 
 pub(crate) use unsubscribe::{routes as public_routes, LIMIT as UNSUBSCRIBE_LIMIT};
@@ -44,6 +45,7 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
     let private = Router::new()
         .route("/", get(home::show::<S, M, C>))
         .merge(recipients::routes())
+        .merge(suppressed::routes())
         .merge(messages::routes())
         .merge(mailings::routes())
         .merge(mailing_recipients::routes())

@@ -8,6 +8,7 @@ mod running;
 mod support;
 
 use running::Running;
+use support::sink::Sink;
 use support::Env;
 
 const TOKEN: &str = "a-chosen-token-0123456789";
@@ -198,5 +199,56 @@ fn a_public_url_that_is_not_an_http_address_is_refused_naming_the_option() {
     assert!(
         !env.outbox().exists() || outbox(&env).is_empty(),
         "nothing sent"
+    );
+}
+
+#[test]
+fn addresses_refused_at_rcpt_are_marked_bouncing_with_the_reply_and_later_runs_skip_them() {
+    let env = Env::new();
+    let (mailing, anna, boris) = mailing(&env);
+    let reply = "550 5.1.1 <anna@example.com>: Recipient address rejected: User unknown";
+    let Some(sink) = Sink::start(&["-f", "RCPT", "-B", reply]) else {
+        return;
+    };
+
+    let out = env
+        .cmd()
+        .args(["mailing", "send", &mailing, "--smtp-url", &sink.url()])
+        .output()
+        .expect("ran");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bouncing = env.json(&["recipient", "show", &anna]);
+    assert!(bouncing["bounced_at"].is_string(), "{bouncing}");
+    assert_eq!(bouncing["bounce_reply"], reply);
+    assert_eq!(bouncing["unsubscribed_at"], serde_json::Value::Null);
+    let listed = env.json(&["recipient", "suppressed"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+
+    // The next run (to the outbox) reaches no one, and says why.
+    let again = env.ok(&["mailing", "send", &mailing]);
+    assert!(
+        again.contains("skipped 0 unsubscribed, 2 bouncing"),
+        "{again}"
+    );
+    assert!(
+        again.contains("0 sent, 0 failed, 0 pending of 0"),
+        "{again}"
+    );
+
+    // Cleared by the operator, Борис is sent to again.
+    env.ok(&["recipient", "resubscribe", &boris]);
+    let third = env.ok(&["mailing", "send", &mailing]);
+    assert!(
+        third.contains("1 sent, 0 failed, 0 pending of 1"),
+        "{third}"
+    );
+    assert!(
+        third.contains("skipped 0 unsubscribed, 1 bouncing"),
+        "{third}"
     );
 }

@@ -132,21 +132,28 @@ fn mark_fields(marks: &Suppression) -> [String; 3] {
     ]
 }
 
+/// The recipient; the marks too (as a table, only when there are any:
+/// JSON always has them).
 fn show(r: &Recipient, marks: &Suppression, out: Output) -> anyhow::Result<()> {
-    let [unsubscribed_at, bounced_at, bounce_reply] = mark_fields(marks);
+    let mut fields = vec![
+        ("id", r.id.to_string()),
+        ("email", r.email.to_string()),
+        ("full_name", r.full_name.to_string()),
+        ("comment", r.comment.to_string()),
+    ];
+    if !marks.is_clear() {
+        let [unsubscribed_at, bounced_at, bounce_reply] = mark_fields(marks);
+        fields.extend([
+            ("unsubscribed_at", unsubscribed_at),
+            ("bounced_at", bounced_at),
+            ("bounce_reply", bounce_reply),
+        ]);
+    }
     out.record(
         &Shown {
             recipient: r,
             suppression: marks,
         },
-        &[
-            ("id", r.id.to_string()),
-            ("email", r.email.to_string()),
-            ("full_name", r.full_name.to_string()),
-            ("comment", r.comment.to_string()),
-            ("unsubscribed_at", unsubscribed_at),
-            ("bounced_at", bounced_at),
-            ("bounce_reply", bounce_reply),
-        ],
+        &fields,
     )
 }

@@ -448,7 +448,10 @@ async fn rejected_messages_do_not_cost_their_connection() {
     let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT);
     for i in 0..5 {
         let result = mailer.send(&email(&format!("postpilot.9.{i}"))).await;
-        assert!(matches!(result, Err(MailError::Permanent(_))), "{result:?}");
+        assert!(
+            matches!(result, Err(MailError::AddressRefused(_))),
+            "{result:?}"
+        );
     }
     // Each rejection is followed by RSET, and the connection serves the next.
     assert_eq!(connections.opened(), 1);

@@ -80,7 +80,8 @@ impl<S: Store + Clone> App<S> {
     /// # Errors
     /// As [`Self::mailer`].
     pub fn previews(&self) -> Result<Previews<S, AnyMailer>, CliError> {
-        Ok(Previews::new(self.store.clone(), self.mailer()?))
+        Ok(Previews::new(self.store.clone(), self.mailer()?)
+            .with_public_url(self.global.public_url.clone()))
     }
 
     pub fn statistics(&self) -> Statistics<S, Clock> {
@@ -188,6 +189,7 @@ impl<S: Store + Clone> App<S> {
     /// # Errors
     /// As [`App::mailer`].
     pub fn sender(&self) -> Result<SendMailing<S, AnyMailer, Clock>, CliError> {
+        self.say_if_no_unsubscribe_link();
         Ok(SendMailing::new(
             self.store.clone(),
             self.mailer()?,
@@ -195,6 +197,15 @@ impl<S: Store + Clone> App<S> {
             self.send_policy(),
         )
         .with_stop(self.stop.clone()))
+    }
+
+    /// Says once, on stderr, that emails go without an unsubscribe link
+    /// when there is no `--public-url`: sending works, but real inboxes
+    /// want one (RFC 8058).
+    pub fn say_if_no_unsubscribe_link(&self) {
+        if self.global.public_url.is_none() {
+            eprintln!("postpilot: no --public-url: emails go without an unsubscribe link");
+        }
     }
 
     /// How runs are delivered, from the options.
@@ -214,6 +225,7 @@ impl<S: Store + Clone> App<S> {
             lease: self.lease(),
             // A failing database is waited for as long as a lease lasts.
             store_patience: self.lease(),
+            public_url: self.global.public_url.clone(),
             ..SendPolicy::default()
         }
     }

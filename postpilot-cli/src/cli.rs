@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use postpilot_core::{
     BodyHtml, BodyText, Comment, EmailAddress, FullName, ListId, ListName, MailingId, MessageId,
+    PublicUrl,
     RecipientId, Search, Sender, Subject,
 };
 use postpilot_smtp::{DkimKey, HeloName};
@@ -133,6 +134,13 @@ pub struct Global {
     /// at most 1day. A failing database is waited for as long.
     #[arg(long, env = "POSTPILOT_LEASE", global = true, value_parser = parse::lease)]
     pub lease: Option<Duration>,
+    /// The address recipients reach `postpilot serve` at
+    /// (http(s)://HOST[:PORT][/PATH]): every email then carries a one-click
+    /// unsubscribe link, PUBLIC_URL/u/TOKEN (List-Unsubscribe and
+    /// {{ unsubscribe_url }}). Unset: emails go without one.
+    #[arg(long, env = "POSTPILOT_PUBLIC_URL", global = true,
+          value_parser = Text(parse::public_url))]
+    pub public_url: Option<PublicUrl>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -226,6 +234,10 @@ pub enum RecipientCmd {
     Import { file: PathBuf },
     /// Export recipients as CSV to FILE, or to standard output.
     Export { file: Option<PathBuf> },
+    /// List the recipients who unsubscribed or whose address bounced, with when.
+    Suppressed(PageArgs),
+    /// Send to a recipient again: clear their unsubscribe and bounce marks.
+    Resubscribe { id: RecipientId },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,8 @@ use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use postpilot_core::{
-    BodyHtml, BodyText, Comment, EmailAddress, FullName, ListName, Search, Sender, Subject,
+    BodyHtml, BodyText, Comment, EmailAddress, FullName, ListName, PublicUrl, Search, Sender,
+    Subject,
 };
 use secrecy::SecretString;
 
@@ -60,6 +61,10 @@ pub fn sender(s: &str) -> Result<Sender, String> {
 
 pub fn reply_to(s: &str) -> Result<EmailAddress, String> {
     EmailAddress::parse_field(s, "reply-to").map_err(|e| e.to_string())
+}
+
+pub fn public_url(s: &str) -> Result<PublicUrl, String> {
+    PublicUrl::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn helo_name(s: &str) -> Result<postpilot_smtp::HeloName, String> {

@@ -9,11 +9,11 @@ use crate::domain::{
     Audience, Claim, DeliveryResult, EmailAddress, InstanceId, Launch, LeaseToken, ListId,
     ListName, Mailing, MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page,
     Reach, Recipient, RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage,
-    Search, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
+    Search, Selection, SendAttempt, SendRun, Stats, Suppression, Trigger, UnsubscribeSecret, Window,
 };
 use crate::ports::{
     DeliveryRepository, InstanceRepository, ListRepository, MailingRepository, MessageRepository,
-    RecipientRepository, StatsRepository, StoreError,
+    RecipientRepository, StatsRepository, StoreError, SuppressionRepository,
 };
 
 mockall::mock! {
@@ -99,5 +99,15 @@ mockall::mock! {
     #[async_trait]
     impl InstanceRepository for Store {
         async fn instance_id(&self) -> Result<InstanceId, StoreError>;
+        async fn unsubscribe_secret(&self) -> Result<UnsubscribeSecret, StoreError>;
+    }
+
+    #[async_trait]
+    impl SuppressionRepository for Store {
+        async fn unsubscribe(&self, id: RecipientId, at: DateTime<Utc>) -> Result<(), StoreError>;
+        async fn mark_bounced(&self, id: RecipientId, at: DateTime<Utc>, reply: &str) -> Result<(), StoreError>;
+        async fn resubscribe(&self, id: RecipientId) -> Result<(), StoreError>;
+        async fn suppression(&self, id: RecipientId) -> Result<Suppression, StoreError>;
+        async fn suppressed(&self, page: Page) -> Result<Vec<(Recipient, Suppression)>, StoreError>;
     }
 }

@@ -5,6 +5,7 @@
 //! ```text
 //! /api/v1/...            JSON API (Authorization: Bearer), /api/v1/openapi.json
 //! /, /recipients, ...    web UI (session cookie from /login, CSRF token on every form)
+//! /u/{token}             public one-click unsubscribe (no login)
 //! /healthz, /readyz      liveness, readiness (database reachable)
 //! /metrics               Prometheus (OpenMetrics text)
 //! ```
@@ -53,6 +54,8 @@ pub fn router<S: AppStore, M: AppMailer, C: AppClock>(state: AppState<S, M, C>) 
     Router::new()
         .nest("/api/v1", api::routes(state.clone()))
         .merge(ui::routes(state.clone()))
+        // Public, outside the login and the cross-site check: mail clients POST here.
+        .merge(ui::public_routes())
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready::<S, M, C>))
         .route("/metrics", get(metrics::expose::<S, M, C>))

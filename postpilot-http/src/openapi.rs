@@ -25,6 +25,7 @@ use crate::api;
     paths(
         api::recipients::list, api::recipients::create, api::recipients::show,
         api::recipients::update, api::recipients::remove,
+        api::suppression::show, api::suppression::resubscribe, api::suppression::list,
         api::messages::list, api::messages::create, api::messages::show,
         api::messages::update, api::messages::remove, api::messages::preview,
         api::messages::send_test,

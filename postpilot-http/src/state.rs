@@ -92,6 +92,8 @@ struct Inner<S, M, C> {
     config: HttpConfig,
     sessions: Sessions,
     limiter: Limiter,
+    /// Requests to the public unsubscribe pages, per client.
+    unsubscribe_limiter: Limiter,
     metrics: Metrics,
     deliveries: Deliveries,
 }
@@ -123,6 +125,7 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
                 clock,
                 sessions: Sessions::new(config.session_ttl),
                 limiter: Limiter::new(config.login_limit),
+                unsubscribe_limiter: Limiter::new(crate::ui::UNSUBSCRIBE_LIMIT),
                 config,
                 metrics,
                 deliveries: Deliveries::default(),
@@ -145,6 +148,10 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
 
     pub(crate) fn limiter(&self) -> &Limiter {
         &self.inner.limiter
+    }
+
+    pub(crate) fn unsubscribe_limiter(&self) -> &Limiter {
+        &self.inner.unsubscribe_limiter
     }
 
     pub(crate) fn metrics(&self) -> &Metrics {
@@ -190,6 +197,7 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
 
     pub(crate) fn previews(&self) -> Previews<S, Arc<CountingMailer<M>>> {
         Previews::new(self.inner.store.clone(), Arc::clone(&self.inner.mailer))
+            .with_public_url(self.inner.config.send_policy.public_url.clone())
     }
 
     pub(crate) fn sender(&self) -> SendMailing<S, Arc<CountingMailer<M>>, C> {

@@ -152,7 +152,7 @@ async fn every_documented_operation_is_routed() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 31);
+    assert_eq!(operations, 34);
 }
 
 #[tokio::test]
@@ -222,7 +222,7 @@ fn operation_ids_are_unique_and_every_link_names_an_operation() {
             panic!("operationId {id} names both {other} and {method} {path}");
         }
     }
-    assert_eq!(ids.len(), 31);
+    assert_eq!(ids.len(), 34);
     for expected in [
         "listRecipients",
         "createRecipient",
@@ -243,6 +243,9 @@ fn operation_ids_are_unique_and_every_link_names_an_operation() {
         "listListMembers",
         "addListMembers",
         "removeListMembers",
+        "showSuppression",
+        "resubscribeRecipient",
+        "listSuppressed",
     ] {
         assert!(ids.contains_key(expected), "{expected} missing: {ids:?}");
     }

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use lettre::address::Envelope;
-use lettre::message::header::{self, ContentType, Headers};
+use lettre::message::header::{self, ContentType, HeaderName, HeaderValue, Headers};
 use lettre::message::{Mailbox, Mailboxes, MultiPart};
 use lettre::{Address, Message};
 use postpilot_core::ports::{Content, MailError, OutgoingEmail};
@@ -109,6 +109,8 @@ impl Template {
     /// The email `identity` sends as `email`, whose content must be this
     /// template's: To (`full_name <email>`, RFC 2047-encoded when not
     /// ASCII), `Message-ID: <{message_key}@{domain of from}>`, Date (now),
+    /// with an unsubscribe URL `List-Unsubscribe: <URL>` and
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058),
     /// then the template.
     ///
     /// # Errors
@@ -132,10 +134,47 @@ impl Template {
             identity.from.domain()
         )));
         headers.set(header::Date::now());
+        if let Some(url) = &email.unsubscribe_url {
+            one_click_unsubscribe(&mut headers, url)?;
+        }
         let mut out = headers.to_string().into_bytes();
         out.extend_from_slice(&self.rest);
         Ok(out)
     }
+}
+
+/// The longest unsubscribe URL written into a header: the header line stays
+/// under SMTP's 998 characters without folding (a URL has no white space
+/// to fold at).
+const MAX_UNSUBSCRIBE_URL: usize = 900;
+
+/// Adds the RFC 8058 pair for `url`.
+///
+/// # Errors
+/// [`MailError::Permanent`] for a URL that cannot go into a header as is:
+/// longer than [`MAX_UNSUBSCRIBE_URL`], or with a character that is not
+/// visible ASCII or is `<`/`>` (the core's links never have one).
+fn one_click_unsubscribe(headers: &mut Headers, url: &str) -> Result<(), MailError> {
+    let usable = !url.is_empty()
+        && url.len() <= MAX_UNSUBSCRIBE_URL
+        && url
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>');
+    if !usable {
+        return Err(permanent(
+            "unsubscribe URL",
+            format!("{url:?} cannot be written into List-Unsubscribe"),
+        ));
+    }
+    headers.insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("List-Unsubscribe"),
+        format!("<{url}>"),
+    ));
+    headers.insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click".to_owned(),
+    ));
+    Ok(())
 }
 
 /// The last template made, reused while emails of the same content come.
@@ -220,6 +259,7 @@ mod tests {
                 body_html: None,
             }),
             message_key: key.to_owned(),
+            unsubscribe_url: None,
         }
     }
 
@@ -227,6 +267,54 @@ mod tests {
         EmailAddress::parse("news@shop.example")
             .expect("valid address")
             .into()
+    }
+
+    #[test]
+    fn an_email_with_an_unsubscribe_url_carries_the_one_click_pair_and_one_without_none() {
+        let templates = Templates::default();
+        let mut with = email("postpilot.1.1");
+        with.unsubscribe_url = Some("https://shop.example/u/7.AbC-_x".to_owned());
+        let text =
+            String::from_utf8(templates.email(&from(), &with).expect("built")).expect("utf-8");
+        assert!(
+            text.contains(
+                "\r\nList-Unsubscribe: <https://shop.example/u/7.AbC-_x>\r\n\
+                 List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+            ),
+            "{text}"
+        );
+        let (head, _) = text.split_once("\r\n\r\n").expect("head and body");
+        assert!(
+            head.contains("List-Unsubscribe:"),
+            "a header, not body text"
+        );
+        let without = String::from_utf8(
+            templates
+                .email(&from(), &email("postpilot.1.2"))
+                .expect("built"),
+        )
+        .expect("utf-8");
+        assert!(!without.contains("List-Unsubscribe"), "{without}");
+    }
+
+    #[test]
+    fn an_unsubscribe_url_that_cannot_go_into_a_header_fails_permanently() {
+        for bad in [
+            "https://x/u/1\r\nBcc: a@b",
+            "https://x/u/1> <https://evil",
+            "https://x/u/ 1",
+            "",
+        ] {
+            let mut e = email("postpilot.1.1");
+            e.unsubscribe_url = Some(bad.to_owned());
+            let err = Templates::default()
+                .email(&from(), &e)
+                .expect_err("refused");
+            assert!(matches!(err, MailError::Permanent(_)), "{bad:?}: {err:?}");
+        }
+        let mut long = email("postpilot.1.1");
+        long.unsubscribe_url = Some(format!("https://x/{}", "a".repeat(MAX_UNSUBSCRIBE_URL)));
+        assert!(Templates::default().email(&from(), &long).is_err());
     }
 
     #[test]

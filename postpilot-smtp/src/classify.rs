@@ -113,7 +113,9 @@ pub(crate) fn is_completion(response: &Response) -> bool {
 pub(crate) fn rejected(stage: Stage, response: &Response) -> Failure {
     let code = response.code();
     let text = visible_text(format!("{code} {}", joined(response)));
-    let error = if code.severity == Severity::PermanentNegativeCompletion {
+    let error = if code.severity == Severity::PermanentNegativeCompletion && stage == Stage::Rcpt {
+        MailError::AddressRefused(text)
+    } else if code.severity == Severity::PermanentNegativeCompletion {
         MailError::Permanent(text)
     } else {
         MailError::Transient(text)
@@ -321,6 +323,24 @@ mod tests {
     }
 
     #[test]
+    fn only_a_5xx_at_rcpt_refuses_the_address_itself() {
+        use std::str::FromStr;
+        let refused = Response::from_str("550 5.1.1 user unknown\r\n").expect("reply");
+        assert!(matches!(
+            rejected(Stage::Rcpt, &refused).error,
+            MailError::AddressRefused(_)
+        ));
+        for stage in [Stage::Mail, Stage::Data, Stage::AfterDot] {
+            assert!(
+                matches!(rejected(stage, &refused).error, MailError::Permanent(_)),
+                "{stage}"
+            );
+        }
+        let busy = Response::from_str("450 4.2.1 mailbox busy\r\n").expect("reply");
+        assert!(rejected(Stage::Rcpt, &busy).error.is_transient());
+    }
+
+    #[test]
     fn replies_are_made_visible_once_wherever_they_are_quoted() {
         use std::str::FromStr;
         let response = Response::from_str("250-a\u{1b}[2J\r\n250 b\\x\0\r\n").expect("reply");
@@ -328,7 +348,7 @@ mod tests {
         let response = Response::from_str("550 5.1.1 no\u{7}\r\n").expect("reply");
         assert_eq!(
             rejected(Stage::Rcpt, &response).error,
-            MailError::Permanent(r"550 5.1.1 no\u{7}".into())
+            MailError::AddressRefused(r"550 5.1.1 no\u{7}".into())
         );
         let response = Response::from_str("250 \u{1b}]0;x\u{7}\r\n").expect("reply");
         assert_eq!(

@@ -380,6 +380,7 @@ impl Inner {
         match err {
             MailError::Transient(t) => MailError::Transient(self.scrub(t)),
             MailError::Permanent(t) => MailError::Permanent(self.scrub(t)),
+            MailError::AddressRefused(t) => MailError::AddressRefused(self.scrub(t)),
             MailError::UnknownOutcome(t) => MailError::UnknownOutcome(self.scrub(t)),
             MailError::LoginFailed(t) => MailError::LoginFailed(self.scrub(t)),
         }

@@ -83,7 +83,7 @@ async fn refusal_under_pipelining_decides_and_every_reply_is_read_before_rset() 
                 rcpt_refused,
                 "554 5.5.1 Error: no valid recipients",
             ],
-            MailError::Permanent(rcpt_refused.into()),
+            MailError::AddressRefused(rcpt_refused.into()),
         ),
         (
             [
@@ -145,7 +145,7 @@ async fn data_accepted_after_a_refused_recipient_is_ended_with_a_lone_dot() {
     let result = mailer(&format!("smtp://{addr}"), TIMEOUT)
         .send(&email("postpilot.3.1"))
         .await;
-    assert_eq!(result, Err(MailError::Permanent(refused.into())));
+    assert_eq!(result, Err(MailError::AddressRefused(refused.into())));
     server.await.expect("server");
 }
 
@@ -290,7 +290,7 @@ async fn hostile_reply_bytes_come_back_as_visible_text_at_rcpt_and_after_the_bod
     let mailer = mailer(&format!("smtp://{addr}"), TIMEOUT);
     assert_eq!(
         mailer.send(&email("postpilot.11.1")).await,
-        Err(MailError::Permanent(
+        Err(MailError::AddressRefused(
             "550 5.1.1 \\0\\u{1b}[2J no \u{fffd} such\\u{7} user \u{fffd}31m\\u{9b}31m \\u{202e}"
                 .into()
         ))

@@ -128,7 +128,7 @@ async fn body_lines_starting_with_a_dot_arrive_unchanged() {
 }
 
 #[tokio::test]
-async fn rejected_recipient_is_a_permanent_failure_with_the_servers_5xx_reply() {
+async fn rejected_recipient_is_an_address_refusal_with_the_servers_5xx_reply() {
     let reply = "550 5.1.1 <ivan@example.com>: Recipient address rejected";
     let Some(sink) = SmtpSink::start(&["-f", "RCPT", "-B", reply]) else {
         return;
@@ -136,7 +136,7 @@ async fn rejected_recipient_is_a_permanent_failure_with_the_servers_5xx_reply() 
     let result = mailer(&sink.url(), TIMEOUT)
         .send(&email("postpilot.1.1"))
         .await;
-    assert_eq!(result, Err(MailError::Permanent(reply.into())));
+    assert_eq!(result, Err(MailError::AddressRefused(reply.into())));
 }
 
 #[tokio::test]
@@ -180,7 +180,13 @@ async fn hard_rejection_at_every_stage_is_permanent_with_the_servers_reply() {
         let result = mailer(&sink.url(), TIMEOUT)
             .send(&email("postpilot.1.1"))
             .await;
-        assert_eq!(result, Err(MailError::Permanent(reply)), "at {stage}");
+        // At RCPT the refusal is of the address itself (it then bounces).
+        let expected = if *command == "RCPT" {
+            MailError::AddressRefused(reply)
+        } else {
+            MailError::Permanent(reply)
+        };
+        assert_eq!(result, Err(expected), "at {stage}");
     }
 }
 
@@ -443,7 +449,10 @@ async fn rejected_messages_do_not_cost_their_connection() {
     let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT);
     for i in 0..5 {
         let result = mailer.send(&email(&format!("postpilot.9.{i}"))).await;
-        assert!(matches!(result, Err(MailError::Permanent(_))), "{result:?}");
+        assert!(
+            matches!(result, Err(MailError::AddressRefused(_))),
+            "{result:?}"
+        );
     }
     // Each rejection is followed by RSET, and the connection serves the next.
     assert_eq!(connections.opened(), 1);

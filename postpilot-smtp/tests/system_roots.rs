@@ -80,6 +80,7 @@ async fn a_ca_in_the_systems_store_is_trusted_without_a_ca_file() {
             body_html: None,
         }),
         message_key: "postpilot.1.1.0123456789abcdef".to_owned(),
+        unsubscribe_url: None,
     };
     let reply = mailer.send(&email).await.map(|r| r.0);
     assert_eq!(reply, Ok("250 2.0.0 Ok: trusted by the system".to_owned()));

@@ -21,6 +21,7 @@ mod recipients;
 mod rows;
 mod runs;
 mod selection;
+mod suppression;
 
 #[cfg(feature = "postgres")]
 mod postgres;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, Delivery, DeliveryId, EmailAddress,
     FullName, Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient, RecipientId,
-    RunId, RunMessage, SendAttempt, SendRun, Stats, Subject, Trigger,
+    RunId, RunMessage, SendAttempt, SendRun, Stats, Subject, Suppression, Trigger,
 };
 use postpilot_core::ports::StoreError;
 
@@ -89,6 +89,34 @@ pub(crate) fn stored_recipient(id: i64, new: &NewRecipient) -> Recipient {
     }
 }
 
+/// A recipient's suppression marks, with the recipient: `SELECT_SUPPRESSED`.
+pub(crate) const SELECT_SUPPRESSED: &str = "SELECT id, email, full_name, comment, \
+     unsubscribed_at, bounced_at, bounce_reply FROM recipient";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SuppressedRow<T> {
+    #[sqlx(flatten)]
+    recipient: RecipientRow,
+    unsubscribed_at: Option<T>,
+    bounced_at: Option<T>,
+    bounce_reply: Option<String>,
+}
+
+impl<T: StoredTime> TryFrom<SuppressedRow<T>> for (Recipient, Suppression) {
+    type Error = StoreError;
+    fn try_from(row: SuppressedRow<T>) -> Result<Self, StoreError> {
+        Ok((
+            row.recipient.try_into()?,
+            Suppression {
+                unsubscribed_at: opt_time("recipient.unsubscribed_at", row.unsubscribed_at)?,
+                bounced_at: opt_time("recipient.bounced_at", row.bounced_at)?,
+                bounce_reply: row.bounce_reply,
+            },
+        ))
+    }
+}
+
+
 /// A stored HTML version: `NULL` for none.
 fn html(column: &'static str, stored: Option<String>) -> Result<Option<BodyHtml>, StoreError> {
     stored
@@ -153,7 +181,8 @@ impl<T: StoredTime> TryFrom<MailingRow<T>> for Mailing {
 /// The columns of a [`RunRow`], in its order: for `SELECT` and `RETURNING`.
 macro_rules! run_columns {
     () => {
-        "id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed, subject"
+        "id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed, subject, \
+         skipped_unsubscribed, skipped_bounced"
     };
 }
 pub(crate) use run_columns;
@@ -171,6 +200,8 @@ pub(crate) struct RunRow<T> {
     sent: i64,
     failed: i64,
     subject: Option<String>,
+    skipped_unsubscribed: i64,
+    skipped_bounced: i64,
 }
 
 impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
@@ -186,6 +217,8 @@ impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
             sent: count("send_run.sent", row.sent)?,
             failed: count("send_run.failed", row.failed)?,
             subject: row.subject,
+            skipped_unsubscribed: count("send_run.skipped_unsubscribed", row.skipped_unsubscribed)?,
+            skipped_bounced: count("send_run.skipped_bounced", row.skipped_bounced)?,
         })
     }
 }

@@ -14,6 +14,7 @@ use crate::errors::backend;
 use crate::query::{MAILING_EXISTS, MAILING_OF_RUN};
 use crate::queue::{Tally, ADD_TO_RUN};
 use crate::rows::{self, int, AttemptRow, RunMessageRow, RunRow, StoredTime, SELECT_RUN};
+use crate::suppression::{IS_BOUNCED_ONLY, IS_SUPPRESSED, IS_UNSUBSCRIBED};
 
 /// Whether the mailing's recipient `mr` already has a successful attempt
 /// of the mailing `mailing` (a parameter) in any of its runs.
@@ -139,11 +140,25 @@ where
             Audience::Everyone => String::new(),
             Audience::OnlyUnsent => format!(" AND NOT {}", reached("$3")),
         };
+        // Unsubscribed and bouncing recipients are left out, and counted.
+        let taken = format!(
+            "FROM mailing_recipient AS mr JOIN recipient AS r ON r.id = mr.recipient_id \
+             WHERE mr.mailing_id = $1{only_unsent}"
+        );
+        let (unsubscribed, bounced) = sqlx::query_as::<DB, (i64, i64)>(&format!(
+            "SELECT coalesce(sum(CASE WHEN {IS_UNSUBSCRIBED} THEN 1 ELSE 0 END), 0), \
+                    coalesce(sum(CASE WHEN {IS_BOUNCED_ONLY} THEN 1 ELSE 0 END), 0) {}",
+            taken.replace("$3", "$1")
+        ))
+        .bind(mailing.get())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend(doing.clone()))?;
         let queued = sqlx::query::<DB>(&format!(
             "INSERT INTO delivery (run_id, recipient_id, email, full_name, comment, state, tries, not_before) \
              SELECT $1, r.id, r.email, r.full_name, r.comment, 'pending', 0, $2 \
              FROM mailing_recipient AS mr JOIN recipient AS r ON r.id = mr.recipient_id \
-             WHERE mr.mailing_id = $3{only_unsent} ORDER BY mr.recipient_id"
+             WHERE mr.mailing_id = $3{only_unsent} AND NOT {IS_SUPPRESSED} ORDER BY mr.recipient_id"
         ))
         .bind(run)
         .bind(DB::time(now))
@@ -151,12 +166,17 @@ where
         .execute(&mut *conn)
         .await
         .map_err(backend(doing.clone()))?;
-        sqlx::query::<DB>("UPDATE send_run SET total = $1 WHERE id = $2")
-            .bind(int(DB::rows_affected(&queued)))
-            .bind(run)
-            .execute(&mut *conn)
-            .await
-            .map_err(backend(doing))?;
+        sqlx::query::<DB>(
+            "UPDATE send_run SET total = $1, skipped_unsubscribed = $2, skipped_bounced = $3 \
+             WHERE id = $4",
+        )
+        .bind(int(DB::rows_affected(&queued)))
+        .bind(unsubscribed)
+        .bind(bounced)
+        .bind(run)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(doing))?;
         Ok(Launch {
             run: Self::run_in(&mut *conn, RunId(run)).await?,
             resumed: false,

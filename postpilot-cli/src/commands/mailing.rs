@@ -313,6 +313,17 @@ struct SendSummary<'a> {
     elapsed_seconds: f64,
 }
 
+/// `; skipped N unsubscribed, M bouncing` when the launch left anyone out.
+fn skipped(run: &SendRun) -> String {
+    if run.skipped_unsubscribed == 0 && run.skipped_bounced == 0 {
+        return String::new();
+    }
+    format!(
+        "; skipped {} unsubscribed, {} bouncing",
+        run.skipped_unsubscribed, run.skipped_bounced
+    )
+}
+
 async fn send<S: Store + Clone>(
     app: &App<S>,
     id: MailingId,
@@ -335,10 +346,11 @@ async fn send<S: Store + Clone>(
         } else {
             let how = if launch.resumed { "resumed" } else { "queued" };
             println!(
-                "mailing {id}: run {} {how} with {} deliveries ({} pending)",
+                "mailing {id}: run {} {how} with {} deliveries ({} pending){}",
                 r.id,
                 r.total,
-                r.pending()
+                r.pending(),
+                skipped(r)
             );
         }
         return Ok(());
@@ -387,8 +399,8 @@ async fn send<S: Store + Clone>(
             "stopped"
         };
         println!(
-            "mailing {id}: run {}{how} {ended} in {elapsed:.1}s: {} sent, {} failed, {} pending of {}",
-            run.id, run.sent, run.failed, run.pending(), run.total
+            "mailing {id}: run {}{how} {ended} in {elapsed:.1}s: {} sent, {} failed, {} pending of {}{}",
+            run.id, run.sent, run.failed, run.pending(), run.total, skipped(&run)
         );
     }
     if !run.is_finished() && app.stop.is_stopped() {

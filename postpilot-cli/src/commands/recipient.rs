@@ -1,7 +1,7 @@
 //! `postpilot recipient …`
 
 use postpilot_core::ports::Store;
-use postpilot_core::{Recipient, RecipientPatch};
+use postpilot_core::{Recipient, RecipientPatch, Suppression};
 
 use crate::app::App;
 use crate::cli::RecipientCmd;
@@ -44,7 +44,10 @@ pub async fn run<S: Store + Clone + 'static>(
                 .collect();
             out.list(&all, &["id", "email", "full_name", "comment"], rows)?;
         }
-        RecipientCmd::Show { id } => show(&recipients.get(id).await?, out)?,
+        RecipientCmd::Show { id } => {
+            let r = recipients.get(id).await?;
+            show(&r, &app.store.suppression(id).await?, out)?;
+        }
         RecipientCmd::Edit {
             id,
             email,
@@ -56,7 +59,8 @@ pub async fn run<S: Store + Clone + 'static>(
                 full_name: name,
                 comment,
             };
-            show(&recipients.edit(id, patch).await?, out)?;
+            let r = recipients.edit(id, patch).await?;
+            show(&r, &app.store.suppression(id).await?, out)?;
         }
         RecipientCmd::Delete { id } => {
             recipients.delete(id).await?;
@@ -64,18 +68,92 @@ pub async fn run<S: Store + Clone + 'static>(
         }
         RecipientCmd::Import { file } => csv_io::import(&recipients, &file, out).await?,
         RecipientCmd::Export { file } => csv_io::export(&recipients, file.as_deref(), out).await?,
+        RecipientCmd::Suppressed(page) => {
+            let all = app.store.suppressed(page.page()).await?;
+            let rows = all
+                .iter()
+                .map(|(r, marks)| {
+                    let [unsubscribed_at, bounced_at, bounce_reply] = mark_fields(marks);
+                    vec![
+                        r.id.to_string(),
+                        r.email.to_string(),
+                        unsubscribed_at,
+                        bounced_at,
+                        bounce_reply,
+                    ]
+                })
+                .collect();
+            let json: Vec<_> = all
+                .iter()
+                .map(|(recipient, suppression)| Shown {
+                    recipient,
+                    suppression,
+                })
+                .collect();
+            out.list(
+                &json,
+                &[
+                    "id",
+                    "email",
+                    "unsubscribed_at",
+                    "bounced_at",
+                    "bounce_reply",
+                ],
+                rows,
+            )?;
+        }
+        RecipientCmd::Resubscribe { id } => {
+            app.store.resubscribe(id).await?;
+            out.done(&format!(
+                "recipient {id} resubscribed: later runs send to them again"
+            ))?;
+        }
     }
     Ok(())
 }
 
-fn show(r: &Recipient, out: Output) -> anyhow::Result<()> {
+/// A recipient with its unsubscribe and bounce marks, as JSON shows it.
+#[derive(serde::Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    recipient: &'a Recipient,
+    #[serde(flatten)]
+    suppression: &'a Suppression,
+}
+
+/// `unsubscribed_at`, `bounced_at`, `bounce_reply` as text (empty: unset).
+fn mark_fields(marks: &Suppression) -> [String; 3] {
+    let time =
+        |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    [
+        time(marks.unsubscribed_at),
+        time(marks.bounced_at),
+        clip(marks.bounce_reply.as_deref().unwrap_or_default(), 60),
+    ]
+}
+
+/// The recipient; the marks too (as a table, only when there are any:
+/// JSON always has them).
+fn show(r: &Recipient, marks: &Suppression, out: Output) -> anyhow::Result<()> {
+    let mut fields = vec![
+        ("id", r.id.to_string()),
+        ("email", r.email.to_string()),
+        ("full_name", r.full_name.to_string()),
+        ("comment", r.comment.to_string()),
+    ];
+    if !marks.is_clear() {
+        let [unsubscribed_at, bounced_at, bounce_reply] = mark_fields(marks);
+        fields.extend([
+            ("unsubscribed_at", unsubscribed_at),
+            ("bounced_at", bounced_at),
+            ("bounce_reply", bounce_reply),
+        ]);
+    }
     out.record(
-        r,
-        &[
-            ("id", r.id.to_string()),
-            ("email", r.email.to_string()),
-            ("full_name", r.full_name.to_string()),
-            ("comment", r.comment.to_string()),
-        ],
+        &Shown {
+            recipient: r,
+            suppression: marks,
+        },
+        &fields,
     )
 }

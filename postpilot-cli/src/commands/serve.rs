@@ -34,6 +34,7 @@ pub async fn run<S: Store + Clone + 'static>(
     let stop = app.stop.clone();
     let mut config = HttpConfig::new(token.clone());
     config.send_policy = app.send_policy();
+    app.say_if_no_unsubscribe_link();
     // The one sender of this process is the server's: it delivers what the
     // API and the UI launch, and is the scheduler and queue worker too.
     config.schedule = true;

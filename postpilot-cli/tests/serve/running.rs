@@ -93,7 +93,7 @@ impl Running {
         self.base.trim_start_matches("http://")
     }
 
-    fn request(
+    pub fn request(
         &self,
         method: &str,
         path: &str,

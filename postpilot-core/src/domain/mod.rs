@@ -14,6 +14,7 @@ mod sending;
 mod status;
 mod template;
 mod text;
+mod unsubscribe;
 mod visible;
 
 pub use email::EmailAddress;
@@ -33,4 +34,5 @@ pub use sending::{
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
 pub use template::{Fields, Personalised, RenderError, Rendered, VARIABLES};
 pub use text::{BodyHtml, BodyText, Comment, FullName, ListName, Subject};
+pub use unsubscribe::{PublicUrl, Suppression, UnsubscribeLinks, UnsubscribeSecret};
 pub use visible::{is_hidden, visible, visible_lines};

@@ -67,6 +67,14 @@ pub struct SendRun {
     /// The subject this run sends (copied from the message at launch);
     /// `None` for runs launched before runs kept their text.
     pub subject: Option<String>,
+    /// Recipients of the mailing left out at launch because they
+    /// unsubscribed: not deliveries, so not in `total`.
+    #[serde(default)]
+    pub skipped_unsubscribed: u64,
+    /// Left out at launch because their address bounced (and they had not
+    /// unsubscribed).
+    #[serde(default)]
+    pub skipped_bounced: u64,
 }
 
 /// What a run sends: its message as it was when the run was launched.

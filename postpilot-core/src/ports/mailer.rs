@@ -30,6 +30,10 @@ pub struct OutgoingEmail {
     /// system can drop a duplicate; unique across databases. The mailer
     /// makes the Message-ID from it.
     pub message_key: String,
+    /// The recipient's one-click unsubscribe link, when the server has a
+    /// public address: the mailer writes `List-Unsubscribe` with it and
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+    pub unsubscribe_url: Option<String>,
 }
 
 impl OutgoingEmail {
@@ -57,6 +61,13 @@ pub enum MailError {
     /// Final: a 5xx reply, or a message the server can never take.
     #[error("permanent failure: {0}")]
     Permanent(String),
+    /// A 5xx reply to `RCPT TO` (e.g. `550 5.1.1 user unknown`): the
+    /// server refuses this address for good. Final like `Permanent`; the
+    /// send engine also marks the recipient as bouncing, so later runs
+    /// skip them. Kept apart from other 5xx replies (a refused body, a
+    /// refused sender), which say nothing against the address.
+    #[error("permanent failure: {0}")]
+    AddressRefused(String),
     /// The message may or may not have been accepted: the connection broke
     /// after its body was sent. Not retried, so it is never sent twice.
     #[error("unknown outcome: {0}")]
@@ -75,6 +86,7 @@ impl MailError {
         match self {
             Self::Transient(r)
             | Self::Permanent(r)
+            | Self::AddressRefused(r)
             | Self::UnknownOutcome(r)
             | Self::LoginFailed(r) => r,
         }

@@ -9,7 +9,7 @@ use crate::domain::{
     Audience, Claim, DeliveryResult, EmailAddress, InstanceId, Launch, LeaseToken, ListId,
     ListName, Mailing, MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page,
     Reach, Recipient, RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage,
-    Search, Selection, SendAttempt, SendRun, Stats, Trigger, Window,
+    Search, Selection, SendAttempt, SendRun, Stats, Suppression, Trigger, UnsubscribeSecret, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -534,6 +534,57 @@ pub trait InstanceRepository: Send + Sync {
     /// # Errors
     /// `Backend` only (a stored value that is not a valid id included).
     async fn instance_id(&self) -> Result<InstanceId, StoreError>;
+
+    /// The database's unsubscribe secret: random, made with the database
+    /// (by its migrations), the same on every call and for every process.
+    ///
+    /// # Errors
+    /// `Backend` only (a stored value that is not a valid secret included).
+    async fn unsubscribe_secret(&self) -> Result<UnsubscribeSecret, StoreError>;
+}
+
+/// Who is not sent to: unsubscribed and bouncing recipients. Launches leave
+/// them out (`DeliveryRepository::launch_run`) and count them on the run.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SuppressionRepository: Send + Sync {
+    /// Marks the recipient unsubscribed at `at`; unsubscribing again keeps
+    /// the first time. Their deliveries not yet claimed in unfinished runs
+    /// are taken out of those runs and counted as skipped.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown recipient; then nothing changes.
+    async fn unsubscribe(&self, id: RecipientId, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Marks the recipient's address as bouncing at `at`, with the server's
+    /// reply (the latest bounce is kept).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown recipient; then nothing changes.
+    async fn mark_bounced(
+        &self,
+        id: RecipientId,
+        at: DateTime<Utc>,
+        reply: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Clears both marks: later runs send to the recipient again.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown recipient.
+    async fn resubscribe(&self, id: RecipientId) -> Result<(), StoreError>;
+
+    /// The recipient's marks.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown recipient.
+    async fn suppression(&self, id: RecipientId) -> Result<Suppression, StoreError>;
+
+    /// The recipients with a mark, by id.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn suppressed(&self, page: Page) -> Result<Vec<(Recipient, Suppression)>, StoreError>;
 }
 
 /// Everything a store offers; what the front ends are generic over.
@@ -545,6 +596,7 @@ pub trait Store:
     + StatsRepository
     + ListRepository
     + InstanceRepository
+    + SuppressionRepository
 {
 }
 
@@ -556,5 +608,6 @@ impl<T> Store for T where
         + StatsRepository
         + ListRepository
         + InstanceRepository
+        + SuppressionRepository
 {
 }

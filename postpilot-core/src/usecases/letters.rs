@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::domain::{BodyHtml, BodyText, Delivery, Fields, Personalised, RenderError, Subject};
+use crate::domain::{
+    BodyHtml, BodyText, Delivery, Fields, Personalised, RenderError, Subject, UnsubscribeLinks,
+};
 use crate::ports::{Content, MailError};
 
 /// The letters of one run.
@@ -14,6 +16,8 @@ pub(super) struct Letters {
     shared: Arc<Content>,
     /// Set when the subject or body uses template syntax.
     personal: Option<Personalised>,
+    /// Set when the server has a public address to unsubscribe at.
+    links: Option<UnsubscribeLinks>,
 }
 
 impl Letters {
@@ -35,7 +39,21 @@ impl Letters {
                 body_html,
             }),
             personal,
+            links: None,
         }
+    }
+
+    /// The letters with each recipient's unsubscribe link.
+    #[must_use]
+    pub(super) fn with_links(mut self, links: Option<UnsubscribeLinks>) -> Self {
+        self.links = links;
+        self
+    }
+
+    /// `delivery`'s unsubscribe link: none without a public address, or
+    /// when the recipient was deleted since launch.
+    pub(super) fn unsubscribe_url(&self, delivery: &Delivery) -> Option<String> {
+        Some(self.links.as_ref()?.link(delivery.recipient_id?))
     }
 
     /// The content `delivery`'s recipient gets.
@@ -45,11 +63,12 @@ impl Letters {
     /// this recipient (too much work, a subject too long): trying again
     /// would fail the same way.
     pub(super) fn for_delivery(&self, delivery: &Delivery) -> Result<Arc<Content>, MailError> {
+        let link = self.unsubscribe_url(delivery);
         self.render(Fields {
             full_name: delivery.full_name.as_str(),
             email: delivery.email.as_str(),
             comment: delivery.comment.as_str(),
-            unsubscribe_url: "",
+            unsubscribe_url: link.as_deref().unwrap_or_default(),
         })
         .map_err(|e| MailError::Permanent(e.to_string()))
     }
@@ -75,7 +94,10 @@ impl Letters {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Comment, DeliveryId, EmailAddress, FullName, RecipientId, RunId};
+    use crate::domain::{
+        Comment, DeliveryId, EmailAddress, FullName, PublicUrl, RecipientId, RunId,
+        UnsubscribeSecret,
+    };
 
     fn delivery(name: &str, comment: &str) -> Delivery {
         Delivery {
@@ -131,5 +153,40 @@ mod tests {
         let a = l.for_delivery(&delivery("Анна", "")).expect("a");
         assert_eq!(a.subject.as_str(), "Скидки {{");
         assert_eq!(a.body_text.as_str(), "Тело {% x");
+    }
+
+    #[test]
+    fn with_a_public_address_each_recipient_gets_their_own_unsubscribe_link() {
+        let secret = UnsubscribeSecret::parse(&"s".repeat(32)).expect("secret");
+        let l = letters("Новости", "Отписаться: {{ unsubscribe_url }}").with_links(Some(
+            UnsubscribeLinks {
+                base: PublicUrl::parse("https://shop.example").expect("url"),
+                secret: secret.clone(),
+            },
+        ));
+        let d = delivery("Анна", "");
+        let link = l.unsubscribe_url(&d).expect("a link");
+        assert_eq!(
+            link,
+            format!("https://shop.example/u/{}", secret.token(RecipientId(1)))
+        );
+        let a = l.for_delivery(&d).expect("a");
+        assert_eq!(a.body_text.as_str(), format!("Отписаться: {link}"));
+        let deleted = Delivery {
+            recipient_id: None,
+            ..d
+        };
+        assert_eq!(l.unsubscribe_url(&deleted), None);
+    }
+
+    #[test]
+    fn without_a_public_address_there_is_no_link_and_the_variable_is_empty() {
+        let l = letters("Новости", "Отписаться: {{ unsubscribe_url }}.");
+        let d = delivery("Анна", "");
+        assert_eq!(l.unsubscribe_url(&d), None);
+        assert_eq!(
+            l.for_delivery(&d).expect("a").body_text.as_str(),
+            "Отписаться: ."
+        );
     }
 }

@@ -20,6 +20,8 @@ mod worker_tests;
 mod send_fault_tests;
 #[cfg(test)]
 mod send_tests;
+#[cfg(test)]
+mod send_unsubscribe_tests;
 
 pub use history::History;
 pub use lists::Lists;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{InvalidField, NextStep, Problem};
+use crate::domain::{InvalidField, NextStep, Problem, PublicUrl};
 use crate::ports::MailError;
 
 /// How deliveries are taken and retried.
@@ -43,6 +43,9 @@ pub struct SendPolicy {
     /// with backoff) before the sender stops; results in hand are kept
     /// until recorded.
     pub store_patience: Duration,
+    /// Where recipients reach the server (`--public-url`): with it, every
+    /// email carries a one-click unsubscribe link; without it, none.
+    pub public_url: Option<PublicUrl>,
 }
 
 impl Default for SendPolicy {
@@ -57,6 +60,7 @@ impl Default for SendPolicy {
             rate: None,
             give_up_after: 100,
             store_patience: Duration::from_secs(60),
+            public_url: None,
         }
     }
 }

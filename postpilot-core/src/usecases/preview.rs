@@ -6,7 +6,8 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::domain::{
-    EmailAddress, Fields, FullName, InvalidField, MessageId, Problem, RecipientId, RenderError,
+    EmailAddress, Fields, FullName, InvalidField, MessageId, Problem, PublicUrl, RecipientId,
+    RenderError, UnsubscribeLinks,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
@@ -31,6 +32,7 @@ pub struct Letter {
 pub struct Previews<S, M> {
     store: S,
     mailer: M,
+    public_url: Option<PublicUrl>,
 }
 
 impl<S, M> Previews<S, M>
@@ -39,7 +41,19 @@ where
     M: Mailer,
 {
     pub fn new(store: S, mailer: M) -> Self {
-        Self { store, mailer }
+        Self {
+            store,
+            mailer,
+            public_url: None,
+        }
+    }
+
+    /// Previews show the unsubscribe link emails sent with `public_url`
+    /// carry.
+    #[must_use]
+    pub fn with_public_url(mut self, public_url: Option<PublicUrl>) -> Self {
+        self.public_url = public_url;
+        self
     }
 
     /// Message `message` as recipient `recipient` would get it.
@@ -51,7 +65,14 @@ where
     pub async fn preview(&self, message: MessageId, recipient: RecipientId) -> Result<Letter> {
         let instance = self.store.instance_id().await?;
         let key = format!("postpilot.preview.{recipient}.{instance}");
-        self.letter(message, recipient, None, key).await
+        let links = match &self.public_url {
+            Some(base) => Some(UnsubscribeLinks {
+                base: base.clone(),
+                secret: self.store.unsubscribe_secret().await?,
+            }),
+            None => None,
+        };
+        self.letter(message, recipient, None, key, links).await
     }
 
     /// Sends message `message`, personalised for `recipient`, to `to`
@@ -70,14 +91,17 @@ where
         // shows every test.
         let stamp = Utc::now().timestamp_micros();
         let key = format!("postpilot.test.{stamp}.{instance}");
+        // No unsubscribe link: following one in a test would unsubscribe
+        // the recipient whose fields fill it.
         let letter = self
-            .letter(message, recipient, Some(to), key.clone())
+            .letter(message, recipient, Some(to), key.clone(), None)
             .await?;
         let email = OutgoingEmail {
             to: letter.to.clone(),
             to_name: letter.to_name.clone(),
             content: Arc::clone(&letter.content),
             message_key: key,
+            unsubscribe_url: None,
         };
         let reply = self.mailer.send(&email).await?;
         Ok((letter, reply))
@@ -89,16 +113,18 @@ where
         recipient: RecipientId,
         to: Option<EmailAddress>,
         message_key: String,
+        links: Option<UnsubscribeLinks>,
     ) -> Result<Letter> {
         let message = self.store.get_message(message).await?;
         let recipient = self.store.get_recipient(recipient).await?;
         let letters = Letters::new(message.subject, message.body_text, message.body_html);
+        let link = links.map(|l| l.link(recipient.id));
         let content = letters
             .render(Fields {
                 full_name: recipient.full_name.as_str(),
                 email: recipient.email.as_str(),
                 comment: recipient.comment.as_str(),
-                unsubscribe_url: "",
+                unsubscribe_url: link.as_deref().unwrap_or_default(),
             })
             .map_err(unrenderable)?;
         let email = OutgoingEmail {
@@ -106,6 +132,7 @@ where
             to_name: recipient.full_name,
             content,
             message_key,
+            unsubscribe_url: link,
         };
         let raw = self.mailer.preview(&email)?;
         Ok(Letter {

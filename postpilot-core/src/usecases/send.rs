@@ -22,12 +22,12 @@ use chrono::{DateTime, Utc};
 use crate::domain::visible;
 use crate::domain::{
     AttemptStatus, Audience, Claim, Delivery, DeliveryResult, InstanceId, Launch, LeaseToken,
-    MailingId, MailingStatus, NextStep, RunId, SendRun, Trigger,
+    MailingId, MailingStatus, NextStep, RecipientId, RunId, SendRun, Trigger, UnsubscribeLinks,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
     Clock, DeliveryRepository, InstanceRepository, MailError, Mailer, MailingRepository,
-    MessageRepository, OutgoingEmail, ServerReply, StoreError,
+    MessageRepository, OutgoingEmail, ServerReply, StoreError, SuppressionRepository,
 };
 
 use super::letters::Letters;
@@ -62,7 +62,11 @@ pub struct SendMailing<S, M, C> {
 
 impl<S, M, C> SendMailing<S, M, C>
 where
-    S: MailingRepository + MessageRepository + DeliveryRepository + InstanceRepository,
+    S: MailingRepository
+        + MessageRepository
+        + DeliveryRepository
+        + InstanceRepository
+        + SuppressionRepository,
     M: Mailer,
     C: Clock,
 {
@@ -200,7 +204,7 @@ where
                 || self.store.run_message(run),
             )
             .await?;
-        let letters = Arc::new(match launched {
+        let letters = match launched {
             Some(message) => Letters::new(message.subject, message.body_text, message.body_html),
             None => {
                 let message = self
@@ -211,7 +215,8 @@ where
                     .await?;
                 Letters::new(message.subject, message.body_text, message.body_html)
             }
-        });
+        };
+        let letters = Arc::new(letters.with_links(self.unsubscribe_links().await?));
         // Part of every message key: unique across databases.
         let instance = self
             .patiently(
@@ -599,6 +604,37 @@ where
         })
     }
 
+    /// What makes each recipient's unsubscribe link: none without a
+    /// public address (the front end says so once).
+    async fn unsubscribe_links(&self) -> Result<Option<UnsubscribeLinks>> {
+        let Some(base) = self.policy.public_url.clone() else {
+            tracing::debug!("no public URL: emails go without an unsubscribe link");
+            return Ok(None);
+        };
+        let secret = self
+            .patiently(
+                || "reading the database's unsubscribe secret".to_owned(),
+                || self.store.unsubscribe_secret(),
+            )
+            .await?;
+        Ok(Some(UnsubscribeLinks { base, secret }))
+    }
+
+    /// Marks a recipient whose address the server refused at RCPT, so
+    /// later runs skip them. Done beside the run's records, not in them: a
+    /// failure here is logged and loses only the mark (the delivery's
+    /// failure is recorded as usual), so it never holds up the run.
+    async fn mark_bounced(&self, recipient: RecipientId, reply: &str) {
+        let reply = visible(reply);
+        if let Err(e) = self
+            .store
+            .mark_bounced(recipient, self.clock.now(), &reply)
+            .await
+        {
+            tracing::warn!(%recipient, error = %e, "could not mark the recipient as bouncing");
+        }
+    }
+
     /// One send, after waiting `wait` for the rate limit; `None` when a
     /// stop came while it waited, so it never started.
     async fn attempt(
@@ -623,12 +659,18 @@ where
                     to_name: delivery.full_name.clone(),
                     content,
                     message_key: OutgoingEmail::key_for(run, delivery.id, instance),
+                    unsubscribe_url: letters.unsubscribe_url(&delivery),
                 };
                 self.mailer.send(&email).await
             }
             // Not sent: the same template fails for this recipient on every try.
             Err(unrenderable) => Err(unrenderable),
         };
+        if let (Err(MailError::AddressRefused(reply)), Some(recipient)) =
+            (&outcome, delivery.recipient_id)
+        {
+            self.mark_bounced(recipient, reply).await;
+        }
         let transient = matches!(&outcome, Err(e) if e.is_transient());
         let login_refused = match &outcome {
             Err(MailError::LoginFailed(reply)) => Some(visible(reply).into_owned()),

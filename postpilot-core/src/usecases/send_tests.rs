@@ -54,6 +54,8 @@ pub(super) fn run(sent: u64, failed: u64) -> SendRun {
         sent,
         failed,
         subject: Some("Новости".into()),
+        skipped_unsubscribed: 0,
+        skipped_bounced: 0,
     }
 }
 

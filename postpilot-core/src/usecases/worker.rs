@@ -11,7 +11,7 @@ use crate::domain::{Audience, Trigger};
 use crate::error::{Error, Result};
 use crate::ports::{
     Clock, DeliveryRepository, InstanceRepository, Mailer, MailingRepository, MessageRepository,
-    StoreError,
+    StoreError, SuppressionRepository,
 };
 
 /// Mailings launched and runs visited per pass.
@@ -44,7 +44,11 @@ pub struct Worker<S, M, C> {
 
 impl<S, M, C> Worker<S, M, C>
 where
-    S: MailingRepository + MessageRepository + DeliveryRepository + InstanceRepository,
+    S: MailingRepository
+        + MessageRepository
+        + DeliveryRepository
+        + InstanceRepository
+        + SuppressionRepository,
     M: Mailer,
     C: Clock,
 {

@@ -11,6 +11,7 @@ pub(crate) mod recipients;
 pub(crate) mod rules;
 pub(crate) mod selection;
 pub(crate) mod stats;
+pub(crate) mod suppression;
 
 use axum::http::{header, StatusCode};
 use axum::middleware::from_fn_with_state;
@@ -39,6 +40,7 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
 ) -> Router<AppState<S, M, C>> {
     Router::new()
         .merge(recipients::routes())
+        .merge(suppression::routes())
         .merge(messages::routes())
         .merge(mailings::routes())
         .merge(lists::routes())

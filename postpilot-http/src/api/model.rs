@@ -588,6 +588,12 @@ pub struct RunJson {
     /// edit of the message later does not change it); null for runs
     /// launched before runs kept their text.
     pub subject: Option<String>,
+    /// Recipients of the mailing left out at launch because they had
+    /// unsubscribed (not deliveries: not in `total`).
+    pub skipped_unsubscribed: u64,
+    /// Left out at launch because their address bounced (and they had not
+    /// unsubscribed).
+    pub skipped_bounced: u64,
 }
 
 impl From<SendRun> for RunJson {
@@ -603,6 +609,8 @@ impl From<SendRun> for RunJson {
             sent: r.sent,
             failed: r.failed,
             subject: r.subject,
+            skipped_unsubscribed: r.skipped_unsubscribed,
+            skipped_bounced: r.skipped_bounced,
         }
     }
 }
@@ -745,6 +753,11 @@ list_of!(
     /// Получатели, ordered by id.
     RecipientList,
     RecipientJson
+);
+list_of!(
+    /// Recipients who unsubscribed or whose address bounced, ordered by id.
+    SuppressedList,
+    super::suppression::SuppressedJson
 );
 list_of!(
     /// Сообщения, ordered by id.

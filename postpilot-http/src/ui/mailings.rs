@@ -709,7 +709,7 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                             }
                             td data-label="Начат" { (when_exact(r.started_at, tz)) }
                             td data-label="Откуда" { (trigger(r.trigger)) }
-                            td data-label="Ход отправки" { (progress(r.sent, r.failed, r.pending(), r.total)) }
+                            td data-label="Ход отправки" { (progress(r.sent, r.failed, r.pending(), r.total)) (super::suppressed::skipped(r)) }
                             td data-label="Завершён" {
                                 @match r.finished_at { Some(at) => (when_exact(at, tz)), None => "идёт…" }
                             }

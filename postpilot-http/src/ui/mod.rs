@@ -19,6 +19,10 @@ mod reply;
 mod resource;
 mod run;
 mod send;
+mod suppressed;
+mod unsubscribe;
+
+pub(crate) use unsubscribe::{routes as public_routes, LIMIT as UNSUBSCRIBE_LIMIT};
 
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
@@ -44,6 +48,7 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
     let private = Router::new()
         .route("/", get(home::show::<S, M, C>))
         .merge(recipients::routes())
+        .merge(suppressed::routes())
         .merge(messages::routes())
         .merge(preview::routes())
         .merge(mailings::routes())

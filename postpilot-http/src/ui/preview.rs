@@ -194,6 +194,7 @@ fn failure_kind(refused: &postpilot_core::ports::MailError) -> &'static str {
     match refused {
         MailError::Transient(_) => "Временная ошибка, письмо не отправлено",
         MailError::Permanent(_) => "Сервер отказался принять письмо",
+        MailError::AddressRefused(_) => "Сервер не принимает письма на этот адрес",
         MailError::UnknownOutcome(_) => "Исход неизвестен: связь прервалась после отправки",
         MailError::LoginFailed(_) => "Сервер не принял логин или пароль",
     }

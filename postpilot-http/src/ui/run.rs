@@ -46,7 +46,7 @@ pub(super) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
             dl.details {
                 dt { "Начат" } dd { (when_exact(run.started_at, tz)) }
                 dt { "Откуда" } dd { (trigger(run.trigger)) }
-                dt { "Ход отправки" } dd { (progress(run.sent, run.failed, run.pending(), run.total)) }
+                dt { "Ход отправки" } dd { (progress(run.sent, run.failed, run.pending(), run.total)) (super::suppressed::skipped(&run)) }
                 dt { "Завершён" }
                 dd { @match run.finished_at { Some(at) => (when_exact(at, tz)), None => "идёт…" } }
             }

@@ -205,6 +205,7 @@ fn email() -> postpilot_core::ports::OutgoingEmail {
             body_html: None,
         }),
         message_key: "postpilot.1.1.0123456789abcdef".to_owned(),
+        unsubscribe_url: None,
     }
 }
 

@@ -170,6 +170,7 @@ pub fn email(key: &str) -> OutgoingEmail {
             body_html: None,
         }),
         message_key: key.to_owned(),
+        unsubscribe_url: None,
     }
 }
 

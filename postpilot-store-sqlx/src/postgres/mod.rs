@@ -16,6 +16,7 @@ mod mailings;
 mod messages;
 mod recipients;
 mod stats;
+mod suppression;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -19,6 +19,7 @@ mod messages;
 mod queue;
 mod recipients;
 mod stats;
+mod suppression;
 mod url;
 
 use std::str::FromStr;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use postpilot_core::domain::{InstanceId, Stats};
+use postpilot_core::domain::{InstanceId, Stats, UnsubscribeSecret};
 use postpilot_core::ports::{InstanceRepository, StatsRepository, StoreError};
 
 use super::{Sql, SqliteStore};
@@ -23,5 +23,9 @@ impl InstanceRepository for SqliteStore {
                 .await
                 .map_err(crate::errors::backend("reading the instance id"))?;
         crate::errors::decode("settings.instance_id", InstanceId::parse(&value))
+    }
+
+    async fn unsubscribe_secret(&self) -> Result<UnsubscribeSecret, StoreError> {
+        Sql::unsubscribe_secret(&self.reader).await
     }
 }

@@ -15,6 +15,7 @@ mod messages;
 mod recipients;
 mod selection;
 mod stats;
+mod suppression;
 
 pub use delivery::*;
 pub use instance::*;
@@ -24,6 +25,7 @@ pub use messages::*;
 pub use recipients::*;
 pub use selection::*;
 pub use stats::*;
+pub use suppression::*;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use postpilot_core::domain::{
@@ -168,6 +170,12 @@ macro_rules! contract_tests {
             @each $fresh;
             launching_queues_one_delivery_per_recipient_and_marks_the_mailing_launched,
             the_instance_id_is_random_hex_made_once_and_the_same_on_every_read,
+            the_unsubscribe_secret_is_random_made_once_and_the_same_on_every_read,
+            unsubscribed_and_bouncing_recipients_are_left_out_of_a_launch_and_counted_by_reason,
+            unsubscribing_keeps_the_first_time_and_resubscribing_clears_both_marks,
+            the_marks_of_an_unknown_recipient_are_not_found_and_nothing_changes,
+            unsubscribing_mid_run_takes_out_the_delivery_not_yet_claimed_and_counts_it,
+            only_marked_recipients_are_listed_as_suppressed_by_id,
             launching_twice_resumes_the_unfinished_run,
             launching_after_the_run_finished_starts_a_new_run_and_keeps_the_first_launch_time,
             launching_a_missing_mailing_is_not_found,

@@ -1,6 +1,9 @@
 //! What was sent: a mailing's runs and attempts (Попытки рассылки).
 
-use crate::domain::{MailingId, Page, Reach, RunId, RunMessage, SendAttempt, SendRun};
+use crate::domain::{
+    AttemptCursor, AttemptFilter, AttemptListing, Listed, MailingId, Page, Reach, RunId,
+    RunMessage, SendAttempt, SendRun,
+};
 use crate::error::Result;
 use crate::ports::{DeliveryRepository, MailingRepository};
 
@@ -61,6 +64,34 @@ impl<R: MailingRepository + DeliveryRepository> History<R> {
     pub async fn attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>> {
         self.repo.get_mailing(mailing).await?;
         Ok(self.repo.list_attempts(mailing, page).await?)
+    }
+
+    /// A page of the mailing's attempts the filter takes, newest first
+    /// unless asked otherwise, and their total.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown mailing.
+    pub async fn find_attempts(
+        &self,
+        mailing: MailingId,
+        listing: &AttemptListing,
+    ) -> Result<Listed<SendAttempt>> {
+        self.repo.get_mailing(mailing).await?;
+        Ok(self.repo.find_attempts(mailing, listing).await?)
+    }
+
+    /// The next of the mailing's attempts the filter takes, newest first,
+    /// after the cursor: a step of an export.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn attempts_before(
+        &self,
+        mailing: MailingId,
+        filter: &AttemptFilter,
+        cursor: AttemptCursor,
+    ) -> Result<Vec<SendAttempt>> {
+        Ok(self.repo.attempts_before(mailing, filter, cursor).await?)
     }
 }
 

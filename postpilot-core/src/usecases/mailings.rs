@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use crate::domain::{
-    Mailing, MailingId, MailingPatch, MailingStatus, NewMailing, Page, RecipientId, RecipientPage,
-    Search, Selection,
+    Listed, Listing, Mailing, MailingId, MailingOrder, MailingPatch, MailingStatus, NewMailing,
+    Page, RecipientId, RecipientPage, Search, Selection,
 };
 use crate::error::Result;
 use crate::ports::{Clock, MailingRepository};
@@ -99,6 +99,31 @@ impl<R: MailingRepository, C: Clock> Mailings<R, C> {
                 mailing,
             })
             .collect())
+    }
+
+    /// A page of the mailings the listing's search finds (by their
+    /// message's subject or their number), in its order, each with its
+    /// status now and its message's subject, and their total.
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub async fn find(
+        &self,
+        listing: &Listing<MailingOrder>,
+    ) -> Result<Listed<(MailingView, String)>> {
+        let now = self.clock.now();
+        let found = self.repo.find_mailings(listing).await?;
+        Ok(Listed {
+            total: found.total,
+            items: found
+                .items
+                .into_iter()
+                .map(|(mailing, subject)| {
+                    let status = mailing.status(now);
+                    (MailingView { mailing, status }, subject)
+                })
+                .collect(),
+        })
     }
 
     /// # Errors

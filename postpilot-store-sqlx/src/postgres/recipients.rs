@@ -1,7 +1,10 @@
 //! Получатели on PostgreSQL.
 
 use async_trait::async_trait;
-use postpilot_core::domain::{NewRecipient, Page, Recipient, RecipientId, RecipientPage, Search};
+use postpilot_core::domain::{
+    Listed, Listing, NewRecipient, Page, Recipient, RecipientId, RecipientOrder, RecipientPage,
+    Search,
+};
 use postpilot_core::ports::{Entity, RecipientRepository, StoreError};
 
 use super::{commit, PgStore, Sql};
@@ -89,6 +92,14 @@ impl RecipientRepository for PgStore {
             .await
             .map_err(backend("searching recipients"))?;
         Sql::search_recipients(&mut tx, search, page).await
+    }
+
+    async fn find_recipients(
+        &self,
+        listing: &Listing<RecipientOrder>,
+    ) -> Result<Listed<Recipient>, StoreError> {
+        let mut tx = self.snapshot("listing recipients").await?;
+        Sql::find_recipients(&mut tx, listing).await
     }
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {

@@ -445,7 +445,12 @@ async fn mailing_is_created_sent_and_its_attempts_shown() {
         page = b.get(&format!("/mailings/{id}")).await;
     }
     assert!(page.text.contains("Запущена"));
-    assert_eq!(page.text.matches(">Успешно<").count(), 2, "{}", page.text);
+    assert_eq!(
+        page.text.matches("badge success\">Успешно<").count(),
+        2,
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("a@example.com"));
     assert!(page.text.contains("веб-интерфейс"));
     assert!(page.text.contains("2 из 2"));

@@ -7,13 +7,17 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use maud::html;
 use postpilot_core::ports::StoreError;
-use postpilot_core::{BodyText, MailingId, Message, MessageId, MessagePatch, NewMessage, Subject};
+use postpilot_core::{
+    BodyText, Direction, MailingId, Message, MessageId, MessageOrder, MessagePatch, NewMessage,
+    Subject,
+};
 
 use super::form::{aria, check, field, record_form, text_input, Errors};
 use super::format::{clip, when};
 use super::layout::{Notice, Page, Section};
+use super::listing::{fetch_page, Orders, Query};
 use super::resource::Resource;
-use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
+use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -44,18 +48,46 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
-    let number = page_number(&uri);
-    let rows = app.messages().list(page_slice(number)).await?;
-    Ok(MESSAGES.list_page(&session, &uri, number, &rows, |m| {
-        html! {
-            td data-label="№" { (m.id) }
-            td data-label="Тема" { (m.subject) }
-            td data-label="Текст" { (clip(m.body_text.as_str(), 90)) }
-            td data-label="Создано" { (when(m.created_at)) }
-            (MESSAGES.row_actions(m.id))
-        }
-    }))
+    let query = Query::from_uri(&uri, &ORDERS, &[]);
+    let (search, error) = query.search();
+    let messages = &app.messages();
+    let shown = fetch_page(query.page, |page| {
+        let listing = query.listing(&ORDERS, search.as_ref(), page);
+        async move { messages.find(&listing).await }
+    })
+    .await?;
+    Ok(MESSAGES.listed_page(
+        &session,
+        &uri,
+        &query,
+        SORTS,
+        "Найти по теме",
+        error.as_deref(),
+        &shown,
+        |m| {
+            html! {
+                td data-label="№" { (m.id) }
+                td data-label="Тема" { (m.subject) }
+                td data-label="Текст" { (clip(m.body_text.as_str(), 90)) }
+                td data-label="Создано" { (when(m.created_at)) }
+                (MESSAGES.row_actions(m.id))
+            }
+        },
+    ))
 }
+
+/// The orders the list offers, by number by default.
+const ORDERS: Orders<MessageOrder> = Orders {
+    codes: &[
+        ("id", MessageOrder::Id),
+        ("subject", MessageOrder::Subject),
+        ("created", MessageOrder::CreatedAt),
+    ],
+    default_direction: Direction::Ascending,
+};
+
+/// The columns the list sorts by, each with its code in `?sort=`.
+const SORTS: &[(&str, &str)] = &[("№", "id"), ("Тема", "subject"), ("Создано", "created")];
 
 #[derive(Debug, Default)]
 struct Input {

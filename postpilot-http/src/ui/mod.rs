@@ -3,10 +3,12 @@
 //! phone. Every page but `/login` needs a session; every form carries the
 //! session's CSRF token.
 
+mod attempts;
 mod form;
 mod format;
 mod home;
 mod layout;
+mod listing;
 mod login;
 mod mailing_recipients;
 mod mailings;

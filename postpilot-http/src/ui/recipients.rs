@@ -8,14 +8,16 @@ use axum::{Extension, Router};
 use maud::html;
 use postpilot_core::ports::StoreError;
 use postpilot_core::{
-    Comment, EmailAddress, FullName, NewRecipient, Recipient, RecipientId, RecipientPatch,
+    Comment, Direction, EmailAddress, FullName, NewRecipient, Recipient, RecipientId,
+    RecipientOrder, RecipientPatch,
 };
 
 use super::form::{aria, check, field, record_form, text_input, Errors};
 use super::format::clip;
 use super::layout::{Notice, Page, Section};
+use super::listing::{fetch_page, Orders, Query};
 use super::resource::Resource;
-use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
+use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -46,18 +48,46 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
-    let number = page_number(&uri);
-    let rows = app.recipients().list(page_slice(number)).await?;
-    Ok(RECIPIENTS.list_page(&session, &uri, number, &rows, |r| {
-        html! {
-            td data-label="№" { (r.id) }
-            td data-label="Ф. И. О." { (r.full_name) }
-            td data-label="Email" { (r.email) }
-            td data-label="Комментарий" { (clip(r.comment.as_str(), 80)) }
-            (RECIPIENTS.row_actions(r.id))
-        }
-    }))
+    let query = Query::from_uri(&uri, &ORDERS, &[]);
+    let (search, error) = query.search();
+    let recipients = &app.recipients();
+    let shown = fetch_page(query.page, |page| {
+        let listing = query.listing(&ORDERS, search.as_ref(), page);
+        async move { recipients.find(&listing).await }
+    })
+    .await?;
+    Ok(RECIPIENTS.listed_page(
+        &session,
+        &uri,
+        &query,
+        SORTS,
+        "Найти по email или Ф. И. О.",
+        error.as_deref(),
+        &shown,
+        |r| {
+            html! {
+                td data-label="№" { (r.id) }
+                td data-label="Ф. И. О." { (r.full_name) }
+                td data-label="Email" { (r.email) }
+                td data-label="Комментарий" { (clip(r.comment.as_str(), 80)) }
+                (RECIPIENTS.row_actions(r.id))
+            }
+        },
+    ))
 }
+
+/// The orders the list offers, by number by default.
+const ORDERS: Orders<RecipientOrder> = Orders {
+    codes: &[
+        ("id", RecipientOrder::Id),
+        ("name", RecipientOrder::FullName),
+        ("email", RecipientOrder::Email),
+    ],
+    default_direction: Direction::Ascending,
+};
+
+/// The columns the list sorts by, each with its code in `?sort=`.
+const SORTS: &[(&str, &str)] = &[("№", "id"), ("Ф. И. О.", "name"), ("Email", "email")];
 
 /// The fields as typed, kept to show them again beside their errors.
 #[derive(Debug, Default)]

@@ -3,12 +3,13 @@
 
 use std::fmt::Display;
 
-use axum::http::Uri;
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use maud::{html, Markup};
 
 use super::form::csrf_field;
-use super::layout::{paged_table, Notice, Page, Section};
+use super::layout::{Notice, Page, Section};
+use super::listing::{Column, Query, Shown, Table};
 use crate::auth::Session;
 
 /// One kind of record, listed at `base`.
@@ -27,24 +28,54 @@ pub(crate) struct Resource {
 }
 
 impl Resource {
-    /// The list: page `number` of `rows` as a [`paged_table`], with the
-    /// notice named in `uri`.
-    pub fn list_page<T>(
+    /// The list at any size: `shown` under a search box (labelled
+    /// `search_label`, refused for `search_error`, then 400), its columns
+    /// (those named in `sorts` sort by their code), the total and numbered
+    /// pages, with the notice named in `uri`.
+    #[allow(clippy::too_many_arguments)] // what the page shows, each its own
+    pub fn listed_page<T>(
         &self,
         session: &Session,
         uri: &Uri,
-        number: u64,
-        rows: &[T],
+        query: &Query,
+        sorts: &[(&'static str, &'static str)],
+        search_label: &str,
+        search_error: Option<&str>,
+        shown: &Shown<T>,
         row: impl Fn(&T) -> Markup,
     ) -> Response {
+        let columns: Vec<Column> = self
+            .columns
+            .iter()
+            .map(|label| match sorts.iter().find(|(l, _)| l == label) {
+                Some((_, code)) => Column::sorted(label, code),
+                None => Column::plain(label),
+            })
+            .collect();
+        let table = Table {
+            base: self.base,
+            anchor: "",
+            query,
+            columns: &columns,
+            empty: self.empty,
+            search_label,
+            search_error,
+            filters: html! {},
+        };
+        let status = if search_error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
         Page::new(self.title, self.section, Some(session))
+            .status(status)
             .notice(Notice::from_uri(uri))
             .render(html! {
                 div.heading {
                     h1 { (self.title) }
                     a.button href={ (self.base) "/new" } { (self.new_label) }
                 }
-                (paged_table(self.base, number, self.empty, self.columns, rows, row))
+                (table.render(shown, row))
             })
     }
 

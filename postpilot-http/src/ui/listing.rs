@@ -204,6 +204,43 @@ where
     })
 }
 
+/// A list page as its URL asks: the query, why its search is refused (if
+/// it is), and the page shown.
+#[derive(Debug)]
+pub(crate) struct Asked<T> {
+    pub query: Query,
+    pub search_error: Option<String>,
+    pub shown: Shown<T>,
+}
+
+/// Reads the page of a list with `orders` (and no filters of its own)
+/// that `uri` asks for, with `find` asking the store.
+///
+/// # Errors
+/// Those of `find`.
+pub(crate) async fn read<C, T, E, F, Fut>(
+    uri: &Uri,
+    orders: &Orders<C>,
+    find: F,
+) -> Result<Asked<T>, E>
+where
+    C: Copy,
+    F: Fn(Listing<C>) -> Fut,
+    Fut: Future<Output = Result<Listed<T>, E>>,
+{
+    let query = Query::from_uri(uri, orders, &[]);
+    let (search, search_error) = query.search();
+    let shown = fetch_page(query.page, |page| {
+        find(query.listing(orders, search.as_ref(), page))
+    })
+    .await?;
+    Ok(Asked {
+        query,
+        search_error,
+        shown,
+    })
+}
+
 /// Everything a listed table shows beside its rows.
 #[derive(Debug)]
 pub(crate) struct Table<'a> {

@@ -22,7 +22,7 @@ use super::format::{
     trigger, when, when_exact, zone,
 };
 use super::layout::{table, Notice, Page, Section};
-use super::listing::{fetch_page, Orders, Query};
+use super::listing::{read, Orders};
 use super::mailing_recipients::count;
 use super::reply::{gave_up_parts, reply};
 use super::resource::Resource;
@@ -87,22 +87,17 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
-    let query = Query::from_uri(&uri, &ORDERS, &[]);
-    let (search, error) = query.search();
     let mailings = &app.mailings();
-    let shown = fetch_page(query.page, |page| {
-        let listing = query.listing(&ORDERS, search.as_ref(), page);
-        async move { mailings.find(&listing).await }
+    let asked = read(&uri, &ORDERS, |listing| async move {
+        mailings.find(&listing).await
     })
     .await?;
     Ok(MAILINGS.listed_page(
         &session,
         &uri,
-        &query,
+        &asked,
         SORTS,
         "Найти по теме сообщения или номеру",
-        error.as_deref(),
-        &shown,
         |(view, subject)| {
             let m = &view.mailing;
             html! {

@@ -15,7 +15,7 @@ use postpilot_core::{
 use super::form::{aria, check, field, record_form, text_input, Errors};
 use super::format::clip;
 use super::layout::{Notice, Page, Section};
-use super::listing::{fetch_page, Orders, Query};
+use super::listing::{read, Orders};
 use super::resource::Resource;
 use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
@@ -48,22 +48,17 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
-    let query = Query::from_uri(&uri, &ORDERS, &[]);
-    let (search, error) = query.search();
     let recipients = &app.recipients();
-    let shown = fetch_page(query.page, |page| {
-        let listing = query.listing(&ORDERS, search.as_ref(), page);
-        async move { recipients.find(&listing).await }
+    let asked = read(&uri, &ORDERS, |listing| async move {
+        recipients.find(&listing).await
     })
     .await?;
     Ok(RECIPIENTS.listed_page(
         &session,
         &uri,
-        &query,
+        &asked,
         SORTS,
         "Найти по email или Ф. И. О.",
-        error.as_deref(),
-        &shown,
         |r| {
             html! {
                 td data-label="№" { (r.id) }

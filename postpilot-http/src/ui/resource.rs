@@ -9,7 +9,7 @@ use maud::{html, Markup};
 
 use super::form::csrf_field;
 use super::layout::{Notice, Page, Section};
-use super::listing::{Column, Query, Shown, Table};
+use super::listing::{Asked, Column, Table};
 use crate::auth::Session;
 
 /// One kind of record, listed at `base`.
@@ -28,22 +28,20 @@ pub(crate) struct Resource {
 }
 
 impl Resource {
-    /// The list at any size: `shown` under a search box (labelled
-    /// `search_label`, refused for `search_error`, then 400), its columns
-    /// (those named in `sorts` sort by their code), the total and numbered
-    /// pages, with the notice named in `uri`.
-    #[allow(clippy::too_many_arguments)] // what the page shows, each its own
+    /// The list at any size: the page `asked` under a search box (labelled
+    /// `search_label`; a refused search is a 400), its columns (those named
+    /// in `sorts` sort by their code), the total and numbered pages, with
+    /// the notice named in `uri`.
     pub fn listed_page<T>(
         &self,
         session: &Session,
         uri: &Uri,
-        query: &Query,
+        asked: &Asked<T>,
         sorts: &[(&'static str, &'static str)],
         search_label: &str,
-        search_error: Option<&str>,
-        shown: &Shown<T>,
         row: impl Fn(&T) -> Markup,
     ) -> Response {
+        let search_error = asked.search_error.as_deref();
         let columns: Vec<Column> = self
             .columns
             .iter()
@@ -55,7 +53,7 @@ impl Resource {
         let table = Table {
             base: self.base,
             anchor: "",
-            query,
+            query: &asked.query,
             columns: &columns,
             empty: self.empty,
             search_label,
@@ -75,7 +73,7 @@ impl Resource {
                     h1 { (self.title) }
                     a.button href={ (self.base) "/new" } { (self.new_label) }
                 }
-                (table.render(shown, row))
+                (table.render(&asked.shown, row))
             })
     }
 

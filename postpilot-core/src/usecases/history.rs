@@ -114,4 +114,23 @@ mod tests {
             .expect_err("unknown");
         assert_eq!(err.to_string(), "mailing 42 not found");
     }
+
+    #[tokio::test]
+    async fn a_listing_of_the_attempts_of_an_unknown_mailing_is_not_found_either() {
+        let mut store = MockStore::new();
+        store
+            .expect_get_mailing()
+            .returning(|id| Err(StoreError::not_found(Entity::Mailing, id.get())));
+        store.expect_find_attempts().never();
+        let listing = AttemptListing {
+            filter: AttemptFilter::default(),
+            oldest_first: false,
+            page: Page::ALL,
+        };
+        let err = History::new(store)
+            .find_attempts(MailingId(42), &listing)
+            .await
+            .expect_err("unknown");
+        assert_eq!(err.to_string(), "mailing 42 not found");
+    }
 }

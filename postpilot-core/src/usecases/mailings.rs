@@ -223,4 +223,28 @@ mod tests {
             "{err}"
         );
     }
+
+    #[tokio::test]
+    async fn found_mailings_carry_their_status_at_the_clocks_now_and_their_subject() {
+        let mut repo = MockMailingRepository::new();
+        repo.expect_find_mailings().returning(|_| {
+            Ok(Listed {
+                items: vec![(stored(true), "Новости".to_owned())],
+                total: 7,
+            })
+        });
+        let listing = Listing {
+            search: None,
+            sort: crate::domain::Sort::default(),
+            page: Page::ALL,
+        };
+        let found = Mailings::new(repo, clock_at(start() + Duration::hours(3)))
+            .find(&listing)
+            .await
+            .expect("found");
+        assert_eq!(found.total, 7);
+        let (view, subject) = &found.items[0];
+        assert_eq!(view.status, MailingStatus::Completed);
+        assert_eq!(subject, "Новости");
+    }
 }

@@ -13,7 +13,8 @@
 # Usage: bench/ui.sh ; env N (recipients, 100000), RUNS (runs of N
 # attempts each, 10), R (requests per figure, 20), B (bulk adds, 3),
 # BACKENDS ("sqlite postgres"), PG (server URL without a database,
-# postgres://postgres@127.0.0.1:5432), KEEP=1 keeps the work directory.
+# postgres://postgres@127.0.0.1:5432), BIN (a release binary already
+# built: no build), KEEP=1 keeps the work directory.
 # Not part of `cargo test` or CI. Needs: sqlite3, psql, curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +28,10 @@ PG=${PG:-postgres://postgres@127.0.0.1:5432}
 for tool in sqlite3 psql curl python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
-cargo build -q --release -p postpilot-cli
-bin=${CARGO_TARGET_DIR:-$PWD/target}/release/postpilot
+if [ -z "${BIN:-}" ]; then
+  cargo build -q --release -p postpilot-cli
+fi
+bin=${BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/postpilot}
 work=$(mktemp -d)
 pg_db=postpilot_bench_$$
 cleanup() {

@@ -9,8 +9,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use postpilot_core::{
     BodyHtml, BodyText, Comment, EmailAddress, FullName, ListId, ListName, MailingId, MessageId,
-    PublicUrl,
-    RecipientId, Search, Sender, Subject,
+    PublicUrl, RecipientId, Search, Sender, Subject,
 };
 use postpilot_smtp::{DkimKey, HeloName};
 use secrecy::SecretString;

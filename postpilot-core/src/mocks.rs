@@ -6,10 +6,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Audience, Claim, DeliveryResult, EmailAddress, InstanceId, Launch, LeaseToken, ListId,
-    ListName, Mailing, MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page,
-    Reach, Recipient, RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage,
-    Search, Selection, SendAttempt, SendRun, Stats, Suppression, Trigger, UnsubscribeSecret, Window,
+    AttemptCursor, AttemptFilter, AttemptListing, Audience, Claim, DeliveryResult, EmailAddress,
+    InstanceId, Launch, LeaseToken, ListId, ListName, Listed, Listing, Mailing, MailingId,
+    MailingOrder, Message, MessageId, MessageOrder, NewMailing, NewMessage, NewRecipient, Page,
+    Reach, Recipient, RecipientId, RecipientList, RecipientOrder, RecipientPage, RecipientsEdit,
+    RunId, RunMessage, Search, Selection, SendAttempt, SendRun, Stats, Suppression, Trigger,
+    UnsubscribeSecret, Window,
 };
 use crate::ports::{
     DeliveryRepository, InstanceRepository, ListRepository, MailingRepository, MessageRepository,
@@ -26,6 +28,7 @@ mockall::mock! {
         async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError>;
         async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError>;
         async fn search_recipients<'a>(&self, search: Option<&'a Search>, page: Page) -> Result<RecipientPage, StoreError>;
+        async fn find_recipients(&self, listing: &Listing<RecipientOrder>) -> Result<Listed<Recipient>, StoreError>;
         async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError>;
         async fn recipient_ids_by_email(
             &self,
@@ -40,6 +43,7 @@ mockall::mock! {
         async fn insert_message(&self, new: &NewMessage, created_at: DateTime<Utc>) -> Result<Message, StoreError>;
         async fn get_message(&self, id: MessageId) -> Result<Message, StoreError>;
         async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError>;
+        async fn find_messages(&self, listing: &Listing<MessageOrder>) -> Result<Listed<Message>, StoreError>;
         async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError>;
         async fn delete_message(&self, id: MessageId) -> Result<(), StoreError>;
         async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError>;
@@ -51,6 +55,7 @@ mockall::mock! {
         async fn insert_mailing(&self, new: &NewMailing) -> Result<Mailing, StoreError>;
         async fn get_mailing(&self, id: MailingId) -> Result<Mailing, StoreError>;
         async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError>;
+        async fn find_mailings(&self, listing: &Listing<MailingOrder>) -> Result<Listed<(Mailing, String)>, StoreError>;
         async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError>;
         async fn mailing_recipients<'a>(&self, id: MailingId, search: Option<&'a Search>, page: Page) -> Result<RecipientPage, StoreError>;
         async fn add_mailing_recipients(&self, id: MailingId, which: &Selection) -> Result<u64, StoreError>;
@@ -77,6 +82,8 @@ mockall::mock! {
         async fn last_response_starting_with(&self, run: RunId, prefix: &str) -> Result<Option<String>, StoreError>;
         async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;
         async fn list_attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>, StoreError>;
+        async fn find_attempts(&self, mailing: MailingId, listing: &AttemptListing) -> Result<Listed<SendAttempt>, StoreError>;
+        async fn attempts_before(&self, mailing: MailingId, filter: &AttemptFilter, cursor: AttemptCursor) -> Result<Vec<SendAttempt>, StoreError>;
     }
 
     #[async_trait]

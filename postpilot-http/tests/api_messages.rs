@@ -224,15 +224,24 @@ async fn an_html_version_is_stored_shown_in_the_preview_escaped_and_removed_with
     assert_eq!(created.json["body_html"], "<p>Привет, {{ full_name }}</p>");
     let id = created.json["id"].as_i64().expect("id");
     let preview = s
-        .post(&format!("/api/v1/messages/{id}/preview"), json!({"recipient_id": r}))
+        .post(
+            &format!("/api/v1/messages/{id}/preview"),
+            json!({"recipient_id": r}),
+        )
         .await;
-    assert_eq!(preview.json["body_html"], "<p>Привет, &lt;i&gt;Анна&lt;&#x2f;i&gt;</p>");
+    assert_eq!(
+        preview.json["body_html"],
+        "<p>Привет, &lt;i&gt;Анна&lt;&#x2f;i&gt;</p>"
+    );
     assert!(preview.json["raw"]
         .as_str()
         .expect("raw")
         .contains("multipart/alternative"));
     let kept = s
-        .patch(&format!("/api/v1/messages/{id}"), json!({"subject": "Другая"}))
+        .patch(
+            &format!("/api/v1/messages/{id}"),
+            json!({"subject": "Другая"}),
+        )
         .await;
     assert_eq!(kept.json["body_html"], "<p>Привет, {{ full_name }}</p>");
     let removed = s
@@ -240,10 +249,14 @@ async fn an_html_version_is_stored_shown_in_the_preview_escaped_and_removed_with
         .await;
     assert_eq!(removed.json["body_html"], serde_json::Value::Null);
     let bad = s
-        .patch(&format!("/api/v1/messages/{id}"), json!({"body_html": "{{ name }}"}))
+        .patch(
+            &format!("/api/v1/messages/{id}"),
+            json!({"body_html": "{{ name }}"}),
+        )
         .await;
     assert_eq!(
-        bad.error(StatusCode::UNPROCESSABLE_ENTITY, "invalid").as_deref(),
+        bad.error(StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            .as_deref(),
         Some("body_html")
     );
 }

@@ -27,6 +27,10 @@ pub(crate) trait Dialect: sqlx::Database {
     /// `column` with the case of Latin and Cyrillic capitals folded, as
     /// `Search::fold` folds it, and nothing else.
     fn fold(column: &str) -> String;
+
+    /// Recipients in the order of their emails, letter case aside, along
+    /// the unique index on them (`r` is the recipient).
+    const EMAIL_ORDER: &'static str;
 }
 
 #[cfg(feature = "sqlite")]
@@ -45,6 +49,9 @@ impl Dialect for sqlx::Sqlite {
     fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         done.rows_affected()
     }
+
+    /// The column's own `NOCASE`, as its index holds it.
+    const EMAIL_ORDER: &'static str = "r.email";
 
     /// SQLite's `lower` folds ASCII only; Cyrillic is replaced letter by letter.
     fn fold(column: &str) -> String {
@@ -72,6 +79,9 @@ impl Dialect for sqlx::Postgres {
     fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
         done.rows_affected()
     }
+
+    /// As the unique index `recipient_email_key` holds it.
+    const EMAIL_ORDER: &'static str = "lower(r.email)";
 
     /// `translate`, not `lower`: PostgreSQL's `lower` follows the
     /// database's locale, and would fold more than the search does.

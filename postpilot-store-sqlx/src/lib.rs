@@ -12,6 +12,7 @@
 
 mod dialect;
 mod errors;
+mod listing;
 mod lists;
 mod mailings;
 mod messages;

@@ -116,7 +116,6 @@ impl<T: StoredTime> TryFrom<SuppressedRow<T>> for (Recipient, Suppression) {
     }
 }
 
-
 /// A stored HTML version: `NULL` for none.
 fn html(column: &'static str, stored: Option<String>) -> Result<Option<BodyHtml>, StoreError> {
     stored

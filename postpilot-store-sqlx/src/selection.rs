@@ -14,14 +14,11 @@ use crate::query::MAILING_EXISTS;
 use crate::rows::{self, RecipientRow};
 
 /// `WHERE`-clause text: whether the recipient `r` matches the `LIKE`
-/// pattern bound to `param` (see [`Search::like_pattern`]). Emails are
-/// ASCII (the domain admits no other), so `lower` folds them exactly and
-/// more cheaply than [`Dialect::fold`].
-fn matching<DB: Dialect>(param: &str) -> String {
-    format!(
-        "(lower(r.email) LIKE {param} ESCAPE '\\' OR {} LIKE {param} ESCAPE '\\')",
-        DB::fold("r.full_name")
-    )
+/// pattern bound to `param` (see [`Search::like_pattern`]), in its stored
+/// search key: email and full name folded as the search is (migration
+/// `20260610000000_listing`), so no row is folded at search time.
+pub(crate) fn matching(param: &str) -> String {
+    format!("r.search_key LIKE {param} ESCAPE '\\'")
 }
 
 /// What a selection binds to its one parameter, if any.
@@ -79,7 +76,7 @@ fn chosen<DB: Dialect>(which: &Selection, param: &str) -> (String, String, Bound
         ),
         Selection::Matching(search) => (
             "r.id".to_owned(),
-            format!("FROM recipient AS r WHERE {}", matching::<DB>(param)),
+            format!("FROM recipient AS r WHERE {}", matching(param)),
             Bound::Text(search.like_pattern()),
         ),
         Selection::List(list) => (
@@ -239,7 +236,7 @@ where
     ) -> Result<RecipientPage, StoreError> {
         let n = params.len();
         let filter = match search {
-            Some(_) => format!(" AND {}", matching::<DB>(&format!("${}", n + 1))),
+            Some(_) => format!(" AND {}", matching(&format!("${}", n + 1))),
             None => String::new(),
         };
         let pattern = search.map(Search::like_pattern);

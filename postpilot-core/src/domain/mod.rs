@@ -5,6 +5,7 @@ mod ids;
 mod instance;
 mod invalid;
 mod list;
+mod listing;
 mod mailing;
 mod message;
 mod recipient;
@@ -22,6 +23,10 @@ pub use ids::{AttemptId, DeliveryId, ListId, MailingId, MessageId, RecipientId, 
 pub use instance::InstanceId;
 pub use invalid::{InvalidField, Problem};
 pub use list::RecipientList;
+pub use listing::{
+    AttemptCursor, AttemptFilter, AttemptListing, Direction, Listed, Listing, MailingOrder,
+    MessageOrder, RecipientOrder, Sort,
+};
 pub use mailing::{Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdit, Window};
 pub use message::{Message, MessagePatch, NewMessage};
 pub use recipient::{NewRecipient, Recipient, RecipientPatch};

@@ -103,7 +103,7 @@ impl PublicUrl {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(fail("must start with http:// or https://"));
         }
-        if url.host_str().map_or(true, str::is_empty) {
+        if url.host_str().is_none_or(str::is_empty) {
             return Err(fail("must name a host"));
         }
         if !url.username().is_empty() || url.password().is_some() {

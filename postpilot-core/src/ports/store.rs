@@ -6,10 +6,12 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::domain::{
-    Audience, Claim, DeliveryResult, EmailAddress, InstanceId, Launch, LeaseToken, ListId,
-    ListName, Mailing, MailingId, Message, MessageId, NewMailing, NewMessage, NewRecipient, Page,
-    Reach, Recipient, RecipientId, RecipientList, RecipientPage, RecipientsEdit, RunId, RunMessage,
-    Search, Selection, SendAttempt, SendRun, Stats, Suppression, Trigger, UnsubscribeSecret, Window,
+    AttemptCursor, AttemptFilter, AttemptListing, Audience, Claim, DeliveryResult, EmailAddress,
+    InstanceId, Launch, LeaseToken, ListId, ListName, Listed, Listing, Mailing, MailingId,
+    MailingOrder, Message, MessageId, MessageOrder, NewMailing, NewMessage, NewRecipient, Page,
+    Reach, Recipient, RecipientId, RecipientList, RecipientOrder, RecipientPage, RecipientsEdit,
+    RunId, RunMessage, Search, Selection, SendAttempt, SendRun, Stats, Suppression, Trigger,
+    UnsubscribeSecret, Window,
 };
 
 /// What kind of stored object an error is about.
@@ -124,6 +126,16 @@ pub trait RecipientRepository: Send + Sync {
         page: Page,
     ) -> Result<RecipientPage, StoreError>;
 
+    /// A page of the recipients the listing's search finds (in the email
+    /// or the full name, see [`Search`]), in its order, with their total.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn find_recipients(
+        &self,
+        listing: &Listing<RecipientOrder>,
+    ) -> Result<Listed<Recipient>, StoreError>;
+
     /// Every recipient id, ascending.
     ///
     /// # Errors
@@ -182,6 +194,16 @@ pub trait MessageRepository: Send + Sync {
     /// `Backend` only.
     async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError>;
 
+    /// A page of the messages whose subject the listing's search finds, in
+    /// its order, with their total.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn find_messages(
+        &self,
+        listing: &Listing<MessageOrder>,
+    ) -> Result<Listed<Message>, StoreError>;
+
     /// # Errors
     /// `NotFound`.
     async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError>;
@@ -222,6 +244,17 @@ pub trait MailingRepository: Send + Sync {
     /// # Errors
     /// `Backend` only.
     async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError>;
+
+    /// A page of the mailings whose message's subject the listing's search
+    /// finds (or whose number it is), in its order, with their total; each
+    /// with its message's subject.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn find_mailings(
+        &self,
+        listing: &Listing<MailingOrder>,
+    ) -> Result<Listed<(Mailing, String)>, StoreError>;
 
     /// The mailing's recipients, ascending.
     ///
@@ -453,6 +486,29 @@ pub trait DeliveryRepository: Send + Sync {
         &self,
         mailing: MailingId,
         page: Page,
+    ) -> Result<Vec<SendAttempt>, StoreError>;
+
+    /// A page of the mailing's attempts the filter takes, newest first (or
+    /// oldest first), with their total.
+    ///
+    /// # Errors
+    /// `Backend` only (an unknown mailing has none).
+    async fn find_attempts(
+        &self,
+        mailing: MailingId,
+        listing: &AttemptListing,
+    ) -> Result<Listed<SendAttempt>, StoreError>;
+
+    /// The next of the mailing's attempts the filter takes, newest first,
+    /// older than the cursor's: one step of a walk through them all.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn attempts_before(
+        &self,
+        mailing: MailingId,
+        filter: &AttemptFilter,
+        cursor: AttemptCursor,
     ) -> Result<Vec<SendAttempt>, StoreError>;
 }
 

@@ -1,6 +1,9 @@
 //! What was sent: a mailing's runs and attempts (Попытки рассылки).
 
-use crate::domain::{MailingId, Page, Reach, RunId, RunMessage, SendAttempt, SendRun};
+use crate::domain::{
+    AttemptCursor, AttemptFilter, AttemptListing, Listed, MailingId, Page, Reach, RunId,
+    RunMessage, SendAttempt, SendRun,
+};
 use crate::error::Result;
 use crate::ports::{DeliveryRepository, MailingRepository};
 
@@ -62,6 +65,34 @@ impl<R: MailingRepository + DeliveryRepository> History<R> {
         self.repo.get_mailing(mailing).await?;
         Ok(self.repo.list_attempts(mailing, page).await?)
     }
+
+    /// A page of the mailing's attempts the filter takes, newest first
+    /// unless asked otherwise, and their total.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown mailing.
+    pub async fn find_attempts(
+        &self,
+        mailing: MailingId,
+        listing: &AttemptListing,
+    ) -> Result<Listed<SendAttempt>> {
+        self.repo.get_mailing(mailing).await?;
+        Ok(self.repo.find_attempts(mailing, listing).await?)
+    }
+
+    /// The next of the mailing's attempts the filter takes, newest first,
+    /// after the cursor: a step of an export.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn attempts_before(
+        &self,
+        mailing: MailingId,
+        filter: &AttemptFilter,
+        cursor: AttemptCursor,
+    ) -> Result<Vec<SendAttempt>> {
+        Ok(self.repo.attempts_before(mailing, filter, cursor).await?)
+    }
 }
 
 #[cfg(test)]
@@ -79,6 +110,25 @@ mod tests {
         store.expect_list_attempts().never();
         let err = History::new(store)
             .attempts(MailingId(42), Page::ALL)
+            .await
+            .expect_err("unknown");
+        assert_eq!(err.to_string(), "mailing 42 not found");
+    }
+
+    #[tokio::test]
+    async fn a_listing_of_the_attempts_of_an_unknown_mailing_is_not_found_either() {
+        let mut store = MockStore::new();
+        store
+            .expect_get_mailing()
+            .returning(|id| Err(StoreError::not_found(Entity::Mailing, id.get())));
+        store.expect_find_attempts().never();
+        let listing = AttemptListing {
+            filter: AttemptFilter::default(),
+            oldest_first: false,
+            page: Page::ALL,
+        };
+        let err = History::new(store)
+            .find_attempts(MailingId(42), &listing)
             .await
             .expect_err("unknown");
         assert_eq!(err.to_string(), "mailing 42 not found");

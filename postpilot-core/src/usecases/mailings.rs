@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use crate::domain::{
-    Mailing, MailingId, MailingPatch, MailingStatus, NewMailing, Page, RecipientId, RecipientPage,
-    Search, Selection,
+    Listed, Listing, Mailing, MailingId, MailingOrder, MailingPatch, MailingStatus, NewMailing,
+    Page, RecipientId, RecipientPage, Search, Selection,
 };
 use crate::error::Result;
 use crate::ports::{Clock, MailingRepository};
@@ -99,6 +99,31 @@ impl<R: MailingRepository, C: Clock> Mailings<R, C> {
                 mailing,
             })
             .collect())
+    }
+
+    /// A page of the mailings the listing's search finds (by their
+    /// message's subject or their number), in its order, each with its
+    /// status now and its message's subject, and their total.
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub async fn find(
+        &self,
+        listing: &Listing<MailingOrder>,
+    ) -> Result<Listed<(MailingView, String)>> {
+        let now = self.clock.now();
+        let found = self.repo.find_mailings(listing).await?;
+        Ok(Listed {
+            total: found.total,
+            items: found
+                .items
+                .into_iter()
+                .map(|(mailing, subject)| {
+                    let status = mailing.status(now);
+                    (MailingView { mailing, status }, subject)
+                })
+                .collect(),
+        })
     }
 
     /// # Errors
@@ -197,5 +222,29 @@ mod tests {
             matches!(err, Error::Invalid(ref f) if f.field == "sent_completed_at"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn found_mailings_carry_their_status_at_the_clocks_now_and_their_subject() {
+        let mut repo = MockMailingRepository::new();
+        repo.expect_find_mailings().returning(|_| {
+            Ok(Listed {
+                items: vec![(stored(true), "Новости".to_owned())],
+                total: 7,
+            })
+        });
+        let listing = Listing {
+            search: None,
+            sort: crate::domain::Sort::default(),
+            page: Page::ALL,
+        };
+        let found = Mailings::new(repo, clock_at(start() + Duration::hours(3)))
+            .find(&listing)
+            .await
+            .expect("found");
+        assert_eq!(found.total, 7);
+        let (view, subject) = &found.items[0];
+        assert_eq!(view.status, MailingStatus::Completed);
+        assert_eq!(subject, "Новости");
     }
 }

@@ -1,6 +1,9 @@
 //! Управление сообщениями.
 
-use crate::domain::{MailingId, Message, MessageId, MessagePatch, NewMessage, Page, Personalised};
+use crate::domain::{
+    Listed, Listing, MailingId, Message, MessageId, MessageOrder, MessagePatch, NewMessage, Page,
+    Personalised,
+};
 use crate::error::Result;
 use crate::ports::{Clock, MessageRepository};
 
@@ -37,6 +40,15 @@ impl<R: MessageRepository, C: Clock> Messages<R, C> {
     /// Backend failures.
     pub async fn list(&self, page: Page) -> Result<Vec<Message>> {
         Ok(self.repo.list_messages(page).await?)
+    }
+
+    /// A page of the messages whose subject the listing's search finds, in
+    /// its order, and their total.
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub async fn find(&self, listing: &Listing<MessageOrder>) -> Result<Listed<Message>> {
+        Ok(self.repo.find_messages(listing).await?)
     }
 
     /// # Errors

@@ -1,7 +1,8 @@
 //! Управление клиентами.
 
 use crate::domain::{
-    EmailAddress, NewRecipient, Page, Recipient, RecipientId, RecipientPage, RecipientPatch, Search,
+    EmailAddress, Listed, Listing, NewRecipient, Page, Recipient, RecipientId, RecipientOrder,
+    RecipientPage, RecipientPatch, Search,
 };
 use crate::error::Result;
 use crate::ports::RecipientRepository;
@@ -33,6 +34,15 @@ impl<R: RecipientRepository> Recipients<R> {
     /// Backend failures.
     pub async fn list(&self, page: Page) -> Result<Vec<Recipient>> {
         Ok(self.repo.list_recipients(page).await?)
+    }
+
+    /// A page of the recipients the listing's search finds, in its order,
+    /// and their total.
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub async fn find(&self, listing: &Listing<RecipientOrder>) -> Result<Listed<Recipient>> {
+        Ok(self.repo.find_recipients(listing).await?)
     }
 
     /// Recipients the search finds (all without one): a page and the total.

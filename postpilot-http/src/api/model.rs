@@ -7,10 +7,9 @@ use chrono::{DateTime, Utc};
 use postpilot_core::usecases::MailingView;
 use postpilot_core::{
     AttemptStatus, BodyHtml, BodyText, Comment, EmailAddress, FullName, InvalidField, ListId,
-    ListName,
-    MailingPatch, MailingStatus, Message, MessageId, MessagePatch, NewMessage, NewRecipient,
-    Problem, Recipient, RecipientId, RecipientIds, RecipientPage, RecipientPatch, RecipientsEdit,
-    Search, Selection, SendAttempt, SendRun, Stats, Subject, Trigger,
+    ListName, MailingPatch, MailingStatus, Message, MessageId, MessagePatch, NewMessage,
+    NewRecipient, Problem, Recipient, RecipientId, RecipientIds, RecipientPage, RecipientPatch,
+    RecipientsEdit, Search, Selection, SendAttempt, SendRun, Stats, Subject, Trigger,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

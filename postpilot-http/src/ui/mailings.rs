@@ -11,20 +11,22 @@ use maud::{html, Markup};
 use postpilot_core::ports::{Entity, StoreError};
 use postpilot_core::usecases::GAVE_UP;
 use postpilot_core::{
-    Mailing, MailingId, MailingPatch, MailingStatus, MessageId, NewMailing, Page as Slice,
-    RecipientId, RecipientIds, RecipientsEdit, Search, Selection, Window,
+    Direction, Mailing, MailingId, MailingOrder, MailingPatch, MailingStatus, MessageId,
+    NewMailing, Page as Slice, RecipientId, RecipientIds, RecipientsEdit, Search, Selection,
+    Window,
 };
 
 use super::form::{aria, field, problem_text, record_form, Errors};
 use super::format::{
-    attempt_status, clip, count as count_words, input_value, mailing_status, parse_input,
-    tomorrow_morning, trigger, when, when_exact, zone, TimeInput, RECIPIENTS,
+    clip, count as count_words, input_value, mailing_status, number, parse_input, tomorrow_morning,
+    trigger, when, when_exact, zone, TimeInput, RECIPIENTS,
 };
-use super::layout::{paged_table, table, Notice, Page, Section};
+use super::layout::{table, Notice, Page, Section};
+use super::listing::{read, Orders};
 use super::mailing_recipients::count;
 use super::reply::{gave_up_parts, reply};
 use super::resource::Resource;
-use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
+use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -64,6 +66,10 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
         )
         .route("/mailings/{id}/edit", get(edit::<S, M, C>))
         .route(
+            "/mailings/{id}/attempts.csv",
+            get(super::attempts::export::<S, M, C>),
+        )
+        .route(
             "/mailings/{id}/runs/{run_id}",
             get(super::run::show::<S, M, C>),
         )
@@ -82,32 +88,52 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
-    let number = page_number(&uri);
+    let mailings = &app.mailings();
     let tz = app.zone();
-    let views = app.mailings().list(page_slice(number)).await?;
-    let messages = app.messages();
-    let mut rows = Vec::with_capacity(views.len());
-    for view in views {
-        let subject = messages
-            .get(view.mailing.message_id)
-            .await
-            .map(|m| m.subject.to_string())
-            .unwrap_or_default();
-        rows.push((view, subject));
-    }
-    Ok(MAILINGS.list_page(&session, &uri, number, &rows, |row| {
-        let (view, subject) = row;
-        let m = &view.mailing;
-        html! {
-            td data-label="№" { a href={ "/mailings/" (m.id) } { "№" (m.id) } }
-            td data-label="Статус" { (mailing_status(view.status)) }
-            td data-label="Сообщение" { a href={ "/mailings/" (m.id) } { (subject) } }
-            td data-label="Первая отправка" { (when(m.first_sent_at, tz)) }
-            td data-label="Окончание отправки" { (when(m.sent_completed_at, tz)) }
-            td data-label="Получателей" { (count(m.recipient_count)) }
-        }
-    }))
+    let asked = read(&uri, &ORDERS, |listing| async move {
+        mailings.find(&listing).await
+    })
+    .await?;
+    Ok(MAILINGS.listed_page(
+        &session,
+        &uri,
+        &asked,
+        SORTS,
+        "Найти по теме сообщения или номеру",
+        |(view, subject)| {
+            let m = &view.mailing;
+            html! {
+                td data-label="№" { a href={ "/mailings/" (m.id) } { "№" (m.id) } }
+                td data-label="Статус" { (mailing_status(view.status)) }
+                td data-label="Сообщение" { a href={ "/mailings/" (m.id) } { (subject) } }
+                td data-label="Первая отправка" { (when(m.first_sent_at, tz)) }
+                td data-label="Окончание отправки" { (when(m.sent_completed_at, tz)) }
+                td data-label="Получателей" { (number(m.recipient_count)) }
+            }
+        },
+    ))
 }
+
+/// The orders the list offers, by number by default.
+const ORDERS: Orders<MailingOrder> = Orders {
+    codes: &[
+        ("id", MailingOrder::Id),
+        ("subject", MailingOrder::Subject),
+        ("first", MailingOrder::FirstSentAt),
+        ("end", MailingOrder::SentCompletedAt),
+        ("recipients", MailingOrder::RecipientCount),
+    ],
+    default_direction: Direction::Ascending,
+};
+
+/// The columns the list sorts by, each with its code in `?sort=`.
+const SORTS: &[(&str, &str)] = &[
+    ("№", "id"),
+    ("Сообщение", "subject"),
+    ("Первая отправка", "first"),
+    ("Окончание", "end"),
+    ("Получателей", "recipients"),
+];
 
 /// The fields as typed.
 #[derive(Debug, Default)]
@@ -614,8 +640,8 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
     let message = app.messages().get(m.message_id).await?;
     let history = app.history();
     let runs = history.runs(id).await?;
-    let number = page_number(uri);
-    let attempts = history.attempts(id, page_slice(number)).await?;
+    let base = format!("/mailings/{id}");
+    let (attempts, bad_search) = super::attempts::section(app, id, &base, uri).await?;
     let unfinished = runs.iter().any(|r| !r.is_finished());
     // The latest run gave up on the server: said at the top of the page.
     let server_down = match runs.first() {
@@ -632,10 +658,11 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
     let title = format!("Рассылка №{id}");
     let status = if refused.is_some() {
         StatusCode::CONFLICT
+    } else if bad_search {
+        StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let base = format!("/mailings/{id}");
     Ok(Page::new(&title, Section::Mailings, Some(session))
         .status(status)
         .notice(notice)
@@ -717,27 +744,7 @@ pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
                     ))
                 }
             }
-            section #attempts {
-                h2 { "Попытки отправки" }
-                (paged_table(
-                    &base,
-                    number,
-                    "Попыток пока нет.",
-                    &["Дата и время попытки", "Получатель", "Статус", "Ответ почтового сервера"],
-                    &attempts,
-                    |a| html! {
-                        td data-label="Дата и время попытки" { (when_exact(a.attempt_at, tz)) }
-                        td data-label="Получатель" {
-                            @match a.recipient_id {
-                                Some(rid) => a href={ "/recipients/" (rid) } { (a.email) },
-                                None => (a.email),
-                            }
-                        }
-                        td data-label="Статус" { (attempt_status(a.status)) }
-                        td.reply data-label="Ответ почтового сервера" { (reply(&a.response)) }
-                    },
-                ))
-            }
+            (attempts)
         }))
 }
 

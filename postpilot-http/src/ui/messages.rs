@@ -8,15 +8,16 @@ use axum::{Extension, Router};
 use maud::{html, Markup};
 use postpilot_core::ports::StoreError;
 use postpilot_core::{
-    BodyHtml, BodyText, MailingId, Message, MessageId, MessagePatch, NewMessage, Personalised,
-    Subject, VARIABLES,
+    BodyHtml, BodyText, Direction, MailingId, Message, MessageId, MessageOrder, MessagePatch,
+    NewMessage, Personalised, Subject, VARIABLES,
 };
 
 use super::form::{aria, check, field, record_form, text_input, Errors};
 use super::format::{clip, when};
 use super::layout::{Notice, Page, Section};
+use super::listing::{read, Orders};
 use super::resource::Resource;
-use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
+use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -51,19 +52,42 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
-    let number = page_number(&uri);
-    let rows = app.messages().list(page_slice(number)).await?;
+    let messages = &app.messages();
     let tz = app.zone();
-    Ok(MESSAGES.list_page(&session, &uri, number, &rows, |m| {
-        html! {
-            td data-label="№" { (m.id) }
-            td data-label="Тема письма" { a href={ "/messages/" (m.id) } { (m.subject) } }
-            td data-label="Тело письма" { (clip(m.body_text.as_str(), 90)) }
-            td data-label="Создано" { (when(m.created_at, tz)) }
-            (MESSAGES.row_actions(m.id))
-        }
-    }))
+    let asked = read(&uri, &ORDERS, |listing| async move {
+        messages.find(&listing).await
+    })
+    .await?;
+    Ok(MESSAGES.listed_page(
+        &session,
+        &uri,
+        &asked,
+        SORTS,
+        "Найти по теме",
+        |m| {
+            html! {
+                td data-label="№" { (m.id) }
+                td data-label="Тема письма" { a href={ "/messages/" (m.id) } { (m.subject) } }
+                td data-label="Тело письма" { (clip(m.body_text.as_str(), 90)) }
+                td data-label="Создано" { (when(m.created_at, tz)) }
+                (MESSAGES.row_actions(m.id))
+            }
+        },
+    ))
 }
+
+/// The orders the list offers, by number by default.
+const ORDERS: Orders<MessageOrder> = Orders {
+    codes: &[
+        ("id", MessageOrder::Id),
+        ("subject", MessageOrder::Subject),
+        ("created", MessageOrder::CreatedAt),
+    ],
+    default_direction: Direction::Ascending,
+};
+
+/// The columns the list sorts by, each with its code in `?sort=`.
+const SORTS: &[(&str, &str)] = &[("№", "id"), ("Тема", "subject"), ("Создано", "created")];
 
 #[derive(Debug, Default)]
 struct Input {

@@ -3,11 +3,13 @@
 //! phone. Every page but `/login` needs a session; every form carries the
 //! session's CSRF token.
 
+mod attempts;
 mod csv;
 mod form;
 mod format;
 mod home;
 mod layout;
+mod listing;
 mod lists;
 mod login;
 mod mailing_recipients;

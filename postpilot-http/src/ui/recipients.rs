@@ -8,14 +8,16 @@ use axum::{Extension, Router};
 use maud::html;
 use postpilot_core::ports::StoreError;
 use postpilot_core::{
-    Comment, EmailAddress, FullName, NewRecipient, Recipient, RecipientId, RecipientPatch,
+    Comment, Direction, EmailAddress, FullName, NewRecipient, Recipient, RecipientId,
+    RecipientOrder, RecipientPatch,
 };
 
 use super::form::{aria, check, field, record_form, text_input, Errors};
 use super::format::clip;
 use super::layout::{Notice, Page, Section};
+use super::listing::{read, Orders};
 use super::resource::Resource;
-use super::{page_number, page_slice, parse_id, see_other_with, IdPath, UiError};
+use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppClock, AppMailer, AppState, AppStore};
@@ -53,17 +55,27 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
-    let number = page_number(&uri);
-    let rows = app.recipients().list(page_slice(number)).await?;
-    Ok(RECIPIENTS.list_page(&session, &uri, number, &rows, |r| {
-        html! {
-            td data-label="№" { (r.id) }
-            td data-label="Ф. И. О." { (r.full_name) }
-            td data-label="Email" { a href={ "/recipients/" (r.id) } { (r.email) } }
-            td data-label="Комментарий" { (clip(r.comment.as_str(), 80)) }
-            (RECIPIENTS.row_actions(r.id))
-        }
-    }))
+    let recipients = &app.recipients();
+    let asked = read(&uri, &ORDERS, |listing| async move {
+        recipients.find(&listing).await
+    })
+    .await?;
+    Ok(RECIPIENTS.listed_page(
+        &session,
+        &uri,
+        &asked,
+        SORTS,
+        "Найти по email или Ф. И. О.",
+        |r| {
+            html! {
+                td data-label="№" { (r.id) }
+                td data-label="Ф. И. О." { (r.full_name) }
+                td data-label="Email" { a href={ "/recipients/" (r.id) } { (r.email) } }
+                td data-label="Комментарий" { (clip(r.comment.as_str(), 80)) }
+                (RECIPIENTS.row_actions(r.id))
+            }
+        },
+    ))
 }
 
 /// `GET /recipients/{id}`: the recipient, read-only.
@@ -87,6 +99,19 @@ async fn show<S: AppStore, M: AppMailer, C: AppClock>(
         }),
     )
 }
+
+/// The orders the list offers, by number by default.
+const ORDERS: Orders<RecipientOrder> = Orders {
+    codes: &[
+        ("id", RecipientOrder::Id),
+        ("name", RecipientOrder::FullName),
+        ("email", RecipientOrder::Email),
+    ],
+    default_direction: Direction::Ascending,
+};
+
+/// The columns the list sorts by, each with its code in `?sort=`.
+const SORTS: &[(&str, &str)] = &[("№", "id"), ("Ф. И. О.", "name"), ("Email", "email")];
 
 /// The fields as typed, kept to show them again beside their errors.
 #[derive(Debug, Default)]

@@ -3,12 +3,13 @@
 
 use std::fmt::Display;
 
-use axum::http::Uri;
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use maud::{html, Markup};
 
 use super::form::csrf_field;
-use super::layout::{paged_table, Notice, Page, Section};
+use super::layout::{Notice, Page, Section};
+use super::listing::{Asked, Column, Table};
 use crate::auth::Session;
 
 /// One kind of record, listed at `base`.
@@ -29,17 +30,45 @@ pub(crate) struct Resource {
 }
 
 impl Resource {
-    /// The list: page `number` of `rows` as a [`paged_table`], with the
-    /// notice named in `uri`.
-    pub fn list_page<T>(
+    /// The list at any size: the page `asked` under a search box (labelled
+    /// `search_label`; a refused search is a 400), its columns (those named
+    /// in `sorts` sort by their code), the total and numbered pages, with
+    /// the notice named in `uri`.
+    pub fn listed_page<T>(
         &self,
         session: &Session,
         uri: &Uri,
-        number: u64,
-        rows: &[T],
+        asked: &Asked<T>,
+        sorts: &[(&'static str, &'static str)],
+        search_label: &str,
         row: impl Fn(&T) -> Markup,
     ) -> Response {
+        let search_error = asked.search_error.as_deref();
+        let columns: Vec<Column> = self
+            .columns
+            .iter()
+            .map(|label| match sorts.iter().find(|(l, _)| l == label) {
+                Some((_, code)) => Column::sorted(label, code),
+                None => Column::plain(label),
+            })
+            .collect();
+        let table = Table {
+            base: self.base,
+            anchor: "",
+            query: &asked.query,
+            columns: &columns,
+            empty: self.empty,
+            search_label,
+            search_error,
+            filters: html! {},
+        };
+        let status = if search_error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
         Page::new(self.title, self.section, Some(session))
+            .status(status)
             .notice(Notice::from_uri(uri))
             .render(html! {
                 div.heading {
@@ -51,7 +80,7 @@ impl Resource {
                         a.button href={ (self.base) "/new" } { (self.new_label) }
                     }
                 }
-                (paged_table(self.base, number, self.empty, self.columns, rows, row))
+                (table.render(&asked.shown, row))
             })
     }
 

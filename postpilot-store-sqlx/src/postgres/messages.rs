@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use postpilot_core::domain::{MailingId, Message, MessageId, NewMessage, Page};
+use postpilot_core::domain::{
+    Listed, Listing, MailingId, Message, MessageId, MessageOrder, NewMessage, Page,
+};
 use postpilot_core::ports::{MessageRepository, StoreError};
 
 use super::{commit, PgStore, Sql};
@@ -40,6 +42,14 @@ impl MessageRepository for PgStore {
 
     async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError> {
         Sql::list_messages(&self.pool, page).await
+    }
+
+    async fn find_messages(
+        &self,
+        listing: &Listing<MessageOrder>,
+    ) -> Result<Listed<Message>, StoreError> {
+        let mut tx = self.snapshot("listing messages").await?;
+        Sql::find_messages(&mut tx, listing).await
     }
 
     async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError> {

@@ -104,6 +104,14 @@ impl PgStore {
             .map_err(backend(format!("starting a transaction for {doing}")))
     }
 
+    /// Starts a read on one snapshot (a list's page and its total).
+    async fn snapshot(&self, doing: &str) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .map_err(backend(format!("starting a read for {doing}")))
+    }
+
     /// Starts a transaction that changes counted tables, holding the
     /// counters row from its first statement (see the module comment).
     async fn counted(&self, doing: &str) -> Result<Transaction<'static, Postgres>, StoreError> {

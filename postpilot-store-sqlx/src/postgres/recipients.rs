@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use postpilot_core::domain::{
-    EmailAddress, NewRecipient, Page, Recipient, RecipientId, RecipientPage, Search,
+    EmailAddress, Listed, Listing, NewRecipient, Page, Recipient, RecipientId, RecipientOrder,
+    RecipientPage, Search,
 };
 use postpilot_core::ports::{Entity, RecipientRepository, StoreError};
 
@@ -91,6 +92,14 @@ impl RecipientRepository for PgStore {
             .await
             .map_err(backend("searching recipients"))?;
         Sql::search_recipients(&mut tx, search, page).await
+    }
+
+    async fn find_recipients(
+        &self,
+        listing: &Listing<RecipientOrder>,
+    ) -> Result<Listed<Recipient>, StoreError> {
+        let mut tx = self.snapshot("listing recipients").await?;
+        Sql::find_recipients(&mut tx, listing).await
     }
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Audience, Claim, DeliveryResult, Launch, LeaseToken, MailingId, Page, Reach, RunId, RunMessage,
-    SendAttempt, SendRun, Trigger,
+    AttemptCursor, AttemptFilter, AttemptListing, Audience, Claim, DeliveryResult, Launch,
+    LeaseToken, Listed, MailingId, Page, Reach, RunId, RunMessage, SendAttempt, SendRun, Trigger,
 };
 use postpilot_core::ports::{DeliveryRepository, Entity, StoreError};
 
@@ -202,5 +202,28 @@ impl DeliveryRepository for SqliteStore {
         page: Page,
     ) -> Result<Vec<SendAttempt>, StoreError> {
         Sql::list_attempts(&self.reader, mailing, page).await
+    }
+
+    async fn find_attempts(
+        &self,
+        mailing: MailingId,
+        listing: &AttemptListing,
+    ) -> Result<Listed<SendAttempt>, StoreError> {
+        let mut tx = self
+            .snapshot(&format!("listing the attempts of mailing {mailing}"))
+            .await?;
+        Sql::find_attempts(&mut tx, mailing.get(), listing).await
+    }
+
+    async fn attempts_before(
+        &self,
+        mailing: MailingId,
+        filter: &AttemptFilter,
+        cursor: AttemptCursor,
+    ) -> Result<Vec<SendAttempt>, StoreError> {
+        let mut tx = self
+            .snapshot(&format!("exporting the attempts of mailing {mailing}"))
+            .await?;
+        Sql::attempts_before(&mut tx, mailing.get(), filter, cursor).await
     }
 }

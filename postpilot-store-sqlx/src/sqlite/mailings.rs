@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Mailing, MailingId, MessageId, NewMailing, Page, RecipientId, RecipientPage, RecipientsEdit,
-    Search, Selection, Window,
+    Listed, Listing, Mailing, MailingId, MailingOrder, MessageId, NewMailing, Page, RecipientId,
+    RecipientPage, RecipientsEdit, Search, Selection, Window,
 };
 use postpilot_core::ports::{Entity, MailingRepository, StoreError};
 
@@ -29,6 +29,14 @@ impl MailingRepository for SqliteStore {
 
     async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError> {
         Sql::list_mailings(&self.reader, page).await
+    }
+
+    async fn find_mailings(
+        &self,
+        listing: &Listing<MailingOrder>,
+    ) -> Result<Listed<(Mailing, String)>, StoreError> {
+        let mut tx = self.snapshot("listing mailings").await?;
+        Sql::find_mailings(&mut tx, listing).await
     }
 
     async fn mailing_recipient_ids(&self, id: MailingId) -> Result<Vec<RecipientId>, StoreError> {

@@ -149,6 +149,14 @@ impl SqliteStore {
             .await
             .map_err(backend(format!("starting a transaction for {doing}")))
     }
+
+    /// Starts a read on one snapshot (a list's page and its total).
+    async fn snapshot(&self, doing: &str) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.reader
+            .begin()
+            .await
+            .map_err(backend(format!("starting a read for {doing}")))
+    }
 }
 
 /// Commits `tx`, naming what it did when that fails.

@@ -9,6 +9,7 @@
 
 mod delivery;
 mod instance;
+mod listing;
 mod lists;
 mod mailings;
 mod messages;
@@ -19,6 +20,7 @@ mod suppression;
 
 pub use delivery::*;
 pub use instance::*;
+pub use listing::*;
 pub use lists::*;
 pub use mailings::*;
 pub use messages::*;
@@ -259,6 +261,13 @@ macro_rules! contract_tests {
             members_are_added_and_removed_by_selection_and_a_recipient_may_be_in_several_lists,
             a_mailing_takes_and_gives_back_the_members_of_a_list_in_one_call,
             a_list_of_5000_feeds_a_mailing_in_one_statement,
+            recipients_are_found_by_email_or_name_in_any_case_and_counted,
+            recipients_are_found_by_what_they_are_now_after_an_edit_or_an_import,
+            recipients_are_ordered_by_name_or_email_either_way_a_page_at_a_time,
+            messages_are_found_by_subject_and_ordered_by_each_column,
+            mailings_are_found_by_subject_or_number_with_their_subject_and_ordered,
+            attempts_are_newest_first_filtered_by_status_and_email_and_counted,
+            attempts_are_walked_newest_first_a_batch_at_a_time,
         );
     };
     (@each $fresh:path; $($name:ident),+ $(,)?) => {$(

@@ -91,7 +91,12 @@ fn person_logs_in_creates_everything_through_forms_sends_and_sees_attempts_and_c
         "Здравствуйте!\nВот что нового на этой неделе.",
     );
     b.click(SUBMIT);
-    assert!(b.text(".notice").contains("Сообщение добавлено"));
+    assert!(
+        b.text(".notice").contains("Сообщение добавлено"),
+        "{}: {}",
+        b.path(),
+        b.text("main")
+    );
 
     // Рассылка of that message to Ivan, with the form's own times: the
     // first send is tomorrow morning, so the scheduler inside `serve`

@@ -367,7 +367,7 @@ async fn bad_message_bodies_are_refused_naming_the_field_and_change_nothing() {
             invalid(
                 m(),
                 path,
-                json!({"subject": "S", "body_text": "B", "body_html": "<b>"}),
+                json!({"subject": "S", "body_text": "B", "body_html": "<p>{{ name }}</p>"}),
                 "body_html",
             ),
         ]);

@@ -32,9 +32,11 @@ async fn many(s: &Server, n: usize) {
 
 /// The emails in the rows of a recipients page, in order.
 fn emails(html: &str) -> Vec<String> {
+    // Each cell links the address to the recipient's page.
     html.split("<td data-label=\"Email\">")
         .skip(1)
-        .filter_map(|cell| cell.split('<').next())
+        .filter_map(|cell| cell.split("</a>").next())
+        .filter_map(|link| link.rsplit('>').next())
         .map(str::to_owned)
         .collect()
 }

@@ -270,7 +270,7 @@ where
         };
         Self::listed::<MessageRow<DB::Time>, Message>(
             conn,
-            "SELECT g.id, g.subject, g.body_text, g.created_at",
+            "SELECT g.id, g.subject, g.body_text, g.body_html, g.created_at",
             from,
             &order_by(column, "g.id", listing.sort.direction),
             listing.page,

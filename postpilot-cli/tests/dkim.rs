@@ -130,7 +130,7 @@ fn emails_signed_with_ed25519_and_rsa_keys_pass_the_independent_checker() {
     ];
     let long_line = "Очень длинная строка без переносов. ".repeat(60);
     let body = format!(
-        "Здравствуйте!\n\n    Скидки до −50 % 🎉 на всё.\n{long_line}\n{}\nС уважением,\nМагазин",
+        "Здравствуйте, {{{{ full_name }}}}!\n\n    Скидки до −50 % 🎉 на всё.\n{long_line}\n{}\nС уважением,\nМагазин\n\nОтписаться: {{{{ unsubscribe_url }}}}",
         "Строка абзаца.\n".repeat(300)
     );
     let message = env.add_message("Скидки недели: до −50 % 🎉", &body);
@@ -149,6 +149,8 @@ fn emails_signed_with_ed25519_and_rsa_keys_pass_the_independent_checker() {
             "help@shop.example",
             "--helo-name",
             "mail.shop.example",
+            "--public-url",
+            "https://mail.shop.example",
         ]
         .into_iter()
         .map(str::to_owned)
@@ -190,6 +192,20 @@ fn emails_signed_with_ed25519_and_rsa_keys_pass_the_independent_checker() {
         report.contains("6 emails checked, 0 with problems"),
         "{report}"
     );
+    // A whole campaign email: personalised, with its one-click unsubscribe
+    // pair, which the signature covers (the checker verified it).
+    for path in &emails {
+        let email = std::fs::read_to_string(path).expect("email");
+        assert!(
+            email.contains("\nList-Unsubscribe: <https://mail.shop.example/u/"),
+            "{email}"
+        );
+        assert!(
+            email.contains("\nList-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{email}"
+        );
+        assert!(!email.contains("full_name"), "{email}");
+    }
     for algorithm in ["a=ed25519-sha256", "a=rsa-sha256"] {
         assert!(
             emails.iter().any(|p| std::fs::read_to_string(p)

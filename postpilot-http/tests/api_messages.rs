@@ -202,9 +202,22 @@ async fn a_preview_shows_the_email_a_recipient_would_get_and_a_test_goes_to_one_
             .as_deref(),
         Some("to")
     );
+    let nobody = s
+        .post(
+            &format!("/api/v1/messages/{message}/preview"),
+            json!({"recipient_id": 999}),
+        )
+        .await;
+    assert_eq!(
+        nobody
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            .as_deref(),
+        Some("recipient_id"),
+        "an id in the body naming nothing is a bad field"
+    );
     s.post(
-        &format!("/api/v1/messages/{message}/preview"),
-        json!({"recipient_id": 999}),
+        "/api/v1/messages/999/preview",
+        json!({"recipient_id": anna}),
     )
     .await
     .error(StatusCode::NOT_FOUND, "not_found");

@@ -278,13 +278,17 @@ where
     where
         E: sqlx::Executor<'c, Database = DB>,
     {
+        // The newest attempts of the run by its index, then the prefix:
+        // bounded however many attempts the run has.
         sqlx::query_scalar::<DB, String>(
-            "SELECT response FROM send_attempt \
-             WHERE run_id = $1 AND substr(response, 1, length($2)) = $2 \
+            "SELECT response FROM (SELECT id, response FROM send_attempt \
+                 WHERE run_id = $1 ORDER BY id DESC LIMIT $3) AS recent \
+             WHERE substr(response, 1, length($2)) = $2 \
              ORDER BY id DESC LIMIT 1",
         )
         .bind(run.get())
         .bind(prefix)
+        .bind(i64::from(postpilot_core::ports::RECENT_ATTEMPTS))
         .fetch_optional(conn)
         .await
         .map_err(backend(format!("reading the responses of run {run}")))

@@ -11,5 +11,5 @@ pub use mailer::{Content, MailError, Mailer, OutgoingEmail, ServerReply};
 pub use store::{
     BoxError, DeliveryRepository, Entity, InstanceRepository, ListRepository, MailingRepository,
     MessageRepository, RecipientRepository, StatsRepository, Store, StoreError,
-    SuppressionRepository,
+    SuppressionRepository, RECENT_ATTEMPTS,
 };

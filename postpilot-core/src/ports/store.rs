@@ -462,7 +462,11 @@ pub trait DeliveryRepository: Send + Sync {
     async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError>;
 
     /// The response of the run's last attempt whose response starts with
-    /// `prefix` (compared exactly), `None` when there is none.
+    /// `prefix` (compared exactly), among its last [`RECENT_ATTEMPTS`]
+    /// attempts; `None` when there is none. What a run records when it
+    /// ends (giving up, a closed window) comes last, give or take the sends
+    /// that were in flight, so looking further back would only make a
+    /// page of a large run slow.
     ///
     /// # Errors
     /// `Backend` only.
@@ -642,6 +646,9 @@ pub trait SuppressionRepository: Send + Sync {
     /// `Backend` only.
     async fn suppressed(&self, page: Page) -> Result<Vec<(Recipient, Suppression)>, StoreError>;
 }
+
+/// How far back [`DeliveryRepository::last_response_starting_with`] looks.
+pub const RECENT_ATTEMPTS: u32 = 1_000;
 
 /// Everything a store offers; what the front ends are generic over.
 pub trait Store:

@@ -126,9 +126,9 @@ pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
     responses(
         (status = 200, body = PreviewJson),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "No such message or recipient"),
+        (status = 404, body = ErrorBody, description = "No such message"),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "A bad field, or the template cannot be rendered for this recipient"),
+        (status = 422, body = ErrorBody, description = "A bad field (`recipient_id` naming no recipient included), or the template cannot be rendered for this recipient"),
     ))]
 pub(crate) async fn preview<S: AppStore, M: AppMailer, C: AppClock>(
     State(app): State<AppState<S, M, C>>,
@@ -139,7 +139,8 @@ pub(crate) async fn preview<S: AppStore, M: AppMailer, C: AppClock>(
     let letter = app
         .previews()
         .preview(MessageId(id), RecipientId(recipient))
-        .await?;
+        .await
+        .map_err(missing_recipient)?;
     Ok(Json(letter.into()))
 }
 
@@ -150,9 +151,9 @@ pub(crate) async fn preview<S: AppStore, M: AppMailer, C: AppClock>(
     responses(
         (status = 200, body = TestSentJson, description = "The mail server (or the outbox) took it"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "No such message or recipient"),
+        (status = 404, body = ErrorBody, description = "No such message"),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "A bad field, or the template cannot be rendered for this recipient"),
+        (status = 422, body = ErrorBody, description = "A bad field (`recipient_id` naming no recipient included), or the template cannot be rendered for this recipient"),
         (status = 502, body = ErrorBody, description = "The mail server did not take it (its reply in the message)"),
     ))]
 pub(crate) async fn send_test<S: AppStore, M: AppMailer, C: AppClock>(
@@ -166,9 +167,22 @@ pub(crate) async fn send_test<S: AppStore, M: AppMailer, C: AppClock>(
     let (letter, reply) = app
         .previews()
         .send_test(MessageId(id), RecipientId(recipient), to)
-        .await?;
+        .await
+        .map_err(missing_recipient)?;
     Ok(Json(TestSentJson {
         email: letter.into(),
         reply: postpilot_core::visible(&reply.0).into_owned(),
     }))
+}
+
+/// A `recipient_id` in the body that names no recipient is a bad field
+/// (422), as every id in a body is; `404` stays for the message in the path.
+fn missing_recipient(err: postpilot_core::Error) -> ApiError {
+    match err {
+        postpilot_core::Error::Store(postpilot_core::ports::StoreError::NotFound {
+            entity: postpilot_core::ports::Entity::Recipient,
+            id,
+        }) => ApiError::invalid("recipient_id", format!("no recipient {id}")),
+        other => other.into(),
+    }
 }

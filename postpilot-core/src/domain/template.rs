@@ -96,7 +96,7 @@ impl Personalised {
             let mut unknown: Vec<String> = template
                 .undeclared_variables(false)
                 .into_iter()
-                .filter(|v| !VARIABLES.contains(&v.as_str()) && !is_builtin(v))
+                .filter(|v| !VARIABLES.contains(&v.as_str()) && !is_builtin(&env, v))
                 .collect();
             unknown.sort();
             if let Some(first) = unknown.first() {
@@ -210,8 +210,8 @@ fn has_syntax(source: &str) -> bool {
 
 /// Names the default environment defines (functions like `range`), which
 /// `undeclared_variables` reports like any other name.
-fn is_builtin(name: &str) -> bool {
-    sandbox().globals().any(|(global, _)| global == name)
+fn is_builtin(env: &Environment<'_>, name: &str) -> bool {
+    env.globals().any(|(global, _)| global == name)
 }
 
 /// A compile error as a field problem with its line and column.

@@ -140,7 +140,7 @@ pub(crate) async fn preview<S: AppStore, M: AppMailer, C: AppClock>(
         .previews()
         .preview(MessageId(id), RecipientId(recipient))
         .await
-        .map_err(missing_recipient)?;
+        .map_err(recipient_in_body)?;
     Ok(Json(letter.into()))
 }
 
@@ -168,21 +168,18 @@ pub(crate) async fn send_test<S: AppStore, M: AppMailer, C: AppClock>(
         .previews()
         .send_test(MessageId(id), RecipientId(recipient), to)
         .await
-        .map_err(missing_recipient)?;
+        .map_err(recipient_in_body)?;
     Ok(Json(TestSentJson {
         email: letter.into(),
         reply: postpilot_core::visible(&reply.0).into_owned(),
     }))
 }
 
-/// A `recipient_id` in the body that names no recipient is a bad field
-/// (422), as every id in a body is; `404` stays for the message in the path.
-fn missing_recipient(err: postpilot_core::Error) -> ApiError {
-    match err {
-        postpilot_core::Error::Store(postpilot_core::ports::StoreError::NotFound {
-            entity: postpilot_core::ports::Entity::Recipient,
-            id,
-        }) => ApiError::invalid("recipient_id", format!("no recipient {id}")),
-        other => other.into(),
-    }
+/// The recipient in the body names nothing: a bad field (422), as every id
+/// in a body is; `404` stays for the message in the path.
+fn recipient_in_body(err: postpilot_core::Error) -> ApiError {
+    super::selection::referenced_in_body(
+        err,
+        &[(postpilot_core::ports::Entity::Recipient, "recipient_id")],
+    )
 }

@@ -33,13 +33,28 @@ pub(crate) enum Change {
 /// A message, recipient or list named in the body that names nothing is a
 /// bad field (422), not a missing resource at this URL.
 pub(crate) fn reference_error(err: postpilot_core::Error) -> ApiError {
+    referenced_in_body(
+        err,
+        &[
+            (Entity::Message, "message_id"),
+            (Entity::Recipient, "recipient_ids"),
+            (Entity::List, "list_id"),
+        ],
+    )
+}
+
+/// As [`reference_error`], for a body whose fields name `fields`' entities
+/// (each entity with the field that names it); any other missing entity
+/// stays a 404.
+pub(crate) fn referenced_in_body(
+    err: postpilot_core::Error,
+    fields: &[(Entity, &'static str)],
+) -> ApiError {
     let field = match &err {
-        postpilot_core::Error::Store(StoreError::NotFound { entity, .. }) => match entity {
-            Entity::Message => Some("message_id"),
-            Entity::Recipient => Some("recipient_ids"),
-            Entity::List => Some("list_id"),
-            _ => None,
-        },
+        postpilot_core::Error::Store(StoreError::NotFound { entity, .. }) => fields
+            .iter()
+            .find(|(named, _)| named == entity)
+            .map(|(_, field)| *field),
         _ => None,
     };
     match field {

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Sending at a distance (issue 14): the SMTP server behind a real delay.
+# bench/delay-proxy.py holds every byte RTT/2 in each direction, order
+# kept (the kernel of these machines has no netem). Through it, PAIRS
+# alternating pairs of
+#   - `smtp-source -d` (Postfix's pipelining load generator), and
+#   - `postpilot mailing send` (release, SQLite),
+# each sending N emails of 1 KB over C connections into one smtp-sink.
+# Prints each side's median rate, the rate of one round trip per email
+# (C / RTT), and the round trips per email each side needed.
+# Usage: bench/latency.sh ; env N (400), C (8), RTT_MS (50), PAIRS (3),
+# BIN (a release binary already built: no build).
+# Not part of `cargo test` or CI. Needs: postfix (smtp-sink, smtp-source), python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-400}
+C=${C:-8}
+RTT_MS=${RTT_MS:-50}
+PAIRS=${PAIRS:-3}
+
+for tool in /usr/sbin/smtp-sink /usr/sbin/smtp-source python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install postfix python3)" >&2; exit 1; }
+done
+if [ -z "${BIN:-}" ]; then
+  cargo build -q --release -p postpilot-cli
+fi
+bin=${BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/postpilot}
+work=$(mktemp -d)
+cleanup() {
+  kill "${proxy_pid:-}" "${sink_pid:-}" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+sink_port=$(free_port)
+/usr/sbin/smtp-sink -u nobody "127.0.0.1:$sink_port" 256 & sink_pid=$!
+proxy_port=$(free_port)
+python3 bench/delay-proxy.py "$proxy_port" "127.0.0.1:$sink_port" "$(python3 -c "print($RTT_MS / 2)")" >"$work/proxy.out" & proxy_pid=$!
+for _ in $(seq 50); do grep -q ready "$work/proxy.out" 2>/dev/null && break; sleep 0.1; done
+
+now() { date +%s.%N; }
+rate() { python3 -c "print(f'{$1/($3-$2):.1f}')"; }
+median() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.1f}')" "$@"; }
+
+python3 - "$N" "$work/r.csv" <<'PY'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+with open(path, "w") as f:
+    f.write("email,full_name\n")
+    for i in range(n):
+        f.write(f"user{i}@example.com,Получатель {i}\n")
+PY
+python3 -c "print('x' * 1023)" > "$work/body.txt"
+
+source_round() {
+  local t0 t1
+  t0=$(now)
+  /usr/sbin/smtp-source -s "$C" -d -m "$N" -l 1024 "127.0.0.1:$proxy_port"
+  t1=$(now)
+  rate "$N" "$t0" "$t1"
+}
+
+postpilot_round() { # round number
+  local db="$work/send-$1.db" t0 t1
+  export POSTPILOT_DATABASE_URL="sqlite://$db"
+  "$bin" recipient import "$work/r.csv" >/dev/null
+  "$bin" message add --subject "Benchmark" --body-file "$work/body.txt" >/dev/null
+  "$bin" mailing add --message 1 --start "2020-01-01T00:00:00Z" --end "2100-01-01T00:00:00Z" --all-recipients >/dev/null
+  t0=$(now)
+  "$bin" --smtp-url "smtp://127.0.0.1:$proxy_port" --concurrency "$C" mailing send 1 >/dev/null
+  t1=$(now)
+  rate "$N" "$t0" "$t1"
+}
+
+echo "== $N emails, $C connections, ${RTT_MS} ms round trip, $PAIRS alternating pairs =="
+sources=(); ours=()
+for i in $(seq "$PAIRS"); do
+  s=$(source_round); o=$(postpilot_round "$i")
+  echo "pair $i: smtp-source -d $s/s, postpilot $o/s"
+  sources+=("$s"); ours+=("$o")
+done
+ref=$(median "${sources[@]}"); mine=$(median "${ours[@]}")
+one_rtt=$(python3 -c "print(f'{$C * 1000 / $RTT_MS:.1f}')")
+trips() { python3 -c "print(f'{$C * 1000 / $RTT_MS / $1:.2f}')"; }
+echo "smtp-source -d: $ref emails/s ($(trips "$ref") round trips per email)"
+echo "postpilot:      $mine emails/s ($(trips "$mine") round trips per email)"
+echo "one round trip per email over $C connections: $one_rtt emails/s; goal >= 0.9 x that = $(python3 -c "print(f'{0.9 * $one_rtt:.1f}')")/s"

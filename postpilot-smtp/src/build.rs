@@ -4,10 +4,9 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use lettre::address::Envelope;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue, Headers};
-use lettre::message::{Mailbox, Mailboxes, MultiPart};
-use lettre::{Address, Message};
+use lettre::message::{Body, Mailbox, Mailboxes, MultiPart};
+use lettre::Address;
 use postpilot_core::ports::{Content, MailError, OutgoingEmail};
 use postpilot_core::EmailAddress;
 
@@ -46,6 +45,39 @@ pub(crate) fn check_message_key(key: &str) -> Result<(), MailError> {
     }
 }
 
+/// The headers every email of a sender starts its shared part with: From
+/// (its display name RFC 2047-encoded when not ASCII) and Reply-To when
+/// set. Made once per sender, so content rendered per recipient costs
+/// only its own subject and body.
+#[derive(Debug)]
+struct Frame {
+    identity: Identity,
+    head: String,
+}
+
+impl Frame {
+    /// # Errors
+    /// [`MailError::Permanent`] for an address lettre refuses.
+    fn new(identity: &Identity) -> Result<Self, MailError> {
+        let from = address(identity.from.address()).map_err(|e| permanent("sender", e))?;
+        let from_name = identity.from.name().map(|n| n.as_str().to_owned());
+        let mut headers = Headers::new();
+        headers.set(header::From::from(Mailboxes::from(Mailbox::new(
+            from_name, from,
+        ))));
+        if let Some(reply_to) = &identity.reply_to {
+            let reply_to = address(reply_to).map_err(|e| permanent("reply-to", e))?;
+            headers.set(header::ReplyTo::from(Mailboxes::from(Mailbox::new(
+                None, reply_to,
+            ))));
+        }
+        Ok(Self {
+            identity: identity.clone(),
+            head: headers.to_string(),
+        })
+    }
+}
+
 /// The part of an email that is the same for every recipient of a
 /// content: every header but To, Message-ID and Date, and the encoded body.
 /// Built once per content, so a run does not encode its body again for each
@@ -58,47 +90,39 @@ pub(crate) struct Template {
 }
 
 impl Template {
-    /// The template of `content` sent by `identity`: From (its display
-    /// name RFC 2047-encoded when not ASCII), Reply-To when set, Subject
-    /// (RFC 2047-encoded when not ASCII), `text/plain; charset=utf-8` and
-    /// the body in the encoding lettre chooses for it.
-    ///
-    /// # Errors
-    /// [`MailError::Permanent`] for anything lettre refuses: the same input
-    /// would be refused on every try. Never panics.
-    pub(crate) fn new(identity: &Identity, content: Arc<Content>) -> Result<Self, MailError> {
-        let from_address = address(identity.from.address()).map_err(|e| permanent("sender", e))?;
-        let envelope = Envelope::new(Some(from_address.clone()), vec![from_address.clone()])
-            .map_err(|e| permanent("cannot build the email", e.to_string()))?;
-        let from_name = identity.from.name().map(|n| n.as_str().to_owned());
-        let mut builder = Message::builder().from(Mailbox::new(from_name, from_address));
-        if let Some(reply_to) = &identity.reply_to {
-            let reply_to = address(reply_to).map_err(|e| permanent("reply-to", e))?;
-            builder = builder.reply_to(Mailbox::new(None, reply_to));
-        }
-        let builder = builder
-            .subject(content.subject.as_str())
-            .header(header::MIME_VERSION_1_0)
-            .envelope(envelope);
+    /// The template of `content` after `frame`: Subject (RFC 2047-encoded
+    /// when not ASCII), MIME-Version, `text/plain; charset=utf-8` and the
+    /// body in the encoding lettre chooses for it, or with an HTML version
+    /// `multipart/alternative`. The same bytes as lettre's `Message` with
+    /// these headers, in this order, without Date.
+    fn new(frame: &Frame, content: Arc<Content>) -> Self {
+        let mut headers = Headers::new();
+        headers.set(header::Subject::from(content.subject.as_str().to_owned()));
+        headers.set(header::MIME_VERSION_1_0);
         let text = crlf_lines(content.body_text.as_str());
-        let built = match &content.body_html {
+        let mut rest = frame.head.clone().into_bytes();
+        match &content.body_html {
             // Text first: a client shows the last part it can (RFC 2046 §5.1.4).
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
-                text,
-                crlf_lines(html.as_str()),
-            )),
-            None => builder.header(ContentType::TEXT_PLAIN).body(text),
-        };
-        let mut message = built.map_err(|e| permanent("cannot build the email", e.to_string()))?;
-        // Set per email instead.
-        message.headers_mut().remove::<header::Date>();
-        let mut rest = message.formatted();
+            Some(html) => {
+                rest.extend_from_slice(headers.to_string().as_bytes());
+                let parts = MultiPart::alternative_plain_html(text, crlf_lines(html.as_str()));
+                rest.extend_from_slice(&parts.formatted());
+            }
+            None => {
+                let body = Body::new(text);
+                headers.set(ContentType::TEXT_PLAIN);
+                headers.set(body.encoding());
+                rest.extend_from_slice(headers.to_string().as_bytes());
+                rest.extend_from_slice(b"\r\n");
+                rest.extend_from_slice(&body.into_vec());
+            }
+        }
         // Every line ends with CRLF, the last one too (an .eml file is
         // then a whole text file; SMTP would add it anyway).
         if !rest.ends_with(b"\r\n") {
             rest.extend_from_slice(b"\r\n");
         }
-        Ok(Self { rest, content })
+        Self { rest, content }
     }
 
     /// Whether this is the template of `content` (the same one, not an equal one).
@@ -177,41 +201,98 @@ fn one_click_unsubscribe(headers: &mut Headers, url: &str) -> Result<(), MailErr
     Ok(())
 }
 
-/// The last template made, reused while emails of the same content come.
+/// The sender's frame and the last template made, reused while emails of
+/// the same content come.
 #[derive(Debug, Default)]
-pub(crate) struct Templates(Mutex<Option<Arc<Template>>>);
+pub(crate) struct Templates(Mutex<Cache>);
+
+#[derive(Debug, Default)]
+struct Cache {
+    frame: Option<Arc<Frame>>,
+    last: Option<Arc<Template>>,
+}
 
 impl Templates {
-    /// The email `identity` sends as `email` (see [`Template::render`]).
+    /// The email `identity` sends as `email` (see [`Template::render`]),
+    /// signed when `identity` has a DKIM key.
     ///
     /// # Errors
-    /// As [`Template::new`] and [`Template::render`].
+    /// As [`Template::new`], [`Template::render`] and [`crate::Dkim::sign`].
     pub(crate) fn email(
         &self,
         identity: &Identity,
         email: &OutgoingEmail,
     ) -> Result<Vec<u8>, MailError> {
-        let cached = self
-            .lock()
-            .as_ref()
-            .filter(|t| t.is_for(&email.content))
-            .cloned();
-        let template = match cached {
-            Some(template) => template,
-            None => {
-                let made = Arc::new(Template::new(identity, Arc::clone(&email.content))?);
-                *self.lock() = Some(Arc::clone(&made));
-                made
-            }
-        };
-        let rendered = template.render(identity, email)?;
+        let unsigned = self.unsigned(identity, email)?;
         match &identity.dkim {
-            Some(dkim) => dkim.sign(rendered),
-            None => Ok(rendered),
+            Some(dkim) => dkim.sign(unsigned),
+            None => Ok(unsigned),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Template>>> {
+    /// As [`Templates::email`], signing on a blocking thread: a signature
+    /// (RSA above all, milliseconds each) would otherwise hold the one
+    /// thread that drives every connection (ARCHITECTURE.md, "SMTP").
+    ///
+    /// # Errors
+    /// As [`Templates::email`]; [`MailError::Transient`] when the runtime
+    /// shuts down before the signature is made.
+    pub(crate) async fn email_off_loop(
+        &self,
+        identity: &Identity,
+        email: &OutgoingEmail,
+    ) -> Result<Vec<u8>, MailError> {
+        let unsigned = self.unsigned(identity, email)?;
+        let Some(dkim) = identity.dkim.clone() else {
+            return Ok(unsigned);
+        };
+        tokio::task::spawn_blocking(move || dkim.sign(unsigned))
+            .await
+            .map_err(|e| {
+                if e.is_panic() {
+                    MailError::Permanent("signing the email with DKIM failed".to_owned())
+                } else {
+                    MailError::Transient("signing the email with DKIM was cancelled".to_owned())
+                }
+            })?
+    }
+
+    /// The email before it is signed.
+    fn unsigned(&self, identity: &Identity, email: &OutgoingEmail) -> Result<Vec<u8>, MailError> {
+        let (frame, cached) = {
+            let cache = self.lock();
+            let frame = cache
+                .frame
+                .as_ref()
+                .filter(|f| f.identity == *identity)
+                .cloned();
+            let last = cache
+                .last
+                .as_ref()
+                .filter(|t| t.is_for(&email.content))
+                .cloned();
+            (frame, last)
+        };
+        let template = match cached {
+            Some(template) => template,
+            None => {
+                let frame = match frame {
+                    Some(frame) => frame,
+                    None => {
+                        let made = Arc::new(Frame::new(identity)?);
+                        self.lock().frame = Some(Arc::clone(&made));
+                        made
+                    }
+                };
+                let made = Arc::new(Template::new(&frame, Arc::clone(&email.content)));
+                self.lock().last = Some(Arc::clone(&made));
+                made
+            }
+        };
+        template.render(identity, email)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
         // Only whole values are stored under the lock.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -473,6 +554,101 @@ mod tests {
             "{text}"
         );
         assert!(header(&text, "Reply-To").is_empty(), "{text}");
+    }
+
+    /// The shared part as lettre's `Message` builds it with the same
+    /// headers (what `Template` used to do for each content).
+    fn built_by_lettre(identity: &Identity, content: &Content) -> Vec<u8> {
+        use lettre::address::Envelope;
+        use lettre::Message;
+        let from = address(identity.from.address()).expect("sender");
+        let envelope = Envelope::new(Some(from.clone()), vec![from.clone()]).expect("envelope");
+        let name = identity.from.name().map(|n| n.as_str().to_owned());
+        let mut builder = Message::builder().from(Mailbox::new(name, from));
+        if let Some(reply_to) = &identity.reply_to {
+            builder = builder.reply_to(Mailbox::new(None, address(reply_to).expect("reply-to")));
+        }
+        let builder = builder
+            .subject(content.subject.as_str())
+            .header(header::MIME_VERSION_1_0)
+            .envelope(envelope);
+        let text = crlf_lines(content.body_text.as_str());
+        let mut message = match &content.body_html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                text,
+                crlf_lines(html.as_str()),
+            )),
+            None => builder.header(ContentType::TEXT_PLAIN).body(text),
+        }
+        .expect("built");
+        message.headers_mut().remove::<header::Date>();
+        let mut rest = message.formatted();
+        if !rest.ends_with(b"\r\n") {
+            rest.extend_from_slice(b"\r\n");
+        }
+        rest
+    }
+
+    /// `text` with its MIME boundary (random) replaced by a fixed one.
+    fn fixed_boundary(text: &[u8]) -> String {
+        let text = String::from_utf8(text.to_vec()).expect("utf-8");
+        match text
+            .split_once("boundary=\"")
+            .and_then(|(_, tail)| tail.split_once('"'))
+        {
+            Some((boundary, _)) => text.replace(boundary, "BOUNDARY"),
+            None => text,
+        }
+    }
+
+    #[test]
+    fn the_shared_part_is_byte_for_byte_what_lettre_builds_for_the_whole_email() {
+        let named = Identity {
+            from: postpilot_core::Sender::parse("Магазин «Ромашка» <news@shop.example>")
+                .expect("valid sender"),
+            reply_to: Some(EmailAddress::parse("help@shop.example").expect("valid")),
+            helo: None,
+            dkim: None,
+        };
+        let quoted: Identity = postpilot_core::Sender::parse("Shop News <news@shop.example>")
+            .expect("valid sender")
+            .into();
+        let content = |subject: &str, body: &str, html: Option<&str>| Content {
+            subject: Subject::parse(subject).expect("subject"),
+            body_text: BodyText::parse(body).expect("body"),
+            body_html: html.map(|h| postpilot_core::BodyHtml::parse(h).expect("html")),
+        };
+        let long = format!("{}\n{}", "x".repeat(2000), "я".repeat(700));
+        let contents = [
+            content("Benchmark", &"x".repeat(1023), None),
+            content("Plain ASCII", "Hello,\nshort lines.\n", None),
+            content(
+                "Получатель 7, скидки недели 🎉",
+                &format!(
+                    "Здравствуйте, Получатель 7!\n{}\nОтписаться: https://x/u/7.a",
+                    "x".repeat(1023)
+                ),
+                None,
+            ),
+            content(
+                "Стихи",
+                "    Мороз и солнце;\rдень\nчудесный!\r\n\tконец",
+                None,
+            ),
+            content("Long", &long, None),
+            content("Тема", "Текст", Some("<p>Здравствуйте!</p>\n<p>Скидки</p>")),
+        ];
+        for identity in [from(), named, quoted] {
+            let frame = Frame::new(&identity).expect("frame");
+            for c in &contents {
+                let ours = Template::new(&frame, Arc::new(c.clone())).rest;
+                assert_eq!(
+                    fixed_boundary(&ours),
+                    fixed_boundary(&built_by_lettre(&identity, c)),
+                    "{c:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -392,7 +392,10 @@ impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
         let inner = &*self.inner;
         let server = &inner.settings.server;
-        let body = inner.templates.email(&inner.identity, email)?;
+        let body = inner
+            .templates
+            .email_off_loop(&inner.identity, email)
+            .await?;
         let to = build::address(&email.to).map_err(MailError::Permanent)?;
 
         let Some(mut lease) = self.pool.checkout().await else {

@@ -17,6 +17,11 @@ pub const VARIABLES: [&str; 4] = ["full_name", "email", "comment", "unsubscribe_
 /// sender for long.
 const FUEL: u64 = 200_000;
 
+/// The builtins whose result does not depend on the recipient (`debug`
+/// shows the whole context, so it does): a template using no other name
+/// renders the same for everyone.
+const IMPERSONAL: [&str; 3] = ["range", "dict", "namespace"];
+
 /// Nesting depth of blocks and expressions.
 const RECURSION: usize = 50;
 
@@ -87,14 +92,14 @@ impl Personalised {
             if !has_syntax(source) {
                 continue;
             }
-            personal = true;
             env.add_template_owned(name, source.to_owned())
                 .map_err(|e| InvalidField::new(name, problem(source, &e)))?;
             let template = env
                 .get_template(name)
                 .map_err(|e| InvalidField::new(name, problem(source, &e)))?;
-            let mut unknown: Vec<String> = template
-                .undeclared_variables(false)
+            let names = template.undeclared_variables(false);
+            personal |= names.iter().any(|v| !IMPERSONAL.contains(&v.as_str()));
+            let mut unknown: Vec<String> = names
                 .into_iter()
                 .filter(|v| !VARIABLES.contains(&v.as_str()) && !is_builtin(&env, v))
                 .collect();
@@ -133,8 +138,8 @@ impl Personalised {
         Self::new(subject, body_text, body_html).map(|_| ())
     }
 
-    /// Whether either part uses template syntax (else every recipient gets
-    /// the same text and it can be shared).
+    /// Whether a part uses a recipient's field (else every recipient gets
+    /// the same text: rendered once, it can be shared).
     pub fn is_personal(&self) -> bool {
         self.personal
     }
@@ -145,10 +150,18 @@ impl Personalised {
     /// [`RenderError`] when a part runs out of fuel, fails at run time, or
     /// renders to something that is not a valid subject or body.
     pub fn render(&self, fields: Fields<'_>) -> Result<Rendered, RenderError> {
-        let subject = self.part(SUBJECT, self.subject.as_str(), fields, Subject::parse)?;
-        let body_text = self.part(BODY_TEXT, self.body_text.as_str(), fields, BodyText::parse)?;
+        // One context for every part: a part that is not a template reuses
+        // its text as it was checked when the message was compiled.
+        let context = minijinja::context! {
+            full_name => fields.full_name,
+            email => fields.email,
+            comment => fields.comment,
+            unsubscribe_url => fields.unsubscribe_url,
+        };
+        let subject = self.part(SUBJECT, &self.subject, &context, Subject::parse)?;
+        let body_text = self.part(BODY_TEXT, &self.body_text, &context, BodyText::parse)?;
         let body_html = match &self.body_html {
-            Some(html) => Some(self.part(BODY_HTML, html.as_str(), fields, BodyHtml::parse)?),
+            Some(html) => Some(self.part(BODY_HTML, html, &context, BodyHtml::parse)?),
             None => None,
         };
         Ok(Rendered {
@@ -158,29 +171,22 @@ impl Personalised {
         })
     }
 
-    fn part<T>(
+    fn part<T: Clone>(
         &self,
         name: &'static str,
-        source: &str,
-        fields: Fields<'_>,
+        as_written: &T,
+        context: &minijinja::Value,
         parse: impl Fn(&str) -> Result<T, InvalidField>,
     ) -> Result<T, RenderError> {
         let fail = |problem: String| RenderError {
             field: name,
             problem,
         };
-        let rendered = match self.env.get_template(name) {
-            Ok(template) => template
-                .render(minijinja::context! {
-                    full_name => fields.full_name,
-                    email => fields.email,
-                    comment => fields.comment,
-                    unsubscribe_url => fields.unsubscribe_url,
-                })
-                .map_err(|e| fail(describe(&e)))?,
-            // Not a template: the text as it is.
-            Err(_) => source.to_owned(),
+        // Not a template: the text as it is.
+        let Ok(template) = self.env.get_template(name) else {
+            return Ok(as_written.clone());
         };
+        let rendered = template.render(context).map_err(|e| fail(describe(&e)))?;
         parse(&rendered).map_err(|e| fail(e.problem.to_string()))
     }
 }

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use crate::domain::{
-    BodyHtml, BodyText, Delivery, Fields, Personalised, RenderError, Subject, UnsubscribeLinks,
+    BodyHtml, BodyText, Delivery, Fields, Personalised, RenderError, Rendered, Subject,
+    UnsubscribeLinks,
 };
 use crate::ports::{Content, MailError};
 
@@ -23,21 +24,30 @@ pub(super) struct Letters {
 impl Letters {
     /// The letters of `subject` and `body_text`. Text that is not a valid
     /// template (a message saved before templates were checked) is sent as
-    /// written, as it was then.
+    /// written, as it was then. A template that uses no recipient's field
+    /// is rendered once, here, for everyone.
     pub(super) fn new(subject: Subject, body_text: BodyText, body_html: Option<BodyHtml>) -> Self {
-        let personal = match Personalised::new(&subject, &body_text, body_html.as_ref()) {
-            Ok(compiled) => compiled.is_personal().then_some(compiled),
+        let as_written = || {
+            Arc::new(Content {
+                subject: subject.clone(),
+                body_text: body_text.clone(),
+                body_html: body_html.clone(),
+            })
+        };
+        let (shared, personal) = match Personalised::new(&subject, &body_text, body_html.as_ref()) {
+            Ok(compiled) if compiled.is_personal() => (as_written(), Some(compiled)),
+            Ok(compiled) => match compiled.render(NOBODY) {
+                Ok(rendered) => (Arc::new(rendered.into()), None),
+                // Fails for each recipient, as a personal one would.
+                Err(_) => (as_written(), Some(compiled)),
+            },
             Err(refused) => {
                 tracing::warn!(%refused, "the message is not a valid template; sending it as written");
-                None
+                (as_written(), None)
             }
         };
         Self {
-            shared: Arc::new(Content {
-                subject,
-                body_text,
-                body_html,
-            }),
+            shared,
             personal,
             links: None,
         }
@@ -81,13 +91,25 @@ impl Letters {
         let Some(personal) = &self.personal else {
             return Ok(Arc::clone(&self.shared));
         };
-        personal.render(fields).map(|r| {
-            Arc::new(Content {
-                subject: r.subject,
-                body_text: r.body_text,
-                body_html: r.body_html,
-            })
-        })
+        personal.render(fields).map(|r| Arc::new(r.into()))
+    }
+}
+
+/// The fields a template that uses none is rendered with.
+const NOBODY: Fields<'static> = Fields {
+    full_name: "",
+    email: "",
+    comment: "",
+    unsubscribe_url: "",
+};
+
+impl From<Rendered> for Content {
+    fn from(r: Rendered) -> Self {
+        Self {
+            subject: r.subject,
+            body_text: r.body_text,
+            body_html: r.body_html,
+        }
     }
 }
 
@@ -145,6 +167,23 @@ mod tests {
             .expect_err("subject too long");
         assert!(matches!(err, MailError::Permanent(_)), "{err:?}");
         assert!(err.reply().contains("subject"), "{err}");
+    }
+
+    #[test]
+    fn a_template_that_uses_no_field_is_rendered_once_for_everyone() {
+        let l = letters(
+            "{% if true %}Новости{% endif %}",
+            "{% for i in range(3) %}{{ i }}{% endfor %}",
+        );
+        let a = l.for_delivery(&delivery("Анна", "")).expect("a");
+        let b = l.for_delivery(&delivery("Борис", "")).expect("b");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(a.subject.as_str(), "Новости");
+        assert_eq!(a.body_text.as_str(), "012");
+        // `debug()` shows the recipient's fields: personal after all.
+        let l = letters("Новости", "{{ debug() }}");
+        let a = l.for_delivery(&delivery("Анна", "")).expect("a");
+        assert!(a.body_text.as_str().contains("Анна"), "{}", a.body_text);
     }
 
     #[test]

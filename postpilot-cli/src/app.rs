@@ -15,6 +15,17 @@ use crate::error::CliError;
 
 pub type Clock = SystemClock<TokioSleep>;
 
+/// The binary's wiring for `serve`: the store `--database-url` chose, the
+/// mailer the SMTP options chose, the system clock.
+#[derive(Debug)]
+pub struct Wired<S>(std::marker::PhantomData<fn() -> S>);
+
+impl<S: Store + Clone + 'static> postpilot_http::Wiring for Wired<S> {
+    type Store = S;
+    type Mailer = AnyMailer;
+    type Clock = Clock;
+}
+
 /// Beyond `--smtp-timeout`, what a sender asked to stop has to record its
 /// results and hand back its leases.
 pub const STOP_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);

@@ -15,17 +15,18 @@ use crate::limit::{Limiter, LoginLimit};
 use crate::metrics::{CountingMailer, Metrics};
 use crate::sending::Deliveries;
 
-/// A store the HTTP front end can share between requests and tasks.
-pub trait AppStore: Store + Clone + 'static {}
-impl<T: Store + Clone + 'static> AppStore for T {}
-
-/// A mailer the HTTP front end can share with background deliveries.
-pub trait AppMailer: Mailer + 'static {}
-impl<T: Mailer + 'static> AppMailer for T {}
-
-/// A clock the HTTP front end can hand to every use case.
-pub trait AppClock: Clock + Clone + 'static {}
-impl<T: Clock + Clone + 'static> AppClock for T {}
+/// The ports the server runs over, named once: every handler takes one
+/// `W: Wiring` rather than a parameter per port. The binary's composition
+/// root picks the real adapters, tests their own (see ARCHITECTURE.md,
+/// Wiring and the composition root).
+pub trait Wiring: Send + Sync + 'static {
+    /// Shared between requests and the server's sender (clones share a pool).
+    type Store: Store + Clone + 'static;
+    /// Shared with the server's sender and test sends.
+    type Mailer: Mailer + 'static;
+    /// Handed to every use case.
+    type Clock: Clock + Clone + 'static;
+}
 
 /// How the server behaves; [`HttpConfig::new`] gives the defaults.
 #[derive(Debug, Clone)]
@@ -81,14 +82,14 @@ impl HttpConfig {
 }
 
 /// The state of the router: cheap to clone, shared by every request.
-pub struct AppState<S, M, C> {
-    inner: Arc<Inner<S, M, C>>,
+pub struct AppState<W: Wiring> {
+    inner: Arc<Inner<W>>,
 }
 
-struct Inner<S, M, C> {
-    store: S,
-    mailer: Arc<CountingMailer<M>>,
-    clock: C,
+struct Inner<W: Wiring> {
+    store: W::Store,
+    mailer: Arc<CountingMailer<W::Mailer>>,
+    clock: W::Clock,
     config: HttpConfig,
     sessions: Sessions,
     limiter: Limiter,
@@ -98,7 +99,7 @@ struct Inner<S, M, C> {
     deliveries: Deliveries,
 }
 
-impl<S, M, C> Clone for AppState<S, M, C> {
+impl<W: Wiring> Clone for AppState<W> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
@@ -106,7 +107,7 @@ impl<S, M, C> Clone for AppState<S, M, C> {
     }
 }
 
-impl<S, M, C> std::fmt::Debug for AppState<S, M, C> {
+impl<W: Wiring> std::fmt::Debug for AppState<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("config", &self.inner.config)
@@ -115,8 +116,8 @@ impl<S, M, C> std::fmt::Debug for AppState<S, M, C> {
     }
 }
 
-impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
-    pub fn new(store: S, mailer: M, clock: C, config: HttpConfig) -> Self {
+impl<W: Wiring> AppState<W> {
+    pub fn new(store: W::Store, mailer: W::Mailer, clock: W::Clock, config: HttpConfig) -> Self {
         let metrics = Metrics::new();
         Self {
             inner: Arc::new(Inner {
@@ -158,7 +159,7 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
         &self.inner.metrics
     }
 
-    pub(crate) fn store(&self) -> &S {
+    pub(crate) fn store(&self) -> &W::Store {
         &self.inner.store
     }
 
@@ -171,36 +172,36 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
         self.inner.clock.now()
     }
 
-    pub(crate) fn recipients(&self) -> Recipients<S> {
+    pub(crate) fn recipients(&self) -> Recipients<W::Store> {
         Recipients::new(self.inner.store.clone())
     }
 
-    pub(crate) fn lists(&self) -> Lists<S> {
+    pub(crate) fn lists(&self) -> Lists<W::Store> {
         Lists::new(self.inner.store.clone())
     }
 
-    pub(crate) fn messages(&self) -> Messages<S, C> {
+    pub(crate) fn messages(&self) -> Messages<W::Store, W::Clock> {
         Messages::new(self.inner.store.clone(), self.inner.clock.clone())
     }
 
-    pub(crate) fn mailings(&self) -> Mailings<S, C> {
+    pub(crate) fn mailings(&self) -> Mailings<W::Store, W::Clock> {
         Mailings::new(self.inner.store.clone(), self.inner.clock.clone())
     }
 
-    pub(crate) fn history(&self) -> History<S> {
+    pub(crate) fn history(&self) -> History<W::Store> {
         History::new(self.inner.store.clone())
     }
 
-    pub(crate) fn statistics(&self) -> Statistics<S, C> {
+    pub(crate) fn statistics(&self) -> Statistics<W::Store, W::Clock> {
         Statistics::new(self.inner.store.clone(), self.inner.clock.clone())
     }
 
-    pub(crate) fn previews(&self) -> Previews<S, Arc<CountingMailer<M>>> {
+    pub(crate) fn previews(&self) -> Previews<W::Store, Arc<CountingMailer<W::Mailer>>> {
         Previews::new(self.inner.store.clone(), Arc::clone(&self.inner.mailer))
             .with_public_url(self.inner.config.send_policy.public_url.clone())
     }
 
-    pub(crate) fn sender(&self) -> SendMailing<S, Arc<CountingMailer<M>>, C> {
+    pub(crate) fn sender(&self) -> SendMailing<W::Store, Arc<CountingMailer<W::Mailer>>, W::Clock> {
         SendMailing::new(
             self.inner.store.clone(),
             Arc::clone(&self.inner.mailer),

@@ -42,7 +42,8 @@ pub async fn run<S: Store + Clone + 'static>(
     config.login_limit.max_failures = args.max_wrong_tokens;
     let zone = args.timezone.unwrap_or_else(machine_zone);
     config.timezone = zone;
-    let state = AppState::new(app.store.clone(), app.mailer()?, app.clock, config);
+    let state =
+        AppState::<crate::app::Wired<S>>::new(app.store.clone(), app.mailer()?, app.clock, config);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| anyhow::anyhow!("--bind {}: {e}", args.bind))?;

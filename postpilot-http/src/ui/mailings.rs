@@ -29,7 +29,7 @@ use super::resource::Resource;
 use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 const MAILINGS: Resource = Resource {
     base: "/mailings",
@@ -56,35 +56,29 @@ const CHOICES: Slice = Slice {
 /// Seconds between reloads of a mailing page while it is being sent.
 const REFRESH_SECONDS: u32 = 2;
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/mailings", get(list::<S, M, C>).post(create::<S, M, C>))
-        .route("/mailings/new", get(new::<S, M, C>))
-        .route(
-            "/mailings/{id}",
-            get(show::<S, M, C>).post(update::<S, M, C>),
-        )
-        .route("/mailings/{id}/edit", get(edit::<S, M, C>))
+        .route("/mailings", get(list::<W>).post(create::<W>))
+        .route("/mailings/new", get(new::<W>))
+        .route("/mailings/{id}", get(show::<W>).post(update::<W>))
+        .route("/mailings/{id}/edit", get(edit::<W>))
         .route(
             "/mailings/{id}/attempts.csv",
-            get(super::attempts::export::<S, M, C>),
+            get(super::attempts::export::<W>),
         )
-        .route(
-            "/mailings/{id}/runs/{run_id}",
-            get(super::run::show::<S, M, C>),
-        )
+        .route("/mailings/{id}/runs/{run_id}", get(super::run::show::<W>))
         .route(
             "/mailings/{id}/send",
-            get(super::send::confirm::<S, M, C>).post(super::send::send::<S, M, C>),
+            get(super::send::confirm::<W>).post(super::send::send::<W>),
         )
         .route(
             "/mailings/{id}/delete",
-            get(confirm_delete::<S, M, C>).post(delete::<S, M, C>),
+            get(confirm_delete::<W>).post(delete::<W>),
         )
 }
 
-async fn list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn list<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -305,8 +299,8 @@ fn reference_errors(err: &postpilot_core::Error) -> Option<Errors> {
     Some(errors)
 }
 
-async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn form_page<W: Wiring>(
+    app: &AppState<W>,
     session: &Session,
     id: Option<MailingId>,
     input: &Input,
@@ -420,8 +414,8 @@ async fn form_page<S: AppStore, M: AppMailer, C: AppClock>(
         }))
 }
 
-async fn new<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn new<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
 ) -> Result<Response, UiError> {
     // Tomorrow morning, never "now": saving the defaults must not send.
@@ -443,8 +437,8 @@ async fn new<S: AppStore, M: AppMailer, C: AppClock>(
     .await
 }
 
-async fn create<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn create<W: Wiring>(
+    State(app): State<AppState<W>>,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let input = Input::from_form(&form);
@@ -516,8 +510,8 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
     }
 }
 
-async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn edit<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -542,8 +536,8 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     .await
 }
 
-async fn update<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn update<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -614,8 +608,8 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
     }
 }
 
-async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
     uri: Uri,
@@ -626,8 +620,8 @@ async fn show<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// The mailing page; `refused` is why a send was refused (shown, 409).
-pub(super) async fn mailing_page<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+pub(super) async fn mailing_page<W: Wiring>(
+    app: &AppState<W>,
     session: &Session,
     id: MailingId,
     uri: &Uri,
@@ -801,8 +795,8 @@ pub(super) fn progress(sent: u64, failed: u64, pending: u64, total: u64) -> Mark
     }
 }
 
-async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn confirm_delete<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -822,8 +816,8 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
     ))
 }
 
-async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn delete<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {

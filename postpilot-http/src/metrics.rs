@@ -233,6 +233,9 @@ pub(crate) async fn expose<W: Wiring>(State(app): State<AppState<W>>) -> Respons
             text,
         )
             .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "rendering the metrics failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }

@@ -126,7 +126,7 @@ impl<W: Wiring> AppState<W> {
 async fn deliver<W: Wiring>(app: AppState<W>) {
     let config = app.config().clone();
     let stop = config.stop.clone();
-    let mut worker = Worker::new(app.sender().with_stop(stop.clone()));
+    let mut worker = Worker::new(app.sender());
     worker.poll = config.poll;
     worker.schedule = config.schedule;
     let deliveries = app.deliveries().clone();
@@ -147,7 +147,7 @@ async fn deliver<W: Wiring>(app: AppState<W>) {
             }
             // A long-running sender outlives a database hiccup.
             Err(e) => {
-                tracing::error!(error = %e, "sending pass failed; retrying");
+                tracing::error!(error = %crate::error::with_causes(&e), "sending pass failed; retrying");
                 false
             }
         };

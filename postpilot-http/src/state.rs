@@ -1,13 +1,14 @@
-//! What every handler shares: the ports, the use cases built over them, the
-//! token, the UI sessions, the metrics and the background deliveries.
+//! What every handler shares: the use cases the composition root built,
+//! the mailer, the token, the UI sessions, the metrics and the background
+//! deliveries.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use postpilot_core::ports::{Clock, Mailer, Store};
 use postpilot_core::usecases::{
-    History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, SendPolicy, Statistics,
-    StopSignal,
+    History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, Statistics, StopSignal,
+    UseCases,
 };
 
 use crate::auth::{ApiToken, Sessions};
@@ -39,9 +40,6 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// How a UI session lasts after login.
     pub session_ttl: Duration,
-    /// How the server's sender delivers, whatever launched the run: its
-    /// rate, concurrency and bound on unrecorded sends hold for the server.
-    pub send_policy: SendPolicy,
     /// Whether the server's sender is also the scheduler, launching each
     /// mailing whose first send time has come (`serve` turns it on). Off,
     /// it delivers the runs launched otherwise.
@@ -62,8 +60,7 @@ pub struct HttpConfig {
 }
 
 impl HttpConfig {
-    /// Defaults: 4 MiB bodies, 30 s per request, 12 h sessions, the core's
-    /// send policy, no scheduler, a 2 s poll, a stop never raised, 10
+    /// Defaults: 4 MiB bodies, 30 s per request, 12 h sessions, no scheduler, a 2 s poll, a stop never raised, 10
     /// wrong tokens per client per minute, times in UTC.
     pub fn new(token: ApiToken) -> Self {
         Self {
@@ -71,7 +68,6 @@ impl HttpConfig {
             body_limit: 4 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             session_ttl: Duration::from_secs(12 * 60 * 60),
-            send_policy: SendPolicy::default(),
             schedule: false,
             poll: Duration::from_secs(2),
             stop: StopSignal::never(),
@@ -87,9 +83,8 @@ pub struct AppState<W: Wiring> {
 }
 
 struct Inner<W: Wiring> {
-    store: W::Store,
+    uses: UseCases<W::Store, W::Clock>,
     mailer: Arc<CountingMailer<W::Mailer>>,
-    clock: W::Clock,
     config: HttpConfig,
     sessions: Sessions,
     limiter: Limiter,
@@ -117,13 +112,15 @@ impl<W: Wiring> std::fmt::Debug for AppState<W> {
 }
 
 impl<W: Wiring> AppState<W> {
-    pub fn new(store: W::Store, mailer: W::Mailer, clock: W::Clock, config: HttpConfig) -> Self {
+    /// The state over the use cases a composition root built (their send
+    /// policy is the server sender's: its rate, concurrency and bound on
+    /// unrecorded sends hold for the server) and the mailer they send with.
+    pub fn new(uses: UseCases<W::Store, W::Clock>, mailer: W::Mailer, config: HttpConfig) -> Self {
         let metrics = Metrics::new();
         Self {
             inner: Arc::new(Inner {
-                store,
+                uses,
                 mailer: Arc::new(CountingMailer::new(mailer, metrics.clone())),
-                clock,
                 sessions: Sessions::new(config.session_ttl),
                 limiter: Limiter::new(config.login_limit),
                 unsubscribe_limiter: Limiter::new(crate::ui::UNSUBSCRIBE_LIMIT),
@@ -160,7 +157,7 @@ impl<W: Wiring> AppState<W> {
     }
 
     pub(crate) fn store(&self) -> &W::Store {
-        &self.inner.store
+        self.inner.uses.store()
     }
 
     /// The zone of the UI's times.
@@ -169,44 +166,43 @@ impl<W: Wiring> AppState<W> {
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.inner.clock.now()
+        self.inner.uses.clock().now()
     }
 
     pub(crate) fn recipients(&self) -> Recipients<W::Store> {
-        Recipients::new(self.inner.store.clone())
+        self.inner.uses.recipients.clone()
     }
 
     pub(crate) fn lists(&self) -> Lists<W::Store> {
-        Lists::new(self.inner.store.clone())
+        self.inner.uses.lists.clone()
     }
 
     pub(crate) fn messages(&self) -> Messages<W::Store, W::Clock> {
-        Messages::new(self.inner.store.clone(), self.inner.clock.clone())
+        self.inner.uses.messages.clone()
     }
 
     pub(crate) fn mailings(&self) -> Mailings<W::Store, W::Clock> {
-        Mailings::new(self.inner.store.clone(), self.inner.clock.clone())
+        self.inner.uses.mailings.clone()
     }
 
     pub(crate) fn history(&self) -> History<W::Store> {
-        History::new(self.inner.store.clone())
+        self.inner.uses.history.clone()
     }
 
     pub(crate) fn statistics(&self) -> Statistics<W::Store, W::Clock> {
-        Statistics::new(self.inner.store.clone(), self.inner.clock.clone())
+        self.inner.uses.statistics.clone()
     }
 
+    /// Previews and test sends, counted in the metrics.
     pub(crate) fn previews(&self) -> Previews<W::Store, Arc<CountingMailer<W::Mailer>>> {
-        Previews::new(self.inner.store.clone(), Arc::clone(&self.inner.mailer))
-            .with_public_url(self.inner.config.send_policy.public_url.clone())
+        self.inner.uses.previews(Arc::clone(&self.inner.mailer))
     }
 
+    /// The server's sender, counted in the metrics, stopped by [`HttpConfig::stop`].
     pub(crate) fn sender(&self) -> SendMailing<W::Store, Arc<CountingMailer<W::Mailer>>, W::Clock> {
-        SendMailing::new(
-            self.inner.store.clone(),
-            Arc::clone(&self.inner.mailer),
-            self.inner.clock.clone(),
-            self.inner.config.send_policy.clone(),
-        )
+        self.inner
+            .uses
+            .sender(Arc::clone(&self.inner.mailer))
+            .with_stop(self.inner.config.stop.clone())
     }
 }

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use postpilot_core::ports::Store;
-use postpilot_core::usecases::{History, MailingView};
+use postpilot_core::usecases::MailingView;
 use postpilot_core::{
     Audience, MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientsEdit,
     Selection, SendRun, Trigger, Window,
@@ -16,12 +16,12 @@ use crate::cli::{MailingCmd, MailingRecipientsCmd, PageArgs, SelectionArgs};
 use crate::error::CliError;
 use crate::output::{clip, time, Output};
 
-pub async fn run<S: Store + Clone>(
+pub async fn run<S: Store + Clone + 'static>(
     app: &App<S>,
     cmd: MailingCmd,
     out: Output,
 ) -> Result<(), CliError> {
-    let mailings = app.mailings();
+    let mailings = &app.uses.mailings;
     match cmd {
         MailingCmd::Add {
             message,
@@ -30,7 +30,7 @@ pub async fn run<S: Store + Clone>(
             recipients,
         } => {
             let ids = if recipients.all_recipients {
-                app.recipients().all_ids().await?
+                app.uses.recipients.all_ids().await?
             } else {
                 recipients.ids
             };
@@ -86,7 +86,7 @@ pub async fn run<S: Store + Clone>(
             recipients,
         } => {
             let edit = if recipients.all_recipients {
-                RecipientsEdit::Replace(RecipientIds::new(app.recipients().all_ids().await?)?)
+                RecipientsEdit::Replace(RecipientIds::new(app.uses.recipients.all_ids().await?)?)
             } else if recipients.ids.is_empty() {
                 RecipientsEdit::Keep
             } else {
@@ -119,7 +119,7 @@ pub async fn run<S: Store + Clone>(
         }
         MailingCmd::Attempts { id, page } => attempts(app, id, page, out).await?,
         MailingCmd::Runs { id } => {
-            let runs = History::new(app.store.clone()).runs(id).await?;
+            let runs = app.uses.history.runs(id).await?;
             let rows = runs.iter().map(run_row).collect();
             out.list(&runs, &RUN_HEADER, rows)?;
         }
@@ -148,12 +148,12 @@ struct Changed {
     recipient_count: u64,
 }
 
-async fn recipients<S: Store + Clone>(
+async fn recipients<S: Store + Clone + 'static>(
     app: &App<S>,
     cmd: MailingRecipientsCmd,
     out: Output,
 ) -> Result<(), CliError> {
-    let mailings = app.mailings();
+    let mailings = &app.uses.mailings;
     match cmd {
         MailingRecipientsCmd::Add { id, which } => {
             let added = mailings.add_recipients(id, &selection(which)?).await?;
@@ -219,11 +219,15 @@ struct Detail {
     runs: Vec<SendRun>,
 }
 
-async fn show<S: Store + Clone>(app: &App<S>, id: MailingId, out: Output) -> Result<(), CliError> {
-    let mailings = app.mailings();
+async fn show<S: Store + Clone + 'static>(
+    app: &App<S>,
+    id: MailingId,
+    out: Output,
+) -> Result<(), CliError> {
+    let mailings = &app.uses.mailings;
     let view = mailings.get(id).await?;
     let recipient_ids = mailings.recipient_ids(id).await?;
-    let runs = History::new(app.store.clone()).runs(id).await?;
+    let runs = app.uses.history.runs(id).await?;
     let m = &view.mailing;
     let ids: Vec<String> = recipient_ids.iter().map(ToString::to_string).collect();
     let mut fields = vec![
@@ -276,15 +280,13 @@ fn run_row(r: &SendRun) -> Vec<String> {
     ]
 }
 
-async fn attempts<S: Store + Clone>(
+async fn attempts<S: Store + Clone + 'static>(
     app: &App<S>,
     id: MailingId,
     page: PageArgs,
     out: Output,
 ) -> Result<(), CliError> {
-    let all = History::new(app.store.clone())
-        .attempts(id, page.page())
-        .await?;
+    let all = app.uses.history.attempts(id, page.page()).await?;
     let rows = all
         .iter()
         .map(|a| {
@@ -324,7 +326,7 @@ fn skipped(run: &SendRun) -> String {
     )
 }
 
-async fn send<S: Store + Clone>(
+async fn send<S: Store + Clone + 'static>(
     app: &App<S>,
     id: MailingId,
     detach: bool,

@@ -188,7 +188,7 @@ pub(super) async fn export<W: Wiring>(
                         Some((Ok(text), (next, None)))
                     }
                     Err(err) => {
-                        tracing::error!(error = %err, mailing = %id, "attempts export failed");
+                        tracing::error!(error = %crate::error::with_causes(&err), mailing = %id, "attempts export failed");
                         Some((Err(std::io::Error::other("export failed")), (None, None)))
                     }
                 }

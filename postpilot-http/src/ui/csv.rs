@@ -231,7 +231,7 @@ async fn export<W: Wiring>(State(app): State<AppState<W>>) -> Response {
                     page.more.then_some(n + 1),
                 )),
                 Err(err) => {
-                    tracing::error!(error = %err, "CSV export failed");
+                    tracing::error!(error = %crate::error::with_causes(&err), "CSV export failed");
                     Some((Err(err), None))
                 }
             }

@@ -81,7 +81,7 @@ impl From<postpilot_core::Error> for UiError {
         match err {
             postpilot_core::Error::Store(StoreError::NotFound { .. }) => Self::NotFound,
             other => {
-                tracing::error!(error = %other, "UI request failed");
+                tracing::error!(error = %crate::error::with_causes(&other), "UI request failed");
                 Self::Internal
             }
         }

@@ -129,7 +129,7 @@ fn store_error(e: &StoreError) -> Response {
 }
 
 fn internal(e: &StoreError) -> Response {
-    tracing::error!(error = %e, "unsubscribe request failed");
+    tracing::error!(error = %crate::error::with_causes(e), "unsubscribe request failed");
     UiError::Internal.into_response()
 }
 

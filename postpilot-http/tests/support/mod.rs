@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use postpilot_core::ports::{SystemClock, TokioSleep};
+use postpilot_core::usecases::{SendPolicy, UseCases};
 use postpilot_core::EmailAddress;
 use postpilot_http::{openapi_json, ApiToken, AppState, HttpConfig, Wiring};
 use postpilot_smtp::OutboxMailer;
@@ -76,9 +77,13 @@ impl Server {
         let from = EmailAddress::parse("postpilot@example.com").expect("valid");
         let mailer = OutboxMailer::new(dir.path().join("outbox"), from).expect("outbox");
         let mut config = HttpConfig::new(ApiToken::new(TOKEN).expect("token"));
-        config.send_policy.retry_backoff = Duration::from_millis(10);
         tune(&mut config);
-        let state = State::new(store.clone(), mailer, SystemClock::tokio(), config);
+        let policy = SendPolicy {
+            retry_backoff: Duration::from_millis(10),
+            ..SendPolicy::default()
+        };
+        let uses = UseCases::new(store.clone(), SystemClock::tokio(), policy);
+        let state = State::new(uses, mailer, config);
         Self {
             router: postpilot_http::router(state.clone()),
             state,

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod csv_io;
 mod error;
+mod logging;
 mod output;
 mod parse;
 
@@ -14,8 +15,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    commands::init_logging();
-    match commands::run(cli) {
+    logging::init();
+    match app::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             error::report(&err);

@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
 use crate::limit::{retry_after_secs, Client};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// The name of the UI's session cookie.
 pub(crate) const SESSION_COOKIE: &str = "postpilot_session";
@@ -109,8 +109,8 @@ pub(crate) fn random_hex() -> String {
 /// Checks `Authorization: Bearer <token>` on every API request.
 /// A client that presented too many wrong tokens is refused, whatever it
 /// presents now, until its window has passed (see [`crate::limit`]).
-pub(crate) async fn require_bearer<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn require_bearer<W: Wiring>(
+    State(app): State<AppState<W>>,
     client: Client,
     request: Request,
     next: Next,
@@ -259,8 +259,8 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 
 /// Lets a UI request through only with a live session (put into the
 /// request's extensions); otherwise sends the browser to `/login`.
-pub(crate) async fn require_session<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn require_session<W: Wiring>(
+    State(app): State<AppState<W>>,
     mut request: Request,
     next: Next,
 ) -> Response {

@@ -7,6 +7,24 @@ use postpilot_core::ports::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// An error with every cause below it, `outer: inner: ...`: what the log
+/// says of an answer `500` gives no detail of (its causes name what failed,
+/// never a secret: the store and mailer errors keep URLs and passwords out).
+pub(crate) fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        let more = inner.to_string();
+        // Some errors repeat their source in their own message.
+        if !text.ends_with(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = inner.source();
+    }
+    text
+}
+
 /// The body of every error answer of the API.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -152,7 +170,7 @@ impl From<postpilot_core::Error> for ApiError {
             }
             // Only senders wait out an outage; no request does.
             Error::StoreUnavailable { .. } => {
-                tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "store failure");
+                tracing::error!(error = %with_causes(&err), "store failure");
                 Self::internal()
             }
             Error::Store(store) => match store {
@@ -165,7 +183,7 @@ impl From<postpilot_core::Error> for ApiError {
                 }
                 StoreError::Backend { .. } => {
                     // The cause is for the log, not for the client.
-                    tracing::error!(error = %store, cause = ?std::error::Error::source(&store), "store failure");
+                    tracing::error!(error = %with_causes(&store), "store failure");
                     Self::internal()
                 }
             },
@@ -184,5 +202,46 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_causes;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{what}")]
+    struct Layer {
+        what: &'static str,
+        #[source]
+        source: Option<Box<Layer>>,
+    }
+
+    fn layer(what: &'static str, source: Option<Layer>) -> Layer {
+        Layer {
+            what,
+            source: source.map(Box::new),
+        }
+    }
+
+    #[test]
+    fn a_500_is_logged_with_every_cause_once() {
+        let err = layer(
+            "store failure",
+            Some(layer(
+                "pool timed out",
+                Some(layer("connection refused", None)),
+            )),
+        );
+        assert_eq!(
+            with_causes(&err),
+            "store failure: pool timed out: connection refused"
+        );
+        // A message that already ends with its cause does not repeat it.
+        let err = layer(
+            "backend: pool timed out",
+            Some(layer("pool timed out", None)),
+        );
+        assert_eq!(with_causes(&err), "backend: pool timed out");
     }
 }

@@ -7,15 +7,13 @@ use postpilot_core::Page;
 use serde_json::json;
 
 use crate::error::ApiError;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 pub(crate) async fn live() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-pub(crate) async fn ready<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
-) -> Response {
+pub(crate) async fn ready<W: Wiring>(State(app): State<AppState<W>>) -> Response {
     match app.recipients().list(Page::new(0, 1)).await {
         Ok(_) => Json(json!({ "status": "ready" })).into_response(),
         Err(err) => {

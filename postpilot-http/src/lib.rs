@@ -45,11 +45,11 @@ pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use limit::LoginLimit;
 pub use openapi::openapi_json;
 pub use sending::Deliveries;
-pub use state::{AppClock, AppMailer, AppState, AppStore, HttpConfig};
+pub use state::{AppState, HttpConfig, Wiring};
 
 /// The whole service: API, UI, health, metrics, with tracing, a request
 /// timeout, a body limit and security headers.
-pub fn router<S: AppStore, M: AppMailer, C: AppClock>(state: AppState<S, M, C>) -> Router {
+pub fn router<W: Wiring>(state: AppState<W>) -> Router {
     let config = state.config().clone();
     Router::new()
         .nest("/api/v1", api::routes(state.clone()))
@@ -57,17 +57,14 @@ pub fn router<S: AppStore, M: AppMailer, C: AppClock>(state: AppState<S, M, C>) 
         // Public, outside the login and the cross-site check: mail clients POST here.
         .merge(ui::public_routes())
         .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready::<S, M, C>))
-        .route("/metrics", get(metrics::expose::<S, M, C>))
+        .route("/readyz", get(health::ready::<W>))
+        .route("/metrics", get(metrics::expose::<W>))
         .fallback(not_found)
-        .layer(from_fn_with_state(
-            state.clone(),
-            ui::error_pages::<S, M, C>,
-        ))
+        .layer(from_fn_with_state(state.clone(), ui::error_pages::<W>))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(from_fn_with_state(config.request_timeout, layers::timeout))
         .layer(from_fn(layers::security_headers))
-        .layer(from_fn_with_state(state.clone(), metrics::track::<S, M, C>))
+        .layer(from_fn_with_state(state.clone(), metrics::track::<W>))
         .layer(layers::trace())
         .with_state(state)
 }

@@ -21,7 +21,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
@@ -189,8 +189,8 @@ impl<M: Mailer> Mailer for CountingMailer<M> {
 }
 
 /// Counts and times every request by its route template.
-pub(crate) async fn track<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn track<W: Wiring>(
+    State(app): State<AppState<W>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -221,9 +221,7 @@ pub(crate) async fn track<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// `GET /metrics`.
-pub(crate) async fn expose<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
-) -> Response {
+pub(crate) async fn expose<W: Wiring>(State(app): State<AppState<W>>) -> Response {
     match app.metrics().render() {
         Ok(text) => (
             [(
@@ -235,6 +233,9 @@ pub(crate) async fn expose<S: AppStore, M: AppMailer, C: AppClock>(
             text,
         )
             .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "rendering the metrics failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }

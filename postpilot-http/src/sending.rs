@@ -17,12 +17,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use postpilot_core::ports::DeliveryRepository;
 use postpilot_core::usecases::Worker;
 use postpilot_core::{Audience, Launch, MailingId, SendRun, Trigger};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// The most unfinished runs the sender counts as in hand.
 const IN_HAND_COUNTED: u32 = 100;
@@ -107,7 +108,7 @@ impl Deliveries {
     }
 }
 
-impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
+impl<W: Wiring> AppState<W> {
     /// Starts the server's one sender, unless it runs already: `serve`
     /// starts it with the server so that the scheduler runs; the first send
     /// from the API or the UI starts it otherwise.
@@ -122,10 +123,10 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
 /// mailings whose time has come); between passes with nothing done it
 /// waits for a wake, the next retry or the poll interval. Ends when the
 /// stop signal is raised, once the pass under way has stopped gracefully.
-async fn deliver<S: AppStore, M: AppMailer, C: AppClock>(app: AppState<S, M, C>) {
+async fn deliver<W: Wiring>(app: AppState<W>) {
     let config = app.config().clone();
     let stop = config.stop.clone();
-    let mut worker = Worker::new(app.sender().with_stop(stop.clone()));
+    let mut worker = Worker::new(app.sender());
     worker.poll = config.poll;
     worker.schedule = config.schedule;
     let deliveries = app.deliveries().clone();
@@ -146,7 +147,7 @@ async fn deliver<S: AppStore, M: AppMailer, C: AppClock>(app: AppState<S, M, C>)
             }
             // A long-running sender outlives a database hiccup.
             Err(e) => {
-                tracing::error!(error = %e, "sending pass failed; retrying");
+                tracing::error!(error = %crate::error::with_causes(&e), "sending pass failed; retrying");
                 false
             }
         };
@@ -170,8 +171,8 @@ async fn deliver<S: AppStore, M: AppMailer, C: AppClock>(app: AppState<S, M, C>)
 ///
 /// # Errors
 /// As `SendMailing::launch`: `MailingCompleted`, `NotFound`.
-pub(crate) async fn launch<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+pub(crate) async fn launch<W: Wiring>(
+    app: &AppState<W>,
     mailing: MailingId,
     trigger: Trigger,
     selection: Audience,

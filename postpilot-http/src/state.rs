@@ -1,13 +1,14 @@
-//! What every handler shares: the ports, the use cases built over them, the
-//! token, the UI sessions, the metrics and the background deliveries.
+//! What every handler shares: the use cases the composition root built,
+//! the mailer, the token, the UI sessions, the metrics and the background
+//! deliveries.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use postpilot_core::ports::{Clock, Mailer, Store};
 use postpilot_core::usecases::{
-    History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, SendPolicy, Statistics,
-    StopSignal,
+    History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, Statistics, StopSignal,
+    UseCases,
 };
 
 use crate::auth::{ApiToken, Sessions};
@@ -15,17 +16,18 @@ use crate::limit::{Limiter, LoginLimit};
 use crate::metrics::{CountingMailer, Metrics};
 use crate::sending::Deliveries;
 
-/// A store the HTTP front end can share between requests and tasks.
-pub trait AppStore: Store + Clone + 'static {}
-impl<T: Store + Clone + 'static> AppStore for T {}
-
-/// A mailer the HTTP front end can share with background deliveries.
-pub trait AppMailer: Mailer + 'static {}
-impl<T: Mailer + 'static> AppMailer for T {}
-
-/// A clock the HTTP front end can hand to every use case.
-pub trait AppClock: Clock + Clone + 'static {}
-impl<T: Clock + Clone + 'static> AppClock for T {}
+/// The ports the server runs over, named once: every handler takes one
+/// `W: Wiring` rather than a parameter per port. The binary's composition
+/// root picks the real adapters, tests their own (see ARCHITECTURE.md,
+/// Wiring and the composition root).
+pub trait Wiring: Send + Sync + 'static {
+    /// Shared between requests and the server's sender (clones share a pool).
+    type Store: Store + Clone + 'static;
+    /// Shared with the server's sender and test sends.
+    type Mailer: Mailer + 'static;
+    /// Handed to every use case.
+    type Clock: Clock + Clone + 'static;
+}
 
 /// How the server behaves; [`HttpConfig::new`] gives the defaults.
 #[derive(Debug, Clone)]
@@ -38,9 +40,6 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// How a UI session lasts after login.
     pub session_ttl: Duration,
-    /// How the server's sender delivers, whatever launched the run: its
-    /// rate, concurrency and bound on unrecorded sends hold for the server.
-    pub send_policy: SendPolicy,
     /// Whether the server's sender is also the scheduler, launching each
     /// mailing whose first send time has come (`serve` turns it on). Off,
     /// it delivers the runs launched otherwise.
@@ -61,8 +60,7 @@ pub struct HttpConfig {
 }
 
 impl HttpConfig {
-    /// Defaults: 4 MiB bodies, 30 s per request, 12 h sessions, the core's
-    /// send policy, no scheduler, a 2 s poll, a stop never raised, 10
+    /// Defaults: 4 MiB bodies, 30 s per request, 12 h sessions, no scheduler, a 2 s poll, a stop never raised, 10
     /// wrong tokens per client per minute, times in UTC.
     pub fn new(token: ApiToken) -> Self {
         Self {
@@ -70,7 +68,6 @@ impl HttpConfig {
             body_limit: 4 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             session_ttl: Duration::from_secs(12 * 60 * 60),
-            send_policy: SendPolicy::default(),
             schedule: false,
             poll: Duration::from_secs(2),
             stop: StopSignal::never(),
@@ -81,14 +78,13 @@ impl HttpConfig {
 }
 
 /// The state of the router: cheap to clone, shared by every request.
-pub struct AppState<S, M, C> {
-    inner: Arc<Inner<S, M, C>>,
+pub struct AppState<W: Wiring> {
+    inner: Arc<Inner<W>>,
 }
 
-struct Inner<S, M, C> {
-    store: S,
-    mailer: Arc<CountingMailer<M>>,
-    clock: C,
+struct Inner<W: Wiring> {
+    uses: UseCases<W::Store, W::Clock>,
+    mailer: Arc<CountingMailer<W::Mailer>>,
     config: HttpConfig,
     sessions: Sessions,
     limiter: Limiter,
@@ -98,7 +94,7 @@ struct Inner<S, M, C> {
     deliveries: Deliveries,
 }
 
-impl<S, M, C> Clone for AppState<S, M, C> {
+impl<W: Wiring> Clone for AppState<W> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
@@ -106,7 +102,7 @@ impl<S, M, C> Clone for AppState<S, M, C> {
     }
 }
 
-impl<S, M, C> std::fmt::Debug for AppState<S, M, C> {
+impl<W: Wiring> std::fmt::Debug for AppState<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("config", &self.inner.config)
@@ -115,14 +111,16 @@ impl<S, M, C> std::fmt::Debug for AppState<S, M, C> {
     }
 }
 
-impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
-    pub fn new(store: S, mailer: M, clock: C, config: HttpConfig) -> Self {
+impl<W: Wiring> AppState<W> {
+    /// The state over the use cases a composition root built (their send
+    /// policy is the server sender's: its rate, concurrency and bound on
+    /// unrecorded sends hold for the server) and the mailer they send with.
+    pub fn new(uses: UseCases<W::Store, W::Clock>, mailer: W::Mailer, config: HttpConfig) -> Self {
         let metrics = Metrics::new();
         Self {
             inner: Arc::new(Inner {
-                store,
+                uses,
                 mailer: Arc::new(CountingMailer::new(mailer, metrics.clone())),
-                clock,
                 sessions: Sessions::new(config.session_ttl),
                 limiter: Limiter::new(config.login_limit),
                 unsubscribe_limiter: Limiter::new(crate::ui::UNSUBSCRIBE_LIMIT),
@@ -158,8 +156,8 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
         &self.inner.metrics
     }
 
-    pub(crate) fn store(&self) -> &S {
-        &self.inner.store
+    pub(crate) fn store(&self) -> &W::Store {
+        self.inner.uses.store()
     }
 
     /// The zone of the UI's times.
@@ -168,44 +166,43 @@ impl<S: AppStore, M: AppMailer, C: AppClock> AppState<S, M, C> {
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.inner.clock.now()
+        self.inner.uses.clock().now()
     }
 
-    pub(crate) fn recipients(&self) -> Recipients<S> {
-        Recipients::new(self.inner.store.clone())
+    pub(crate) fn recipients(&self) -> Recipients<W::Store> {
+        self.inner.uses.recipients.clone()
     }
 
-    pub(crate) fn lists(&self) -> Lists<S> {
-        Lists::new(self.inner.store.clone())
+    pub(crate) fn lists(&self) -> Lists<W::Store> {
+        self.inner.uses.lists.clone()
     }
 
-    pub(crate) fn messages(&self) -> Messages<S, C> {
-        Messages::new(self.inner.store.clone(), self.inner.clock.clone())
+    pub(crate) fn messages(&self) -> Messages<W::Store, W::Clock> {
+        self.inner.uses.messages.clone()
     }
 
-    pub(crate) fn mailings(&self) -> Mailings<S, C> {
-        Mailings::new(self.inner.store.clone(), self.inner.clock.clone())
+    pub(crate) fn mailings(&self) -> Mailings<W::Store, W::Clock> {
+        self.inner.uses.mailings.clone()
     }
 
-    pub(crate) fn history(&self) -> History<S> {
-        History::new(self.inner.store.clone())
+    pub(crate) fn history(&self) -> History<W::Store> {
+        self.inner.uses.history.clone()
     }
 
-    pub(crate) fn statistics(&self) -> Statistics<S, C> {
-        Statistics::new(self.inner.store.clone(), self.inner.clock.clone())
+    pub(crate) fn statistics(&self) -> Statistics<W::Store, W::Clock> {
+        self.inner.uses.statistics.clone()
     }
 
-    pub(crate) fn previews(&self) -> Previews<S, Arc<CountingMailer<M>>> {
-        Previews::new(self.inner.store.clone(), Arc::clone(&self.inner.mailer))
-            .with_public_url(self.inner.config.send_policy.public_url.clone())
+    /// Previews and test sends, counted in the metrics.
+    pub(crate) fn previews(&self) -> Previews<W::Store, Arc<CountingMailer<W::Mailer>>> {
+        self.inner.uses.previews(Arc::clone(&self.inner.mailer))
     }
 
-    pub(crate) fn sender(&self) -> SendMailing<S, Arc<CountingMailer<M>>, C> {
-        SendMailing::new(
-            self.inner.store.clone(),
-            Arc::clone(&self.inner.mailer),
-            self.inner.clock.clone(),
-            self.inner.config.send_policy.clone(),
-        )
+    /// The server's sender, counted in the metrics, stopped by [`HttpConfig::stop`].
+    pub(crate) fn sender(&self) -> SendMailing<W::Store, Arc<CountingMailer<W::Mailer>>, W::Clock> {
+        self.inner
+            .uses
+            .sender(Arc::clone(&self.inner.mailer))
+            .with_stop(self.inner.config.stop.clone())
     }
 }

@@ -7,7 +7,7 @@ use crate::error::CliError;
 pub fn run(global: &Global, cmd: &DkimCmd) -> Result<(), CliError> {
     match cmd {
         DkimCmd::Record => {
-            let Some(dkim) = app::dkim(global)? else {
+            let Some(dkim) = app::mailer::dkim(global)? else {
                 return Err(CliError::invalid(
                     "dkim record needs --dkim-domain, --dkim-selector and --dkim-key",
                 ));

@@ -31,12 +31,12 @@ fn show(list: &RecipientList, out: Output) -> anyhow::Result<()> {
     )
 }
 
-pub async fn run<S: Store + Clone>(
+pub async fn run<S: Store + Clone + 'static>(
     app: &App<S>,
     cmd: ListCmd,
     out: Output,
 ) -> Result<(), CliError> {
-    let lists = app.lists();
+    let lists = &app.uses.lists;
     match cmd {
         ListCmd::Add { name } => {
             let list = lists.add(&name).await?;

@@ -12,12 +12,12 @@ use crate::cli::MessageCmd;
 use crate::error::CliError;
 use crate::output::{clip, time, Output};
 
-pub async fn run<S: Store + Clone>(
+pub async fn run<S: Store + Clone + 'static>(
     app: &App<S>,
     cmd: MessageCmd,
     out: Output,
 ) -> Result<(), CliError> {
-    let messages = app.messages();
+    let messages = &app.uses.messages;
     match cmd {
         MessageCmd::Add {
             subject,

@@ -14,7 +14,7 @@ pub async fn run<S: Store + Clone + 'static>(
     cmd: RecipientCmd,
     out: Output,
 ) -> Result<(), CliError> {
-    let recipients = app.recipients();
+    let recipients = &app.uses.recipients;
     match cmd {
         RecipientCmd::Add {
             email,
@@ -46,7 +46,7 @@ pub async fn run<S: Store + Clone + 'static>(
         }
         RecipientCmd::Show { id } => {
             let r = recipients.get(id).await?;
-            show(&r, &app.store.suppression(id).await?, out)?;
+            show(&r, &app.uses.store().suppression(id).await?, out)?;
         }
         RecipientCmd::Edit {
             id,
@@ -60,16 +60,16 @@ pub async fn run<S: Store + Clone + 'static>(
                 comment,
             };
             let r = recipients.edit(id, patch).await?;
-            show(&r, &app.store.suppression(id).await?, out)?;
+            show(&r, &app.uses.store().suppression(id).await?, out)?;
         }
         RecipientCmd::Delete { id } => {
             recipients.delete(id).await?;
             out.done(&format!("recipient {id} deleted"))?;
         }
-        RecipientCmd::Import { file } => csv_io::import(&recipients, &file, out).await?,
-        RecipientCmd::Export { file } => csv_io::export(&recipients, file.as_deref(), out).await?,
+        RecipientCmd::Import { file } => csv_io::import(recipients, &file, out).await?,
+        RecipientCmd::Export { file } => csv_io::export(recipients, file.as_deref(), out).await?,
         RecipientCmd::Suppressed(page) => {
-            let all = app.store.suppressed(page.page()).await?;
+            let all = app.uses.store().suppressed(page.page()).await?;
             let rows = all
                 .iter()
                 .map(|(r, marks)| {
@@ -103,7 +103,7 @@ pub async fn run<S: Store + Clone + 'static>(
             )?;
         }
         RecipientCmd::Resubscribe { id } => {
-            app.store.resubscribe(id).await?;
+            app.uses.store().resubscribe(id).await?;
             out.done(&format!(
                 "recipient {id} resubscribed: later runs send to them again"
             ))?;

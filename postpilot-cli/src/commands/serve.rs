@@ -2,7 +2,7 @@
 //! same store, mailer and use cases as every other command.
 
 use postpilot_core::ports::Store;
-use postpilot_http::{ApiToken, AppState, HttpConfig, ServeOptions, Tz};
+use postpilot_http::{ApiToken, HttpConfig, ServeOptions, Tz};
 use secrecy::ExposeSecret;
 
 use crate::app::App;
@@ -33,8 +33,6 @@ pub async fn run<S: Store + Clone + 'static>(
     // its sender stops claiming, and both finish what they have in hand.
     let stop = app.stop.clone();
     let mut config = HttpConfig::new(token.clone());
-    config.send_policy = app.send_policy();
-    app.say_if_no_unsubscribe_link();
     // The one sender of this process is the server's: it delivers what the
     // API and the UI launch, and is the scheduler and queue worker too.
     config.schedule = true;
@@ -42,7 +40,7 @@ pub async fn run<S: Store + Clone + 'static>(
     config.login_limit.max_failures = args.max_wrong_tokens;
     let zone = args.timezone.unwrap_or_else(machine_zone);
     config.timezone = zone;
-    let state = AppState::new(app.store.clone(), app.mailer()?, app.clock, config);
+    let state = app.http_state(config)?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| anyhow::anyhow!("--bind {}: {e}", args.bind))?;
@@ -100,7 +98,7 @@ fn machine_zone() -> Tz {
 /// Completes on Ctrl-C or SIGTERM, saying so. The handlers are installed
 /// by the call itself, not when the future is first polled: from then on
 /// neither signal kills the process, each asks it to stop.
-pub(super) fn os_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+pub fn os_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     let signals = {
         use tokio::signal::unix::{signal, SignalKind};

@@ -6,8 +6,8 @@ use crate::app::App;
 use crate::error::CliError;
 use crate::output::Output;
 
-pub async fn run<S: Store + Clone>(app: &App<S>, out: Output) -> Result<(), CliError> {
-    let s = app.statistics().get().await?;
+pub async fn run<S: Store + Clone + 'static>(app: &App<S>, out: Output) -> Result<(), CliError> {
+    let s = app.uses.statistics.get().await?;
     out.record(
         &s,
         &[

@@ -12,6 +12,7 @@ mod recipients;
 mod send;
 mod stats;
 mod stop;
+mod wired;
 mod worker;
 #[cfg(test)]
 mod worker_tests;
@@ -35,4 +36,5 @@ pub use recipients::Recipients;
 pub use send::{Progress, SendMailing, GAVE_UP, WINDOW_CLOSED};
 pub use stats::Statistics;
 pub use stop::{StopSignal, Stopper};
+pub use wired::UseCases;
 pub use worker::{Pass, Worker};

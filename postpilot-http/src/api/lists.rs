@@ -14,25 +14,20 @@ use super::model::{
 use super::selection::{reference_error, ApiSelection, Change};
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/lists", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route("/lists", get(list::<W>).post(create::<W>))
         .route(
             "/lists/{id}",
-            get(show::<S, M, C>)
-                .patch(rename::<S, M, C>)
-                .delete(remove::<S, M, C>),
+            get(show::<W>).patch(rename::<W>).delete(remove::<W>),
         )
         .route(
             "/lists/{id}/members",
-            get(members::<S, M, C>).post(add_members::<S, M, C>),
+            get(members::<W>).post(add_members::<W>),
         )
-        .route(
-            "/lists/{id}/members/remove",
-            post(remove_members::<S, M, C>),
-        )
+        .route("/lists/{id}/members/remove", post(remove_members::<W>))
 }
 
 /// List the lists, by name, each with how many members it has.
@@ -42,8 +37,8 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
         (status = 200, body = ListList),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn list<W: Wiring>(
+    State(app): State<AppState<W>>,
     paging: Paging,
 ) -> Result<Json<ListList>, ApiError> {
     let rows = app.lists().list(paging.page()).await?;
@@ -69,8 +64,8 @@ pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn create<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiJson(body): ApiJson<ListNameJson>,
 ) -> Result<Created<ListJson>, ApiError> {
     let list = app.lists().add(&body.validate()?).await?;
@@ -84,8 +79,8 @@ pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 200, body = ListJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ListJson>, ApiError> {
     Ok(Json(app.lists().get(ListId(id)).await?.into()))
@@ -102,8 +97,8 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn rename<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn rename<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ListNameJson>,
 ) -> Result<Json<ListJson>, ApiError> {
@@ -119,8 +114,8 @@ pub(crate) async fn rename<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 204, description = "Deleted"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn remove<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     app.lists().delete(ListId(id)).await?;
@@ -136,8 +131,8 @@ pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn members<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn members<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     SearchQuery(search): SearchQuery,
     paging: Paging,
@@ -163,8 +158,8 @@ pub(crate) async fn members<S: AppStore, M: AppMailer, C: AppClock>(
             `recipient_ids` or `list_id` names nothing (a rule of the database, which the \
             schema cannot state)"),
     ))]
-pub(crate) async fn add_members<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn add_members<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiSelection(which): ApiSelection,
 ) -> Result<Json<MembersAddedJson>, ApiError> {
@@ -189,8 +184,8 @@ pub(crate) async fn add_members<S: AppStore, M: AppMailer, C: AppClock>(
             `recipient_ids` or `list_id` names nothing (a rule of the database, which the \
             schema cannot state)"),
     ))]
-pub(crate) async fn remove_members<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn remove_members<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiSelection(which): ApiSelection,
 ) -> Result<Json<MembersRemovedJson>, ApiError> {
@@ -204,8 +199,8 @@ pub(crate) async fn remove_members<S: AppStore, M: AppMailer, C: AppClock>(
 /// Adds or removes `which`; returns how many changed and how many members
 /// the list has now. The list in the path is looked up first, so that
 /// only a list named in the body is a bad field (422).
-async fn change<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn change<W: Wiring>(
+    app: &AppState<W>,
     id: ListId,
     which: &Selection,
     what: Change,

@@ -22,35 +22,30 @@ use super::selection::{reference_error, ApiSelection, Change};
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
 use crate::sending;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/mailings", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route("/mailings", get(list::<W>).post(create::<W>))
         .route(
             "/mailings/{id}",
-            get(show::<S, M, C>)
-                .patch(update::<S, M, C>)
-                .delete(remove::<S, M, C>),
+            get(show::<W>).patch(update::<W>).delete(remove::<W>),
         )
-        .route("/mailings/{id}/send", post(send::<S, M, C>))
-        .route("/mailings/{id}/runs", get(runs::<S, M, C>))
-        .route("/mailings/{id}/runs/{run_id}", get(run::<S, M, C>))
-        .route("/mailings/{id}/attempts", get(attempts::<S, M, C>))
+        .route("/mailings/{id}/send", post(send::<W>))
+        .route("/mailings/{id}/runs", get(runs::<W>))
+        .route("/mailings/{id}/runs/{run_id}", get(run::<W>))
+        .route("/mailings/{id}/attempts", get(attempts::<W>))
         .route(
             "/mailings/{id}/recipients",
-            get(recipients::<S, M, C>).post(add_recipients::<S, M, C>),
+            get(recipients::<W>).post(add_recipients::<W>),
         )
         .route(
             "/mailings/{id}/recipients/remove",
-            post(remove_recipients::<S, M, C>),
+            post(remove_recipients::<W>),
         )
 }
 
-async fn detail<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
-    id: MailingId,
-) -> Result<MailingJson, ApiError> {
+async fn detail<W: Wiring>(app: &AppState<W>, id: MailingId) -> Result<MailingJson, ApiError> {
     let mailings = app.mailings();
     let view = mailings.get(id).await?;
     let ids = mailings.recipient_ids(id).await?;
@@ -64,8 +59,8 @@ async fn detail<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 200, body = MailingList),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn list<W: Wiring>(
+    State(app): State<AppState<W>>,
     paging: Paging,
 ) -> Result<Json<MailingList>, ApiError> {
     let rows = app.mailings().list(paging.page()).await?;
@@ -95,8 +90,8 @@ pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
             not end after it starts, or `message_id` or one of `recipient_ids` names nothing \
             (rules across fields and the database, which the schema cannot state)"),
     ))]
-pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn create<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiJson(body): ApiJson<NewMailingJson>,
 ) -> Result<Created<MailingJson>, ApiError> {
     let new = NewMailing {
@@ -119,8 +114,8 @@ pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 200, body = MailingJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<MailingJson>, ApiError> {
     Ok(Json(detail(&app, MailingId(id)).await?))
@@ -139,8 +134,8 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
             results does not end after it starts, or `message_id` or one of `recipient_ids` \
             names nothing (rules across fields and the database, which the schema cannot state)"),
     ))]
-pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn update<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MailingPatchJson>,
 ) -> Result<Json<MailingJson>, ApiError> {
@@ -159,8 +154,8 @@ pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 204, description = "Deleted"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn remove<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     app.mailings().delete(MailingId(id)).await?;
@@ -188,8 +183,8 @@ pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "`only_unsent` is not a boolean, or the body has another field"),
     ))]
-pub(crate) async fn send<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn send<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     OptionalApiJson(body): OptionalApiJson<SendJson>,
 ) -> Result<Response, ApiError> {
@@ -220,8 +215,8 @@ pub(crate) async fn send<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn runs<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn runs<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     paging: Paging,
 ) -> Result<Json<RunList>, ApiError> {
@@ -241,8 +236,8 @@ pub(crate) async fn runs<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 200, body = RunJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn run<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn run<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath((id, run_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<RunJson>, ApiError> {
     let run = app
@@ -263,8 +258,8 @@ pub(crate) async fn run<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn attempts<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn attempts<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     paging: Paging,
 ) -> Result<Json<AttemptList>, ApiError> {
@@ -284,8 +279,8 @@ pub(crate) async fn attempts<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn recipients<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn recipients<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     SearchQuery(search): SearchQuery,
     paging: Paging,
@@ -312,8 +307,8 @@ pub(crate) async fn recipients<S: AppStore, M: AppMailer, C: AppClock>(
             `recipient_ids` or `list_id` names nothing (a rule of the database, which the \
             schema cannot state)"),
     ))]
-pub(crate) async fn add_recipients<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn add_recipients<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiSelection(which): ApiSelection,
 ) -> Result<Json<RecipientsAddedJson>, ApiError> {
@@ -338,8 +333,8 @@ pub(crate) async fn add_recipients<S: AppStore, M: AppMailer, C: AppClock>(
             `recipient_ids` or `list_id` names nothing (a rule of the database, which the \
             schema cannot state)"),
     ))]
-pub(crate) async fn remove_recipients<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn remove_recipients<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiSelection(which): ApiSelection,
 ) -> Result<Json<RecipientsRemovedJson>, ApiError> {
@@ -352,8 +347,8 @@ pub(crate) async fn remove_recipients<S: AppStore, M: AppMailer, C: AppClock>(
 
 /// Adds or removes `which`; returns how many changed and how many the
 /// mailing has now.
-async fn change<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn change<W: Wiring>(
+    app: &AppState<W>,
     id: MailingId,
     which: &Selection,
     what: Change,

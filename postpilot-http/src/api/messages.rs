@@ -14,19 +14,17 @@ use super::model::{
 use super::rules::JsonId;
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/messages", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route("/messages", get(list::<W>).post(create::<W>))
         .route(
             "/messages/{id}",
-            get(show::<S, M, C>)
-                .patch(update::<S, M, C>)
-                .delete(remove::<S, M, C>),
+            get(show::<W>).patch(update::<W>).delete(remove::<W>),
         )
-        .route("/messages/{id}/preview", post(preview::<S, M, C>))
-        .route("/messages/{id}/test", post(send_test::<S, M, C>))
+        .route("/messages/{id}/preview", post(preview::<W>))
+        .route("/messages/{id}/test", post(send_test::<W>))
 }
 
 /// List messages, ordered by id.
@@ -36,8 +34,8 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
         (status = 200, body = MessageList),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn list<W: Wiring>(
+    State(app): State<AppState<W>>,
     paging: Paging,
 ) -> Result<Json<MessageList>, ApiError> {
     let rows = app.messages().list(paging.page()).await?;
@@ -59,8 +57,8 @@ pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn create<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiJson(body): ApiJson<NewMessageJson>,
 ) -> Result<Created<MessageJson>, ApiError> {
     let message = app.messages().add(body.validate()?).await?;
@@ -77,8 +75,8 @@ pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 200, body = MessageJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<MessageJson>, ApiError> {
     Ok(Json(app.messages().get(MessageId(id)).await?.into()))
@@ -93,8 +91,8 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn update<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MessagePatchJson>,
 ) -> Result<Json<MessageJson>, ApiError> {
@@ -110,8 +108,8 @@ pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "A mailing uses the message"),
     ))]
-pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn remove<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     app.messages().delete(MessageId(id)).await?;
@@ -130,8 +128,8 @@ pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "A bad field (`recipient_id` naming no recipient included), or the template cannot be rendered for this recipient"),
     ))]
-pub(crate) async fn preview<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn preview<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PreviewRequestJson>,
 ) -> Result<Json<PreviewJson>, ApiError> {
@@ -156,8 +154,8 @@ pub(crate) async fn preview<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 422, body = ErrorBody, description = "A bad field (`recipient_id` naming no recipient included), or the template cannot be rendered for this recipient"),
         (status = 502, body = ErrorBody, description = "The mail server did not take it (its reply in the message)"),
     ))]
-pub(crate) async fn send_test<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn send_test<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TestSendJson>,
 ) -> Result<Json<TestSentJson>, ApiError> {

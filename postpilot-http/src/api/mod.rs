@@ -21,7 +21,7 @@ use axum::{Json, Router};
 use crate::auth;
 use crate::error::ApiError;
 use crate::openapi;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// A `201 Created` answer naming the new resource.
 pub(crate) type Created<T> = (StatusCode, [(header::HeaderName, String); 1], Json<T>);
@@ -35,9 +35,7 @@ pub(crate) fn created<T>(location: String, body: T) -> Created<T> {
 }
 
 /// The router to nest at `/api/v1`.
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
-    state: AppState<S, M, C>,
-) -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>(state: AppState<W>) -> Router<AppState<W>> {
     Router::new()
         .merge(recipients::routes())
         .merge(suppression::routes())
@@ -45,7 +43,7 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
         .merge(mailings::routes())
         .merge(lists::routes())
         .merge(stats::routes())
-        .route_layer(from_fn_with_state(state, auth::require_bearer::<S, M, C>))
+        .route_layer(from_fn_with_state(state, auth::require_bearer::<W>))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::not_found("no such API route") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })

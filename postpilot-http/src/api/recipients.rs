@@ -10,16 +10,14 @@ use super::extract::{ApiJson, ApiPath, Paging, PagingParams, RecipientPath};
 use super::model::{NewRecipientJson, RecipientJson, RecipientList, RecipientPatchJson};
 use super::{created, Created};
 use crate::error::{ApiError, ErrorBody};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/recipients", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route("/recipients", get(list::<W>).post(create::<W>))
         .route(
             "/recipients/{id}",
-            get(show::<S, M, C>)
-                .patch(update::<S, M, C>)
-                .delete(remove::<S, M, C>),
+            get(show::<W>).patch(update::<W>).delete(remove::<W>),
         )
 }
 
@@ -30,8 +28,8 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppStat
         (status = 200, body = RecipientList),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn list<W: Wiring>(
+    State(app): State<AppState<W>>,
     paging: Paging,
 ) -> Result<Json<RecipientList>, ApiError> {
     let rows = app.recipients().list(paging.page()).await?;
@@ -54,8 +52,8 @@ pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn create<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiJson(body): ApiJson<NewRecipientJson>,
 ) -> Result<Created<RecipientJson>, ApiError> {
     let recipient = app.recipients().add(body.validate()?).await?;
@@ -72,8 +70,8 @@ pub(crate) async fn create<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 200, body = RecipientJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RecipientJson>, ApiError> {
     let recipient = app.recipients().get(RecipientId(id)).await?;
@@ -91,8 +89,8 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn update<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<RecipientPatchJson>,
 ) -> Result<Json<RecipientJson>, ApiError> {
@@ -110,8 +108,8 @@ pub(crate) async fn update<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 204, description = "Deleted"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn remove<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     app.recipients().delete(RecipientId(id)).await?;

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use postpilot_core::ports::SuppressionRepository;
 use postpilot_core::{Recipient, RecipientId, Suppression};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,13 +14,13 @@ use utoipa::ToSchema;
 use super::extract::{ApiPath, Paging, PagingParams, RecipientPath};
 use super::model::SuppressedList;
 use crate::error::{ApiError, ErrorBody};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/recipients/{id}/suppression", get(show::<S, M, C>))
-        .route("/recipients/{id}/resubscribe", post(resubscribe::<S, M, C>))
-        .route("/suppressed", get(list::<S, M, C>))
+        .route("/recipients/{id}/suppression", get(show::<W>))
+        .route("/recipients/{id}/resubscribe", post(resubscribe::<W>))
+        .route("/suppressed", get(list::<W>))
 }
 
 /// A recipient's unsubscribe and bounce marks: later runs skip a recipient
@@ -72,8 +73,8 @@ impl From<(Recipient, Suppression)> for SuppressedJson {
         (status = 200, body = SuppressionJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SuppressionJson>, ApiError> {
     let marks = app
@@ -92,8 +93,8 @@ pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 200, body = SuppressionJson),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
-pub(crate) async fn resubscribe<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn resubscribe<W: Wiring>(
+    State(app): State<AppState<W>>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SuppressionJson>, ApiError> {
     app.store()
@@ -111,8 +112,8 @@ pub(crate) async fn resubscribe<S: AppStore, M: AppMailer, C: AppClock>(
         (status = 200, body = SuppressedList),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
-pub(crate) async fn list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn list<W: Wiring>(
+    State(app): State<AppState<W>>,
     paging: Paging,
 ) -> Result<Json<SuppressedList>, ApiError> {
     let rows = app

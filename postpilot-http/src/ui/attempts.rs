@@ -16,7 +16,7 @@ use super::format::{attempt_status, when_exact};
 use super::listing::{fetch_page, Column, Orders, Query, Table};
 use super::reply::reply;
 use super::{parse_id, IdPath, UiError};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// By time only: newest first unless asked otherwise.
 const ORDERS: Orders<()> = Orders {
@@ -46,8 +46,8 @@ fn filter(query: &Query) -> (AttemptFilter, Option<String>) {
 
 /// The section of the mailing page `base` listing its attempts as `uri`
 /// asks; also says whether the search was refused.
-pub(super) async fn section<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+pub(super) async fn section<W: Wiring>(
+    app: &AppState<W>,
     id: MailingId,
     base: &str,
     uri: &Uri,
@@ -138,8 +138,8 @@ fn export_url(id: MailingId, query: &Query) -> String {
 /// `GET /mailings/{id}/attempts.csv`: the mailing's attempts the query
 /// filters, newest first, as CSV (UTF-8 with a byte-order mark, which
 /// spreadsheets need to read Cyrillic).
-pub(super) async fn export<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(super) async fn export<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -188,7 +188,7 @@ pub(super) async fn export<S: AppStore, M: AppMailer, C: AppClock>(
                         Some((Ok(text), (next, None)))
                     }
                     Err(err) => {
-                        tracing::error!(error = %err, mailing = %id, "attempts export failed");
+                        tracing::error!(error = %crate::error::with_causes(&err), mailing = %id, "attempts export failed");
                         Some((Err(std::io::Error::other("export failed")), (None, None)))
                     }
                 }

@@ -21,15 +21,15 @@ use super::mailing_recipients::Searches;
 use super::{parse_id, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::CsrfUpload;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
         .route(
             "/recipients/import",
-            get(import_page::<S, M, C>).post(import_recipients::<S, M, C>),
+            get(import_page::<W>).post(import_recipients::<W>),
         )
-        .route("/recipients/export.csv", get(export::<S, M, C>))
+        .route("/recipients/export.csv", get(export::<W>))
 }
 
 /// What an upload came to: the report, or why the file as a whole was
@@ -133,8 +133,8 @@ fn row_problem(problem: &RowProblem) -> (&'static str, String) {
 }
 
 /// Imports `file`, into the list `into` as well when given.
-async fn run_import<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn run_import<W: Wiring>(
+    app: &AppState<W>,
     file: &[u8],
     into: Option<ListId>,
 ) -> Result<Imported, UiError> {
@@ -177,15 +177,15 @@ fn recipients_import_page(
         })
 }
 
-async fn import_page<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn import_page<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
 ) -> Response {
     recipients_import_page(&session, app.config().body_limit, None)
 }
 
-async fn import_recipients<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn import_recipients<W: Wiring>(
+    State(app): State<AppState<W>>,
     CsrfUpload { session, file }: CsrfUpload,
 ) -> Result<Response, UiError> {
     let imported = run_import(&app, &file, None).await?;
@@ -197,8 +197,8 @@ async fn import_recipients<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// `POST /lists/{id}/import`: the list's page with the report.
-pub(crate) async fn import_into_list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn import_into_list<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfUpload { session, file }: CsrfUpload,
 ) -> Result<Response, UiError> {
@@ -219,9 +219,7 @@ pub(crate) async fn import_into_list<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// `GET /recipients/export.csv`: every recipient, streamed a page at a time.
-async fn export<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
-) -> Response {
+async fn export<W: Wiring>(State(app): State<AppState<W>>) -> Response {
     let recipients = app.recipients();
     let pages = futures::stream::unfold(Some(0u64), move |next| {
         let recipients = recipients.clone();
@@ -233,7 +231,7 @@ async fn export<S: AppStore, M: AppMailer, C: AppClock>(
                     page.more.then_some(n + 1),
                 )),
                 Err(err) => {
-                    tracing::error!(error = %err, "CSV export failed");
+                    tracing::error!(error = %crate::error::with_causes(&err), "CSV export failed");
                     Some((Err(err), None))
                 }
             }

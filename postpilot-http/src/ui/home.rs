@@ -10,10 +10,10 @@ use super::format::number;
 use super::layout::{Notice, Page, Section};
 use super::UiError;
 use crate::auth::Session;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
-pub(crate) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {

@@ -23,7 +23,7 @@ use super::resource::Resource;
 use super::{page_number, page_slice, parse_id, see_other, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::CsrfForm;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 const LISTS: Resource = Resource {
     base: "/lists",
@@ -47,20 +47,20 @@ const FOUND_SHOWN: u64 = 20;
 /// The word forms of «участник».
 const MEMBERS: [&str; 3] = ["участник", "участника", "участников"];
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/lists", get(index::<S, M, C>).post(create::<S, M, C>))
-        .route("/lists/{id}", get(show::<S, M, C>))
-        .route("/lists/{id}/rename", post(rename::<S, M, C>))
+        .route("/lists", get(index::<W>).post(create::<W>))
+        .route("/lists/{id}", get(show::<W>))
+        .route("/lists/{id}/rename", post(rename::<W>))
         .route(
             "/lists/{id}/delete",
-            get(confirm_delete::<S, M, C>).post(delete::<S, M, C>),
+            get(confirm_delete::<W>).post(delete::<W>),
         )
-        .route("/lists/{id}/members/add", post(add::<S, M, C>))
-        .route("/lists/{id}/members/remove", post(remove::<S, M, C>))
+        .route("/lists/{id}/members/add", post(add::<W>))
+        .route("/lists/{id}/members/remove", post(remove::<W>))
         .route(
             "/lists/{id}/import",
-            post(super::csv::import_into_list::<S, M, C>),
+            post(super::csv::import_into_list::<W>),
         )
 }
 
@@ -70,8 +70,8 @@ fn base(id: ListId) -> String {
 
 /// The lists, with the form to create one; `name` and `errors` are the
 /// refused form's.
-async fn index_page<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn index_page<W: Wiring>(
+    app: &AppState<W>,
     session: &Session,
     uri: &Uri,
     name: &str,
@@ -102,8 +102,8 @@ async fn index_page<S: AppStore, M: AppMailer, C: AppClock>(
         }))
 }
 
-async fn index<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn index<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -138,8 +138,8 @@ where
     }
 }
 
-async fn create<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn create<W: Wiring>(
+    State(app): State<AppState<W>>,
     uri: Uri,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -165,8 +165,8 @@ pub(crate) struct Extra {
 }
 
 /// One list's page.
-pub(crate) async fn render<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+pub(crate) async fn render<W: Wiring>(
+    app: &AppState<W>,
     session: &Session,
     id: ListId,
     searches: &Searches,
@@ -242,8 +242,8 @@ pub(crate) async fn render<S: AppStore, M: AppMailer, C: AppClock>(
         }))
 }
 
-async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
     uri: Uri,
@@ -257,8 +257,8 @@ async fn show<S: AppStore, M: AppMailer, C: AppClock>(
     render(&app, &session, id, &Searches::from_uri(&uri), extra).await
 }
 
-async fn rename<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn rename<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -277,8 +277,8 @@ async fn rename<S: AppStore, M: AppMailer, C: AppClock>(
     render(&app, &session, id, &Searches::from_form(&form), extra).await
 }
 
-async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn confirm_delete<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -302,8 +302,8 @@ fn delete_text(list: &RecipientList) -> Markup {
     }
 }
 
-async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn delete<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -311,8 +311,8 @@ async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
     Ok(see_other_with(LISTS.base, Notice::ListDeleted))
 }
 
-async fn change<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn change<W: Wiring>(
+    app: &AppState<W>,
     id: &str,
     CsrfForm { session, form }: CsrfForm,
     what: Change,
@@ -349,16 +349,16 @@ async fn change<S: AppStore, M: AppMailer, C: AppClock>(
     }
 }
 
-async fn add<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn add<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     form: CsrfForm,
 ) -> Result<Response, UiError> {
     change(&app, &id, form, Change::Add).await
 }
 
-async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn remove<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     form: CsrfForm,
 ) -> Result<Response, UiError> {

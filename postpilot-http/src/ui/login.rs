@@ -10,12 +10,12 @@ use super::{query_param, see_other};
 use crate::auth::{cookie, expired_cookie, SESSION_COOKIE};
 use crate::csrf::{CsrfForm, PlainForm};
 use crate::limit::{retry_after_secs, Client};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// `GET /login`: with `?token=` (the login URL) logs in at once; otherwise
 /// shows the form, or goes home when already logged in.
-pub(crate) async fn page<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn page<W: Wiring>(
+    State(app): State<AppState<W>>,
     client: Client,
     headers: HeaderMap,
     uri: Uri,
@@ -32,8 +32,8 @@ pub(crate) async fn page<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// `POST /login` with the form's `token`.
-pub(crate) async fn submit<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn submit<W: Wiring>(
+    State(app): State<AppState<W>>,
     client: Client,
     PlainForm(form): PlainForm,
 ) -> Response {
@@ -41,8 +41,8 @@ pub(crate) async fn submit<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// `POST /logout`: ends the session.
-pub(crate) async fn logout<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn logout<W: Wiring>(
+    State(app): State<AppState<W>>,
     CsrfForm { session, .. }: CsrfForm,
 ) -> Response {
     app.sessions().remove(&session.id);
@@ -57,11 +57,7 @@ pub(crate) async fn logout<S: AppStore, M: AppMailer, C: AppClock>(
 /// from the address bar); the form again, 401, for a wrong one; 429 with
 /// `Retry-After`, whatever the token, for a client that has presented too
 /// many wrong ones (see [`crate::limit`]).
-fn log_in<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
-    client: Client,
-    token: &str,
-) -> Response {
+fn log_in<W: Wiring>(app: &AppState<W>, client: Client, token: &str) -> Response {
     if let Err(wait) = app.limiter().check(client) {
         let secs = retry_after_secs(wait);
         tracing::warn!("login refused: too many wrong tokens from this client");

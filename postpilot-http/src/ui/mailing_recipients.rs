@@ -21,7 +21,7 @@ use super::layout::{table, Notice, Page, Section};
 use super::{page_number, page_slice, parse_id, query_param, see_other, IdPath, UiError, PER_PAGE};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// Recipients a search for ones to add shows (the rest are counted, and
 /// added all at once by "all found").
@@ -32,11 +32,11 @@ const LISTS_SHOWN: Slice = Slice {
     limit: 1000,
 };
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/mailings/{id}/recipients", get(show::<S, M, C>))
-        .route("/mailings/{id}/recipients/add", post(add::<S, M, C>))
-        .route("/mailings/{id}/recipients/remove", post(remove::<S, M, C>))
+        .route("/mailings/{id}/recipients", get(show::<W>))
+        .route("/mailings/{id}/recipients/add", post(add::<W>))
+        .route("/mailings/{id}/recipients/remove", post(remove::<W>))
 }
 
 /// `n` with its thousands apart: «20 002».
@@ -110,8 +110,8 @@ impl Searches {
     }
 }
 
-async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
     uri: Uri,
@@ -132,8 +132,8 @@ async fn show<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// The page; `refused` says why a change was refused (then 422).
-async fn render<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn render<W: Wiring>(
+    app: &AppState<W>,
     session: &Session,
     id: MailingId,
     searches: &Searches,
@@ -455,8 +455,8 @@ pub(crate) enum Change {
     Remove,
 }
 
-async fn change<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn change<W: Wiring>(
+    app: &AppState<W>,
     id: &str,
     CsrfForm { session, form }: CsrfForm,
     what: Change,
@@ -505,16 +505,16 @@ fn base(id: MailingId) -> String {
     format!("/mailings/{id}/recipients")
 }
 
-async fn add<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn add<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     form: CsrfForm,
 ) -> Result<Response, UiError> {
     change(&app, &id, form, Change::Add).await
 }
 
-async fn remove<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn remove<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     form: CsrfForm,
 ) -> Result<Response, UiError> {

@@ -20,7 +20,7 @@ use super::resource::Resource;
 use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 const MESSAGES: Resource = Resource {
     base: "/messages",
@@ -32,23 +32,20 @@ const MESSAGES: Resource = Resource {
     links: &[],
 };
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/messages", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route("/messages", get(list::<W>).post(create::<W>))
         .route("/messages/new", get(new))
-        .route(
-            "/messages/{id}",
-            get(show::<S, M, C>).post(update::<S, M, C>),
-        )
-        .route("/messages/{id}/edit", get(edit::<S, M, C>))
+        .route("/messages/{id}", get(show::<W>).post(update::<W>))
+        .route("/messages/{id}/edit", get(edit::<W>))
         .route(
             "/messages/{id}/delete",
-            get(confirm_delete::<S, M, C>).post(delete::<S, M, C>),
+            get(confirm_delete::<W>).post(delete::<W>),
         )
 }
 
-async fn list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn list<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -158,8 +155,8 @@ fn mailing_links(ids: &[MailingId]) -> Markup {
 }
 
 /// The message named by `raw` in a path, and the mailings that sent it.
-async fn with_mailings<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn with_mailings<W: Wiring>(
+    app: &AppState<W>,
     raw: &str,
 ) -> Result<(MessageId, Message, Vec<MailingId>), UiError> {
     let id = MessageId(parse_id(raw)?);
@@ -168,8 +165,8 @@ async fn with_mailings<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// `GET /messages/{id}`: the message as it will be sent, read-only.
-async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -259,8 +256,8 @@ async fn new(Extension(session): Extension<Session>) -> Response {
     )
 }
 
-async fn create<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn create<W: Wiring>(
+    State(app): State<AppState<W>>,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let input = Input::from_form(&form);
@@ -280,8 +277,8 @@ async fn create<S: AppStore, M: AppMailer, C: AppClock>(
     }
 }
 
-async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn edit<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -296,8 +293,8 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     ))
 }
 
-async fn update<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn update<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -335,8 +332,8 @@ fn confirm_page(session: &Session, message: &Message, error: Option<String>) -> 
     )
 }
 
-async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn confirm_delete<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -344,8 +341,8 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
     Ok(confirm_page(&session, &message, None))
 }
 
-async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn delete<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { session, .. }: CsrfForm,
 ) -> Result<Response, UiError> {

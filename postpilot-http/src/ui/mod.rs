@@ -38,17 +38,15 @@ use postpilot_core::ports::StoreError;
 
 use crate::auth;
 use crate::csrf;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 use layout::{Notice, Page, Section};
 
 /// Rows per page of a list.
 const PER_PAGE: u64 = 50;
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
-    state: AppState<S, M, C>,
-) -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>(state: AppState<W>) -> Router<AppState<W>> {
     let private = Router::new()
-        .route("/", get(home::show::<S, M, C>))
+        .route("/", get(home::show::<W>))
         .merge(recipients::routes())
         .merge(suppressed::routes())
         .merge(messages::routes())
@@ -57,14 +55,11 @@ pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>(
         .merge(mailing_recipients::routes())
         .merge(lists::routes())
         .merge(csv::routes())
-        .route("/logout", post(login::logout::<S, M, C>))
-        .route_layer(from_fn_with_state(state, auth::require_session::<S, M, C>));
+        .route("/logout", post(login::logout::<W>))
+        .route_layer(from_fn_with_state(state, auth::require_session::<W>));
     Router::new()
         .merge(private)
-        .route(
-            "/login",
-            get(login::page::<S, M, C>).post(login::submit::<S, M, C>),
-        )
+        .route("/login", get(login::page::<W>).post(login::submit::<W>))
         .route("/static/style.css", get(layout::stylesheet))
         .layer(from_fn(csrf::reject_cross_site))
 }
@@ -86,7 +81,7 @@ impl From<postpilot_core::Error> for UiError {
         match err {
             postpilot_core::Error::Store(StoreError::NotFound { .. }) => Self::NotFound,
             other => {
-                tracing::error!(error = %other, "UI request failed");
+                tracing::error!(error = %crate::error::with_causes(&other), "UI request failed");
                 Self::Internal
             }
         }
@@ -161,8 +156,8 @@ pub(crate) async fn not_found() -> Response {
 /// Outside the API, shows every error page with the menu of the session
 /// that asked (when there is one), and gives axum's bare `405` (a path
 /// known, the method not) its Russian page; the `Allow` header is kept.
-pub(crate) async fn error_pages<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(crate) async fn error_pages<W: Wiring>(
+    State(app): State<AppState<W>>,
     request: Request,
     next: Next,
 ) -> Response {

@@ -19,18 +19,18 @@ use super::layout::{Page, Section};
 use super::{parse_id, query_param, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::CsrfForm;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// Recipients offered to choose from.
 const CHOICES: u64 = 10;
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
         .route(
             "/messages/{id}/preview",
-            get(show::<S, M, C>).post(send_test::<S, M, C>),
+            get(show::<W>).post(send_test::<W>),
         )
-        .route("/messages/{id}/preview/html", get(html_part::<S, M, C>))
+        .route("/messages/{id}/preview/html", get(html_part::<W>))
 }
 
 /// The preview page's policy: the default one (`layers.rs`) and frames
@@ -45,8 +45,8 @@ const HTML_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-sr
     sandbox; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
 
 /// The HTML version for one recipient, shown inside the preview page.
-async fn html_part<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn html_part<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -86,8 +86,8 @@ enum Outcome {
     Refused { to: String, why: String },
 }
 
-async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
     uri: Uri,
@@ -100,8 +100,8 @@ async fn show<S: AppStore, M: AppMailer, C: AppClock>(
     page(&app, &session, id, recipient, &q, Outcome::None).await
 }
 
-async fn send_test<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn send_test<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -134,8 +134,8 @@ async fn send_test<S: AppStore, M: AppMailer, C: AppClock>(
     page(&app, &session, id, Some(recipient), "", outcome).await
 }
 
-async fn page<S: AppStore, M: AppMailer, C: AppClock>(
-    app: &AppState<S, M, C>,
+async fn page<W: Wiring>(
+    app: &AppState<W>,
     session: &Session,
     id: MessageId,
     recipient: Option<RecipientId>,

@@ -20,7 +20,7 @@ use super::resource::Resource;
 use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::{CsrfForm, FormData};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 const RECIPIENTS: Resource = Resource {
     base: "/recipients",
@@ -35,23 +35,20 @@ const RECIPIENTS: Resource = Resource {
     ],
 };
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route("/recipients", get(list::<S, M, C>).post(create::<S, M, C>))
+        .route("/recipients", get(list::<W>).post(create::<W>))
         .route("/recipients/new", get(new))
-        .route(
-            "/recipients/{id}",
-            get(show::<S, M, C>).post(update::<S, M, C>),
-        )
-        .route("/recipients/{id}/edit", get(edit::<S, M, C>))
+        .route("/recipients/{id}", get(show::<W>).post(update::<W>))
+        .route("/recipients/{id}/edit", get(edit::<W>))
         .route(
             "/recipients/{id}/delete",
-            get(confirm_delete::<S, M, C>).post(delete::<S, M, C>),
+            get(confirm_delete::<W>).post(delete::<W>),
         )
 }
 
-async fn list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn list<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -79,8 +76,8 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
 }
 
 /// `GET /recipients/{id}`: the recipient, read-only.
-async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -191,8 +188,8 @@ async fn new(Extension(session): Extension<Session>) -> Response {
     )
 }
 
-async fn create<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn create<W: Wiring>(
+    State(app): State<AppState<W>>,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let input = Input::from_form(&form);
@@ -227,8 +224,8 @@ fn duplicate_email() -> Errors {
     errors
 }
 
-async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn edit<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -243,8 +240,8 @@ async fn edit<S: AppStore, M: AppMailer, C: AppClock>(
     ))
 }
 
-async fn update<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn update<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -280,8 +277,8 @@ async fn update<S: AppStore, M: AppMailer, C: AppClock>(
     }
 }
 
-async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn confirm_delete<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -298,8 +295,8 @@ async fn confirm_delete<S: AppStore, M: AppMailer, C: AppClock>(
     ))
 }
 
-async fn delete<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn delete<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {

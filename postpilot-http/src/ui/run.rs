@@ -14,14 +14,14 @@ use super::layout::{Page, Section};
 use super::mailings::progress;
 use super::UiError;
 use crate::auth::Session;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// Shown for a run whose text was not kept.
 pub(super) const UNKNOWN_TEXT: &str =
     "неизвестна: запуск сделан до того, как запуски стали хранить отправленный текст";
 
-pub(super) async fn show<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(super) async fn show<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, UiError> {

@@ -20,7 +20,7 @@ use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::CsrfForm;
 use crate::sending;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// The form field naming whom a send goes to, and its values.
 const SELECTION: &str = "selection";
@@ -36,8 +36,8 @@ pub(super) const COMPLETED: &str =
     "Рассылка завершена: время окончания отправки прошло, отправить её нельзя.";
 
 /// `GET /mailings/{id}/send`: what a send would do, and the buttons that do it.
-pub(super) async fn confirm<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(super) async fn confirm<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -125,8 +125,8 @@ pub(super) async fn confirm<S: AppStore, M: AppMailer, C: AppClock>(
 /// delivers in the background, and goes back to the mailing page. Refused
 /// (409, on the mailing page) for a completed mailing and while a run is
 /// unfinished: the run is then left as it is.
-pub(super) async fn send<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+pub(super) async fn send<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     uri: Uri,
     CsrfForm { session, form }: CsrfForm,

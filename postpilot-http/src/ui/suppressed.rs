@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use maud::{html, Markup};
+use postpilot_core::ports::SuppressionRepository;
 use postpilot_core::{RecipientId, SendRun};
 
 use super::form::csrf_field;
@@ -17,14 +18,14 @@ use super::layout::{table, Page, Section};
 use super::{page_number, page_slice, parse_id, see_other, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::CsrfForm;
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 pub(crate) const PATH: &str = "/recipients/suppressed";
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
     Router::new()
-        .route(PATH, get(list::<S, M, C>))
-        .route("/recipients/{id}/resubscribe", post(resubscribe::<S, M, C>))
+        .route(PATH, get(list::<W>))
+        .route("/recipients/{id}/resubscribe", post(resubscribe::<W>))
 }
 
 /// Whom a run's launch left out, and why, linking to the list; nothing
@@ -43,8 +44,8 @@ pub(super) fn skipped(run: &SendRun) -> Markup {
     }
 }
 
-async fn list<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn list<W: Wiring>(
+    State(app): State<AppState<W>>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -89,8 +90,8 @@ async fn list<S: AppStore, M: AppMailer, C: AppClock>(
     )
 }
 
-async fn resubscribe<S: AppStore, M: AppMailer, C: AppClock>(
-    State(app): State<AppState<S, M, C>>,
+async fn resubscribe<W: Wiring>(
+    State(app): State<AppState<W>>,
     IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {

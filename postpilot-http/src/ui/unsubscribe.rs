@@ -16,12 +16,14 @@ use axum::routing::get;
 use axum::Router;
 use maud::html;
 use postpilot_core::domain::RecipientId;
-use postpilot_core::ports::StoreError;
+use postpilot_core::ports::{
+    InstanceRepository, RecipientRepository, StoreError, SuppressionRepository,
+};
 
 use super::layout::{Page, Section};
 use super::UiError;
 use crate::limit::{retry_after_secs, Client, LoginLimit};
-use crate::state::{AppClock, AppMailer, AppState, AppStore};
+use crate::state::{AppState, Wiring};
 
 /// Requests to the unsubscribe pages per client per minute: far above what
 /// a person or a mail provider needs, far below guessing anything.
@@ -30,16 +32,13 @@ pub(crate) const LIMIT: LoginLimit = LoginLimit {
     window: std::time::Duration::from_secs(60),
 };
 
-pub(crate) fn routes<S: AppStore, M: AppMailer, C: AppClock>() -> Router<AppState<S, M, C>> {
-    Router::new().route(
-        "/u/{token}",
-        get(confirm::<S, M, C>).post(unsubscribe::<S, M, C>),
-    )
+pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
+    Router::new().route("/u/{token}", get(confirm::<W>).post(unsubscribe::<W>))
 }
 
 /// The recipient the token names, after counting the request.
-async fn recipient_of<S: AppStore, M: AppMailer, C: AppClock>(
-    state: &AppState<S, M, C>,
+async fn recipient_of<W: Wiring>(
+    state: &AppState<W>,
     client: Client,
     token: &str,
 ) -> Result<RecipientId, Response> {
@@ -58,8 +57,8 @@ async fn recipient_of<S: AppStore, M: AppMailer, C: AppClock>(
         .ok_or_else(|| UiError::NotFound.into_response())
 }
 
-async fn confirm<S: AppStore, M: AppMailer, C: AppClock>(
-    State(state): State<AppState<S, M, C>>,
+async fn confirm<W: Wiring>(
+    State(state): State<AppState<W>>,
     client: Client,
     Path(token): Path<String>,
 ) -> Response {
@@ -90,8 +89,8 @@ async fn confirm<S: AppStore, M: AppMailer, C: AppClock>(
     })
 }
 
-async fn unsubscribe<S: AppStore, M: AppMailer, C: AppClock>(
-    State(state): State<AppState<S, M, C>>,
+async fn unsubscribe<W: Wiring>(
+    State(state): State<AppState<W>>,
     client: Client,
     Path(token): Path<String>,
 ) -> Response {
@@ -130,7 +129,7 @@ fn store_error(e: &StoreError) -> Response {
 }
 
 fn internal(e: &StoreError) -> Response {
-    tracing::error!(error = %e, "unsubscribe request failed");
+    tracing::error!(error = %crate::error::with_causes(e), "unsubscribe request failed");
     UiError::Internal.into_response()
 }
 

@@ -10,8 +10,9 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use postpilot_core::ports::{SystemClock, TokioSleep};
+use postpilot_core::usecases::{SendPolicy, UseCases};
 use postpilot_core::EmailAddress;
-use postpilot_http::{openapi_json, ApiToken, AppState, HttpConfig};
+use postpilot_http::{openapi_json, ApiToken, AppState, HttpConfig, Wiring};
 use postpilot_smtp::OutboxMailer;
 use postpilot_store_sqlx::SqliteStore;
 use serde_json::{json, Value};
@@ -20,7 +21,16 @@ use tower::ServiceExt;
 
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 
-pub type State = AppState<SqliteStore, OutboxMailer, SystemClock<TokioSleep>>;
+/// The tests' wiring: a real SQLite file, the outbox, the system clock.
+pub struct Test;
+
+impl Wiring for Test {
+    type Store = SqliteStore;
+    type Mailer = OutboxMailer;
+    type Clock = SystemClock<TokioSleep>;
+}
+
+pub type State = AppState<Test>;
 
 pub struct Server {
     pub router: Router,
@@ -67,9 +77,13 @@ impl Server {
         let from = EmailAddress::parse("postpilot@example.com").expect("valid");
         let mailer = OutboxMailer::new(dir.path().join("outbox"), from).expect("outbox");
         let mut config = HttpConfig::new(ApiToken::new(TOKEN).expect("token"));
-        config.send_policy.retry_backoff = Duration::from_millis(10);
         tune(&mut config);
-        let state = AppState::new(store.clone(), mailer, SystemClock::tokio(), config);
+        let policy = SendPolicy {
+            retry_backoff: Duration::from_millis(10),
+            ..SendPolicy::default()
+        };
+        let uses = UseCases::new(store.clone(), SystemClock::tokio(), policy);
+        let state = State::new(uses, mailer, config);
         Self {
             router: postpilot_http::router(state.clone()),
             state,

@@ -1,10 +1,12 @@
-//! `postpilot mailing …`
+//! `postpilot mailing …` (sending, with its progress, in `send.rs`)
+
+mod send;
 
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use postpilot_core::ports::Store;
-use postpilot_core::usecases::{History, MailingView};
+use postpilot_core::usecases::MailingView;
 use postpilot_core::{
     Audience, MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientsEdit,
     Selection, SendRun, Trigger, Window,
@@ -16,12 +18,12 @@ use crate::cli::{MailingCmd, MailingRecipientsCmd, PageArgs, SelectionArgs};
 use crate::error::CliError;
 use crate::output::{clip, time, Output};
 
-pub async fn run<S: Store + Clone>(
+pub async fn run<S: Store + Clone + 'static>(
     app: &App<S>,
     cmd: MailingCmd,
     out: Output,
 ) -> Result<(), CliError> {
-    let mailings = app.mailings();
+    let mailings = &app.uses.mailings;
     match cmd {
         MailingCmd::Add {
             message,
@@ -30,7 +32,7 @@ pub async fn run<S: Store + Clone>(
             recipients,
         } => {
             let ids = if recipients.all_recipients {
-                app.recipients().all_ids().await?
+                app.uses.recipients.all_ids().await?
             } else {
                 recipients.ids
             };
@@ -86,7 +88,7 @@ pub async fn run<S: Store + Clone>(
             recipients,
         } => {
             let edit = if recipients.all_recipients {
-                RecipientsEdit::Replace(RecipientIds::new(app.recipients().all_ids().await?)?)
+                RecipientsEdit::Replace(RecipientIds::new(app.uses.recipients.all_ids().await?)?)
             } else if recipients.ids.is_empty() {
                 RecipientsEdit::Keep
             } else {
@@ -115,11 +117,11 @@ pub async fn run<S: Store + Clone>(
             } else {
                 Audience::Everyone
             };
-            send(app, id, detach, selection, out).await?;
+            send::send(app, id, detach, selection, out).await?;
         }
         MailingCmd::Attempts { id, page } => attempts(app, id, page, out).await?,
         MailingCmd::Runs { id } => {
-            let runs = History::new(app.store.clone()).runs(id).await?;
+            let runs = app.uses.history.runs(id).await?;
             let rows = runs.iter().map(run_row).collect();
             out.list(&runs, &RUN_HEADER, rows)?;
         }
@@ -148,12 +150,12 @@ struct Changed {
     recipient_count: u64,
 }
 
-async fn recipients<S: Store + Clone>(
+async fn recipients<S: Store + Clone + 'static>(
     app: &App<S>,
     cmd: MailingRecipientsCmd,
     out: Output,
 ) -> Result<(), CliError> {
-    let mailings = app.mailings();
+    let mailings = &app.uses.mailings;
     match cmd {
         MailingRecipientsCmd::Add { id, which } => {
             let added = mailings.add_recipients(id, &selection(which)?).await?;
@@ -219,11 +221,15 @@ struct Detail {
     runs: Vec<SendRun>,
 }
 
-async fn show<S: Store + Clone>(app: &App<S>, id: MailingId, out: Output) -> Result<(), CliError> {
-    let mailings = app.mailings();
+async fn show<S: Store + Clone + 'static>(
+    app: &App<S>,
+    id: MailingId,
+    out: Output,
+) -> Result<(), CliError> {
+    let mailings = &app.uses.mailings;
     let view = mailings.get(id).await?;
     let recipient_ids = mailings.recipient_ids(id).await?;
-    let runs = History::new(app.store.clone()).runs(id).await?;
+    let runs = app.uses.history.runs(id).await?;
     let m = &view.mailing;
     let ids: Vec<String> = recipient_ids.iter().map(ToString::to_string).collect();
     let mut fields = vec![
@@ -276,15 +282,13 @@ fn run_row(r: &SendRun) -> Vec<String> {
     ]
 }
 
-async fn attempts<S: Store + Clone>(
+async fn attempts<S: Store + Clone + 'static>(
     app: &App<S>,
     id: MailingId,
     page: PageArgs,
     out: Output,
 ) -> Result<(), CliError> {
-    let all = History::new(app.store.clone())
-        .attempts(id, page.page())
-        .await?;
+    let all = app.uses.history.attempts(id, page.page()).await?;
     let rows = all
         .iter()
         .map(|a| {
@@ -322,132 +326,4 @@ fn skipped(run: &SendRun) -> String {
         "; skipped {} unsubscribed, {} bouncing",
         run.skipped_unsubscribed, run.skipped_bounced
     )
-}
-
-async fn send<S: Store + Clone>(
-    app: &App<S>,
-    id: MailingId,
-    detach: bool,
-    selection: Audience,
-    out: Output,
-) -> Result<(), CliError> {
-    let sender = app.sender()?;
-    let started = Instant::now();
-    if detach {
-        let launch = sender.launch(id, Trigger::Cli, selection).await?;
-        let r = &launch.run;
-        if out.json {
-            Output::json(&SendSummary {
-                run: r,
-                resumed: launch.resumed,
-                detached: true,
-                elapsed_seconds: 0.0,
-            })?;
-        } else {
-            let how = if launch.resumed { "resumed" } else { "queued" };
-            println!(
-                "mailing {id}: run {} {how} with {} deliveries ({} pending){}",
-                r.id,
-                r.total,
-                r.pending(),
-                skipped(r)
-            );
-        }
-        return Ok(());
-    }
-    let bar = progress_bar(out);
-    let on_progress = {
-        let bar = bar.clone();
-        move |r: &SendRun| {
-            bar.set_length(r.total);
-            bar.set_position(r.sent + r.failed);
-            bar.set_message(format!("sent {} · failed {}", r.sent, r.failed));
-        }
-    };
-    // Ctrl-C or SIGTERM (`app.stop`, which the sender watches): stop
-    // claiming, finish and record the sends in flight, hand back the rest;
-    // the run stays unfinished. At the latest after `cap`.
-    let cap = app.stop_cap();
-    let sent = super::within_cap(
-        sender.send(id, Trigger::Cli, selection, &on_progress),
-        &app.stop,
-        cap,
-    )
-    .await;
-    bar.finish_and_clear();
-    let Some(sent) = sent else {
-        super::cut_short(cap);
-        return Err(anyhow::anyhow!(
-            "stopped before the run was delivered; `postpilot mailing send {id}` resumes it"
-        )
-        .into());
-    };
-    let (launch, run) = sent?;
-    let elapsed = started.elapsed().as_secs_f64();
-    if out.json {
-        Output::json(&SendSummary {
-            run: &run,
-            resumed: launch.resumed,
-            detached: false,
-            elapsed_seconds: elapsed,
-        })?;
-    } else {
-        let how = if launch.resumed { " (resumed)" } else { "" };
-        let ended = if run.is_finished() {
-            "finished"
-        } else {
-            "stopped"
-        };
-        println!(
-            "mailing {id}: run {}{how} {ended} in {elapsed:.1}s: {} sent, {} failed, {} pending of {}{}",
-            run.id, run.sent, run.failed, run.pending(), run.total, skipped(&run)
-        );
-    }
-    if !run.is_finished() && app.stop.is_stopped() {
-        return Err(anyhow::anyhow!(
-            "stopped before run {} finished: {} deliveries were not sent and were handed back; \
-             `postpilot mailing send {id}` resumes the run",
-            run.id,
-            run.pending()
-        )
-        .into());
-    }
-    if let Some(reply) = app.mailer()?.login_refused() {
-        return Err(anyhow::anyhow!(
-            "the SMTP server refused the login: {reply}; sending stopped and the rest of \
-             run {} is recorded as not sent. Check the user name and password of --smtp-url",
-            run.id
-        )
-        .into());
-    }
-    if run.failed > 0 {
-        return Err(anyhow::anyhow!(
-            "{} of {} deliveries failed; see `postpilot mailing attempts {id}`",
-            run.failed,
-            run.total
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// A bar on a terminal; nothing when stderr is piped or output is JSON.
-fn progress_bar(out: Output) -> ProgressBar {
-    if out.json {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    // Whole emails per second: indicatif's own `{per_sec}` shows four decimals.
-    let style = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} · {rate} · ETA {eta}")
-        .map(|style| {
-            style.with_key(
-                "rate",
-                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.0}/s", state.per_sec());
-                },
-            )
-        })
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
 }

@@ -1,6 +1,6 @@
 //! The composition root: the only place where adapters meet use cases.
 
-use postpilot_core::ports::{Store, SystemClock, TokioSleep};
+use postpilot_core::ports::{Store, SystemClock};
 use postpilot_core::usecases::{
     Lists, Mailings, Messages, Previews, Recipients, SendMailing, SendPolicy, Statistics,
     StopSignal, Worker,
@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use crate::cli::Global;
 use crate::error::CliError;
 
-pub type Clock = SystemClock<TokioSleep>;
+pub type Clock = SystemClock;
 
 /// Beyond `--smtp-timeout`, what a sender asked to stop has to record its
 /// results and hand back its leases.
@@ -52,7 +52,7 @@ impl<S: Store + Clone> App<S> {
     pub fn new(store: S, global: Global) -> Self {
         Self {
             store,
-            clock: SystemClock::tokio(),
+            clock: SystemClock,
             global,
             stop: StopSignal::never(),
             mailer: std::sync::OnceLock::new(),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
-use postpilot_core::ports::{SystemClock, TokioSleep};
+use postpilot_core::ports::SystemClock;
 use postpilot_core::EmailAddress;
 use postpilot_http::{openapi_json, ApiToken, AppState, HttpConfig};
 use postpilot_smtp::OutboxMailer;
@@ -20,7 +20,7 @@ use tower::ServiceExt;
 
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 
-pub type State = AppState<SqliteStore, OutboxMailer, SystemClock<TokioSleep>>;
+pub type State = AppState<SqliteStore, OutboxMailer, SystemClock>;
 
 pub struct Server {
     pub router: Router,
@@ -69,7 +69,7 @@ impl Server {
         let mut config = HttpConfig::new(ApiToken::new(TOKEN).expect("token"));
         config.send_policy.retry_backoff = Duration::from_millis(10);
         tune(&mut config);
-        let state = AppState::new(store.clone(), mailer, SystemClock::tokio(), config);
+        let state = AppState::new(store.clone(), mailer, SystemClock, config);
         Self {
             router: postpilot_http::router(state.clone()),
             state,

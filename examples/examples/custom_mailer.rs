@@ -38,7 +38,7 @@ impl Mailer for PrintingMailer {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let store = SqliteStore::connect("sqlite::memory:").await?;
-    let clock = SystemClock::tokio();
+    let clock = SystemClock;
     let recipients = Recipients::new(store.clone());
     let mut ids = Vec::new();
     for email in ["ok@example.com", "nobody@blocked.example"] {

@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = format!("sqlite://{}", dir.path().join("campaigns.db").display());
     let store = SqliteStore::connect(&db).await?;
-    let clock = SystemClock::tokio();
+    let clock = SystemClock;
 
     let recipients = Recipients::new(store.clone());
     let mut ids = Vec::new();

@@ -8,7 +8,7 @@ pub mod mailer;
 mod store;
 
 use clap::CommandFactory;
-use postpilot_core::ports::{Store, SystemClock, TokioSleep};
+use postpilot_core::ports::{Store, SystemClock};
 use postpilot_core::usecases::{Previews, SendMailing, SendPolicy, StopSignal, UseCases, Worker};
 use postpilot_http::{AppState, HttpConfig};
 use postpilot_smtp::AnyMailer;
@@ -21,7 +21,7 @@ use crate::error::CliError;
 use crate::output::Output;
 use store::{Backend, Chosen};
 
-pub type Clock = SystemClock<TokioSleep>;
+pub type Clock = SystemClock;
 
 /// Beyond `--smtp-timeout`, what a sender asked to stop has to record its
 /// results and hand back its leases.
@@ -121,7 +121,7 @@ pub struct App<S> {
 impl<S: Store + Clone + 'static> App<S> {
     pub fn new(store: S, global: Global) -> Self {
         Self {
-            uses: UseCases::new(store, SystemClock::tokio(), send_policy(&global)),
+            uses: UseCases::new(store, SystemClock, send_policy(&global)),
             global,
             stop: StopSignal::never(),
             mailer: std::sync::OnceLock::new(),

@@ -4,9 +4,9 @@ pub mod clock;
 pub mod mailer;
 pub mod store;
 
+pub use clock::Clock;
 #[cfg(feature = "tokio")]
-pub use clock::TokioSleep;
-pub use clock::{Clock, Sleep, SystemClock, ThreadSleep};
+pub use clock::SystemClock;
 pub use mailer::{Content, MailError, Mailer, OutgoingEmail, ServerReply};
 pub use store::{
     BoxError, DeliveryRepository, Entity, InstanceRepository, ListRepository, MailingRepository,

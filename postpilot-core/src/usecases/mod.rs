@@ -33,7 +33,7 @@ pub use policy::{
 };
 pub use preview::{Letter, Previews};
 pub use recipients::Recipients;
-pub use send::{Progress, SendMailing, GAVE_UP, WINDOW_CLOSED};
+pub use send::{Progress, SendMailing, SendStore, GAVE_UP, WINDOW_CLOSED};
 pub use stats::Statistics;
 pub use stop::{StopSignal, Stopper};
 pub use wired::UseCases;

@@ -1,4 +1,4 @@
-//! An optional rate limit: hands out evenly spaced send slots.
+//! An optional rate limit: hands out evenly spaced send times.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -27,9 +27,9 @@ impl Pace {
         let Some(interval) = self.interval else {
             return Duration::ZERO;
         };
-        let slot = self.next.map_or(now, |next| next.max(now));
-        self.next = Some(slot + interval);
-        (slot - now).to_std().unwrap_or_default()
+        let turn = self.next.map_or(now, |next| next.max(now));
+        self.next = Some(turn + interval);
+        (turn - now).to_std().unwrap_or_default()
     }
 }
 

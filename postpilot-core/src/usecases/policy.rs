@@ -250,6 +250,78 @@ mod tests {
     }
 
     #[test]
+    fn only_a_temporary_failure_is_retried_whatever_else_went_wrong() {
+        let policy = SendPolicy::default();
+        let cases = [
+            (temporary(), true),
+            (MailError::Permanent("554 message refused".into()), false),
+            (
+                MailError::AddressRefused("550 5.1.1 user unknown".into()),
+                false,
+            ),
+            (
+                MailError::UnknownOutcome("connection lost after the body".into()),
+                false,
+            ),
+            (
+                MailError::LoginFailed("535 5.7.8 bad credentials".into()),
+                false,
+            ),
+        ];
+        for (error, retried) in cases {
+            let step = policy.next_step(1, &error, t0());
+            assert_eq!(matches!(step, NextStep::RetryAt(_)), retried, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn the_try_at_the_limit_is_the_last_and_tries_beyond_it_are_done() {
+        let policy = SendPolicy {
+            max_tries: 3,
+            retry_backoff: secs(10),
+            ..SendPolicy::default()
+        };
+        let step = |tries| policy.next_step(tries, &temporary(), t0());
+        assert_eq!(
+            step(2),
+            NextStep::RetryAt(t0() + chrono::Duration::seconds(20))
+        );
+        assert_eq!(step(3), NextStep::Done);
+        // Tried more often under an earlier, larger max_tries.
+        assert_eq!(step(4), NextStep::Done);
+        assert_eq!(step(u32::MAX), NextStep::Done);
+        let once = SendPolicy {
+            max_tries: 1,
+            ..SendPolicy::default()
+        };
+        assert_eq!(once.next_step(1, &temporary(), t0()), NextStep::Done);
+    }
+
+    #[test]
+    fn a_backoff_whose_doubling_overflows_waits_the_longest_retry_delay() {
+        let longest = t0() + chrono::Duration::from_std(MAX_RETRY_DELAY).expect("a week");
+        // 2^32 overflows the doubling factor.
+        let many = SendPolicy {
+            max_tries: u32::MAX,
+            retry_backoff: secs(1),
+            ..SendPolicy::default()
+        };
+        assert_eq!(
+            many.next_step(33, &temporary(), t0()),
+            NextStep::RetryAt(longest)
+        );
+        // The backoff times the factor overflows a Duration.
+        let huge = SendPolicy {
+            retry_backoff: Duration::MAX,
+            ..SendPolicy::default()
+        };
+        assert_eq!(
+            huge.next_step(2, &temporary(), t0()),
+            NextStep::RetryAt(longest)
+        );
+    }
+
+    #[test]
     fn leases_and_their_renewal_never_overflow() {
         let policy = SendPolicy {
             lease: Duration::MAX,

@@ -4,15 +4,11 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
-use super::send::{Progress, SendMailing};
+use super::policy::until;
+use super::send::{Progress, SendMailing, SendStore};
 use crate::domain::{Audience, Trigger};
 use crate::error::{Error, Result};
-use crate::ports::{
-    Clock, DeliveryRepository, InstanceRepository, Mailer, MailingRepository, MessageRepository,
-    StoreError, SuppressionRepository,
-};
+use crate::ports::{Clock, Mailer, StoreError};
 
 /// Mailings launched and runs visited per pass.
 const PER_PASS: u32 = 100;
@@ -42,16 +38,7 @@ pub struct Worker<S, M, C> {
     pub schedule: bool,
 }
 
-impl<S, M, C> Worker<S, M, C>
-where
-    S: MailingRepository
-        + MessageRepository
-        + DeliveryRepository
-        + InstanceRepository
-        + SuppressionRepository,
-    M: Mailer,
-    C: Clock,
-{
+impl<S: SendStore, M: Mailer, C: Clock> Worker<S, M, C> {
     pub fn new(send: SendMailing<S, M, C>) -> Self {
         Self {
             send,
@@ -204,8 +191,4 @@ where
         }
         Ok(wait.max(Duration::from_millis(20)))
     }
-}
-
-fn until(now: DateTime<Utc>, due: DateTime<Utc>) -> Duration {
-    (due - now).to_std().unwrap_or_default()
 }

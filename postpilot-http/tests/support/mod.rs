@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
-use postpilot_core::ports::{SystemClock, TokioSleep};
+use postpilot_core::ports::SystemClock;
 use postpilot_core::usecases::{SendPolicy, UseCases};
 use postpilot_core::EmailAddress;
 use postpilot_http::{openapi_json, ApiToken, AppState, HttpConfig, Wiring};
@@ -27,7 +27,7 @@ pub struct Test;
 impl Wiring for Test {
     type Store = SqliteStore;
     type Mailer = OutboxMailer;
-    type Clock = SystemClock<TokioSleep>;
+    type Clock = SystemClock;
 }
 
 pub type State = AppState<Test>;
@@ -82,7 +82,7 @@ impl Server {
             retry_backoff: Duration::from_millis(10),
             ..SendPolicy::default()
         };
-        let uses = UseCases::new(store.clone(), SystemClock::tokio(), policy);
+        let uses = UseCases::new(store.clone(), SystemClock, policy);
         let state = State::new(uses, mailer, config);
         Self {
             router: postpilot_http::router(state.clone()),

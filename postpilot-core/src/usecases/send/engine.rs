@@ -1,0 +1,397 @@
+//! The send loop, as named phases over one state (ARCHITECTURE.md,
+//! "Delivery engine").
+//!
+//! One task drives every send and one store operation at a time (a record,
+//! a lease renewal or a claim: SQLite has one writer, so they take turns).
+//! A *slot* is a place in the window of `max_unrecorded`: a send takes one
+//! when it starts and gives it back once its result is recorded, so at
+//! most that many sends are ever out unrecorded, which bounds what a crash
+//! can make us repeat.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::future::{self, BoxFuture, Either};
+use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
+
+use super::attempt::{not_sent, Attempted, Sent, Verdict};
+use super::ledger::{ClaimNo, Ledger};
+use super::stop::Stop;
+use super::store_ops::Claimed;
+use super::{Progress, SendMailing, SendStore, Until};
+use crate::domain::{Delivery, DeliveryResult, InstanceId, MailingId, RunId, SendRun};
+use crate::error::Result;
+use crate::ports::{Clock, Mailer};
+use crate::usecases::letters::Letters;
+use crate::usecases::pace::Pace;
+
+/// How long a result may wait for others to be recorded with.
+const GROUP_WAIT: Duration = Duration::from_millis(200);
+
+/// The store operation under way while sends go on.
+struct StoreOp<'a> {
+    /// Results it records: their slots stay taken until it is written.
+    recording: usize,
+    future: BoxFuture<'a, Result<Stored>>,
+}
+
+/// What a store operation ended with.
+enum Stored {
+    /// A record was written; the run's totals after it.
+    Recorded(SendRun),
+    Renewed,
+    Claimed(Claimed),
+}
+
+/// What the loop woke up for.
+enum Event {
+    Sent(Option<Sent>),
+    Stored(Result<Stored>),
+    /// Results have waited `GROUP_WAIT` with no send coming back.
+    GroupDue,
+    /// Nothing in flight, nothing to record, nothing to start.
+    Idle,
+}
+
+/// How a delivery ends.
+enum End {
+    /// Stopped: the run's totals once what was not started is handed back.
+    HandedBack(SendRun),
+    /// Nothing more to do: the run is marked finished if it is done.
+    Finish,
+}
+
+/// One delivery of a run: the state the phases share.
+pub(super) struct Engine<'a, S, M, C> {
+    send: &'a SendMailing<S, M, C>,
+    run: RunId,
+    mailing: MailingId,
+    until: Until,
+    progress: Progress<'a>,
+    letters: Arc<Letters>,
+    instance: Arc<InstanceId>,
+    /// Sends in flight at once, at most.
+    concurrency: usize,
+    /// Slots: sends out unrecorded at once, at most.
+    max_unrecorded: usize,
+    /// Results worth a record without waiting for more: half the slots.
+    group: usize,
+    ledger: Ledger,
+    /// Claimed deliveries not started yet.
+    queue: VecDeque<(ClaimNo, Delivery)>,
+    in_flight: FuturesUnordered<BoxFuture<'a, Sent>>,
+    pace: Pace,
+    failures_in_a_row: u32,
+    /// Why no more sends start, once that is decided.
+    stop: Option<Stop>,
+    /// The last claim found nothing due.
+    drained: bool,
+    renew_at: DateTime<Utc>,
+    store_op: Option<StoreOp<'a>>,
+    /// Results have waited `GROUP_WAIT` with no send coming back.
+    group_due: bool,
+}
+
+impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
+    /// Reads what the run sends, ready for its first turn.
+    pub(super) async fn start(
+        send: &'a SendMailing<S, M, C>,
+        run: RunId,
+        until: Until,
+        progress: Progress<'a>,
+    ) -> Result<Self> {
+        let mailing = send.get_run(run).await?.mailing_id;
+        let letters = Arc::new(send.letters(run, mailing).await?);
+        let instance = send.instance().await?;
+        let concurrency = send.policy.concurrency.max(1);
+        let max_unrecorded = send.policy.max_unrecorded.max(concurrency);
+        Ok(Self {
+            send,
+            run,
+            mailing,
+            until,
+            progress,
+            letters,
+            instance,
+            concurrency,
+            max_unrecorded,
+            group: (max_unrecorded / 2).max(1),
+            ledger: Ledger::default(),
+            queue: VecDeque::new(),
+            in_flight: FuturesUnordered::new(),
+            pace: Pace::new(send.policy.rate),
+            failures_in_a_row: 0,
+            stop: None,
+            drained: false,
+            renew_at: send.policy.renew_at(send.clock.now()),
+            store_op: None,
+            group_due: false,
+        })
+    }
+
+    /// Turns until the run is delivered (or nothing is due, or a stop).
+    pub(super) async fn run(mut self) -> Result<SendRun> {
+        loop {
+            self.note_stop_request();
+            self.start_sends();
+            self.abandon_queue();
+            self.start_store_op();
+            let event = self.next_event().await;
+            match self.handle(event).await? {
+                None => {}
+                Some(End::HandedBack(totals)) => return Ok(totals),
+                Some(End::Finish) => return self.send.finish(self.run).await,
+            }
+        }
+    }
+
+    /// A stop asked for (SIGTERM, Ctrl-C) ends the sending.
+    fn note_stop_request(&mut self) {
+        if self.stop.is_none() && self.send.stop.is_stopped() {
+            tracing::info!(run = %self.run, "stopping: no more claims; finishing the sends in flight");
+            self.stop = Some(Stop::Shutdown);
+        }
+    }
+
+    /// Slots taken: sends in flight, results back, results being recorded.
+    fn slots_taken(&self) -> usize {
+        let recording = self.store_op.as_ref().map_or(0, |op| op.recording);
+        self.in_flight.len() + self.ledger.unrecorded() + recording
+    }
+
+    /// Starts sends from the queue, up to `concurrency` and while a slot is free.
+    fn start_sends(&mut self) {
+        let send = self.send;
+        while self.stop.is_none()
+            && self.in_flight.len() < self.concurrency
+            && self.slots_taken() < self.max_unrecorded
+        {
+            let Some((claim, delivery)) = self.queue.pop_front() else {
+                break;
+            };
+            let wait = self.pace.wait(send.clock.now());
+            let attempt = send.attempt(
+                self.run,
+                Arc::clone(&self.instance),
+                claim,
+                delivery,
+                Arc::clone(&self.letters),
+                wait,
+            );
+            self.in_flight.push(attempt.boxed());
+        }
+    }
+
+    /// Once stopping, nothing of the queue is sent: it is recorded as not
+    /// sent under our lease (not left to expire), or on a shutdown handed
+    /// back once everything in flight is recorded.
+    fn abandon_queue(&mut self) {
+        let Some(stop) = &self.stop else { return };
+        if self.queue.is_empty() {
+            return;
+        }
+        match stop.not_sent_reason() {
+            Some(reason) => {
+                let now = self.send.clock.now();
+                for (claim, delivery) in self.queue.drain(..) {
+                    self.ledger.add(claim, not_sent(&delivery, &reason, now));
+                }
+            }
+            None => self.queue.clear(),
+        }
+    }
+
+    /// With no store operation under way, starts one: a record when one is
+    /// due, else a lease renewal when due, else the next claim when wanted.
+    fn start_store_op(&mut self) {
+        if self.store_op.is_some() {
+            return;
+        }
+        let now = self.send.clock.now();
+        self.store_op = if self.record_due(now) {
+            Some(self.start_record())
+        } else if now >= self.renew_at && self.ledger.has_claims() {
+            Some(self.start_renewal(now))
+        } else if self.stop.is_none() && !self.drained && self.queue.len() < self.concurrency {
+            // Before the queue runs out, so the sends never wait for it.
+            Some(self.start_claim())
+        } else {
+            None
+        };
+    }
+
+    /// Whether the results back are to be recorded now. They gather first
+    /// (up to half the slots, or a short while), as each record costs the
+    /// store about the same however many it holds, but not when no more
+    /// are coming.
+    fn record_due(&self, now: DateTime<Utc>) -> bool {
+        let back = self.ledger.unrecorded();
+        back > 0
+            && (back >= self.group
+                || self.in_flight.is_empty()
+                || (self.queue.is_empty() && (self.drained || self.stop.is_some()))
+                || self.group_due
+                || self.ledger.waited(now) >= GROUP_WAIT)
+    }
+
+    /// Everything back so far goes into one record, written while the
+    /// sends in flight go on.
+    fn start_record(&mut self) -> StoreOp<'a> {
+        self.group_due = false;
+        let recording = self.ledger.unrecorded();
+        let record = self.send.record(self.run, self.ledger.take_results());
+        StoreOp {
+            recording,
+            future: record.map(|r| r.map(Stored::Recorded)).boxed(),
+        }
+    }
+
+    /// Our claims stay ours while we work on them, however long.
+    fn start_renewal(&mut self, now: DateTime<Utc>) -> StoreOp<'a> {
+        self.renew_at = self.send.policy.renew_at(now);
+        let renew = self
+            .send
+            .renew(self.run, self.ledger.tokens().cloned().collect(), now);
+        StoreOp {
+            recording: 0,
+            future: renew.map(|r| r.map(|()| Stored::Renewed)).boxed(),
+        }
+    }
+
+    fn start_claim(&self) -> StoreOp<'a> {
+        let claim = self.send.claim(self.run, self.mailing);
+        StoreOp {
+            recording: 0,
+            future: claim.map(|c| c.map(Stored::Claimed)).boxed(),
+        }
+    }
+
+    /// Waits for a send to come back, the store operation to end, or the
+    /// results back to have waited long enough (slow sends must not hold
+    /// them); `Idle` at once when nothing is under way.
+    async fn next_event(&mut self) -> Event {
+        match (self.store_op.as_mut(), self.in_flight.is_empty()) {
+            (Some(op), false) => {
+                match future::select(self.in_flight.next(), &mut op.future).await {
+                    Either::Left((sent, _)) => Event::Sent(sent),
+                    Either::Right((stored, _)) => Event::Stored(stored),
+                }
+            }
+            (Some(op), true) => Event::Stored((&mut op.future).await),
+            (None, false) if self.ledger.unrecorded() > 0 => {
+                let clock = &self.send.clock;
+                let wait = GROUP_WAIT.saturating_sub(self.ledger.waited(clock.now()));
+                match future::select(self.in_flight.next(), clock.sleep(wait)).await {
+                    Either::Left((sent, _)) => Event::Sent(sent),
+                    Either::Right(((), _)) => Event::GroupDue,
+                }
+            }
+            (None, false) => Event::Sent(self.in_flight.next().await),
+            (None, true) => Event::Idle,
+        }
+    }
+
+    /// Handles `event`; `Some` when delivery ends.
+    async fn handle(&mut self, event: Event) -> Result<Option<End>> {
+        match event {
+            Event::Sent(first) => self.take_back(first),
+            Event::Stored(stored) => self.stored(stored)?,
+            Event::GroupDue => self.group_due = true,
+            Event::Idle => return self.when_idle().await,
+        }
+        Ok(None)
+    }
+
+    /// A send came back; whatever else is back already joins it, each
+    /// result noted and left to be recorded. A send that never started
+    /// (stopped while waiting for its turn) stays leased, to be handed back.
+    fn take_back(&mut self, first: Option<Sent>) {
+        let mut back: Vec<_> = first.into_iter().collect();
+        while let Some(Some(more)) = self.in_flight.next().now_or_never() {
+            back.push(more);
+        }
+        for (claim, attempted) in back {
+            if let Some(Attempted { verdict, result }) = attempted {
+                self.note(verdict, &result);
+                self.ledger.add(claim, result);
+            }
+        }
+    }
+
+    /// What a send's outcome means for the sends after it.
+    fn note(&mut self, verdict: Verdict, result: &DeliveryResult) {
+        match verdict {
+            Verdict::Accepted => self.failures_in_a_row = 0,
+            // Every further send would fail the same way (and lock the
+            // account on many servers).
+            Verdict::LoginRefused(reply) => {
+                if !matches!(self.stop, Some(Stop::LoginRefused { .. } | Stop::Shutdown)) {
+                    tracing::error!(run = %self.run, reply = %reply,
+                        "the server refused the login; sending stopped");
+                    self.stop = Some(Stop::LoginRefused { reply });
+                }
+            }
+            Verdict::Temporary => {
+                self.failures_in_a_row = self.failures_in_a_row.saturating_add(1);
+                if self.failures_in_a_row >= self.send.policy.give_up_after && self.stop.is_none() {
+                    self.stop = Some(Stop::ServerDown {
+                        failures: self.failures_in_a_row,
+                        last: result.response.clone(),
+                    });
+                }
+            }
+            Verdict::Failed => {}
+        }
+    }
+
+    /// The store operation ended: its totals reported, its batch queued.
+    fn stored(&mut self, stored: Result<Stored>) -> Result<()> {
+        self.store_op = None;
+        let unrecorded = self.in_flight.len() + self.ledger.unrecorded();
+        match stored.map_err(|e| e.with_unrecorded(unrecorded))? {
+            Stored::Recorded(totals) => (self.progress)(&totals),
+            Stored::Renewed => {}
+            Stored::Claimed(Claimed::Batch(claim)) => {
+                let no = self.ledger.open(claim.token, claim.deliveries.len());
+                self.queue
+                    .extend(claim.deliveries.into_iter().map(|d| (no, d)));
+            }
+            Stored::Claimed(Claimed::Nothing) => self.drained = true,
+            Stored::Claimed(Claimed::WindowClosed) => {
+                self.stop.get_or_insert(Stop::WindowClosed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Nothing under way: on a shutdown hand back what is left; on another
+    /// stop record it as not sent; else end, or wait for the next due
+    /// delivery and go on.
+    async fn when_idle(&mut self) -> Result<Option<End>> {
+        let (send, run) = (self.send, self.run);
+        let totals = match &self.stop {
+            Some(Stop::Shutdown) => {
+                let totals = send.hand_back(run, &self.ledger).await?;
+                (self.progress)(&totals);
+                return Ok(Some(End::HandedBack(totals)));
+            }
+            Some(stop) => {
+                let reason = stop.not_sent_reason().unwrap_or_default();
+                (self.progress)(&send.fail_remaining(run, &reason).await?);
+                return Ok(Some(End::Finish));
+            }
+            None => match send.next_due(run).await? {
+                Some(due) if self.until == Until::Finished => {
+                    send.wait_for(run, self.mailing, due).await?
+                }
+                _ => return Ok(Some(End::Finish)),
+            },
+        };
+        (self.progress)(&totals);
+        self.drained = false;
+        Ok(None)
+    }
+}

@@ -5,6 +5,7 @@
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
+use postpilot_core::domain::Search;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 use postpilot_core::domain::FOLDED_CAPITALS;
 
@@ -31,6 +32,16 @@ pub(crate) trait Dialect: sqlx::Database {
     /// Recipients in the order of their emails, letter case aside, along
     /// the unique index on them (`r` is the recipient).
     const EMAIL_ORDER: &'static str;
+
+    /// What a search binds for [`Dialect::matching`].
+    fn search_param(search: &Search) -> String;
+
+    /// `WHERE`-clause text: whether the recipient `r` matches `search`,
+    /// bound to `param` (as [`Dialect::search_param`] makes it), in its
+    /// stored search key (migration `20260610000000_listing`), through the
+    /// backend's trigram index where the search is long enough to use it
+    /// (ARCHITECTURE.md, "Store").
+    fn matching(param: &str, search: &Search) -> String;
 }
 
 #[cfg(feature = "sqlite")]
@@ -60,6 +71,26 @@ impl Dialect for sqlx::Sqlite {
             expr = format!("replace({expr}, '{capital}', '{small}')");
         }
         format!("lower({expr})")
+    }
+
+    /// The folded search itself: `instr` needs no escapes.
+    fn search_param(search: &Search) -> String {
+        search.folded().to_owned()
+    }
+
+    /// The trigram index (migration `20260620000000_search_index`) finds
+    /// the rows holding the search in any letter case, a superset; the
+    /// search key decides. It knows no search under three characters.
+    fn matching(param: &str, search: &Search) -> String {
+        let exact = format!("instr(r.search_key, {param}) > 0");
+        if search.folded().chars().count() < 3 {
+            return exact;
+        }
+        format!(
+            "r.id IN (SELECT rowid FROM recipient_trigram \
+             WHERE recipient_trigram MATCH '\"' || replace({param}, '\"', '\"\"') || '\"') \
+             AND {exact}"
+        )
     }
 }
 
@@ -93,6 +124,16 @@ impl Dialect for sqlx::Postgres {
             .chain(FOLDED_CAPITALS.iter().map(|(_, s)| *s))
             .collect();
         format!("translate({column}, '{capitals}', '{smalls}')")
+    }
+
+    fn search_param(search: &Search) -> String {
+        search.like_pattern()
+    }
+
+    /// `LIKE` along the trigram index on the search key (migration
+    /// `20260620000000_search_index`).
+    fn matching(param: &str, _search: &Search) -> String {
+        format!("r.search_key LIKE {param} ESCAPE '\\'")
     }
 }
 

@@ -14,7 +14,6 @@ use postpilot_core::ports::StoreError;
 use crate::dialect::{Dialect, Shared};
 use crate::errors::backend;
 use crate::rows::{self, AttemptRow, MailingRow, MessageRow, RecipientRow};
-use crate::selection::matching;
 
 /// A parameter of a listing's statement, bound in order from `$1`.
 #[derive(Debug, Clone)]
@@ -225,7 +224,9 @@ where
     ) -> Result<Listed<Recipient>, StoreError> {
         let mut from = Filtered::new("FROM recipient AS r");
         if let Some(search) = &listing.search {
-            from = from.and(Param::Text(search.like_pattern()), matching);
+            from = from.and(Param::Text(DB::search_param(search)), |p| {
+                DB::matching(p, search)
+            });
         }
         let order = match listing.sort.column {
             RecipientOrder::Id => order_by(None, "r.id", listing.sort.direction),

@@ -1,7 +1,7 @@
 //! Selections of recipients (`Selection`, `Search`) as SQL: what an add or
 //! a remove of a mailing's recipients selects, in the one statement that
 //! does it, and the pages of recipients a search finds. Shared by every
-//! backend; only the case folding differs ([`Dialect::fold`]).
+//! backend; only the search condition differs ([`Dialect::matching`]).
 
 use postpilot_core::domain::{
     ListId, MailingId, Page, Recipient, RecipientIds, RecipientPage, Search, Selection,
@@ -12,14 +12,6 @@ use crate::dialect::{json_ids, Dialect, Shared};
 use crate::errors::backend;
 use crate::query::MAILING_EXISTS;
 use crate::rows::{self, RecipientRow};
-
-/// `WHERE`-clause text: whether the recipient `r` matches the `LIKE`
-/// pattern bound to `param` (see [`Search::like_pattern`]), in its stored
-/// search key: email and full name folded as the search is (migration
-/// `20260610000000_listing`), so no row is folded at search time.
-pub(crate) fn matching(param: &str) -> String {
-    format!("r.search_key LIKE {param} ESCAPE '\\'")
-}
 
 /// What a selection binds to its one parameter, if any.
 enum Bound {
@@ -76,8 +68,8 @@ fn chosen<DB: Dialect>(which: &Selection, param: &str) -> (String, String, Bound
         ),
         Selection::Matching(search) => (
             "r.id".to_owned(),
-            format!("FROM recipient AS r WHERE {}", matching(param)),
-            Bound::Text(search.like_pattern()),
+            format!("FROM recipient AS r WHERE {}", DB::matching(param, search)),
+            Bound::Text(DB::search_param(search)),
         ),
         Selection::List(list) => (
             "l.recipient_id".to_owned(),
@@ -164,9 +156,20 @@ where
         Self::check_selection(&mut *conn, owner, which).await?;
         let (table, column, _, entity, id) = owner.parts();
         let (chosen_id, from, bound) = chosen::<DB>(which, "$2");
+        // A mailing's members already in it are left out by a join, not
+        // by ON CONFLICT, which on PostgreSQL makes each row a speculative
+        // insertion: no selection names a recipient twice, and writers of
+        // a mailing's members are serialized (ARCHITECTURE.md, "Store"), so
+        // none conflicts. A list's writers are not.
+        let skip = match owner {
+            Owner::Mailing(_) => format!(
+                "AND NOT EXISTS (SELECT 1 FROM {table} AS present \
+                 WHERE present.{column} = $1 AND present.recipient_id = {chosen_id})"
+            ),
+            Owner::List(_) => "ON CONFLICT DO NOTHING".to_owned(),
+        };
         let sql = format!(
-            "INSERT INTO {table} ({column}, recipient_id) \
-             SELECT $1, {chosen_id} {from} ON CONFLICT DO NOTHING"
+            "INSERT INTO {table} ({column}, recipient_id) SELECT $1, {chosen_id} {from} {skip}"
         );
         let done = bind(sqlx::query::<DB>(&sql).bind(id), bound)
             .execute(&mut *conn)
@@ -236,10 +239,10 @@ where
     ) -> Result<RecipientPage, StoreError> {
         let n = params.len();
         let filter = match search {
-            Some(_) => format!(" AND {}", matching(&format!("${}", n + 1))),
+            Some(search) => format!(" AND {}", DB::matching(&format!("${}", n + 1), search)),
             None => String::new(),
         };
-        let pattern = search.map(Search::like_pattern);
+        let pattern = search.map(DB::search_param);
         let count_sql = format!("SELECT count(*) {from}{filter}");
         let mut count = sqlx::query_scalar::<DB, i64>(&count_sql);
         for p in params {

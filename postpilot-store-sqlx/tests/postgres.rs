@@ -118,3 +118,54 @@ async fn rows_that_break_domain_rules_are_backend_errors_not_panics() {
     }
     contract::Fresh::finish(fresh).await;
 }
+
+/// Memberships carry no foreign keys on PostgreSQL (a bulk add checks its
+/// references once per statement): the database still refuses one naming
+/// no recipient or no mailing, whoever writes it.
+#[tokio::test]
+async fn a_membership_naming_no_recipient_or_no_mailing_is_refused_by_the_database() {
+    let Some(fresh) =
+        fresh_store("a_membership_naming_no_recipient_or_no_mailing_is_refused_by_the_database")
+            .await
+    else {
+        return;
+    };
+    let raw = sqlx::PgPool::connect(fresh.database.url())
+        .await
+        .expect("raw connection");
+    sqlx::raw_sql(
+        "INSERT INTO recipient (email, full_name) VALUES ('a@example.com', 'A'); \
+         INSERT INTO message (subject, body_text, created_at) VALUES ('S', 'B', now()); \
+         INSERT INTO mailing (first_sent_at, sent_completed_at, message_id) \
+         VALUES (now(), now() + interval '1 day', 1);",
+    )
+    .execute(&raw)
+    .await
+    .expect("rows written");
+    for (mailing, recipient, constraint) in [
+        (1_i64, 2_i64, "mailing_recipient_recipient_id_fkey"),
+        (2, 1, "mailing_recipient_mailing_id_fkey"),
+    ] {
+        let err =
+            sqlx::query("INSERT INTO mailing_recipient (mailing_id, recipient_id) VALUES ($1, $2)")
+                .bind(mailing)
+                .bind(recipient)
+                .execute(&raw)
+                .await
+                .expect_err("refused");
+        let db = err.as_database_error().expect("a database error");
+        assert!(db.is_foreign_key_violation(), "{db:?}");
+        assert_eq!(db.constraint(), Some(constraint));
+    }
+    sqlx::query("INSERT INTO mailing_recipient (mailing_id, recipient_id) VALUES (1, 1)")
+        .execute(&raw)
+        .await
+        .expect("a valid membership");
+    let count: i64 = sqlx::query_scalar("SELECT recipient_count FROM mailing WHERE id = 1")
+        .fetch_one(&raw)
+        .await
+        .expect("read");
+    assert_eq!(count, 1);
+    raw.close().await;
+    contract::Fresh::finish(fresh).await;
+}

@@ -108,6 +108,42 @@ pub async fn recipients_are_found_by_what_they_are_now_after_an_edit_or_an_impor
     assert_eq!(recipient_emails(&store, &find("ОЛЬГА")).await.1, 1);
 }
 
+pub async fn recipients_deleted_are_no_longer_found_and_searches_of_any_length_find<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    people(&store).await;
+    store
+        .insert_recipient(&named("quote@example.net", "Anna \"Q\" Lee"))
+        .await
+        .expect("stored");
+    let find = |text| listing(search(text), RecipientOrder::Id, Direction::Ascending);
+    let ivan = store
+        .find_recipients(&find("ivan@"))
+        .await
+        .expect("listed")
+        .items[0]
+        .id;
+    store.delete_recipient(ivan).await.expect("deleted");
+    assert_eq!(recipient_emails(&store, &find("ivan@")).await.1, 0);
+    assert_eq!(
+        recipient_emails(&store, &find("ИВАН")).await.0,
+        vec!["Irina@Example.com".to_owned()],
+        "the other Иван still found"
+    );
+    // Shorter than the three characters a trigram index knows.
+    assert_eq!(recipient_emails(&store, &find("ё")).await.1, 2);
+    assert_eq!(recipient_emails(&store, &find("ЁЛ")).await.1, 1);
+    assert_eq!(recipient_emails(&store, &find("IR")).await.1, 1);
+    assert_eq!(
+        recipient_emails(&store, &find("\"q\" l")).await.0,
+        vec!["quote@example.net".to_owned()],
+        "quotes match themselves"
+    );
+    assert_eq!(recipient_emails(&store, &find("\"q\"\"")).await.1, 0);
+}
+
 pub async fn recipients_are_ordered_by_name_or_email_either_way_a_page_at_a_time<
     S: Store + Clone + 'static,
 >(

@@ -263,6 +263,7 @@ macro_rules! contract_tests {
             a_list_of_5000_feeds_a_mailing_in_one_statement,
             recipients_are_found_by_email_or_name_in_any_case_and_counted,
             recipients_are_found_by_what_they_are_now_after_an_edit_or_an_import,
+            recipients_deleted_are_no_longer_found_and_searches_of_any_length_find,
             recipients_are_ordered_by_name_or_email_either_way_a_page_at_a_time,
             messages_are_found_by_subject_and_ordered_by_each_column,
             mailings_are_found_by_subject_or_number_with_their_subject_and_ordered,

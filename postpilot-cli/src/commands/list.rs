@@ -4,7 +4,7 @@ use postpilot_core::ports::Store;
 use postpilot_core::RecipientList;
 use serde::Serialize;
 
-use super::mailing::selection;
+use super::mailing::{recipient_page, selection};
 use crate::app::App;
 use crate::cli::{ListCmd, ListMembersCmd};
 use crate::error::CliError;
@@ -90,22 +90,7 @@ pub async fn run<S: Store + Clone + 'static>(
         }
         ListCmd::Members(ListMembersCmd::List { id, search, page }) => {
             let found = lists.members(id, search.as_ref(), page.page()).await?;
-            let rows = found
-                .items
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.to_string(),
-                        r.email.to_string(),
-                        r.full_name.to_string(),
-                    ]
-                })
-                .collect();
-            let json = serde_json::json!({ "items": found.items, "total": found.total });
-            out.list(&json, &["id", "email", "full_name"], rows)?;
-            if !out.json {
-                println!("{} of {}", found.items.len(), found.total);
-            }
+            recipient_page(out, &found)?;
         }
     }
     Ok(())

@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use postpilot_core::ports::Store;
 use postpilot_core::usecases::MailingView;
 use postpilot_core::{
-    Audience, MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientsEdit,
-    Selection, SendRun, Trigger, Window,
+    Audience, MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientPage,
+    RecipientsEdit, Selection, SendRun, Trigger, Window,
 };
 use serde::Serialize;
 
@@ -130,6 +130,28 @@ pub async fn run<S: Store + Clone + 'static>(
     Ok(())
 }
 
+/// A page of recipients (a mailing's or a list's members): a table with
+/// "N of TOTAL" under it, or `{items, total}` in JSON.
+pub(crate) fn recipient_page(out: Output, found: &RecipientPage) -> anyhow::Result<()> {
+    let rows = found
+        .items
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.email.to_string(),
+                r.full_name.to_string(),
+            ]
+        })
+        .collect();
+    let json = serde_json::json!({ "items": found.items, "total": found.total });
+    out.list(&json, &["id", "email", "full_name"], rows)?;
+    if !out.json {
+        println!("{} of {}", found.items.len(), found.total);
+    }
+    Ok(())
+}
+
 /// The one selection the options name (clap lets only one through).
 pub(crate) fn selection(which: SelectionArgs) -> Result<Selection, CliError> {
     Ok(match (which.all, which.search, which.list) {
@@ -191,22 +213,7 @@ async fn recipients<S: Store + Clone + 'static>(
             let found = mailings
                 .recipients(id, search.as_ref(), page.page())
                 .await?;
-            let rows = found
-                .items
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.to_string(),
-                        r.email.to_string(),
-                        r.full_name.to_string(),
-                    ]
-                })
-                .collect();
-            let json = serde_json::json!({ "items": found.items, "total": found.total });
-            out.list(&json, &["id", "email", "full_name"], rows)?;
-            if !out.json {
-                println!("{} of {}", found.items.len(), found.total);
-            }
+            recipient_page(out, &found)?;
         }
     }
     Ok(())

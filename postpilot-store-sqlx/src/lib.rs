@@ -4,25 +4,19 @@
 //! `postgres`) implement every repository port of
 //! [`postpilot_core::ports::store`], and so [`postpilot_core::ports::Store`],
 //! with the same semantics, each with its own embedded migrations. Each
-//! backend keeps the SQL only it speaks in its own module; what they share
-//! lives beside them: what differs in otherwise shared SQL (`dialect`), rows
-//! and their decoding (`rows`), the error mapping (`errors`), statements and
-//! transactions whose SQL is the same (`query`, `recipients`, `messages`,
-//! `mailings`, `runs`) and the queue's logic (`queue`).
+//! backend holds all of its SQL, one file per repository port
+//! (`sqlite/recipients.rs`, `postgres/recipients.rs`, …; the delivery port
+//! in a folder: runs, queue, attempts). What they share needs no SQL of its
+//! own: rows and their decoding (`rows`, `lists`), the error mapping
+//! (`errors`), the import's bookkeeping (`import`), the queue's results
+//! (`queue`) and the order of a page (`listing`). ARCHITECTURE.md, "Store".
 
-mod dialect;
 mod errors;
+mod import;
 mod listing;
 mod lists;
-mod mailings;
-mod messages;
-mod query;
 mod queue;
-mod recipients;
 mod rows;
-mod runs;
-mod selection;
-mod suppression;
 
 #[cfg(feature = "postgres")]
 mod postgres;

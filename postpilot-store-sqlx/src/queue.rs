@@ -1,13 +1,12 @@
-//! What every backend's delivery queue shares: lease tokens, the batch of
-//! results as SQL reads it, the state a result leads to, and the run's
-//! counters. The SQL that claims and records stays with each backend.
+//! What every backend's delivery queue shares and needs no SQL of its own:
+//! lease tokens, the batch of results as SQL reads it, and the state a
+//! result leads to. The SQL that claims and records is each backend's
+//! (`sqlite/delivery/queue.rs`, `postgres/delivery/queue.rs`).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 
 use postpilot_core::domain::{visible, AttemptStatus, DeliveryResult, LeaseToken, NextStep};
-
-use crate::rows::run_columns;
 
 /// A fresh, unguessable lease token.
 pub(crate) fn new_token() -> LeaseToken {
@@ -61,45 +60,5 @@ fn next_state(result: &DeliveryResult) -> (&'static str, Option<chrono::DateTime
         (NextStep::RetryAt(at), _) => ("pending", Some(at)),
         (NextStep::Done, AttemptStatus::Success) => ("sent", None),
         (NextStep::Done, AttemptStatus::Failure) => ("failed", None),
-    }
-}
-
-/// Adds a [`Tally`] to a run's counters: `$1` sent, `$2` failed, `$3`
-/// success and `$4` failure attempts, `$5` the run; returns the run's row
-/// (the columns of `SELECT_RUN`), so the totals come back in the same step.
-pub(crate) const ADD_TO_RUN: &str = concat!(
-    "UPDATE send_run SET sent = sent + $1, failed = failed + $2, \
-     attempts_success = attempts_success + $3, attempts_failure = attempts_failure + $4 \
-     WHERE id = $5 RETURNING ",
-    run_columns!()
-);
-
-/// What one batch of results adds to a run's counters.
-#[derive(Debug, Default)]
-pub(crate) struct Tally {
-    sent: i64,
-    failed: i64,
-    attempts_success: i64,
-    attempts_failure: i64,
-}
-
-impl Tally {
-    /// `n` deliveries failed for good, one failure attempt each.
-    pub(crate) fn failures(n: i64) -> Self {
-        Self {
-            failed: n,
-            attempts_failure: n,
-            ..Self::default()
-        }
-    }
-
-    /// The values of [`ADD_TO_RUN`]'s `$1` to `$4`.
-    pub(crate) fn counts(&self) -> [i64; 4] {
-        [
-            self.sent,
-            self.failed,
-            self.attempts_success,
-            self.attempts_failure,
-        ]
     }
 }

@@ -10,7 +10,7 @@ use postpilot_core::domain::{
     FullName, Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient, RecipientId,
     RunId, RunMessage, SendAttempt, SendRun, Stats, Subject, Suppression, Trigger,
 };
-use postpilot_core::ports::StoreError;
+use postpilot_core::ports::{Entity, StoreError};
 
 use crate::errors::{corrupt, decode};
 
@@ -57,7 +57,38 @@ pub(crate) fn page(page: Page) -> (i64, i64) {
     (int(page.limit), int(page.offset))
 }
 
-pub(crate) const SELECT_RECIPIENT: &str = "SELECT id, email, full_name, comment FROM recipient";
+/// The row a lookup by id found, decoded; `NotFound` naming `entity` and
+/// `id` when there was none.
+pub(crate) fn found<R, D: TryFrom<R, Error = StoreError>>(
+    row: Option<R>,
+    entity: Entity,
+    id: i64,
+) -> Result<D, StoreError> {
+    row.ok_or_else(|| StoreError::not_found(entity, id))?
+        .try_into()
+}
+
+/// Rows decoded, in their order.
+pub(crate) fn decoded<R, D: TryFrom<R, Error = StoreError>>(
+    rows: Vec<R>,
+) -> Result<Vec<D>, StoreError> {
+    rows.into_iter().map(D::try_from).collect()
+}
+
+/// `NotFound` naming `entity` and `id` when a write by id changed no row.
+pub(crate) fn changed(rows_affected: u64, entity: Entity, id: i64) -> Result<(), StoreError> {
+    if rows_affected == 0 {
+        return Err(StoreError::not_found(entity, id));
+    }
+    Ok(())
+}
+
+/// Ids as a JSON array: one parameter for any number of ids, which each
+/// backend expands into rows in SQL (`json_each`, `jsonb_array_elements`).
+pub(crate) fn json_ids(ids: impl IntoIterator<Item = i64>) -> String {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    serde_json::Value::from(ids).to_string()
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RecipientRow {
@@ -89,9 +120,7 @@ pub(crate) fn stored_recipient(id: i64, new: &NewRecipient) -> Recipient {
     }
 }
 
-/// A recipient's suppression marks, with the recipient: `SELECT_SUPPRESSED`.
-pub(crate) const SELECT_SUPPRESSED: &str = "SELECT id, email, full_name, comment, \
-     unsubscribed_at, bounced_at, bounce_reply FROM recipient";
+/// A recipient's suppression marks, with the recipient.
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct SuppressedRow<T> {
@@ -123,9 +152,6 @@ fn html(column: &'static str, stored: Option<String>) -> Result<Option<BodyHtml>
         .transpose()
 }
 
-pub(crate) const SELECT_MESSAGE: &str =
-    "SELECT id, subject, body_text, body_html, created_at FROM message";
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct MessageRow<T> {
     id: i64,
@@ -147,9 +173,6 @@ impl<T: StoredTime> TryFrom<MessageRow<T>> for Message {
         })
     }
 }
-
-pub(crate) const SELECT_MAILING: &str = "SELECT id, first_sent_at, sent_completed_at, \
-     message_id, recipient_count, launched_at FROM mailing";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MailingRow<T> {
@@ -177,16 +200,12 @@ impl<T: StoredTime> TryFrom<MailingRow<T>> for Mailing {
     }
 }
 
-/// The columns of a [`RunRow`], in its order: for `SELECT` and `RETURNING`.
-macro_rules! run_columns {
-    () => {
-        "id, mailing_id, \"trigger\", started_at, finished_at, total, sent, failed, subject, \
-         skipped_unsubscribed, skipped_bounced"
-    };
-}
-pub(crate) use run_columns;
-
-pub(crate) const SELECT_RUN: &str = concat!("SELECT ", run_columns!(), " FROM send_run");
+/// The columns of a [`RunRow`], in its order. Every statement that reads a
+/// run (`SELECT`, `RETURNING`) names them as written here; the backends'
+/// tests check each such statement ends with them.
+#[cfg(test)]
+pub(crate) const RUN_COLUMNS: &str = "id, mailing_id, \"trigger\", started_at, finished_at, \
+     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RunRow<T> {
@@ -310,20 +329,7 @@ impl<T: StoredTime> TryFrom<AttemptRow<T>> for SendAttempt {
     }
 }
 
-/// The home-page figures. Every count but "active" is kept up to date by
-/// triggers in the one-row `stats_counter` table, and the attempt totals by
-/// each run's counters, so the query reads a handful of rows whatever the
-/// size of the data; "active" is decided from the end time at `now` ($1),
-/// walking only the launched mailings that end after it.
-pub(crate) const STATS: &str = "SELECT c.mailings AS mailings_total, \
-       (SELECT count(*) FROM mailing \
-          WHERE launched_at IS NOT NULL AND sent_completed_at > $1) AS mailings_active, \
-       c.unique_recipients, c.recipients AS recipients_total, c.messages AS messages_total, \
-       (SELECT CAST(coalesce(sum(attempts_success), 0) AS BIGINT) FROM send_run) \
-         AS attempts_success, \
-       (SELECT CAST(coalesce(sum(attempts_failure), 0) AS BIGINT) FROM send_run) \
-         AS attempts_failure \
-     FROM stats_counter AS c";
+/// The home-page figures as the backends' `STATS` statements read them.
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct StatsRow {
@@ -351,5 +357,20 @@ impl TryFrom<StatsRow> for Stats {
             attempts_success,
             attempts_failure,
         })
+    }
+}
+
+/// A mailing and its message's subject.
+#[derive(sqlx::FromRow)]
+pub(crate) struct MailingSubjectRow<T> {
+    #[sqlx(flatten)]
+    mailing: MailingRow<T>,
+    subject: String,
+}
+
+impl<T: StoredTime> TryFrom<MailingSubjectRow<T>> for (Mailing, String) {
+    type Error = StoreError;
+    fn try_from(row: MailingSubjectRow<T>) -> Result<Self, StoreError> {
+        Ok((Mailing::try_from(row.mailing)?, row.subject))
     }
 }

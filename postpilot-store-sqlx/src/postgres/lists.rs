@@ -1,46 +1,87 @@
-//! Списки on PostgreSQL: the shared statements (`crate::lists`,
-//! `crate::selection`) in transactions of their own.
+//! Lists of recipients on PostgreSQL (`ListRepository`): their SQL and its
+//! method bodies. Adding and removing members: `members.rs`.
 
 use async_trait::async_trait;
 use postpilot_core::domain::{
     ListId, ListName, Page, RecipientList, RecipientPage, Search, Selection,
 };
 use postpilot_core::ports::{Entity, ListRepository, StoreError};
+use sqlx::PgConnection;
 
-use super::{commit, PgStore, Sql};
+use super::members::{add_members, recipient_page, remove_members, Owner};
+use super::{commit, PgStore};
 use crate::errors::backend;
-use crate::lists::DELETE_LIST;
-use crate::selection::Owner;
+use crate::lists::{list_write_error, ListRow};
+use crate::rows::{self, changed, found};
+
+/// The list `$1` with its member count.
+const GET_LIST: &str = "SELECT l.id, l.name, \
+     (SELECT count(*) FROM list_member AS m WHERE m.list_id = l.id) AS member_count \
+     FROM recipient_list AS l WHERE l.id = $1";
 
 #[async_trait]
 impl ListRepository for PgStore {
     async fn insert_list(&self, name: &ListName) -> Result<RecipientList, StoreError> {
         let doing = "inserting a list";
         let mut tx = self.begin(doing).await?;
-        let list = Sql::insert_list(&mut tx, name).await?;
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO recipient_list (name) VALUES ($1) RETURNING id")
+                .bind(name.to_string())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(list_write_error(doing.to_owned(), name))?;
+        let list = list_in(&mut tx, ListId(id)).await?;
         commit(tx, doing).await?;
         Ok(list)
     }
 
     async fn get_list(&self, id: ListId) -> Result<RecipientList, StoreError> {
-        Sql::get_list(&self.pool, id).await
+        let row: Option<ListRow> = sqlx::query_as(GET_LIST)
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend(format!("reading list {id}")))?;
+        found(row, Entity::List, id.get())
     }
 
     async fn list_lists(&self, page: Page) -> Result<Vec<RecipientList>, StoreError> {
-        Sql::list_lists(&self.pool, page).await
+        let (limit, offset) = rows::page(page);
+        let found: Vec<ListRow> = sqlx::query_as(
+            "SELECT l.id, l.name, \
+             (SELECT count(*) FROM list_member AS m WHERE m.list_id = l.id) AS member_count \
+             FROM recipient_list AS l ORDER BY l.name, l.id LIMIT $1 OFFSET $2",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend("listing lists"))?;
+        rows::decoded(found)
     }
 
     async fn rename_list(&self, id: ListId, name: &ListName) -> Result<RecipientList, StoreError> {
         let doing = format!("renaming list {id}");
         let mut tx = self.begin(&doing).await?;
-        let list = Sql::rename_list(&mut tx, id, name).await?;
+        let done = sqlx::query("UPDATE recipient_list SET name = $1 WHERE id = $2")
+            .bind(name.to_string())
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(list_write_error(doing.clone(), name))?;
+        changed(done.rows_affected(), Entity::List, id.get())?;
+        let list = list_in(&mut tx, id).await?;
         commit(tx, &doing).await?;
         Ok(list)
     }
 
     async fn delete_list(&self, id: ListId) -> Result<(), StoreError> {
         // Memberships go by ON DELETE CASCADE.
-        Sql::delete(&self.pool, DELETE_LIST, Entity::List, id.get()).await
+        let done = sqlx::query("DELETE FROM recipient_list WHERE id = $1")
+            .bind(id.get())
+            .execute(&self.pool)
+            .await
+            .map_err(backend(format!("deleting list {id}")))?;
+        changed(done.rows_affected(), Entity::List, id.get())
     }
 
     async fn list_members<'a>(
@@ -49,19 +90,15 @@ impl ListRepository for PgStore {
         search: Option<&'a Search>,
         page: Page,
     ) -> Result<RecipientPage, StoreError> {
-        // One snapshot for the count and the page.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .await
-            .map_err(backend(format!("listing the members of list {id}")))?;
-        Sql::list_members(&mut tx, id, search, page).await
+        let doing = format!("listing the members of list {id}");
+        let mut tx = self.snapshot(&doing).await?;
+        recipient_page(&mut tx, Some(Owner::List(id)), search, page, &doing).await
     }
 
     async fn add_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError> {
         let doing = format!("adding members to list {id}");
         let mut tx = self.begin(&doing).await?;
-        let added = Sql::add_members(&mut tx, Owner::List(id), which).await?;
+        let added = add_members(&mut tx, Owner::List(id), which).await?;
         commit(tx, &doing).await?;
         Ok(added)
     }
@@ -69,8 +106,18 @@ impl ListRepository for PgStore {
     async fn remove_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError> {
         let doing = format!("removing members from list {id}");
         let mut tx = self.begin(&doing).await?;
-        let removed = Sql::remove_members(&mut tx, Owner::List(id), which).await?;
+        let removed = remove_members(&mut tx, Owner::List(id), which).await?;
         commit(tx, &doing).await?;
         Ok(removed)
     }
+}
+
+/// The list, read within the transaction that wrote it.
+async fn list_in(conn: &mut PgConnection, id: ListId) -> Result<RecipientList, StoreError> {
+    let row: Option<ListRow> = sqlx::query_as(GET_LIST)
+        .bind(id.get())
+        .fetch_optional(conn)
+        .await
+        .map_err(backend(format!("reading list {id}")))?;
+    found(row, Entity::List, id.get())
 }

@@ -9,12 +9,20 @@
 //! take turns, each sees every earlier one committed (which the
 //! unique-recipients trigger relies on), and two of them can never wait on
 //! each other in a cycle through that row.
+//!
+//! Each repository port has its file here holding its SQL and its method
+//! bodies (ARCHITECTURE.md, "Store"). Placeholders are numbered (`$1`,
+//! `$2`, …), bound in that order, and a placeholder is reused where a
+//! value appears twice.
 
 mod delivery;
 mod lists;
 mod mailings;
+mod members;
 mod messages;
+mod pages;
 mod recipients;
+mod search;
 mod stats;
 mod suppression;
 
@@ -26,11 +34,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool, Postgres, Transaction};
 
-use crate::dialect::Shared;
 use crate::errors::backend;
-
-/// The statements every backend shares, on PostgreSQL.
-type Sql = Shared<Postgres>;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -1,4 +1,6 @@
-//! Получатели on PostgreSQL.
+//! Recipients on PostgreSQL (`RecipientRepository`): their SQL and its method bodies.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use postpilot_core::domain::{
@@ -6,12 +8,16 @@ use postpilot_core::domain::{
     RecipientPage, Search,
 };
 use postpilot_core::ports::{Entity, RecipientRepository, StoreError};
+use sqlx::{PgConnection, QueryBuilder};
 
-use super::{commit, PgStore, Sql};
+use super::members::recipient_page;
+use super::pages::{number, push_page};
+use super::search::{push_matching, EMAIL_ORDER};
+use super::{commit, PgStore};
 use crate::errors::{backend, recipient_write_error};
-use crate::query::DELETE_RECIPIENT;
-use crate::recipients::ImportPlan;
-use crate::rows::stored_recipient;
+use crate::import::ImportPlan;
+use crate::listing::{order_by, way};
+use crate::rows::{self, changed, found, stored_recipient, RecipientRow};
 
 /// Rows per `INSERT` of an import: each statement sends three arrays, so
 /// its size is bounded, however large the import.
@@ -73,11 +79,26 @@ impl RecipientRepository for PgStore {
     }
 
     async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError> {
-        Sql::get_recipient(&self.pool, id).await
+        let row: Option<RecipientRow> =
+            sqlx::query_as("SELECT id, email, full_name, comment FROM recipient WHERE id = $1")
+                .bind(id.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend(format!("reading recipient {id}")))?;
+        found(row, Entity::Recipient, id.get())
     }
 
     async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError> {
-        Sql::list_recipients(&self.pool, page).await
+        let (limit, offset) = rows::page(page);
+        let found: Vec<RecipientRow> = sqlx::query_as(
+            "SELECT id, email, full_name, comment FROM recipient ORDER BY id LIMIT $1 OFFSET $2",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend("listing recipients"))?;
+        rows::decoded(found)
     }
 
     async fn search_recipients<'a>(
@@ -85,13 +106,9 @@ impl RecipientRepository for PgStore {
         search: Option<&'a Search>,
         page: Page,
     ) -> Result<RecipientPage, StoreError> {
-        // One snapshot for the count and the page.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .await
-            .map_err(backend("searching recipients"))?;
-        Sql::search_recipients(&mut tx, search, page).await
+        let doing = "searching recipients";
+        let mut tx = self.snapshot(doing).await?;
+        recipient_page(&mut tx, None, search, page, doing).await
     }
 
     async fn find_recipients(
@@ -99,18 +116,41 @@ impl RecipientRepository for PgStore {
         listing: &Listing<RecipientOrder>,
     ) -> Result<Listed<Recipient>, StoreError> {
         let mut tx = self.snapshot("listing recipients").await?;
-        Sql::find_recipients(&mut tx, listing).await
+        find_recipients(&mut tx, listing).await
     }
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {
-        Sql::all_recipient_ids(&self.pool).await
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM recipient ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("listing recipient ids"))?;
+        Ok(ids.into_iter().map(RecipientId).collect())
     }
 
     async fn recipient_ids_by_email(
         &self,
         emails: &[EmailAddress],
     ) -> Result<Vec<Option<RecipientId>>, StoreError> {
-        Sql::recipient_ids_by_email(&self.pool, emails).await
+        let mut found = HashMap::with_capacity(emails.len());
+        for chunk in emails.chunks(EMAILS_PER_LOOKUP) {
+            let mut sql =
+                QueryBuilder::new("SELECT id, lower(email) FROM recipient WHERE lower(email) IN (");
+            let mut list = sql.separated(", ");
+            for email in chunk {
+                list.push_bind(email.key());
+            }
+            sql.push(")");
+            let rows: Vec<(i64, String)> = sql
+                .build_query_as()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend("finding recipients by email"))?;
+            found.extend(rows.into_iter().map(|(id, email)| (email, id)));
+        }
+        Ok(emails
+            .iter()
+            .map(|e| found.get(&e.key()).copied().map(RecipientId))
+            .collect())
     }
 
     async fn update_recipient(
@@ -119,19 +159,123 @@ impl RecipientRepository for PgStore {
         new: &NewRecipient,
     ) -> Result<Recipient, StoreError> {
         // Counts nothing: no need to take turns with counted writes.
-        Sql::update_recipient(&self.pool, id, new).await
+        let done = sqlx::query(
+            "UPDATE recipient SET email = $1, full_name = $2, comment = $3 WHERE id = $4",
+        )
+        .bind(new.email.as_str())
+        .bind(new.full_name.as_str())
+        .bind(new.comment.as_str())
+        .bind(id.get())
+        .execute(&self.pool)
+        .await
+        .map_err(recipient_write_error(
+            &format!("updating recipient {id}"),
+            new,
+        ))?;
+        changed(done.rows_affected(), Entity::Recipient, id.get())?;
+        Ok(stored_recipient(id.get(), new))
     }
 
     async fn delete_recipient(&self, id: RecipientId) -> Result<(), StoreError> {
-        // The foreign keys do the rest: memberships cascade (the triggers
-        // keep each mailing's count and the statistics), deliveries and
-        // attempts keep the email with recipient_id set to NULL.
         let doing = format!("deleting recipient {id}");
         let mut tx = self.counted(&doing).await?;
         // Not mailed later: its queued deliveries are cancelled (recorded).
         // The attempt's time is this process's clock: the port takes none.
-        Sql::cancel_queued_for(&mut tx, id.get(), chrono::Utc::now()).await?;
-        Sql::delete(&mut *tx, DELETE_RECIPIENT, Entity::Recipient, id.get()).await?;
+        cancel_queued(&mut tx, id, chrono::Utc::now()).await?;
+        // The foreign keys do the rest: memberships cascade (the triggers
+        // keep each mailing's count and the statistics), deliveries and
+        // attempts keep the email with recipient_id set to NULL.
+        let done = sqlx::query("DELETE FROM recipient WHERE id = $1")
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
+        changed(done.rows_affected(), Entity::Recipient, id.get())?;
         commit(tx, &doing).await
     }
+}
+
+/// Emails looked up per statement, well under PostgreSQL's limit on bound values.
+const EMAILS_PER_LOOKUP: usize = 1000;
+
+/// Recipients the search finds in their search key, in the listing's
+/// order, and how many it finds; on one snapshot.
+async fn find_recipients(
+    conn: &mut PgConnection,
+    listing: &Listing<RecipientOrder>,
+) -> Result<Listed<Recipient>, StoreError> {
+    let doing = "listing recipients";
+    let select = |columns: &str| {
+        let mut sql = QueryBuilder::new(format!("SELECT {columns} FROM recipient AS r"));
+        if let Some(search) = &listing.search {
+            sql.push(" WHERE ");
+            push_matching(&mut sql, search);
+        }
+        sql
+    };
+    let total = number(conn, select("count(*)"), doing).await?;
+    let direction = listing.sort.direction;
+    let order = match listing.sort.column {
+        RecipientOrder::Id => order_by(None, "r.id", direction),
+        RecipientOrder::FullName => order_by(Some("r.full_name"), "r.id", direction),
+        // Emails are unique: no tie to break.
+        RecipientOrder::Email => format!(" ORDER BY {EMAIL_ORDER} {}", way(direction)),
+    };
+    let mut sql = select("r.id, r.email, r.full_name, r.comment");
+    sql.push(order);
+    push_page(&mut sql, listing.page);
+    let found: Vec<RecipientRow> = sql
+        .build_query_as()
+        .fetch_all(conn)
+        .await
+        .map_err(backend(doing))?;
+    Ok(Listed {
+        items: rows::decoded(found)?,
+        total,
+    })
+}
+
+/// Cancels the recipient's deliveries still waiting in any run (not those
+/// in flight): each gets a failure attempt at `now` saying why, counted in
+/// its run. Run before the recipient is deleted, in the same transaction,
+/// so a deleted recipient is not mailed later.
+async fn cancel_queued(
+    conn: &mut PgConnection,
+    recipient: RecipientId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let doing = || format!("cancelling the queued deliveries of recipient {recipient}");
+    // $1 the recipient, $2 the time of the attempts.
+    sqlx::query(
+        "INSERT INTO send_attempt \
+         (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
+         SELECT r.mailing_id, d.run_id, d.recipient_id, d.email, $2, 'failure', \
+                'not sent: the recipient was deleted' \
+         FROM delivery AS d JOIN send_run AS r ON r.id = d.run_id \
+         WHERE d.recipient_id = $1 AND d.state = 'pending' ORDER BY d.id",
+    )
+    .bind(recipient.get())
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend(doing()))?;
+    sqlx::query(
+        "UPDATE send_run SET failed = failed + x.n, attempts_failure = attempts_failure + x.n \
+         FROM (SELECT run_id, count(*) AS n FROM delivery \
+               WHERE recipient_id = $1 AND state = 'pending' GROUP BY run_id) AS x \
+         WHERE send_run.id = x.run_id",
+    )
+    .bind(recipient.get())
+    .execute(&mut *conn)
+    .await
+    .map_err(backend(doing()))?;
+    sqlx::query(
+        "UPDATE delivery SET state = 'failed', tries = tries + 1 \
+         WHERE recipient_id = $1 AND state = 'pending'",
+    )
+    .bind(recipient.get())
+    .execute(&mut *conn)
+    .await
+    .map_err(backend(doing()))?;
+    Ok(())
 }

@@ -1,11 +1,9 @@
 //! Conversions between domain values and what SQLite stores.
 
 use chrono::{DateTime, Utc};
-use sqlx::Sqlite;
 
-use crate::dialect::Dialect;
-
-/// A time as stored (see [`Dialect::Time`]).
+/// A time as SQLite stores it: microseconds since the Unix epoch, UTC,
+/// compact and exactly comparable (decoded by `rows::StoredTime for i64`).
 pub(super) fn micros(at: DateTime<Utc>) -> i64 {
-    Sqlite::time(at)
+    at.timestamp_micros()
 }

@@ -1,15 +1,24 @@
-//! Сообщения on SQLite.
+//! Messages on SQLite (`MessageRepository`): their SQL and its method bodies.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     Listed, Listing, MailingId, Message, MessageId, MessageOrder, NewMessage, Page,
 };
-use postpilot_core::ports::{MessageRepository, StoreError};
+use postpilot_core::ports::{Entity, MessageRepository, StoreError};
+use sqlx::{QueryBuilder, SqliteConnection};
 
 use super::codec::micros;
-use super::{commit, Sql, SqliteStore};
-use crate::errors::backend;
+use super::pages::{number, push_page};
+use super::search::push_subject_matching;
+use super::{commit, SqliteStore};
+use crate::errors::{backend, message_delete_error, message_in_use};
+use crate::listing::order_by;
+use crate::rows::{self, changed, found, MessageRow};
+
+/// The message `?1`.
+const GET_MESSAGE: &str =
+    "SELECT id, subject, body_text, body_html, created_at FROM message WHERE id = ?1";
 
 #[async_trait]
 impl MessageRepository for SqliteStore {
@@ -18,9 +27,10 @@ impl MessageRepository for SqliteStore {
         new: &NewMessage,
         created_at: DateTime<Utc>,
     ) -> Result<Message, StoreError> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO message (subject, body_text, body_html, created_at) VALUES (?, ?, ?, ?) \
-             RETURNING id",
+        // Returned as stored: the stored time has microsecond precision.
+        let row: MessageRow<i64> = sqlx::query_as(
+            "INSERT INTO message (subject, body_text, body_html, created_at) \
+             VALUES (?1, ?2, ?3, ?4) RETURNING id, subject, body_text, body_html, created_at",
         )
         .bind(new.subject.as_str())
         .bind(new.body_text.as_str())
@@ -29,16 +39,30 @@ impl MessageRepository for SqliteStore {
         .fetch_one(&self.writer)
         .await
         .map_err(backend("inserting a message"))?;
-        // Read back: the stored time has microsecond precision.
-        Sql::message_in(&self.writer, MessageId(id)).await
+        row.try_into()
     }
 
     async fn get_message(&self, id: MessageId) -> Result<Message, StoreError> {
-        Sql::message_in(&self.reader, id).await
+        let row: Option<MessageRow<i64>> = sqlx::query_as(GET_MESSAGE)
+            .bind(id.get())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(backend(format!("reading message {id}")))?;
+        found(row, Entity::Message, id.get())
     }
 
     async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError> {
-        Sql::list_messages(&self.reader, page).await
+        let (limit, offset) = rows::page(page);
+        let found: Vec<MessageRow<i64>> = sqlx::query_as(
+            "SELECT id, subject, body_text, body_html, created_at FROM message \
+             ORDER BY id LIMIT ?1 OFFSET ?2",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend("listing messages"))?;
+        rows::decoded(found)
     }
 
     async fn find_messages(
@@ -46,29 +70,111 @@ impl MessageRepository for SqliteStore {
         listing: &Listing<MessageOrder>,
     ) -> Result<Listed<Message>, StoreError> {
         let mut tx = self.snapshot("listing messages").await?;
-        Sql::find_messages(&mut tx, listing).await
+        find_messages(&mut tx, listing).await
     }
 
     async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError> {
         let doing = format!("updating message {id}");
         let mut tx = self.write(&doing).await?;
-        let message = Sql::update_message(&mut tx, id, new).await?;
+        let done = sqlx::query(
+            "UPDATE message SET subject = ?1, body_text = ?2, body_html = ?3 WHERE id = ?4",
+        )
+        .bind(new.subject.as_str())
+        .bind(new.body_text.as_str())
+        .bind(new.body_html.as_ref().map(|h| h.as_str()))
+        .bind(id.get())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend(doing.clone()))?;
+        changed(done.rows_affected(), Entity::Message, id.get())?;
+        let row: MessageRow<i64> = sqlx::query_as(GET_MESSAGE)
+            .bind(id.get())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
         commit(tx, &doing).await?;
-        Ok(message)
+        row.try_into()
     }
 
     async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
-        Sql::mailings_sent_with(&self.reader, id).await
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM mailing WHERE message_id = ?1 AND launched_at IS NOT NULL ORDER BY id",
+        )
+        .bind(id.get())
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend(format!(
+            "listing the mailings that sent message {id}"
+        )))?;
+        Ok(ids.into_iter().map(MailingId).collect())
     }
 
     async fn mailings_using(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
-        Sql::mailings_using(&self.reader, id).await
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM mailing WHERE message_id = ?1 ORDER BY id")
+                .bind(id.get())
+                .fetch_all(&self.reader)
+                .await
+                .map_err(backend(format!(
+                    "listing the mailings that use message {id}"
+                )))?;
+        Ok(ids.into_iter().map(MailingId).collect())
     }
 
     async fn delete_message(&self, id: MessageId) -> Result<(), StoreError> {
         let doing = format!("deleting message {id}");
         let mut tx = self.write(&doing).await?;
-        Sql::delete_unused_message(&mut tx, id).await?;
+        // Name the mailing in the way, which the foreign key error cannot.
+        let user: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM mailing WHERE message_id = ?1 ORDER BY id LIMIT 1")
+                .bind(id.get())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend(doing.clone()))?;
+        if let Some(mailing) = user {
+            return Err(message_in_use(id, &format!("mailing {mailing}")));
+        }
+        let done = sqlx::query("DELETE FROM message WHERE id = ?1")
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(message_delete_error(doing.clone(), id))?;
+        changed(done.rows_affected(), Entity::Message, id.get())?;
         commit(tx, &doing).await
     }
+}
+
+/// Messages whose subject the search finds, in the listing's order, and
+/// how many it finds; on one snapshot.
+async fn find_messages(
+    conn: &mut SqliteConnection,
+    listing: &Listing<MessageOrder>,
+) -> Result<Listed<Message>, StoreError> {
+    let doing = "listing messages";
+    let select = |columns: &str| {
+        let mut sql = QueryBuilder::new(format!("SELECT {columns} FROM message AS g"));
+        if let Some(search) = &listing.search {
+            sql.push(" WHERE ");
+            push_subject_matching(&mut sql, "g.subject", search);
+        }
+        sql
+    };
+    let total = number(conn, select("count(*)"), doing).await?;
+    let column = match listing.sort.column {
+        MessageOrder::Id => None,
+        MessageOrder::Subject => Some("g.subject"),
+        MessageOrder::CreatedAt => Some("g.created_at"),
+    };
+    let mut sql = select("g.id, g.subject, g.body_text, g.body_html, g.created_at");
+    sql.push(order_by(column, "g.id", listing.sort.direction));
+    push_page(&mut sql, listing.page);
+    let found: Vec<MessageRow<i64>> = sql
+        .build_query_as()
+        .fetch_all(conn)
+        .await
+        .map_err(backend(doing))?;
+    Ok(Listed {
+        items: rows::decoded(found)?,
+        total,
+    })
 }

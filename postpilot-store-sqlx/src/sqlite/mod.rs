@@ -10,14 +10,21 @@
 //! locked" when another process wrote in between, whatever the timeout.
 //! Reads use a separate pool of several connections, which WAL lets run
 //! beside the writer.
+//!
+//! Each repository port has its file here holding its SQL and its method
+//! bodies (ARCHITECTURE.md, "Store"). Placeholders are numbered (`?1`,
+//! `?2`, …), bound in that order, and a placeholder is reused where a value
+//! appears twice.
 
 mod codec;
 mod delivery;
 mod lists;
 mod mailings;
+mod members;
 mod messages;
-mod queue;
+mod pages;
 mod recipients;
+mod search;
 mod stats;
 mod suppression;
 mod url;
@@ -31,11 +38,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use self::url::{InvalidSqliteUrl, SqliteDatabase};
-use crate::dialect::Shared;
 use crate::errors::backend;
-
-/// The statements every backend shares, on SQLite.
-type Sql = Shared<Sqlite>;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -544,6 +544,52 @@ pub async fn recording_results_records_attempts_and_moves_deliveries_on<
     );
 }
 
+/// Every part of a record takes effect: the attempts, the run's counters
+/// and the deliveries moved out of their lease. The last part, skipped,
+/// would leave the deliveries leased under a spent token, and the run
+/// unable to finish until the lease ran out.
+pub async fn recording_results_updates_every_counter_and_delivery_it_records<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 2).await;
+    let claim = store
+        .claim_deliveries(run.id, 10, at(1), at(16))
+        .await
+        .expect("claim");
+    let d = &claim.deliveries;
+    let totals = store
+        .record_results(
+            run.id,
+            &claim.token,
+            &[sent(&d[0], at(2)), failed(&d[1], at(3))],
+        )
+        .await
+        .expect("recorded");
+    assert_eq!((totals.sent, totals.failed, totals.pending()), (1, 1, 0));
+    let attempts = store
+        .list_attempts(run.mailing_id, Page::ALL)
+        .await
+        .expect("attempts");
+    assert_eq!(attempts.len(), 2);
+    let stats = store.stats(at(5)).await.expect("stats");
+    assert_eq!((stats.attempts_success, stats.attempts_failure), (1, 1));
+    assert_eq!(
+        store
+            .renew_lease(run.id, &claim.token, at(30))
+            .await
+            .expect("renewed"),
+        0
+    );
+    assert_eq!(store.next_due(run.id).await.expect("due"), None);
+    let finished = store
+        .finish_run_if_done(run.id, at(4))
+        .await
+        .expect("finished");
+    assert_eq!(finished.finished_at, Some(at(4)));
+}
+
 /// What a hostile server may send: NUL, BEL, ESC sequences (clear the
 /// screen, set the window title), a C1 CSI, DEL, a bidi override, U+FFFD
 /// (invalid UTF-8 as decoded), a tab and a line break, and a backslash.

@@ -192,6 +192,7 @@ macro_rules! contract_tests {
             claimed_deliveries_are_not_claimed_again_until_the_lease_expires,
             results_under_a_stale_lease_token_are_ignored,
             recording_results_records_attempts_and_moves_deliveries_on,
+            recording_results_updates_every_counter_and_delivery_it_records,
             any_response_text_is_recorded_with_its_control_characters_escaped,
             a_retried_delivery_is_claimed_again_when_its_retry_time_comes,
             next_due_is_the_earliest_launch_retry_or_lease_end_and_none_when_all_are_done,

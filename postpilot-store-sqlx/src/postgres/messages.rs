@@ -6,7 +6,7 @@ use postpilot_core::domain::{
     Listed, Listing, MailingId, Message, MessageId, MessageOrder, NewMessage, Page,
 };
 use postpilot_core::ports::{Entity, MessageRepository, StoreError};
-use sqlx::{PgConnection, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::pages::{number, push_page};
 use super::search::push_subject_matching;
@@ -45,12 +45,7 @@ impl MessageRepository for PgStore {
     }
 
     async fn get_message(&self, id: MessageId) -> Result<Message, StoreError> {
-        let row: Option<MessageRow<DateTime<Utc>>> = sqlx::query_as(GET_MESSAGE)
-            .bind(id.get())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend(format!("reading message {id}")))?;
-        found(row, Entity::Message, id.get())
+        message_in(&self.pool, id).await
     }
 
     async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError> {
@@ -89,13 +84,9 @@ impl MessageRepository for PgStore {
         .await
         .map_err(backend(doing.clone()))?;
         changed(done.rows_affected(), Entity::Message, id.get())?;
-        let row: MessageRow<DateTime<Utc>> = sqlx::query_as(GET_MESSAGE)
-            .bind(id.get())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend(doing.clone()))?;
+        let message = message_in(&mut *tx, id).await?;
         commit(tx, &doing).await?;
-        row.try_into()
+        Ok(message)
     }
 
     async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
@@ -179,4 +170,17 @@ async fn find_messages(
         items: rows::decoded(found)?,
         total,
     })
+}
+
+/// The message, read on `conn` (a pool or a transaction); `NotFound` for none.
+async fn message_in<'c>(
+    conn: impl sqlx::Executor<'c, Database = Postgres>,
+    id: MessageId,
+) -> Result<Message, StoreError> {
+    let row: Option<MessageRow<DateTime<Utc>>> = sqlx::query_as(GET_MESSAGE)
+        .bind(id.get())
+        .fetch_optional(conn)
+        .await
+        .map_err(backend(format!("reading message {id}")))?;
+    found(row, Entity::Message, id.get())
 }

@@ -6,7 +6,7 @@ use postpilot_core::domain::{
     ListId, ListName, Page, RecipientList, RecipientPage, Search, Selection,
 };
 use postpilot_core::ports::{Entity, ListRepository, StoreError};
-use sqlx::SqliteConnection;
+use sqlx::Sqlite;
 
 use super::members::{add_members, recipient_page, remove_members, Owner};
 use super::{commit, SqliteStore};
@@ -30,18 +30,13 @@ impl ListRepository for SqliteStore {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(list_write_error(doing.to_owned(), name))?;
-        let list = list_in(&mut tx, ListId(id)).await?;
+        let list = list_in(&mut *tx, ListId(id)).await?;
         commit(tx, doing).await?;
         Ok(list)
     }
 
     async fn get_list(&self, id: ListId) -> Result<RecipientList, StoreError> {
-        let row: Option<ListRow> = sqlx::query_as(GET_LIST)
-            .bind(id.get())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend(format!("reading list {id}")))?;
-        found(row, Entity::List, id.get())
+        list_in(&self.reader, id).await
     }
 
     async fn list_lists(&self, page: Page) -> Result<Vec<RecipientList>, StoreError> {
@@ -69,7 +64,7 @@ impl ListRepository for SqliteStore {
             .await
             .map_err(list_write_error(doing.clone(), name))?;
         changed(done.rows_affected(), Entity::List, id.get())?;
-        let list = list_in(&mut tx, id).await?;
+        let list = list_in(&mut *tx, id).await?;
         commit(tx, &doing).await?;
         Ok(list)
     }
@@ -112,8 +107,11 @@ impl ListRepository for SqliteStore {
     }
 }
 
-/// The list, read within the transaction that wrote it.
-async fn list_in(conn: &mut SqliteConnection, id: ListId) -> Result<RecipientList, StoreError> {
+/// The list, read on `conn` (a pool, or the transaction that wrote it).
+async fn list_in<'c>(
+    conn: impl sqlx::Executor<'c, Database = Sqlite>,
+    id: ListId,
+) -> Result<RecipientList, StoreError> {
     let row: Option<ListRow> = sqlx::query_as(GET_LIST)
         .bind(id.get())
         .fetch_optional(conn)

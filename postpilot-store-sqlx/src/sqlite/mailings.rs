@@ -9,7 +9,7 @@ use postpilot_core::domain::{
     RecipientPage, RecipientsEdit, Search, Selection, Window,
 };
 use postpilot_core::ports::{Entity, MailingRepository, StoreError};
-use sqlx::{QueryBuilder, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::codec::micros;
 use super::members::{add_members, check_recipients, recipient_page, remove_members, Owner};
@@ -45,18 +45,13 @@ impl MailingRepository for SqliteStore {
         .map_err(mailing_write_error(doing.to_owned()))?;
         let id = MailingId(id);
         link_recipients(&mut tx, id, ids).await?;
-        let mailing = mailing_in(&mut tx, id).await?;
+        let mailing = mailing_in(&mut *tx, id).await?;
         commit(tx, doing).await?;
         Ok(mailing)
     }
 
     async fn get_mailing(&self, id: MailingId) -> Result<Mailing, StoreError> {
-        let row: Option<MailingRow<i64>> = sqlx::query_as(GET_MAILING)
-            .bind(id.get())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(backend(format!("reading mailing {id}")))?;
-        found(row, Entity::Mailing, id.get())
+        mailing_in(&self.reader, id).await
     }
 
     async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError> {
@@ -85,7 +80,7 @@ impl MailingRepository for SqliteStore {
         let doing = format!("listing the recipients of mailing {id}");
         // One snapshot for both reads.
         let mut tx = self.snapshot(&doing).await?;
-        mailing_in(&mut tx, id).await?;
+        mailing_in(&mut *tx, id).await?;
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT recipient_id FROM mailing_recipient WHERE mailing_id = ?1 \
              ORDER BY recipient_id",
@@ -142,7 +137,7 @@ impl MailingRepository for SqliteStore {
         let doing = format!("updating mailing {id}");
         let mut tx = self.write(&doing).await?;
         // Every reference is checked first, so a refusal changes nothing.
-        mailing_in(&mut tx, id).await?;
+        mailing_in(&mut *tx, id).await?;
         check_message(&mut tx, message_id).await?;
         let replacement = match recipients {
             RecipientsEdit::Keep => None,
@@ -168,7 +163,7 @@ impl MailingRepository for SqliteStore {
                 .map_err(backend(doing.clone()))?;
             link_recipients(&mut tx, id, ids).await?;
         }
-        let mailing = mailing_in(&mut tx, id).await?;
+        let mailing = mailing_in(&mut *tx, id).await?;
         commit(tx, &doing).await?;
         Ok(mailing)
     }
@@ -218,8 +213,11 @@ impl Times {
     }
 }
 
-/// The mailing, read within `conn`; `NotFound` for none.
-async fn mailing_in(conn: &mut SqliteConnection, id: MailingId) -> Result<Mailing, StoreError> {
+/// The mailing, read on `conn` (a pool or a transaction); `NotFound` for none.
+async fn mailing_in<'c>(
+    conn: impl sqlx::Executor<'c, Database = Sqlite>,
+    id: MailingId,
+) -> Result<Mailing, StoreError> {
     let row: Option<MailingRow<i64>> = sqlx::query_as(GET_MAILING)
         .bind(id.get())
         .fetch_optional(conn)

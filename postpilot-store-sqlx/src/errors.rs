@@ -107,9 +107,3 @@ pub(crate) fn decode<T, E: Display>(
 ) -> Result<T, StoreError> {
     parsed.map_err(|problem| corrupt(column, problem))
 }
-
-/// Statements that must agree did not: the store refuses the write rather
-/// than keep counters that disagree with its rows.
-#[derive(Debug, thiserror::Error)]
-#[error("inconsistent write: {0}")]
-pub(crate) struct Inconsistent(pub(crate) String);

@@ -12,7 +12,9 @@ pub(crate) struct ImportPlan {
     /// In input order: the new id, or `None` for an email that already existed.
     pub(crate) ids: Vec<Option<RecipientId>>,
     first_of: HashMap<String, usize>,
-    /// The input position of each row to insert.
+    /// The input position of each row to insert (SQLite's import reads its
+    /// new ids in this order).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     order: Vec<usize>,
 }
 
@@ -41,6 +43,7 @@ impl ImportPlan {
 
     /// Notes that the `count` rows to insert from position `start` on got
     /// the ids from `first` on, one after another.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) fn inserted_in_order(&mut self, start: usize, count: usize, first: i64) {
         for (&i, id) in self.order[start..start + count].iter().zip(first..) {
             self.ids[i] = Some(RecipientId(id));

@@ -204,7 +204,7 @@ fn check_record(recorded: u64, moved: u64, doing: &str) -> Result<(), StoreError
     }
     Err(StoreError::backend(
         doing,
-        crate::errors::Inconsistent(format!(
+        Inconsistent(format!(
             "{recorded} attempts recorded but {moved} deliveries moved on"
         )),
     ))
@@ -310,6 +310,12 @@ pub(super) async fn release_lease(
     .map_err(backend(format!("handing back a lease of run {run}")))?;
     Ok(done.rows_affected())
 }
+
+/// Statements that must agree did not: the store refuses the write rather
+/// than keep counters that disagree with its rows.
+#[derive(Debug, thiserror::Error)]
+#[error("inconsistent write: {0}")]
+struct Inconsistent(String);
 
 #[cfg(test)]
 mod tests {

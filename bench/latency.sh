@@ -5,18 +5,23 @@
 # alternating pairs of
 #   - `smtp-source -d` (Postfix's pipelining load generator), and
 #   - `postpilot mailing send` (release, SQLite),
-# each sending N emails of 1 KB over C connections into one smtp-sink.
+# each sending N emails of 1 KB over C connections into one server:
+# Postfix's smtp-sink (PIPELINING, no CHUNKING; the default) or, with
+# SERVER=smtpd, a private Postfix smtpd that offers CHUNKING and discards
+# what it accepts (.ci/postfix-smtpd.sh).
 # Prints each side's median rate, the rate of one round trip per email
 # (C / RTT), and the round trips per email each side needed.
 # Usage: bench/latency.sh ; env N (400), C (8), RTT_MS (50), PAIRS (3),
-# BIN (a release binary already built: no build).
-# Not part of `cargo test` or CI. Needs: postfix (smtp-sink, smtp-source), python3.
+# SERVER (sink | smtpd), BIN (a release binary already built: no build).
+# Not part of `cargo test` or CI. Needs: postfix (smtp-sink, smtp-source,
+# smtpd), python3; SERVER=smtpd runs as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-400}
 C=${C:-8}
 RTT_MS=${RTT_MS:-50}
 PAIRS=${PAIRS:-3}
+SERVER=${SERVER:-sink}
 
 for tool in /usr/sbin/smtp-sink /usr/sbin/smtp-source python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install postfix python3)" >&2; exit 1; }
@@ -26,14 +31,20 @@ if [ -z "${BIN:-}" ]; then
 fi
 bin=${BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/postpilot}
 work=$(mktemp -d)
+chmod 755 "$work" # Postfix's own users work in it (SERVER=smtpd)
 cleanup() {
   kill "${proxy_pid:-}" "${sink_pid:-}" 2>/dev/null || true
+  [ "$SERVER" = smtpd ] && .ci/postfix-smtpd.sh stop "$work/smtpd"
   rm -rf "$work"
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 sink_port=$(free_port)
-/usr/sbin/smtp-sink -u nobody "127.0.0.1:$sink_port" 256 & sink_pid=$!
+case $SERVER in
+  sink) /usr/sbin/smtp-sink -u nobody "127.0.0.1:$sink_port" 256 & sink_pid=$! ;;
+  smtpd) DELIVERY=discard .ci/postfix-smtpd.sh start "$work/smtpd" "$sink_port" ;;
+  *) echo "SERVER must be sink or smtpd" >&2; exit 2 ;;
+esac
 proxy_port=$(free_port)
 python3 bench/delay-proxy.py "$proxy_port" "127.0.0.1:$sink_port" "$(python3 -c "print($RTT_MS / 2)")" >"$work/proxy.out" & proxy_pid=$!
 for _ in $(seq 50); do grep -q ready "$work/proxy.out" 2>/dev/null && break; sleep 0.1; done
@@ -72,7 +83,7 @@ postpilot_round() { # round number
   rate "$N" "$t0" "$t1"
 }
 
-echo "== $N emails, $C connections, ${RTT_MS} ms round trip, $PAIRS alternating pairs =="
+echo "== $N emails, $C connections, ${RTT_MS} ms round trip, $PAIRS alternating pairs, into $SERVER =="
 sources=(); ours=()
 for i in $(seq "$PAIRS"); do
   s=$(source_round); o=$(postpilot_round "$i")

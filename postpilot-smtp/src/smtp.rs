@@ -225,7 +225,7 @@ impl SmtpMailer {
     /// email), or, when it offers CHUNKING, several whole emails ahead of
     /// their replies. The sends beyond what a connection takes wait for one,
     /// as any send does when all connections are busy.
-    pub const IN_FLIGHT_PER_CONNECTION: usize = CHUNKED_DEPTH;
+    pub const IN_FLIGHT_PER_CONNECTION: usize = CHUNKED_DEPTH + 2;
 
     /// Closes the idle connections politely (QUIT). Sends still in flight
     /// keep theirs, and later sends open new ones.
@@ -465,13 +465,18 @@ impl SmtpMailer {
     /// Sends `body` to `to`: waits for a connection, takes its turn on it,
     /// then hands the connection to the next email written on it, or back
     /// to the pool.
-    async fn deliver(&self, to: &lettre::Address, body: &Arc<[u8]>) -> Result<ServerReply, MailError> {
+    async fn deliver(
+        &self,
+        to: &lettre::Address,
+        body: &Arc<[u8]>,
+    ) -> Result<ServerReply, MailError> {
         let inner = &*self.inner;
         // A connection lost before anything of this message was written
         // is no try: it goes again (once) on another.
         let mut lost_before = false;
         loop {
-            let (lease, mut slot, mut ahead, fresh, after_refusal) = match self.seat(to, body).await {
+            let (lease, mut slot, mut ahead, fresh, after_refusal) = match self.seat(to, body).await
+            {
                 Ok(Seat::Own(mut lease)) => {
                     let expired = lease.take_expired();
                     if !expired.is_empty() {
@@ -510,7 +515,13 @@ impl SmtpMailer {
             let deadline = tokio::time::Instant::now() + inner.timeout;
             let outcome = tokio::time::timeout_at(
                 deadline,
-                inner.drive(&mut slot, &turn, &mut ahead, &self.pool.riders, &mut progress),
+                inner.drive(
+                    &mut slot,
+                    &turn,
+                    &mut ahead,
+                    &self.pool.riders,
+                    &mut progress,
+                ),
             )
             .await;
             let (result, fit) = match outcome {
@@ -519,11 +530,9 @@ impl SmtpMailer {
                     let fit = match failure.aftermath {
                         Aftermath::Rejected if ahead.is_empty() => match slot.as_mut() {
                             // Within what is left of the deadline.
-                            Some(session) => {
-                                tokio::time::timeout_at(deadline, session.reset())
-                                    .await
-                                    .unwrap_or(false)
-                            }
+                            Some(session) => tokio::time::timeout_at(deadline, session.reset())
+                                .await
+                                .unwrap_or(false),
                             None => false,
                         },
                         // The next emails' commands are written: their

@@ -226,9 +226,8 @@ impl Session {
                 Err(failure) => return Err(failure),
             }
         }
-        Err(refused.unwrap_or_else(|| {
-            classify::lost(Stage::AfterDot, "no reply to the message", server)
-        }))
+        Err(refused
+            .unwrap_or_else(|| classify::lost(Stage::AfterDot, "no reply to the message", server)))
     }
 
     /// Queues MAIL, RCPT and `BDAT <size> LAST` with the message.
@@ -274,7 +273,12 @@ impl Session {
     }
 
     /// MAIL FROM with the parameters `body` and the addresses need.
-    fn mail_command(&self, settings: &Settings, to: &Address, body: &[u8]) -> Result<Mail, Failure> {
+    fn mail_command(
+        &self,
+        settings: &Settings,
+        to: &Address,
+        body: &[u8],
+    ) -> Result<Mail, Failure> {
         Ok(Mail::new(
             Some(settings.from.clone()),
             self.mail_parameters(settings, to, body)?,
@@ -317,7 +321,11 @@ impl Session {
     /// decides the outcome, but every reply is still read (and a DATA the
     /// server took anyway is ended with a lone `.`), so the connection
     /// stays in step for RSET and the next message.
-    async fn envelope_replies(&mut self, progress: &mut Progress, server: &str) -> Result<(), Failure> {
+    async fn envelope_replies(
+        &mut self,
+        progress: &mut Progress,
+        server: &str,
+    ) -> Result<(), Failure> {
         let wire = &mut self.wire;
         let mut refused: Option<Failure> = None;
         for (stage, ok) in ENVELOPE {

@@ -55,6 +55,12 @@ async fn send_all(
     results
 }
 
+/// Sends `a` and then `b` over one connection; their results.
+async fn send_a_and_b(addr: std::net::SocketAddr) -> Vec<Result<ServerReply, MailError>> {
+    let mailer = one_connection(addr);
+    send_all(&mailer, vec![email_to("a", 1), email_to("b", 2)]).await
+}
+
 /// Reads MAIL, RCPT and DATA for `user`; returns how many reads they took.
 async fn envelope(peer: &mut Peer, user: &str) -> usize {
     let (lines, reads) = peer.lines(3).await;
@@ -90,6 +96,28 @@ where
 {
     let (listener, addr) = listen().await;
     (addr, tokio::spawn(script(listener)))
+}
+
+/// The first email `a` up to its body, with `b`'s envelope after it in the
+/// same write: the peer, for the test to answer (or not).
+async fn a_then_the_envelope_of_b(listener: &TcpListener) -> Peer {
+    let mut peer = accept(listener, &["PIPELINING", "8BITMIME"]).await;
+    envelope(&mut peer, "a").await;
+    // Time for `b` to queue behind `a`.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    peer.say(GO).await;
+    peer.message().await;
+    envelope(&mut peer, "b").await;
+    peer
+}
+
+/// `b` alone on a new connection, accepted as the second email.
+async fn b_on_a_new_connection(listener: &TcpListener) {
+    let mut peer = accept(listener, &["PIPELINING", "8BITMIME"]).await;
+    envelope(&mut peer, "b").await;
+    peer.say(GO).await;
+    peer.message().await;
+    peer.say("250 2.0.0 Ok: queued as 2\r\n").await;
 }
 
 #[tokio::test]
@@ -137,12 +165,7 @@ async fn the_next_envelope_goes_in_the_same_write_as_the_previous_body_and_its_d
 #[tokio::test]
 async fn a_refused_dot_decides_only_its_email_and_the_next_goes_on() {
     let (addr, server) = spawn_server(|listener| async move {
-        let mut peer = accept(&listener, &["PIPELINING", "8BITMIME"]).await;
-        envelope(&mut peer, "a").await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        peer.say(GO).await;
-        peer.message().await;
-        envelope(&mut peer, "b").await;
+        let mut peer = a_then_the_envelope_of_b(&listener).await;
         peer.say(&format!("554 5.7.1 Message refused: spam\r\n{GO}"))
             .await;
         peer.message().await;
@@ -150,8 +173,7 @@ async fn a_refused_dot_decides_only_its_email_and_the_next_goes_on() {
     })
     .await;
 
-    let mailer = one_connection(addr);
-    let results = send_all(&mailer, vec![email_to("a", 1), email_to("b", 2)]).await;
+    let results = send_a_and_b(addr).await;
     server.await.expect("server");
     assert_eq!(
         results,
@@ -168,12 +190,7 @@ async fn a_refused_dot_decides_only_its_email_and_the_next_goes_on() {
 async fn a_refused_recipient_of_the_pipelined_email_is_its_own_and_the_connection_is_reset() {
     let refused = "550 5.1.1 <b@example.com>: Recipient address rejected";
     let (addr, server) = spawn_server(move |listener| async move {
-        let mut peer = accept(&listener, &["PIPELINING", "8BITMIME"]).await;
-        envelope(&mut peer, "a").await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        peer.say(GO).await;
-        peer.message().await;
-        envelope(&mut peer, "b").await;
+        let mut peer = a_then_the_envelope_of_b(&listener).await;
         peer.say(&format!(
             "250 2.0.0 Ok: queued as 1\r\n250 2.1.0 Ok\r\n{refused}\r\n554 5.5.1 Error: no valid recipients\r\n"
         ))
@@ -183,8 +200,7 @@ async fn a_refused_recipient_of_the_pipelined_email_is_its_own_and_the_connectio
     })
     .await;
 
-    let mailer = one_connection(addr);
-    let results = send_all(&mailer, vec![email_to("a", 1), email_to("b", 2)]).await;
+    let results = send_a_and_b(addr).await;
     server.await.expect("server");
     assert_eq!(
         results,
@@ -198,25 +214,15 @@ async fn a_refused_recipient_of_the_pipelined_email_is_its_own_and_the_connectio
 #[tokio::test]
 async fn a_connection_lost_after_the_first_reply_leaves_it_sent_and_the_second_goes_on_a_new_one() {
     let (addr, server) = spawn_server(|listener| async move {
-        let mut peer = accept(&listener, &["PIPELINING", "8BITMIME"]).await;
-        envelope(&mut peer, "a").await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        peer.say(GO).await;
-        peer.message().await;
-        envelope(&mut peer, "b").await;
+        let mut peer = a_then_the_envelope_of_b(&listener).await;
         peer.say("250 2.0.0 Ok: queued as 1\r\n").await;
         drop(peer);
         // The second email's message was never written: it goes again.
-        let mut peer = accept(&listener, &["PIPELINING", "8BITMIME"]).await;
-        envelope(&mut peer, "b").await;
-        peer.say(GO).await;
-        peer.message().await;
-        peer.say("250 2.0.0 Ok: queued as 2\r\n").await;
+        b_on_a_new_connection(&listener).await;
     })
     .await;
 
-    let mailer = one_connection(addr);
-    let results = send_all(&mailer, vec![email_to("a", 1), email_to("b", 2)]).await;
+    let results = send_a_and_b(addr).await;
     server.await.expect("server");
     assert_eq!(
         results,
@@ -230,23 +236,12 @@ async fn a_connection_lost_after_the_first_reply_leaves_it_sent_and_the_second_g
 #[tokio::test]
 async fn a_connection_lost_before_the_first_reply_leaves_it_unknown_and_the_second_goes_again() {
     let (addr, server) = spawn_server(|listener| async move {
-        let mut peer = accept(&listener, &["PIPELINING", "8BITMIME"]).await;
-        envelope(&mut peer, "a").await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        peer.say(GO).await;
-        peer.message().await;
-        envelope(&mut peer, "b").await;
-        drop(peer);
-        let mut peer = accept(&listener, &["PIPELINING", "8BITMIME"]).await;
-        envelope(&mut peer, "b").await;
-        peer.say(GO).await;
-        peer.message().await;
-        peer.say("250 2.0.0 Ok: queued as 2\r\n").await;
+        drop(a_then_the_envelope_of_b(&listener).await);
+        b_on_a_new_connection(&listener).await;
     })
     .await;
 
-    let mailer = one_connection(addr);
-    let results = send_all(&mailer, vec![email_to("a", 1), email_to("b", 2)]).await;
+    let results = send_a_and_b(addr).await;
     server.await.expect("server");
     assert!(
         matches!(&results[0], Err(MailError::UnknownOutcome(_))),
@@ -375,8 +370,7 @@ async fn a_mail_answered_out_of_step_after_a_refusal_is_worth_another_try() {
     })
     .await;
 
-    let mailer = one_connection(addr);
-    let results = send_all(&mailer, vec![email_to("a", 1), email_to("b", 2)]).await;
+    let results = send_a_and_b(addr).await;
     server.await.expect("server");
     assert_eq!(
         results[0],
@@ -406,8 +400,7 @@ async fn a_chunked_connection_lost_leaves_the_written_emails_unknown_once_the_fi
     })
     .await;
 
-    let mailer = one_connection(addr);
-    let results = send_all(&mailer, vec![email_to("a", 1), email_to("b", 2)]).await;
+    let results = send_a_and_b(addr).await;
     server.await.expect("server");
     assert_eq!(
         results[0],

@@ -17,6 +17,7 @@
 # smtpd), python3; SERVER=smtpd runs as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-400}
 C=${C:-8}
 RTT_MS=${RTT_MS:-50}
@@ -38,7 +39,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 sink_port=$(free_port)
 case $SERVER in
   sink) /usr/sbin/smtp-sink -u nobody "127.0.0.1:$sink_port" 256 & sink_pid=$! ;;
@@ -52,18 +52,7 @@ proxy_port=$(free_port)
 python3 bench/delay-proxy.py "$proxy_port" "127.0.0.1:$sink_port" "$(python3 -c "print($RTT_MS / 2)")" >"$work/proxy.out" & proxy_pid=$!
 for _ in $(seq 50); do grep -q ready "$work/proxy.out" 2>/dev/null && break; sleep 0.1; done
 
-now() { date +%s.%N; }
-rate() { python3 -c "print(f'{$1/($3-$2):.1f}')"; }
-median() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.1f}')" "$@"; }
-
-python3 - "$N" "$work/r.csv" <<'PY'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    f.write("email,full_name\n")
-    for i in range(n):
-        f.write(f"user{i}@example.com,Получатель {i}\n")
-PY
+make_csv "$N" "$work/r.csv"
 python3 -c "print('x' * 1023)" > "$work/body.txt"
 
 source_round() {
@@ -77,9 +66,7 @@ source_round() {
 postpilot_round() { # round number
   local db="$work/send-$1.db" t0 t1
   export POSTPILOT_DATABASE_URL="sqlite://$db"
-  "$bin" recipient import "$work/r.csv" >/dev/null
-  "$bin" message add --subject "Benchmark" --body-file "$work/body.txt" >/dev/null
-  "$bin" mailing add --message 1 --start "2020-01-01T00:00:00Z" --end "2100-01-01T00:00:00Z" --all-recipients >/dev/null
+  prepare_send "$bin" "$work/r.csv" "$work/body.txt"
   t0=$(now)
   "$bin" --smtp-url "smtp://127.0.0.1:$proxy_port" --concurrency "$C" ${EXTRA:-} mailing send 1 >/dev/null
   t1=$(now)

@@ -412,3 +412,54 @@ async fn a_chunked_connection_lost_leaves_the_written_emails_unknown_once_the_fi
         results[1]
     );
 }
+
+#[tokio::test]
+async fn an_idle_chunked_connection_is_proved_alive_by_mail_and_rcpt_before_a_message_goes() {
+    let (addr, server) = spawn_server(|listener| async move {
+        let mut peer = accept(&listener, &["PIPELINING", "8BITMIME", "CHUNKING"]).await;
+        chunked(&mut peer, "a").await;
+        peer.say("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 1\r\n")
+            .await;
+        // Idle now; then b, c and d come together. b's MAIL and RCPT alone:
+        let (lines, _) = peer.lines(2).await;
+        assert_eq!(lines[1], "RCPT TO:<b@example.com>", "{lines:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        peer.read_pending().await;
+        assert!(
+            peer.is_drained(),
+            "no message before MAIL and RCPT are answered"
+        );
+        peer.say("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n").await;
+        // Then b's message, with c and d taken on in the same write.
+        let (_, reads) = peer.chunk().await;
+        let (_, more) = chunked(&mut peer, "c").await;
+        let (_, more2) = chunked(&mut peer, "d").await;
+        assert_eq!(reads + more + more2, 1, "one write");
+        peer.say(
+            "250 2.0.0 Ok: queued as 2\r\n\
+             250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 3\r\n\
+             250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 4\r\n",
+        )
+        .await;
+        assert!(
+            !connects_again(&listener).await,
+            "one connection serves all"
+        );
+    })
+    .await;
+
+    let mailer = one_connection(addr);
+    let first = send_all(&mailer, vec![email_to("a", 1)]).await;
+    let rest = send_all(
+        &mailer,
+        vec![email_to("b", 2), email_to("c", 3), email_to("d", 4)],
+    )
+    .await;
+    server.await.expect("server");
+    for (n, result) in (1..).zip(first.iter().chain(&rest)) {
+        assert_eq!(
+            result,
+            &Ok(ServerReply(format!("250 2.0.0 Ok: queued as {n}")))
+        );
+    }
+}

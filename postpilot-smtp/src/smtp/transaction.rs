@@ -62,8 +62,8 @@ pub(crate) struct Turn<'a> {
     pub(crate) fresh: bool,
     /// The email before it on this connection refused something.
     pub(crate) after_refusal: bool,
-    /// The connection comes from the idle pool: its first email goes
-    /// envelope first (pipelined, never chunked, nothing taken on), so a
+    /// The connection comes from the idle pool: a chunked email's MAIL and
+    /// RCPT go first and are answered before its message goes, so a
     /// connection the server closed meanwhile is found before any message
     /// is written, and the email can go on a new one.
     pub(crate) probe: bool,
@@ -137,7 +137,6 @@ impl Session {
             ));
         }
         let (mode, room) = match self.mode() {
-            Mode::Chunked if turn.probe => (Mode::Pipelined, 0),
             Mode::Pipelined => (Mode::Pipelined, 1),
             mode => (mode, 0),
         };
@@ -177,7 +176,8 @@ impl Session {
 
     /// The chunked turn: the email's MAIL, RCPT and `BDAT … LAST` with its
     /// body, unless written already, and as many emails taken on as the
-    /// depth allows, in one write; then the email's three replies.
+    /// depth allows, in one write; then the email's replies. On a probe,
+    /// MAIL and RCPT go first and are answered before the message goes.
     async fn chunked(
         &mut self,
         settings: &Settings,
@@ -187,9 +187,18 @@ impl Session {
         progress: &mut Progress,
     ) -> Result<Response, Failure> {
         let server = settings.server.as_str();
+        let mut replies: &[Stage] = &[Stage::Mail, Stage::Rcpt, Stage::AfterDot];
         if turn.fresh {
             let mail = self.mail_command(settings, turn.to, turn.body)?;
-            self.queue_chunked(&mail, turn.to, turn.body);
+            self.wire.queue(&mail);
+            self.wire.queue(&Rcpt::new(turn.to.clone(), Vec::new()));
+            if turn.probe {
+                send(&mut self.wire, Stage::Mail, server).await?;
+                self.chunked_replies(&[Stage::Mail, Stage::Rcpt], turn, progress, server)
+                    .await?;
+                replies = &[Stage::AfterDot];
+            }
+            self.wire.queue_chunk(turn.body);
         }
         let room = self.depth().saturating_sub(ahead.len() + 1);
         let taken = self.take_on(settings, ahead, riders, room);
@@ -204,21 +213,36 @@ impl Session {
         }
         // This email's message is written: from here on it may be delivered.
         progress.enter(Stage::AfterDot);
+        self.chunked_replies(replies, turn, progress, server)
+            .await?
+            .ok_or_else(|| classify::lost(Stage::AfterDot, "no reply to the message", server))
+    }
+
+    /// The replies to the chunked commands of `stages`, read at the stage
+    /// `progress` is at. The first refusal decides, but every reply is still
+    /// read, so the connection stays in step for the next email. Returns
+    /// the reply to the message, if its stage was among them.
+    async fn chunked_replies(
+        &mut self,
+        stages: &[Stage],
+        turn: &Turn<'_>,
+        progress: &mut Progress,
+        server: &str,
+    ) -> Result<Option<Response>, Failure> {
         let mut refused: Option<Failure> = None;
-        for (stage, ok) in [
-            (Stage::Mail, classify::is_completion as Expected),
-            (Stage::Rcpt, classify::is_completion),
-            (Stage::AfterDot, classify::is_completion),
-        ] {
-            let response = reply(&mut self.wire, Stage::AfterDot, server).await?;
+        let mut answer = None;
+        for &stage in stages {
+            if stage < Stage::Body {
+                progress.enter(progress.stage().max(stage));
+            }
+            let response = reply(&mut self.wire, progress.stage(), server).await?;
             if refused.is_some() {
                 // The transaction failed already; the rest of its replies
                 // are read only to stay in step.
                 continue;
             }
-            match check(stage, response, ok, server) {
-                Ok(response) if stage == Stage::AfterDot => return Ok(response),
-                Ok(_) => {}
+            match check(stage, response, classify::is_completion, server) {
+                Ok(response) => answer = (stage == Stage::AfterDot).then_some(response),
                 Err(failure) if failure.aftermath == Aftermath::Rejected => {
                     progress.rejection = Some(failure.error.clone());
                     refused = Some(out_of_step(failure, turn.after_refusal, server));
@@ -226,8 +250,7 @@ impl Session {
                 Err(failure) => return Err(failure),
             }
         }
-        Err(refused
-            .unwrap_or_else(|| classify::lost(Stage::AfterDot, "no reply to the message", server)))
+        refused.map_or(Ok(answer), Err)
     }
 
     /// Queues MAIL, RCPT and `BDAT <size> LAST` with the message.

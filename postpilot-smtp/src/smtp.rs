@@ -30,6 +30,7 @@ use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
+use postpilot_core::usecases::StopSignal;
 
 use self::pool::{Lease, Pool};
 use self::riders::{Carried, Handoff, Rider, Riders, Written};
@@ -69,10 +70,10 @@ struct Sessions {
 }
 
 impl Sessions {
-    fn new(size: usize) -> Self {
+    fn new(size: usize, stop: StopSignal) -> Self {
         Self {
             pool: Pool::new(size, IDLE_TIMEOUT),
-            riders: Riders::default(),
+            riders: Riders::new(stop),
         }
     }
 }
@@ -186,7 +187,7 @@ impl SmtpMailer {
                 logged_in: std::sync::atomic::AtomicBool::new(false),
                 login_refused: std::sync::OnceLock::new(),
             }),
-            pool: Arc::new(Sessions::new(DEFAULT_POOL_SIZE)),
+            pool: Arc::new(Sessions::new(DEFAULT_POOL_SIZE, StopSignal::never())),
         })
     }
 
@@ -199,7 +200,22 @@ impl SmtpMailer {
     pub fn with_pool_size(self, size: usize) -> Self {
         Self {
             inner: self.inner,
-            pool: Arc::new(Sessions::new(size)),
+            pool: Arc::new(Sessions::new(size, self.pool.riders.stop().clone())),
+        }
+    }
+
+    /// The same mailer, watching `stop` (the sender's stop signal): once it
+    /// is raised, a send still waiting for a connection, with nothing of
+    /// its email written, returns [`MailError::NotStarted`] at once, and no
+    /// connection takes on more emails; the sends under way finish.
+    ///
+    /// The new pool starts empty, as with [`SmtpMailer::with_pool_size`].
+    #[must_use]
+    pub fn with_stop(self, stop: StopSignal) -> Self {
+        let size = self.pool.size();
+        Self {
+            inner: self.inner,
+            pool: Arc::new(Sessions::new(size, stop)),
         }
     }
 
@@ -411,6 +427,7 @@ impl Inner {
             MailError::AddressRefused(t) => MailError::AddressRefused(self.scrub(t)),
             MailError::UnknownOutcome(t) => MailError::UnknownOutcome(self.scrub(t)),
             MailError::LoginFailed(t) => MailError::LoginFailed(self.scrub(t)),
+            MailError::NotStarted(t) => MailError::NotStarted(t),
         }
     }
 }
@@ -433,11 +450,26 @@ impl SmtpMailer {
     /// turn came (see [`lost`]).
     async fn seat(&self, to: &lettre::Address, body: &Arc<[u8]>) -> Result<Seat<'_>, Failure> {
         let riders = &self.pool.riders;
+        let not_started = || Failure {
+            stage: Stage::Connect,
+            error: MailError::NotStarted("the sender is stopping".into()),
+            aftermath: Aftermath::Untouched,
+        };
         let mut ticket = riders.join(to.clone(), Arc::clone(body));
         let handoff = tokio::select! {
             handoff = &mut ticket.handoff => handoff,
+            () = riders.stop().stopped() => {
+                if riders.withdraw(ticket.id) {
+                    return Err(not_started());
+                }
+                // Taken on meanwhile: its handoff is coming.
+                (&mut ticket.handoff).await
+            }
             lease = self.pool.checkout() => {
                 if riders.withdraw(ticket.id) {
+                    if riders.stop().is_stopped() {
+                        return Err(not_started());
+                    }
                     return match lease {
                         Some(lease) => Ok(Seat::Own(lease)),
                         None => Err(lost(Written::Nothing, &MailError::Transient(format!(

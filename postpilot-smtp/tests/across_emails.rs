@@ -463,3 +463,42 @@ async fn an_idle_chunked_connection_is_proved_alive_by_mail_and_rcpt_before_a_me
         );
     }
 }
+
+#[tokio::test]
+async fn a_send_still_waiting_for_a_connection_when_the_stop_comes_is_not_started() {
+    let (addr, server) = spawn_server(|listener| async move {
+        let mut peer = accept(&listener, &["PIPELINING", "8BITMIME"]).await;
+        envelope(&mut peer, "a").await;
+        // The stop comes while `a` waits for this reply and `b` for a turn.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        peer.say(GO).await;
+        let (message, _) = peer.message().await;
+        assert!(message.ends_with(b"\r\n.\r\n"));
+        peer.say("250 2.0.0 Ok: queued as 1\r\n").await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        peer.read_pending().await;
+        assert!(peer.is_drained(), "nothing of b was written");
+        assert!(!connects_again(&listener).await, "no connection for b");
+    })
+    .await;
+
+    let (stopper, stop) = postpilot_core::usecases::StopSignal::new();
+    let mailer = one_connection(addr).with_stop(stop);
+    let sends = tokio::spawn({
+        let mailer = mailer.clone();
+        async move { send_all(&mailer, vec![email_to("a", 1), email_to("b", 2)]).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stopper.stop();
+    let results = sends.await.expect("sends");
+    server.await.expect("server");
+    assert_eq!(
+        results[0],
+        Ok(ServerReply("250 2.0.0 Ok: queued as 1".into()))
+    );
+    assert!(
+        matches!(&results[1], Err(MailError::NotStarted(_))),
+        "{:?}",
+        results[1]
+    );
+}

@@ -145,7 +145,7 @@ impl<S: Store + Clone + 'static> App<S> {
         if let Some(mailer) = self.mailer.get() {
             return Ok(mailer.clone());
         }
-        let mailer = mailer::choose(&self.global)?;
+        let mailer = mailer::choose(&self.global, &self.stop)?;
         Ok(self.mailer.get_or_init(|| mailer).clone())
     }
 

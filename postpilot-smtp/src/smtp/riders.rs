@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use lettre::Address;
+use postpilot_core::usecases::StopSignal;
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 
 use super::session::Session;
@@ -102,14 +103,28 @@ fn written(noted: &AtomicU8) -> Written {
     }
 }
 
-/// The queue of riders of one pool.
+/// The queue of riders of one pool. Once its stop signal is raised, no
+/// rider is taken on any more: what was not written is not started.
 #[derive(Default)]
 pub(crate) struct Riders {
     next_id: AtomicU64,
     queue: Mutex<VecDeque<Rider>>,
+    stop: StopSignal,
 }
 
 impl Riders {
+    pub(crate) fn new(stop: StopSignal) -> Self {
+        Self {
+            stop,
+            ..Self::default()
+        }
+    }
+
+    /// The signal that stops the sending.
+    pub(crate) fn stop(&self) -> &StopSignal {
+        &self.stop
+    }
+
     /// Queues a send of `body` to `to`.
     pub(crate) fn join(&self, to: Address, body: Arc<[u8]>) -> Ticket {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -145,6 +160,9 @@ impl Riders {
     /// The longest-waiting rider whose send is still there, for a
     /// connection to take on.
     pub(crate) fn take(&self) -> Option<Rider> {
+        if self.stop.is_stopped() {
+            return None;
+        }
         let mut queue = self.lock();
         while let Some(rider) = queue.pop_front() {
             if !rider.handoff.is_closed() {
@@ -194,6 +212,16 @@ mod tests {
         drop(riders.join(address(1), Arc::from(&b"a"[..])));
         let _b = riders.join(address(2), Arc::from(&b"b"[..]));
         assert_eq!(riders.take().map(|r| r.to), Some(address(2)));
+    }
+
+    #[test]
+    fn once_stopped_no_rider_is_taken_on() {
+        let (stopper, stop) = StopSignal::new();
+        let riders = Riders::new(stop);
+        let ticket = riders.join(address(1), Arc::from(&b"a"[..]));
+        stopper.stop();
+        assert!(riders.take().is_none());
+        assert!(riders.withdraw(ticket.id), "it is still there to withdraw");
     }
 
     #[test]

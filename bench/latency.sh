@@ -5,18 +5,24 @@
 # alternating pairs of
 #   - `smtp-source -d` (Postfix's pipelining load generator), and
 #   - `postpilot mailing send` (release, SQLite),
-# each sending N emails of 1 KB over C connections into one smtp-sink.
+# each sending N emails of 1 KB over C connections into one server:
+# Postfix's smtp-sink (PIPELINING, no CHUNKING; the default) or, with
+# SERVER=smtpd, a private Postfix smtpd that offers CHUNKING and discards
+# what it accepts (.ci/postfix-smtpd.sh).
 # Prints each side's median rate, the rate of one round trip per email
 # (C / RTT), and the round trips per email each side needed.
 # Usage: bench/latency.sh ; env N (400), C (8), RTT_MS (50), PAIRS (3),
-# BIN (a release binary already built: no build).
-# Not part of `cargo test` or CI. Needs: postfix (smtp-sink, smtp-source), python3.
+# SERVER (sink | smtpd), BIN (a release binary already built: no build).
+# Not part of `cargo test` or CI. Needs: postfix (smtp-sink, smtp-source,
+# smtpd), python3; SERVER=smtpd runs as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-400}
 C=${C:-8}
 RTT_MS=${RTT_MS:-50}
 PAIRS=${PAIRS:-3}
+SERVER=${SERVER:-sink}
 
 for tool in /usr/sbin/smtp-sink /usr/sbin/smtp-source python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install postfix python3)" >&2; exit 1; }
@@ -26,30 +32,27 @@ if [ -z "${BIN:-}" ]; then
 fi
 bin=${BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/postpilot}
 work=$(mktemp -d)
+chmod 755 "$work" # Postfix's own users work in it (SERVER=smtpd)
 cleanup() {
   kill "${proxy_pid:-}" "${sink_pid:-}" 2>/dev/null || true
+  if [ "$SERVER" = smtpd ]; then .ci/postfix-smtpd.sh stop "$smtpd_dir"; rm -rf "$smtpd_dir"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 sink_port=$(free_port)
-/usr/sbin/smtp-sink -u nobody "127.0.0.1:$sink_port" 256 & sink_pid=$!
+case $SERVER in
+  sink) /usr/sbin/smtp-sink -u nobody "127.0.0.1:$sink_port" 256 & sink_pid=$! ;;
+  # Its queue in memory: on disk, Postfix's fsync per email, not the
+  # network, would set the pace.
+  smtpd) smtpd_dir=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+    DELIVERY=discard .ci/postfix-smtpd.sh start "$smtpd_dir" "$sink_port" ;;
+  *) echo "SERVER must be sink or smtpd" >&2; exit 2 ;;
+esac
 proxy_port=$(free_port)
 python3 bench/delay-proxy.py "$proxy_port" "127.0.0.1:$sink_port" "$(python3 -c "print($RTT_MS / 2)")" >"$work/proxy.out" & proxy_pid=$!
 for _ in $(seq 50); do grep -q ready "$work/proxy.out" 2>/dev/null && break; sleep 0.1; done
 
-now() { date +%s.%N; }
-rate() { python3 -c "print(f'{$1/($3-$2):.1f}')"; }
-median() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.1f}')" "$@"; }
-
-python3 - "$N" "$work/r.csv" <<'PY'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    f.write("email,full_name\n")
-    for i in range(n):
-        f.write(f"user{i}@example.com,Получатель {i}\n")
-PY
+make_csv "$N" "$work/r.csv"
 python3 -c "print('x' * 1023)" > "$work/body.txt"
 
 source_round() {
@@ -63,16 +66,14 @@ source_round() {
 postpilot_round() { # round number
   local db="$work/send-$1.db" t0 t1
   export POSTPILOT_DATABASE_URL="sqlite://$db"
-  "$bin" recipient import "$work/r.csv" >/dev/null
-  "$bin" message add --subject "Benchmark" --body-file "$work/body.txt" >/dev/null
-  "$bin" mailing add --message 1 --start "2020-01-01T00:00:00Z" --end "2100-01-01T00:00:00Z" --all-recipients >/dev/null
+  prepare_send "$bin" "$work/r.csv" "$work/body.txt"
   t0=$(now)
-  "$bin" --smtp-url "smtp://127.0.0.1:$proxy_port" --concurrency "$C" mailing send 1 >/dev/null
+  "$bin" --smtp-url "smtp://127.0.0.1:$proxy_port" --concurrency "$C" ${EXTRA:-} mailing send 1 >/dev/null
   t1=$(now)
   rate "$N" "$t0" "$t1"
 }
 
-echo "== $N emails, $C connections, ${RTT_MS} ms round trip, $PAIRS alternating pairs =="
+echo "== $N emails, $C connections, ${RTT_MS} ms round trip, $PAIRS alternating pairs, into $SERVER =="
 sources=(); ours=()
 for i in $(seq "$PAIRS"); do
   s=$(source_round); o=$(postpilot_round "$i")

@@ -11,6 +11,7 @@
 //! borrows only lettre's commands, reply parser and TLS (`tls`).
 
 mod pool;
+mod riders;
 mod session;
 mod tls;
 mod transaction;
@@ -20,6 +21,7 @@ pub(crate) mod wire;
 mod tests;
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,10 +30,13 @@ use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
+use postpilot_core::usecases::StopSignal;
 
-use self::pool::Pool;
+use self::pool::{Lease, Pool};
+use self::riders::{Carried, Handoff, Rider, Riders, Written};
 use self::session::{Progress, Session, Settings};
-use crate::classify::{self, Aftermath, Stage};
+use self::transaction::{Turn, CHUNKED_DEPTH};
+use crate::classify::{self, Aftermath, Failure, Stage};
 use crate::config::{Password, SmtpConfig, TlsMode};
 use crate::{build, HeloName, Identity, MailerConfigError};
 
@@ -55,22 +60,35 @@ pub struct SmtpMailer {
     pool: Arc<Sessions>,
 }
 
-/// The pool of sessions, which says QUIT on each idle one when the last
-/// mailer sharing it is dropped (on a Tokio runtime that is still running;
-/// [`SmtpMailer::close_idle`] is the sure way, which waits for the replies).
-struct Sessions(Pool<Session>);
+/// The pool of sessions and the sends waiting for one, which says QUIT on
+/// each idle session when the last mailer sharing it is dropped (on a Tokio
+/// runtime that is still running; [`SmtpMailer::close_idle`] is the sure
+/// way, which waits for the replies).
+struct Sessions {
+    pool: Pool<Session>,
+    riders: Riders,
+}
+
+impl Sessions {
+    fn new(size: usize, stop: StopSignal) -> Self {
+        Self {
+            pool: Pool::new(size, IDLE_TIMEOUT),
+            riders: Riders::new(stop),
+        }
+    }
+}
 
 impl std::ops::Deref for Sessions {
     type Target = Pool<Session>;
 
     fn deref(&self) -> &Pool<Session> {
-        &self.0
+        &self.pool
     }
 }
 
 impl Drop for Sessions {
     fn drop(&mut self) {
-        let sessions = self.0.drain();
+        let sessions = self.pool.drain();
         if sessions.is_empty() {
             return;
         }
@@ -169,7 +187,7 @@ impl SmtpMailer {
                 logged_in: std::sync::atomic::AtomicBool::new(false),
                 login_refused: std::sync::OnceLock::new(),
             }),
-            pool: Arc::new(Sessions(Pool::new(DEFAULT_POOL_SIZE, IDLE_TIMEOUT))),
+            pool: Arc::new(Sessions::new(DEFAULT_POOL_SIZE, StopSignal::never())),
         })
     }
 
@@ -182,7 +200,22 @@ impl SmtpMailer {
     pub fn with_pool_size(self, size: usize) -> Self {
         Self {
             inner: self.inner,
-            pool: Arc::new(Sessions(Pool::new(size, IDLE_TIMEOUT))),
+            pool: Arc::new(Sessions::new(size, self.pool.riders.stop().clone())),
+        }
+    }
+
+    /// The same mailer, watching `stop` (the sender's stop signal): once it
+    /// is raised, a send still waiting for a connection, with nothing of
+    /// its email written, returns [`MailError::NotStarted`] at once, and no
+    /// connection takes on more emails; the sends under way finish.
+    ///
+    /// The new pool starts empty, as with [`SmtpMailer::with_pool_size`].
+    #[must_use]
+    pub fn with_stop(self, stop: StopSignal) -> Self {
+        let size = self.pool.size();
+        Self {
+            inner: self.inner,
+            pool: Arc::new(Sessions::new(size, stop)),
         }
     }
 
@@ -201,6 +234,14 @@ impl SmtpMailer {
     pub fn pool_size(&self) -> usize {
         self.pool.size()
     }
+
+    /// Sends worth keeping in flight per connection of the pool: with more
+    /// sends than connections, a connection whose server pipelines writes
+    /// the next email with the previous one's body (one round trip per
+    /// email), or, when it offers CHUNKING, several whole emails ahead of
+    /// their replies. The sends beyond what a connection takes wait for one,
+    /// as any send does when all connections are busy.
+    pub const IN_FLIGHT_PER_CONNECTION: usize = CHUNKED_DEPTH + 2;
 
     /// Closes the idle connections politely (QUIT). Sends still in flight
     /// keep theirs, and later sends open new ones.
@@ -302,28 +343,39 @@ impl Inner {
         }
     }
 
-    /// Connects if there is no pooled session (or the pooled one turns out
-    /// to be dead) and runs one transaction. Returns the outcome and the
-    /// session if it is fit for another message.
-    async fn deliver(
+    /// Runs one email's turn on `slot`'s session, connecting first if
+    /// there is none (or when the pooled one turns out to be dead). The
+    /// session stays in `slot` whatever happens, for the caller to judge.
+    async fn drive(
         &self,
-        mut pooled: Option<Session>,
-        to: &lettre::Address,
-        body: &[u8],
+        slot: &mut Option<Session>,
+        turn: &Turn<'_>,
+        ahead: &mut VecDeque<Rider>,
+        riders: &Riders,
         progress: &mut Progress,
-    ) -> (Result<ServerReply, MailError>, Option<Session>) {
+    ) -> Result<ServerReply, Failure> {
         let settings = &self.settings;
         loop {
-            let reused = pooled.is_some();
-            let mut session = match pooled.take() {
+            let reused = slot.is_some() && turn.fresh;
+            let session = match slot {
                 Some(session) => session,
                 None => match self.open(progress).await {
-                    Ok(session) => session,
-                    Err(error) => return (Err(error), None),
+                    Ok(session) => slot.insert(session),
+                    Err(error) => {
+                        return Err(Failure {
+                            stage: progress.stage(),
+                            error,
+                            aftermath: Aftermath::Broken,
+                        })
+                    }
                 },
             };
-            match session.transaction(settings, to, body, progress).await {
-                Ok(response) => return (Ok(classify::reply(&response)), Some(session)),
+            let turn = Turn {
+                probe: reused,
+                ..*turn
+            };
+            match session.turn(settings, &turn, ahead, riders, progress).await {
+                Ok(response) => return Ok(classify::reply(&response)),
                 // A pooled connection the server has closed meanwhile (idle
                 // timeout, restart; often with a 421 first) fails at its
                 // first command, before anything of this message was
@@ -336,18 +388,10 @@ impl Inner {
                     tracing::debug!(server = %settings.server,
                         error = %self.scrub(failure.error.to_string()),
                         "pooled connection was dead; reconnecting");
+                    *slot = None;
+                    lose_all(ahead, &failure.error, &settings.server);
                 }
-                Err(failure) => {
-                    let keep = match failure.aftermath {
-                        Aftermath::Rejected => {
-                            progress.rejection = Some(failure.error.clone());
-                            session.reset().await.then_some(session)
-                        }
-                        Aftermath::Untouched => Some(session),
-                        Aftermath::Broken => None,
-                    };
-                    return (Err(failure.error), keep);
-                }
+                Err(failure) => return Err(failure),
             }
         }
     }
@@ -383,56 +427,251 @@ impl Inner {
             MailError::AddressRefused(t) => MailError::AddressRefused(self.scrub(t)),
             MailError::UnknownOutcome(t) => MailError::UnknownOutcome(self.scrub(t)),
             MailError::LoginFailed(t) => MailError::LoginFailed(self.scrub(t)),
+            MailError::NotStarted(t) => MailError::NotStarted(t),
         }
     }
+}
+
+/// Where a send got a connection.
+enum Seat<'a> {
+    /// A free permit of the pool, with an idle connection or none.
+    Own(Lease<'a, Session>),
+    /// A connection handed over by the email before, this one's commands
+    /// written.
+    Carried(Carried),
+}
+
+impl SmtpMailer {
+    /// Waits for a connection for `body` to `to`: a free one of the pool,
+    /// or a turn on one in use that takes this email on.
+    ///
+    /// # Errors
+    /// The failure of the connection that took the email on before its
+    /// turn came (see [`lost`]).
+    async fn seat(&self, to: &lettre::Address, body: &Arc<[u8]>) -> Result<Seat<'_>, Failure> {
+        let riders = &self.pool.riders;
+        let not_started = || Failure {
+            stage: Stage::Connect,
+            error: MailError::NotStarted("the sender is stopping".into()),
+            aftermath: Aftermath::Untouched,
+        };
+        let mut ticket = riders.join(to.clone(), Arc::clone(body));
+        let handoff = tokio::select! {
+            handoff = &mut ticket.handoff => handoff,
+            () = riders.stop().stopped() => {
+                if riders.withdraw(ticket.id) {
+                    return Err(not_started());
+                }
+                // Taken on meanwhile: its handoff is coming.
+                (&mut ticket.handoff).await
+            }
+            lease = self.pool.checkout() => {
+                if riders.withdraw(ticket.id) {
+                    if riders.stop().is_stopped() {
+                        return Err(not_started());
+                    }
+                    return match lease {
+                        Some(lease) => Ok(Seat::Own(lease)),
+                        None => Err(lost(Written::Nothing, &MailError::Transient(format!(
+                            "connection pool for {} is closed", self.inner.settings.server
+                        )), &self.inner.settings.server)),
+                    };
+                }
+                // Taken on meanwhile: its handoff is coming.
+                drop(lease);
+                (&mut ticket.handoff).await
+            }
+        };
+        match handoff {
+            Ok(Handoff::Carried(carried)) => Ok(Seat::Carried(carried)),
+            Ok(Handoff::Lost(failure)) => Err(failure),
+            // The send that took it on is gone, its connection with it.
+            Err(_) => Err(lost(
+                ticket.written(),
+                &MailError::Transient("the connection was closed".into()),
+                &self.inner.settings.server,
+            )),
+        }
+    }
+
+    /// Sends `body` to `to`: waits for a connection, takes its turn on it,
+    /// then hands the connection to the next email written on it, or back
+    /// to the pool.
+    async fn deliver(
+        &self,
+        to: &lettre::Address,
+        body: &Arc<[u8]>,
+    ) -> Result<ServerReply, MailError> {
+        let inner = &*self.inner;
+        // A connection lost before anything of this message was written
+        // is no try: it goes again (once) on another.
+        let mut lost_before = false;
+        loop {
+            let (lease, mut slot, mut ahead, fresh, after_refusal) = match self.seat(to, body).await
+            {
+                Ok(Seat::Own(mut lease)) => {
+                    let expired = lease.take_expired();
+                    if !expired.is_empty() {
+                        // Closed off the send's path, so they cost it nothing.
+                        tokio::spawn(futures::future::join_all(
+                            expired.into_iter().map(Session::quit),
+                        ));
+                    }
+                    let pooled = lease.take();
+                    (lease, pooled, VecDeque::new(), true, false)
+                }
+                Ok(Seat::Carried(carried)) => (
+                    self.pool.adopt(carried.permit),
+                    Some(carried.session),
+                    carried.ahead,
+                    false,
+                    carried.after_refusal,
+                ),
+                Err(failure) if retry_lost(&failure) && !lost_before => {
+                    lost_before = true;
+                    continue;
+                }
+                Err(failure) => return Err(failure.error),
+            };
+            let turn = Turn {
+                to,
+                body,
+                fresh,
+                after_refusal,
+                probe: false,
+            };
+            let mut progress = Progress::default();
+            // Everything from connecting to the last reply runs under the one
+            // deadline; when it passes, the future is dropped, and `progress`
+            // says how far it got.
+            let deadline = tokio::time::Instant::now() + inner.timeout;
+            let outcome = tokio::time::timeout_at(
+                deadline,
+                inner.drive(
+                    &mut slot,
+                    &turn,
+                    &mut ahead,
+                    &self.pool.riders,
+                    &mut progress,
+                ),
+            )
+            .await;
+            let (result, fit) = match outcome {
+                Ok(Ok(reply)) => (Ok(reply), true),
+                Ok(Err(failure)) => {
+                    let fit = match failure.aftermath {
+                        Aftermath::Rejected if ahead.is_empty() => match slot.as_mut() {
+                            // Within what is left of the deadline.
+                            Some(session) => tokio::time::timeout_at(deadline, session.reset())
+                                .await
+                                .unwrap_or(false),
+                            None => false,
+                        },
+                        // The next emails' commands are written: their
+                        // transactions begin where this one ended.
+                        Aftermath::Rejected | Aftermath::Untouched => true,
+                        Aftermath::Broken => false,
+                    };
+                    if !fit && retry_lost(&failure) && !fresh && !lost_before && ahead.is_empty() {
+                        // Its envelope went with the email before, and the
+                        // connection broke before its message was written.
+                        lost_before = true;
+                        drop(slot);
+                        drop(lease);
+                        continue;
+                    }
+                    (Err(failure.error), fit)
+                }
+                Err(_elapsed) => (
+                    Err(progress.rejection.take().unwrap_or_else(|| {
+                        classify::timed_out(progress.stage(), inner.timeout, &inner.settings.server)
+                    })),
+                    false,
+                ),
+            };
+            let session = slot.filter(|_| fit);
+            self.pass_on(lease, session, ahead, result.is_err());
+            return result;
+        }
+    }
+
+    /// After a turn: the connection (if still fit) goes to the first email
+    /// written after this one, or back to the pool; if it is not fit,
+    /// every email written after this one has lost it.
+    fn pass_on(
+        &self,
+        lease: Lease<'_, Session>,
+        session: Option<Session>,
+        mut ahead: VecDeque<Rider>,
+        refused: bool,
+    ) {
+        let server = &self.inner.settings.server;
+        let Some(session) = session else {
+            let cause = MailError::Transient("the connection failed".into());
+            lose_all(&mut ahead, &cause, server);
+            return;
+        };
+        let Some(next) = ahead.pop_front() else {
+            lease.put_back(session);
+            return;
+        };
+        let carried = Carried {
+            session,
+            permit: lease.into_permit(),
+            ahead,
+            after_refusal: refused,
+        };
+        if let Err(Handoff::Carried(mut carried)) = next.hand(Handoff::Carried(carried)) {
+            // Its send is gone while its commands are on the connection:
+            // nobody will read their replies, so the connection is closed,
+            // and the emails after it lose it.
+            let cause = MailError::Transient("the connection was closed".into());
+            lose_all(&mut carried.ahead, &cause, server);
+        }
+    }
+}
+
+/// Tells every email in `ahead` that the connection was lost before its
+/// turn, classified by what was written for it.
+fn lose_all(ahead: &mut VecDeque<Rider>, cause: &MailError, server: &str) {
+    for rider in ahead.drain(..) {
+        let failure = lost(rider.written(), cause, server);
+        // Its send is waiting; if it is gone, nobody needs the news.
+        let _ = rider.hand(Handoff::Lost(failure));
+    }
+}
+
+/// The failure of an email whose connection was lost before its turn: its
+/// outcome is unknown once its whole message was written, else it was not
+/// sent.
+fn lost(written: Written, cause: &MailError, server: &str) -> Failure {
+    let stage = if written == Written::Message {
+        Stage::AfterDot
+    } else {
+        Stage::Mail
+    };
+    classify::lost(stage, cause.reply(), server)
+}
+
+/// Whether a failure left nothing of the message written and the
+/// connection gone, so the email may go on another connection at once.
+fn retry_lost(failure: &Failure) -> bool {
+    failure.aftermath == Aftermath::Broken
+        && failure.stage < Stage::Body
+        && failure.error.is_transient()
 }
 
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
         let inner = &*self.inner;
-        let server = &inner.settings.server;
-        let body = inner
+        let body: Arc<[u8]> = inner
             .templates
             .email_off_loop(&inner.identity, email)
-            .await?;
+            .await?
+            .into();
         let to = build::address(&email.to).map_err(MailError::Permanent)?;
-
-        let Some(mut lease) = self.pool.checkout().await else {
-            return Err(MailError::Transient(format!(
-                "connection pool for {server} is closed"
-            )));
-        };
-        let expired = lease.take_expired();
-        if !expired.is_empty() {
-            // Closed off the send's path, so they cost it nothing.
-            tokio::spawn(futures::future::join_all(
-                expired.into_iter().map(Session::quit),
-            ));
-        }
-
-        let mut progress = Progress::default();
-        // Everything from connecting to the last reply runs under the one
-        // deadline; when it passes, the future (and its connection) is
-        // dropped, and `progress` says how far it got.
-        let outcome = tokio::time::timeout(
-            inner.timeout,
-            inner.deliver(lease.take(), &to, &body, &mut progress),
-        )
-        .await;
-        let result = match outcome {
-            Ok((result, keep)) => {
-                if let Some(session) = keep {
-                    lease.put_back(session);
-                }
-                result
-            }
-            Err(_elapsed) => Err(progress
-                .rejection
-                .take()
-                .unwrap_or_else(|| classify::timed_out(progress.stage(), inner.timeout, server))),
-        };
-        match result {
+        match self.deliver(&to, &body).await {
             Ok(reply) => {
                 let reply = ServerReply(inner.scrub(reply.0));
                 tracing::debug!(key = %email.message_key, reply = %reply.0, "email accepted");
@@ -464,7 +703,7 @@ impl fmt::Debug for SmtpMailer {
             .field("reply_to", &inner.identity.reply_to)
             .field("helo", &inner.settings.hello.to_string())
             .field("timeout", &inner.timeout)
-            .field("pool", &self.pool.0)
+            .field("pool", &self.pool.pool)
             .finish()
     }
 }

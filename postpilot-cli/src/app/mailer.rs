@@ -3,6 +3,7 @@
 //! enum costs nothing beside the network). Made only when a command needs
 //! it, so a command that sends nothing never fails on the SMTP options.
 
+use postpilot_core::usecases::StopSignal;
 use postpilot_smtp::{
     AnyMailer, Dkim, Identity, MailerConfigError, OutboxMailer, SmtpConfig, SmtpMailer,
 };
@@ -47,12 +48,14 @@ fn identity(g: &Global) -> Result<Identity, CliError> {
     })
 }
 
-/// SMTP when a URL is configured, the outbox otherwise.
+/// SMTP when a URL is configured, the outbox otherwise. The SMTP mailer
+/// watches `stop`: sends still waiting for a connection when it is raised
+/// are handed back unstarted.
 ///
 /// # Errors
 /// A malformed SMTP URL or CA file, a DKIM key that makes no signer (exit
 /// 2), an outbox directory that cannot be created.
-pub fn choose(g: &Global) -> Result<AnyMailer, CliError> {
+pub fn choose(g: &Global, stop: &StopSignal) -> Result<AnyMailer, CliError> {
     let mailer = match &g.smtp_url {
         Some(url) => {
             let mut config: SmtpConfig = url
@@ -75,8 +78,8 @@ pub fn choose(g: &Global) -> Result<AnyMailer, CliError> {
                         };
                         CliError::invalid(format!("{option}: {e}"))
                     })?
-                    // One connection per send in flight.
-                    .with_pool_size(usize::from(g.concurrency)),
+                    .with_pool_size(usize::from(g.concurrency))
+                    .with_stop(stop.clone()),
             )
         }
         None => AnyMailer::Outbox(

@@ -145,7 +145,7 @@ impl<S: Store + Clone + 'static> App<S> {
         if let Some(mailer) = self.mailer.get() {
             return Ok(mailer.clone());
         }
-        let mailer = mailer::choose(&self.global)?;
+        let mailer = mailer::choose(&self.global, &self.stop)?;
         Ok(self.mailer.get_or_init(|| mailer).clone())
     }
 
@@ -210,14 +210,16 @@ impl<S: Store + Clone + 'static> App<S> {
 
 /// How runs are delivered, from the options.
 fn send_policy(g: &Global) -> SendPolicy {
+    let connections = usize::from(g.concurrency);
+    let max_unrecorded = g.max_unrecorded.map_or_else(
+        || connections * 8,
+        |n| usize::try_from(n).unwrap_or(usize::MAX),
+    );
     SendPolicy {
         max_tries: g.max_tries,
         retry_backoff: g.retry_backoff,
-        concurrency: usize::from(g.concurrency),
-        max_unrecorded: g.max_unrecorded.map_or_else(
-            || usize::from(g.concurrency) * 8,
-            |n| usize::try_from(n).unwrap_or(usize::MAX),
-        ),
+        concurrency: in_flight(g, connections, max_unrecorded),
+        max_unrecorded,
         // Four rounds of sends per claim: few claims, and still small
         // enough that several workers share a run evenly.
         batch_size: (u32::from(g.concurrency) * 4).clamp(8, 500),
@@ -228,6 +230,20 @@ fn send_policy(g: &Global) -> SendPolicy {
         public_url: g.public_url.clone(),
         ..SendPolicy::default()
     }
+}
+
+/// Sends kept in flight: over SMTP, several per connection, so that a
+/// connection whose server pipelines always has the next email to write
+/// with the previous one (see ARCHITECTURE.md, "SMTP"); never more than
+/// `--max-unrecorded` allows, never fewer than one per connection.
+fn in_flight(g: &Global, connections: usize, max_unrecorded: usize) -> usize {
+    if g.smtp_url.is_none() {
+        return connections;
+    }
+    connections
+        .saturating_mul(postpilot_smtp::SmtpMailer::IN_FLIGHT_PER_CONNECTION)
+        .min(max_unrecorded)
+        .max(connections)
 }
 
 /// A lease must outlast the longest single send.

@@ -78,6 +78,12 @@ pub enum MailError {
     /// as not sent with this reply; the mailer tries no further login.
     #[error("login refused: {0}")]
     LoginFailed(String),
+    /// Nothing of the email reached the server: it was still waiting for a
+    /// connection when the sender was asked to stop. No attempt was made,
+    /// so none is recorded: the send engine hands the delivery back, as it
+    /// does the ones it had not started.
+    #[error("not sent: {0}")]
+    NotStarted(String),
 }
 
 impl MailError {
@@ -88,7 +94,8 @@ impl MailError {
             | Self::Permanent(r)
             | Self::AddressRefused(r)
             | Self::UnknownOutcome(r)
-            | Self::LoginFailed(r) => r,
+            | Self::LoginFailed(r)
+            | Self::NotStarted(r) => r,
         }
     }
 

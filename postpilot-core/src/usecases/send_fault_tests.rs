@@ -292,6 +292,71 @@ async fn a_stop_during_a_wait_for_the_rate_limit_starts_no_more_sends() {
     assert_eq!(recorded.lock().expect("lock").len(), 1);
 }
 
+/// A mailer whose first send raises the stop and is accepted; every send
+/// after the stop is withdrawn unstarted, as a mailer does with sends
+/// still waiting for a connection.
+struct WithdrawsOnStop {
+    stopper: Mutex<Option<crate::usecases::Stopper>>,
+    signal: StopSignal,
+    accepted: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Mailer for WithdrawsOnStop {
+    async fn send(&self, _email: &OutgoingEmail) -> Result<ServerReply, MailError> {
+        tokio::task::yield_now().await;
+        if self.signal.is_stopped() {
+            return Err(MailError::NotStarted("the sender is stopping".into()));
+        }
+        if let Some(stopper) = self.stopper.lock().expect("lock").take() {
+            stopper.stop();
+        }
+        self.accepted.fetch_add(1, SeqCst);
+        Ok(ServerReply("250 ok".into()))
+    }
+}
+
+#[tokio::test]
+async fn sends_the_mailer_did_not_start_are_handed_back_not_recorded() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let mut store = MockStore::new();
+    store
+        .expect_instance_id()
+        .returning(|| Ok(crate::usecases::send_tests::instance()));
+    store
+        .expect_release_lease()
+        .times(1)
+        .returning(|_, _| Ok(4));
+    store.expect_fail_remaining().never();
+    let store = with_the_rest_of(
+        store,
+        store_with_batch(deliveries(5), Arc::clone(&recorded)),
+    );
+    let (stopper, signal) = StopSignal::new();
+    let mailer = Arc::new(WithdrawsOnStop {
+        stopper: Mutex::new(Some(stopper)),
+        signal: signal.clone(),
+        accepted: AtomicUsize::new(0),
+    });
+    let policy = SendPolicy {
+        concurrency: 5,
+        ..SendPolicy::default()
+    };
+    let totals = SendMailing::new(store, Arc::clone(&mailer), fixed_clock(), policy)
+        .with_stop(signal)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("stopped gracefully");
+    assert!(!totals.is_finished());
+    assert_eq!(mailer.accepted.load(SeqCst), 1);
+    let recorded = recorded.lock().expect("lock");
+    assert_eq!(
+        recorded.len(),
+        1,
+        "only the send made is recorded: {recorded:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_sender_sharing_a_run_follows_its_progress_instead_of_waiting_out_the_others_lease() {
     let mut store = MockStore::new();

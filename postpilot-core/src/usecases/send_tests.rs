@@ -595,6 +595,53 @@ async fn results_back_are_recorded_while_slow_sends_are_still_out() {
     );
 }
 
+/// A mailer whose send to `quick` comes back at once; every other send
+/// takes a second, noting a tenth of a second in how many results were
+/// recorded by then.
+struct HeldSends {
+    quick: &'static str,
+    recorded: Arc<Mutex<Vec<DeliveryResult>>>,
+    seen: Mutex<Vec<usize>>,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::Mailer for HeldSends {
+    async fn send(&self, email: &crate::ports::OutgoingEmail) -> Result<ServerReply, MailError> {
+        if email.to.as_str() != self.quick {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let recorded = self.recorded.lock().expect("lock").len();
+            self.seen.lock().expect("lock").push(recorded);
+            tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+        }
+        Ok(ServerReply("250 ok".into()))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn results_that_fill_every_slot_are_recorded_at_once_not_after_the_group_wait() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    // r1 comes back at once and r4 takes its place: three out and one
+    // result back fill the four slots, so no send could start before it is
+    // recorded; it is, without waiting for a group of two or for 200 ms.
+    let mailer = Arc::new(HeldSends {
+        quick: "r1@example.com",
+        recorded: Arc::clone(&recorded),
+        seen: Mutex::new(Vec::new()),
+    });
+    let policy = SendPolicy {
+        concurrency: 3,
+        max_unrecorded: 4,
+        ..SendPolicy::default()
+    };
+    deliver_all(6, Arc::clone(&mailer), &recorded, policy).await;
+    let seen = mailer.seen.lock().expect("lock").clone();
+    assert_eq!(
+        seen.first(),
+        Some(&1),
+        "r1 was recorded within 100 ms: {seen:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_server_that_stays_down_is_given_up_and_the_rest_is_recorded_as_not_sent() {
     let recorded = Arc::new(Mutex::new(Vec::new()));

@@ -197,6 +197,7 @@ fn failure_kind(refused: &postpilot_core::ports::MailError) -> &'static str {
         MailError::AddressRefused(_) => "Сервер не принимает письма на этот адрес",
         MailError::UnknownOutcome(_) => "Исход неизвестен: связь прервалась после отправки",
         MailError::LoginFailed(_) => "Сервер не принял логин или пароль",
+        MailError::NotStarted(_) => "Письмо не отправлено: отправка остановлена",
     }
 }
 

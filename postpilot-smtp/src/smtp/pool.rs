@@ -13,17 +13,22 @@
 //! to the caller to close on the next checkout rather than reused: servers
 //! drop idle clients (Postfix after 300 s), and a long-idle connection is
 //! more likely dead than not.
+//!
+//! A permit can change hands with its connection: a send that pipelines the
+//! next email onto its connection passes both to that email's send
+//! ([`Lease::into_permit`], [`Pool::adopt`]); the bound holds, since the
+//! permit still goes with exactly one connection.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub(crate) struct Pool<C> {
     size: usize,
     idle_timeout: Duration,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     /// Most recently returned last: reusing the warmest connection lets the
     /// others age out when fewer are needed.
     idle: Mutex<Vec<Idle<C>>>,
@@ -43,7 +48,7 @@ pub(crate) struct Lease<'a, C> {
     /// Idle connections found too old: not to be used, only closed.
     expired: Vec<C>,
     // Declared last so it is released after `put_back` has run.
-    _permit: SemaphorePermit<'a>,
+    permit: OwnedSemaphorePermit,
 }
 
 impl<C> Pool<C> {
@@ -54,7 +59,7 @@ impl<C> Pool<C> {
         Self {
             size,
             idle_timeout,
-            permits: Semaphore::new(size),
+            permits: Arc::new(Semaphore::new(size)),
             idle: Mutex::new(Vec::with_capacity(size)),
         }
     }
@@ -68,7 +73,7 @@ impl<C> Pool<C> {
     ///
     /// `None` only if the semaphore were closed, which this pool never does.
     pub(crate) async fn checkout(&self) -> Option<Lease<'_, C>> {
-        let permit = self.permits.acquire().await.ok()?;
+        let permit = Arc::clone(&self.permits).acquire_owned().await.ok()?;
         let mut idle = self.lock();
         let now = Instant::now();
         let (fresh, expired): (Vec<_>, Vec<_>) = idle
@@ -81,8 +86,19 @@ impl<C> Pool<C> {
             pool: self,
             conn,
             expired: expired.into_iter().map(|i| i.conn).collect(),
-            _permit: permit,
+            permit,
         })
+    }
+
+    /// The lease of a permit taken from another lease with its connection
+    /// ([`Lease::into_permit`]): no connection comes with it.
+    pub(crate) fn adopt(&self, permit: OwnedSemaphorePermit) -> Lease<'_, C> {
+        Lease {
+            pool: self,
+            conn: None,
+            expired: Vec::new(),
+            permit,
+        }
     }
 
     /// Takes every idle connection out of the pool, e.g. to close them.
@@ -114,6 +130,11 @@ impl<'a, C> Lease<'a, C> {
     }
 
     /// Returns a connection, good for the next message, to the pool.
+    /// The permit, to go with the connection to another send.
+    pub(crate) fn into_permit(self) -> OwnedSemaphorePermit {
+        self.permit
+    }
+
     pub(crate) fn put_back(self, conn: C) {
         let mut idle = self.pool.lock();
         // Cannot be full while this lease holds a permit (see the module

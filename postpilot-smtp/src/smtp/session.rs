@@ -80,9 +80,32 @@ impl Progress {
 pub(crate) struct Session {
     pub(super) wire: Wire,
     pub(super) info: ServerInfo,
-    /// The server offers PIPELINING (RFC 2920); lettre's `ServerInfo` does
-    /// not record it.
-    pub(super) pipelining: bool,
+    /// What the server offers beyond lettre's `ServerInfo`.
+    pub(super) offers: Offers,
+}
+
+/// The extensions of the server's EHLO reply that lettre's `ServerInfo`
+/// does not record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Offers {
+    /// PIPELINING (RFC 2920).
+    pub(crate) pipelining: bool,
+    /// CHUNKING (RFC 3030): `BDAT`.
+    pub(crate) chunking: bool,
+}
+
+impl Offers {
+    fn from_keywords<'a>(keywords: impl Iterator<Item = &'a str>) -> Self {
+        let mut offers = Self::default();
+        for keyword in keywords {
+            if keyword.eq_ignore_ascii_case("PIPELINING") {
+                offers.pipelining = true;
+            } else if keyword.eq_ignore_ascii_case("CHUNKING") {
+                offers.chunking = true;
+            }
+        }
+        offers
+    }
 }
 
 impl Session {
@@ -116,8 +139,8 @@ impl Session {
         let mut wire = Wire::new(stream);
 
         let result = greet(&mut wire, settings, progress).await;
-        let (info, pipelining, starttls) = or_quit(&mut wire, result).await?;
-        let (mut info, mut pipelining) = (info, pipelining);
+        let (info, offers, starttls) = or_quit(&mut wire, result).await?;
+        let (mut info, mut offers) = (info, offers);
         if let (true, Some(parameters)) = (starttls, &settings.tls_parameters) {
             let stage = Stage::StartTls;
             let stream = wire
@@ -129,7 +152,7 @@ impl Session {
             wire = Wire::new(stream);
             // What the server said in plain text no longer counts (RFC 3207 §4.2).
             let result = ehlo(&mut wire, settings, stage).await;
-            (info, pipelining) = or_quit(&mut wire, result).await?;
+            (info, offers) = or_quit(&mut wire, result).await?;
         }
 
         if let Some(credentials) = &settings.credentials {
@@ -137,11 +160,7 @@ impl Session {
             let result = authenticate(&mut wire, &info, credentials, server).await;
             or_quit(&mut wire, result).await?;
         }
-        Ok(Self {
-            wire,
-            info,
-            pipelining,
-        })
+        Ok(Self { wire, info, offers })
     }
 
     /// Resets the session after a rejected transaction; `false` if the
@@ -189,19 +208,19 @@ async fn or_quit<T>(wire: &mut Wire, result: Result<T, Failure>) -> Result<T, Fa
 }
 
 /// The greeting, EHLO and, when it is to be used, the STARTTLS command and
-/// its reply: what the server offers, whether it pipelines, and whether
-/// the TLS handshake is to follow.
+/// its reply: what the server offers, and whether the TLS handshake is to
+/// follow.
 async fn greet(
     wire: &mut Wire,
     settings: &Settings,
     progress: &mut Progress,
-) -> Result<(ServerInfo, bool, bool), Failure> {
+) -> Result<(ServerInfo, Offers, bool), Failure> {
     let server = settings.server.as_str();
     progress.enter(Stage::Greeting);
     let greeting = reply(wire, Stage::Greeting, server).await?;
     check(Stage::Greeting, greeting, classify::is_completion, server)?;
     progress.enter(Stage::Ehlo);
-    let (info, pipelining) = ehlo(wire, settings, Stage::Ehlo).await?;
+    let (info, offers) = ehlo(wire, settings, Stage::Ehlo).await?;
 
     let starttls = match settings.tls {
         TlsMode::StartTls => {
@@ -225,16 +244,15 @@ async fn greet(
         let ready = reply(wire, stage, server).await?;
         check(stage, ready, classify::is_completion, server)?;
     }
-    Ok((info, pipelining, starttls))
+    Ok((info, offers, starttls))
 }
 
-/// Says EHLO at `stage`; returns what the server offers and whether it
-/// offers PIPELINING.
+/// Says EHLO at `stage`; returns what the server offers.
 async fn ehlo(
     wire: &mut Wire,
     settings: &Settings,
     stage: Stage,
-) -> Result<(ServerInfo, bool), Failure> {
+) -> Result<(ServerInfo, Offers), Failure> {
     let server = settings.server.as_str();
     wire.queue(&Ehlo::new(settings.hello.clone()));
     send(wire, stage, server).await?;
@@ -243,12 +261,13 @@ async fn ehlo(
     let info = ServerInfo::from_response(&without_blank_lines(&response))
         .map_err(|e| classify::lettre(stage, &e, server))?;
     // The first line is the server's name, the others its keywords.
-    let pipelining = response.message().skip(1).any(|line| {
-        line.split_whitespace()
-            .next()
-            .is_some_and(|keyword| keyword.eq_ignore_ascii_case("PIPELINING"))
-    });
-    Ok((info, pipelining))
+    let offers = Offers::from_keywords(
+        response
+            .message()
+            .skip(1)
+            .filter_map(|line| line.split_whitespace().next()),
+    );
+    Ok((info, offers))
 }
 
 /// `response` with its blank lines emptied: lettre's `ServerInfo` skips an

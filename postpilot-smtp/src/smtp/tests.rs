@@ -108,7 +108,7 @@ async fn send_one(settings: &Settings) -> String {
         .await
         .expect("session set up");
     // Only what the server said over TLS counts.
-    assert!(session.pipelining);
+    assert!(session.offers.pipelining);
     let to = "ivan@example.com".parse().expect("address");
     let reply = session
         .transaction(settings, &to, b"Subject: hello\r\n", &mut progress)

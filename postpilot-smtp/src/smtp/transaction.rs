@@ -1,7 +1,20 @@
-//! One mail transaction on a [`Session`]: MAIL FROM, RCPT TO and DATA,
-//! pipelined in one write when the server offers PIPELINING (RFC 2920),
-//! else one by one; then the body and its final `.` in one write.
+//! One mail transaction on a [`Session`] — one email's turn on the
+//! connection — in the best way the server allows (see ARCHITECTURE.md,
+//! "SMTP"):
+//!
+//! - **lockstep**: MAIL FROM, RCPT TO and DATA each awaiting its reply,
+//!   then the body and its final `.`;
+//! - **pipelined** (RFC 2920): MAIL, RCPT and DATA in one write, and the
+//!   body with its `.` in another, together with the next email's MAIL,
+//!   RCPT and DATA when one is waiting: one round trip per email;
+//! - **chunked** (RFC 3030, with PIPELINING): MAIL, RCPT, `BDAT <size>
+//!   LAST` and the body in one write, several emails kept written ahead of
+//!   their replies: no round trip per email.
+//!
+//! Emails taken on from the [`Riders`] queue go into `ahead`, in order; the
+//! caller hands the connection to the first of them after this turn.
 
+use std::collections::VecDeque;
 use std::fmt::Display;
 
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
@@ -9,8 +22,13 @@ use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParam
 use lettre::transport::smtp::response::Response;
 use lettre::Address;
 
+use super::riders::{Handoff, Rider, Riders, Written};
 use super::session::{check, reply, send, Progress, Session, Settings};
 use crate::classify::{self, Aftermath, Failure, Stage};
+
+/// Emails written ahead on one chunked connection, its own included: what
+/// the pool's connections times this keeps in flight.
+pub(crate) const CHUNKED_DEPTH: usize = 4;
 
 /// The reply DATA calls for.
 fn go_ahead(response: &Response) -> bool {
@@ -27,11 +45,52 @@ const ENVELOPE: [(Stage, Expected); 3] = [
     (Stage::Data, go_ahead),
 ];
 
+/// How a connection carries mail, by what the server offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Lockstep,
+    Pipelined,
+    Chunked,
+}
+
+/// One email's turn on a connection.
+pub(crate) struct Turn<'a> {
+    pub(crate) to: &'a Address,
+    pub(crate) body: &'a [u8],
+    /// Nothing was written for it yet (it was not taken on by the email
+    /// before it on this connection).
+    pub(crate) fresh: bool,
+    /// The email before it on this connection refused something.
+    pub(crate) after_refusal: bool,
+    /// The connection comes from the idle pool: a chunked email's MAIL and
+    /// RCPT go first and are answered before its message goes, so a
+    /// connection the server closed meanwhile is found before any message
+    /// is written, and the email can go on a new one.
+    pub(crate) probe: bool,
+}
+
 impl Session {
-    /// One mail transaction. Returns the server's reply to the final `.`.
-    ///
-    /// # Errors
-    /// The [`Failure`] of the stage that failed.
+    /// How this connection carries mail.
+    pub(crate) fn mode(&self) -> Mode {
+        match (self.offers.pipelining, self.offers.chunking) {
+            (true, true) => Mode::Chunked,
+            (true, false) => Mode::Pipelined,
+            (false, _) => Mode::Lockstep,
+        }
+    }
+
+    /// Emails this connection keeps in flight at once, at most.
+    pub(crate) fn depth(&self) -> usize {
+        match self.mode() {
+            Mode::Lockstep => 1,
+            Mode::Pipelined => 2,
+            Mode::Chunked => CHUNKED_DEPTH,
+        }
+    }
+
+    /// One mail transaction of one email, with nothing taken on: what the
+    /// tests of the session use.
+    #[cfg(test)]
     pub(crate) async fn transaction(
         &mut self,
         settings: &Settings,
@@ -39,9 +98,36 @@ impl Session {
         body: &[u8],
         progress: &mut Progress,
     ) -> Result<Response, Failure> {
+        let turn = Turn {
+            to,
+            body,
+            fresh: true,
+            after_refusal: false,
+            probe: false,
+        };
+        let mut ahead = VecDeque::new();
+        self.turn(settings, &turn, &mut ahead, &Riders::default(), progress)
+            .await
+    }
+
+    /// One email's turn: writes what is still to be written for it (and,
+    /// when the server pipelines, for the emails it takes on from
+    /// `riders` into `ahead`) and reads its replies. Returns the server's
+    /// reply to the message.
+    ///
+    /// # Errors
+    /// The [`Failure`] of the stage that failed.
+    pub(crate) async fn turn(
+        &mut self,
+        settings: &Settings,
+        turn: &Turn<'_>,
+        ahead: &mut VecDeque<Rider>,
+        riders: &Riders,
+        progress: &mut Progress,
+    ) -> Result<Response, Failure> {
         let server = settings.server.as_str();
         progress.enter(Stage::Mail);
-        if self.wire.has_unread() {
+        if turn.fresh && self.wire.has_unread() {
             // A reply no command asked for: every later one would be read
             // as the answer to the wrong command. Nothing was sent yet.
             return Err(classify::lost(
@@ -50,26 +136,176 @@ impl Session {
                 server,
             ));
         }
-        let mail = Mail::new(
+        let (mode, room) = match self.mode() {
+            Mode::Pipelined => (Mode::Pipelined, 1),
+            mode => (mode, 0),
+        };
+        match mode {
+            Mode::Chunked => self.chunked(settings, turn, ahead, riders, progress).await,
+            mode => {
+                if turn.fresh {
+                    let mail = self.mail_command(settings, turn.to, turn.body)?;
+                    let rcpt = Rcpt::new(turn.to.clone(), Vec::new());
+                    if mode == Mode::Pipelined {
+                        let wire = &mut self.wire;
+                        wire.queue(&mail);
+                        wire.queue(&rcpt);
+                        wire.queue(&Data);
+                        send(wire, Stage::Mail, server).await?;
+                    } else {
+                        self.envelope_lockstep(&mail, &rcpt, progress, server)
+                            .await?;
+                    }
+                }
+                if mode == Mode::Pipelined {
+                    self.envelope_replies(progress, server).await?;
+                }
+
+                progress.enter(Stage::Body);
+                self.wire.queue_message(turn.body);
+                let taken = self.take_on(settings, ahead, riders, room);
+                send(&mut self.wire, Stage::Body, server).await?;
+                note_written(ahead, taken, Written::Envelope);
+                // Written and flushed: from here on the message may be delivered.
+                progress.enter(Stage::AfterDot);
+                let response = reply(&mut self.wire, Stage::AfterDot, server).await?;
+                check(Stage::AfterDot, response, classify::is_completion, server)
+            }
+        }
+    }
+
+    /// The chunked turn: the email's MAIL, RCPT and `BDAT … LAST` with its
+    /// body, unless written already, and as many emails taken on as the
+    /// depth allows, in one write; then the email's replies. On a probe,
+    /// MAIL and RCPT go first and are answered before the message goes.
+    async fn chunked(
+        &mut self,
+        settings: &Settings,
+        turn: &Turn<'_>,
+        ahead: &mut VecDeque<Rider>,
+        riders: &Riders,
+        progress: &mut Progress,
+    ) -> Result<Response, Failure> {
+        let server = settings.server.as_str();
+        let mut replies: &[Stage] = &[Stage::Mail, Stage::Rcpt, Stage::AfterDot];
+        if turn.fresh {
+            let mail = self.mail_command(settings, turn.to, turn.body)?;
+            self.wire.queue(&mail);
+            self.wire.queue(&Rcpt::new(turn.to.clone(), Vec::new()));
+            if turn.probe {
+                send(&mut self.wire, Stage::Mail, server).await?;
+                self.chunked_replies(&[Stage::Mail, Stage::Rcpt], turn, progress, server)
+                    .await?;
+                replies = &[Stage::AfterDot];
+            }
+            self.wire.queue_chunk(turn.body);
+        }
+        let room = self.depth().saturating_sub(ahead.len() + 1);
+        let taken = self.take_on(settings, ahead, riders, room);
+        if turn.fresh || taken > 0 {
+            progress.enter(if turn.fresh {
+                Stage::Body
+            } else {
+                Stage::AfterDot
+            });
+            send(&mut self.wire, progress.stage(), server).await?;
+            note_written(ahead, taken, Written::Message);
+        }
+        // This email's message is written: from here on it may be delivered.
+        progress.enter(Stage::AfterDot);
+        self.chunked_replies(replies, turn, progress, server)
+            .await?
+            .ok_or_else(|| classify::lost(Stage::AfterDot, "no reply to the message", server))
+    }
+
+    /// The replies to the chunked commands of `stages`, read at the stage
+    /// `progress` is at. The first refusal decides, but every reply is still
+    /// read, so the connection stays in step for the next email. Returns
+    /// the reply to the message, if its stage was among them.
+    async fn chunked_replies(
+        &mut self,
+        stages: &[Stage],
+        turn: &Turn<'_>,
+        progress: &mut Progress,
+        server: &str,
+    ) -> Result<Option<Response>, Failure> {
+        let mut refused: Option<Failure> = None;
+        let mut answer = None;
+        for &stage in stages {
+            if stage < Stage::Body {
+                progress.enter(progress.stage().max(stage));
+            }
+            let response = reply(&mut self.wire, progress.stage(), server).await?;
+            if refused.is_some() {
+                // The transaction failed already; the rest of its replies
+                // are read only to stay in step.
+                continue;
+            }
+            match check(stage, response, classify::is_completion, server) {
+                Ok(response) => answer = (stage == Stage::AfterDot).then_some(response),
+                Err(failure) if failure.aftermath == Aftermath::Rejected => {
+                    progress.rejection = Some(failure.error.clone());
+                    refused = Some(out_of_step(failure, turn.after_refusal, server));
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+        refused.map_or(Ok(answer), Err)
+    }
+
+    /// Queues MAIL, RCPT and `BDAT <size> LAST` with the message.
+    fn queue_chunked(&mut self, mail: &Mail, to: &Address, body: &[u8]) {
+        self.wire.queue(mail);
+        self.wire.queue(&Rcpt::new(to.clone(), Vec::new()));
+        self.wire.queue_chunk(body);
+    }
+
+    /// Takes on up to `room` waiting emails: queues their commands (the
+    /// envelope when pipelined, everything when chunked) and puts them
+    /// into `ahead`. An email the server cannot take (e.g. SMTPUTF8 not
+    /// offered) gets its failure at once. Returns how many were queued.
+    fn take_on(
+        &mut self,
+        settings: &Settings,
+        ahead: &mut VecDeque<Rider>,
+        riders: &Riders,
+        room: usize,
+    ) -> usize {
+        let mut taken = 0;
+        while taken < room {
+            let Some(rider) = riders.take() else { break };
+            match self.mail_command(settings, &rider.to, &rider.body) {
+                Ok(mail) => {
+                    if self.mode() == Mode::Chunked {
+                        self.queue_chunked(&mail, &rider.to, &rider.body);
+                    } else {
+                        self.wire.queue(&mail);
+                        self.wire.queue(&Rcpt::new(rider.to.clone(), Vec::new()));
+                        self.wire.queue(&Data);
+                    }
+                    ahead.push_back(rider);
+                    taken += 1;
+                }
+                Err(failure) => {
+                    // Its send is waiting; if it is gone, nobody needs the news.
+                    let _ = rider.hand(Handoff::Lost(failure));
+                }
+            }
+        }
+        taken
+    }
+
+    /// MAIL FROM with the parameters `body` and the addresses need.
+    fn mail_command(
+        &self,
+        settings: &Settings,
+        to: &Address,
+        body: &[u8],
+    ) -> Result<Mail, Failure> {
+        Ok(Mail::new(
             Some(settings.from.clone()),
             self.mail_parameters(settings, to, body)?,
-        );
-        let rcpt = Rcpt::new(to.clone(), Vec::new());
-        if self.pipelining {
-            self.envelope_pipelined(&mail, &rcpt, progress, server)
-                .await?;
-        } else {
-            self.envelope_lockstep(&mail, &rcpt, progress, server)
-                .await?;
-        }
-
-        progress.enter(Stage::Body);
-        self.wire.queue_message(body);
-        send(&mut self.wire, Stage::Body, server).await?;
-        // Written and flushed: from here on the message may be delivered.
-        progress.enter(Stage::AfterDot);
-        let response = reply(&mut self.wire, Stage::AfterDot, server).await?;
-        check(Stage::AfterDot, response, classify::is_completion, server)
+        ))
     }
 
     /// MAIL, RCPT and DATA, each awaiting its reply.
@@ -104,23 +340,16 @@ impl Session {
         check(stage, response, ok, server).map(drop)
     }
 
-    /// MAIL, RCPT and DATA in one write, then their three replies. The first
-    /// refusal decides the outcome, but every reply is still read (and a
-    /// DATA the server took anyway is ended with a lone `.`), so the
-    /// connection stays in step for RSET and the next message.
-    async fn envelope_pipelined(
+    /// The replies to a pipelined MAIL, RCPT and DATA. The first refusal
+    /// decides the outcome, but every reply is still read (and a DATA the
+    /// server took anyway is ended with a lone `.`), so the connection
+    /// stays in step for RSET and the next message.
+    async fn envelope_replies(
         &mut self,
-        mail: &Mail,
-        rcpt: &Rcpt,
         progress: &mut Progress,
         server: &str,
     ) -> Result<(), Failure> {
         let wire = &mut self.wire;
-        wire.queue(mail);
-        wire.queue(rcpt);
-        wire.queue(&Data);
-        send(wire, Stage::Mail, server).await?;
-
         let mut refused: Option<Failure> = None;
         for (stage, ok) in ENVELOPE {
             if refused.is_none() {
@@ -195,4 +424,29 @@ impl Session {
         }
         Ok(parameters)
     }
+}
+
+/// Notes what was written for the last `taken` emails of `ahead`, once
+/// their write went through.
+fn note_written(ahead: &VecDeque<Rider>, taken: usize, written: Written) {
+    for rider in ahead.iter().rev().take(taken) {
+        rider.note_written(written);
+    }
+}
+
+/// A refusal of MAIL with `503` (bad sequence) right after the email before
+/// was refused: the server was still in that email's transaction, so this
+/// one was never considered; worth trying again.
+fn out_of_step(failure: Failure, after_refusal: bool, server: &str) -> Failure {
+    let bad_sequence = failure.error.reply().starts_with("503");
+    if after_refusal && failure.stage == Stage::Mail && bad_sequence {
+        return Failure {
+            error: postpilot_core::ports::MailError::Transient(format!(
+                "{server} was out of step after refusing the email before: {}",
+                failure.error.reply()
+            )),
+            ..failure
+        };
+    }
+    failure
 }

@@ -105,6 +105,21 @@ impl Wire {
         self.output.extend_from_slice(b".\r\n");
     }
 
+    /// Queues `BDAT <size> LAST` and the message as it is (RFC 3030: no
+    /// dot-stuffing), ending it with CRLF if it does not already end so.
+    pub(crate) fn queue_chunk(&mut self, body: &[u8]) {
+        let crlf: &[u8] = if body.is_empty() || body.ends_with(b"\r\n") {
+            b""
+        } else {
+            b"\r\n"
+        };
+        self.output.reserve(body.len() + 32);
+        // Writing to a Vec cannot fail.
+        let _ = write!(self.output, "BDAT {} LAST\r\n", body.len() + crlf.len());
+        self.output.extend_from_slice(body);
+        self.output.extend_from_slice(crlf);
+    }
+
     /// Queues the lone `.` that ends a DATA the server accepted after
     /// refusing everything before it (RFC 2920 §3.1).
     pub(crate) fn queue_empty_message(&mut self) {

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 pub mod peer;
+pub mod postfix;
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -165,4 +165,24 @@ impl Peer {
             reads += 1;
         }
     }
+
+    /// A chunked message (RFC 3030): the `BDAT <size> LAST` line and the
+    /// `size` bytes after it, and how many reads they took.
+    pub async fn chunk(&mut self) -> (Vec<u8>, usize) {
+        let (line, mut reads) = self.lines(1).await;
+        let words: Vec<&str> = line[0].split(' ').collect();
+        assert!(
+            words.len() == 3 && words[0] == "BDAT" && words[2] == "LAST",
+            "{line:?}"
+        );
+        let size: usize = words[1].parse().expect("BDAT size");
+        while self.input.len() < size {
+            assert!(
+                self.read_once().await > 0,
+                "the client closed the connection"
+            );
+            reads += 1;
+        }
+        (self.input.drain(..size).collect(), reads)
+    }
 }

@@ -17,7 +17,7 @@ use crate::ports::{Clock, MailError, Mailer, OutgoingEmail, ServerReply};
 use crate::usecases::letters::Letters;
 
 /// A send back with its claim; `None` for one that never started (a stop
-/// came while it waited for its turn).
+/// came while it waited for its turn under the rate, or for a connection).
 pub(super) type Sent = (ClaimNo, Option<Attempted>);
 
 /// A finished send: its result and what it says about going on.
@@ -68,6 +68,10 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
             // Not sent: the same template fails for this recipient on every try.
             Err(unrenderable) => Err(unrenderable),
         };
+        if let Err(MailError::NotStarted(_)) = outcome {
+            // The mailer withdrew it on the stop before any of it was sent.
+            return (claim, None);
+        }
         if let (Err(MailError::AddressRefused(reply)), Some(recipient)) =
             (&outcome, delivery.recipient_id)
         {

@@ -226,12 +226,14 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
     /// Whether the results back are to be recorded now. They gather first
     /// (up to half the slots, or a short while), as each record costs the
     /// store about the same however many it holds, but not when no more
-    /// are coming.
+    /// are coming, nor when they hold up the sends (every slot taken).
     fn record_due(&self, now: DateTime<Utc>) -> bool {
         let back = self.ledger.unrecorded();
         back > 0
             && (back >= self.group
                 || self.in_flight.is_empty()
+                // No send can start before some are recorded.
+                || self.slots_taken() >= self.max_unrecorded
                 || (self.queue.is_empty() && (self.drained || self.stop.is_some()))
                 || self.group_due
                 || self.ledger.waited(now) >= GROUP_WAIT)

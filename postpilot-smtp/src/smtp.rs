@@ -10,7 +10,9 @@
 //! pipelining the envelope where the server allows (`transaction`), and
 //! borrows only lettre's commands, reply parser and TLS (`tls`).
 
+mod inner;
 mod pool;
+mod roots;
 mod session;
 mod tls;
 mod transaction;
@@ -19,20 +21,20 @@ pub(crate) mod wire;
 #[cfg(test)]
 mod tests;
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
 
+use self::inner::Inner;
 use self::pool::Pool;
+use self::roots::tls_parameters;
 use self::session::{Progress, Session, Settings};
-use crate::classify::{self, Aftermath, Stage};
-use crate::config::{Password, SmtpConfig, TlsMode};
+use crate::classify;
+use crate::config::{SmtpConfig, TlsMode};
 use crate::{build, HeloName, Identity, MailerConfigError};
 
 /// Connections open to the server at most, unless set with
@@ -80,24 +82,6 @@ impl Drop for Sessions {
             ));
         }
     }
-}
-
-struct Inner {
-    settings: Settings,
-    identity: Identity,
-    timeout: Duration,
-    username: Option<String>,
-    /// Kept only to scrub it from any text we return, should a server ever echo it.
-    password: Option<Password>,
-    templates: build::Templates,
-    /// Held while a connection logs in, until one login has succeeded: the
-    /// pool never opens several connections that each try the password.
-    login_gate: tokio::sync::Mutex<()>,
-    /// A login has succeeded: connections open in parallel from then on.
-    logged_in: std::sync::atomic::AtomicBool,
-    /// The server refused the login: every send fails at once with it,
-    /// without connecting (no second try of a wrong password).
-    login_refused: std::sync::OnceLock<MailError>,
 }
 
 impl SmtpMailer {
@@ -207,183 +191,6 @@ impl SmtpMailer {
     pub async fn close_idle(&self) {
         let sessions = self.pool.drain();
         futures::future::join_all(sessions.into_iter().map(Session::quit)).await;
-    }
-}
-
-/// TLS for `config`: the built-in roots, plus the CAs of its CA file.
-///
-/// # Errors
-/// [`MailerConfigError::CaFile`] for a CA file that cannot be read or holds
-/// no PEM certificate; [`MailerConfigError::Tls`] if rustls refuses.
-fn tls_parameters(config: &SmtpConfig) -> Result<TlsParameters, MailerConfigError> {
-    let mut builder = TlsParameters::builder(config.host().to_owned());
-    if let Some(path) = config.ca_file() {
-        let ca_error = |why: String| MailerConfigError::CaFile {
-            path: path.to_owned(),
-            why,
-        };
-        let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
-        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
-            return Err(ca_error(
-                "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
-            ));
-        }
-        let certificate = Certificate::from_pem(&pem).map_err(|e| ca_error(e.to_string()))?;
-        builder = builder.add_root_certificate(certificate);
-    }
-    for root in system_roots() {
-        builder = builder.add_root_certificate(root);
-    }
-    builder
-        .build_rustls()
-        .map_err(|e| MailerConfigError::Tls(format!("{}: {e}", config.address())))
-}
-
-/// The system's root certificates (`/etc/ssl/certs` and the like, or
-/// `SSL_CERT_FILE`/`SSL_CERT_DIR`), read once per process, each kept only
-/// if rustls can use it: trusted beside lettre's built-in Mozilla roots.
-fn system_roots() -> Vec<Certificate> {
-    static ROOTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
-    let ders = ROOTS.get_or_init(|| {
-        let found = rustls_native_certs::load_native_certs();
-        for error in &found.errors {
-            tracing::debug!(%error, "a system root certificate could not be read");
-        }
-        found
-            .certs
-            .into_iter()
-            .filter(|der| rustls::RootCertStore::empty().add(der.clone()).is_ok())
-            .map(|der| der.to_vec())
-            .collect()
-    });
-    ders.iter()
-        .filter_map(|der| Certificate::from_der(der.clone()).ok())
-        .collect()
-}
-
-impl Inner {
-    /// A new session; while no login has succeeded yet, one at a time. A
-    /// login the server refuses is remembered and returned from then on.
-    async fn open(&self, progress: &mut Progress) -> Result<Session, MailError> {
-        use std::sync::atomic::Ordering;
-        let needs_login = self.settings.credentials.is_some();
-        let mut gate = if needs_login && !self.logged_in.load(Ordering::Acquire) {
-            Some(self.login_gate.lock().await)
-        } else {
-            None
-        };
-        if self.logged_in.load(Ordering::Acquire) {
-            // Another connection logged in while this one waited.
-            gate = None;
-        }
-        if let Some(refused) = self.login_refused.get() {
-            return Err(refused.clone());
-        }
-        let opened = Session::open(&self.settings, progress).await;
-        match opened {
-            Ok(session) => {
-                if needs_login {
-                    self.logged_in.store(true, Ordering::Release);
-                }
-                drop(gate);
-                Ok(session)
-            }
-            // The server answered the login (or offers no way to log in
-            // we know): trying again would fail the same way.
-            Err(failure)
-                if failure.stage == Stage::Auth && failure.aftermath != Aftermath::Broken =>
-            {
-                let refused = MailError::LoginFailed(self.scrub(failure.error.reply().to_owned()));
-                tracing::error!(server = %self.settings.server, error = %refused,
-                    "login refused; no more logins are tried");
-                Err(self.login_refused.get_or_init(|| refused).clone())
-            }
-            Err(failure) => Err(failure.error),
-        }
-    }
-
-    /// Connects if there is no pooled session (or the pooled one turns out
-    /// to be dead) and runs one transaction. Returns the outcome and the
-    /// session if it is fit for another message.
-    async fn deliver(
-        &self,
-        mut pooled: Option<Session>,
-        to: &lettre::Address,
-        body: &[u8],
-        progress: &mut Progress,
-    ) -> (Result<ServerReply, MailError>, Option<Session>) {
-        let settings = &self.settings;
-        loop {
-            let reused = pooled.is_some();
-            let mut session = match pooled.take() {
-                Some(session) => session,
-                None => match self.open(progress).await {
-                    Ok(session) => session,
-                    Err(error) => return (Err(error), None),
-                },
-            };
-            match session.transaction(settings, to, body, progress).await {
-                Ok(response) => return (Ok(classify::reply(&response)), Some(session)),
-                // A pooled connection the server has closed meanwhile (idle
-                // timeout, restart; often with a 421 first) fails at its
-                // first command, before anything of this message was
-                // sent: try once more on a fresh connection.
-                Err(failure)
-                    if reused
-                        && failure.stage == Stage::Mail
-                        && failure.aftermath == Aftermath::Broken =>
-                {
-                    tracing::debug!(server = %settings.server,
-                        error = %self.scrub(failure.error.to_string()),
-                        "pooled connection was dead; reconnecting");
-                }
-                Err(failure) => {
-                    let keep = match failure.aftermath {
-                        Aftermath::Rejected => {
-                            progress.rejection = Some(failure.error.clone());
-                            session.reset().await.then_some(session)
-                        }
-                        Aftermath::Untouched => Some(session),
-                        Aftermath::Broken => None,
-                    };
-                    return (Err(failure.error), keep);
-                }
-            }
-        }
-    }
-
-    /// Makes a text bound for a log or the database safe: the password
-    /// removed, should a server ever echo it, and every control character
-    /// escaped, whichever path built the text (a reply, a lettre error).
-    fn scrub(&self, text: String) -> String {
-        let Some(password) = self.password.as_ref().map(Password::expose) else {
-            return classify::visible_text(text);
-        };
-        if password.is_empty() {
-            return classify::visible_text(text);
-        }
-        let text = if text.contains(password) {
-            text.replace(password, "***")
-        } else {
-            text
-        };
-        let text = classify::visible_text(text);
-        // A reply is made visible as it is read: an echoed password with
-        // a control character in it is there in its escaped form.
-        match postpilot_core::visible(password) {
-            Cow::Owned(escaped) if text.contains(&escaped) => text.replace(&escaped, "***"),
-            _ => text,
-        }
-    }
-
-    fn scrub_error(&self, err: MailError) -> MailError {
-        match err {
-            MailError::Transient(t) => MailError::Transient(self.scrub(t)),
-            MailError::Permanent(t) => MailError::Permanent(self.scrub(t)),
-            MailError::AddressRefused(t) => MailError::AddressRefused(self.scrub(t)),
-            MailError::UnknownOutcome(t) => MailError::UnknownOutcome(self.scrub(t)),
-            MailError::LoginFailed(t) => MailError::LoginFailed(self.scrub(t)),
-        }
     }
 }
 

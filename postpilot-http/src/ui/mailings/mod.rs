@@ -30,7 +30,7 @@ use super::format::{
 };
 use super::layout::{table, Notice, Page, Section};
 use super::listing::{read, Orders};
-use super::mailing_recipients::count;
+use super::members::count;
 use super::reply::{gave_up_parts, reply};
 use super::resource::Resource;
 use super::{parse_id, see_other_with, IdPath, UiError};

@@ -93,7 +93,7 @@ pub(crate) async fn mailing_page<W: Wiring>(
                 }
             }
             dl.details {
-                dt { "Статус" } dd #status { (view.status.label()) }
+                dt { "Статус" } dd #status { (crate::labels::mailing_status(view.status)) }
                 dt { "Сообщение" } dd { a href={ "/messages/" (message.id) } { (message.subject) } }
                 dt { "Первая отправка" } dd { (when(m.first_sent_at, tz)) }
                 dt { "Окончание отправки" } dd { (when(m.sent_completed_at, tz)) }

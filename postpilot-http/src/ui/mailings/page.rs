@@ -1,7 +1,25 @@
 //! The mailing page: its status, "Отправить сейчас", its runs with
 //! progress and its attempts.
 
-use super::*;
+use crate::ui::format::{count as count_words, mailing_status, trigger, when, when_exact};
+use crate::ui::layout::table;
+use crate::ui::members::count;
+use crate::ui::reply::reply;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use axum::Extension;
+use chrono::{DateTime, Utc};
+use maud::{html, Markup};
+use postpilot_core::usecases::GAVE_UP;
+use postpilot_core::{Mailing, MailingId, MailingStatus};
+
+use super::REFRESH_SECONDS;
+use crate::auth::Session;
+use crate::state::{AppState, Wiring};
+use crate::ui::layout::{Notice, Page, Section};
+use crate::ui::reply::gave_up_parts;
+use crate::ui::{parse_id, IdPath, UiError};
 
 pub(super) async fn show<W: Wiring>(
     State(app): State<AppState<W>>,

@@ -79,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
         .attempts(mailing.mailing.id, Page::ALL)
         .await?
     {
-        println!("{:<24} {:<10} {}", a.email, a.status.label(), a.response);
+        println!("{:<24} {:<10} {}", a.email, a.status.code(), a.response);
     }
     Ok(())
 }

@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "mailing {} is {}",
         mailing.mailing.id,
-        mailing.status.label()
+        mailing.status.code()
     );
 
     let outbox = dir.path().join("outbox");
@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
             "{} {} {} {}",
             a.attempt_at,
             a.email,
-            a.status.label(),
+            a.status.code(),
             a.response
         );
     }

@@ -11,6 +11,7 @@ use postpilot_core::csv::{self, FileError, ImportFailure, ImportReport, Rows};
 use postpilot_core::ports::{ListRepository, RecipientRepository};
 use postpilot_core::usecases::Recipients;
 use postpilot_core::visible;
+use serde::Serialize;
 
 use crate::error::CliError;
 use crate::output::Output;
@@ -37,9 +38,47 @@ pub async fn import<R: RecipientRepository + ListRepository>(
     finish(report, path, out)
 }
 
+/// What an import did, as `--json` prints it (the API imports nothing, so
+/// this shape is the CLI's own).
+#[derive(Serialize)]
+struct ImportJson {
+    imported: u64,
+    skipped_existing: u64,
+    invalid: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    added_to_list: Option<u64>,
+    /// The first bad rows: their line and what is wrong.
+    errors: Vec<RowErrorJson>,
+}
+
+#[derive(Serialize)]
+struct RowErrorJson {
+    line: u64,
+    error: String,
+}
+
+impl From<&ImportReport> for ImportJson {
+    fn from(report: &ImportReport) -> Self {
+        Self {
+            imported: report.imported,
+            skipped_existing: report.skipped_existing,
+            invalid: report.invalid,
+            added_to_list: report.added_to_list,
+            errors: report
+                .errors
+                .iter()
+                .map(|e| RowErrorJson {
+                    line: e.line,
+                    error: e.problem.to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
 fn finish(report: ImportReport, path: &Path, out: Output) -> Result<(), CliError> {
     if out.json {
-        Output::json(&report)?;
+        Output::json(&ImportJson::from(&report))?;
     } else {
         println!(
             "imported {}, skipped {} already present, {} invalid rows",

@@ -41,28 +41,14 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
 
-    /// A writer that keeps what was logged.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("lock").extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
+    /// What `rust_log`'s subscriber logs of a few events, kept in a file
+    /// (tracing writes to a `File` as it is, no writer of our own needed).
     fn logged(rust_log: Option<&str>) -> String {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = subscriber(rust_log, move || writer.clone());
+        let file = tempfile::NamedTempFile::new().expect("log file");
+        let writer = file.reopen().expect("log file");
+        let subscriber = subscriber(rust_log, writer);
         tracing::subscriber::with_default(subscriber, || {
             tracing::callsite::rebuild_interest_cache();
             // What lettre logs (with its `tracing` feature) when it authenticates.
@@ -75,8 +61,7 @@ mod tests {
             tracing::debug!(target: "lettres", "another crate's debug");
             tracing::debug!(target: "postpilot", "our own debug");
         });
-        let bytes = captured.0.lock().expect("lock").clone();
-        String::from_utf8(bytes).expect("utf-8")
+        std::fs::read_to_string(file.path()).expect("logs")
     }
 
     #[test]

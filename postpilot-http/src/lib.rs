@@ -23,6 +23,8 @@ mod auth;
 mod csrf;
 mod error;
 mod health;
+pub mod json;
+pub mod labels;
 mod layers;
 mod limit;
 mod metrics;

@@ -1,4 +1,4 @@
-//! postpilot's [`Mailer`] adapters:
+//! postpilot's [`Mailer`](postpilot_core::ports::Mailer) adapters:
 //!
 //! - [`SmtpMailer`]: SMTP over Tokio with our own conversation I/O (pipelined
 //!   where the server allows) and lettre 0.11's commands, reply parser and
@@ -7,15 +7,13 @@
 //!   conversation, failures classified by the SMTP stage they happened at;
 //!   configured from an SMTP URL ([`SmtpConfig`]).
 //! - [`OutboxMailer`]: one `.eml` file per email in a directory.
-//! - [`AnyMailer`]: whichever of the two the command line chose.
 //!
+//! Choosing between them is the composition root's (the CLI's `app/mailer.rs`).
 //! Both build the same email (see `build`); errors are classified as the
 //! port asks (see `classify` for the stage-by-stage table).
 
 use std::path::PathBuf;
 
-use async_trait::async_trait;
-use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
 use thiserror::Error;
 
 mod build;
@@ -55,58 +53,4 @@ pub enum MailerConfigError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// What the command line builds from its options: SMTP when a URL is
-/// given, the outbox otherwise.
-#[derive(Debug, Clone)]
-pub enum AnyMailer {
-    Smtp(SmtpMailer),
-    Outbox(OutboxMailer),
-}
-
-#[async_trait]
-impl Mailer for AnyMailer {
-    async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
-        match self {
-            Self::Smtp(m) => m.send(email).await,
-            Self::Outbox(m) => m.send(email).await,
-        }
-    }
-
-    fn preview(&self, email: &OutgoingEmail) -> Result<Vec<u8>, MailError> {
-        match self {
-            Self::Smtp(m) => m.preview(email),
-            Self::Outbox(m) => m.preview(email),
-        }
-    }
-}
-
-impl AnyMailer {
-    /// The server's reply to a refused login, once one was refused.
-    pub fn login_refused(&self) -> Option<String> {
-        match self {
-            Self::Smtp(m) => m.login_refused(),
-            Self::Outbox(_) => None,
-        }
-    }
-
-    /// Closes idle SMTP connections politely (QUIT); nothing for the outbox.
-    pub async fn close_idle(&self) {
-        if let Self::Smtp(m) = self {
-            m.close_idle().await;
-        }
-    }
-}
-
-impl From<SmtpMailer> for AnyMailer {
-    fn from(m: SmtpMailer) -> Self {
-        Self::Smtp(m)
-    }
-}
-
-impl From<OutboxMailer> for AnyMailer {
-    fn from(m: OutboxMailer) -> Self {
-        Self::Outbox(m)
-    }
 }

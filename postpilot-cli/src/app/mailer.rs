@@ -1,16 +1,71 @@
 //! The mailer the SMTP options name: SMTP when `--smtp-url` is given, the
-//! outbox otherwise (`postpilot_smtp::AnyMailer`, one `send` a run: an
-//! enum costs nothing beside the network). Made only when a command needs
+//! outbox otherwise ([`AnyMailer`], one `send` a run: an enum costs nothing
+//! beside the network; the adapter crate offers the adapters, choosing is
+//! the composition root's). Made only when a command needs
 //! it, so a command that sends nothing never fails on the SMTP options.
 
+use async_trait::async_trait;
+use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
 use postpilot_core::usecases::StopSignal;
-use postpilot_smtp::{
-    AnyMailer, Dkim, Identity, MailerConfigError, OutboxMailer, SmtpConfig, SmtpMailer,
-};
+use postpilot_smtp::{Dkim, Identity, MailerConfigError, OutboxMailer, SmtpConfig, SmtpMailer};
 use secrecy::ExposeSecret;
 
 use crate::cli::Global;
 use crate::error::CliError;
+
+/// What the command line builds from its options: SMTP when a URL is
+/// given, the outbox otherwise.
+#[derive(Debug, Clone)]
+pub enum AnyMailer {
+    Smtp(SmtpMailer),
+    Outbox(OutboxMailer),
+}
+
+#[async_trait]
+impl Mailer for AnyMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
+        match self {
+            Self::Smtp(m) => m.send(email).await,
+            Self::Outbox(m) => m.send(email).await,
+        }
+    }
+
+    fn preview(&self, email: &OutgoingEmail) -> Result<Vec<u8>, MailError> {
+        match self {
+            Self::Smtp(m) => m.preview(email),
+            Self::Outbox(m) => m.preview(email),
+        }
+    }
+}
+
+impl AnyMailer {
+    /// The server's reply to a refused login, once one was refused.
+    pub fn login_refused(&self) -> Option<String> {
+        match self {
+            Self::Smtp(m) => m.login_refused(),
+            Self::Outbox(_) => None,
+        }
+    }
+
+    /// Closes idle SMTP connections politely (QUIT); nothing for the outbox.
+    pub async fn close_idle(&self) {
+        if let Self::Smtp(m) = self {
+            m.close_idle().await;
+        }
+    }
+}
+
+impl From<SmtpMailer> for AnyMailer {
+    fn from(m: SmtpMailer) -> Self {
+        Self::Smtp(m)
+    }
+}
+
+impl From<OutboxMailer> for AnyMailer {
+    fn from(m: OutboxMailer) -> Self {
+        Self::Outbox(m)
+    }
+}
 
 /// The DKIM signer of the --dkim-* options, if given (clap makes sure
 /// they come all three or none).

@@ -11,7 +11,6 @@ use clap::CommandFactory;
 use postpilot_core::ports::{Store, SystemClock};
 use postpilot_core::usecases::{Previews, SendMailing, SendPolicy, StopSignal, UseCases, Worker};
 use postpilot_http::{AppState, HttpConfig};
-use postpilot_smtp::AnyMailer;
 use postpilot_store_sqlx::{PgStore, SqliteStore};
 use secrecy::ExposeSecret;
 
@@ -19,6 +18,7 @@ use crate::cli::{Cli, Command, Global};
 use crate::commands;
 use crate::error::CliError;
 use crate::output::Output;
+use mailer::AnyMailer;
 use store::{Backend, Chosen};
 
 pub type Clock = SystemClock;

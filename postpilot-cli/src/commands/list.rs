@@ -2,7 +2,7 @@
 
 use postpilot_core::ports::Store;
 use postpilot_core::RecipientList;
-use serde::Serialize;
+use postpilot_http::json::{ListJson, MembersAddedJson, MembersRemovedJson};
 
 use super::mailing::{recipient_page, selection};
 use crate::app::App;
@@ -10,25 +10,13 @@ use crate::cli::{ListCmd, ListMembersCmd};
 use crate::error::CliError;
 use crate::output::Output;
 
-/// What `list members add|remove` prints with `--json`.
-#[derive(Debug, Serialize)]
-struct Changed {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    added: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    removed: Option<u64>,
-    member_count: u64,
-}
-
-fn show(list: &RecipientList, out: Output) -> anyhow::Result<()> {
-    out.record(
-        list,
-        &[
-            ("id", list.id.to_string()),
-            ("name", list.name.to_string()),
-            ("members", list.member_count.to_string()),
-        ],
-    )
+fn show(list: RecipientList, out: Output) -> anyhow::Result<()> {
+    let fields = [
+        ("id", list.id.to_string()),
+        ("name", list.name.to_string()),
+        ("members", list.member_count.to_string()),
+    ];
+    out.record(&ListJson::from(list), &fields)
 }
 
 pub async fn run<S: Store + Clone + 'static>(
@@ -40,7 +28,8 @@ pub async fn run<S: Store + Clone + 'static>(
     match cmd {
         ListCmd::Add { name } => {
             let list = lists.add(&name).await?;
-            out.created(&list, list.id.get())?;
+            let id = list.id.get();
+            out.created(&ListJson::from(list), id)?;
         }
         ListCmd::List(page) => {
             let all = lists.list(page.page()).await?;
@@ -54,10 +43,11 @@ pub async fn run<S: Store + Clone + 'static>(
                     ]
                 })
                 .collect();
-            out.list(&all, &["id", "name", "members"], rows)?;
+            let json: Vec<ListJson> = all.into_iter().map(Into::into).collect();
+            out.list(&json, &["id", "name", "members"], rows)?;
         }
-        ListCmd::Show { id } => show(&lists.get(id).await?, out)?,
-        ListCmd::Rename { id, name } => show(&lists.rename(id, &name).await?, out)?,
+        ListCmd::Show { id } => show(lists.get(id).await?, out)?,
+        ListCmd::Rename { id, name } => show(lists.rename(id, &name).await?, out)?,
         ListCmd::Delete { id } => {
             lists.delete(id).await?;
             out.done(&format!("list {id} deleted; its recipients stay"))?;
@@ -66,9 +56,8 @@ pub async fn run<S: Store + Clone + 'static>(
             let added = lists.add_members(id, &selection(which)?).await?;
             let member_count = lists.get(id).await?.member_count;
             if out.json {
-                Output::json(&Changed {
-                    added: Some(added),
-                    removed: None,
+                Output::json(&MembersAddedJson {
+                    added,
                     member_count,
                 })?;
             } else {
@@ -79,9 +68,8 @@ pub async fn run<S: Store + Clone + 'static>(
             let removed = lists.remove_members(id, &selection(which)?).await?;
             let member_count = lists.get(id).await?.member_count;
             if out.json {
-                Output::json(&Changed {
-                    added: None,
-                    removed: Some(removed),
+                Output::json(&MembersRemovedJson {
+                    removed,
                     member_count,
                 })?;
             } else {
@@ -90,7 +78,7 @@ pub async fn run<S: Store + Clone + 'static>(
         }
         ListCmd::Members(ListMembersCmd::List { id, search, page }) => {
             let found = lists.members(id, search.as_ref(), page.page()).await?;
-            recipient_page(out, &found)?;
+            recipient_page(out, found)?;
         }
     }
     Ok(())

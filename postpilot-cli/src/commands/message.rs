@@ -4,8 +4,8 @@ use std::io::Read;
 use std::path::Path;
 
 use postpilot_core::ports::Store;
-use postpilot_core::usecases::Letter;
 use postpilot_core::{visible, BodyHtml, BodyText, Message, MessagePatch, NewMessage};
+use postpilot_http::json::{MessageJson, PreviewJson, TestSentJson};
 
 use crate::app::App;
 use crate::cli::MessageCmd;
@@ -34,7 +34,8 @@ pub async fn run<S: Store + Clone + 'static>(
                     body_html,
                 })
                 .await?;
-            out.created(&m, m.id.get())?;
+            let id = m.id.get();
+            out.created(&MessageJson::from(m), id)?;
         }
         MessageCmd::List(page) => {
             let all = messages.list(page.page()).await?;
@@ -49,9 +50,10 @@ pub async fn run<S: Store + Clone + 'static>(
                     ]
                 })
                 .collect();
-            out.list(&all, &["id", "subject", "body_text", "created_at"], rows)?;
+            let json: Vec<MessageJson> = all.into_iter().map(Into::into).collect();
+            out.list(&json, &["id", "subject", "body_text", "created_at"], rows)?;
         }
-        MessageCmd::Show { id } => show(&messages.get(id).await?, out)?,
+        MessageCmd::Show { id } => show(messages.get(id).await?, out)?,
         MessageCmd::Edit {
             id,
             subject,
@@ -70,7 +72,7 @@ pub async fn run<S: Store + Clone + 'static>(
                 body_text,
                 body_html,
             };
-            show(&messages.edit(id, patch).await?, out)?;
+            show(messages.edit(id, patch).await?, out)?;
         }
         MessageCmd::Delete { id } => {
             messages.delete(id).await?;
@@ -78,14 +80,17 @@ pub async fn run<S: Store + Clone + 'static>(
         }
         MessageCmd::Preview { id, recipient } => {
             let letter = app.previews()?.preview(id, recipient).await?;
-            let json = LetterJson::from(&letter);
+            let json = PreviewJson::from(letter);
             out.record(
                 &json,
                 &[
                     ("to", format!("{} <{}>", json.to_name, json.to)),
-                    ("subject", json.subject.to_owned()),
-                    ("body_text", json.body_text.to_owned()),
-                    ("body_html", json.body_html.unwrap_or("(none)").to_owned()),
+                    ("subject", json.subject.clone()),
+                    ("body_text", json.body_text.clone()),
+                    (
+                        "body_html",
+                        json.body_html.as_deref().unwrap_or("(none)").to_owned(),
+                    ),
                     // The email exactly as the mailer would send it.
                     ("raw", json.raw.replace("\r\n", "\n")),
                 ],
@@ -95,41 +100,16 @@ pub async fn run<S: Store + Clone + 'static>(
             let (letter, reply) = app.previews()?.send_test(id, recipient, to).await?;
             app.close_mailer().await;
             if out.json {
-                Output::json(&serde_json::json!({
-                    "to": letter.to,
-                    "subject": letter.content.subject,
-                    "reply": reply.0,
-                }))?;
+                Output::json(&TestSentJson {
+                    email: letter.into(),
+                    reply: reply.0,
+                })?;
             } else {
                 println!("test email to {} sent: {}", letter.to, visible(&reply.0));
             }
         }
     }
     Ok(())
-}
-
-/// A preview in JSON: the personalised parts and the whole email.
-#[derive(serde::Serialize)]
-struct LetterJson<'a> {
-    to: &'a str,
-    to_name: &'a str,
-    subject: &'a str,
-    body_text: &'a str,
-    body_html: Option<&'a str>,
-    raw: String,
-}
-
-impl<'a> From<&'a Letter> for LetterJson<'a> {
-    fn from(letter: &'a Letter) -> Self {
-        Self {
-            to: letter.to.as_str(),
-            to_name: letter.to_name.as_str(),
-            subject: letter.content.subject.as_str(),
-            body_text: letter.content.body_text.as_str(),
-            body_html: letter.content.body_html.as_ref().map(|h| h.as_str()),
-            raw: String::from_utf8_lossy(&letter.raw).into_owned(),
-        }
-    }
 }
 
 /// The body from `--body`, or read from `--body-file` (`-` is standard input).
@@ -172,20 +152,18 @@ fn read_capped(path: &Path, option: &str, field: &str) -> Result<String, CliErro
     Ok(text)
 }
 
-fn show(m: &Message, out: Output) -> anyhow::Result<()> {
-    out.record(
-        m,
-        &[
-            ("id", m.id.to_string()),
-            ("subject", m.subject.to_string()),
-            ("created_at", time(m.created_at)),
-            ("body_text", m.body_text.to_string()),
-            (
-                "body_html",
-                m.body_html
-                    .as_ref()
-                    .map_or_else(|| "(none)".to_owned(), ToString::to_string),
-            ),
-        ],
-    )
+fn show(m: Message, out: Output) -> anyhow::Result<()> {
+    let fields = [
+        ("id", m.id.to_string()),
+        ("subject", m.subject.to_string()),
+        ("created_at", time(m.created_at)),
+        ("body_text", m.body_text.to_string()),
+        (
+            "body_html",
+            m.body_html
+                .as_ref()
+                .map_or_else(|| "(none)".to_owned(), ToString::to_string),
+        ),
+    ];
+    out.record(&MessageJson::from(m), &fields)
 }

@@ -2,6 +2,8 @@
 
 use postpilot_core::ports::Store;
 use postpilot_core::{Recipient, RecipientPatch, Suppression};
+use postpilot_http::json::{RecipientJson, SuppressedJson, SuppressionJson};
+use serde::Serialize;
 
 use crate::app::App;
 use crate::cli::RecipientCmd;
@@ -27,7 +29,8 @@ pub async fn run<S: Store + Clone + 'static>(
                 comment: comment.unwrap_or_default(),
             };
             let r = recipients.add(new).await?;
-            out.created(&r, r.id.get())?;
+            let id = r.id.get();
+            out.created(&RecipientJson::from(r), id)?;
         }
         RecipientCmd::List(page) => {
             let all = recipients.list(page.page()).await?;
@@ -42,11 +45,12 @@ pub async fn run<S: Store + Clone + 'static>(
                     ]
                 })
                 .collect();
-            out.list(&all, &["id", "email", "full_name", "comment"], rows)?;
+            let json: Vec<RecipientJson> = all.into_iter().map(Into::into).collect();
+            out.list(&json, &["id", "email", "full_name", "comment"], rows)?;
         }
         RecipientCmd::Show { id } => {
             let r = recipients.get(id).await?;
-            show(&r, &app.uses.store().suppression(id).await?, out)?;
+            show(r, app.uses.store().suppression(id).await?, out)?;
         }
         RecipientCmd::Edit {
             id,
@@ -60,7 +64,7 @@ pub async fn run<S: Store + Clone + 'static>(
                 comment,
             };
             let r = recipients.edit(id, patch).await?;
-            show(&r, &app.uses.store().suppression(id).await?, out)?;
+            show(r, app.uses.store().suppression(id).await?, out)?;
         }
         RecipientCmd::Delete { id } => {
             recipients.delete(id).await?;
@@ -83,13 +87,7 @@ pub async fn run<S: Store + Clone + 'static>(
                     ]
                 })
                 .collect();
-            let json: Vec<_> = all
-                .iter()
-                .map(|(recipient, suppression)| Shown {
-                    recipient,
-                    suppression,
-                })
-                .collect();
+            let json: Vec<SuppressedJson> = all.into_iter().map(Into::into).collect();
             out.list(
                 &json,
                 &[
@@ -112,13 +110,15 @@ pub async fn run<S: Store + Clone + 'static>(
     Ok(())
 }
 
-/// A recipient with its unsubscribe and bounce marks, as JSON shows it.
-#[derive(serde::Serialize)]
-struct Shown<'a> {
+/// A recipient with its unsubscribe and bounce marks, as JSON shows it: the
+/// API's recipient (`GET /api/v1/recipients/{id}`) and, beside its fields,
+/// the API's marks (`GET /api/v1/recipients/{id}/suppression`).
+#[derive(Serialize)]
+struct Shown {
     #[serde(flatten)]
-    recipient: &'a Recipient,
+    recipient: RecipientJson,
     #[serde(flatten)]
-    suppression: &'a Suppression,
+    marks: SuppressionJson,
 }
 
 /// `unsubscribed_at`, `bounced_at`, `bounce_reply` as text (empty: unset).
@@ -134,7 +134,7 @@ fn mark_fields(marks: &Suppression) -> [String; 3] {
 
 /// The recipient; the marks too (as a table, only when there are any:
 /// JSON always has them).
-fn show(r: &Recipient, marks: &Suppression, out: Output) -> anyhow::Result<()> {
+fn show(r: Recipient, marks: Suppression, out: Output) -> anyhow::Result<()> {
     let mut fields = vec![
         ("id", r.id.to_string()),
         ("email", r.email.to_string()),
@@ -142,7 +142,7 @@ fn show(r: &Recipient, marks: &Suppression, out: Output) -> anyhow::Result<()> {
         ("comment", r.comment.to_string()),
     ];
     if !marks.is_clear() {
-        let [unsubscribed_at, bounced_at, bounce_reply] = mark_fields(marks);
+        let [unsubscribed_at, bounced_at, bounce_reply] = mark_fields(&marks);
         fields.extend([
             ("unsubscribed_at", unsubscribed_at),
             ("bounced_at", bounced_at),
@@ -151,8 +151,8 @@ fn show(r: &Recipient, marks: &Suppression, out: Output) -> anyhow::Result<()> {
     }
     out.record(
         &Shown {
-            recipient: r,
-            suppression: marks,
+            recipient: r.into(),
+            marks: marks.into(),
         },
         &fields,
     )

@@ -4,8 +4,6 @@
 use std::collections::BTreeSet;
 use std::io::Read;
 
-use serde::Serialize;
-
 use super::rows::{Row, RowProblem, Rows};
 use crate::domain::{ListId, NewRecipient, RecipientId, RecipientIds, Selection};
 use crate::ports::{ListRepository, RecipientRepository};
@@ -17,28 +15,22 @@ const CHUNK: usize = 20_000;
 pub const SHOWN_ERRORS: usize = 50;
 
 /// What an import did.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone)]
 pub struct ImportReport {
     pub imported: u64,
     pub skipped_existing: u64,
     pub invalid: u64,
     /// Recipients added to the list imported into (not those already in it).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub added_to_list: Option<u64>,
     /// The first [`SHOWN_ERRORS`] bad rows.
     pub errors: Vec<RowError>,
 }
 
 /// One bad row: its line and what is wrong.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct RowError {
     pub line: u64,
-    #[serde(rename = "error", serialize_with = "as_text")]
     pub problem: RowProblem,
-}
-
-fn as_text<S: serde::Serializer>(problem: &RowProblem, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(problem)
 }
 
 impl ImportReport {

@@ -9,8 +9,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 use super::invalid::{InvalidField, Problem};
 
 const FIELD: &str = "email";
@@ -20,8 +18,7 @@ const MAX_LABEL: usize = 63;
 /// RFC 5322 `atext` besides letters and digits.
 const ATEXT_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~";
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EmailAddress(String);
 
 impl EmailAddress {
@@ -136,13 +133,6 @@ impl TryFrom<String> for EmailAddress {
     type Error = InvalidField;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Self::parse(&value)
-    }
-}
-
-impl<'de> Deserialize<'de> for EmailAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 

@@ -1,12 +1,10 @@
-//! Список: a named group of recipients. A recipient may be in several
+//! A list: a named group of recipients. A recipient may be in several
 //! lists; a list feeds a mailing's recipients (`Selection::List`).
-
-use serde::Serialize;
 
 use super::{ListId, ListName};
 
 /// A stored list, with how many recipients are in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecipientList {
     pub id: ListId,
     pub name: ListName,

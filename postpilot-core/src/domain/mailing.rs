@@ -1,15 +1,14 @@
-//! Рассылка: a message sent to a set of recipients within a window.
+//! A mailing: a message sent to a set of recipients within a window.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::invalid::{InvalidField, Problem};
 use super::{MailingId, MailingStatus, MessageId, RecipientId};
 
 /// The sending window: `sent_completed_at` strictly after `first_sent_at`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     first_sent_at: DateTime<Utc>,
     sent_completed_at: DateTime<Utc>,
@@ -64,8 +63,7 @@ fn in_range(field: &'static str, time: DateTime<Utc>) -> Result<(), InvalidField
 }
 
 /// The recipients of a mailing: each id at most once, in the order given.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecipientIds(Vec<RecipientId>);
 
 impl RecipientIds {
@@ -97,7 +95,7 @@ impl RecipientIds {
 
 /// A stored mailing. Its recipients are fetched separately: a mailing may
 /// have a million of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailing {
     pub id: MailingId,
     pub first_sent_at: DateTime<Utc>,

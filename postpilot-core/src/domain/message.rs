@@ -1,12 +1,11 @@
-//! Сообщение.
+//! A message: the subject and body a mailing sends.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::{BodyHtml, BodyText, MessageId, Subject};
 
 /// A stored message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub id: MessageId,
     pub subject: Subject,
@@ -17,7 +16,7 @@ pub struct Message {
 }
 
 /// A message's fields, validated, before it has an id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMessage {
     pub subject: Subject,
     pub body_text: BodyText,

@@ -1,11 +1,9 @@
-//! Получатель рассылки.
-
-use serde::{Deserialize, Serialize};
+//! A recipient: whom a mailing sends to.
 
 use super::{Comment, EmailAddress, FullName, RecipientId};
 
 /// A stored recipient.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
     pub id: RecipientId,
     pub email: EmailAddress,
@@ -14,11 +12,10 @@ pub struct Recipient {
 }
 
 /// A recipient's fields, validated, before it has an id (create and replace).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRecipient {
     pub email: EmailAddress,
     pub full_name: FullName,
-    #[serde(default)]
     pub comment: Comment,
 }
 

@@ -1,10 +1,9 @@
-//! Runs, deliveries and attempts: the record of sending (Попытка рассылки).
+//! Runs, deliveries and attempts: the record of sending.
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::status::UnknownCode;
 use super::{
@@ -13,8 +12,7 @@ use super::{
 };
 
 /// What launched a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Trigger {
     Cli,
     Ui,
@@ -54,7 +52,7 @@ impl FromStr for Trigger {
 
 /// One launch of a mailing. Totals count deliveries (one per recipient):
 /// `sent + failed + pending == total`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendRun {
     pub id: RunId,
     pub mailing_id: MailingId,
@@ -69,11 +67,9 @@ pub struct SendRun {
     pub subject: Option<String>,
     /// Recipients of the mailing left out at launch because they
     /// unsubscribed: not deliveries, so not in `total`.
-    #[serde(default)]
     pub skipped_unsubscribed: u64,
     /// Left out at launch because their address bounced (and they had not
     /// unsubscribed).
-    #[serde(default)]
     pub skipped_bounced: u64,
 }
 
@@ -96,8 +92,7 @@ impl SendRun {
 }
 
 /// Whom a new run of a mailing sends to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Audience {
     /// Every current recipient of the mailing.
     #[default]
@@ -109,7 +104,7 @@ pub enum Audience {
 
 /// How far a mailing has reached: of its current recipients, how many
 /// already have a successful attempt of it (in any run).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reach {
     pub recipients: u64,
     pub reached: u64,
@@ -183,8 +178,8 @@ pub struct DeliveryResult {
     pub next: NextStep,
 }
 
-/// Попытка рассылки: one email to one recipient, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An attempt: one email to one recipient, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendAttempt {
     pub id: AttemptId,
     pub mailing_id: MailingId,
@@ -198,7 +193,7 @@ pub struct SendAttempt {
 }
 
 /// The home page's figures.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
     pub mailings_total: u64,
     /// Mailings Running at the moment of the query.

@@ -1,22 +1,21 @@
-//! The status rules of a mailing and of an attempt: codes are stored and
-//! spoken by the API, labels are what the Russian UI shows.
+//! The status rules of a mailing and of an attempt, and their codes (stored,
+//! and spoken by the API). What the UI shows for each is the HTTP crate's
+//! (`postpilot_http::labels`; ARCHITECTURE.md, "Domain").
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-/// Статус рассылки. Never stored: always computed from time and history,
+/// A mailing's status. Never stored: always computed from time and history,
 /// so it is right even for a row nobody touched after its end time passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MailingStatus {
-    /// Создана: before its end and never sent.
+    /// Before its end and never sent.
     Created,
-    /// Запущена: before its end and sent at least once.
+    /// Before its end and sent at least once.
     Running,
-    /// Завершена: its end time has come.
+    /// Its end time has come.
     Completed,
 }
 
@@ -40,14 +39,6 @@ impl MailingStatus {
             Self::Completed => "completed",
         }
     }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Created => "Создана",
-            Self::Running => "Запущена",
-            Self::Completed => "Завершена",
-        }
-    }
 }
 
 impl fmt::Display for MailingStatus {
@@ -56,9 +47,8 @@ impl fmt::Display for MailingStatus {
     }
 }
 
-/// Статус попытки.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Whether an attempt's email was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AttemptStatus {
     Success,
     Failure,
@@ -69,13 +59,6 @@ impl AttemptStatus {
         match self {
             Self::Success => "success",
             Self::Failure => "failure",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Success => "Успешно",
-            Self::Failure => "Не успешно",
         }
     }
 }
@@ -149,15 +132,15 @@ mod tests {
     }
 
     #[test]
-    fn codes_and_labels_follow_the_specification() {
+    fn codes_follow_the_specification_and_parse_back() {
         let all = [
             MailingStatus::Created,
             MailingStatus::Running,
             MailingStatus::Completed,
         ];
-        let labels: Vec<_> = all.iter().map(|s| s.label()).collect();
-        assert_eq!(labels, ["Создана", "Запущена", "Завершена"]);
-        assert_eq!(AttemptStatus::Failure.label(), "Не успешно");
+        let codes: Vec<_> = all.iter().map(|s| s.code()).collect();
+        assert_eq!(codes, ["created", "running", "completed"]);
+        assert_eq!(AttemptStatus::Failure.code(), "failure");
         assert_eq!(
             "success".parse::<AttemptStatus>(),
             Ok(AttemptStatus::Success)

@@ -6,8 +6,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 use super::invalid::{InvalidField, Problem};
 use super::visible::is_hidden;
 
@@ -72,8 +70,7 @@ impl Rule {
 macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident, $field:literal, $lines:expr, $trim:expr, $min:expr, $max:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub struct $name(String);
 
         impl $name {
@@ -115,13 +112,6 @@ macro_rules! text_type {
             type Error = InvalidField;
             fn try_from(value: String) -> Result<Self, Self::Error> {
                 Self::parse(&value)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
             }
         }
     };

@@ -15,7 +15,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use super::invalid::{InvalidField, Problem};
@@ -142,7 +141,7 @@ impl UnsubscribeLinks {
 
 /// Why a recipient is not sent to: unsubscribed, or their address was
 /// refused permanently at RCPT (with the server's reply).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Suppression {
     pub unsubscribed_at: Option<DateTime<Utc>>,
     pub bounced_at: Option<DateTime<Utc>>,

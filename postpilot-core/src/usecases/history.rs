@@ -1,4 +1,4 @@
-//! What was sent: a mailing's runs and attempts (Попытки рассылки).
+//! What was sent: a mailing's runs and attempts.
 
 use crate::domain::{
     AttemptCursor, AttemptFilter, AttemptListing, Listed, MailingId, Page, Reach, RunId,

@@ -1,4 +1,4 @@
-//! Списки: named groups of recipients, and their members.
+//! Lists (Списки in the UI): named groups of recipients, and their members.
 
 use crate::domain::{ListId, ListName, Page, RecipientList, RecipientPage, Search, Selection};
 use crate::error::Result;

@@ -1,6 +1,4 @@
-//! Управление рассылками.
-
-use serde::Serialize;
+//! CRUD of mailings and of their recipients.
 
 use crate::domain::{
     Listed, Listing, Mailing, MailingId, MailingOrder, MailingPatch, MailingStatus, NewMailing,
@@ -10,9 +8,8 @@ use crate::error::Result;
 use crate::ports::{Clock, MailingRepository};
 
 /// A mailing with its status at the moment it was read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailingView {
-    #[serde(flatten)]
     pub mailing: Mailing,
     pub status: MailingStatus,
 }

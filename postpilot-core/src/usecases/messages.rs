@@ -1,4 +1,4 @@
-//! Управление сообщениями.
+//! CRUD of messages.
 
 use crate::domain::{
     Listed, Listing, MailingId, Message, MessageId, MessageOrder, MessagePatch, NewMessage, Page,

@@ -1,4 +1,4 @@
-//! Управление клиентами.
+//! CRUD of recipients.
 
 use crate::domain::{
     EmailAddress, Listed, Listing, NewRecipient, Page, Recipient, RecipientId, RecipientOrder,

@@ -1,4 +1,4 @@
-//! Главная страница: the statistics.
+//! The statistics of the home page.
 
 use crate::domain::Stats;
 use crate::error::Result;

@@ -111,7 +111,7 @@ fn status_choice(current: Option<AttemptStatus>) -> Markup {
             select #attempts-status name="status" {
                 option value="" selected[current.is_none()] { "Все" }
                 @for status in [AttemptStatus::Success, AttemptStatus::Failure] {
-                    option value=(status.code()) selected[current == Some(status)] { (status.label()) }
+                    option value=(status.code()) selected[current == Some(status)] { (crate::labels::attempt_status(status)) }
                 }
             }
         }
@@ -216,7 +216,7 @@ fn attempt_line(a: &SendAttempt) -> String {
     csv_line(&[
         &a.attempt_at.format("%Y-%m-%d %H:%M:%S").to_string(),
         a.email.as_str(),
-        a.status.label(),
+        crate::labels::attempt_status(a.status),
         &a.response,
         &a.run_id.to_string(),
     ])

@@ -17,7 +17,7 @@ use super::form::{csrf_field, problem_text};
 use super::format::number;
 use super::layout::{table, Page, Section};
 use super::lists::{self, Extra};
-use super::mailing_recipients::Searches;
+use super::members::Searches;
 use super::{parse_id, IdPath, UiError};
 use crate::auth::Session;
 use crate::csrf::CsrfUpload;

@@ -121,11 +121,11 @@ pub(crate) fn count(n: u64, forms: [&'static str; 3]) -> String {
 pub(crate) const RECIPIENTS: [&str; 3] = ["получатель", "получателя", "получателей"];
 
 pub(crate) fn mailing_status(status: MailingStatus) -> Markup {
-    html! { span class={ "badge " (status.code()) } { (status.label()) } }
+    html! { span class={ "badge " (status.code()) } { (crate::labels::mailing_status(status)) } }
 }
 
 pub(crate) fn attempt_status(status: AttemptStatus) -> Markup {
-    html! { span class={ "badge " (status.code()) } { (status.label()) } }
+    html! { span class={ "badge " (status.code()) } { (crate::labels::attempt_status(status)) } }
 }
 
 pub(crate) fn trigger(trigger: Trigger) -> &'static str {

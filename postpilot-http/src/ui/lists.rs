@@ -16,7 +16,7 @@ use super::csv::{import_form, import_report, Imported};
 use super::form::{csrf_field, field, text_input, Errors};
 use super::format::{count, number};
 use super::layout::{paged_table, Notice, Page, Section};
-use super::mailing_recipients::{
+use super::members::{
     bulk, find_to_add, members_section, refusal, selection, Change, Searches, Wording,
 };
 use super::resource::Resource;

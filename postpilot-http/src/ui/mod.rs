@@ -14,6 +14,7 @@ mod lists;
 mod login;
 mod mailing_recipients;
 mod mailings;
+mod members;
 mod messages;
 mod preview;
 mod recipients;

@@ -35,7 +35,7 @@ pub(crate) enum Written {
 pub(crate) enum Handoff {
     /// The connection, with the rider's commands written up to its next
     /// wait for replies, and the riders after it written too.
-    Carried(Carried),
+    Carried(Box<Carried>),
     /// The connection failed or refused before the rider's turn came; the
     /// failure is classified by what was written for it.
     Lost(Failure),

@@ -2,15 +2,16 @@
 
 mod send;
 
-use std::time::Instant;
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use postpilot_core::ports::Store;
-use postpilot_core::usecases::MailingView;
 use postpilot_core::{
-    Audience, MailingId, MailingPatch, NewMailing, RecipientId, RecipientIds, RecipientPage,
-    RecipientsEdit, Selection, SendRun, Trigger, Window,
+    Audience, MailingId, MailingPatch, NewMailing, RecipientIds, RecipientPage, RecipientsEdit,
+    Selection, SendRun, Window,
 };
+use postpilot_http::json::{
+    AttemptJson, LaunchJson, MailingJson, MailingSummaryJson, RecipientJson, RecipientsAddedJson,
+    RecipientsRemovedJson, RunJson,
+};
+use postpilot_http::labels;
 use serde::Serialize;
 
 use crate::app::App;
@@ -43,12 +44,8 @@ pub async fn run<S: Store + Clone + 'static>(
             };
             let view = mailings.add(new).await?;
             let id = view.mailing.id;
-            let detail = Detail {
-                view,
-                recipient_ids: mailings.recipient_ids(id).await?,
-                runs: vec![],
-            };
-            out.created(&detail, id.get())?;
+            let json = MailingJson::new(view, mailings.recipient_ids(id).await?);
+            out.created(&json, id.get())?;
         }
         MailingCmd::List(page) => {
             let all = mailings.list(page.page()).await?;
@@ -58,7 +55,7 @@ pub async fn run<S: Store + Clone + 'static>(
                     let m = &v.mailing;
                     vec![
                         m.id.to_string(),
-                        format!("{} ({})", v.status.label(), v.status.code()),
+                        format!("{} ({})", labels::mailing_status(v.status), v.status.code()),
                         time(m.first_sent_at),
                         time(m.sent_completed_at),
                         m.message_id.to_string(),
@@ -66,8 +63,9 @@ pub async fn run<S: Store + Clone + 'static>(
                     ]
                 })
                 .collect();
+            let json: Vec<MailingSummaryJson> = all.into_iter().map(Into::into).collect();
             out.list(
-                &all,
+                &json,
                 &[
                     "id",
                     "status",
@@ -123,16 +121,25 @@ pub async fn run<S: Store + Clone + 'static>(
         MailingCmd::Runs { id } => {
             let runs = app.uses.history.runs(id).await?;
             let rows = runs.iter().map(run_row).collect();
-            out.list(&runs, &RUN_HEADER, rows)?;
+            let json: Vec<RunJson> = runs.into_iter().map(Into::into).collect();
+            out.list(&json, &RUN_HEADER, rows)?;
         }
         MailingCmd::Recipients(cmd) => recipients(app, cmd, out).await?,
     }
     Ok(())
 }
 
+/// A page of recipients in JSON: the API's recipients and how many there
+/// are in all (the API's pages also say their offset and limit).
+#[derive(Serialize)]
+struct RecipientPageJson {
+    items: Vec<RecipientJson>,
+    total: u64,
+}
+
 /// A page of recipients (a mailing's or a list's members): a table with
 /// "N of TOTAL" under it, or `{items, total}` in JSON.
-pub(crate) fn recipient_page(out: Output, found: &RecipientPage) -> anyhow::Result<()> {
+pub(crate) fn recipient_page(out: Output, found: RecipientPage) -> anyhow::Result<()> {
     let rows = found
         .items
         .iter()
@@ -144,10 +151,14 @@ pub(crate) fn recipient_page(out: Output, found: &RecipientPage) -> anyhow::Resu
             ]
         })
         .collect();
-    let json = serde_json::json!({ "items": found.items, "total": found.total });
+    let shown = found.items.len();
+    let json = RecipientPageJson {
+        items: found.items.into_iter().map(Into::into).collect(),
+        total: found.total,
+    };
     out.list(&json, &["id", "email", "full_name"], rows)?;
     if !out.json {
-        println!("{} of {}", found.items.len(), found.total);
+        println!("{shown} of {}", json.total);
     }
     Ok(())
 }
@@ -162,16 +173,6 @@ pub(crate) fn selection(which: SelectionArgs) -> Result<Selection, CliError> {
     })
 }
 
-/// What `mailing recipients add|remove` prints with `--json`.
-#[derive(Debug, Serialize)]
-struct Changed {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    added: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    removed: Option<u64>,
-    recipient_count: u64,
-}
-
 async fn recipients<S: Store + Clone + 'static>(
     app: &App<S>,
     cmd: MailingRecipientsCmd,
@@ -182,13 +183,11 @@ async fn recipients<S: Store + Clone + 'static>(
         MailingRecipientsCmd::Add { id, which } => {
             let added = mailings.add_recipients(id, &selection(which)?).await?;
             let recipient_count = mailings.get(id).await?.mailing.recipient_count;
-            let changed = Changed {
-                added: Some(added),
-                removed: None,
-                recipient_count,
-            };
             if out.json {
-                Output::json(&changed)?;
+                Output::json(&RecipientsAddedJson {
+                    added,
+                    recipient_count,
+                })?;
             } else {
                 println!("{added} added to mailing {id}; it has {recipient_count} recipients");
             }
@@ -196,13 +195,11 @@ async fn recipients<S: Store + Clone + 'static>(
         MailingRecipientsCmd::Remove { id, which } => {
             let removed = mailings.remove_recipients(id, &selection(which)?).await?;
             let recipient_count = mailings.get(id).await?.mailing.recipient_count;
-            let changed = Changed {
-                added: None,
-                removed: Some(removed),
-                recipient_count,
-            };
             if out.json {
-                Output::json(&changed)?;
+                Output::json(&RecipientsRemovedJson {
+                    removed,
+                    recipient_count,
+                })?;
             } else {
                 println!(
                     "{removed} removed from mailing {id}; it has {recipient_count} recipients"
@@ -213,19 +210,10 @@ async fn recipients<S: Store + Clone + 'static>(
             let found = mailings
                 .recipients(id, search.as_ref(), page.page())
                 .await?;
-            recipient_page(out, &found)?;
+            recipient_page(out, found)?;
         }
     }
     Ok(())
-}
-
-/// A mailing as `show` prints it in JSON.
-#[derive(Debug, Serialize)]
-struct Detail {
-    #[serde(flatten)]
-    view: MailingView,
-    recipient_ids: Vec<RecipientId>,
-    runs: Vec<SendRun>,
 }
 
 async fn show<S: Store + Clone + 'static>(
@@ -243,7 +231,11 @@ async fn show<S: Store + Clone + 'static>(
         ("id", m.id.to_string()),
         (
             "status",
-            format!("{} ({})", view.status.label(), view.status.code()),
+            format!(
+                "{} ({})",
+                labels::mailing_status(view.status),
+                view.status.code()
+            ),
         ),
         ("first_sent_at", time(m.first_sent_at)),
         ("sent_completed_at", time(m.sent_completed_at)),
@@ -256,12 +248,7 @@ async fn show<S: Store + Clone + 'static>(
     for r in &runs {
         fields.push(("run", run_row(r).join("  ")));
     }
-    let detail = Detail {
-        view,
-        recipient_ids,
-        runs,
-    };
-    out.record(&detail, &fields)?;
+    out.record(&MailingJson::new(view, recipient_ids), &fields)?;
     Ok(())
 }
 
@@ -303,29 +290,32 @@ async fn attempts<S: Store + Clone + 'static>(
                 a.id.to_string(),
                 time(a.attempt_at),
                 a.email.to_string(),
-                format!("{} ({})", a.status.label(), a.status.code()),
+                format!("{} ({})", labels::attempt_status(a.status), a.status.code()),
                 clip(&a.response, 70),
             ]
         })
         .collect();
+    let json: Vec<AttemptJson> = all.into_iter().map(Into::into).collect();
     out.list(
-        &all,
+        &json,
         &["id", "attempt_at", "email", "status", "response"],
         rows,
     )?;
     Ok(())
 }
 
+/// What `mailing send` prints in JSON: the API's answer to a send (the run
+/// and whether it was resumed), and how the command went.
 #[derive(Debug, Serialize)]
-struct SendSummary<'a> {
-    run: &'a SendRun,
-    resumed: bool,
-    detached: bool,
-    elapsed_seconds: f64,
+pub(super) struct SendSummary {
+    #[serde(flatten)]
+    pub(super) launch: LaunchJson,
+    pub(super) detached: bool,
+    pub(super) elapsed_seconds: f64,
 }
 
 /// `; skipped N unsubscribed, M bouncing` when the launch left anyone out.
-fn skipped(run: &SendRun) -> String {
+pub(super) fn skipped(run: &SendRun) -> String {
     if run.skipped_unsubscribed == 0 && run.skipped_bounced == 0 {
         return String::new();
     }

@@ -1,7 +1,17 @@
 //! `postpilot mailing send`: launch a run and deliver it, with a progress
 //! bar, stopping gracefully on Ctrl-C or SIGTERM.
 
-use super::*;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use postpilot_core::ports::Store;
+use postpilot_core::{Audience, MailingId, SendRun, Trigger};
+use postpilot_http::json::LaunchJson;
+
+use super::{skipped, SendSummary};
+use crate::app::App;
+use crate::error::CliError;
+use crate::output::Output;
 
 pub(super) async fn send<S: Store + Clone + 'static>(
     app: &App<S>,
@@ -17,8 +27,10 @@ pub(super) async fn send<S: Store + Clone + 'static>(
         let r = &launch.run;
         if out.json {
             Output::json(&SendSummary {
-                run: r,
-                resumed: launch.resumed,
+                launch: LaunchJson {
+                    run: r.clone().into(),
+                    resumed: launch.resumed,
+                },
                 detached: true,
                 elapsed_seconds: 0.0,
             })?;
@@ -65,8 +77,10 @@ pub(super) async fn send<S: Store + Clone + 'static>(
     let elapsed = started.elapsed().as_secs_f64();
     if out.json {
         Output::json(&SendSummary {
-            run: &run,
-            resumed: launch.resumed,
+            launch: LaunchJson {
+                run: run.clone().into(),
+                resumed: launch.resumed,
+            },
             detached: false,
             elapsed_seconds: elapsed,
         })?;

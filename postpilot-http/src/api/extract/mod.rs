@@ -8,15 +8,10 @@ mod query;
 pub(crate) use query::*;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
-use utoipa::openapi::{KnownFormat, RefOr, Required};
-use utoipa::IntoParams;
 
 use crate::error::ApiError;
 

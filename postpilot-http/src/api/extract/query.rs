@@ -1,7 +1,15 @@
 //! What the path and the query carry: ids (404 when not one), `offset` and
 //! `limit`, `q`; and their OpenAPI parameters.
 
-use super::*;
+use axum::extract::{FromRequestParts, Path, RawPathParams};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::{KnownFormat, RefOr, Required};
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
 
 /// An id as written in a path: a positive decimal number without sign or
 /// leading zeros that fits in 64 bits. Other spellings of a number (`+1`,

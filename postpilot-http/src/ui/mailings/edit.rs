@@ -1,7 +1,28 @@
 //! Add and edit a mailing: the form, shown again with its errors.
 
-use super::input::*;
-use super::*;
+use crate::ui::form::{field, record_form};
+use crate::ui::format::{clip, zone};
+use crate::ui::members::count;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use maud::html;
+use postpilot_core::ports::{Entity, StoreError};
+use postpilot_core::Search;
+use postpilot_core::{
+    MailingId, MailingPatch, NewMailing, Page as Slice, RecipientIds, RecipientsEdit,
+};
+
+use super::input::{past_start, reference_errors, Choice, Input};
+use super::CHOICES;
+use crate::auth::Session;
+use crate::csrf::CsrfForm;
+use crate::state::{AppState, Wiring};
+use crate::ui::form::{aria, Errors};
+use crate::ui::format::{input_value, tomorrow_morning};
+use crate::ui::layout::{Notice, Page, Section};
+use crate::ui::{parse_id, see_other_with, IdPath, UiError};
 
 async fn form_page<W: Wiring>(
     app: &AppState<W>,

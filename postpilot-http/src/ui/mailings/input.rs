@@ -1,6 +1,12 @@
 //! The mailing form's fields as typed, and their checks.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use postpilot_core::ports::{Entity, StoreError};
+use postpilot_core::{MessageId, RecipientId, RecipientIds, Search, Selection, Window};
+
+use crate::csrf::FormData;
+use crate::ui::form::{problem_text, Errors};
+use crate::ui::format::{parse_input, TimeInput};
 
 /// The fields as typed.
 #[derive(Debug, Default)]

@@ -9,33 +9,20 @@ mod page;
 pub(crate) use page::{mailing_page, progress};
 
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use chrono::{DateTime, Utc};
-use maud::{html, Markup};
-use postpilot_core::ports::{Entity, StoreError};
-use postpilot_core::usecases::GAVE_UP;
-use postpilot_core::{
-    Direction, Mailing, MailingId, MailingOrder, MailingPatch, MailingStatus, MessageId,
-    NewMailing, Page as Slice, RecipientId, RecipientIds, RecipientsEdit, Search, Selection,
-    Window,
-};
+use maud::html;
+use postpilot_core::{Direction, MailingId, MailingOrder, Page as Slice};
 
-use super::form::{aria, field, problem_text, record_form, Errors};
-use super::format::{
-    clip, count as count_words, input_value, mailing_status, number, parse_input, tomorrow_morning,
-    trigger, when, when_exact, zone, TimeInput, RECIPIENTS,
-};
-use super::layout::{table, Notice, Page, Section};
+use super::format::{count as count_words, mailing_status, number, when, RECIPIENTS};
+use super::layout::{Notice, Section};
 use super::listing::{read, Orders};
-use super::mailing_recipients::count;
-use super::reply::{gave_up_parts, reply};
 use super::resource::Resource;
 use super::{parse_id, see_other_with, IdPath, UiError};
 use crate::auth::Session;
-use crate::csrf::{CsrfForm, FormData};
+use crate::csrf::CsrfForm;
 use crate::state::{AppState, Wiring};
 
 const MAILINGS: Resource = Resource {

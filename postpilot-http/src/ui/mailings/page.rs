@@ -1,7 +1,25 @@
 //! The mailing page: its status, "Отправить сейчас", its runs with
 //! progress and its attempts.
 
-use super::*;
+use crate::ui::format::{count as count_words, mailing_status, trigger, when, when_exact};
+use crate::ui::layout::table;
+use crate::ui::members::count;
+use crate::ui::reply::reply;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use axum::Extension;
+use chrono::{DateTime, Utc};
+use maud::{html, Markup};
+use postpilot_core::usecases::GAVE_UP;
+use postpilot_core::{Mailing, MailingId, MailingStatus};
+
+use super::REFRESH_SECONDS;
+use crate::auth::Session;
+use crate::state::{AppState, Wiring};
+use crate::ui::layout::{Notice, Page, Section};
+use crate::ui::reply::gave_up_parts;
+use crate::ui::{parse_id, IdPath, UiError};
 
 pub(super) async fn show<W: Wiring>(
     State(app): State<AppState<W>>,
@@ -93,7 +111,7 @@ pub(crate) async fn mailing_page<W: Wiring>(
                 }
             }
             dl.details {
-                dt { "Статус" } dd #status { (view.status.label()) }
+                dt { "Статус" } dd #status { (crate::labels::mailing_status(view.status)) }
                 dt { "Сообщение" } dd { a href={ "/messages/" (message.id) } { (message.subject) } }
                 dt { "Первая отправка" } dd { (when(m.first_sent_at, tz)) }
                 dt { "Окончание отправки" } dd { (when(m.sent_completed_at, tz)) }

@@ -1,0 +1,64 @@
+//! Repository ports, one file per repository. Adapters implement them over
+//! a database; they speak only domain types and map their own errors onto
+//! [`StoreError`] (ARCHITECTURE.md, "Ports").
+
+mod delivery;
+mod error;
+mod instance;
+mod lists;
+mod mailings;
+mod messages;
+mod recipients;
+mod stats;
+mod suppression;
+
+#[cfg(any(test, feature = "mocks"))]
+pub use delivery::MockDeliveryRepository;
+pub use delivery::{DeliveryRepository, RECENT_ATTEMPTS};
+pub use error::{BoxError, Entity, StoreError};
+pub use instance::InstanceRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use instance::MockInstanceRepository;
+pub use lists::ListRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use lists::MockListRepository;
+pub use mailings::MailingRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use mailings::MockMailingRepository;
+pub use messages::MessageRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use messages::MockMessageRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use recipients::MockRecipientRepository;
+pub use recipients::RecipientRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use stats::MockStatsRepository;
+pub use stats::StatsRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use suppression::MockSuppressionRepository;
+pub use suppression::SuppressionRepository;
+
+/// Everything a store offers; what the front ends are generic over.
+pub trait Store:
+    RecipientRepository
+    + MessageRepository
+    + MailingRepository
+    + DeliveryRepository
+    + StatsRepository
+    + ListRepository
+    + InstanceRepository
+    + SuppressionRepository
+{
+}
+
+impl<T> Store for T where
+    T: RecipientRepository
+        + MessageRepository
+        + MailingRepository
+        + DeliveryRepository
+        + StatsRepository
+        + ListRepository
+        + InstanceRepository
+        + SuppressionRepository
+{
+}

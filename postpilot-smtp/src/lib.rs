@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use postpilot_core::ports::{MailError, Mailer, OutgoingEmail, ServerReply};
 use thiserror::Error;
 
+mod body;
 mod build;
 mod classify;
 mod config;

@@ -163,7 +163,9 @@ impl Template {
         if let Some(url) = &email.unsubscribe_url {
             one_click_unsubscribe(&mut headers, url)?;
         }
-        let mut out = headers.to_string().into_bytes();
+        let head = headers.to_string();
+        let mut out = Vec::with_capacity(head.len() + self.rest.len());
+        out.extend_from_slice(head.as_bytes());
         out.extend_from_slice(&self.rest);
         Ok(out)
     }

@@ -294,7 +294,9 @@ impl Dkim {
             self.0.signer.sign(&email).map_err(|e| {
                 MailError::Permanent(format!("cannot sign the email with DKIM: {e}"))
             })?;
-        let mut out = signature.to_header().into_bytes();
+        let header = signature.to_header();
+        let mut out = Vec::with_capacity(header.len() + email.len());
+        out.extend_from_slice(header.as_bytes());
         out.extend_from_slice(&email);
         Ok(out)
     }

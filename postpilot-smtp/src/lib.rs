@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+mod body;
 mod build;
 mod classify;
 mod config;

@@ -58,16 +58,26 @@ impl OutboxMailer {
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
-        let bytes = self.templates.email(&self.identity, email)?;
-        // The key was checked by `Templates::email`: no '/', no leading '.'.
+        let unsigned = self.templates.unsigned(&self.identity, email)?;
+        // The key was checked by `Templates::unsigned`: no '/', no leading '.'.
         let path = self.dir.join(format!("{}.eml", email.message_key));
         let dir = self.dir.clone();
         let target = path.clone();
-        // Blocking file I/O (including fsync) stays off the async workers.
-        tokio::task::spawn_blocking(move || write_atomically(&dir, &target, &bytes))
-            .await
-            .map_err(|e| MailError::Transient(format!("writing {}: {e}", path.display())))?
-            .map_err(|e| MailError::Transient(format!("cannot write {}: {e}", path.display())))?;
+        let dkim = self.identity.dkim.clone();
+        // Signing (milliseconds with RSA) and blocking file I/O (fsync)
+        // stay off the thread that drives the sends, as in `SmtpMailer`
+        // (ARCHITECTURE.md, "SMTP").
+        tokio::task::spawn_blocking(move || {
+            let bytes = match dkim {
+                Some(dkim) => dkim.sign(unsigned)?,
+                None => unsigned,
+            };
+            write_atomically(&dir, &target, &bytes).map_err(|e| {
+                MailError::Transient(format!("cannot write {}: {e}", target.display()))
+            })
+        })
+        .await
+        .map_err(|e| MailError::Transient(format!("writing {}: {e}", path.display())))??;
         Ok(ServerReply(format!("250 saved to {}", path.display())))
     }
 

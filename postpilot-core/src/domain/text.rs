@@ -36,21 +36,27 @@ struct Rule {
 
 impl Rule {
     fn check(&self, input: &str) -> Result<String, InvalidField> {
+        self.checked(input).map(str::to_owned)
+    }
+
+    /// As [`Rule::check`], keeping `input`'s buffer when only its end is
+    /// trimmed: a body rendered per recipient is not copied again.
+    fn check_owned(&self, mut input: String) -> Result<String, InvalidField> {
+        let value = self.checked(&input)?;
+        let len = value.len();
+        if len == input.len() || matches!(self.trim, Trim::End) {
+            // `trim_end` keeps the start: the value is `input[..len]`.
+            input.truncate(len);
+            return Ok(input);
+        }
+        Ok(value.to_owned())
+    }
+
+    /// `input` trimmed, once its characters and length are allowed.
+    fn checked<'a>(&self, input: &'a str) -> Result<&'a str, InvalidField> {
         let fail = |problem| InvalidField::new(self.field, problem);
-        for c in input.chars() {
-            let allowed_in_text =
-                matches!(self.lines, Lines::Many) && matches!(c, '\n' | '\r' | '\t');
-            if allowed_in_text {
-                continue;
-            }
-            if c == '\n' || c == '\r' {
-                return Err(fail(Problem::LineBreak));
-            }
-            // Unicode line/paragraph separators and bidi controls are as
-            // dangerous in a header as CR/LF, and invisible in a UI.
-            if is_hidden(c) {
-                return Err(fail(Problem::ControlChar(c as u32)));
-            }
+        if let Some(problem) = self.refused(input) {
+            return Err(fail(problem));
         }
         let value = match self.trim {
             Trim::Both => input.trim(),
@@ -63,7 +69,39 @@ impl Rule {
         if len > self.max {
             return Err(fail(Problem::TooLong { max: self.max, len }));
         }
-        Ok(value.to_owned())
+        Ok(value)
+    }
+
+    /// The problem with the first character of `input` the field refuses.
+    /// Looks at bytes: visible ASCII passes at once, and beyond ASCII only
+    /// characters whose UTF-8 starts with C2 or E2 can be hidden (the C1
+    /// controls, U+2028–U+202E, U+2066–U+2069; `is_hidden` says which), so
+    /// a long body is checked without decoding most of it.
+    fn refused(&self, input: &str) -> Option<Problem> {
+        let bytes = input.as_bytes();
+        for (at, &byte) in bytes.iter().enumerate() {
+            let c = match byte {
+                b' '..=b'~' => continue,
+                0..=0x7f => char::from(byte),
+                // A lead byte, so `at` starts a character.
+                0xc2 | 0xe2 => input.get(at..).and_then(|rest| rest.chars().next())?,
+                _ => continue,
+            };
+            let allowed_in_text =
+                matches!(self.lines, Lines::Many) && matches!(c, '\n' | '\r' | '\t');
+            if allowed_in_text {
+                continue;
+            }
+            if c == '\n' || c == '\r' {
+                return Some(Problem::LineBreak);
+            }
+            // Unicode line/paragraph separators and bidi controls are as
+            // dangerous in a header as CR/LF, and invisible in a UI.
+            if is_hidden(c) {
+                return Some(Problem::ControlChar(c as u32));
+            }
+        }
+        None
     }
 }
 
@@ -77,14 +115,15 @@ macro_rules! text_type {
             /// Largest accepted length, in characters.
             pub const MAX_CHARS: usize = $max;
 
+            const RULE: Rule =
+                Rule { field: $field, lines: $lines, trim: $trim, min: $min, max: $max };
+
             /// Validates and trims `input` (a body only at its end).
             ///
             /// # Errors
             #[doc = concat!("[`InvalidField`] with field `", $field, "`.")]
             pub fn parse(input: &str) -> Result<Self, InvalidField> {
-                Rule { field: $field, lines: $lines, trim: $trim, min: $min, max: $max }
-                    .check(input)
-                    .map(Self)
+                Self::RULE.check(input).map(Self)
             }
 
             pub fn as_str(&self) -> &str {
@@ -110,8 +149,9 @@ macro_rules! text_type {
 
         impl TryFrom<String> for $name {
             type Error = InvalidField;
+            /// As [`Self::parse`], reusing `value`'s buffer when it can.
             fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
+                Self::RULE.check_owned(value).map(Self)
             }
         }
     };
@@ -155,6 +195,70 @@ impl Default for Comment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_hidden_character_beyond_ascii_starts_with_byte_c2_or_e2() {
+        // What `Rule::refused` relies on to skip the other bytes.
+        let mut buf = [0; 4];
+        for c in (0x80..=0x10_ffff).filter_map(char::from_u32) {
+            if is_hidden(c) {
+                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(matches!(lead, 0xc2 | 0xe2), "{c:?}");
+            }
+        }
+    }
+
+    /// `Rule::refused` as it was written first, a character at a time.
+    fn refused_char_by_char(rule: &Rule, input: &str) -> Option<Problem> {
+        for c in input.chars() {
+            if matches!(rule.lines, Lines::Many) && matches!(c, '\n' | '\r' | '\t') {
+                continue;
+            }
+            if c == '\n' || c == '\r' {
+                return Some(Problem::LineBreak);
+            }
+            if is_hidden(c) {
+                return Some(Problem::ControlChar(c as u32));
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn the_byte_scan_refuses_exactly_what_a_character_scan_does() {
+        let samples = [
+            "Здравствуйте, Анна!\r\n\tконец",
+            "a\u{85}b",
+            "\u{9f}",
+            "\u{a0}неразрывный",
+            "\u{2027}\u{2028}",
+            "x\u{2030}\u{202f}\u{2065}\u{206a}y",
+            "\u{2069}",
+            "тире — «кавычки» … ✓ 🎉",
+            "nul\u{0}",
+            "del\u{7f}",
+            "\u{1b}[31m",
+            "две\nстроки",
+        ];
+        for rule in [Subject::RULE, BodyText::RULE] {
+            for sample in samples {
+                assert_eq!(
+                    rule.refused(sample),
+                    refused_char_by_char(&rule, sample),
+                    "{sample:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_made_from_an_owned_string_is_the_same_as_one_parsed() {
+        for input in ["  отступ и хвост \n\n", "ровно", " \n ", "x\u{202e}"] {
+            assert_eq!(BodyText::try_from(input.to_owned()), BodyText::parse(input));
+            assert_eq!(Subject::try_from(input.to_owned()), Subject::parse(input));
+            assert_eq!(Comment::try_from(input.to_owned()), Comment::parse(input));
+        }
+    }
 
     #[test]
     fn full_name_is_trimmed_and_limited_to_100_chars() {

@@ -54,14 +54,16 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
                 return (claim, None);
             }
         }
-        let outcome = match letters.for_delivery(&delivery) {
+        // One HMAC per send: the same link goes into the body and the header.
+        let unsubscribe_url = letters.unsubscribe_url(&delivery);
+        let outcome = match letters.for_delivery(&delivery, unsubscribe_url.as_deref()) {
             Ok(content) => {
                 let email = OutgoingEmail {
                     to: delivery.email.clone(),
                     to_name: delivery.full_name.clone(),
                     content,
                     message_key: OutgoingEmail::key_for(run, delivery.id, &instance),
-                    unsubscribe_url: letters.unsubscribe_url(&delivery),
+                    unsubscribe_url,
                 };
                 self.mailer.send(&email).await
             }

@@ -262,3 +262,47 @@ async fn raw_pool(url: &str) -> sqlx::SqlitePool {
         .await
         .expect("raw connection")
 }
+
+#[tokio::test]
+async fn the_search_key_the_store_writes_is_the_one_the_trigger_makes_for_a_row_written_by_hand() {
+    use postpilot_core::domain::{Comment, EmailAddress, FullName, NewRecipient};
+    use postpilot_core::ports::RecipientRepository;
+    let fresh = fresh().await;
+    let person = |email: &str| NewRecipient {
+        email: EmailAddress::parse(email).expect("valid email"),
+        full_name: FullName::parse("Ёлкин ЮРИЙ Щукин-Smith").expect("valid name"),
+        comment: Comment::default(),
+    };
+    fresh
+        .store
+        .insert_recipient(&person("One.ADDED@Example.COM"))
+        .await
+        .expect("added");
+    fresh
+        .store
+        .insert_recipients(&[person("Two.IMPORTED@Example.COM")])
+        .await
+        .expect("imported");
+    fresh.store.close().await;
+    let raw = raw_pool(&fresh.url).await;
+    sqlx::query(
+        "INSERT INTO recipient (email, full_name, comment) \
+         VALUES ('Three.BY.HAND@Example.COM', 'Ёлкин ЮРИЙ Щукин-Smith', '')",
+    )
+    .execute(&raw)
+    .await
+    .expect("written by hand");
+    let keys: Vec<String> = sqlx::query_scalar("SELECT search_key FROM recipient ORDER BY id")
+        .fetch_all(&raw)
+        .await
+        .expect("keys");
+    raw.close().await;
+    assert_eq!(
+        keys,
+        vec![
+            "one.added@example.com\nёлкин юрий щукин-smith",
+            "two.imported@example.com\nёлкин юрий щукин-smith",
+            "three.by.hand@example.com\nёлкин юрий щукин-smith",
+        ]
+    );
+}

@@ -44,7 +44,19 @@ fn bind_import<'q>(
         q.bind(row.email.as_str())
             .bind(row.full_name.as_str())
             .bind(row.comment.as_str())
+            .bind(search_key(row))
     })
+}
+
+/// The recipient's search key, written with the row (migration
+/// `20261127000000_search_key_written`): its email and full name on two
+/// lines, folded as `Search::fold` folds searches.
+fn search_key(new: &NewRecipient) -> String {
+    Search::fold(&format!(
+        "{}\n{}",
+        new.email.as_str(),
+        new.full_name.as_str()
+    ))
 }
 
 /// `INSERT` of `rows` recipients at once, skipping existing emails. No
@@ -52,9 +64,14 @@ fn bind_import<'q>(
 /// threads, while the count and the last id tell the new ids (see
 /// `insert_recipients`).
 fn import_sql(rows: usize) -> String {
-    let mut sql = String::from("INSERT INTO recipient (email, full_name, comment) VALUES ");
+    let mut sql =
+        String::from("INSERT INTO recipient (email, full_name, comment, search_key) VALUES ");
     for i in 0..rows {
-        sql.push_str(if i == 0 { "(?, ?, ?)" } else { ", (?, ?, ?)" });
+        sql.push_str(if i == 0 {
+            "(?, ?, ?, ?)"
+        } else {
+            ", (?, ?, ?, ?)"
+        });
     }
     sql.push_str(" ON CONFLICT (email) DO NOTHING");
     sql
@@ -66,11 +83,13 @@ impl RecipientRepository for SqliteStore {
         // One statement: SQLite takes the write lock as it starts, so it
         // needs no explicit transaction.
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO recipient (email, full_name, comment) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO recipient (email, full_name, comment, search_key) \
+             VALUES (?, ?, ?, ?) RETURNING id",
         )
         .bind(new.email.as_str())
         .bind(new.full_name.as_str())
         .bind(new.comment.as_str())
+        .bind(search_key(new))
         .fetch_one(&self.writer)
         .await
         .map_err(recipient_write_error("inserting a recipient", new))?;
@@ -333,9 +352,10 @@ mod tests {
     use super::import_sql;
 
     #[test]
-    fn import_sql_has_three_parameters_per_row() {
+    fn import_sql_has_four_parameters_per_row_the_search_key_last() {
         let sql = import_sql(2);
-        assert_eq!(sql.matches('?').count(), 6);
+        assert_eq!(sql.matches('?').count(), 8);
+        assert!(sql.contains("(email, full_name, comment, search_key)"));
         assert!(sql.ends_with("ON CONFLICT (email) DO NOTHING"));
     }
 }

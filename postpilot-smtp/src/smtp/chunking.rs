@@ -4,9 +4,7 @@
 
 use std::collections::VecDeque;
 
-use lettre::transport::smtp::commands::{Mail, Rcpt};
 use lettre::transport::smtp::response::Response;
-use lettre::Address;
 
 use super::riders::{Rider, Riders, Written};
 use super::session::{check, reply, send, Progress, Session, Settings};
@@ -30,8 +28,7 @@ impl Session {
         let mut replies: &[Stage] = &[Stage::Mail, Stage::Rcpt, Stage::AfterDot];
         if turn.fresh {
             let mail = self.mail_command(settings, turn.to, turn.body)?;
-            self.wire.queue(&mail);
-            self.wire.queue(&Rcpt::new(turn.to.clone(), Vec::new()));
+            self.queue_envelope(&mail, turn.to);
             if turn.probe {
                 send(&mut self.wire, Stage::Mail, server).await?;
                 self.chunked_replies(&[Stage::Mail, Stage::Rcpt], turn, progress, server)
@@ -91,13 +88,6 @@ impl Session {
             }
         }
         refused.map_or(Ok(answer), Err)
-    }
-
-    /// Queues MAIL, RCPT and `BDAT <size> LAST` with the message.
-    pub(super) fn queue_chunked(&mut self, mail: &Mail, to: &Address, body: &[u8]) {
-        self.wire.queue(mail);
-        self.wire.queue(&Rcpt::new(to.clone(), Vec::new()));
-        self.wire.queue_chunk(body);
     }
 }
 

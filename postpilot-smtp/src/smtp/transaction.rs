@@ -136,23 +136,18 @@ impl Session {
                 server,
             ));
         }
-        let (mode, room) = match self.mode() {
-            Mode::Pipelined => (Mode::Pipelined, 1),
-            mode => (mode, 0),
-        };
+        let mode = self.mode();
         match mode {
             Mode::Chunked => self.chunked(settings, turn, ahead, riders, progress).await,
             mode => {
                 if turn.fresh {
                     let mail = self.mail_command(settings, turn.to, turn.body)?;
-                    let rcpt = Rcpt::new(turn.to.clone(), Vec::new());
                     if mode == Mode::Pipelined {
-                        let wire = &mut self.wire;
-                        wire.queue(&mail);
-                        wire.queue(&rcpt);
-                        wire.queue(&Data);
-                        send(wire, Stage::Mail, server).await?;
+                        self.queue_envelope(&mail, turn.to);
+                        self.wire.queue(&Data);
+                        send(&mut self.wire, Stage::Mail, server).await?;
                     } else {
+                        let rcpt = Rcpt::new(turn.to.clone(), Vec::new());
                         self.envelope_lockstep(&mail, &rcpt, progress, server)
                             .await?;
                     }
@@ -163,6 +158,8 @@ impl Session {
 
                 progress.enter(Stage::Body);
                 self.wire.queue_message(turn.body);
+                // One email taken on, its envelope written with this body.
+                let room = usize::from(mode == Mode::Pipelined);
                 let taken = self.take_on(settings, ahead, riders, room);
                 send(&mut self.wire, Stage::Body, server).await?;
                 note_written(ahead, taken, Written::Envelope);
@@ -190,11 +187,10 @@ impl Session {
             let Some(rider) = riders.take() else { break };
             match self.mail_command(settings, &rider.to, &rider.body) {
                 Ok(mail) => {
+                    self.queue_envelope(&mail, &rider.to);
                     if self.mode() == Mode::Chunked {
-                        self.queue_chunked(&mail, &rider.to, &rider.body);
+                        self.wire.queue_chunk(&rider.body);
                     } else {
-                        self.wire.queue(&mail);
-                        self.wire.queue(&Rcpt::new(rider.to.clone(), Vec::new()));
                         self.wire.queue(&Data);
                     }
                     ahead.push_back(rider);
@@ -207,6 +203,12 @@ impl Session {
             }
         }
         taken
+    }
+
+    /// Queues MAIL FROM and RCPT TO: what DATA or BDAT follows.
+    pub(super) fn queue_envelope(&mut self, mail: &Mail, to: &Address) {
+        self.wire.queue(mail);
+        self.wire.queue(&Rcpt::new(to.clone(), Vec::new()));
     }
 
     /// MAIL FROM with the parameters `body` and the addresses need.

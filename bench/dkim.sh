@@ -12,6 +12,7 @@
 # Needs: postfix (smtp-sink), sqlite3, openssl. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-100000}
 RSA_N=${RSA_N:-$((N / 20))}
 C=${C:-8}
@@ -24,7 +25,7 @@ cargo build -q --release -p postpilot-cli
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/postpilot
 work=$(mktemp -d)
 trap 'kill $sink_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 /usr/sbin/smtp-sink -u nobody 127.0.0.1:$port 1024 & sink_pid=$!
 sleep 0.5
 
@@ -32,14 +33,7 @@ openssl genpkey -algorithm ed25519 -out "$work/ed25519.pem" 2>/dev/null
 openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.pem" 2>/dev/null
 
 # One prepared database: N recipients, a 1 KB message, a mailing to all.
-python3 - "$N" "$work/r.csv" <<'PY'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    f.write("email,full_name\n")
-    for i in range(n):
-        f.write(f"user{i}@example.com,Получатель {i}\n")
-PY
+make_csv "$N" "$work/r.csv"
 python3 -c "print('x' * 1023)" > "$work/body.txt"
 export POSTPILOT_DATABASE_URL="sqlite://$work/template.db"
 "$bin" recipient import "$work/r.csv" >/dev/null
@@ -54,7 +48,6 @@ export POSTPILOT_DATABASE_URL="sqlite://$work/template.db"
 "$bin" mailing add --message 2 --start "2020-01-01T00:00:00Z" --end "2100-01-01T00:00:00Z" --all-recipients >/dev/null
 sqlite3 "$work/template.db" "DELETE FROM mailing_recipient WHERE mailing_id = 3 AND recipient_id > $RSA_N"
 
-now() { date +%s.%N; }
 
 run() { # variant -> msg/s
   local variant=$1 db="$work/run.db" args=() mailing=1 n=$N
@@ -87,7 +80,6 @@ for round in $(seq "$ROUNDS"); do
     echo "round $round  $variant: $r msg/s"
   done
 done
-median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.0f}')" "$@"; }
 base=$(median ${rates[plain]})
 for variant in $VARIANTS; do
   m=$(median ${rates[$variant]})

@@ -9,6 +9,7 @@
 # Needs: postfix (smtp-sink, smtp-source), sqlite3, /usr/bin/time. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-100000}
 C=${C:-8}
 IMPORT=${IMPORT:-1000000}
@@ -22,32 +23,16 @@ cargo build -q --release -p postpilot-cli
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/postpilot
 work=$(mktemp -d)
 trap 'kill $sink_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 /usr/sbin/smtp-sink -u nobody 127.0.0.1:$port 1024 & sink_pid=$!
 sleep 0.5
-
-now() { date +%s.%N; }
-rate() { python3 -c "print(f'{$1/($3-$2):.0f}')"; }
-
-make_csv() { # rows file
-  python3 - "$1" "$2" <<'PY'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    f.write("email,full_name\n")
-    for i in range(n):
-        f.write(f"user{i}@example.com,Получатель {i}\n")
-PY
-}
 
 send_bench() { # recipients label
   local n=$1 db="$work/send-$1.db"
   export POSTPILOT_DATABASE_URL="sqlite://$db"
   make_csv "$n" "$work/r.csv"
-  "$bin" recipient import "$work/r.csv" >/dev/null
   python3 -c "print('x' * 1023)" > "$work/body.txt"
-  "$bin" message add --subject "Benchmark" --body-file "$work/body.txt" >/dev/null
-  "$bin" mailing add --message 1 --start "2020-01-01T00:00:00Z" --end "2100-01-01T00:00:00Z" --all-recipients >/dev/null
+  prepare_send "$bin" "$work/r.csv" "$work/body.txt"
   local t0 t1
   t0=$(now)
   /usr/bin/time -f "%M" -o "$work/rss" "$bin" --smtp-url "smtp://127.0.0.1:$port" --concurrency "$C" mailing send 1 >/dev/null

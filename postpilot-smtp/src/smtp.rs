@@ -239,11 +239,13 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<ServerReply, MailError> {
         let inner = &*self.inner;
-        let body: Arc<[u8]> = inner
-            .templates
-            .email_off_loop(&inner.identity, email)
-            .await?
-            .into();
+        // Shared with the connection that may take this email on, not copied.
+        let body = Arc::new(
+            inner
+                .templates
+                .email_off_loop(&inner.identity, email)
+                .await?,
+        );
         let to = build::address(&email.to).map_err(MailError::Permanent)?;
         match self.deliver(&to, &body).await {
             Ok(reply) => {

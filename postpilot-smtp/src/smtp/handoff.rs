@@ -33,7 +33,7 @@ impl SmtpMailer {
     /// # Errors
     /// The failure of the connection that took the email on before its
     /// turn came (see [`lost`]).
-    async fn seat(&self, to: &lettre::Address, body: &Arc<[u8]>) -> Result<Seat<'_>, Failure> {
+    async fn seat(&self, to: &lettre::Address, body: &Arc<Vec<u8>>) -> Result<Seat<'_>, Failure> {
         let riders = &self.pool.riders;
         let not_started = || Failure {
             stage: Stage::Connect,
@@ -85,7 +85,7 @@ impl SmtpMailer {
     pub(super) async fn deliver(
         &self,
         to: &lettre::Address,
-        body: &Arc<[u8]>,
+        body: &Arc<Vec<u8>>,
     ) -> Result<ServerReply, MailError> {
         let inner = &*self.inner;
         // A connection lost before anything of this message was written

@@ -57,7 +57,7 @@ pub(crate) struct Carried {
 pub(crate) struct Rider {
     id: u64,
     pub(crate) to: Address,
-    pub(crate) body: Arc<[u8]>,
+    pub(crate) body: Arc<Vec<u8>>,
     written: Arc<AtomicU8>,
     handoff: oneshot::Sender<Handoff>,
 }
@@ -126,7 +126,7 @@ impl Riders {
     }
 
     /// Queues a send of `body` to `to`.
-    pub(crate) fn join(&self, to: Address, body: Arc<[u8]>) -> Ticket {
+    pub(crate) fn join(&self, to: Address, body: Arc<Vec<u8>>) -> Ticket {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let written = Arc::new(AtomicU8::new(Written::Nothing as u8));
         let (handoff, receiver) = oneshot::channel();
@@ -188,8 +188,8 @@ mod tests {
     #[test]
     fn riders_are_taken_in_the_order_they_came() {
         let riders = Riders::default();
-        let _a = riders.join(address(1), Arc::from(&b"a"[..]));
-        let _b = riders.join(address(2), Arc::from(&b"b"[..]));
+        let _a = riders.join(address(1), Arc::new(b"a".to_vec()));
+        let _b = riders.join(address(2), Arc::new(b"b".to_vec()));
         assert_eq!(riders.take().map(|r| r.to), Some(address(1)));
         assert_eq!(riders.take().map(|r| r.to), Some(address(2)));
         assert!(riders.take().is_none());
@@ -198,8 +198,8 @@ mod tests {
     #[test]
     fn a_withdrawn_rider_is_never_taken_and_a_taken_one_cannot_withdraw() {
         let riders = Riders::default();
-        let a = riders.join(address(1), Arc::from(&b"a"[..]));
-        let b = riders.join(address(2), Arc::from(&b"b"[..]));
+        let a = riders.join(address(1), Arc::new(b"a".to_vec()));
+        let b = riders.join(address(2), Arc::new(b"b".to_vec()));
         assert!(riders.withdraw(a.id), "still queued: withdrawn");
         let taken = riders.take().expect("b is queued");
         assert_eq!(taken.to, address(2));
@@ -209,8 +209,8 @@ mod tests {
     #[test]
     fn a_rider_whose_send_is_gone_is_skipped() {
         let riders = Riders::default();
-        drop(riders.join(address(1), Arc::from(&b"a"[..])));
-        let _b = riders.join(address(2), Arc::from(&b"b"[..]));
+        drop(riders.join(address(1), Arc::new(b"a".to_vec())));
+        let _b = riders.join(address(2), Arc::new(b"b".to_vec()));
         assert_eq!(riders.take().map(|r| r.to), Some(address(2)));
     }
 
@@ -218,7 +218,7 @@ mod tests {
     fn once_stopped_no_rider_is_taken_on() {
         let (stopper, stop) = StopSignal::new();
         let riders = Riders::new(stop);
-        let ticket = riders.join(address(1), Arc::from(&b"a"[..]));
+        let ticket = riders.join(address(1), Arc::new(b"a".to_vec()));
         stopper.stop();
         assert!(riders.take().is_none());
         assert!(riders.withdraw(ticket.id), "it is still there to withdraw");
@@ -227,7 +227,7 @@ mod tests {
     #[test]
     fn what_was_written_is_seen_by_the_rider() {
         let riders = Riders::default();
-        let ticket = riders.join(address(1), Arc::from(&b"a"[..]));
+        let ticket = riders.join(address(1), Arc::new(b"a".to_vec()));
         assert_eq!(ticket.written(), Written::Nothing);
         let rider = riders.take().expect("queued");
         rider.note_written(Written::Message);

@@ -8,6 +8,7 @@ mod error;
 mod logging;
 mod output;
 mod parse;
+mod password;
 
 use std::process::ExitCode;
 

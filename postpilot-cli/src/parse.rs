@@ -85,6 +85,10 @@ pub fn dkim_key(s: &str) -> Result<postpilot_smtp::DkimKey, String> {
     postpilot_smtp::DkimKey::read(std::path::Path::new(s)).map_err(|e| format!("dkim-key: {e}"))
 }
 
+pub fn role(s: &str) -> Result<postpilot_core::Role, String> {
+    postpilot_core::Role::parse(s).map_err(|e| e.to_string())
+}
+
 pub fn full_name(s: &str) -> Result<FullName, String> {
     FullName::parse(s).map_err(|e| e.to_string())
 }

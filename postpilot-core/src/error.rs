@@ -17,6 +17,22 @@ pub enum Error {
     Mail(#[from] crate::ports::MailError),
     #[error("mailing {0} is completed (its end time has passed) and can no longer be sent")]
     MailingCompleted(MailingId),
+    /// A login with an unknown email or a wrong password: which of the
+    /// two is not said.
+    #[error("wrong email or password")]
+    WrongCredentials,
+    /// A login or request of a blocked user.
+    #[error("this account is blocked")]
+    AccountBlocked,
+    /// A login of a user who has not confirmed their email yet.
+    #[error("this account's email is not confirmed yet: follow the link sent to it")]
+    AccountUnconfirmed,
+    /// Something the actor's role does not allow.
+    #[error("a {role} may not {action}")]
+    Forbidden {
+        role: crate::domain::Role,
+        action: &'static str,
+    },
     /// The database kept failing for longer than the sender waits for it.
     #[error(
         "the database kept failing for {}s while {doing}; sending stopped. \

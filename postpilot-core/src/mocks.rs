@@ -6,6 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
+    ApiTokenInfo, KeyHash, Link, LinkPurpose, NewUser, PasswordHash, Role, Session, TokenId,
+    TokenName, User, UserId,
+};
+use crate::domain::{
     AttemptCursor, AttemptFilter, AttemptListing, Audience, Claim, DeliveryResult, EmailAddress,
     InstanceId, Launch, LeaseToken, ListId, ListName, Listed, Listing, Mailing, MailingId,
     MailingOrder, Message, MessageId, MessageOrder, NewMailing, NewMessage, NewRecipient, Page,
@@ -14,8 +18,9 @@ use crate::domain::{
     UnsubscribeSecret, Window,
 };
 use crate::ports::{
-    DeliveryRepository, InstanceRepository, ListRepository, MailingRepository, MessageRepository,
-    RecipientRepository, StatsRepository, StoreError, SuppressionRepository,
+    AccessRepository, DeliveryRepository, InstanceRepository, ListRepository, MailingRepository,
+    MessageRepository, RecipientRepository, StatsRepository, StoreError, SuppressionRepository,
+    UserRepository,
 };
 
 mockall::mock! {
@@ -116,5 +121,32 @@ mockall::mock! {
         async fn resubscribe(&self, id: RecipientId) -> Result<(), StoreError>;
         async fn suppression(&self, id: RecipientId) -> Result<Suppression, StoreError>;
         async fn suppressed(&self, page: Page) -> Result<Vec<(Recipient, Suppression)>, StoreError>;
+    }
+
+    #[async_trait]
+    impl UserRepository for Store {
+        async fn add_user(&self, new: &NewUser, password: &PasswordHash, now: DateTime<Utc>) -> Result<User, StoreError>;
+        async fn get_user(&self, id: UserId) -> Result<User, StoreError>;
+        async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<(User, PasswordHash)>, StoreError>;
+        async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError>;
+        async fn count_users(&self) -> Result<u64, StoreError>;
+        async fn set_role(&self, id: UserId, role: Role) -> Result<User, StoreError>;
+        async fn set_blocked(&self, id: UserId, blocked: bool) -> Result<User, StoreError>;
+        async fn set_password(&self, id: UserId, password: &PasswordHash) -> Result<(), StoreError>;
+        async fn confirm_user(&self, id: UserId) -> Result<User, StoreError>;
+        async fn note_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    }
+
+    #[async_trait]
+    impl AccessRepository for Store {
+        async fn start_session(&self, key: &KeyHash, session: &Session, now: DateTime<Utc>) -> Result<(), StoreError>;
+        async fn session(&self, key: &KeyHash, now: DateTime<Utc>) -> Result<Option<(Session, User)>, StoreError>;
+        async fn end_session(&self, key: &KeyHash) -> Result<(), StoreError>;
+        async fn add_token(&self, user: UserId, name: &TokenName, key: &KeyHash, now: DateTime<Utc>) -> Result<ApiTokenInfo, StoreError>;
+        async fn use_token(&self, key: &KeyHash, now: DateTime<Utc>) -> Result<Option<(ApiTokenInfo, User)>, StoreError>;
+        async fn list_tokens(&self, user: UserId) -> Result<Vec<ApiTokenInfo>, StoreError>;
+        async fn revoke_token(&self, user: UserId, id: TokenId) -> Result<(), StoreError>;
+        async fn add_link(&self, key: &KeyHash, link: &Link, now: DateTime<Utc>) -> Result<(), StoreError>;
+        async fn take_link(&self, key: &KeyHash, purpose: LinkPurpose, now: DateTime<Utc>) -> Result<Option<UserId>, StoreError>;
     }
 }

@@ -33,7 +33,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, machine-readable: `bad_request`, `unauthorized`, `not_found`,
+    /// Stable, machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
     /// `method_not_allowed`, `duplicate`, `in_use`, `mailing_completed`,
     /// `payload_too_large`, `unsupported_media_type`, `invalid`,
     /// `too_many_requests`, `internal`, `timeout`, `not_ready`.
@@ -167,6 +167,12 @@ impl From<postpilot_core::Error> for ApiError {
             Error::Mail(_) => Self::new(StatusCode::BAD_GATEWAY, "not_sent", err.to_string()),
             Error::MailingCompleted(_) => {
                 Self::new(StatusCode::CONFLICT, "mailing_completed", err.to_string())
+            }
+            Error::WrongCredentials | Error::AccountBlocked | Error::AccountUnconfirmed => {
+                Self::new(StatusCode::UNAUTHORIZED, "unauthorized", err.to_string())
+            }
+            Error::Forbidden { .. } => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
             }
             // Only senders wait out an outage; no request does.
             Error::StoreUnavailable { .. } => {

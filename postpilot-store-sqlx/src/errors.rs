@@ -2,7 +2,7 @@
 
 use std::fmt::Display;
 
-use postpilot_core::domain::{MessageId, NewRecipient};
+use postpilot_core::domain::{EmailAddress, MessageId, NewRecipient, UserId};
 use postpilot_core::ports::{Entity, StoreError};
 
 /// Wraps a backend failure with what was being done.
@@ -28,15 +28,37 @@ pub(crate) fn recipient_write_error(
     doing: &str,
     new: &NewRecipient,
 ) -> impl FnOnce(sqlx::Error) -> StoreError {
+    duplicate_email(doing, Entity::Recipient, &new.email)
+}
+
+/// Maps a failed write of something whose only unique value is `email`
+/// (in any letter case): a unique violation is `Duplicate`.
+pub(crate) fn duplicate_email(
+    doing: &str,
+    entity: Entity,
+    email: &EmailAddress,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
     let doing = doing.to_owned();
-    let email = new.email.to_string();
+    let email = email.to_string();
     move |err| {
         if is_unique_violation(&err) {
             StoreError::Duplicate {
-                entity: Entity::Recipient,
+                entity,
                 field: "email",
                 value: email,
             }
+        } else {
+            StoreError::backend(doing, err)
+        }
+    }
+}
+
+/// Maps a failed write of something a user holds (a session, a token, a
+/// link): a foreign key violation means the user does not exist.
+pub(crate) fn missing_user(doing: String, user: UserId) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |err| {
+        if is_foreign_key_violation(&err) {
+            StoreError::not_found(Entity::User, user.get())
         } else {
             StoreError::backend(doing, err)
         }

@@ -17,6 +17,7 @@ mod listing;
 mod lists;
 mod queue;
 mod rows;
+mod users;
 
 #[cfg(feature = "postgres")]
 mod postgres;

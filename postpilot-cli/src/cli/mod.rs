@@ -12,6 +12,7 @@ mod selection;
 mod serve;
 #[cfg(test)]
 mod tests;
+mod user;
 
 pub use global::Global;
 pub use list::{ListCmd, ListMembersCmd};
@@ -21,6 +22,7 @@ pub use page::PageArgs;
 pub use recipient::RecipientCmd;
 pub use selection::SelectionArgs;
 pub use serve::ServeArgs;
+pub use user::UserCmd;
 
 use std::time::Duration;
 
@@ -53,6 +55,10 @@ pub enum Command {
     /// Списки: named groups of recipients, to choose a mailing's recipients by.
     #[command(subcommand)]
     List(ListCmd),
+    /// Пользователи: add users, list, block and unblock them, change roles
+    /// and passwords (the database's full access).
+    #[command(subcommand)]
+    User(UserCmd),
     /// The home-page figures: mailings, active mailings, unique recipients.
     Stats,
     /// Apply database migrations (done on every start anyway).

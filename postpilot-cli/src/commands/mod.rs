@@ -8,6 +8,7 @@ mod message;
 mod recipient;
 mod serve;
 mod stats;
+mod user;
 mod worker;
 
 pub use serve::os_signal;
@@ -58,6 +59,7 @@ pub async fn dispatch<S: Store + Clone + 'static>(
         Command::Mailing(cmd) => mailing::run(app, cmd, out).await,
         Command::List(cmd) => list::run(app, cmd, out).await,
         Command::Stats => stats::run(app, out).await,
+        Command::User(cmd) => user::run(app, cmd, out).await,
         Command::Serve(args) => serve::run(app, args).await,
         Command::Worker { until_idle, poll } => worker::run(app, until_idle, poll, out).await,
         Command::Migrate | Command::Completions { .. } | Command::Dkim(_) => Ok(()),

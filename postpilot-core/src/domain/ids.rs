@@ -50,3 +50,7 @@ id_type!(/// Id of a [`crate::SendAttempt`].
     AttemptId);
 id_type!(/// Id of a [`crate::RecipientList`] (Список).
     ListId);
+id_type!(/// Id of a [`crate::User`] (Пользователь).
+    UserId);
+id_type!(/// Id of a [`crate::ApiTokenInfo`]: one named API token of a user.
+    TokenId);

@@ -1,5 +1,6 @@
 //! Domain types: only valid values can be built.
 
+mod access;
 mod email;
 mod ids;
 mod instance;
@@ -8,6 +9,7 @@ mod list;
 mod listing;
 mod mailing;
 mod message;
+mod password;
 mod recipient;
 mod selection;
 mod sender;
@@ -16,10 +18,14 @@ mod status;
 mod template;
 mod text;
 mod unsubscribe;
+mod user;
 mod visible;
 
+pub use access::{AccessKey, ApiTokenInfo, KeyHash, Link, LinkPurpose, Session};
 pub use email::EmailAddress;
-pub use ids::{AttemptId, DeliveryId, ListId, MailingId, MessageId, RecipientId, RunId};
+pub use ids::{
+    AttemptId, DeliveryId, ListId, MailingId, MessageId, RecipientId, RunId, TokenId, UserId,
+};
 pub use instance::InstanceId;
 pub use invalid::{InvalidField, Problem};
 pub use list::RecipientList;
@@ -29,6 +35,7 @@ pub use listing::{
 };
 pub use mailing::{Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdit, Window};
 pub use message::{Message, MessagePatch, NewMessage};
+pub use password::{dummy_check, Password, PasswordHash};
 pub use recipient::{NewRecipient, Recipient, RecipientPatch};
 pub use selection::{RecipientPage, Search, Selection, FOLDED_CAPITALS};
 pub use sender::Sender;
@@ -38,6 +45,7 @@ pub use sending::{
 };
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
 pub use template::{Fields, Personalised, RenderError, Rendered, VARIABLES};
-pub use text::{BodyHtml, BodyText, Comment, FullName, ListName, Subject};
+pub use text::{BodyHtml, BodyText, Comment, FullName, ListName, Subject, TokenName};
 pub use unsubscribe::{PublicUrl, Suppression, UnsubscribeLinks, UnsubscribeSecret};
+pub use user::{Actor, NewUser, Role, User};
 pub use visible::{is_hidden, visible, visible_lines};

@@ -166,6 +166,11 @@ text_type!(
     ListName, "name", Lines::One, Trim::Both, 1, 100
 );
 text_type!(
+    /// An API token's name, to tell a user's tokens apart: 1..=100
+    /// characters on one line.
+    TokenName, "name", Lines::One, Trim::Both, 1, 100
+);
+text_type!(
     /// A message subject (Тема письма): 1..=100 characters on one line.
     Subject, "subject", Lines::One, Trim::Both, 1, 100
 );

@@ -1,5 +1,8 @@
 //! Use cases: what users do, generic over the ports.
 
+mod accounts;
+#[cfg(test)]
+mod accounts_tests;
 mod history;
 mod letters;
 mod lists;
@@ -24,6 +27,7 @@ mod send_tests;
 #[cfg(test)]
 mod send_unsubscribe_tests;
 
+pub use accounts::{Accounts, LoggedIn};
 pub use history::History;
 pub use lists::Lists;
 pub use mailings::{MailingView, Mailings};

@@ -5,7 +5,8 @@
 use crate::ports::{Clock, Mailer, Store};
 
 use super::{
-    History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, SendPolicy, Statistics,
+    Accounts, History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, SendPolicy,
+    Statistics,
 };
 
 /// The use cases, built once. Those that send take the mailer when asked
@@ -13,6 +14,7 @@ use super::{
 /// mailer only when something needs it.
 #[derive(Debug, Clone)]
 pub struct UseCases<S, C> {
+    pub accounts: Accounts<S, C>,
     pub recipients: Recipients<S>,
     pub lists: Lists<S>,
     pub messages: Messages<S, C>,
@@ -27,6 +29,7 @@ pub struct UseCases<S, C> {
 impl<S: Store + Clone, C: Clock + Clone> UseCases<S, C> {
     pub fn new(store: S, clock: C, policy: SendPolicy) -> Self {
         Self {
+            accounts: Accounts::new(store.clone(), clock.clone()),
             recipients: Recipients::new(store.clone()),
             lists: Lists::new(store.clone()),
             messages: Messages::new(store.clone(), clock.clone()),

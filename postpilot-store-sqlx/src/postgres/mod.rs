@@ -15,6 +15,7 @@
 //! `$2`, …), bound in that order, and a placeholder is reused where a
 //! value appears twice.
 
+mod access;
 mod delivery;
 mod lists;
 mod mailings;
@@ -25,6 +26,7 @@ mod recipients;
 mod search;
 mod stats;
 mod suppression;
+mod users;
 
 use std::str::FromStr;
 use std::time::Duration;

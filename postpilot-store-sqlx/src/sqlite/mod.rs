@@ -16,6 +16,7 @@
 //! `?2`, …), bound in that order, and a placeholder is reused where a value
 //! appears twice.
 
+mod access;
 mod codec;
 mod delivery;
 mod lists;
@@ -28,6 +29,7 @@ mod search;
 mod stats;
 mod suppression;
 mod url;
+mod users;
 
 use std::str::FromStr;
 use std::time::Duration;

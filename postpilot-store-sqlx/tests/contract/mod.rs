@@ -17,6 +17,7 @@ mod recipients;
 mod selection;
 mod stats;
 mod suppression;
+mod users;
 
 pub use delivery::*;
 pub use instance::*;
@@ -28,6 +29,7 @@ pub use recipients::*;
 pub use selection::*;
 pub use stats::*;
 pub use suppression::*;
+pub use users::*;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use postpilot_core::domain::{
@@ -171,6 +173,14 @@ macro_rules! contract_tests {
         contract::contract_tests!(
             @each $fresh;
             launching_queues_one_delivery_per_recipient_and_marks_the_mailing_launched,
+            a_user_is_stored_with_their_role_and_found_by_email_in_any_letter_case,
+            a_second_user_with_the_same_email_in_other_letters_is_a_duplicate,
+            users_list_by_id_page_by_page_and_unknown_users_are_not_found,
+            roles_blocks_confirmation_and_logins_are_stored,
+            a_session_is_found_by_its_key_until_it_ends_and_only_by_its_key,
+            sessions_survive_a_new_handle_and_end_when_their_user_is_blocked_or_changes_password,
+            api_tokens_are_found_by_key_listed_per_user_and_revoked_only_by_their_user,
+            a_one_time_link_is_taken_once_for_its_purpose_before_it_expires,
             the_instance_id_is_random_hex_made_once_and_the_same_on_every_read,
             the_unsubscribe_secret_is_random_made_once_and_the_same_on_every_read,
             unsubscribed_and_bouncing_recipients_are_left_out_of_a_launch_and_counted_by_reason,

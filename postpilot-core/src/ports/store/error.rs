@@ -10,6 +10,8 @@ pub enum Entity {
     Mailing,
     Run,
     List,
+    User,
+    Token,
 }
 
 impl Entity {
@@ -20,6 +22,8 @@ impl Entity {
             Self::Mailing => "mailing",
             Self::Run => "run",
             Self::List => "list",
+            Self::User => "user",
+            Self::Token => "token",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! a database; they speak only domain types and map their own errors onto
 //! [`StoreError`] (ARCHITECTURE.md, "Ports").
 
+mod access;
 mod delivery;
 mod error;
 mod instance;
@@ -11,7 +12,11 @@ mod messages;
 mod recipients;
 mod stats;
 mod suppression;
+mod users;
 
+pub use access::AccessRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use access::MockAccessRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use delivery::MockDeliveryRepository;
 pub use delivery::{DeliveryRepository, RECENT_ATTEMPTS};
@@ -37,6 +42,9 @@ pub use stats::StatsRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use suppression::MockSuppressionRepository;
 pub use suppression::SuppressionRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use users::MockUserRepository;
+pub use users::UserRepository;
 
 /// Everything a store offers; what the front ends are generic over.
 pub trait Store:
@@ -48,6 +56,8 @@ pub trait Store:
     + ListRepository
     + InstanceRepository
     + SuppressionRepository
+    + UserRepository
+    + AccessRepository
 {
 }
 
@@ -60,5 +70,7 @@ impl<T> Store for T where
         + ListRepository
         + InstanceRepository
         + SuppressionRepository
+        + UserRepository
+        + AccessRepository
 {
 }

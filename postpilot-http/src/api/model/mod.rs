@@ -12,6 +12,7 @@ mod recipients;
 mod runs;
 mod selection;
 mod stats;
+mod users;
 
 pub use lists::{ListJson, ListNameJson, MembersAddedJson, MembersRemovedJson};
 pub use mailings::{
@@ -31,3 +32,4 @@ pub use runs::{AttemptJson, AttemptStatusJson, LaunchJson, RunJson, SendJson, Tr
 pub(crate) use selection::recipient_ids;
 pub use selection::SelectionJson;
 pub use stats::StatsJson;
+pub use users::{TokenJson, UserJson};

@@ -1,0 +1,175 @@
+//! `postpilot user …` through the real binary, on SQLite and PostgreSQL:
+//! passwords from the environment or standard input (never an argument),
+//! roles, blocks, and what is refused.
+
+mod support;
+
+use support::Env;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn add_user(env: &Env, email: &str, role: &str) -> String {
+    let out = env
+        .cmd()
+        .env("POSTPILOT_PASSWORD", PASSWORD)
+        .args([
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            "Анна Смирнова",
+            "--role",
+            role,
+        ])
+        .output()
+        .expect("ran");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+fn users_are_added_listed_blocked_and_promoted(env: &Env) {
+    let anna = add_user(env, "anna@example.com", "admin");
+    assert_eq!(anna, "1");
+    // A script pipes the password in: one line of standard input.
+    let out = env
+        .cmd()
+        .env_remove("POSTPILOT_PASSWORD")
+        .args([
+            "user",
+            "add",
+            "--email",
+            "boris@example.com",
+            "--name",
+            "Борис",
+        ])
+        .write_stdin("a long password\n")
+        .output()
+        .expect("ran");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let listed = env.json(&["user", "list"]);
+    let users = listed.as_array().expect("array");
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0]["role"], "admin");
+    assert_eq!(users[1]["role"], "user", "the default role");
+    assert_eq!(users[1]["blocked"], false);
+    for user in users {
+        let text = user.to_string();
+        assert!(
+            !text.contains("argon2") && !text.contains(PASSWORD),
+            "{text}"
+        );
+    }
+
+    let blocked = env.json(&["user", "block", "BORIS@example.com"]);
+    assert_eq!(blocked["blocked"], true);
+    let promoted = env.json(&["user", "role", "boris@example.com", "manager"]);
+    assert_eq!(
+        (promoted["role"].as_str(), promoted["blocked"].as_bool()),
+        (Some("manager"), Some(true))
+    );
+    assert_eq!(
+        env.json(&["user", "unblock", "boris@example.com"])["blocked"],
+        false
+    );
+}
+
+#[test]
+fn users_are_added_listed_blocked_and_promoted_on_sqlite() {
+    users_are_added_listed_blocked_and_promoted(&Env::new());
+}
+
+#[test]
+fn users_are_added_listed_blocked_and_promoted_on_postgres() {
+    let Some(env) = Env::postgres("users_are_added_listed_blocked_and_promoted_on_postgres") else {
+        return;
+    };
+    users_are_added_listed_blocked_and_promoted(&env);
+}
+
+#[test]
+fn a_bad_password_role_or_duplicate_email_is_refused_and_adds_nobody() {
+    let env = Env::new();
+    add_user(&env, "anna@example.com", "user");
+    let short = env
+        .cmd()
+        .env("POSTPILOT_PASSWORD", "short")
+        .args(["user", "add", "--email", "x@example.com", "--name", "X"])
+        .output()
+        .expect("ran");
+    assert_eq!(short.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&short.stderr);
+    assert!(err.contains("password: must be at least 10"), "{err}");
+    assert!(!err.contains("short"), "the password is not echoed: {err}");
+
+    let err = env.fails(
+        2,
+        &[
+            "user",
+            "add",
+            "--email",
+            "y@example.com",
+            "--name",
+            "Y",
+            "--role",
+            "root",
+        ],
+    );
+    assert!(err.contains("role"), "{err}");
+    let dup = env
+        .cmd()
+        .env("POSTPILOT_PASSWORD", PASSWORD)
+        .args(["user", "add", "--email", "ANNA@example.com", "--name", "A"])
+        .output()
+        .expect("ran");
+    assert_eq!(dup.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let err = env.fails(1, &["user", "block", "nobody@example.com"]);
+    assert!(
+        err.contains("no user has the email nobody@example.com"),
+        "{err}"
+    );
+    assert_eq!(
+        env.json(&["user", "list"]).as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[test]
+fn no_password_option_exists_and_help_names_the_variable_not_a_value() {
+    let env = Env::new();
+    let help = env.ok(&["user", "add", "--help"]);
+    assert!(help.contains("POSTPILOT_PASSWORD"), "{help}");
+    let out = env
+        .cmd()
+        .env("POSTPILOT_PASSWORD", "secret password value")
+        .args(["user", "add", "--help"])
+        .output()
+        .expect("ran");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("secret password value"));
+    env.fails(
+        2,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--name",
+            "A",
+            "--password",
+            "x",
+        ],
+    );
+}

@@ -1,0 +1,191 @@
+//! Users and their roles (ARCHITECTURE.md, "Users and ownership"): who may
+//! see and change what. The rules are here as pure functions; the store
+//! applies them through the `Scope` every scoped repository call takes.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::invalid::{InvalidField, Problem};
+use super::{EmailAddress, FullName, UserId};
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Sees and changes only what they own.
+    User,
+    /// Sees everyone's data, blocks users and disables mailings; changes
+    /// nothing of another user.
+    Manager,
+    /// Everything, creating users and changing roles included.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::User, Role::Manager, Role::Admin];
+
+    /// The code stored and spoken by the API and the CLI.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Manager => "manager",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The role a code names.
+    ///
+    /// # Errors
+    /// [`InvalidField`] naming `role` for any other text.
+    pub fn parse(code: &str) -> Result<Self, InvalidField> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.code() == code)
+            .ok_or_else(|| {
+                InvalidField::new(
+                    "role",
+                    Problem::Other(format!(
+                        "must be one of user, manager, admin (got {:?})",
+                        crate::domain::visible(code)
+                    )),
+                )
+            })
+    }
+
+    /// Whether this role reads every user's data.
+    pub fn sees_everyone(self) -> bool {
+        matches!(self, Self::Manager | Self::Admin)
+    }
+
+    /// Whether this role changes every user's data.
+    pub fn changes_everyone(self) -> bool {
+        matches!(self, Self::Admin)
+    }
+
+    /// Whether this role blocks users and disables mailings.
+    pub fn moderates(self) -> bool {
+        matches!(self, Self::Manager | Self::Admin)
+    }
+
+    /// Whether this role adds users and changes their roles.
+    pub fn administers(self) -> bool {
+        matches!(self, Self::Admin)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A user as stored (never with the password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    /// The login, unique case-insensitively.
+    pub email: EmailAddress,
+    pub full_name: FullName,
+    pub role: Role,
+    /// A blocked user cannot log in; their sessions and tokens stop working.
+    pub blocked: bool,
+    /// Whether the email was confirmed; an unconfirmed user cannot log in.
+    pub confirmed: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl User {
+    /// Whether this user may be let in now: confirmed and not blocked.
+    pub fn may_log_in(&self) -> bool {
+        self.confirmed && !self.blocked
+    }
+}
+
+/// Who is acting: what every use case that checks permissions takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// The command line on the database's machine, or the automation token
+    /// (`POSTPILOT_API_TOKEN`): the database's full access, as an admin.
+    System,
+    /// A logged-in user, through a session or one of their API tokens.
+    User(User),
+}
+
+impl Actor {
+    /// The role the actor acts with.
+    pub fn role(&self) -> Role {
+        match self {
+            Self::System => Role::Admin,
+            Self::User(user) => user.role,
+        }
+    }
+
+    /// The acting user, if a user acts.
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Self::System => None,
+            Self::User(user) => Some(user),
+        }
+    }
+}
+
+/// A user to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub email: EmailAddress,
+    pub full_name: FullName,
+    pub role: Role,
+    /// False for a sign-up until its email is confirmed.
+    pub confirmed: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_reads_back_from_its_code() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Ok(role));
+        }
+    }
+
+    #[test]
+    fn an_unknown_role_names_the_field_and_the_choices() {
+        let err = Role::parse("root").expect_err("not a role");
+        assert_eq!(err.field, "role");
+        assert!(err.to_string().contains("user, manager, admin"), "{err}");
+        assert!(Role::parse("Admin").is_err(), "codes are lower case");
+    }
+
+    #[test]
+    fn a_manager_sees_everyone_but_changes_only_their_own() {
+        assert!(Role::Manager.sees_everyone());
+        assert!(!Role::Manager.changes_everyone());
+        assert!(Role::Manager.moderates());
+        assert!(!Role::Manager.administers());
+    }
+
+    #[test]
+    fn a_user_sees_and_changes_only_their_own() {
+        assert!(!Role::User.sees_everyone());
+        assert!(!Role::User.changes_everyone());
+        assert!(!Role::User.moderates());
+        assert!(!Role::User.administers());
+    }
+
+    #[test]
+    fn the_system_acts_as_an_admin_and_a_user_with_their_role() {
+        assert_eq!(Actor::System.role(), Role::Admin);
+        assert!(Actor::System.user().is_none());
+    }
+
+    #[test]
+    fn an_admin_may_do_everything() {
+        assert!(Role::Admin.sees_everyone());
+        assert!(Role::Admin.changes_everyone());
+        assert!(Role::Admin.moderates());
+        assert!(Role::Admin.administers());
+    }
+}

@@ -1,0 +1,81 @@
+//! The users' repository port (ARCHITECTURE.md, "Users and ownership").
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::error::StoreError;
+use crate::domain::{EmailAddress, NewUser, Page, PasswordHash, Role, User, UserId};
+
+/// Users, their passwords' hashes, roles and blocks.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Stores a user with the hash of their password, stamped `now`.
+    ///
+    /// # Errors
+    /// `Duplicate` (field `email`) when a user has this email in any
+    /// letter case.
+    async fn add_user(
+        &self,
+        new: &NewUser,
+        password: &PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError>;
+
+    /// # Errors
+    /// `NotFound`.
+    async fn get_user(&self, id: UserId) -> Result<User, StoreError>;
+
+    /// The user whose login `email` is (in any letter case), with their
+    /// password's hash.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn user_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<(User, PasswordHash)>, StoreError>;
+
+    /// Users ordered by id.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError>;
+
+    /// How many users there are (none: the database has yet to get its
+    /// first admin).
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn count_users(&self) -> Result<u64, StoreError>;
+
+    /// # Errors
+    /// `NotFound`.
+    async fn set_role(&self, id: UserId, role: Role) -> Result<User, StoreError>;
+
+    /// Blocks or unblocks a user. Blocking ends every session of theirs at
+    /// once (their API tokens stop working too: every check of one reads
+    /// the user).
+    ///
+    /// # Errors
+    /// `NotFound`.
+    async fn set_blocked(&self, id: UserId, blocked: bool) -> Result<User, StoreError>;
+
+    /// Replaces a user's password hash and ends every session of theirs.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    async fn set_password(&self, id: UserId, password: &PasswordHash) -> Result<(), StoreError>;
+
+    /// Marks a user's email as confirmed.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    async fn confirm_user(&self, id: UserId) -> Result<User, StoreError>;
+
+    /// Records a successful login at `at`.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    async fn note_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
+}

@@ -28,7 +28,7 @@ pub enum Error {
     #[error("this account's email is not confirmed yet: follow the link sent to it")]
     AccountUnconfirmed,
     /// Something the actor's role does not allow.
-    #[error("a {role} may not {action}")]
+    #[error("the role {role} may not {action}")]
     Forbidden {
         role: crate::domain::Role,
         action: &'static str,

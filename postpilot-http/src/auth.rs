@@ -12,6 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use postpilot_core::{AccessKey, Actor};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
@@ -106,16 +107,19 @@ pub(crate) fn random_hex() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks `Authorization: Bearer <token>` on every API request.
-/// A client that presented too many wrong tokens is refused, whatever it
-/// presents now, until its window has passed (see [`crate::limit`]).
+/// Checks `Authorization: Bearer <token>` on every API request and puts
+/// who presented it into the request as an [`Actor`]: the configured token
+/// acts as the system (an admin), a user's API token as that user, unless
+/// revoked or the user is blocked. A client that presented too many wrong
+/// tokens is refused, whatever it presents now, until its window has
+/// passed (see [`crate::limit`]).
 pub(crate) async fn require_bearer<W: Wiring>(
     State(app): State<AppState<W>>,
     client: Client,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if let Err(wait) = app.limiter().check(client) {
+    if let Err(wait) = app.limiter().check(&client) {
         let secs = retry_after_secs(wait);
         let mut response = ApiError::too_many_requests(secs).into_response();
         response
@@ -129,24 +133,43 @@ pub(crate) async fn require_bearer<W: Wiring>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    match presented {
-        Some(token) if app.config().token.matches(token) => next.run(request).await,
-        Some(_) => {
-            app.limiter().failed(client);
+        .map(|(_, token)| token.trim().to_owned());
+    let Some(token) = presented else {
+        return ApiError::unauthorized().into_response();
+    };
+    let actor = if app.config().token.matches(&token) {
+        Some(Actor::System)
+    } else if let Some(key) = AccessKey::presented(&token) {
+        match app.accounts().token_user(&key).await {
+            Ok(user) => user.map(Actor::User),
+            Err(err) => return ApiError::from(err).into_response(),
+        }
+    } else {
+        None
+    };
+    match actor {
+        Some(actor) => {
+            request.extensions_mut().insert(actor);
+            next.run(request).await
+        }
+        None => {
+            app.limiter().failed(&client);
             tracing::warn!("API request refused: wrong token");
             ApiError::unauthorized().into_response()
         }
-        None => ApiError::unauthorized().into_response(),
     }
 }
 
 /// A logged-in UI session, put into the request by [`require_session`].
 #[derive(Clone)]
 pub(crate) struct Session {
+    /// The cookie's value: a user session's key, or the id of a session
+    /// opened with the configured token.
     pub id: String,
     /// The secret every form of this session must carry back.
     pub csrf: String,
+    /// Who is logged in.
+    pub actor: Actor,
 }
 
 impl fmt::Debug for Session {
@@ -160,7 +183,9 @@ struct Entry {
     expires: Instant,
 }
 
-/// The server-side sessions of the UI, in memory: a restart logs everyone out.
+/// The sessions opened with the configured token (the login URL printed
+/// at start), in memory: a restart ends them, and the token opens a new
+/// one. A user's sessions are in the database (`AccessRepository`).
 pub(crate) struct Sessions {
     ttl: Duration,
     entries: Mutex<HashMap<String, Entry>>,
@@ -192,6 +217,7 @@ impl Sessions {
         let session = Session {
             id: random_hex(),
             csrf: random_hex(),
+            actor: Actor::System,
         };
         let now = Instant::now();
         let mut entries = self.lock();
@@ -222,6 +248,7 @@ impl Sessions {
         (entry.expires > Instant::now()).then(|| Session {
             id: id.to_owned(),
             csrf: entry.csrf.clone(),
+            actor: Actor::System,
         })
     }
 
@@ -257,16 +284,52 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .map(|(_, v)| v)
 }
 
+/// The live session a cookie names: one opened with the configured token
+/// (in memory), else a user's (in the database), unless it has ended or
+/// its user has been blocked since.
+///
+/// # Errors
+/// Backend failures reading the database's sessions.
+pub(crate) async fn session_of<W: Wiring>(
+    app: &AppState<W>,
+    id: &str,
+) -> Result<Option<Session>, postpilot_core::Error> {
+    if let Some(session) = app.sessions().get(id) {
+        return Ok(Some(session));
+    }
+    let Some(key) = AccessKey::presented(id) else {
+        return Ok(None);
+    };
+    let found = app.accounts().session(&key).await?;
+    Ok(found.map(|(session, user)| Session {
+        id: id.to_owned(),
+        csrf: session.csrf,
+        actor: Actor::User(user),
+    }))
+}
+
 /// Lets a UI request through only with a live session (put into the
-/// request's extensions); otherwise sends the browser to `/login`.
+/// request's extensions, with its [`Actor`]); otherwise sends the browser
+/// to `/login`.
 pub(crate) async fn require_session<W: Wiring>(
     State(app): State<AppState<W>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let session = cookie(request.headers(), SESSION_COOKIE).and_then(|id| app.sessions().get(id));
+    let id = cookie(request.headers(), SESSION_COOKIE).map(str::to_owned);
+    let session = match id {
+        Some(id) => match session_of(&app, &id).await {
+            Ok(session) => session,
+            Err(err) => {
+                tracing::error!(error = %crate::error::with_causes(&err), "reading a session");
+                return crate::ui::UiError::Internal.into_response();
+            }
+        },
+        None => None,
+    };
     match session {
         Some(session) => {
+            request.extensions_mut().insert(session.actor.clone());
             request.extensions_mut().insert(session);
             next.run(request).await
         }

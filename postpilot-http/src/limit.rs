@@ -11,6 +11,7 @@
 //! oldest one when it holds [`MAX_CLIENTS`].
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -73,14 +74,14 @@ struct Entry {
     failures: u32,
 }
 
-/// The failures of each client within its current window.
+/// The failures of each client (or account: `K`) within its current window.
 #[derive(Debug)]
-pub(crate) struct Limiter {
+pub(crate) struct Limiter<K = Client> {
     limit: LoginLimit,
-    clients: Mutex<HashMap<Client, Entry>>,
+    clients: Mutex<HashMap<K, Entry>>,
 }
 
-impl Limiter {
+impl<K: Hash + Eq + Clone> Limiter<K> {
     pub fn new(limit: LoginLimit) -> Self {
         Self {
             limit,
@@ -88,20 +89,20 @@ impl Limiter {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Client, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Entry>> {
         self.clients.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// `Err(retry_after)` while `client` has used up its wrong tokens.
-    pub fn check(&self, client: Client) -> Result<(), Duration> {
+    pub fn check(&self, client: &K) -> Result<(), Duration> {
         let now = Instant::now();
         let mut clients = self.lock();
-        let Some(entry) = clients.get(&client).copied() else {
+        let Some(entry) = clients.get(client).copied() else {
             return Ok(());
         };
         let ends = entry.since + self.limit.window;
         if now >= ends {
-            clients.remove(&client);
+            clients.remove(client);
             return Ok(());
         }
         if entry.failures >= self.limit.max_failures {
@@ -111,19 +112,23 @@ impl Limiter {
     }
 
     /// Counts a wrong token from `client`.
-    pub fn failed(&self, client: Client) {
+    pub fn failed(&self, client: &K) {
         let now = Instant::now();
         let window = self.limit.window;
         let mut clients = self.lock();
-        if !clients.contains_key(&client) && clients.len() >= MAX_CLIENTS {
+        if !clients.contains_key(client) && clients.len() >= MAX_CLIENTS {
             clients.retain(|_, e| now < e.since + window);
             if clients.len() >= MAX_CLIENTS {
-                if let Some(oldest) = clients.iter().min_by_key(|(_, e)| e.since).map(|(c, _)| *c) {
+                if let Some(oldest) = clients
+                    .iter()
+                    .min_by_key(|(_, e)| e.since)
+                    .map(|(c, _)| c.clone())
+                {
                     clients.remove(&oldest);
                 }
             }
         }
-        let entry = clients.entry(client).or_insert(Entry {
+        let entry = clients.entry(client.clone()).or_insert(Entry {
             since: now,
             failures: 0,
         });
@@ -167,26 +172,26 @@ mod tests {
         let l = limiter(3, Duration::from_secs(60));
         let (a, b) = (client("192.0.2.1"), client("192.0.2.2"));
         for _ in 0..3 {
-            assert!(l.check(a).is_ok());
-            l.failed(a);
+            assert!(l.check(&a).is_ok());
+            l.failed(&a);
         }
-        let wait = l.check(a).expect_err("limited");
+        let wait = l.check(&a).expect_err("limited");
         assert!(wait <= Duration::from_secs(60) && wait > Duration::from_secs(58));
-        assert!(l.check(b).is_ok(), "another address is not limited");
+        assert!(l.check(&b).is_ok(), "another address is not limited");
     }
 
     #[test]
     fn the_limit_lifts_when_the_window_has_passed() {
         let l = limiter(1, Duration::from_millis(30));
         let a = client("192.0.2.1");
-        l.failed(a);
-        assert!(l.check(a).is_err());
+        l.failed(&a);
+        assert!(l.check(&a).is_err());
         std::thread::sleep(Duration::from_millis(40));
-        assert!(l.check(a).is_ok());
+        assert!(l.check(&a).is_ok());
         assert_eq!(l.len(), 0, "a passed window is forgotten");
-        l.failed(a);
+        l.failed(&a);
         assert!(
-            l.check(a).is_err(),
+            l.check(&a).is_err(),
             "a new window starts with the next failure"
         );
     }
@@ -203,7 +208,7 @@ mod tests {
     fn memory_stays_bounded_however_many_clients_fail() {
         let l = limiter(10, Duration::from_secs(60));
         for i in 0..(MAX_CLIENTS as u32 + 50) {
-            l.failed(Client::of(Some(SocketAddr::from((i.to_be_bytes(), 1)))));
+            l.failed(&Client::of(Some(SocketAddr::from((i.to_be_bytes(), 1)))));
         }
         assert_eq!(l.len(), MAX_CLIENTS);
     }

@@ -38,6 +38,9 @@ use crate::api;
         api::lists::remove, api::lists::members, api::lists::add_members,
         api::lists::remove_members,
         api::stats::show,
+        api::users::me, api::users::list, api::users::create, api::users::set_role,
+        api::users::block, api::users::unblock, api::users::tokens, api::users::make_token,
+        api::users::revoke_token,
     ),
     modifiers(&BearerAuth, &ErrorAnswers),
     security(("bearer" = [])),
@@ -47,6 +50,7 @@ use crate::api;
         (name = "mailings", description = "Рассылки, their sending, runs and attempts"),
         (name = "lists", description = "Списки: named groups of recipients"),
         (name = "stats", description = "The home page's figures"),
+        (name = "users", description = "Пользователи, roles and API tokens"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use postpilot_core::ports::{Clock, Mailer, Store};
 use postpilot_core::usecases::{
-    History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, Statistics, StopSignal,
-    UseCases,
+    Accounts, History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, Statistics,
+    StopSignal, UseCases,
 };
 
 use crate::auth::{ApiToken, Sessions};
@@ -88,6 +88,8 @@ struct Inner<W: Wiring> {
     config: HttpConfig,
     sessions: Sessions,
     limiter: Limiter,
+    /// Wrong passwords per account, by the email's lower-case form.
+    account_limiter: Limiter<String>,
     /// Requests to the public unsubscribe pages, per client.
     unsubscribe_limiter: Limiter,
     metrics: Metrics,
@@ -123,6 +125,7 @@ impl<W: Wiring> AppState<W> {
                 mailer: Arc::new(CountingMailer::new(mailer, metrics.clone())),
                 sessions: Sessions::new(config.session_ttl),
                 limiter: Limiter::new(config.login_limit),
+                account_limiter: Limiter::new(config.login_limit),
                 unsubscribe_limiter: Limiter::new(crate::ui::UNSUBSCRIBE_LIMIT),
                 config,
                 metrics,
@@ -167,6 +170,15 @@ impl<W: Wiring> AppState<W> {
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.inner.uses.clock().now()
+    }
+
+    pub(crate) fn accounts(&self) -> Accounts<W::Store, W::Clock> {
+        self.inner.uses.accounts.clone()
+    }
+
+    /// Wrong passwords per account (logins by email and password).
+    pub(crate) fn account_limiter(&self) -> &Limiter<String> {
+        &self.inner.account_limiter
     }
 
     pub(crate) fn recipients(&self) -> Recipients<W::Store> {

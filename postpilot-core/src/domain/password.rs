@@ -14,7 +14,8 @@ use super::invalid::{InvalidField, Problem};
 
 const FIELD: &str = "password";
 
-/// A password as typed: 10 to 256 characters, no control characters.
+/// A password as typed: 10 to 256 characters, none hidden (control
+/// characters, line separators, bidi controls: `domain::is_hidden`).
 /// Zeroed in memory when dropped.
 pub struct Password(SecretString);
 
@@ -38,7 +39,7 @@ impl Password {
                 )),
             ));
         }
-        if let Some(c) = input.chars().find(|c| c.is_control()) {
+        if let Some(c) = input.chars().find(|&c| super::is_hidden(c)) {
             return Err(InvalidField::new(FIELD, Problem::ControlChar(c as u32)));
         }
         Ok(password)

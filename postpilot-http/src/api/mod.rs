@@ -12,6 +12,7 @@ pub(crate) mod rules;
 pub(crate) mod selection;
 pub(crate) mod stats;
 pub(crate) mod suppression;
+pub(crate) mod users;
 
 use axum::http::{header, StatusCode};
 use axum::middleware::from_fn_with_state;
@@ -43,6 +44,7 @@ pub(crate) fn routes<W: Wiring>(state: AppState<W>) -> Router<AppState<W>> {
         .merge(mailings::routes())
         .merge(lists::routes())
         .merge(stats::routes())
+        .merge(users::routes::<W>())
         .route_layer(from_fn_with_state(state, auth::require_bearer::<W>))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::not_found("no such API route") })

@@ -43,10 +43,10 @@ async fn recipient_of<W: Wiring>(
     token: &str,
 ) -> Result<RecipientId, Response> {
     let limiter = state.unsubscribe_limiter();
-    if let Err(wait) = limiter.check(client) {
+    if let Err(wait) = limiter.check(&client) {
         return Err(too_many(retry_after_secs(wait)));
     }
-    limiter.failed(client);
+    limiter.failed(&client);
     let secret = state
         .store()
         .unsubscribe_secret()

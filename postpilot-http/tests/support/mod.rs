@@ -71,7 +71,18 @@ impl Server {
 
     /// A server whose configuration `tune` adjusts.
     pub async fn with(tune: impl FnOnce(&mut HttpConfig)) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::on(tempfile::tempdir().expect("temp dir"), tune).await
+    }
+
+    /// This server's database behind a new server, as after a restart:
+    /// nothing the first one held in memory is kept.
+    pub async fn restarted(self) -> Self {
+        let Self { store, dir, .. } = self;
+        store.close().await;
+        Self::on(dir, |_| {}).await
+    }
+
+    async fn on(dir: TempDir, tune: impl FnOnce(&mut HttpConfig)) -> Self {
         let url = format!("sqlite://{}", dir.path().join("postpilot.db").display());
         let store = SqliteStore::connect(&url).await.expect("store");
         let from = EmailAddress::parse("postpilot@example.com").expect("valid");

@@ -158,6 +158,14 @@ path_params!(
     ListPath: "id" => "The list's id"
 );
 path_params!(
+    /// `/users/{id}…`, for the OpenAPI document.
+    UserPath: "id" => "The user's id"
+);
+path_params!(
+    /// `/tokens/{id}`, for the OpenAPI document.
+    TokenPath: "id" => "The token's id"
+);
+path_params!(
     /// `/mailings/{id}/runs/{run_id}`, for the OpenAPI document.
     RunPath: "id" => "The mailing's id", "run_id" => "The run's id"
 );

@@ -25,11 +25,11 @@ pub use messages::{
 };
 pub use pages::{
     AttemptList, ListList, ListMemberList, MailingList, MailingRecipientList, MessageList,
-    RecipientList, RunList, SuppressedList,
+    RecipientList, RunList, SuppressedList, UserList,
 };
 pub use recipients::{NewRecipientJson, RecipientJson, RecipientPatchJson};
 pub use runs::{AttemptJson, AttemptStatusJson, LaunchJson, RunJson, SendJson, TriggerJson};
 pub(crate) use selection::recipient_ids;
 pub use selection::SelectionJson;
 pub use stats::StatsJson;
-pub use users::{TokenJson, UserJson};
+pub use users::{MeJson, NewTokenJson, NewUserJson, RoleJson, TokenJson, TokenMadeJson, UserJson};

@@ -10,6 +10,7 @@ use super::mailings::MailingSummaryJson;
 use super::messages::MessageJson;
 use super::recipients::RecipientJson;
 use super::runs::{AttemptJson, RunJson};
+use super::users::UserJson;
 use crate::api::extract::Paging;
 use crate::api::suppression::SuppressedJson;
 
@@ -114,6 +115,11 @@ list_of!(
     /// Списки, by name.
     ListList,
     ListJson
+);
+list_of!(
+    /// Пользователи, by id.
+    UserList,
+    UserJson
 );
 list_of!(
     /// A mailing's runs, newest first.

@@ -1,9 +1,13 @@
 //! A user's and an API token's JSON (never a password or a key's hash).
 
 use chrono::{DateTime, Utc};
-use postpilot_core::{ApiTokenInfo, User};
-use serde::Serialize;
+use postpilot_core::{
+    ApiTokenInfo, EmailAddress, FullName, InvalidField, NewUser, Password, Role, TokenName, User,
+};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::api::rules::{self, as_sent};
 
 /// Пользователь: who logs in, with their role.
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,4 +63,82 @@ impl From<ApiTokenInfo> for TokenJson {
             last_used_at: t.last_used_at,
         }
     }
+}
+
+/// Who the API answers as: the user whose token was presented, or the
+/// configured token (no user; an admin's rights).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeJson {
+    /// `user`, `manager` or `admin`.
+    pub role: &'static str,
+    /// The user; null for the configured token.
+    pub user: Option<UserJson>,
+}
+
+/// A user to add (admins only).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserJson {
+    #[schema(schema_with = rules::email)]
+    pub email: String,
+    #[schema(schema_with = rules::full_name)]
+    pub full_name: String,
+    #[schema(schema_with = rules::role)]
+    pub role: String,
+    #[schema(schema_with = rules::password)]
+    pub password: String,
+}
+
+impl NewUserJson {
+    pub fn validate(self) -> Result<(NewUser, Password), InvalidField> {
+        let user = NewUser {
+            email: EmailAddress::parse(&self.email)?,
+            full_name: FullName::parse(as_sent(
+                "full_name",
+                &self.full_name,
+                FullName::MAX_CHARS,
+            )?)?,
+            role: Role::parse(&self.role)?,
+            confirmed: true,
+        };
+        Ok((user, Password::parse(&self.password)?))
+    }
+}
+
+/// A user's new role (admins only).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleJson {
+    #[schema(schema_with = rules::role)]
+    pub role: String,
+}
+
+impl RoleJson {
+    pub fn validate(self) -> Result<Role, InvalidField> {
+        Role::parse(&self.role)
+    }
+}
+
+/// A new API token's name.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenJson {
+    #[schema(schema_with = rules::token_name)]
+    pub name: String,
+}
+
+impl NewTokenJson {
+    pub fn validate(self) -> Result<TokenName, InvalidField> {
+        TokenName::parse(as_sent("name", &self.name, TokenName::MAX_CHARS)?)
+    }
+}
+
+/// A token just made: its key is in `token`, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenMadeJson {
+    /// Present it as `Authorization: Bearer <token>`. It is not stored and
+    /// cannot be shown again.
+    pub token: String,
+    #[serde(flatten)]
+    pub info: TokenJson,
 }

@@ -17,8 +17,8 @@ pub(crate) use patterns::search_or_blank;
 pub(crate) use schemas::{
     all_true, body_html_or_null, body_text, body_text_or_null, comment_or_null, email,
     email_or_null, full_name, full_name_or_null, list_id, list_name, message_id,
-    message_id_or_null, recipient_id, recipient_ids, recipient_ids_or_null, search, subject,
-    subject_or_null, time, time_or_null,
+    message_id_or_null, password, recipient_id, recipient_ids, recipient_ids_or_null, role, search,
+    subject, subject_or_null, time, time_or_null, token_name,
 };
 
 #[cfg(test)]

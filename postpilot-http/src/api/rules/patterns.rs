@@ -18,6 +18,11 @@ pub(crate) fn one_line() -> String {
     format!("^{ONE_LINE_CHAR}*{VISIBLE_CHAR}{ONE_LINE_CHAR}*$")
 }
 
+/// `password`: one line, white space alone allowed.
+pub(crate) fn any_on_one_line() -> String {
+    format!("^{ONE_LINE_CHAR}*$")
+}
+
 /// `body_text`: lines with something visible on them.
 pub(crate) fn multi_line() -> String {
     format!("^{MULTI_LINE_CHAR}*{VISIBLE_CHAR}{MULTI_LINE_CHAR}*$")

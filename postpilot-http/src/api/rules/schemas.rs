@@ -1,14 +1,16 @@
 //! The domain's input rules as JSON Schema, one function per field (each
 //! named in a `#[schema(schema_with = …)]`).
 
-use postpilot_core::{BodyHtml, BodyText, Comment, FullName, ListName, Search, Subject};
+use postpilot_core::{
+    BodyHtml, BodyText, Comment, FullName, ListName, Password, Role, Search, Subject, TokenName,
+};
 use utoipa::openapi::schema::{
     AllOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::{KnownFormat, RefOr};
 
 use super::patterns::{
-    multi_line, multi_line_or_empty, one_line, EMAIL, EMAIL_LOCAL_PART, EMAIL_MAX,
+    any_on_one_line, multi_line, multi_line_or_empty, one_line, EMAIL, EMAIL_LOCAL_PART, EMAIL_MAX,
 };
 
 fn string(nullable: bool) -> ObjectBuilder {
@@ -51,6 +53,38 @@ fn text_trimmed(
 fn full_name_schema(nullable: bool) -> RefOr<Schema> {
     let what = "Ф. И. О.: one line, no control characters";
     text(nullable, 1, FullName::MAX_CHARS, one_line(), what)
+}
+
+/// An API token's name: one line.
+pub(crate) fn token_name() -> RefOr<Schema> {
+    let what = "The token's name, to tell a user's tokens apart: one line, no control characters";
+    text(false, 1, TokenName::MAX_CHARS, one_line(), what)
+}
+
+/// A new password: taken exactly as sent (nothing trimmed).
+pub(crate) fn password() -> RefOr<Schema> {
+    string(false)
+        .min_length(Some(Password::MIN_CHARS))
+        .max_length(Some(Password::MAX_CHARS))
+        .pattern(Some(any_on_one_line()))
+        .description(Some(format!(
+            "{} to {} characters, taken exactly as sent; no control characters, \
+             line separators or bidi controls. Hashed with Argon2id; never shown again",
+            Password::MIN_CHARS,
+            Password::MAX_CHARS
+        )))
+        .into()
+}
+
+/// A role: `user`, `manager` or `admin`.
+pub(crate) fn role() -> RefOr<Schema> {
+    string(false)
+        .enum_values(Some(Role::ALL.map(Role::code)))
+        .description(Some(
+            "user: sees and changes only their own; manager: sees everyone's, blocks users; \
+             admin: everything",
+        ))
+        .into()
 }
 
 /// A list's name: one line, unique.

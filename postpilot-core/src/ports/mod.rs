@@ -9,7 +9,7 @@ pub use clock::Clock;
 pub use clock::SystemClock;
 pub use mailer::{Content, MailError, Mailer, OutgoingEmail, ServerReply};
 pub use store::{
-    BoxError, DeliveryRepository, Entity, InstanceRepository, ListRepository, MailingRepository,
-    MessageRepository, RecipientRepository, StatsRepository, Store, StoreError,
-    SuppressionRepository, RECENT_ATTEMPTS,
+    AttemptRepository, BoxError, DeliveryRepository, Entity, InstanceRepository, ListRepository,
+    MailingRepository, MessageRepository, QueueRepository, RecipientRepository, RunRepository,
+    StatsRepository, Store, StoreError, SuppressionRepository, RECENT_ATTEMPTS,
 };

@@ -1,4 +1,5 @@
-//! A mailing's attempts on PostgreSQL: pages of them (filtered, in either
+//! A mailing's attempts on PostgreSQL (`AttemptRepository`, the statements in
+//! `sql/attempts.rs`): pages of them (filtered, in either
 //! direction, with their total), the export's batches, and a run's recent
 //! responses.
 

@@ -1,7 +1,7 @@
-//! Mailings on PostgreSQL (`MailingRepository`): their SQL and its method
-//! bodies; every write in one transaction taking turns with other counted
-//! writes (see `mod.rs`). Adding
-//! and removing recipients: `members.rs`.
+//! Mailings on PostgreSQL (`MailingRepository`): the method bodies, every
+//! write in one transaction taking turns with other counted writes (see
+//! `mod.rs`); the statements are `sql/mailings.rs`, but for linking
+//! recipients named by id. Adding and removing recipients: `members.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

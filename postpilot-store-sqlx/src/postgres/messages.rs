@@ -1,4 +1,5 @@
-//! Messages on PostgreSQL (`MessageRepository`): their SQL and its method bodies.
+//! Messages on PostgreSQL (`MessageRepository`): the method bodies; the
+//! statements are `sql/messages.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -3,7 +3,7 @@
 //!
 //! Concurrency: transactions run at READ COMMITTED. The delivery queue is
 //! shared through row locks (claims skip rows another claim holds, see
-//! `delivery`). Writes that change a counted table (recipients, messages,
+//! `queue.rs`). Writes that change a counted table (recipients, messages,
 //! mailings and their members: see the `stats_counter` table) first lock
 //! the one counters row, which the triggers update anyway: so such writes
 //! take turns, each sees every earlier one committed (which the

@@ -1,4 +1,4 @@
-//! The delivery queue on PostgreSQL: claiming deliveries under a lease,
+//! The delivery queue on PostgreSQL (`QueueRepository`): claiming deliveries under a lease,
 //! recording their results, failing what remains, and renewing or handing
 //! back a lease (ARCHITECTURE.md, "Delivery engine"). Claims and records
 //! are hot: each is one round trip per batch, never per email.

@@ -1,4 +1,5 @@
-//! Recipients on PostgreSQL (`RecipientRepository`): their SQL and its method bodies.
+//! Recipients on PostgreSQL (`RecipientRepository`): the method bodies and the
+//! import's statements; the others are `sql/recipients.rs`.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,6 @@
-//! Runs on PostgreSQL: launching one (the queue filled in one statement),
-//! reading them, and finishing one when its queue is done.
+//! Runs on PostgreSQL (`RunRepository`): launching one (the queue filled in
+//! one statement), reading them, and finishing one when its queue is done.
+//! The statements are `sql/runs.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,5 +1,6 @@
 //! Home-page statistics (`StatsRepository`) and the database's own
-//! settings (`InstanceRepository`) on PostgreSQL.
+//! settings (`InstanceRepository`) on PostgreSQL; the statements are
+//! `sql/stats.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

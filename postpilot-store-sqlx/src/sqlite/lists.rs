@@ -1,5 +1,6 @@
-//! Lists of recipients on SQLite (`ListRepository`): their SQL and its
-//! method bodies. Adding and removing members: `members.rs`.
+//! Lists of recipients on SQLite (`ListRepository`): the method bodies;
+//! the statements are `sql/lists.rs`. Adding and removing members:
+//! `members.rs`.
 
 use async_trait::async_trait;
 use postpilot_core::domain::{

@@ -1,6 +1,7 @@
-//! Mailings on SQLite (`MailingRepository`): their SQL and its method
-//! bodies; every write in one transaction under SQLite's write lock. Adding
-//! and removing recipients: `members.rs`.
+//! Mailings on SQLite (`MailingRepository`): the method bodies, every
+//! write in one transaction under SQLite's write lock; the statements are
+//! `sql/mailings.rs`, but for linking recipients named by id. Adding and
+//! removing recipients: `members.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

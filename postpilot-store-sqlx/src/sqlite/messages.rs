@@ -1,4 +1,5 @@
-//! Messages on SQLite (`MessageRepository`): their SQL and its method bodies.
+//! Messages on SQLite (`MessageRepository`): the method bodies; the
+//! statements are `sql/messages.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

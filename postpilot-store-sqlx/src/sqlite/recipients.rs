@@ -1,4 +1,5 @@
-//! Recipients on SQLite (`RecipientRepository`): their SQL and its method bodies.
+//! Recipients on SQLite (`RecipientRepository`): the method bodies and the
+//! import's statements; the others are `sql/recipients.rs`.
 
 use std::collections::HashMap;
 

@@ -1,6 +1,7 @@
 //! Unsubscribed and bouncing recipients on SQLite
-//! (`SuppressionRepository`): their SQL and its method bodies. Launches
-//! leave suppressed recipients out (`runs.rs`).
+//! (`SuppressionRepository`): the method bodies; the statements are
+//! `sql/suppression.rs`. Launches leave suppressed recipients out
+//! (`sql/runs.rs`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

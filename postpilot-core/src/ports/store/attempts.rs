@@ -7,7 +7,8 @@ use crate::domain::{
     AttemptCursor, AttemptFilter, AttemptListing, Listed, MailingId, Page, RunId, SendAttempt,
 };
 
-/// The attempt record: every try of every delivery (ARCHITECTURE.md, "Delivery engine").
+/// The attempt record: every try of every delivery (ARCHITECTURE.md,
+/// "Delivery engine").
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AttemptRepository: Send + Sync {

@@ -1,5 +1,5 @@
 //! The delivery port: runs, the queue and the attempts, each its own
-//! port so that each backend implements each in one file with its SQL
+//! port so that each backend implements each in its own file
 //! (ARCHITECTURE.md, "Store").
 
 use super::attempts::AttemptRepository;

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use super::error::StoreError;
 use crate::domain::{Claim, DeliveryResult, LeaseToken, RunId, SendRun};
 
-/// The delivery queue: claims under a lease and records of results (ARCHITECTURE.md, "Delivery engine").
+/// The delivery queue: claims under a lease and records of results
+/// (ARCHITECTURE.md, "Delivery engine").
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait QueueRepository: Send + Sync {

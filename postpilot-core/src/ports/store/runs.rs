@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use super::error::StoreError;
 use crate::domain::{Audience, Launch, MailingId, Reach, RunId, RunMessage, SendRun, Trigger};
 
-/// Runs: one launch of a mailing each, with its totals (ARCHITECTURE.md, "Delivery engine").
+/// Runs: one launch of a mailing each, with its totals (ARCHITECTURE.md,
+/// "Delivery engine").
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait RunRepository: Send + Sync {

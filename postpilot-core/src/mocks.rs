@@ -18,9 +18,9 @@ use crate::domain::{
     UnsubscribeSecret, Window,
 };
 use crate::ports::{
-    AccessRepository, DeliveryRepository, InstanceRepository, ListRepository, MailingRepository,
-    MessageRepository, RecipientRepository, StatsRepository, StoreError, SuppressionRepository,
-    UserRepository,
+    AccessRepository, AttemptRepository, InstanceRepository, ListRepository, MailingRepository,
+    MessageRepository, QueueRepository, RecipientRepository, RunRepository, StatsRepository,
+    StoreError, SuppressionRepository, UserRepository,
 };
 
 mockall::mock! {
@@ -71,21 +71,29 @@ mockall::mock! {
     }
 
     #[async_trait]
-    impl DeliveryRepository for Store {
+    impl RunRepository for Store {
         async fn launch_run(&self, mailing: MailingId, trigger: Trigger, selection: Audience, now: DateTime<Utc>) -> Result<Launch, StoreError>;
         async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError>;
-        async fn claim_deliveries(&self, run: RunId, limit: u32, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Claim, StoreError>;
-        async fn record_results(&self, run: RunId, token: &LeaseToken, results: &[DeliveryResult]) -> Result<SendRun, StoreError>;
-        async fn fail_remaining(&self, run: RunId, reason: &str, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
         async fn finish_run_if_done(&self, run: RunId, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
-        async fn renew_lease(&self, run: RunId, token: &LeaseToken, until: DateTime<Utc>) -> Result<u64, StoreError>;
-        async fn release_lease(&self, run: RunId, token: &LeaseToken) -> Result<u64, StoreError>;
         async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError>;
         async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError>;
         async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError>;
         async fn run_message(&self, id: RunId) -> Result<Option<RunMessage>, StoreError>;
-        async fn last_response_starting_with(&self, run: RunId, prefix: &str) -> Result<Option<String>, StoreError>;
         async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError>;
+    }
+
+    #[async_trait]
+    impl QueueRepository for Store {
+        async fn claim_deliveries(&self, run: RunId, limit: u32, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Claim, StoreError>;
+        async fn record_results(&self, run: RunId, token: &LeaseToken, results: &[DeliveryResult]) -> Result<SendRun, StoreError>;
+        async fn fail_remaining(&self, run: RunId, reason: &str, now: DateTime<Utc>) -> Result<SendRun, StoreError>;
+        async fn renew_lease(&self, run: RunId, token: &LeaseToken, until: DateTime<Utc>) -> Result<u64, StoreError>;
+        async fn release_lease(&self, run: RunId, token: &LeaseToken) -> Result<u64, StoreError>;
+    }
+
+    #[async_trait]
+    impl AttemptRepository for Store {
+        async fn last_response_starting_with(&self, run: RunId, prefix: &str) -> Result<Option<String>, StoreError>;
         async fn list_attempts(&self, mailing: MailingId, page: Page) -> Result<Vec<SendAttempt>, StoreError>;
         async fn find_attempts(&self, mailing: MailingId, listing: &AttemptListing) -> Result<Listed<SendAttempt>, StoreError>;
         async fn attempts_before(&self, mailing: MailingId, filter: &AttemptFilter, cursor: AttemptCursor) -> Result<Vec<SendAttempt>, StoreError>;

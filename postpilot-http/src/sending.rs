@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use postpilot_core::ports::DeliveryRepository;
+use postpilot_core::ports::RunRepository;
 use postpilot_core::usecases::Worker;
 use postpilot_core::{Audience, Launch, MailingId, SendRun, Trigger};
 use tokio::sync::Notify;

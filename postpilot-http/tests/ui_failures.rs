@@ -6,7 +6,7 @@ mod support;
 
 use chrono::Utc;
 use postpilot_core::domain::{AttemptStatus, Audience, DeliveryResult, NextStep, Trigger};
-use postpilot_core::ports::DeliveryRepository;
+use postpilot_core::ports::{QueueRepository, RunRepository};
 use postpilot_core::MailingId;
 use support::{Browser, Server};
 

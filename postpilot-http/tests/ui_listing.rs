@@ -9,7 +9,7 @@ mod support;
 use axum::http::StatusCode;
 use chrono::Utc;
 use postpilot_core::domain::{AttemptStatus, Audience, DeliveryResult, NextStep, Trigger};
-use postpilot_core::ports::{DeliveryRepository, RecipientRepository};
+use postpilot_core::ports::{QueueRepository, RecipientRepository, RunRepository};
 use postpilot_core::{Comment, EmailAddress, FullName, MailingId, NewRecipient};
 use support::{Browser, Server};
 

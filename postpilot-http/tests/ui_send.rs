@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use postpilot_core::domain::{AttemptStatus, Audience, DeliveryResult, NextStep, Trigger};
-use postpilot_core::ports::DeliveryRepository;
+use postpilot_core::ports::{QueueRepository, RunRepository};
 use postpilot_core::MailingId;
 use serde_json::json;
 use support::{Browser, Server};

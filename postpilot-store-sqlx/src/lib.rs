@@ -3,20 +3,26 @@
 //! [`SqliteStore`] (feature `sqlite`, the default) and [`PgStore`] (feature
 //! `postgres`) implement every repository port of
 //! [`postpilot_core::ports::store`], and so [`postpilot_core::ports::Store`],
-//! with the same semantics, each with its own embedded migrations. Each
-//! backend holds all of its SQL, one file per repository port
-//! (`sqlite/recipients.rs`, `postgres/recipients.rs`, …; the delivery port
-//! in a folder: runs, queue, attempts). What they share needs no SQL of its
-//! own: rows and their decoding (`rows`, `lists`), the error mapping
-//! (`errors`), the import's bookkeeping (`import`), the queue's results
-//! (`queue`) and the order of a page (`listing`). ARCHITECTURE.md, "Store".
+//! with the same semantics, each with its own embedded migrations.
+//!
+//! Where a port's SQL is (ARCHITECTURE.md, "Store"): `sql/<port>.rs` holds
+//! the statements both backends run as written, and builds those made at
+//! run time (searches, filters, pages, selections) for any backend's
+//! `Dialect` (`dialect.rs`); `sqlite/<port>.rs` and `postgres/<port>.rs` hold
+//! the port's method bodies and the statements only that backend writes
+//! its way (the claim and the record, the import, JSON arrays). What needs
+//! no SQL is shared too: rows and their decoding (`rows`, `lists`), the
+//! error mapping (`errors`), the import's bookkeeping (`import`), the
+//! queue's results (`queue`) and the order of a page (`listing`).
 
+mod dialect;
 mod errors;
 mod import;
 mod listing;
 mod lists;
 mod queue;
 mod rows;
+mod sql;
 mod users;
 
 #[cfg(feature = "postgres")]

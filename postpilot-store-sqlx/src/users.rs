@@ -1,8 +1,6 @@
-//! What both backends share for users and access (ARCHITECTURE.md, "Users
-//! and ownership"): the SQL, written once with numbered `$n` placeholders
-//! (which both sqlx drivers bind by number), and the rows with their
-//! decoding. Each backend's `users.rs` and `access.rs` run these
-//! statements, binding times as it stores them.
+//! The rows of users and their access as both backends read them, and
+//! their decoding (ARCHITECTURE.md, "Users and ownership"); the statements
+//! are in `sql/users.rs` and `sql/access.rs`.
 
 use postpilot_core::domain::{
     ApiTokenInfo, EmailAddress, FullName, PasswordHash, Role, Session, TokenId, TokenName, User,
@@ -12,54 +10,6 @@ use postpilot_core::ports::StoreError;
 
 use crate::errors::decode;
 use crate::rows::StoredTime;
-
-pub(crate) const INSERT_USER: &str = "INSERT INTO app_user \
-     (email, full_name, password_hash, role, blocked, confirmed, created_at) \
-     VALUES ($1, $2, $3, $4, false, $5, $6) \
-     RETURNING id, email, full_name, role, blocked, confirmed, created_at, last_login_at";
-pub(crate) const GET_USER: &str = "SELECT id, email, full_name, role, blocked, confirmed, \
-     created_at, last_login_at FROM app_user WHERE id = $1";
-pub(crate) const USER_BY_EMAIL: &str = "SELECT id, email, full_name, role, blocked, confirmed, \
-     created_at, last_login_at, password_hash FROM app_user WHERE lower(email) = lower($1)";
-pub(crate) const LIST_USERS: &str = "SELECT id, email, full_name, role, blocked, confirmed, \
-     created_at, last_login_at FROM app_user ORDER BY id LIMIT $1 OFFSET $2";
-pub(crate) const COUNT_USERS: &str = "SELECT count(*) FROM app_user";
-pub(crate) const SET_ROLE: &str = "UPDATE app_user SET role = $2 WHERE id = $1 \
-     RETURNING id, email, full_name, role, blocked, confirmed, created_at, last_login_at";
-pub(crate) const SET_BLOCKED: &str = "UPDATE app_user SET blocked = $2 WHERE id = $1 \
-     RETURNING id, email, full_name, role, blocked, confirmed, created_at, last_login_at";
-pub(crate) const SET_PASSWORD: &str = "UPDATE app_user SET password_hash = $2 WHERE id = $1";
-pub(crate) const CONFIRM_USER: &str = "UPDATE app_user SET confirmed = true WHERE id = $1 \
-     RETURNING id, email, full_name, role, blocked, confirmed, created_at, last_login_at";
-pub(crate) const NOTE_LOGIN: &str = "UPDATE app_user SET last_login_at = $2 WHERE id = $1";
-pub(crate) const END_SESSIONS_OF: &str = "DELETE FROM user_session WHERE user_id = $1";
-
-pub(crate) const END_STALE_SESSIONS: &str = "DELETE FROM user_session WHERE expires_at <= $1";
-pub(crate) const START_SESSION: &str =
-    "INSERT INTO user_session (key_hash, user_id, csrf, expires_at) VALUES ($1, $2, $3, $4)";
-pub(crate) const SESSION: &str = "SELECT s.csrf, s.expires_at AS session_expires_at, \
-     u.id, u.email, u.full_name, u.role, u.blocked, u.confirmed, u.created_at, u.last_login_at \
-     FROM user_session AS s JOIN app_user AS u ON u.id = s.user_id \
-     WHERE s.key_hash = $1 AND s.expires_at > $2";
-pub(crate) const END_SESSION: &str = "DELETE FROM user_session WHERE key_hash = $1";
-pub(crate) const ADD_TOKEN: &str = "INSERT INTO api_token (user_id, name, key_hash, created_at) \
-     VALUES ($1, $2, $3, $4) \
-     RETURNING id AS token_id, user_id, name AS token_name, \
-     created_at AS token_created_at, last_used_at AS token_last_used_at";
-pub(crate) const TOKEN: &str = "SELECT t.id AS token_id, t.user_id, t.name AS token_name, \
-     t.created_at AS token_created_at, t.last_used_at AS token_last_used_at, \
-     u.id, u.email, u.full_name, u.role, u.blocked, u.confirmed, u.created_at, u.last_login_at \
-     FROM api_token AS t JOIN app_user AS u ON u.id = t.user_id WHERE t.key_hash = $1";
-pub(crate) const NOTE_TOKEN_USE: &str = "UPDATE api_token SET last_used_at = $2 WHERE id = $1";
-pub(crate) const LIST_TOKENS: &str = "SELECT id AS token_id, user_id, name AS token_name, \
-     created_at AS token_created_at, last_used_at AS token_last_used_at \
-     FROM api_token WHERE user_id = $1 ORDER BY id";
-pub(crate) const REVOKE_TOKEN: &str = "DELETE FROM api_token WHERE user_id = $1 AND id = $2";
-pub(crate) const END_STALE_LINKS: &str = "DELETE FROM user_link WHERE expires_at <= $1";
-pub(crate) const ADD_LINK: &str =
-    "INSERT INTO user_link (key_hash, user_id, purpose, expires_at) VALUES ($1, $2, $3, $4)";
-pub(crate) const TAKE_LINK: &str = "DELETE FROM user_link \
-     WHERE key_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id";
 
 /// A token's last use is written at most this often, so that an API
 /// client's every request is not also a write.

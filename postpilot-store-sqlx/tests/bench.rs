@@ -8,7 +8,8 @@ use std::time::Instant;
 use chrono::Duration;
 use postpilot_core::domain::{AttemptStatus, Audience, NextStep, Page, RecipientIds, Trigger};
 use postpilot_core::ports::{
-    DeliveryRepository, MailingRepository, RecipientRepository, StatsRepository,
+    AttemptRepository, MailingRepository, QueueRepository, RecipientRepository, RunRepository,
+    StatsRepository,
 };
 use postpilot_store_sqlx::SqliteStore;
 use tempfile::TempDir;

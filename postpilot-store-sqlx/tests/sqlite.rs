@@ -4,7 +4,7 @@ mod contract;
 
 use postpilot_core::domain::{Audience, MessageId, Page, RecipientId, Trigger};
 use postpilot_core::ports::{
-    DeliveryRepository, InstanceRepository, MessageRepository, RecipientRepository,
+    InstanceRepository, MessageRepository, QueueRepository, RecipientRepository, RunRepository,
     StatsRepository, StoreError,
 };
 use postpilot_store_sqlx::SqliteStore;

@@ -9,7 +9,8 @@ pub use clock::Clock;
 pub use clock::SystemClock;
 pub use mailer::{Content, MailError, Mailer, OutgoingEmail, ServerReply};
 pub use store::{
-    AccessRepository, BoxError, DeliveryRepository, Entity, InstanceRepository, ListRepository,
-    MailingRepository, MessageRepository, RecipientRepository, StatsRepository, Store, StoreError,
-    SuppressionRepository, UserRepository, RECENT_ATTEMPTS,
+    AccessRepository, AttemptRepository, BoxError, DeliveryRepository, Entity, InstanceRepository,
+    ListRepository, MailingRepository, MessageRepository, QueueRepository, RecipientRepository,
+    RunRepository, StatsRepository, Store, StoreError, SuppressionRepository, UserRepository,
+    RECENT_ATTEMPTS,
 };

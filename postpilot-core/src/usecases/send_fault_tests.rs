@@ -457,10 +457,10 @@ fn fixed_clock_that_sleeps() -> crate::ports::clock::MockClock {
 fn with_the_rest_of(mut store: MockStore, base: MockStore) -> MockStore {
     let base = Arc::new(base);
     macro_rules! delegate {
-        ($expect:ident, $method:ident, ($($arg:ident),*)) => {{
+        ($port:ident, $expect:ident, $method:ident, ($($arg:ident),*)) => {{
             let base = Arc::clone(&base);
             store.$expect().returning(move |$($arg),*| {
-                futures::executor::block_on(crate::ports::DeliveryRepository::$method(&*base, $($arg),*))
+                futures::executor::block_on(crate::ports::$port::$method(&*base, $($arg),*))
             });
         }};
     }
@@ -472,12 +472,32 @@ fn with_the_rest_of(mut store: MockStore, base: MockStore) -> MockStore {
     store.expect_get_message().returning(move |id| {
         futures::executor::block_on(crate::ports::MessageRepository::get_message(&*b, id))
     });
-    delegate!(expect_get_run, get_run, (id));
-    delegate!(expect_run_message, run_message, (id));
-    delegate!(expect_claim_deliveries, claim_deliveries, (r, l, n, u));
-    delegate!(expect_record_results, record_results, (r, t, x));
-    delegate!(expect_next_due, next_due, (r));
-    delegate!(expect_finish_run_if_done, finish_run_if_done, (r, n));
-    delegate!(expect_fail_remaining, fail_remaining, (r, x, n));
+    delegate!(RunRepository, expect_get_run, get_run, (id));
+    delegate!(RunRepository, expect_run_message, run_message, (id));
+    delegate!(
+        QueueRepository,
+        expect_claim_deliveries,
+        claim_deliveries,
+        (r, l, n, u)
+    );
+    delegate!(
+        QueueRepository,
+        expect_record_results,
+        record_results,
+        (r, t, x)
+    );
+    delegate!(RunRepository, expect_next_due, next_due, (r));
+    delegate!(
+        RunRepository,
+        expect_finish_run_if_done,
+        finish_run_if_done,
+        (r, n)
+    );
+    delegate!(
+        QueueRepository,
+        expect_fail_remaining,
+        fail_remaining,
+        (r, x, n)
+    );
     store
 }

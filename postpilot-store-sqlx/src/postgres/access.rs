@@ -1,5 +1,5 @@
 //! Sessions, API tokens and one-time links on PostgreSQL (`AccessRepository`):
-//! the shared SQL of `crate::users`, with times as `timestamptz`.
+//! the shared SQL of `sql/access.rs`, with times as `timestamptz`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,7 +11,8 @@ use postpilot_core::ports::{AccessRepository, Entity, StoreError};
 use super::{commit, PgStore};
 use crate::errors::{backend, missing_user};
 use crate::rows::{self, changed};
-use crate::users::{self as sql, SessionRow, TokenRow, TokenUserRow, TOKEN_USE_GRANULARITY};
+use crate::sql::access as sql;
+use crate::users::{SessionRow, TokenRow, TokenUserRow, TOKEN_USE_GRANULARITY};
 
 #[async_trait]
 impl AccessRepository for PgStore {

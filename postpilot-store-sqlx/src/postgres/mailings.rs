@@ -1,7 +1,7 @@
-//! Mailings on PostgreSQL (`MailingRepository`): their SQL and its method
-//! bodies; every write in one transaction taking turns with other counted
-//! writes (see `mod.rs`). Adding
-//! and removing recipients: `members.rs`.
+//! Mailings on PostgreSQL (`MailingRepository`): the method bodies, every
+//! write in one transaction taking turns with other counted writes (see
+//! `mod.rs`); the statements are `sql/mailings.rs`, but for linking
+//! recipients named by id. Adding and removing recipients: `members.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,19 +10,15 @@ use postpilot_core::domain::{
     RecipientPage, RecipientsEdit, Search, Selection, Window,
 };
 use postpilot_core::ports::{Entity, MailingRepository, StoreError};
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres};
 
-use super::members::{add_members, check_recipients, recipient_page, remove_members, Owner};
-use super::pages::{number, push_page};
-use super::search::push_subject_matching;
-use super::{commit, PgStore};
+use super::members::{add_members, check_recipients, recipient_page, remove_members};
+use super::{commit, number, PgStore};
+use crate::dialect::PageQuery;
 use crate::errors::{backend, mailing_write_error};
-use crate::listing::{mailing_number, order_by};
 use crate::rows::{self, changed, found, MailingRow, MailingSubjectRow};
-
-/// The mailing `$1`.
-const GET_MAILING: &str = "SELECT id, first_sent_at, sent_completed_at, message_id, \
-     recipient_count, launched_at FROM mailing WHERE id = $1";
+use crate::sql::mailings as sql;
+use crate::sql::members::Owner;
 
 #[async_trait]
 impl MailingRepository for PgStore {
@@ -32,17 +28,13 @@ impl MailingRepository for PgStore {
         check_message(&mut tx, new.message_id).await?;
         let ids = check_recipients(&mut tx, &new.recipient_ids).await?;
         let window = Times::of(new.window);
-        // $1 first send time, $2 end of the window, $3 the message.
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO mailing (first_sent_at, sent_completed_at, message_id) \
-             VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(window.first_sent_at)
-        .bind(window.sent_completed_at)
-        .bind(new.message_id.get())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(mailing_write_error(doing.to_owned()))?;
+        let id: i64 = sqlx::query_scalar(sql::INSERT_MAILING)
+            .bind(window.first_sent_at)
+            .bind(window.sent_completed_at)
+            .bind(new.message_id.get())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(mailing_write_error(doing.to_owned()))?;
         let id = MailingId(id);
         link_recipients(&mut tx, id, ids).await?;
         let mailing = mailing_in(&mut *tx, id).await?;
@@ -56,15 +48,12 @@ impl MailingRepository for PgStore {
 
     async fn list_mailings(&self, page: Page) -> Result<Vec<Mailing>, StoreError> {
         let (limit, offset) = rows::page(page);
-        let found: Vec<MailingRow<DateTime<Utc>>> = sqlx::query_as(
-            "SELECT id, first_sent_at, sent_completed_at, message_id, recipient_count, \
-             launched_at FROM mailing ORDER BY id LIMIT $1 OFFSET $2",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend("listing mailings"))?;
+        let found: Vec<MailingRow<DateTime<Utc>>> = sqlx::query_as(sql::LIST_MAILINGS)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("listing mailings"))?;
         rows::decoded(found)
     }
 
@@ -81,14 +70,11 @@ impl MailingRepository for PgStore {
         // One snapshot for both reads.
         let mut tx = self.snapshot(&doing).await?;
         mailing_in(&mut *tx, id).await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT recipient_id FROM mailing_recipient WHERE mailing_id = $1 \
-             ORDER BY recipient_id",
-        )
-        .bind(id.get())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend(doing))?;
+        let ids: Vec<i64> = sqlx::query_scalar(sql::MAILING_RECIPIENT_IDS)
+            .bind(id.get())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend(doing))?;
         Ok(ids.into_iter().map(RecipientId).collect())
     }
 
@@ -144,19 +130,16 @@ impl MailingRepository for PgStore {
             RecipientsEdit::Replace(ids) => Some(check_recipients(&mut tx, ids).await?),
         };
         let window = Times::of(window);
-        sqlx::query(
-            "UPDATE mailing SET first_sent_at = $1, sent_completed_at = $2, message_id = $3 \
-             WHERE id = $4",
-        )
-        .bind(window.first_sent_at)
-        .bind(window.sent_completed_at)
-        .bind(message_id.get())
-        .bind(id.get())
-        .execute(&mut *tx)
-        .await
-        .map_err(mailing_write_error(doing.clone()))?;
+        sqlx::query(sql::UPDATE_MAILING)
+            .bind(window.first_sent_at)
+            .bind(window.sent_completed_at)
+            .bind(message_id.get())
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(mailing_write_error(doing.clone()))?;
         if let Some(ids) = replacement {
-            sqlx::query("DELETE FROM mailing_recipient WHERE mailing_id = $1")
+            sqlx::query(sql::CLEAR_RECIPIENTS)
                 .bind(id.get())
                 .execute(&mut *tx)
                 .await
@@ -173,7 +156,7 @@ impl MailingRepository for PgStore {
         // (on PostgreSQL memberships by a statement trigger that counts).
         let doing = format!("deleting mailing {id}");
         let mut tx = self.counted(&doing).await?;
-        let done = sqlx::query("DELETE FROM mailing WHERE id = $1")
+        let done = sqlx::query(sql::DELETE_MAILING)
             .bind(id.get())
             .execute(&mut *tx)
             .await
@@ -187,17 +170,12 @@ impl MailingRepository for PgStore {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<MailingId>, StoreError> {
-        // $1 now, $2 how many.
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM mailing WHERE launched_at IS NULL \
-             AND first_sent_at <= $1 AND sent_completed_at > $1 \
-             ORDER BY first_sent_at, id LIMIT $2",
-        )
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend("listing mailings due to be sent"))?;
+        let ids: Vec<i64> = sqlx::query_scalar(sql::DUE_MAILINGS)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("listing mailings due to be sent"))?;
         Ok(ids.into_iter().map(MailingId).collect())
     }
 }
@@ -222,7 +200,7 @@ async fn mailing_in<'c>(
     conn: impl sqlx::Executor<'c, Database = Postgres>,
     id: MailingId,
 ) -> Result<Mailing, StoreError> {
-    let row: Option<MailingRow<DateTime<Utc>>> = sqlx::query_as(GET_MAILING)
+    let row: Option<MailingRow<DateTime<Utc>>> = sqlx::query_as(sql::GET_MAILING)
         .bind(id.get())
         .fetch_optional(conn)
         .await
@@ -232,7 +210,7 @@ async fn mailing_in<'c>(
 
 /// `NotFound` unless the message exists.
 async fn check_message(conn: &mut PgConnection, id: MessageId) -> Result<(), StoreError> {
-    let row: Option<i64> = sqlx::query_scalar("SELECT id FROM message WHERE id = $1")
+    let row: Option<i64> = sqlx::query_scalar(sql::MESSAGE_EXISTS)
         .bind(id.get())
         .fetch_optional(conn)
         .await
@@ -271,34 +249,9 @@ async fn find_mailings(
     listing: &Listing<MailingOrder>,
 ) -> Result<Listed<(Mailing, String)>, StoreError> {
     let doing = "listing mailings";
-    let select = |columns: &str| {
-        let mut sql = QueryBuilder::new(format!(
-            "SELECT {columns} FROM mailing AS m JOIN message AS g ON g.id = m.message_id"
-        ));
-        if let Some(search) = &listing.search {
-            sql.push(" WHERE (");
-            push_subject_matching(&mut sql, "g.subject", search);
-            sql.push(" OR m.id = ")
-                .push_bind(mailing_number(search))
-                .push(")");
-        }
-        sql
-    };
-    let total = number(conn, select("count(*)"), doing).await?;
-    let column = match listing.sort.column {
-        MailingOrder::Id => None,
-        MailingOrder::Subject => Some("g.subject"),
-        MailingOrder::FirstSentAt => Some("m.first_sent_at"),
-        MailingOrder::SentCompletedAt => Some("m.sent_completed_at"),
-        MailingOrder::RecipientCount => Some("m.recipient_count"),
-    };
-    let mut sql = select(
-        "m.id, m.first_sent_at, m.sent_completed_at, m.message_id, m.recipient_count, \
-         m.launched_at, g.subject",
-    );
-    sql.push(order_by(column, "m.id", listing.sort.direction));
-    push_page(&mut sql, listing.page);
-    let found: Vec<MailingSubjectRow<DateTime<Utc>>> = sql
+    let PageQuery { count, mut page } = sql::find::<Postgres>(listing);
+    let total = number(conn, count, doing).await?;
+    let found: Vec<MailingSubjectRow<DateTime<Utc>>> = page
         .build_query_as()
         .fetch_all(conn)
         .await

@@ -3,27 +3,27 @@
 //!
 //! Concurrency: transactions run at READ COMMITTED. The delivery queue is
 //! shared through row locks (claims skip rows another claim holds, see
-//! `delivery`). Writes that change a counted table (recipients, messages,
+//! `queue.rs`). Writes that change a counted table (recipients, messages,
 //! mailings and their members: see the `stats_counter` table) first lock
 //! the one counters row, which the triggers update anyway: so such writes
 //! take turns, each sees every earlier one committed (which the
 //! unique-recipients trigger relies on), and two of them can never wait on
 //! each other in a cycle through that row.
 //!
-//! Each repository port has its file here holding its SQL and its method
-//! bodies (ARCHITECTURE.md, "Store"). Placeholders are numbered (`$1`,
-//! `$2`, …), bound in that order, and a placeholder is reused where a
-//! value appears twice.
+//! Each repository port has its file here holding its method bodies and
+//! the statements PostgreSQL writes its own way; the statements both
+//! backends run are in `sql/` (ARCHITECTURE.md, "Store").
 
 mod access;
-mod delivery;
+mod attempts;
+mod dialect;
 mod lists;
 mod mailings;
 mod members;
 mod messages;
-mod pages;
+mod queue;
 mod recipients;
-mod search;
+mod runs;
 mod stats;
 mod suppression;
 mod users;
@@ -34,9 +34,10 @@ use std::time::Duration;
 use postpilot_core::ports::StoreError;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgPool, Postgres, Transaction};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
 
 use crate::errors::backend;
+use crate::rows;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -135,4 +136,18 @@ async fn commit(tx: Transaction<'static, Postgres>, doing: &str) -> Result<(), S
     tx.commit()
         .await
         .map_err(backend(format!("committing {doing}")))
+}
+
+/// The one number `sql` (a `SELECT count(*) …` or a sum) reads.
+async fn number(
+    conn: &mut PgConnection,
+    mut sql: QueryBuilder<'_, Postgres>,
+    doing: &str,
+) -> Result<u64, StoreError> {
+    let n: i64 = sql
+        .build_query_scalar()
+        .fetch_one(conn)
+        .await
+        .map_err(backend(doing.to_owned()))?;
+    rows::count("count", n)
 }

@@ -1,6 +1,7 @@
 //! Unsubscribed and bouncing recipients on PostgreSQL
-//! (`SuppressionRepository`): their SQL and its method bodies. Launches
-//! leave suppressed recipients out (`delivery/runs.rs`).
+//! (`SuppressionRepository`): the method bodies; the statements are
+//! `sql/suppression.rs`. Launches leave suppressed recipients out
+//! (`sql/runs.rs`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use postpilot_core::ports::{Entity, StoreError, SuppressionRepository};
 use super::{commit, PgStore};
 use crate::errors::backend;
 use crate::rows::{self, changed, found, SuppressedRow};
+use crate::sql::suppression as sql;
 
 #[async_trait]
 impl SuppressionRepository for PgStore {
@@ -17,33 +19,26 @@ impl SuppressionRepository for PgStore {
         let doing = || format!("unsubscribing recipient {id}");
         let mut tx = self.begin(&doing()).await?;
         // The first time is kept.
-        let done = sqlx::query(
-            "UPDATE recipient SET unsubscribed_at = coalesce(unsubscribed_at, $1) WHERE id = $2",
-        )
-        .bind(at)
-        .bind(id.get())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend(doing()))?;
-        changed(done.rows_affected(), Entity::Recipient, id.get())?;
-        // The deliveries still waiting (not claimed: a claimed one may be on
-        // the wire) leave their runs, counted there as skipped.
-        let runs: Vec<i64> = sqlx::query_scalar(
-            "DELETE FROM delivery WHERE recipient_id = $1 AND state = 'pending' RETURNING run_id",
-        )
-        .bind(id.get())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend(doing()))?;
-        for run in runs {
-            sqlx::query(
-                "UPDATE send_run SET total = total - 1, \
-                 skipped_unsubscribed = skipped_unsubscribed + 1 WHERE id = $1",
-            )
-            .bind(run)
+        let done = sqlx::query(sql::UNSUBSCRIBE)
+            .bind(at)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(backend(doing()))?;
+        changed(done.rows_affected(), Entity::Recipient, id.get())?;
+        // The deliveries still waiting (not claimed: a claimed one may be on
+        // the wire) leave their runs, counted there as skipped.
+        let runs: Vec<i64> = sqlx::query_scalar(sql::DROP_PENDING)
+            .bind(id.get())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend(doing()))?;
+        for run in runs {
+            sqlx::query(sql::MOVE_TO_SKIPPED)
+                .bind(run)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend(doing()))?;
         }
         commit(tx, &doing()).await
     }
@@ -54,54 +49,43 @@ impl SuppressionRepository for PgStore {
         at: DateTime<Utc>,
         reply: &str,
     ) -> Result<(), StoreError> {
-        let done =
-            sqlx::query("UPDATE recipient SET bounced_at = $1, bounce_reply = $2 WHERE id = $3")
-                .bind(at)
-                .bind(reply)
-                .bind(id.get())
-                .execute(&self.pool)
-                .await
-                .map_err(backend(format!("marking recipient {id} as bouncing")))?;
+        let done = sqlx::query(sql::MARK_BOUNCED)
+            .bind(at)
+            .bind(reply)
+            .bind(id.get())
+            .execute(&self.pool)
+            .await
+            .map_err(backend(format!("marking recipient {id} as bouncing")))?;
         changed(done.rows_affected(), Entity::Recipient, id.get())
     }
 
     async fn resubscribe(&self, id: RecipientId) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE recipient SET unsubscribed_at = NULL, bounced_at = NULL, bounce_reply = NULL \
-             WHERE id = $1",
-        )
-        .bind(id.get())
-        .execute(&self.pool)
-        .await
-        .map_err(backend(format!("resubscribing recipient {id}")))?;
+        let done = sqlx::query(sql::RESUBSCRIBE)
+            .bind(id.get())
+            .execute(&self.pool)
+            .await
+            .map_err(backend(format!("resubscribing recipient {id}")))?;
         changed(done.rows_affected(), Entity::Recipient, id.get())
     }
 
     async fn suppression(&self, id: RecipientId) -> Result<Suppression, StoreError> {
-        let row: Option<SuppressedRow<DateTime<Utc>>> = sqlx::query_as(
-            "SELECT id, email, full_name, comment, unsubscribed_at, bounced_at, bounce_reply \
-             FROM recipient WHERE id = $1",
-        )
-        .bind(id.get())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend(format!("reading recipient {id}")))?;
+        let row: Option<SuppressedRow<DateTime<Utc>>> = sqlx::query_as(sql::SUPPRESSION)
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend(format!("reading recipient {id}")))?;
         let (_, marks): (Recipient, Suppression) = found(row, Entity::Recipient, id.get())?;
         Ok(marks)
     }
 
     async fn suppressed(&self, page: Page) -> Result<Vec<(Recipient, Suppression)>, StoreError> {
         let (limit, offset) = rows::page(page);
-        let found: Vec<SuppressedRow<DateTime<Utc>>> = sqlx::query_as(
-            "SELECT id, email, full_name, comment, unsubscribed_at, bounced_at, bounce_reply \
-             FROM recipient WHERE unsubscribed_at IS NOT NULL OR bounced_at IS NOT NULL \
-             ORDER BY id LIMIT $1 OFFSET $2",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend("listing unsubscribed and bouncing recipients"))?;
+        let found: Vec<SuppressedRow<DateTime<Utc>>> = sqlx::query_as(sql::SUPPRESSED)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("listing unsubscribed and bouncing recipients"))?;
         rows::decoded(found)
     }
 }

@@ -1,4 +1,4 @@
-//! Users on PostgreSQL (`UserRepository`): the shared SQL of `crate::users`,
+//! Users on PostgreSQL (`UserRepository`): the shared SQL of `sql/users.rs`,
 //! with times as `timestamptz`.
 
 use async_trait::async_trait;
@@ -9,7 +9,8 @@ use postpilot_core::ports::{Entity, StoreError, UserRepository};
 use super::{commit, PgStore};
 use crate::errors::{backend, duplicate_email};
 use crate::rows::{self, changed, count, found};
-use crate::users::{self as sql, UserRow, UserWithHashRow};
+use crate::sql::users as sql;
+use crate::users::{UserRow, UserWithHashRow};
 
 #[async_trait]
 impl UserRepository for PgStore {

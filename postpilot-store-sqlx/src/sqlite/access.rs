@@ -1,5 +1,5 @@
 //! Sessions, API tokens and one-time links on SQLite (`AccessRepository`):
-//! the shared SQL of `crate::users`, with times as integer microseconds.
+//! the shared SQL of `sql/access.rs`, with times as integer microseconds.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,7 +12,8 @@ use super::codec::micros;
 use super::{commit, SqliteStore};
 use crate::errors::{backend, missing_user};
 use crate::rows::{self, changed};
-use crate::users::{self as sql, SessionRow, TokenRow, TokenUserRow, TOKEN_USE_GRANULARITY};
+use crate::sql::access as sql;
+use crate::users::{SessionRow, TokenRow, TokenUserRow, TOKEN_USE_GRANULARITY};
 
 #[async_trait]
 impl AccessRepository for SqliteStore {

@@ -1,5 +1,6 @@
-//! Lists of recipients on SQLite (`ListRepository`): their SQL and its
-//! method bodies. Adding and removing members: `members.rs`.
+//! Lists of recipients on SQLite (`ListRepository`): the method bodies;
+//! the statements are `sql/lists.rs`. Adding and removing members:
+//! `members.rs`.
 
 use async_trait::async_trait;
 use postpilot_core::domain::{
@@ -8,28 +9,24 @@ use postpilot_core::domain::{
 use postpilot_core::ports::{Entity, ListRepository, StoreError};
 use sqlx::Sqlite;
 
-use super::members::{add_members, recipient_page, remove_members, Owner};
+use super::members::{add_members, recipient_page, remove_members};
 use super::{commit, SqliteStore};
 use crate::errors::backend;
 use crate::lists::{list_write_error, ListRow};
 use crate::rows::{self, changed, found};
-
-/// The list `?1` with its member count.
-const GET_LIST: &str = "SELECT l.id, l.name, \
-     (SELECT count(*) FROM list_member AS m WHERE m.list_id = l.id) AS member_count \
-     FROM recipient_list AS l WHERE l.id = ?1";
+use crate::sql::lists as sql;
+use crate::sql::members::Owner;
 
 #[async_trait]
 impl ListRepository for SqliteStore {
     async fn insert_list(&self, name: &ListName) -> Result<RecipientList, StoreError> {
         let doing = "inserting a list";
         let mut tx = self.write(doing).await?;
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO recipient_list (name) VALUES (?1) RETURNING id")
-                .bind(name.to_string())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(list_write_error(doing.to_owned(), name))?;
+        let id: i64 = sqlx::query_scalar(sql::INSERT_LIST)
+            .bind(name.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(list_write_error(doing.to_owned(), name))?;
         let list = list_in(&mut *tx, ListId(id)).await?;
         commit(tx, doing).await?;
         Ok(list)
@@ -41,23 +38,19 @@ impl ListRepository for SqliteStore {
 
     async fn list_lists(&self, page: Page) -> Result<Vec<RecipientList>, StoreError> {
         let (limit, offset) = rows::page(page);
-        let found: Vec<ListRow> = sqlx::query_as(
-            "SELECT l.id, l.name, \
-             (SELECT count(*) FROM list_member AS m WHERE m.list_id = l.id) AS member_count \
-             FROM recipient_list AS l ORDER BY l.name, l.id LIMIT ?1 OFFSET ?2",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend("listing lists"))?;
+        let found: Vec<ListRow> = sqlx::query_as(sql::LIST_LISTS)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(backend("listing lists"))?;
         rows::decoded(found)
     }
 
     async fn rename_list(&self, id: ListId, name: &ListName) -> Result<RecipientList, StoreError> {
         let doing = format!("renaming list {id}");
         let mut tx = self.write(&doing).await?;
-        let done = sqlx::query("UPDATE recipient_list SET name = ?1 WHERE id = ?2")
+        let done = sqlx::query(sql::RENAME_LIST)
             .bind(name.to_string())
             .bind(id.get())
             .execute(&mut *tx)
@@ -71,7 +64,7 @@ impl ListRepository for SqliteStore {
 
     async fn delete_list(&self, id: ListId) -> Result<(), StoreError> {
         // Memberships go by ON DELETE CASCADE.
-        let done = sqlx::query("DELETE FROM recipient_list WHERE id = ?1")
+        let done = sqlx::query(sql::DELETE_LIST)
             .bind(id.get())
             .execute(&self.writer)
             .await
@@ -112,7 +105,7 @@ async fn list_in<'c>(
     conn: impl sqlx::Executor<'c, Database = Sqlite>,
     id: ListId,
 ) -> Result<RecipientList, StoreError> {
-    let row: Option<ListRow> = sqlx::query_as(GET_LIST)
+    let row: Option<ListRow> = sqlx::query_as(sql::GET_LIST)
         .bind(id.get())
         .fetch_optional(conn)
         .await

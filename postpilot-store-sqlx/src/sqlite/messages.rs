@@ -1,4 +1,5 @@
-//! Messages on SQLite (`MessageRepository`): their SQL and its method bodies.
+//! Messages on SQLite (`MessageRepository`): the method bodies; the
+//! statements are `sql/messages.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -6,19 +7,14 @@ use postpilot_core::domain::{
     Listed, Listing, MailingId, Message, MessageId, MessageOrder, NewMessage, Page,
 };
 use postpilot_core::ports::{Entity, MessageRepository, StoreError};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Sqlite, SqliteConnection};
 
 use super::codec::micros;
-use super::pages::{number, push_page};
-use super::search::push_subject_matching;
-use super::{commit, SqliteStore};
+use super::{commit, number, SqliteStore};
+use crate::dialect::PageQuery;
 use crate::errors::{backend, message_delete_error, message_in_use};
-use crate::listing::order_by;
 use crate::rows::{self, changed, found, MessageRow};
-
-/// The message `?1`.
-const GET_MESSAGE: &str =
-    "SELECT id, subject, body_text, body_html, created_at FROM message WHERE id = ?1";
+use crate::sql::messages as sql;
 
 #[async_trait]
 impl MessageRepository for SqliteStore {
@@ -28,17 +24,14 @@ impl MessageRepository for SqliteStore {
         created_at: DateTime<Utc>,
     ) -> Result<Message, StoreError> {
         // Returned as stored: the stored time has microsecond precision.
-        let row: MessageRow<i64> = sqlx::query_as(
-            "INSERT INTO message (subject, body_text, body_html, created_at) \
-             VALUES (?1, ?2, ?3, ?4) RETURNING id, subject, body_text, body_html, created_at",
-        )
-        .bind(new.subject.as_str())
-        .bind(new.body_text.as_str())
-        .bind(new.body_html.as_ref().map(|h| h.as_str()))
-        .bind(micros(created_at))
-        .fetch_one(&self.writer)
-        .await
-        .map_err(backend("inserting a message"))?;
+        let row: MessageRow<i64> = sqlx::query_as(sql::INSERT_MESSAGE)
+            .bind(new.subject.as_str())
+            .bind(new.body_text.as_str())
+            .bind(new.body_html.as_ref().map(|h| h.as_str()))
+            .bind(micros(created_at))
+            .fetch_one(&self.writer)
+            .await
+            .map_err(backend("inserting a message"))?;
         row.try_into()
     }
 
@@ -48,15 +41,12 @@ impl MessageRepository for SqliteStore {
 
     async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError> {
         let (limit, offset) = rows::page(page);
-        let found: Vec<MessageRow<i64>> = sqlx::query_as(
-            "SELECT id, subject, body_text, body_html, created_at FROM message \
-             ORDER BY id LIMIT ?1 OFFSET ?2",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend("listing messages"))?;
+        let found: Vec<MessageRow<i64>> = sqlx::query_as(sql::LIST_MESSAGES)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(backend("listing messages"))?;
         rows::decoded(found)
     }
 
@@ -71,16 +61,14 @@ impl MessageRepository for SqliteStore {
     async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError> {
         let doing = format!("updating message {id}");
         let mut tx = self.write(&doing).await?;
-        let done = sqlx::query(
-            "UPDATE message SET subject = ?1, body_text = ?2, body_html = ?3 WHERE id = ?4",
-        )
-        .bind(new.subject.as_str())
-        .bind(new.body_text.as_str())
-        .bind(new.body_html.as_ref().map(|h| h.as_str()))
-        .bind(id.get())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend(doing.clone()))?;
+        let done = sqlx::query(sql::UPDATE_MESSAGE)
+            .bind(new.subject.as_str())
+            .bind(new.body_text.as_str())
+            .bind(new.body_html.as_ref().map(|h| h.as_str()))
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
         changed(done.rows_affected(), Entity::Message, id.get())?;
         let message = message_in(&mut *tx, id).await?;
         commit(tx, &doing).await?;
@@ -88,27 +76,24 @@ impl MessageRepository for SqliteStore {
     }
 
     async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM mailing WHERE message_id = ?1 AND launched_at IS NOT NULL ORDER BY id",
-        )
-        .bind(id.get())
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend(format!(
-            "listing the mailings that sent message {id}"
-        )))?;
+        let ids: Vec<i64> = sqlx::query_scalar(sql::MAILINGS_SENT_WITH)
+            .bind(id.get())
+            .fetch_all(&self.reader)
+            .await
+            .map_err(backend(format!(
+                "listing the mailings that sent message {id}"
+            )))?;
         Ok(ids.into_iter().map(MailingId).collect())
     }
 
     async fn mailings_using(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM mailing WHERE message_id = ?1 ORDER BY id")
-                .bind(id.get())
-                .fetch_all(&self.reader)
-                .await
-                .map_err(backend(format!(
-                    "listing the mailings that use message {id}"
-                )))?;
+        let ids: Vec<i64> = sqlx::query_scalar(sql::MAILINGS_USING)
+            .bind(id.get())
+            .fetch_all(&self.reader)
+            .await
+            .map_err(backend(format!(
+                "listing the mailings that use message {id}"
+            )))?;
         Ok(ids.into_iter().map(MailingId).collect())
     }
 
@@ -116,16 +101,15 @@ impl MessageRepository for SqliteStore {
         let doing = format!("deleting message {id}");
         let mut tx = self.write(&doing).await?;
         // Name the mailing in the way, which the foreign key error cannot.
-        let user: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM mailing WHERE message_id = ?1 ORDER BY id LIMIT 1")
-                .bind(id.get())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend(doing.clone()))?;
+        let user: Option<i64> = sqlx::query_scalar(sql::FIRST_MAILING_USING)
+            .bind(id.get())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
         if let Some(mailing) = user {
             return Err(message_in_use(id, &format!("mailing {mailing}")));
         }
-        let done = sqlx::query("DELETE FROM message WHERE id = ?1")
+        let done = sqlx::query(sql::DELETE_MESSAGE)
             .bind(id.get())
             .execute(&mut *tx)
             .await
@@ -142,24 +126,9 @@ async fn find_messages(
     listing: &Listing<MessageOrder>,
 ) -> Result<Listed<Message>, StoreError> {
     let doing = "listing messages";
-    let select = |columns: &str| {
-        let mut sql = QueryBuilder::new(format!("SELECT {columns} FROM message AS g"));
-        if let Some(search) = &listing.search {
-            sql.push(" WHERE ");
-            push_subject_matching(&mut sql, "g.subject", search);
-        }
-        sql
-    };
-    let total = number(conn, select("count(*)"), doing).await?;
-    let column = match listing.sort.column {
-        MessageOrder::Id => None,
-        MessageOrder::Subject => Some("g.subject"),
-        MessageOrder::CreatedAt => Some("g.created_at"),
-    };
-    let mut sql = select("g.id, g.subject, g.body_text, g.body_html, g.created_at");
-    sql.push(order_by(column, "g.id", listing.sort.direction));
-    push_page(&mut sql, listing.page);
-    let found: Vec<MessageRow<i64>> = sql
+    let PageQuery { count, mut page } = sql::find::<Sqlite>(listing);
+    let total = number(conn, count, doing).await?;
+    let found: Vec<MessageRow<i64>> = page
         .build_query_as()
         .fetch_all(conn)
         .await
@@ -175,7 +144,7 @@ async fn message_in<'c>(
     conn: impl sqlx::Executor<'c, Database = Sqlite>,
     id: MessageId,
 ) -> Result<Message, StoreError> {
-    let row: Option<MessageRow<i64>> = sqlx::query_as(GET_MESSAGE)
+    let row: Option<MessageRow<i64>> = sqlx::query_as(sql::GET_MESSAGE)
         .bind(id.get())
         .fetch_optional(conn)
         .await

@@ -11,21 +11,21 @@
 //! Reads use a separate pool of several connections, which WAL lets run
 //! beside the writer.
 //!
-//! Each repository port has its file here holding its SQL and its method
-//! bodies (ARCHITECTURE.md, "Store"). Placeholders are numbered (`?1`,
-//! `?2`, …), bound in that order, and a placeholder is reused where a value
-//! appears twice.
+//! Each repository port has its file here holding its method bodies and
+//! the statements SQLite writes its own way; the statements both backends
+//! run are in `sql/` (ARCHITECTURE.md, "Store").
 
 mod access;
+mod attempts;
 mod codec;
-mod delivery;
+mod dialect;
 mod lists;
 mod mailings;
 mod members;
 mod messages;
-mod pages;
+mod queue;
 mod recipients;
-mod search;
+mod runs;
 mod stats;
 mod suppression;
 mod url;
@@ -37,10 +37,11 @@ use std::time::Duration;
 use postpilot_core::ports::StoreError;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 pub use self::url::{InvalidSqliteUrl, SqliteDatabase};
 use crate::errors::backend;
+use crate::rows;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -169,4 +170,18 @@ async fn commit(tx: Transaction<'static, Sqlite>, doing: &str) -> Result<(), Sto
     tx.commit()
         .await
         .map_err(backend(format!("committing {doing}")))
+}
+
+/// The one number `sql` (a `SELECT count(*) …` or a sum) reads.
+async fn number(
+    conn: &mut SqliteConnection,
+    mut sql: QueryBuilder<'_, Sqlite>,
+    doing: &str,
+) -> Result<u64, StoreError> {
+    let n: i64 = sql
+        .build_query_scalar()
+        .fetch_one(conn)
+        .await
+        .map_err(backend(doing.to_owned()))?;
+    rows::count("count", n)
 }

@@ -1,4 +1,5 @@
-//! Recipients on SQLite (`RecipientRepository`): their SQL and its method bodies.
+//! Recipients on SQLite (`RecipientRepository`): the method bodies and the
+//! import's statements; the others are `sql/recipients.rs`.
 
 use std::collections::HashMap;
 
@@ -9,17 +10,16 @@ use postpilot_core::domain::{
 };
 use postpilot_core::ports::{Entity, RecipientRepository, StoreError};
 use sqlx::sqlite::{Sqlite, SqliteArguments};
-use sqlx::{QueryBuilder, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use super::codec::micros;
 use super::members::recipient_page;
-use super::pages::{number, push_page};
-use super::search::{push_matching, EMAIL_ORDER};
-use super::{commit, SqliteStore};
+use super::{commit, number, SqliteStore};
+use crate::dialect::PageQuery;
 use crate::errors::{backend, recipient_write_error};
 use crate::import::ImportPlan;
-use crate::listing::{order_by, way};
 use crate::rows::{self, changed, found, stored_recipient, RecipientRow};
+use crate::sql::recipients as sql;
 
 /// Rows per multi-row `INSERT` of an import: 3 parameters each, far below
 /// SQLite's 32766, and large enough that per-statement overhead vanishes.
@@ -84,7 +84,7 @@ impl RecipientRepository for SqliteStore {
         // needs no explicit transaction.
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO recipient (email, full_name, comment, search_key) \
-             VALUES (?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(new.email.as_str())
         .bind(new.full_name.as_str())
@@ -147,25 +147,22 @@ impl RecipientRepository for SqliteStore {
     }
 
     async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError> {
-        let row: Option<RecipientRow> =
-            sqlx::query_as("SELECT id, email, full_name, comment FROM recipient WHERE id = ?1")
-                .bind(id.get())
-                .fetch_optional(&self.reader)
-                .await
-                .map_err(backend(format!("reading recipient {id}")))?;
+        let row: Option<RecipientRow> = sqlx::query_as(sql::GET_RECIPIENT)
+            .bind(id.get())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(backend(format!("reading recipient {id}")))?;
         found(row, Entity::Recipient, id.get())
     }
 
     async fn list_recipients(&self, page: Page) -> Result<Vec<Recipient>, StoreError> {
         let (limit, offset) = rows::page(page);
-        let found: Vec<RecipientRow> = sqlx::query_as(
-            "SELECT id, email, full_name, comment FROM recipient ORDER BY id LIMIT ?1 OFFSET ?2",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend("listing recipients"))?;
+        let found: Vec<RecipientRow> = sqlx::query_as(sql::LIST_RECIPIENTS)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(backend("listing recipients"))?;
         rows::decoded(found)
     }
 
@@ -188,7 +185,7 @@ impl RecipientRepository for SqliteStore {
     }
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM recipient ORDER BY id")
+        let ids: Vec<i64> = sqlx::query_scalar(sql::ALL_RECIPIENT_IDS)
             .fetch_all(&self.reader)
             .await
             .map_err(backend("listing recipient ids"))?;
@@ -201,13 +198,7 @@ impl RecipientRepository for SqliteStore {
     ) -> Result<Vec<Option<RecipientId>>, StoreError> {
         let mut found = HashMap::with_capacity(emails.len());
         for chunk in emails.chunks(EMAILS_PER_LOOKUP) {
-            let mut sql =
-                QueryBuilder::new("SELECT id, lower(email) FROM recipient WHERE lower(email) IN (");
-            let mut list = sql.separated(", ");
-            for email in chunk {
-                list.push_bind(email.key());
-            }
-            sql.push(")");
+            let mut sql = sql::ids_by_email::<Sqlite>(chunk);
             let rows: Vec<(i64, String)> = sql
                 .build_query_as()
                 .fetch_all(&self.reader)
@@ -226,19 +217,17 @@ impl RecipientRepository for SqliteStore {
         id: RecipientId,
         new: &NewRecipient,
     ) -> Result<Recipient, StoreError> {
-        let done = sqlx::query(
-            "UPDATE recipient SET email = ?1, full_name = ?2, comment = ?3 WHERE id = ?4",
-        )
-        .bind(new.email.as_str())
-        .bind(new.full_name.as_str())
-        .bind(new.comment.as_str())
-        .bind(id.get())
-        .execute(&self.writer)
-        .await
-        .map_err(recipient_write_error(
-            &format!("updating recipient {id}"),
-            new,
-        ))?;
+        let done = sqlx::query(sql::UPDATE_RECIPIENT)
+            .bind(new.email.as_str())
+            .bind(new.full_name.as_str())
+            .bind(new.comment.as_str())
+            .bind(id.get())
+            .execute(&self.writer)
+            .await
+            .map_err(recipient_write_error(
+                &format!("updating recipient {id}"),
+                new,
+            ))?;
         changed(done.rows_affected(), Entity::Recipient, id.get())?;
         Ok(stored_recipient(id.get(), new))
     }
@@ -252,7 +241,7 @@ impl RecipientRepository for SqliteStore {
         // The foreign keys do the rest: memberships cascade (the triggers
         // keep each mailing's count and the statistics), deliveries and
         // attempts keep the email with recipient_id set to NULL.
-        let done = sqlx::query("DELETE FROM recipient WHERE id = ?1")
+        let done = sqlx::query(sql::DELETE_RECIPIENT)
             .bind(id.get())
             .execute(&mut *tx)
             .await
@@ -265,33 +254,16 @@ impl RecipientRepository for SqliteStore {
 /// Emails looked up per statement, well under SQLite's limit on bound values.
 const EMAILS_PER_LOOKUP: usize = 1000;
 
-/// Recipients the search finds in their search key, in the listing's
-/// order, and how many it finds; on one snapshot.
+/// Recipients the search finds, in the listing's order, and how many it
+/// finds; on one snapshot.
 async fn find_recipients(
     conn: &mut SqliteConnection,
     listing: &Listing<RecipientOrder>,
 ) -> Result<Listed<Recipient>, StoreError> {
     let doing = "listing recipients";
-    let select = |columns: &str| {
-        let mut sql = QueryBuilder::new(format!("SELECT {columns} FROM recipient AS r"));
-        if let Some(search) = &listing.search {
-            sql.push(" WHERE ");
-            push_matching(&mut sql, search);
-        }
-        sql
-    };
-    let total = number(conn, select("count(*)"), doing).await?;
-    let direction = listing.sort.direction;
-    let order = match listing.sort.column {
-        RecipientOrder::Id => order_by(None, "r.id", direction),
-        RecipientOrder::FullName => order_by(Some("r.full_name"), "r.id", direction),
-        // Emails are unique: no tie to break.
-        RecipientOrder::Email => format!(" ORDER BY {EMAIL_ORDER} {}", way(direction)),
-    };
-    let mut sql = select("r.id, r.email, r.full_name, r.comment");
-    sql.push(order);
-    push_page(&mut sql, listing.page);
-    let found: Vec<RecipientRow> = sql
+    let PageQuery { count, mut page } = sql::find::<Sqlite>(listing);
+    let total = number(conn, count, doing).await?;
+    let found: Vec<RecipientRow> = page
         .build_query_as()
         .fetch_all(conn)
         .await
@@ -312,38 +284,22 @@ async fn cancel_queued(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {
     let doing = || format!("cancelling the queued deliveries of recipient {recipient}");
-    // ?1 the recipient, ?2 the time of the attempts.
-    sqlx::query(
-        "INSERT INTO send_attempt \
-         (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
-         SELECT r.mailing_id, d.run_id, d.recipient_id, d.email, ?2, 'failure', \
-                'not sent: the recipient was deleted' \
-         FROM delivery AS d JOIN send_run AS r ON r.id = d.run_id \
-         WHERE d.recipient_id = ?1 AND d.state = 'pending' ORDER BY d.id",
-    )
-    .bind(recipient.get())
-    .bind(micros(now))
-    .execute(&mut *conn)
-    .await
-    .map_err(backend(doing()))?;
-    sqlx::query(
-        "UPDATE send_run SET failed = failed + x.n, attempts_failure = attempts_failure + x.n \
-         FROM (SELECT run_id, count(*) AS n FROM delivery \
-               WHERE recipient_id = ?1 AND state = 'pending' GROUP BY run_id) AS x \
-         WHERE send_run.id = x.run_id",
-    )
-    .bind(recipient.get())
-    .execute(&mut *conn)
-    .await
-    .map_err(backend(doing()))?;
-    sqlx::query(
-        "UPDATE delivery SET state = 'failed', tries = tries + 1 \
-         WHERE recipient_id = ?1 AND state = 'pending'",
-    )
-    .bind(recipient.get())
-    .execute(&mut *conn)
-    .await
-    .map_err(backend(doing()))?;
+    sqlx::query(sql::CANCEL_ATTEMPTS)
+        .bind(recipient.get())
+        .bind(micros(now))
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(doing()))?;
+    sqlx::query(sql::CANCEL_COUNTED)
+        .bind(recipient.get())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(doing()))?;
+    sqlx::query(sql::CANCEL_DELIVERIES)
+        .bind(recipient.get())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend(doing()))?;
     Ok(())
 }
 

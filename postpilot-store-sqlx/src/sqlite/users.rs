@@ -1,4 +1,4 @@
-//! Users on SQLite (`UserRepository`): the shared SQL of `crate::users`,
+//! Users on SQLite (`UserRepository`): the shared SQL of `sql/users.rs`,
 //! with times as integer microseconds.
 
 use async_trait::async_trait;
@@ -10,7 +10,8 @@ use super::codec::micros;
 use super::{commit, SqliteStore};
 use crate::errors::{backend, duplicate_email};
 use crate::rows::{self, changed, count, found};
-use crate::users::{self as sql, UserRow, UserWithHashRow};
+use crate::sql::users as sql;
+use crate::users::{UserRow, UserWithHashRow};
 
 #[async_trait]
 impl UserRepository for SqliteStore {

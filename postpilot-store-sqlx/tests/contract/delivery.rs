@@ -1,4 +1,5 @@
-//! DeliveryRepository: runs, the delivery queue and attempts.
+//! DeliveryRepository: runs (RunRepository), the delivery queue
+//! (QueueRepository) and attempts (AttemptRepository).
 
 use std::collections::HashSet;
 

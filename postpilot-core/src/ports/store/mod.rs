@@ -3,13 +3,16 @@
 //! [`StoreError`] (ARCHITECTURE.md, "Ports").
 
 mod access;
+mod attempts;
 mod delivery;
 mod error;
 mod instance;
 mod lists;
 mod mailings;
 mod messages;
+mod queue;
 mod recipients;
+mod runs;
 mod stats;
 mod suppression;
 mod users;
@@ -18,8 +21,9 @@ pub use access::AccessRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use access::MockAccessRepository;
 #[cfg(any(test, feature = "mocks"))]
-pub use delivery::MockDeliveryRepository;
-pub use delivery::{DeliveryRepository, RECENT_ATTEMPTS};
+pub use attempts::MockAttemptRepository;
+pub use attempts::{AttemptRepository, RECENT_ATTEMPTS};
+pub use delivery::DeliveryRepository;
 pub use error::{BoxError, Entity, StoreError};
 pub use instance::InstanceRepository;
 #[cfg(any(test, feature = "mocks"))]
@@ -34,8 +38,14 @@ pub use messages::MessageRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use messages::MockMessageRepository;
 #[cfg(any(test, feature = "mocks"))]
+pub use queue::MockQueueRepository;
+pub use queue::QueueRepository;
+#[cfg(any(test, feature = "mocks"))]
 pub use recipients::MockRecipientRepository;
 pub use recipients::RecipientRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use runs::MockRunRepository;
+pub use runs::RunRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use stats::MockStatsRepository;
 pub use stats::StatsRepository;

@@ -7,7 +7,7 @@ use super::error::StoreError;
 use crate::domain::{Page, Recipient, RecipientId, Suppression};
 
 /// Who is not sent to: unsubscribed and bouncing recipients. Launches leave
-/// them out (`DeliveryRepository::launch_run`) and count them on the run.
+/// them out (`RunRepository::launch_run`) and count them on the run.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SuppressionRepository: Send + Sync {

@@ -1,4 +1,4 @@
-//! The delivery queue on PostgreSQL: claiming deliveries under a lease,
+//! The delivery queue on PostgreSQL (`QueueRepository`): claiming deliveries under a lease,
 //! recording their results, failing what remains, and renewing or handing
 //! back a lease (ARCHITECTURE.md, "Delivery engine"). Claims and records
 //! are hot: each is one round trip per batch, never per email.
@@ -9,16 +9,18 @@
 //! its attempt only where the delivery is still leased under the token, so
 //! an attempt is never recorded for a lease someone else took over.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{Claim, DeliveryResult, LeaseToken, RunId, SendRun};
-use postpilot_core::ports::{Entity, StoreError};
+use postpilot_core::ports::{Entity, QueueRepository, StoreError};
 use sqlx::postgres::PgArguments;
 use sqlx::Postgres;
 
-use super::super::{commit, PgStore};
+use super::{commit, PgStore};
 use crate::errors::backend;
 use crate::queue::{first_result_per_delivery, new_token, results_json, stored_text};
 use crate::rows::{claimed, found, int, DeliveryRow, RunRow};
+use crate::sql::queue as sql;
 
 /// A statement returning rows of `R`, with its values still to bind.
 type QueryAs<'q, R> = sqlx::query::QueryAs<'q, Postgres, R, PgArguments>;
@@ -60,37 +62,6 @@ impl<'a> ClaimValues<'a> {
             .bind(self.now)
             .bind(self.limit)
     }
-}
-
-/// Leases up to `limit` deliveries of the run due at `now`, until `lease_until`.
-pub(super) async fn claim(
-    store: &PgStore,
-    run: RunId,
-    limit: u32,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-) -> Result<Claim, StoreError> {
-    let token = new_token();
-    let values = ClaimValues {
-        token: &token.0,
-        lease_until,
-        run: run.get(),
-        now,
-        limit: i64::from(limit),
-    };
-    let rows = values
-        .bind(sqlx::query_as(CLAIM))
-        .fetch_all(&store.pool)
-        .await
-        .map_err(backend(format!("claiming deliveries of run {run}")))?;
-    if rows.is_empty() {
-        // Nothing due, or no such run: only then is it worth asking.
-        super::runs::run_in(&store.pool, run).await?;
-    }
-    Ok(Claim {
-        token,
-        deliveries: claimed(rows)?,
-    })
 }
 
 /// Records the results in `$1` (see [`results_json`]) of run `$2` under
@@ -153,27 +124,6 @@ impl<'a> RecordValues<'a> {
     }
 }
 
-/// Records a batch of results; returns the run's totals, `NotFound` for an
-/// unknown run.
-pub(super) async fn record(
-    store: &PgStore,
-    run: RunId,
-    token: &LeaseToken,
-    results: &[DeliveryResult],
-) -> Result<SendRun, StoreError> {
-    let values = RecordValues {
-        results: results_json(&first_result_per_delivery(results)),
-        run: run.get(),
-        token: &token.0,
-    };
-    let totals = values
-        .bind(sqlx::query_as(RECORD))
-        .fetch_optional(&store.pool)
-        .await
-        .map_err(backend(format!("recording results of run {run}")))?;
-    found(totals, Entity::Run, run.get())
-}
-
 /// Fails, with one failure attempt at `$2` carrying `$3`, every delivery of
 /// run `$1` not done: pending, or leased with a lease expired before `$2`.
 /// Live leases are left to their holders.
@@ -190,81 +140,118 @@ const FAIL_REMAINING: &str = "WITH failed AS ( \
      SELECT s.mailing_id, f.run_id, f.recipient_id, f.email, $2, 'failure', $3 \
      FROM failed AS f JOIN send_run AS s ON s.id = f.run_id ORDER BY f.id";
 
-/// Fails every delivery of the run not done (see [`FAIL_REMAINING`]) and
-/// counts them in the run; returns its totals.
-pub(super) async fn fail_remaining(
-    store: &PgStore,
-    run: RunId,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<SendRun, StoreError> {
-    let doing = format!("failing the remaining deliveries of run {run}");
-    let mut tx = store.begin(&doing).await?;
-    super::runs::run_in(&mut *tx, run).await?;
-    let recorded = sqlx::query(FAIL_REMAINING)
-        .bind(run.get())
-        .bind(now)
-        .bind(stored_text(reason))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend(doing.clone()))?
-        .rows_affected();
-    // $1 deliveries failed, each with one failure attempt; $2 the run.
-    let totals: Option<RunRow<DateTime<Utc>>> = sqlx::query_as(
-        "UPDATE send_run SET failed = failed + $1, attempts_failure = attempts_failure + $1 \
-         WHERE id = $2 \
-         RETURNING id, mailing_id, \"trigger\", started_at, finished_at, \
-             total, sent, failed, subject, skipped_unsubscribed, skipped_bounced",
-    )
-    .bind(int(recorded))
-    .bind(run.get())
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(backend(doing.clone()))?;
-    let totals = found(totals, Entity::Run, run.get())?;
-    commit(tx, &doing).await?;
-    Ok(totals)
-}
+#[async_trait]
+impl QueueRepository for PgStore {
+    /// Leases up to `limit` deliveries of the run due at `now`, until `lease_until`.
+    async fn claim_deliveries(
+        &self,
+        run: RunId,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        let token = new_token();
+        let values = ClaimValues {
+            token: &token.0,
+            lease_until,
+            run: run.get(),
+            now,
+            limit: i64::from(limit),
+        };
+        let rows = values
+            .bind(sqlx::query_as(CLAIM))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend(format!("claiming deliveries of run {run}")))?;
+        if rows.is_empty() {
+            // Nothing due, or no such run: only then is it worth asking.
+            super::runs::run_in(&self.pool, run).await?;
+        }
+        Ok(Claim {
+            token,
+            deliveries: claimed(rows)?,
+        })
+    }
 
-/// Extends the lease of the run's deliveries still leased under `token`.
-pub(super) async fn renew_lease(
-    store: &PgStore,
-    run: RunId,
-    token: &LeaseToken,
-    until: DateTime<Utc>,
-) -> Result<u64, StoreError> {
-    // $1 the new end, $2 the run, $3 the token.
-    let done = sqlx::query(
-        "UPDATE delivery SET lease_until = $1 \
-         WHERE run_id = $2 AND state = 'leased' AND lease_token = $3",
-    )
-    .bind(until)
-    .bind(run.get())
-    .bind(token.0.as_str())
-    .execute(&store.pool)
-    .await
-    .map_err(backend(format!("renewing a lease of run {run}")))?;
-    Ok(done.rows_affected())
-}
+    /// Records a batch of results; returns the run's totals, `NotFound` for an
+    /// unknown run.
+    async fn record_results(
+        &self,
+        run: RunId,
+        token: &LeaseToken,
+        results: &[DeliveryResult],
+    ) -> Result<SendRun, StoreError> {
+        let values = RecordValues {
+            results: results_json(&first_result_per_delivery(results)),
+            run: run.get(),
+            token: &token.0,
+        };
+        let totals = values
+            .bind(sqlx::query_as(RECORD))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend(format!("recording results of run {run}")))?;
+        found(totals, Entity::Run, run.get())
+    }
 
-/// Hands back the run's deliveries still leased under `token`: pending
-/// again, claimable at once.
-pub(super) async fn release_lease(
-    store: &PgStore,
-    run: RunId,
-    token: &LeaseToken,
-) -> Result<u64, StoreError> {
-    // $1 the run, $2 the token.
-    let done = sqlx::query(
-        "UPDATE delivery SET state = 'pending', lease_token = NULL, lease_until = NULL \
-         WHERE run_id = $1 AND state = 'leased' AND lease_token = $2",
-    )
-    .bind(run.get())
-    .bind(token.0.as_str())
-    .execute(&store.pool)
-    .await
-    .map_err(backend(format!("handing back a lease of run {run}")))?;
-    Ok(done.rows_affected())
+    /// Fails every delivery of the run not done (see [`FAIL_REMAINING`]) and
+    /// counts them in the run; returns its totals.
+    async fn fail_remaining(
+        &self,
+        run: RunId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SendRun, StoreError> {
+        let doing = format!("failing the remaining deliveries of run {run}");
+        let mut tx = self.begin(&doing).await?;
+        super::runs::run_in(&mut *tx, run).await?;
+        let recorded = sqlx::query(FAIL_REMAINING)
+            .bind(run.get())
+            .bind(now)
+            .bind(stored_text(reason))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?
+            .rows_affected();
+        let totals: Option<RunRow<DateTime<Utc>>> = sqlx::query_as(sql::FAIL_COUNTED)
+            .bind(int(recorded))
+            .bind(run.get())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
+        let totals = found(totals, Entity::Run, run.get())?;
+        commit(tx, &doing).await?;
+        Ok(totals)
+    }
+
+    /// Extends the lease of the run's deliveries still leased under `token`.
+    async fn renew_lease(
+        &self,
+        run: RunId,
+        token: &LeaseToken,
+        until: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(sql::RENEW_LEASE)
+            .bind(until)
+            .bind(run.get())
+            .bind(token.0.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(backend(format!("renewing a lease of run {run}")))?;
+        Ok(done.rows_affected())
+    }
+
+    /// Hands back the run's deliveries still leased under `token`: pending
+    /// again, claimable at once.
+    async fn release_lease(&self, run: RunId, token: &LeaseToken) -> Result<u64, StoreError> {
+        let done = sqlx::query(sql::RELEASE_LEASE)
+            .bind(run.get())
+            .bind(token.0.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(backend(format!("handing back a lease of run {run}")))?;
+        Ok(done.rows_affected())
+    }
 }
 
 #[cfg(test)]

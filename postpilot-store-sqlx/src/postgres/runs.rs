@@ -1,0 +1,196 @@
+//! Runs on PostgreSQL (`RunRepository`): launching one (the queue filled in
+//! one statement), reading them, and finishing one when its queue is done.
+//! The statements are `sql/runs.rs`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use postpilot_core::domain::{
+    Audience, Launch, MailingId, Reach, RunId, RunMessage, SendRun, Trigger,
+};
+use postpilot_core::ports::{Entity, RunRepository, StoreError};
+use sqlx::Postgres;
+
+use super::{commit, PgStore};
+use crate::errors::backend;
+use crate::rows::{decoded, found, int, RunMessageRow, RunRow};
+use crate::sql::runs as sql;
+
+/// The run, read within `conn`.
+pub(super) async fn run_in<'c>(
+    conn: impl sqlx::Executor<'c, Database = Postgres>,
+    id: RunId,
+) -> Result<SendRun, StoreError> {
+    let row: Option<RunRow<DateTime<Utc>>> = sqlx::query_as(sql::GET_RUN)
+        .bind(id.get())
+        .fetch_optional(conn)
+        .await
+        .map_err(backend(format!("reading run {id}")))?;
+    found(row, Entity::Run, id.get())
+}
+
+#[async_trait]
+impl RunRepository for PgStore {
+    /// Starts a run with one pending delivery per current recipient the
+    /// audience takes and marks the mailing launched, or returns its
+    /// unfinished run (`resumed`). Concurrent launches of one mailing take
+    /// turns on the mailing's row lock.
+    async fn launch_run(
+        &self,
+        mailing: MailingId,
+        trigger: Trigger,
+        audience: Audience,
+        now: DateTime<Utc>,
+    ) -> Result<Launch, StoreError> {
+        let doing = format!("launching mailing {mailing}");
+        let mut tx = self.begin(&doing).await?;
+        // Locks the mailing against a concurrent launch (but not against
+        // attempts referring to it, which lock its key only).
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM mailing WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(mailing.get())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend(doing.clone()))?;
+        if exists.is_none() {
+            return Err(StoreError::not_found(Entity::Mailing, mailing.get()));
+        }
+        let unfinished: Option<RunRow<DateTime<Utc>>> = sqlx::query_as(sql::UNFINISHED_RUN)
+            .bind(mailing.get())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
+        if let Some(run) = unfinished {
+            return Ok(Launch {
+                run: run.try_into()?,
+                resumed: true,
+            });
+        }
+        sqlx::query(sql::MARK_LAUNCHED)
+            .bind(now)
+            .bind(mailing.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
+        let run: i64 = sqlx::query_scalar(sql::NEW_RUN)
+            .bind(mailing.get())
+            .bind(trigger.code())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
+        let only_unsent = match audience {
+            Audience::Everyone => "",
+            Audience::OnlyUnsent => sql::ONLY_UNSENT,
+        };
+        let (unsubscribed, bounced): (i64, i64) =
+            sqlx::query_as(&sql::count_suppressed(only_unsent))
+                .bind(mailing.get())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend(doing.clone()))?;
+        let queued = sqlx::query(&sql::queue_deliveries(only_unsent))
+            .bind(run)
+            .bind(now)
+            .bind(mailing.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
+        sqlx::query(sql::SET_TOTALS)
+            .bind(int(queued.rows_affected()))
+            .bind(unsubscribed)
+            .bind(bounced)
+            .bind(run)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
+        let run = run_in(&mut *tx, RunId(run)).await?;
+        commit(tx, &doing).await?;
+        Ok(Launch {
+            run,
+            resumed: false,
+        })
+    }
+
+    /// Of the mailing's recipients, how many there are and how many already
+    /// have a successful attempt of it; `NotFound` for an unknown mailing.
+    async fn reach(&self, mailing: MailingId) -> Result<Reach, StoreError> {
+        let doing = format!("counting whom mailing {mailing} reached");
+        let counts: Option<(i64, i64)> = sqlx::query_as(sql::REACH)
+            .bind(mailing.get())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend(doing))?;
+        let (recipients, reached) =
+            counts.ok_or_else(|| StoreError::not_found(Entity::Mailing, mailing.get()))?;
+        Ok(Reach {
+            recipients: u64::try_from(recipients).unwrap_or(0),
+            reached: u64::try_from(reached).unwrap_or(0),
+        })
+    }
+
+    /// Marks the run finished at `now` if every delivery is done; returns it.
+    async fn finish_run_if_done(
+        &self,
+        run: RunId,
+        now: DateTime<Utc>,
+    ) -> Result<SendRun, StoreError> {
+        let doing = format!("finishing run {run}");
+        let mut tx = self.begin(&doing).await?;
+        sqlx::query(sql::FINISH_IF_DONE)
+            .bind(now)
+            .bind(run.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(doing.clone()))?;
+        let totals = run_in(&mut *tx, run).await?;
+        commit(tx, &doing).await?;
+        Ok(totals)
+    }
+
+    /// Runs not finished yet, oldest first.
+    async fn unfinished_runs(&self, limit: u32) -> Result<Vec<RunId>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(sql::UNFINISHED_RUNS)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("listing unfinished runs"))?;
+        Ok(ids.into_iter().map(RunId).collect())
+    }
+
+    /// The earliest time a not-yet-done delivery of the run may be claimed
+    /// (its retry time, or the end of its lease), `None` when all are done.
+    async fn next_due(&self, run: RunId) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let due: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(sql::NEXT_DUE)
+            .bind(run.get())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend(format!("finding when run {run} is next due")))?;
+        let due = due.ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))?;
+        Ok(due)
+    }
+
+    async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError> {
+        run_in(&self.pool, id).await
+    }
+
+    /// What the run sends (`None` for a run from before runs kept it);
+    /// `NotFound` for an unknown run.
+    async fn run_message(&self, run: RunId) -> Result<Option<RunMessage>, StoreError> {
+        let row: Option<RunMessageRow> = sqlx::query_as(sql::RUN_MESSAGE)
+            .bind(run.get())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend(format!("reading what run {run} sends")))?;
+        found(row, Entity::Run, run.get())
+    }
+
+    /// The mailing's runs, newest first.
+    async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError> {
+        let found: Vec<RunRow<DateTime<Utc>>> = sqlx::query_as(sql::LIST_RUNS)
+            .bind(mailing.get())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend(format!("listing the runs of mailing {mailing}")))?;
+        decoded(found)
+    }
+}

@@ -1,0 +1,89 @@
+//! Recipients (`RecipientRepository`): the statements both backends run.
+//! The import differs (see each backend's `recipients.rs`).
+
+use postpilot_core::domain::{EmailAddress, Listing, RecipientOrder};
+use sqlx::QueryBuilder;
+
+use crate::dialect::{push_page, Dialect, PageQuery};
+use crate::listing::{order_by, way};
+
+/// The recipient `$1`.
+pub(crate) const GET_RECIPIENT: &str =
+    "SELECT id, email, full_name, comment FROM recipient WHERE id = $1";
+
+/// A page of recipients by id: `$1` its size, `$2` its start.
+pub(crate) const LIST_RECIPIENTS: &str =
+    "SELECT id, email, full_name, comment FROM recipient ORDER BY id LIMIT $1 OFFSET $2";
+
+/// Every recipient's id, in order.
+pub(crate) const ALL_RECIPIENT_IDS: &str = "SELECT id FROM recipient ORDER BY id";
+
+/// Recipient `$4` gets email `$1`, full name `$2`, comment `$3`.
+pub(crate) const UPDATE_RECIPIENT: &str =
+    "UPDATE recipient SET email = $1, full_name = $2, comment = $3 WHERE id = $4";
+
+/// Deletes recipient `$1`.
+pub(crate) const DELETE_RECIPIENT: &str = "DELETE FROM recipient WHERE id = $1";
+
+/// A failure attempt at `$2` for each still-pending delivery of recipient
+/// `$1`, saying it was deleted.
+pub(crate) const CANCEL_ATTEMPTS: &str = "INSERT INTO send_attempt \
+     (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
+     SELECT r.mailing_id, d.run_id, d.recipient_id, d.email, $2, 'failure', \
+     'not sent: the recipient was deleted' \
+     FROM delivery AS d JOIN send_run AS r ON r.id = d.run_id \
+     WHERE d.recipient_id = $1 AND d.state = 'pending' ORDER BY d.id";
+
+/// The failures of those attempts, counted in their runs.
+pub(crate) const CANCEL_COUNTED: &str =
+    "UPDATE send_run SET failed = failed + x.n, attempts_failure = attempts_failure + x.n \
+     FROM (SELECT run_id, count(*) AS n FROM delivery \
+     WHERE recipient_id = $1 AND state = 'pending' GROUP BY run_id) AS x \
+     WHERE send_run.id = x.run_id";
+
+/// Recipient `$1`'s still-pending deliveries failed.
+pub(crate) const CANCEL_DELIVERIES: &str =
+    "UPDATE delivery SET state = 'failed', tries = tries + 1 \
+     WHERE recipient_id = $1 AND state = 'pending'";
+
+/// A page of the recipients the listing's search finds, in its order, and
+/// how many it finds.
+pub(crate) fn find<D: Dialect>(listing: &Listing<RecipientOrder>) -> PageQuery<D> {
+    let select = |columns: &str| {
+        let mut sql = QueryBuilder::new(format!("SELECT {columns} FROM recipient AS r"));
+        if let Some(search) = &listing.search {
+            sql.push(" WHERE ");
+            D::push_matching(&mut sql, search);
+        }
+        sql
+    };
+    let direction = listing.sort.direction;
+    let order = match listing.sort.column {
+        RecipientOrder::Id => order_by(None, "r.id", direction),
+        RecipientOrder::FullName => order_by(Some("r.full_name"), "r.id", direction),
+        // Emails are unique: no tie to break.
+        RecipientOrder::Email => format!(" ORDER BY {} {}", D::EMAIL_ORDER, way(direction)),
+    };
+    let mut page = select("r.id, r.email, r.full_name, r.comment");
+    page.push(order);
+    push_page(&mut page, listing.page);
+    PageQuery {
+        count: select("count(*)"),
+        page,
+    }
+}
+
+/// The id and the lower-cased email of each recipient whose email,
+/// letter case aside, is one of `emails`.
+pub(crate) fn ids_by_email<D: Dialect>(emails: &[EmailAddress]) -> QueryBuilder<'static, D> {
+    let mut sql =
+        QueryBuilder::new("SELECT id, lower(email) FROM recipient WHERE lower(email) IN (");
+    for (n, email) in emails.iter().enumerate() {
+        if n > 0 {
+            sql.push(", ");
+        }
+        D::push_text(&mut sql, email.key());
+    }
+    sql.push(")");
+    sql
+}

@@ -138,6 +138,7 @@ mockall::mock! {
         async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<(User, PasswordHash)>, StoreError>;
         async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError>;
         async fn count_users(&self) -> Result<u64, StoreError>;
+        async fn first_admin(&self) -> Result<Option<UserId>, StoreError>;
         async fn set_role(&self, id: UserId, role: Role) -> Result<User, StoreError>;
         async fn set_blocked(&self, id: UserId, blocked: bool) -> Result<User, StoreError>;
         async fn set_password(&self, id: UserId, password: &PasswordHash) -> Result<(), StoreError>;

@@ -130,6 +130,80 @@ impl Actor {
     }
 }
 
+/// Whose objects (recipients, messages, mailings, lists, and what hangs
+/// from them: members, runs, attempts) a store handle shows or changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owners {
+    Everyone,
+    Only(UserId),
+}
+
+impl Owners {
+    /// The one owner, or `None` for everyone: how the store binds it
+    /// (`owner_id = $n OR $n IS NULL`).
+    pub fn only(self) -> Option<UserId> {
+        match self {
+            Self::Everyone => None,
+            Self::Only(id) => Some(id),
+        }
+    }
+}
+
+/// What a store handle lets its caller see and change, and who owns what
+/// it creates (ARCHITECTURE.md, "Users and ownership"). Another user's
+/// object outside `sees` is not found (404), never "forbidden", so its
+/// existence is not revealed; one inside `sees` but outside `changes` (a
+/// manager's view of a user's) is refused as forbidden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Scope {
+    pub sees: Owners,
+    pub changes: Owners,
+    /// The owner of what is created; `None` only for the system before
+    /// any admin exists (the first admin added then becomes its owner).
+    pub new_owner: Option<UserId>,
+}
+
+impl Scope {
+    /// Everything, creating for `new_owner`: the system's scope.
+    pub fn everything(new_owner: Option<UserId>) -> Self {
+        Self {
+            sees: Owners::Everyone,
+            changes: Owners::Everyone,
+            new_owner,
+        }
+    }
+
+    /// A user's own objects and nothing else.
+    pub fn own(user: UserId) -> Self {
+        Self {
+            sees: Owners::Only(user),
+            changes: Owners::Only(user),
+            new_owner: Some(user),
+        }
+    }
+}
+
+impl Actor {
+    /// The actor's scope: a user sees and changes their own; a manager
+    /// sees everyone's and changes their own; an admin sees and changes
+    /// everyone's; the system is an admin creating for `system_owner`
+    /// (the first admin, if any).
+    pub fn scope(&self, system_owner: Option<UserId>) -> Scope {
+        match self {
+            Self::System => Scope::everything(system_owner),
+            Self::User(user) => {
+                let own = Owners::Only(user.id);
+                let reach = |everyone: bool| if everyone { Owners::Everyone } else { own };
+                Scope {
+                    sees: reach(user.role.sees_everyone()),
+                    changes: reach(user.role.changes_everyone()),
+                    new_owner: Some(user.id),
+                }
+            }
+        }
+    }
+}
+
 /// A user to add.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
@@ -179,6 +253,44 @@ mod tests {
     fn the_system_acts_as_an_admin_and_a_user_with_their_role() {
         assert_eq!(Actor::System.role(), Role::Admin);
         assert!(Actor::System.user().is_none());
+    }
+
+    fn actor(id: i64, role: Role) -> Actor {
+        Actor::User(User {
+            id: UserId(id),
+            email: EmailAddress::parse("a@example.com").expect("valid"),
+            full_name: FullName::parse("A").expect("valid"),
+            role,
+            blocked: false,
+            confirmed: true,
+            created_at: DateTime::UNIX_EPOCH,
+            last_login_at: None,
+        })
+    }
+
+    #[test]
+    fn each_role_scopes_what_it_sees_and_changes() {
+        let me = UserId(7);
+        assert_eq!(actor(7, Role::User).scope(None), Scope::own(me));
+        assert_eq!(
+            actor(7, Role::Manager).scope(None),
+            Scope {
+                sees: Owners::Everyone,
+                changes: Owners::Only(me),
+                new_owner: Some(me),
+            }
+        );
+        assert_eq!(
+            actor(7, Role::Admin).scope(Some(UserId(1))),
+            Scope::everything(Some(me)),
+            "an admin creates for themselves"
+        );
+        assert_eq!(
+            Actor::System.scope(Some(UserId(1))),
+            Scope::everything(Some(UserId(1)))
+        );
+        assert_eq!(Owners::Only(me).only(), Some(me));
+        assert_eq!(Owners::Everyone.only(), None);
     }
 
     #[test]

@@ -11,6 +11,6 @@ pub use mailer::{Content, MailError, Mailer, OutgoingEmail, ServerReply};
 pub use store::{
     AccessRepository, AttemptRepository, BoxError, DeliveryRepository, Entity, InstanceRepository,
     ListRepository, MailingRepository, MessageRepository, QueueRepository, RecipientRepository,
-    RunRepository, StatsRepository, Store, StoreError, SuppressionRepository, UserRepository,
-    RECENT_ATTEMPTS,
+    RunRepository, Scoped, StatsRepository, Store, StoreError, SuppressionRepository,
+    UserRepository, RECENT_ATTEMPTS,
 };

@@ -31,7 +31,8 @@ mod users;
 use std::str::FromStr;
 use std::time::Duration;
 
-use postpilot_core::ports::StoreError;
+use postpilot_core::domain::Scope;
+use postpilot_core::ports::{Scoped, StoreError};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
@@ -51,6 +52,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// What this handle sees and changes (`Scoped`).
+    scope: Scope,
 }
 
 impl PgStore {
@@ -78,7 +81,10 @@ impl PgStore {
             .max_connections(CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options);
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            scope: Scope::everything(None),
+        };
         store.migrate().await?;
         tracing::debug!("PostgreSQL store ready");
         Ok(store)
@@ -150,4 +156,17 @@ async fn number(
         .await
         .map_err(backend(doing.to_owned()))?;
     rows::count("count", n)
+}
+
+impl Scoped for PgStore {
+    fn scoped(&self, scope: Scope) -> Self {
+        Self {
+            scope,
+            ..self.clone()
+        }
+    }
+
+    fn scope(&self) -> Scope {
+        self.scope
+    }
 }

@@ -74,6 +74,14 @@ impl UserRepository for PgStore {
         count("count(app_user)", n)
     }
 
+    async fn first_admin(&self) -> Result<Option<UserId>, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar(sql::FIRST_ADMIN)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend("finding the first admin"))?;
+        Ok(id.map(UserId))
+    }
+
     async fn set_role(&self, id: UserId, role: Role) -> Result<User, StoreError> {
         let row: Option<UserRow<DateTime<Utc>>> = sqlx::query_as(sql::SET_ROLE)
             .bind(id.get())

@@ -14,6 +14,9 @@ pub(crate) const USER_BY_EMAIL: &str = "SELECT id, email, full_name, role, block
 pub(crate) const LIST_USERS: &str = "SELECT id, email, full_name, role, blocked, confirmed, \
      created_at, last_login_at FROM app_user ORDER BY id LIMIT $1 OFFSET $2";
 
+pub(crate) const FIRST_ADMIN: &str =
+    "SELECT id FROM app_user WHERE role = 'admin' ORDER BY id LIMIT 1";
+
 pub(crate) const COUNT_USERS: &str = "SELECT count(*) FROM app_user";
 
 pub(crate) const SET_ROLE: &str = "UPDATE app_user SET role = $2 WHERE id = $1 \

@@ -34,7 +34,8 @@ mod users;
 use std::str::FromStr;
 use std::time::Duration;
 
-use postpilot_core::ports::StoreError;
+use postpilot_core::domain::Scope;
+use postpilot_core::ports::{Scoped, StoreError};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
@@ -61,6 +62,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// Read-only connections; the writer itself for an in-memory database.
     reader: SqlitePool,
+    /// What this handle sees and changes (`Scoped`).
+    scope: Scope,
 }
 
 impl SqliteStore {
@@ -97,6 +100,7 @@ impl SqliteStore {
             Self {
                 writer: pool.clone(),
                 reader: pool,
+                scope: Scope::everything(None),
             }
         } else {
             // The writer opens first: it creates the file and switches it
@@ -121,7 +125,11 @@ impl SqliteStore {
                 .connect_with(options.pragma("query_only", "ON"))
                 .await
                 .map_err(backend(opening))?;
-            Self { writer, reader }
+            Self {
+                writer,
+                reader,
+                scope: Scope::everything(None),
+            }
         };
         store.migrate().await?;
         tracing::debug!(url, "SQLite store ready");
@@ -184,4 +192,17 @@ async fn number(
         .await
         .map_err(backend(doing.to_owned()))?;
     rows::count("count", n)
+}
+
+impl Scoped for SqliteStore {
+    fn scoped(&self, scope: Scope) -> Self {
+        Self {
+            scope,
+            ..self.clone()
+        }
+    }
+
+    fn scope(&self) -> Scope {
+        self.scope
+    }
 }

@@ -50,6 +50,13 @@ pub async fn a_user_is_stored_with_their_role_and_found_by_email_in_any_letter_c
     store: S,
 ) {
     assert_eq!(store.count_users().await.expect("count"), 0);
+    assert_eq!(store.first_admin().await.expect("read"), None);
+    add(&store, "user@example.com", Role::User).await;
+    assert_eq!(
+        store.first_admin().await.expect("read"),
+        None,
+        "a user is no admin"
+    );
     let anna = add(&store, "Anna@Example.com", Role::Admin).await;
     assert_eq!(anna.email.as_str(), "Anna@Example.com");
     assert_eq!(anna.role, Role::Admin);
@@ -70,7 +77,14 @@ pub async fn a_user_is_stored_with_their_role_and_found_by_email_in_any_letter_c
         .await
         .expect("read")
         .is_none());
-    assert_eq!(store.count_users().await.expect("count"), 1);
+    assert_eq!(store.count_users().await.expect("count"), 2);
+    assert_eq!(store.first_admin().await.expect("read"), Some(anna.id));
+    add(&store, "later@example.com", Role::Admin).await;
+    assert_eq!(
+        store.first_admin().await.expect("read"),
+        Some(anna.id),
+        "the first one"
+    );
 }
 
 pub async fn a_second_user_with_the_same_email_in_other_letters_is_a_duplicate<

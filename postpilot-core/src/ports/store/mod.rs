@@ -2,6 +2,8 @@
 //! a database; they speak only domain types and map their own errors onto
 //! [`StoreError`] (ARCHITECTURE.md, "Ports").
 
+use crate::domain::Scope;
+
 mod access;
 mod attempts;
 mod delivery;
@@ -55,6 +57,20 @@ pub use suppression::SuppressionRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use users::MockUserRepository;
 pub use users::UserRepository;
+
+/// A store handle that sees and changes only what a [`Scope`] allows
+/// (ARCHITECTURE.md, "Users and ownership"): every repository call through
+/// it applies the scope's owner filter, in the store, so that no caller can
+/// leave it out. A handle made by an adapter's constructor sees everything
+/// (the system's scope).
+pub trait Scoped: Sized {
+    /// This store, scoped. Cheap: handles share the connections.
+    #[must_use]
+    fn scoped(&self, scope: Scope) -> Self;
+
+    /// The scope of this handle.
+    fn scope(&self) -> Scope;
+}
 
 /// Everything a store offers; what the front ends are generic over.
 pub trait Store:

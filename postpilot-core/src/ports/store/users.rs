@@ -49,6 +49,13 @@ pub trait UserRepository: Send + Sync {
     /// `Backend` only.
     async fn count_users(&self) -> Result<u64, StoreError>;
 
+    /// The first admin (the lowest id among admins, blocked or not): the
+    /// owner of what the system creates.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn first_admin(&self) -> Result<Option<UserId>, StoreError>;
+
     /// # Errors
     /// `NotFound`.
     async fn set_role(&self, id: UserId, role: Role) -> Result<User, StoreError>;

@@ -173,3 +173,33 @@ fn no_password_option_exists_and_help_names_the_variable_not_a_value() {
         ],
     );
 }
+
+#[test]
+fn as_names_an_existing_unblocked_user_and_not_a_command_that_acts_for_nobody() {
+    let env = Env::new();
+    add_user(&env, "anna@example.com", "user");
+    add_user(&env, "boris@example.com", "user");
+    env.ok(&["user", "block", "boris@example.com"]);
+    let listed = env.json(&["--as", "anna@example.com", "recipient", "list"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(0));
+    let err = env.fails(1, &["--as", "nobody@example.com", "recipient", "list"]);
+    assert!(
+        err.contains("no user has the email nobody@example.com"),
+        "{err}"
+    );
+    let err = env.fails(1, &["--as", "boris@example.com", "recipient", "list"]);
+    assert!(err.contains("blocked"), "{err}");
+    let err = env.fails(2, &["--as", "anna@example.com", "worker", "--until-idle"]);
+    assert!(err.contains("--as"), "{err}");
+    let err = env.fails(
+        1,
+        &[
+            "--as",
+            "anna@example.com",
+            "user",
+            "block",
+            "boris@example.com",
+        ],
+    );
+    assert!(err.contains("may not"), "a user blocks nobody: {err}");
+}

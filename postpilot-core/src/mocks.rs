@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    ApiTokenInfo, KeyHash, Link, LinkPurpose, NewUser, PasswordHash, Role, Session, TokenId,
+    ApiTokenInfo, KeyHash, Link, LinkPurpose, NewUser, PasswordHash, Role, Scope, Session, TokenId,
     TokenName, User, UserId,
 };
 use crate::domain::{
@@ -19,8 +19,8 @@ use crate::domain::{
 };
 use crate::ports::{
     AccessRepository, AttemptRepository, InstanceRepository, ListRepository, MailingRepository,
-    MessageRepository, QueueRepository, RecipientRepository, RunRepository, StatsRepository,
-    StoreError, SuppressionRepository, UserRepository,
+    MessageRepository, QueueRepository, RecipientRepository, RunRepository, Scoped,
+    StatsRepository, StoreError, SuppressionRepository, UserRepository,
 };
 
 mockall::mock! {
@@ -157,5 +157,10 @@ mockall::mock! {
         async fn revoke_token(&self, user: UserId, id: TokenId) -> Result<(), StoreError>;
         async fn add_link(&self, key: &KeyHash, link: &Link, now: DateTime<Utc>) -> Result<(), StoreError>;
         async fn take_link(&self, key: &KeyHash, purpose: LinkPurpose, now: DateTime<Utc>) -> Result<Option<UserId>, StoreError>;
+    }
+
+    impl Scoped for Store {
+        fn scoped(&self, scope: Scope) -> Self;
+        fn scope(&self) -> Scope;
     }
 }

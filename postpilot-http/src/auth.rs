@@ -8,7 +8,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -282,6 +283,27 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(n, _)| *n == name)
         .map(|(_, v)| v)
+}
+
+/// The state with its use cases scoped to the request's [`Actor`], which
+/// [`require_bearer`] or [`require_session`] put into the request: what
+/// every handler behind them takes, so none can reach another user's data
+/// (ARCHITECTURE.md, "Users and ownership").
+pub(crate) struct Acting<W: Wiring>(pub AppState<W>);
+
+impl<W: Wiring> FromRequestParts<AppState<W>> for Acting<W> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState<W>) -> Result<Self, Response> {
+        let Some(actor) = parts.extensions.get::<Actor>().cloned() else {
+            tracing::error!("a request reached a handler without an actor");
+            return Err(ApiError::internal().into_response());
+        };
+        state.acting(&actor).await.map(Self).map_err(|err| {
+            tracing::error!(error = %crate::error::with_causes(&err), "scoping a request");
+            ApiError::internal().into_response()
+        })
+    }
 }
 
 /// The live session a cookie names: one opened with the configured token

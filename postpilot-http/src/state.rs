@@ -5,11 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use postpilot_core::ports::{Clock, Mailer, Store};
+use postpilot_core::ports::{Clock, Mailer, Scoped, Store, UserRepository};
 use postpilot_core::usecases::{
     Accounts, History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, Statistics,
     StopSignal, UseCases,
 };
+use postpilot_core::{Actor, UserId};
 
 use crate::auth::{ApiToken, Sessions};
 use crate::limit::{Limiter, LoginLimit};
@@ -22,7 +23,7 @@ use crate::sending::Deliveries;
 /// Wiring and the composition root).
 pub trait Wiring: Send + Sync + 'static {
     /// Shared between requests and the server's sender (clones share a pool).
-    type Store: Store + Clone + 'static;
+    type Store: Store + Scoped + Clone + 'static;
     /// Shared with the server's sender and test sends.
     type Mailer: Mailer + 'static;
     /// Handed to every use case.
@@ -77,9 +78,13 @@ impl HttpConfig {
     }
 }
 
-/// The state of the router: cheap to clone, shared by every request.
+/// The state of the router: cheap to clone, shared by every request. Its
+/// use cases see everything (the system's scope); a request's handler gets
+/// a copy whose use cases are scoped to its actor ([`Acting`]).
 pub struct AppState<W: Wiring> {
     inner: Arc<Inner<W>>,
+    /// The use cases of this copy: the system's, or one actor's.
+    uses: UseCases<W::Store, W::Clock>,
 }
 
 struct Inner<W: Wiring> {
@@ -94,12 +99,16 @@ struct Inner<W: Wiring> {
     unsubscribe_limiter: Limiter,
     metrics: Metrics,
     deliveries: Deliveries,
+    /// The first admin once there is one: the owner of what the system
+    /// (the configured token) creates. Found once, then kept.
+    system_owner: std::sync::OnceLock<UserId>,
 }
 
 impl<W: Wiring> Clone for AppState<W> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
+            uses: self.uses.clone(),
         }
     }
 }
@@ -120,6 +129,7 @@ impl<W: Wiring> AppState<W> {
     pub fn new(uses: UseCases<W::Store, W::Clock>, mailer: W::Mailer, config: HttpConfig) -> Self {
         let metrics = Metrics::new();
         Self {
+            uses: uses.clone(),
             inner: Arc::new(Inner {
                 uses,
                 mailer: Arc::new(CountingMailer::new(mailer, metrics.clone())),
@@ -130,8 +140,32 @@ impl<W: Wiring> AppState<W> {
                 config,
                 metrics,
                 deliveries: Deliveries::default(),
+                system_owner: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// This state with its use cases scoped to `actor` (ARCHITECTURE.md,
+    /// "Users and ownership").
+    ///
+    /// # Errors
+    /// Backend failures finding the first admin (the system's owner).
+    pub(crate) async fn acting(&self, actor: &Actor) -> Result<Self, postpilot_core::Error> {
+        let system_owner = match (actor, self.inner.system_owner.get()) {
+            (Actor::User(_), _) => None,
+            (Actor::System, Some(owner)) => Some(*owner),
+            (Actor::System, None) => {
+                let found = self.uses.store().first_admin().await?;
+                if let Some(owner) = found {
+                    let _ = self.inner.system_owner.set(owner);
+                }
+                found
+            }
+        };
+        Ok(Self {
+            inner: Arc::clone(&self.inner),
+            uses: self.inner.uses.scoped(actor.scope(system_owner)),
+        })
     }
 
     /// The server's sender, to wait for at shutdown.
@@ -160,7 +194,7 @@ impl<W: Wiring> AppState<W> {
     }
 
     pub(crate) fn store(&self) -> &W::Store {
-        self.inner.uses.store()
+        self.uses.store()
     }
 
     /// The zone of the UI's times.
@@ -169,11 +203,11 @@ impl<W: Wiring> AppState<W> {
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.inner.uses.clock().now()
+        self.uses.clock().now()
     }
 
     pub(crate) fn accounts(&self) -> Accounts<W::Store, W::Clock> {
-        self.inner.uses.accounts.clone()
+        self.uses.accounts.clone()
     }
 
     /// Wrong passwords per account (logins by email and password).
@@ -182,32 +216,32 @@ impl<W: Wiring> AppState<W> {
     }
 
     pub(crate) fn recipients(&self) -> Recipients<W::Store> {
-        self.inner.uses.recipients.clone()
+        self.uses.recipients.clone()
     }
 
     pub(crate) fn lists(&self) -> Lists<W::Store> {
-        self.inner.uses.lists.clone()
+        self.uses.lists.clone()
     }
 
     pub(crate) fn messages(&self) -> Messages<W::Store, W::Clock> {
-        self.inner.uses.messages.clone()
+        self.uses.messages.clone()
     }
 
     pub(crate) fn mailings(&self) -> Mailings<W::Store, W::Clock> {
-        self.inner.uses.mailings.clone()
+        self.uses.mailings.clone()
     }
 
     pub(crate) fn history(&self) -> History<W::Store> {
-        self.inner.uses.history.clone()
+        self.uses.history.clone()
     }
 
     pub(crate) fn statistics(&self) -> Statistics<W::Store, W::Clock> {
-        self.inner.uses.statistics.clone()
+        self.uses.statistics.clone()
     }
 
     /// Previews and test sends, counted in the metrics.
     pub(crate) fn previews(&self) -> Previews<W::Store, Arc<CountingMailer<W::Mailer>>> {
-        self.inner.uses.previews(Arc::clone(&self.inner.mailer))
+        self.uses.previews(Arc::clone(&self.inner.mailer))
     }
 
     /// The server's sender, counted in the metrics, stopped by [`HttpConfig::stop`].

@@ -10,6 +10,7 @@ mod store;
 use clap::CommandFactory;
 use postpilot_core::ports::{Store, SystemClock};
 use postpilot_core::usecases::{Previews, SendMailing, SendPolicy, StopSignal, UseCases, Worker};
+use postpilot_core::Actor;
 use postpilot_http::{AppState, HttpConfig};
 use postpilot_store_sqlx::{PgStore, SqliteStore};
 use secrecy::ExposeSecret;
@@ -82,6 +83,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 /// Runs the command on `store`, then closes it.
 async fn run_on<S: Backend>(store: S, cli: Cli) -> Result<(), CliError> {
     let mut app = App::new(store.clone(), cli.global);
+    app.act(&cli.command).await?;
     if cli.command.is_delivery() || matches!(cli.command, Command::Serve(_)) {
         app.stop = StopSignal::on(commands::os_signal());
     }
@@ -110,6 +112,9 @@ pub struct App<S> {
     /// policy of the options.
     pub uses: UseCases<S, Clock>,
     pub global: Global,
+    /// Who the command acts as: the system (the database's full access),
+    /// or the user `--as` names; [`App::uses`] is scoped to it.
+    pub actor: Actor,
     /// Raised on Ctrl-C or SIGTERM in the commands that deliver: senders
     /// then stop gracefully.
     pub stop: StopSignal,
@@ -123,9 +128,44 @@ impl<S: Store + Clone + 'static> App<S> {
         Self {
             uses: UseCases::new(store, SystemClock, send_policy(&global)),
             global,
+            actor: Actor::System,
             stop: StopSignal::never(),
             mailer: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Scopes the use cases to who `--as` names, or to the system creating
+    /// for the first admin (ARCHITECTURE.md, "Users and ownership").
+    ///
+    /// # Errors
+    /// Exit 2 when `--as` is given to a command that acts for nobody
+    /// (`serve`, `worker`, `migrate`); exit 1 when it names no user or a
+    /// blocked one.
+    pub async fn act(&mut self, command: &Command) -> Result<(), CliError> {
+        let system_owner = self.uses.store().first_admin().await?;
+        if let Some(email) = self.global.acting_as.clone() {
+            if matches!(
+                command,
+                Command::Serve(_) | Command::Worker { .. } | Command::Migrate
+            ) {
+                return Err(CliError::invalid(
+                    "--as: serve, worker and migrate act for nobody; use it with the other commands",
+                ));
+            }
+            let user = self.uses.accounts.by_email(&email).await?.ok_or_else(|| {
+                CliError::Failed(anyhow::anyhow!("--as: no user has the email {email}"))
+            })?;
+            if user.blocked {
+                return Err(CliError::Failed(anyhow::anyhow!(
+                    "--as: user {email} is blocked"
+                )));
+            }
+            self.actor = Actor::User(user);
+        }
+        if !matches!(command, Command::Serve(_) | Command::Worker { .. }) {
+            self.uses = self.uses.scoped(self.actor.scope(system_owner));
+        }
+        Ok(())
     }
 
     /// Previews and test sends, through the configured mailer.

@@ -2,14 +2,14 @@
 //! scheme, each a type of its own (the store ports are many and hot, so
 //! they are generic rather than behind an enum).
 
-use postpilot_core::ports::{Store, StoreError};
+use postpilot_core::ports::{Scoped, Store, StoreError};
 use postpilot_store_sqlx::{PgStore, SqliteDatabase, SqliteStore};
 
 use crate::error::CliError;
 
 /// What the CLI needs of a store besides the ports: the same on every backend.
 #[async_trait::async_trait]
-pub trait Backend: Store + Clone + 'static {
+pub trait Backend: Store + Scoped + Clone + 'static {
     async fn migrate(&self) -> Result<(), StoreError>;
     async fn close(&self);
 }

@@ -123,6 +123,12 @@ pub struct Global {
     #[arg(long, env = "POSTPILOT_PUBLIC_URL", global = true,
           value_parser = Text(parse::public_url))]
     pub public_url: Option<PublicUrl>,
+    /// Act as this user (their email): see and change only what their role
+    /// allows, and own what is created. Unset: the database's full access,
+    /// creating for the first admin.
+    #[arg(long = "as", value_name = "EMAIL", global = true,
+          value_parser = Text(parse::email))]
+    pub acting_as: Option<postpilot_core::EmailAddress>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,

@@ -50,6 +50,12 @@ pub async fn run<S: Store + Clone + 'static>(
     if generated {
         println!("log in: http://{addr}/login?token={}", token.expose());
     }
+    if app.uses.accounts.count().await? == 0 {
+        eprintln!(
+            "postpilot: no users yet: add the first admin with `postpilot user add --role admin \
+             --email EMAIL --name NAME`, or log in with the server's token and add users at /users"
+        );
+    }
     eprintln!("postpilot: times in the web UI are in {}", zone.name());
     state.start_sending();
     let options = ServeOptions::default();

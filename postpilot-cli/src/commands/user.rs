@@ -2,7 +2,7 @@
 //! access (`Actor::System`).
 
 use postpilot_core::ports::Store;
-use postpilot_core::{Actor, NewUser, User};
+use postpilot_core::{NewUser, User};
 use postpilot_http::json::UserJson;
 
 use crate::app::App;
@@ -44,7 +44,7 @@ pub async fn run<S: Store + Clone + 'static>(
     out: Output,
 ) -> Result<(), CliError> {
     let accounts = &app.uses.accounts;
-    let me = Actor::System;
+    let me = app.actor.clone();
     match cmd {
         UserCmd::Add { email, name, role } => {
             let password = read_new_password()?;

@@ -2,7 +2,8 @@
 //! end's composition root builds once and hands to each of its doors (see
 //! ARCHITECTURE.md, Wiring and the composition root).
 
-use crate::ports::{Clock, Mailer, Store};
+use crate::domain::Scope;
+use crate::ports::{Clock, Mailer, Scoped, Store};
 
 use super::{
     Accounts, History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, SendPolicy,
@@ -40,6 +41,20 @@ impl<S: Store + Clone, C: Clock + Clone> UseCases<S, C> {
             clock,
             policy,
         }
+    }
+
+    /// The same use cases over the store scoped to `scope`: what one
+    /// actor's requests use (ARCHITECTURE.md, "Users and ownership").
+    #[must_use]
+    pub fn scoped(&self, scope: Scope) -> Self
+    where
+        S: Scoped,
+    {
+        Self::new(
+            self.store.scoped(scope),
+            self.clock.clone(),
+            self.policy.clone(),
+        )
     }
 
     /// The store, for what no use case wraps (suppression marks, health).

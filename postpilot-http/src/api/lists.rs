@@ -1,6 +1,5 @@
 //! `/api/v1/lists`: Списки, named groups of recipients, and their members.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,6 +12,7 @@ use super::model::{
 };
 use super::selection::{reference_error, ApiSelection, Change};
 use super::{created, Created};
+use crate::auth::Acting;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppState, Wiring};
 
@@ -38,7 +38,7 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     paging: Paging,
 ) -> Result<Json<ListList>, ApiError> {
     let rows = app.lists().list(paging.page()).await?;
@@ -65,7 +65,7 @@ pub(crate) async fn list<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn create<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiJson(body): ApiJson<ListNameJson>,
 ) -> Result<Created<ListJson>, ApiError> {
     let list = app.lists().add(&body.validate()?).await?;
@@ -80,7 +80,7 @@ pub(crate) async fn create<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ListJson>, ApiError> {
     Ok(Json(app.lists().get(ListId(id)).await?.into()))
@@ -98,7 +98,7 @@ pub(crate) async fn show<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn rename<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ListNameJson>,
 ) -> Result<Json<ListJson>, ApiError> {
@@ -115,7 +115,7 @@ pub(crate) async fn rename<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn remove<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     app.lists().delete(ListId(id)).await?;
@@ -132,7 +132,7 @@ pub(crate) async fn remove<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn members<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     SearchQuery(search): SearchQuery,
     paging: Paging,
@@ -159,7 +159,7 @@ pub(crate) async fn members<W: Wiring>(
             schema cannot state)"),
     ))]
 pub(crate) async fn add_members<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiSelection(which): ApiSelection,
 ) -> Result<Json<MembersAddedJson>, ApiError> {
@@ -185,7 +185,7 @@ pub(crate) async fn add_members<W: Wiring>(
             schema cannot state)"),
     ))]
 pub(crate) async fn remove_members<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiSelection(which): ApiSelection,
 ) -> Result<Json<MembersRemovedJson>, ApiError> {

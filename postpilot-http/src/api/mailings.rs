@@ -1,6 +1,5 @@
 //! `/api/v1/mailings`: Рассылки, sending them, their runs and attempts.
 
-use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +19,7 @@ use super::model::{
 };
 use super::selection::{reference_error, ApiSelection, Change};
 use super::{created, Created};
+use crate::auth::Acting;
 use crate::error::{ApiError, ErrorBody};
 use crate::sending;
 use crate::state::{AppState, Wiring};
@@ -60,7 +60,7 @@ async fn detail<W: Wiring>(app: &AppState<W>, id: MailingId) -> Result<MailingJs
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     paging: Paging,
 ) -> Result<Json<MailingList>, ApiError> {
     let rows = app.mailings().list(paging.page()).await?;
@@ -91,7 +91,7 @@ pub(crate) async fn list<W: Wiring>(
             (rules across fields and the database, which the schema cannot state)"),
     ))]
 pub(crate) async fn create<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiJson(body): ApiJson<NewMailingJson>,
 ) -> Result<Created<MailingJson>, ApiError> {
     let new = NewMailing {
@@ -115,7 +115,7 @@ pub(crate) async fn create<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<MailingJson>, ApiError> {
     Ok(Json(detail(&app, MailingId(id)).await?))
@@ -135,7 +135,7 @@ pub(crate) async fn show<W: Wiring>(
             names nothing (rules across fields and the database, which the schema cannot state)"),
     ))]
 pub(crate) async fn update<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MailingPatchJson>,
 ) -> Result<Json<MailingJson>, ApiError> {
@@ -155,7 +155,7 @@ pub(crate) async fn update<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn remove<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     app.mailings().delete(MailingId(id)).await?;
@@ -184,7 +184,7 @@ pub(crate) async fn remove<W: Wiring>(
         (status = 422, body = ErrorBody, description = "`only_unsent` is not a boolean, or the body has another field"),
     ))]
 pub(crate) async fn send<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     OptionalApiJson(body): OptionalApiJson<SendJson>,
 ) -> Result<Response, ApiError> {
@@ -216,7 +216,7 @@ pub(crate) async fn send<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn runs<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     paging: Paging,
 ) -> Result<Json<RunList>, ApiError> {
@@ -237,7 +237,7 @@ pub(crate) async fn runs<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn run<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath((id, run_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<RunJson>, ApiError> {
     let run = app
@@ -259,7 +259,7 @@ pub(crate) async fn run<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn attempts<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     paging: Paging,
 ) -> Result<Json<AttemptList>, ApiError> {
@@ -280,7 +280,7 @@ pub(crate) async fn attempts<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn recipients<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     SearchQuery(search): SearchQuery,
     paging: Paging,
@@ -308,7 +308,7 @@ pub(crate) async fn recipients<W: Wiring>(
             schema cannot state)"),
     ))]
 pub(crate) async fn add_recipients<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiSelection(which): ApiSelection,
 ) -> Result<Json<RecipientsAddedJson>, ApiError> {
@@ -334,7 +334,7 @@ pub(crate) async fn add_recipients<W: Wiring>(
             schema cannot state)"),
     ))]
 pub(crate) async fn remove_recipients<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiSelection(which): ApiSelection,
 ) -> Result<Json<RecipientsRemovedJson>, ApiError> {

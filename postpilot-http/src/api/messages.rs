@@ -1,6 +1,5 @@
 //! `/api/v1/messages`: Сообщения.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,6 +12,7 @@ use super::model::{
 };
 use super::rules::JsonId;
 use super::{created, Created};
+use crate::auth::Acting;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppState, Wiring};
 
@@ -35,7 +35,7 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     paging: Paging,
 ) -> Result<Json<MessageList>, ApiError> {
     let rows = app.messages().list(paging.page()).await?;
@@ -58,7 +58,7 @@ pub(crate) async fn list<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn create<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiJson(body): ApiJson<NewMessageJson>,
 ) -> Result<Created<MessageJson>, ApiError> {
     let message = app.messages().add(body.validate()?).await?;
@@ -76,7 +76,7 @@ pub(crate) async fn create<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<MessageJson>, ApiError> {
     Ok(Json(app.messages().get(MessageId(id)).await?.into()))
@@ -92,7 +92,7 @@ pub(crate) async fn show<W: Wiring>(
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn update<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MessagePatchJson>,
 ) -> Result<Json<MessageJson>, ApiError> {
@@ -109,7 +109,7 @@ pub(crate) async fn update<W: Wiring>(
         (status = 409, body = ErrorBody, description = "A mailing uses the message"),
     ))]
 pub(crate) async fn remove<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     app.messages().delete(MessageId(id)).await?;
@@ -129,7 +129,7 @@ pub(crate) async fn remove<W: Wiring>(
         (status = 422, body = ErrorBody, description = "A bad field (`recipient_id` naming no recipient included), or the template cannot be rendered for this recipient"),
     ))]
 pub(crate) async fn preview<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PreviewRequestJson>,
 ) -> Result<Json<PreviewJson>, ApiError> {
@@ -155,7 +155,7 @@ pub(crate) async fn preview<W: Wiring>(
         (status = 502, body = ErrorBody, description = "The mail server did not take it (its reply in the message)"),
     ))]
 pub(crate) async fn send_test<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TestSendJson>,
 ) -> Result<Json<TestSentJson>, ApiError> {

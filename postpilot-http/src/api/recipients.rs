@@ -1,6 +1,5 @@
 //! `/api/v1/recipients`: Получатели.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -9,6 +8,7 @@ use postpilot_core::RecipientId;
 use super::extract::{ApiJson, ApiPath, Paging, PagingParams, RecipientPath};
 use super::model::{NewRecipientJson, RecipientJson, RecipientList, RecipientPatchJson};
 use super::{created, Created};
+use crate::auth::Acting;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppState, Wiring};
 
@@ -29,7 +29,7 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     paging: Paging,
 ) -> Result<Json<RecipientList>, ApiError> {
     let rows = app.recipients().list(paging.page()).await?;
@@ -53,7 +53,7 @@ pub(crate) async fn list<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn create<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiJson(body): ApiJson<NewRecipientJson>,
 ) -> Result<Created<RecipientJson>, ApiError> {
     let recipient = app.recipients().add(body.validate()?).await?;
@@ -71,7 +71,7 @@ pub(crate) async fn create<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RecipientJson>, ApiError> {
     let recipient = app.recipients().get(RecipientId(id)).await?;
@@ -90,7 +90,7 @@ pub(crate) async fn show<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn update<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<RecipientPatchJson>,
 ) -> Result<Json<RecipientJson>, ApiError> {
@@ -109,7 +109,7 @@ pub(crate) async fn update<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn remove<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     app.recipients().delete(RecipientId(id)).await?;

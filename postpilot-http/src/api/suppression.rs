@@ -2,7 +2,6 @@
 //! and `/api/v1/suppressed`: who unsubscribed or bounced, and when; and
 //! sending to someone again.
 
-use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -13,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::extract::{ApiPath, Paging, PagingParams, RecipientPath};
 use super::model::SuppressedList;
+use crate::auth::Acting;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppState, Wiring};
 
@@ -74,7 +74,7 @@ impl From<(Recipient, Suppression)> for SuppressedJson {
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SuppressionJson>, ApiError> {
     let marks = app
@@ -94,7 +94,7 @@ pub(crate) async fn show<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn resubscribe<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SuppressionJson>, ApiError> {
     app.store()
@@ -113,7 +113,7 @@ pub(crate) async fn resubscribe<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     paging: Paging,
 ) -> Result<Json<SuppressedList>, ApiError> {
     let rows = app

@@ -3,7 +3,6 @@
 //! list and block them, admins add them and set roles), and the caller's
 //! own API tokens.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
 use axum::{Extension, Json, Router};
@@ -14,6 +13,7 @@ use super::model::{
     MeJson, NewTokenJson, NewUserJson, RoleJson, TokenJson, TokenMadeJson, UserJson, UserList,
 };
 use super::{created, Created};
+use crate::auth::Acting;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppState, Wiring};
 
@@ -47,7 +47,7 @@ pub(crate) async fn me(Extension(actor): Extension<Actor>) -> Json<MeJson> {
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(actor): Extension<Actor>,
     paging: Paging,
 ) -> Result<Json<UserList>, ApiError> {
@@ -73,7 +73,7 @@ pub(crate) async fn list<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn create<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(actor): Extension<Actor>,
     ApiJson(body): ApiJson<NewUserJson>,
 ) -> Result<Created<UserJson>, ApiError> {
@@ -93,7 +93,7 @@ pub(crate) async fn create<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn set_role<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(actor): Extension<Actor>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<RoleJson>,
@@ -113,7 +113,7 @@ pub(crate) async fn set_role<W: Wiring>(
         (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn block<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(actor): Extension<Actor>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<UserJson>, ApiError> {
@@ -130,7 +130,7 @@ pub(crate) async fn block<W: Wiring>(
         (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn unblock<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(actor): Extension<Actor>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<UserJson>, ApiError> {
@@ -148,7 +148,7 @@ pub(crate) async fn unblock<W: Wiring>(
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ))]
 pub(crate) async fn tokens<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Json<Vec<TokenJson>>, ApiError> {
     let all = app.accounts().tokens(&actor).await?;
@@ -170,7 +170,7 @@ pub(crate) async fn tokens<W: Wiring>(
         (status = 422, body = ErrorBody),
     ))]
 pub(crate) async fn make_token<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(actor): Extension<Actor>,
     ApiJson(body): ApiJson<NewTokenJson>,
 ) -> Result<Created<TokenMadeJson>, ApiError> {
@@ -193,7 +193,7 @@ pub(crate) async fn make_token<W: Wiring>(
         (status = 404, body = ErrorBody),
     ))]
 pub(crate) async fn revoke_token<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(actor): Extension<Actor>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {

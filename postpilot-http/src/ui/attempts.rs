@@ -4,7 +4,6 @@
 //! a time so that a million attempts never sit in memory at once.
 
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
@@ -16,6 +15,7 @@ use super::format::{attempt_status, when_exact};
 use super::listing::{fetch_page, Column, Orders, Query, Table};
 use super::reply::reply;
 use super::{parse_id, IdPath, UiError};
+use crate::auth::Acting;
 use crate::state::{AppState, Wiring};
 
 /// By time only: newest first unless asked otherwise.
@@ -139,7 +139,7 @@ fn export_url(id: MailingId, query: &Query) -> String {
 /// filters, newest first, as CSV (UTF-8 with a byte-order mark, which
 /// spreadsheets need to read Cyrillic).
 pub(super) async fn export<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     uri: Uri,
 ) -> Result<Response, UiError> {

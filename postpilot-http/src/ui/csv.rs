@@ -4,7 +4,6 @@
 //! page of recipients at a time.
 
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -19,7 +18,7 @@ use super::layout::{table, Page, Section};
 use super::lists::{self, Extra};
 use super::members::Searches;
 use super::{parse_id, IdPath, UiError};
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::CsrfUpload;
 use crate::state::{AppState, Wiring};
 
@@ -178,14 +177,14 @@ fn recipients_import_page(
 }
 
 async fn import_page<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
 ) -> Response {
     recipients_import_page(&session, app.config().body_limit, None)
 }
 
 async fn import_recipients<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     CsrfUpload { session, file }: CsrfUpload,
 ) -> Result<Response, UiError> {
     let imported = run_import(&app, &file, None).await?;
@@ -198,7 +197,7 @@ async fn import_recipients<W: Wiring>(
 
 /// `POST /lists/{id}/import`: the list's page with the report.
 pub(crate) async fn import_into_list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfUpload { session, file }: CsrfUpload,
 ) -> Result<Response, UiError> {
@@ -219,7 +218,7 @@ pub(crate) async fn import_into_list<W: Wiring>(
 }
 
 /// `GET /recipients/export.csv`: every recipient, streamed a page at a time.
-async fn export<W: Wiring>(State(app): State<AppState<W>>) -> Response {
+async fn export<W: Wiring>(Acting(app): Acting<W>) -> Response {
     let recipients = app.recipients();
     let pages = futures::stream::unfold(Some(0u64), move |next| {
         let recipients = recipients.clone();

@@ -1,6 +1,5 @@
 //! Главная страница: the three figures of the specification.
 
-use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use axum::Extension;
@@ -9,11 +8,11 @@ use maud::html;
 use super::format::number;
 use super::layout::{Notice, Page, Section};
 use super::UiError;
-use crate::auth::Session;
-use crate::state::{AppState, Wiring};
+use crate::auth::{Acting, Session};
+use crate::state::Wiring;
 
 pub(crate) async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {

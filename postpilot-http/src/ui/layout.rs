@@ -3,8 +3,10 @@
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
+use postpilot_core::Actor;
 
 use super::form::csrf_field;
+use super::users::role_label;
 use super::{query_param, PER_PAGE};
 use crate::auth::Session;
 
@@ -16,6 +18,8 @@ pub(crate) enum Section {
     Messages,
     Mailings,
     Lists,
+    Users,
+    Tokens,
     None,
 }
 
@@ -189,13 +193,20 @@ impl<'a> Page<'a> {
     }
 
     pub fn render(self, content: Markup) -> Response {
-        let nav = [
+        let mut nav = vec![
             (Section::Home, "/", "Главная"),
             (Section::Recipients, "/recipients", "Получатели"),
             (Section::Messages, "/messages", "Сообщения"),
             (Section::Mailings, "/mailings", "Рассылки"),
             (Section::Lists, "/lists", "Списки"),
         ];
+        let actor = self.session.map(|session| &session.actor);
+        if actor.is_some_and(|actor| actor.role().moderates()) {
+            nav.push((Section::Users, "/users", "Пользователи"));
+        }
+        if actor.is_some_and(|actor| actor.user().is_some()) {
+            nav.push((Section::Tokens, "/tokens", "Токены API"));
+        }
         let markup = html! {
             (DOCTYPE)
             html lang="ru" {
@@ -215,6 +226,12 @@ impl<'a> Page<'a> {
                             nav {
                                 @for (section, href, label) in nav {
                                     a href=(href) aria-current=[(section == self.section).then_some("page")] { (label) }
+                                }
+                            }
+                            span.who {
+                                @match &session.actor {
+                                    Actor::System => "Токен сервера",
+                                    Actor::User(user) => { (user.email) " · " (role_label(user.role)) },
                                 }
                             }
                             form.logout method="post" action="/logout" {

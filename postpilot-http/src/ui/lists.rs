@@ -3,7 +3,6 @@
 //! search or by ids, removed), renaming, deleting behind a confirmation,
 //! and a CSV import into the list (`ui::csv`).
 
-use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -21,7 +20,7 @@ use super::members::{
 };
 use super::resource::Resource;
 use super::{page_number, page_slice, parse_id, see_other, see_other_with, IdPath, UiError};
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::CsrfForm;
 use crate::state::{AppState, Wiring};
 
@@ -103,7 +102,7 @@ async fn index_page<W: Wiring>(
 }
 
 async fn index<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -139,7 +138,7 @@ where
 }
 
 async fn create<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     uri: Uri,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -243,7 +242,7 @@ pub(crate) async fn render<W: Wiring>(
 }
 
 async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
     uri: Uri,
@@ -258,7 +257,7 @@ async fn show<W: Wiring>(
 }
 
 async fn rename<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -278,7 +277,7 @@ async fn rename<W: Wiring>(
 }
 
 async fn confirm_delete<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -303,7 +302,7 @@ fn delete_text(list: &RecipientList) -> Markup {
 }
 
 async fn delete<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -350,7 +349,7 @@ async fn change<W: Wiring>(
 }
 
 async fn add<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     form: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -358,7 +357,7 @@ async fn add<W: Wiring>(
 }
 
 async fn remove<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     form: CsrfForm,
 ) -> Result<Response, UiError> {

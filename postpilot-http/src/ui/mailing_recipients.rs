@@ -5,7 +5,6 @@
 //! list's page). Works without JavaScript: every button is a form with the
 //! CSRF token.
 
-use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -19,7 +18,7 @@ use super::members::{
     bulk, count, find_to_add, members_section, refusal, selection, Change, Searches, Wording,
 };
 use super::{page_number, page_slice, parse_id, see_other, IdPath, UiError};
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::CsrfForm;
 use crate::state::{AppState, Wiring};
 
@@ -40,7 +39,7 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
 }
 
 async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
     uri: Uri,
@@ -171,7 +170,7 @@ fn base(id: MailingId) -> String {
 }
 
 async fn add<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     form: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -179,7 +178,7 @@ async fn add<W: Wiring>(
 }
 
 async fn remove<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     form: CsrfForm,
 ) -> Result<Response, UiError> {

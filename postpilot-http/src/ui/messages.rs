@@ -1,6 +1,5 @@
 //! Сообщения: list, add, the read-only page of one, edit, delete.
 
-use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
@@ -18,7 +17,7 @@ use super::layout::{Notice, Page, Section};
 use super::listing::{read, Orders};
 use super::resource::Resource;
 use super::{parse_id, see_other_with, IdPath, UiError};
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppState, Wiring};
 
@@ -45,7 +44,7 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
 }
 
 async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -166,7 +165,7 @@ async fn with_mailings<W: Wiring>(
 
 /// `GET /messages/{id}`: the message as it will be sent, read-only.
 async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -257,7 +256,7 @@ async fn new(Extension(session): Extension<Session>) -> Response {
 }
 
 async fn create<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let input = Input::from_form(&form);
@@ -278,7 +277,7 @@ async fn create<W: Wiring>(
 }
 
 async fn edit<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -294,7 +293,7 @@ async fn edit<W: Wiring>(
 }
 
 async fn update<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -333,7 +332,7 @@ fn confirm_page(session: &Session, message: &Message, error: Option<String>) -> 
 }
 
 async fn confirm_delete<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -342,7 +341,7 @@ async fn confirm_delete<W: Wiring>(
 }
 
 async fn delete<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { session, .. }: CsrfForm,
 ) -> Result<Response, UiError> {

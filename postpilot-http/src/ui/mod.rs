@@ -24,6 +24,7 @@ mod run;
 mod send;
 mod suppressed;
 mod unsubscribe;
+mod users;
 
 pub(crate) use unsubscribe::{routes as public_routes, LIMIT as UNSUBSCRIBE_LIMIT};
 
@@ -56,6 +57,7 @@ pub(crate) fn routes<W: Wiring>(state: AppState<W>) -> Router<AppState<W>> {
         .merge(mailing_recipients::routes())
         .merge(lists::routes())
         .merge(csv::routes())
+        .merge(users::routes())
         .route("/logout", post(login::logout::<W>))
         .route_layer(from_fn_with_state(state, auth::require_session::<W>));
     Router::new()
@@ -166,8 +168,10 @@ pub(crate) async fn error_pages<W: Wiring>(
     if path == "/api" || path.starts_with("/api/") {
         return next.run(request).await;
     }
-    let session =
-        auth::cookie(request.headers(), auth::SESSION_COOKIE).and_then(|id| app.sessions().get(id));
+    let session = match auth::cookie(request.headers(), auth::SESSION_COOKIE) {
+        Some(id) => auth::session_of(&app, id).await.ok().flatten(),
+        None => None,
+    };
     let response = next.run(request).await;
     let error = match response.extensions().get::<UiError>() {
         Some(error) => *error,

@@ -2,7 +2,6 @@
 //! and the whole email the mailer would send), and a test send of it to
 //! one address, which records nothing.
 
-use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
@@ -17,7 +16,7 @@ use postpilot_core::{
 use super::form::{csrf_field, problem_text};
 use super::layout::{Page, Section};
 use super::{parse_id, query_param, IdPath, UiError};
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::CsrfForm;
 use crate::state::{AppState, Wiring};
 
@@ -46,7 +45,7 @@ const HTML_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-sr
 
 /// The HTML version for one recipient, shown inside the preview page.
 async fn html_part<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -87,7 +86,7 @@ enum Outcome {
 }
 
 async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
     uri: Uri,
@@ -101,7 +100,7 @@ async fn show<W: Wiring>(
 }
 
 async fn send_test<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {

@@ -1,6 +1,5 @@
 //! Получатели: list, add, the read-only page of one, edit, delete.
 
-use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
@@ -18,7 +17,7 @@ use super::layout::{Notice, Page, Section};
 use super::listing::{read, Orders};
 use super::resource::Resource;
 use super::{parse_id, see_other_with, IdPath, UiError};
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::{CsrfForm, FormData};
 use crate::state::{AppState, Wiring};
 
@@ -48,7 +47,7 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
 }
 
 async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -77,7 +76,7 @@ async fn list<W: Wiring>(
 
 /// `GET /recipients/{id}`: the recipient, read-only.
 async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -189,7 +188,7 @@ async fn new(Extension(session): Extension<Session>) -> Response {
 }
 
 async fn create<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let input = Input::from_form(&form);
@@ -225,7 +224,7 @@ fn duplicate_email() -> Errors {
 }
 
 async fn edit<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -241,7 +240,7 @@ async fn edit<W: Wiring>(
 }
 
 async fn update<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
@@ -278,7 +277,7 @@ async fn update<W: Wiring>(
 }
 
 async fn confirm_delete<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -296,7 +295,7 @@ async fn confirm_delete<W: Wiring>(
 }
 
 async fn delete<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {

@@ -3,7 +3,7 @@
 //! were when it was launched.
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::Extension;
 use maud::html;
@@ -13,15 +13,15 @@ use super::format::{trigger, when_exact};
 use super::layout::{Page, Section};
 use super::mailings::progress;
 use super::UiError;
-use crate::auth::Session;
-use crate::state::{AppState, Wiring};
+use crate::auth::{Acting, Session};
+use crate::state::Wiring;
 
 /// Shown for a run whose text was not kept.
 pub(super) const UNKNOWN_TEXT: &str =
     "неизвестна: запуск сделан до того, как запуски стали хранить отправленный текст";
 
 pub(super) async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, UiError> {

@@ -5,7 +5,6 @@
 //! beside "to everyone again"; while a run is unfinished nothing is offered
 //! and a send is refused (409).
 
-use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use axum::Extension;
@@ -17,10 +16,10 @@ use super::format::{count, number, RECIPIENTS};
 use super::layout::{Notice, Page, Section};
 use super::mailings::mailing_page;
 use super::{parse_id, see_other_with, IdPath, UiError};
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::CsrfForm;
 use crate::sending;
-use crate::state::{AppState, Wiring};
+use crate::state::Wiring;
 
 /// The form field naming whom a send goes to, and its values.
 const SELECTION: &str = "selection";
@@ -37,7 +36,7 @@ pub(super) const COMPLETED: &str =
 
 /// `GET /mailings/{id}/send`: what a send would do, and the buttons that do it.
 pub(super) async fn confirm<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -126,7 +125,7 @@ pub(super) async fn confirm<W: Wiring>(
 /// (409, on the mailing page) for a completed mailing and while a run is
 /// unfinished: the run is then left as it is.
 pub(super) async fn send<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     uri: Uri,
     CsrfForm { session, form }: CsrfForm,

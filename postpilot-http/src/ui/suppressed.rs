@@ -3,7 +3,6 @@
 //! and the server's reply; a button (with the session's CSRF token) sends
 //! to one of them again.
 
-use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -16,7 +15,7 @@ use super::form::csrf_field;
 use super::format::{clip, count, when};
 use super::layout::{table, Page, Section};
 use super::{page_number, page_slice, parse_id, see_other, IdPath, UiError};
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::CsrfForm;
 use crate::state::{AppState, Wiring};
 
@@ -45,7 +44,7 @@ pub(super) fn skipped(run: &SendRun) -> Markup {
 }
 
 async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -91,7 +90,7 @@ async fn list<W: Wiring>(
 }
 
 async fn resubscribe<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {

@@ -84,6 +84,7 @@ pub trait Store:
     + SuppressionRepository
     + UserRepository
     + AccessRepository
+    + Scoped
 {
 }
 
@@ -98,5 +99,6 @@ impl<T> Store for T where
         + SuppressionRepository
         + UserRepository
         + AccessRepository
+        + Scoped
 {
 }

@@ -3,7 +3,6 @@
 use crate::ui::form::{field, record_form};
 use crate::ui::format::{clip, zone};
 use crate::ui::members::count;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -16,7 +15,7 @@ use postpilot_core::{
 
 use super::input::{past_start, reference_errors, Choice, Input};
 use super::CHOICES;
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::CsrfForm;
 use crate::state::{AppState, Wiring};
 use crate::ui::form::{aria, Errors};
@@ -140,7 +139,7 @@ async fn form_page<W: Wiring>(
 }
 
 pub(super) async fn new<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
 ) -> Result<Response, UiError> {
     // Tomorrow morning, never "now": saving the defaults must not send.
@@ -163,7 +162,7 @@ pub(super) async fn new<W: Wiring>(
 }
 
 pub(super) async fn create<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {
     let input = Input::from_form(&form);
@@ -236,7 +235,7 @@ pub(super) async fn create<W: Wiring>(
 }
 
 pub(super) async fn edit<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -262,7 +261,7 @@ pub(super) async fn edit<W: Wiring>(
 }
 
 pub(super) async fn update<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { session, form }: CsrfForm,
 ) -> Result<Response, UiError> {

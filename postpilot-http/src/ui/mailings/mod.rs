@@ -8,7 +8,6 @@ mod page;
 
 pub(crate) use page::{mailing_page, progress};
 
-use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::get;
@@ -21,7 +20,7 @@ use super::layout::{Notice, Section};
 use super::listing::{read, Orders};
 use super::resource::Resource;
 use super::{parse_id, see_other_with, IdPath, UiError};
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::csrf::CsrfForm;
 use crate::state::{AppState, Wiring};
 
@@ -75,7 +74,7 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
 }
 
 async fn list<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     uri: Uri,
 ) -> Result<Response, UiError> {
@@ -127,7 +126,7 @@ const SORTS: &[(&str, &str)] = &[
 ];
 
 async fn confirm_delete<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
 ) -> Result<Response, UiError> {
@@ -148,7 +147,7 @@ async fn confirm_delete<W: Wiring>(
 }
 
 async fn delete<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     IdPath(id): IdPath,
     CsrfForm { .. }: CsrfForm,
 ) -> Result<Response, UiError> {

@@ -5,7 +5,6 @@ use crate::ui::format::{count as count_words, mailing_status, trigger, when, whe
 use crate::ui::layout::table;
 use crate::ui::members::count;
 use crate::ui::reply::reply;
-use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
@@ -15,14 +14,14 @@ use postpilot_core::usecases::GAVE_UP;
 use postpilot_core::{Mailing, MailingId, MailingStatus};
 
 use super::REFRESH_SECONDS;
-use crate::auth::Session;
+use crate::auth::{Acting, Session};
 use crate::state::{AppState, Wiring};
 use crate::ui::layout::{Notice, Page, Section};
 use crate::ui::reply::gave_up_parts;
 use crate::ui::{parse_id, IdPath, UiError};
 
 pub(super) async fn show<W: Wiring>(
-    State(app): State<AppState<W>>,
+    Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
     IdPath(id): IdPath,
     uri: Uri,

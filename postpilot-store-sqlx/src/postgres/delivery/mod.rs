@@ -50,7 +50,15 @@ impl DeliveryRepository for PgStore {
         token: &LeaseToken,
         results: &[DeliveryResult],
     ) -> Result<SendRun, StoreError> {
-        queue::record(self, run, token, results).await
+        queue::record(self, run, &[(token, results)]).await
+    }
+
+    async fn record_claims(
+        &self,
+        run: RunId,
+        claims: &[(LeaseToken, Vec<DeliveryResult>)],
+    ) -> Result<SendRun, StoreError> {
+        queue::record(self, run, &crate::queue::claim_slices(claims)).await
     }
 
     async fn fail_remaining(

@@ -15,11 +15,13 @@ pub(super) enum NextOp {
 }
 
 /// A record when one is due, else a lease renewal when due, else the
-/// next claim when the queue wants one.
+/// next claim when the queue wants one. A claim goes beside a record only
+/// when no renewal is due: a claim also takes leases that have run out,
+/// and ours, unrenewed, could be among them, to be sent twice.
 pub(super) fn next_op(record_due: bool, renew_due: bool, claim_wanted: bool) -> Option<NextOp> {
     if record_due {
         Some(NextOp::Record {
-            with_claim: claim_wanted,
+            with_claim: claim_wanted && !renew_due,
         })
     } else if renew_due {
         Some(NextOp::Renew)
@@ -41,18 +43,23 @@ mod tests {
             Some(NextOp::Record { with_claim: true })
         );
         assert_eq!(
-            next_op(true, true, true),
-            Some(NextOp::Record { with_claim: true })
-        );
-        assert_eq!(
             next_op(true, false, false),
             Some(NextOp::Record { with_claim: false })
         );
     }
 
     #[test]
-    fn without_a_record_due_a_renewal_goes_before_a_claim() {
+    fn no_claim_goes_before_a_due_renewal_of_our_own_leases() {
+        assert_eq!(
+            next_op(true, true, true),
+            Some(NextOp::Record { with_claim: false }),
+            "the renewal comes next, then the claim"
+        );
         assert_eq!(next_op(false, true, true), Some(NextOp::Renew));
+    }
+
+    #[test]
+    fn without_a_record_or_renewal_due_the_wanted_claim_goes_alone() {
         assert_eq!(next_op(false, false, true), Some(NextOp::Claim));
         assert_eq!(next_op(false, false, false), None);
     }

@@ -257,15 +257,18 @@ async fn a_connection_lost_before_the_first_reply_leaves_it_unknown_and_the_seco
 #[tokio::test]
 async fn with_chunking_whole_emails_go_ahead_of_their_replies_with_their_exact_bytes() {
     let (addr, server) = spawn_server(|listener| async move {
+        // Time for all six sends to queue behind the first before its
+        // connection is greeted and takes them on.
+        tokio::time::sleep(Duration::from_millis(100)).await;
         let mut peer = accept(&listener, &["PIPELINING", "8BITMIME", "CHUNKING"]).await;
-        // No reply before all four are in: a client waiting for replies
+        // No reply before all six are in: a client waiting for replies
         // between them would time the test out.
         let mut messages = Vec::new();
-        for user in ["a", "b", "c", "d"] {
+        for user in ["a", "b", "c", "d", "e", "f"] {
             messages.push(chunked(&mut peer, user).await.0);
         }
         let mut replies = String::new();
-        for n in 1..=4 {
+        for n in 1..=6 {
             replies.push_str(&format!(
                 "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: {} bytes queued as {n}\r\n",
                 messages[n - 1].len()
@@ -281,7 +284,7 @@ async fn with_chunking_whole_emails_go_ahead_of_their_replies_with_their_exact_b
     .await;
 
     let mailer = one_connection(addr);
-    let emails: Vec<_> = ["a", "b", "c", "d"]
+    let emails: Vec<_> = ["a", "b", "c", "d", "e", "f"]
         .iter()
         .zip(1..)
         .map(|(user, n)| email_to(user, n))

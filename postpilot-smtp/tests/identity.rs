@@ -63,6 +63,25 @@ async fn ehlo_gives_the_configured_name_and_quit_comes_before_closing_idle_conne
 }
 
 #[tokio::test]
+async fn quitting_idle_connections_says_quit_and_closes_without_waiting_for_the_reply() {
+    let (listener, addr) = listen().await;
+    let server = tokio::spawn(async move {
+        let (mut peer, _) = accept_with_ehlo(&listener, &[]).await;
+        take_one_email(&mut peer).await;
+        assert_eq!(peer.line().await, "QUIT");
+        // No 221 is said before the client has gone.
+        assert!(peer.closes().await, "closed with no reply to QUIT");
+    });
+    let mailer = mailer(&format!("smtp://{addr}"), Some("mail.shop.example"));
+    mailer.send(&email("postpilot.1.1")).await.expect("sent");
+    // Waiting for the reply would last until QUIT's own deadline (5 s).
+    tokio::time::timeout(Duration::from_secs(2), mailer.quit_idle())
+        .await
+        .expect("QUIT's reply is not waited for");
+    server.await.expect("server");
+}
+
+#[tokio::test]
 async fn the_default_ehlo_name_is_fully_qualified_never_a_bare_host_name() {
     let (listener, addr) = listen().await;
     let server = tokio::spawn(async move {

@@ -13,27 +13,34 @@ pub(crate) fn new_token() -> LeaseToken {
     LeaseToken(format!("{:032x}", rand::random::<u128>()))
 }
 
-/// The results to record: a result for a delivery already answered earlier
-/// in the batch would find it no longer leased, so only the first counts.
-pub(crate) fn first_result_per_delivery(results: &[DeliveryResult]) -> Vec<&DeliveryResult> {
-    let mut seen = HashSet::with_capacity(results.len());
-    results
+/// The claims of a record as [`results_json`] takes them.
+pub(crate) fn claim_slices(
+    claims: &[(LeaseToken, Vec<DeliveryResult>)],
+) -> Vec<(&LeaseToken, &[DeliveryResult])> {
+    claims
         .iter()
-        .filter(|r| seen.insert(r.delivery_id))
+        .map(|(token, results)| (token, results.as_slice()))
         .collect()
 }
 
-/// The results as one JSON array, the one parameter each backend expands
-/// into rows in SQL (`json_each`, `jsonb_to_recordset`): a batch is one
-/// statement whatever its size. Times are integer microseconds since the
-/// Unix epoch, which both backends convert exactly.
-pub(crate) fn results_json(results: &[&DeliveryResult]) -> String {
-    let rows: Vec<serde_json::Value> = results
+/// The results of each claim (its lease token, its results) as one JSON
+/// array, the one parameter each backend expands into rows in SQL
+/// (`json_each`, `jsonb_array_elements`): a record is one statement
+/// whatever its size and however many claims it covers. Each row carries
+/// its claim's token. Of several results for one delivery only the first
+/// counts: a later one would find it no longer leased. Times are integer
+/// microseconds since the Unix epoch, which both backends convert exactly.
+pub(crate) fn results_json(claims: &[(&LeaseToken, &[DeliveryResult])]) -> String {
+    let mut seen = HashSet::new();
+    let rows: Vec<serde_json::Value> = claims
         .iter()
-        .map(|r| {
+        .flat_map(|(token, results)| results.iter().map(move |r| (token, r)))
+        .filter(|(_, r)| seen.insert(r.delivery_id))
+        .map(|(token, r)| {
             let (state, not_before) = next_state(r);
             serde_json::json!({
                 "id": r.delivery_id.get(),
+                "token": token.0,
                 "attempt_at": r.attempt_at.timestamp_micros(),
                 "status": r.status.code(),
                 "response": stored_text(&r.response),

@@ -119,6 +119,45 @@ async fn rows_that_break_domain_rules_are_backend_errors_not_panics() {
     contract::Fresh::finish(fresh).await;
 }
 
+/// The pool pings a connection that has rested (not one in busy use, which
+/// would cost a round trip per statement): connections the server ended
+/// while idle, as a restart does, are replaced before the next call uses
+/// them, so it succeeds.
+#[tokio::test]
+async fn connections_ended_while_idle_are_replaced_before_the_next_call() {
+    let Some(fresh) =
+        fresh_store("connections_ended_while_idle_are_replaced_before_the_next_call").await
+    else {
+        return;
+    };
+    let store = &fresh.store;
+    let (a, b) = tokio::join!(
+        store.list_recipients(Page::ALL),
+        store.list_recipients(Page::ALL)
+    );
+    a.expect("read");
+    b.expect("read");
+    let raw = sqlx::PgPool::connect(fresh.database.url())
+        .await
+        .expect("raw connection");
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&raw)
+    .await
+    .expect("ended");
+    raw.close().await;
+    assert!(ended >= 1, "the store's connections were ended");
+    // Past the rest after which a connection is pinged before use.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    store
+        .list_recipients(Page::ALL)
+        .await
+        .expect("read on a new connection");
+    contract::Fresh::finish(fresh).await;
+}
+
 /// Memberships carry no foreign keys on PostgreSQL (a bulk add checks its
 /// references once per statement): the database still refuses one naming
 /// no recipient or no mailing, whoever writes it.

@@ -47,10 +47,12 @@ impl AnyMailer {
         }
     }
 
-    /// Closes idle SMTP connections politely (QUIT); nothing for the outbox.
-    pub async fn close_idle(&self) {
+    /// Closes idle SMTP connections with QUIT, not waiting for its reply
+    /// (the process is about to exit; see [`SmtpMailer::quit_idle`]);
+    /// nothing for the outbox.
+    pub async fn quit_idle(&self) {
         if let Self::Smtp(m) = self {
-            m.close_idle().await;
+            m.quit_idle().await;
         }
     }
 }

@@ -119,7 +119,7 @@ pub struct App<S> {
     /// then stop gracefully.
     pub stop: StopSignal,
     /// The one mailer of the process, made on first use: its clones share
-    /// one pool of connections, closed politely by [`App::close_mailer`].
+    /// one pool of connections, closed with QUIT by [`App::close_mailer`].
     mailer: std::sync::OnceLock<AnyMailer>,
 }
 
@@ -189,10 +189,11 @@ impl<S: Store + Clone + 'static> App<S> {
         Ok(self.mailer.get_or_init(|| mailer).clone())
     }
 
-    /// Closes the mailer's idle connections politely (QUIT), if one was made.
+    /// Closes the mailer's idle connections with QUIT, if one was made,
+    /// not waiting for the replies: the process is about to exit.
     pub async fn close_mailer(&self) {
         if let Some(mailer) = self.mailer.get() {
-            mailer.close_idle().await;
+            mailer.quit_idle().await;
         }
     }
 

@@ -176,17 +176,32 @@ impl Session {
 
     /// Says QUIT (within a short deadline) and closes the connection.
     pub(crate) async fn quit(mut self) {
-        quit(&mut self.wire).await;
+        quit(&mut self.wire, Reply::Awaited).await;
+    }
+
+    /// Says QUIT and closes the connection without waiting for the
+    /// server's reply: the reply could change nothing (see
+    /// [`SmtpMailer::quit_idle`](super::SmtpMailer::quit_idle)).
+    pub(crate) async fn quit_unanswered(mut self) {
+        quit(&mut self.wire, Reply::NotAwaited).await;
     }
 }
 
+/// Whether QUIT waits for the server's `221`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    Awaited,
+    NotAwaited,
+}
+
 /// Says QUIT (RFC 5321 §4.1.1.10) unless the connection is broken, reads
-/// the reply, and shuts the connection down; within [`QUIT_TIMEOUT`].
-async fn quit(wire: &mut Wire) {
+/// the reply if `reply` says so, and shuts the connection down; within
+/// [`QUIT_TIMEOUT`].
+async fn quit(wire: &mut Wire, reply: Reply) {
     let _ = tokio::time::timeout(QUIT_TIMEOUT, async {
         if !wire.is_broken() {
             wire.queue(&Quit);
-            if wire.send().await.is_ok() {
+            if wire.send().await.is_ok() && reply == Reply::Awaited {
                 let _ = wire.reply().await;
             }
         }
@@ -201,7 +216,7 @@ async fn quit(wire: &mut Wire) {
 async fn or_quit<T>(wire: &mut Wire, result: Result<T, Failure>) -> Result<T, Failure> {
     if let Err(failure) = &result {
         if failure.aftermath != Aftermath::Broken {
-            quit(wire).await;
+            quit(wire, Reply::Awaited).await;
         }
     }
     result

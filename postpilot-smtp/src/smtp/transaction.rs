@@ -27,8 +27,11 @@ use super::session::{check, reply, send, Progress, Session, Settings};
 use crate::classify::{self, Aftermath, Failure, Stage};
 
 /// Emails written ahead on one chunked connection, its own included: what
-/// the pool's connections times this keeps in flight.
-pub(crate) const CHUNKED_DEPTH: usize = 4;
+/// the pool's connections times this keeps in flight. Six rather than four:
+/// the server takes a while over each message (Postfix's smtpd hands it to
+/// its cleanup), so at 50 ms four left the connection idle part of every
+/// round trip (400 emails over 8 connections into smtpd: 394 -> 460/s).
+pub(crate) const CHUNKED_DEPTH: usize = 6;
 
 /// The reply DATA calls for.
 fn go_ahead(response: &Response) -> bool {

@@ -48,6 +48,9 @@ const CONNECTIONS: u32 = 8;
 /// a new one) before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A pooled connection idle at least this long is pinged before use.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// The repository ports over PostgreSQL. Cheap to clone: clones share the pool.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -80,6 +83,21 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // A connection is pinged only when it has rested a while (a
+            // restart is found there, as sqlx's own test would), not before
+            // every statement of a busy sender: that was a round trip more
+            // for every claim and record. One found dead by its statement is
+            // a `Backend` error, which the sender's store operations try
+            // again (ARCHITECTURE.md, "Database outages").
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_AFTER_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_lazy_with(options);
         let store = Self {
             pool,

@@ -18,7 +18,7 @@ use sqlx::Postgres;
 
 use super::{commit, PgStore};
 use crate::errors::backend;
-use crate::queue::{first_result_per_delivery, new_token, results_json, stored_text};
+use crate::queue::{claim_slices, new_token, results_json, stored_text};
 use crate::rows::{claimed, found, int, DeliveryRow, RunRow};
 use crate::sql::queue as sql;
 
@@ -64,9 +64,10 @@ impl<'a> ClaimValues<'a> {
     }
 }
 
-/// Records the results in `$1` (see [`results_json`]) of run `$2` under
-/// token `$3`, in one statement (one round trip, atomic without a
-/// transaction): moves each delivery still leased under the token on,
+/// Records the results in `$1` (see [`results_json`]: those of one or more
+/// claims, each row with its claim's token) of run `$2`, in one statement
+/// (one round trip, atomic without a transaction): moves each delivery
+/// still leased under its row's token on,
 /// inserts one attempt for each delivery moved, in the order given, and
 /// adds them to the run's counters. Returns the run's row; none for an
 /// unknown run. PostgreSQL runs every data-modifying `WITH` part to its
@@ -76,6 +77,7 @@ const RECORD: &str = "WITH r AS ( \
          SELECT CAST(e.v ->> 'id' AS BIGINT) AS id, \
                 timestamptz 'epoch' + CAST(e.v ->> 'attempt_at' AS BIGINT) * interval '1 microsecond' \
                   AS attempt_at, \
+                e.v ->> 'token' AS token, \
                 e.v ->> 'status' AS status, e.v ->> 'response' AS response, \
                 e.v ->> 'state' AS state, \
                 timestamptz 'epoch' + CAST(e.v ->> 'not_before' AS BIGINT) * interval '1 microsecond' \
@@ -87,7 +89,7 @@ const RECORD: &str = "WITH r AS ( \
                 not_before = coalesce(r.not_before, d.not_before), \
                 lease_token = NULL, lease_until = NULL \
          FROM r \
-         WHERE d.id = r.id AND d.run_id = $2 AND d.state = 'leased' AND d.lease_token = $3 \
+         WHERE d.id = r.id AND d.run_id = $2 AND d.state = 'leased' AND d.lease_token = r.token \
          RETURNING d.id, d.run_id, d.recipient_id, d.email, r.attempt_at, r.status, r.response, \
                    r.state, r.n), \
      recorded AS ( \
@@ -109,19 +111,39 @@ const RECORD: &str = "WITH r AS ( \
          total, sent, failed, subject, skipped_unsubscribed, skipped_bounced";
 
 /// The values of [`RECORD`], bound in the order of its placeholders.
-struct RecordValues<'a> {
+struct RecordValues {
     /// `$1`
     results: String,
     /// `$2`
     run: i64,
-    /// `$3`
-    token: &'a str,
 }
 
-impl<'a> RecordValues<'a> {
-    fn bind(self, query: QueryAs<'a, RunRow<DateTime<Utc>>>) -> QueryAs<'a, RunRow<DateTime<Utc>>> {
-        query.bind(self.results).bind(self.run).bind(self.token)
+impl RecordValues {
+    fn bind<'a>(
+        self,
+        query: QueryAs<'a, RunRow<DateTime<Utc>>>,
+    ) -> QueryAs<'a, RunRow<DateTime<Utc>>> {
+        query.bind(self.results).bind(self.run)
     }
+}
+
+/// Records the results of one or more claims (each its token and its
+/// results); returns the run's totals, `NotFound` for an unknown run.
+async fn record(
+    store: &PgStore,
+    run: RunId,
+    claims: &[(&LeaseToken, &[DeliveryResult])],
+) -> Result<SendRun, StoreError> {
+    let values = RecordValues {
+        results: results_json(claims),
+        run: run.get(),
+    };
+    let totals = values
+        .bind(sqlx::query_as(RECORD))
+        .fetch_optional(&store.pool)
+        .await
+        .map_err(backend(format!("recording results of run {run}")))?;
+    found(totals, Entity::Run, run.get())
 }
 
 /// Fails, with one failure attempt at `$2` carrying `$3`, every delivery of
@@ -173,25 +195,21 @@ impl QueueRepository for PgStore {
         })
     }
 
-    /// Records a batch of results; returns the run's totals, `NotFound` for an
-    /// unknown run.
     async fn record_results(
         &self,
         run: RunId,
         token: &LeaseToken,
         results: &[DeliveryResult],
     ) -> Result<SendRun, StoreError> {
-        let values = RecordValues {
-            results: results_json(&first_result_per_delivery(results)),
-            run: run.get(),
-            token: &token.0,
-        };
-        let totals = values
-            .bind(sqlx::query_as(RECORD))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend(format!("recording results of run {run}")))?;
-        found(totals, Entity::Run, run.get())
+        record(self, run, &[(token, results)]).await
+    }
+
+    async fn record_claims(
+        &self,
+        run: RunId,
+        claims: &[(LeaseToken, Vec<DeliveryResult>)],
+    ) -> Result<SendRun, StoreError> {
+        record(self, run, &claim_slices(claims)).await
     }
 
     /// Fails every delivery of the run not done (see [`FAIL_REMAINING`]) and

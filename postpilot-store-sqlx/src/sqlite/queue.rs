@@ -13,7 +13,7 @@ use sqlx::{FromRow, Sqlite};
 use super::codec::micros;
 use super::{commit, SqliteStore};
 use crate::errors::backend;
-use crate::queue::{first_result_per_delivery, new_token, results_json, stored_text};
+use crate::queue::{claim_slices, new_token, results_json, stored_text};
 use crate::rows::{claimed, found, int, DeliveryRow, RunRow};
 use crate::sql::queue as sql;
 
@@ -63,9 +63,10 @@ impl<'a> ClaimValues<'a> {
     }
 }
 
-/// The batch's results whose delivery is still leased under the token, as
-/// the record's statements select them: `$1` the results as one JSON array
-/// (see [`results_json`]), `$2` the run, `$3` the token. The unary `+`
+/// The results whose delivery is still leased under their claim's token,
+/// as the record's statements select them: `$1` the results of every claim
+/// recorded as one JSON array, each row with its token (see
+/// [`results_json`]), `$2` the run. The unary `+`
 /// keeps SQLite from reading the run's leased deliveries through the
 /// (run_id, state) index and matching each against the whole batch:
 /// instead it walks the batch and looks each delivery up by id.
@@ -77,7 +78,7 @@ const RECORD_ATTEMPTS: &str = "INSERT INTO send_attempt \
             r.value ->> 'attempt_at', r.value ->> 'status', r.value ->> 'response' \
      FROM json_each($1) AS r JOIN delivery AS d ON d.id = r.value ->> 'id' \
           JOIN send_run AS s ON s.id = d.run_id \
-     WHERE +d.run_id = $2 AND +d.state = 'leased' AND d.lease_token = $3 \
+     WHERE +d.run_id = $2 AND +d.state = 'leased' AND d.lease_token = r.value ->> 'token' \
      ORDER BY r.key";
 
 /// Adds the same results (see [`RECORD_ATTEMPTS`]) to run `$2`'s counters;
@@ -91,7 +92,8 @@ const COUNT_RESULTS: &str = "UPDATE send_run \
                   count(*) FILTER (WHERE r.value ->> 'status' = 'success') AS new_successes, \
                   count(*) FILTER (WHERE r.value ->> 'status' <> 'success') AS new_failures \
            FROM json_each($1) AS r JOIN delivery AS d ON d.id = r.value ->> 'id' \
-           WHERE +d.run_id = $2 AND +d.state = 'leased' AND d.lease_token = $3) AS t \
+           WHERE +d.run_id = $2 AND +d.state = 'leased' \
+             AND d.lease_token = r.value ->> 'token') AS t \
      WHERE send_run.id = $2 \
      RETURNING id, mailing_id, \"trigger\", started_at, finished_at, \
          total, sent, failed, subject, skipped_unsubscribed, skipped_bounced";
@@ -104,7 +106,7 @@ const MOVE_ON: &str = "UPDATE delivery SET state = r.value ->> 'state', tries = 
          lease_token = NULL, lease_until = NULL \
      FROM json_each($1) AS r \
      WHERE delivery.id = r.value ->> 'id' AND +delivery.run_id = $2 \
-       AND +delivery.state = 'leased' AND delivery.lease_token = $3";
+       AND +delivery.state = 'leased' AND delivery.lease_token = r.value ->> 'token'";
 
 /// The values of [`RECORD_ATTEMPTS`], [`COUNT_RESULTS`] and [`MOVE_ON`],
 /// bound in the order of their placeholders.
@@ -113,13 +115,11 @@ struct RecordValues<'a> {
     results: &'a str,
     /// `$2`
     run: i64,
-    /// `$3`
-    token: &'a str,
 }
 
 impl<'a> RecordValues<'a> {
     fn bind(&self, query: Query<'a>) -> Query<'a> {
-        query.bind(self.results).bind(self.run).bind(self.token)
+        query.bind(self.results).bind(self.run)
     }
 }
 
@@ -177,47 +177,21 @@ impl QueueRepository for SqliteStore {
         })
     }
 
-    /// Records a batch of results: the attempts, the run's counters, the
-    /// deliveries moved on; three statements in one transaction, each run to
-    /// its end (none returns rows but the counters' one row). Returns the run's
-    /// totals; `NotFound` for an unknown run.
     async fn record_results(
         &self,
         run: RunId,
         token: &LeaseToken,
         results: &[DeliveryResult],
     ) -> Result<SendRun, StoreError> {
-        let doing = format!("recording results of run {run}");
-        let results = results_json(&first_result_per_delivery(results));
-        let values = RecordValues {
-            results: &results,
-            run: run.get(),
-            token: &token.0,
-        };
-        let mut tx = self.write(&doing).await?;
-        let recorded = values
-            .bind(sqlx::query(RECORD_ATTEMPTS))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend(doing.clone()))?
-            .rows_affected();
-        let totals = values
-            .bind(sqlx::query(COUNT_RESULTS))
-            // The same values, read as the run's row.
-            .try_map(|row| RunRow::<i64>::from_row(&row))
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend(doing.clone()))?;
-        let moved = values
-            .bind(sqlx::query(MOVE_ON))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend(doing.clone()))?
-            .rows_affected();
-        check_record(recorded, moved, &doing)?;
-        let totals = found(totals, Entity::Run, run.get())?;
-        commit(tx, &doing).await?;
-        Ok(totals)
+        record(self, run, &[(token, results)]).await
+    }
+
+    async fn record_claims(
+        &self,
+        run: RunId,
+        claims: &[(LeaseToken, Vec<DeliveryResult>)],
+    ) -> Result<SendRun, StoreError> {
+        record(self, run, &claim_slices(claims)).await
     }
 
     /// Fails, with one failure attempt at `now` carrying `reason`, every
@@ -302,6 +276,48 @@ impl QueueRepository for SqliteStore {
             .map_err(backend(format!("handing back a lease of run {run}")))?;
         Ok(done.rows_affected())
     }
+}
+
+/// Records the results of one or more claims (each its token and its
+/// results): the attempts, the run's counters, the deliveries moved on;
+/// three statements in one transaction, each run to its end (none returns
+/// rows but the counters' one row). Returns the run's totals; `NotFound`
+/// for an unknown run.
+async fn record(
+    store: &SqliteStore,
+    run: RunId,
+    claims: &[(&LeaseToken, &[DeliveryResult])],
+) -> Result<SendRun, StoreError> {
+    let doing = format!("recording results of run {run}");
+    let results = results_json(claims);
+    let values = RecordValues {
+        results: &results,
+        run: run.get(),
+    };
+    let mut tx = store.write(&doing).await?;
+    let recorded = values
+        .bind(sqlx::query(RECORD_ATTEMPTS))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend(doing.clone()))?
+        .rows_affected();
+    let totals = values
+        .bind(sqlx::query(COUNT_RESULTS))
+        // The same values, read as the run's row.
+        .try_map(|row| RunRow::<i64>::from_row(&row))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend(doing.clone()))?;
+    let moved = values
+        .bind(sqlx::query(MOVE_ON))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend(doing.clone()))?
+        .rows_affected();
+    check_record(recorded, moved, &doing)?;
+    let totals = found(totals, Entity::Run, run.get())?;
+    commit(tx, &doing).await?;
+    Ok(totals)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     AttemptStatus, Audience, Claim, Comment, FullName, LeaseToken, MailingId, NewRecipient, Page,
     Reach, RecipientId, RunId, SendRun, Trigger,
@@ -488,6 +489,133 @@ pub async fn results_under_a_stale_lease_token_are_ignored<S: Store + Clone + 's
     assert_eq!(attempts.len(), 1);
 }
 
+/// The mailing's attempts in the order made: whose, how, when.
+async fn attempts_made<S: Store>(
+    store: &S,
+    mailing: MailingId,
+) -> Vec<(Option<RecipientId>, AttemptStatus, DateTime<Utc>)> {
+    store
+        .list_attempts(mailing, Page::ALL)
+        .await
+        .expect("attempts")
+        .iter()
+        .map(|a| (a.recipient_id, a.status, a.attempt_at))
+        .collect()
+}
+
+pub async fn one_record_of_several_claims_records_each_result_under_its_own_claims_token<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 4).await;
+    let first = store
+        .claim_deliveries(run.id, 2, at(1), at(16))
+        .await
+        .expect("claim");
+    let second = store
+        .claim_deliveries(run.id, 2, at(1), at(16))
+        .await
+        .expect("claim");
+    let (a, b) = (&first.deliveries, &second.deliveries);
+    let totals = store
+        .record_claims(
+            run.id,
+            &[
+                (
+                    first.token.clone(),
+                    vec![sent(&a[0], at(2)), failed(&a[1], at(3))],
+                ),
+                (
+                    second.token.clone(),
+                    vec![sent(&b[0], at(4)), retry(&b[1], at(5), at(9))],
+                ),
+            ],
+        )
+        .await
+        .expect("recorded");
+    assert_eq!((totals.sent, totals.failed, totals.pending()), (2, 1, 1));
+    assert_eq!(store.get_run(run.id).await.expect("read"), totals);
+    assert_eq!(
+        attempts_made(&store, run.mailing_id).await,
+        vec![
+            (a[0].recipient_id, AttemptStatus::Success, at(2)),
+            (a[1].recipient_id, AttemptStatus::Failure, at(3)),
+            (b[0].recipient_id, AttemptStatus::Success, at(4)),
+            (b[1].recipient_id, AttemptStatus::Failure, at(5)),
+        ],
+        "every result recorded, in the order given"
+    );
+    for token in [&first.token, &second.token] {
+        assert_eq!(
+            store
+                .renew_lease(run.id, token, at(30))
+                .await
+                .expect("renewed"),
+            0,
+            "no delivery is left under either lease"
+        );
+    }
+    assert_eq!(store.next_due(run.id).await.expect("due"), Some(at(9)));
+}
+
+pub async fn one_record_of_several_claims_ignores_only_the_results_of_a_lease_taken_over<
+    S: Store + Clone + 'static,
+>(
+    store: S,
+) {
+    let run = launched(&store, 2).await;
+    let lapsed = store
+        .claim_deliveries(run.id, 1, at(1), at(2))
+        .await
+        .expect("claim");
+    let live = store
+        .claim_deliveries(run.id, 1, at(1), at(20))
+        .await
+        .expect("claim");
+    let taken_over = store
+        .claim_deliveries(run.id, 10, at(3), at(20))
+        .await
+        .expect("taken over");
+    assert_eq!(taken_over.deliveries, lapsed.deliveries);
+    let totals = store
+        .record_claims(
+            run.id,
+            &[
+                (
+                    lapsed.token.clone(),
+                    vec![sent(&lapsed.deliveries[0], at(4))],
+                ),
+                (live.token.clone(), vec![sent(&live.deliveries[0], at(4))]),
+            ],
+        )
+        .await
+        .expect("recorded");
+    assert_eq!((totals.sent, totals.pending()), (1, 1));
+    let attempts = store
+        .list_attempts(run.mailing_id, Page::ALL)
+        .await
+        .expect("attempts");
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].recipient_id, live.deliveries[0].recipient_id);
+    assert_eq!(
+        store
+            .renew_lease(run.id, &taken_over.token, at(30))
+            .await
+            .expect("renewed"),
+        1,
+        "the delivery taken over stays leased to its new holder"
+    );
+}
+
+pub async fn one_record_of_no_claims_returns_the_runs_totals<S: Store + Clone + 'static>(store: S) {
+    let run = launched(&store, 2).await;
+    assert_eq!(
+        store.record_claims(run.id, &[]).await.expect("nothing"),
+        store.get_run(run.id).await.expect("read")
+    );
+}
+
 pub async fn recording_results_records_attempts_and_moves_deliveries_on<
     S: Store + Clone + 'static,
 >(
@@ -518,12 +646,8 @@ pub async fn recording_results_records_attempts_and_moves_deliveries_on<
         .list_attempts(run.mailing_id, Page::ALL)
         .await
         .expect("attempts");
-    let seen: Vec<_> = attempts
-        .iter()
-        .map(|a| (a.recipient_id, a.status, a.attempt_at))
-        .collect();
     assert_eq!(
-        seen,
+        attempts_made(&store, run.mailing_id).await,
         vec![
             (d[0].recipient_id, AttemptStatus::Success, at(2)),
             (d[1].recipient_id, AttemptStatus::Failure, at(3)),
@@ -849,6 +973,13 @@ pub async fn every_run_operation_on_a_missing_run_is_not_found<S: Store + Clone 
     );
     assert_not_found(
         store.record_results(run, &token, &[]).await,
+        Entity::Run,
+        31,
+    );
+    assert_not_found(
+        store
+            .record_claims(run, &[(token.clone(), Vec::new())])
+            .await,
         Entity::Run,
         31,
     );

@@ -44,6 +44,33 @@ pub trait QueueRepository: Send + Sync {
         results: &[DeliveryResult],
     ) -> Result<SendRun, StoreError>;
 
+    /// Records the results of several claims of the run at once, as
+    /// [`record_results`](Self::record_results) does for each claim's token
+    /// and results, in order. The backends do it in one transaction (one
+    /// statement on PostgreSQL), so what the engine has back costs one
+    /// write whatever claims it came from; this default, for stores that
+    /// cannot (and the mocks), records claim by claim. Returns the run's
+    /// totals after it.
+    ///
+    /// # Errors
+    /// As `record_results`; on the backends nothing is then recorded.
+    async fn record_claims(
+        &self,
+        run: RunId,
+        claims: &[(LeaseToken, Vec<DeliveryResult>)],
+    ) -> Result<SendRun, StoreError> {
+        let Some(((token, results), earlier)) = claims.split_last() else {
+            // Nothing to record: the totals as they are.
+            return self
+                .record_results(run, &LeaseToken(String::new()), &[])
+                .await;
+        };
+        for (token, results) in earlier {
+            self.record_results(run, token, results).await?;
+        }
+        self.record_results(run, token, results).await
+    }
+
     /// Records a failure attempt carrying `reason` for every delivery of the
     /// run not yet done (pending, waiting for a retry, or with an expired
     /// lease), so nothing is silently dropped. Returns the run's totals.

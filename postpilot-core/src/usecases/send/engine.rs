@@ -17,16 +17,20 @@ use futures::future::{self, BoxFuture, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 
-use super::attempt::{not_sent, Attempted, Sent, Verdict};
+use super::attempt::{not_sent, Sent};
 use super::ledger::{ClaimNo, Ledger};
 use super::stop::Stop;
 use super::store_ops::Claimed;
 use super::{Progress, SendMailing, SendStore, Until};
-use crate::domain::{Delivery, DeliveryResult, InstanceId, MailingId, RunId, SendRun};
+use crate::domain::{Delivery, InstanceId, MailingId, RunId, SendRun};
 use crate::error::Result;
 use crate::ports::{Clock, Mailer};
 use crate::usecases::letters::Letters;
 use crate::usecases::pace::Pace;
+use next_op::{next_op, NextOp};
+
+mod back;
+mod next_op;
 
 /// How long a result may wait for others to be recorded with.
 const GROUP_WAIT: Duration = Duration::from_millis(200);
@@ -42,6 +46,8 @@ struct StoreOp<'a> {
 enum Stored {
     /// A record was written; the run's totals after it.
     Recorded(SendRun),
+    /// A record and the claim made beside it.
+    RecordedAndClaimed(SendRun, Claimed),
     Renewed,
     Claimed(Claimed),
 }
@@ -204,23 +210,25 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
         }
     }
 
-    /// With no store operation under way, starts one: a record when one is
-    /// due, else a lease renewal when due, else the next claim when wanted.
+    /// With no store operation under way, starts one ([`next_op`]).
     fn start_store_op(&mut self) {
         if self.store_op.is_some() {
             return;
         }
         let now = self.send.clock.now();
-        self.store_op = if self.record_due(now) {
-            Some(self.start_record())
-        } else if now >= self.renew_at && self.ledger.has_claims() {
-            Some(self.start_renewal(now))
-        } else if self.stop.is_none() && !self.drained && self.queue.len() < self.concurrency {
-            // Before the queue runs out, so the sends never wait for it.
-            Some(self.start_claim())
-        } else {
-            None
+        let renew_due = now >= self.renew_at && self.ledger.has_claims();
+        self.store_op = match next_op(self.record_due(now), renew_due, self.claim_wanted()) {
+            Some(NextOp::Record { with_claim }) => Some(self.start_record(with_claim)),
+            Some(NextOp::Renew) => Some(self.start_renewal(now)),
+            Some(NextOp::Claim) => Some(self.start_claim()),
+            None => None,
         };
+    }
+
+    /// Whether to claim the next batch now: before the queue runs out, so
+    /// the sends never wait for it.
+    fn claim_wanted(&self) -> bool {
+        self.stop.is_none() && !self.drained && self.queue.len() < self.concurrency
     }
 
     /// Whether the results back are to be recorded now. They gather first
@@ -240,15 +248,20 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
     }
 
     /// Everything back so far goes into one record, written while the
-    /// sends in flight go on.
-    fn start_record(&mut self) -> StoreOp<'a> {
+    /// sends in flight go on; `with_claim`, the next claim beside it.
+    fn start_record(&mut self, with_claim: bool) -> StoreOp<'a> {
         self.group_due = false;
         let recording = self.ledger.unrecorded();
         let record = self.send.record(self.run, self.ledger.take_results());
-        StoreOp {
-            recording,
-            future: record.map(|r| r.map(Stored::Recorded)).boxed(),
-        }
+        let future = if with_claim {
+            let claim = self.send.claim(self.run, self.mailing);
+            future::try_join(record, claim)
+                .map(|r| r.map(|(totals, claimed)| Stored::RecordedAndClaimed(totals, claimed)))
+                .boxed()
+        } else {
+            record.map(|r| r.map(Stored::Recorded)).boxed()
+        };
+        StoreOp { recording, future }
     }
 
     /// Our claims stay ours while we work on them, however long.
@@ -307,66 +320,35 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
         Ok(None)
     }
 
-    /// A send came back; whatever else is back already joins it, each
-    /// result noted and left to be recorded. A send that never started
-    /// (stopped while waiting for its turn) stays leased, to be handed back.
-    fn take_back(&mut self, first: Option<Sent>) {
-        let mut back: Vec<_> = first.into_iter().collect();
-        while let Some(Some(more)) = self.in_flight.next().now_or_never() {
-            back.push(more);
-        }
-        for (claim, attempted) in back {
-            if let Some(Attempted { verdict, result }) = attempted {
-                self.note(verdict, &result);
-                self.ledger.add(claim, result);
-            }
-        }
-    }
-
-    /// What a send's outcome means for the sends after it.
-    fn note(&mut self, verdict: Verdict, result: &DeliveryResult) {
-        match verdict {
-            Verdict::Accepted => self.failures_in_a_row = 0,
-            // Every further send would fail the same way (and lock the
-            // account on many servers).
-            Verdict::LoginRefused(reply) => {
-                if !matches!(self.stop, Some(Stop::LoginRefused { .. } | Stop::Shutdown)) {
-                    tracing::error!(run = %self.run, reply = %reply,
-                        "the server refused the login; sending stopped");
-                    self.stop = Some(Stop::LoginRefused { reply });
-                }
-            }
-            Verdict::Temporary => {
-                self.failures_in_a_row = self.failures_in_a_row.saturating_add(1);
-                if self.failures_in_a_row >= self.send.policy.give_up_after && self.stop.is_none() {
-                    self.stop = Some(Stop::ServerDown {
-                        failures: self.failures_in_a_row,
-                        last: result.response.clone(),
-                    });
-                }
-            }
-            Verdict::Failed => {}
-        }
-    }
-
     /// The store operation ended: its totals reported, its batch queued.
     fn stored(&mut self, stored: Result<Stored>) -> Result<()> {
         self.store_op = None;
         let unrecorded = self.in_flight.len() + self.ledger.unrecorded();
         match stored.map_err(|e| e.with_unrecorded(unrecorded))? {
             Stored::Recorded(totals) => (self.progress)(&totals),
+            Stored::RecordedAndClaimed(totals, claimed) => {
+                (self.progress)(&totals);
+                self.claimed(claimed);
+            }
             Stored::Renewed => {}
-            Stored::Claimed(Claimed::Batch(claim)) => {
+            Stored::Claimed(claimed) => self.claimed(claimed),
+        }
+        Ok(())
+    }
+
+    /// A claim's batch joins the queue.
+    fn claimed(&mut self, claimed: Claimed) {
+        match claimed {
+            Claimed::Batch(claim) => {
                 let no = self.ledger.open(claim.token, claim.deliveries.len());
                 self.queue
                     .extend(claim.deliveries.into_iter().map(|d| (no, d)));
             }
-            Stored::Claimed(Claimed::Nothing) => self.drained = true,
-            Stored::Claimed(Claimed::WindowClosed) => {
+            Claimed::Nothing => self.drained = true,
+            Claimed::WindowClosed => {
                 self.stop.get_or_insert(Stop::WindowClosed);
             }
         }
-        Ok(())
     }
 
     /// Nothing under way: on a shutdown hand back what is left; on another

@@ -140,25 +140,21 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
         Ok(Some(UnsubscribeLinks { base, secret }))
     }
 
-    /// Records `batches` (results grouped by lease token); the run's totals after.
+    /// Records `batches` (results grouped by lease token) in one store
+    /// operation; the run's totals after.
     pub(super) async fn record(
         &self,
         run: RunId,
         batches: Vec<(LeaseToken, Vec<DeliveryResult>)>,
     ) -> Result<SendRun> {
-        let mut totals = None;
-        for (token, results) in batches {
-            let doing = || format!("recording {} results of run {run}", results.len());
-            totals = Some(
-                self.patiently(doing, || self.store.record_results(run, &token, &results))
-                    .await
-                    .map_err(|e| e.with_unrecorded(results.len()))?,
-            );
+        if batches.is_empty() {
+            return self.get_run(run).await;
         }
-        match totals {
-            Some(totals) => Ok(totals),
-            None => self.get_run(run).await,
-        }
+        let count: usize = batches.iter().map(|(_, results)| results.len()).sum();
+        let doing = || format!("recording {count} results of run {run}");
+        self.patiently(doing, || self.store.record_claims(run, &batches))
+            .await
+            .map_err(|e| e.with_unrecorded(count))
     }
 
     /// Extends the lease of every claim in `tokens` from `now`.

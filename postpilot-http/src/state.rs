@@ -45,6 +45,9 @@ pub struct HttpConfig {
     /// mailing whose first send time has come (`serve` turns it on). Off,
     /// it delivers the runs launched otherwise.
     pub schedule: bool,
+    /// Whether anyone may sign up at `/signup` (with email confirmation;
+    /// needs a public URL for the link).
+    pub allow_signup: bool,
     /// How long the sender, with nothing to do, waits before it looks
     /// again (for runs left unfinished, or mailings come due); a send from
     /// the API or the UI wakes it at once.
@@ -70,6 +73,7 @@ impl HttpConfig {
             request_timeout: Duration::from_secs(30),
             session_ttl: Duration::from_secs(12 * 60 * 60),
             schedule: false,
+            allow_signup: false,
             poll: Duration::from_secs(2),
             stop: StopSignal::never(),
             login_limit: LoginLimit::default(),
@@ -166,6 +170,18 @@ impl<W: Wiring> AppState<W> {
             inner: Arc::clone(&self.inner),
             uses: self.inner.uses.scoped(actor.scope(system_owner)),
         })
+    }
+
+    /// The mailer of tests sends and of the service's own emails
+    /// (confirmations, password resets), counted in the metrics.
+    pub(crate) fn mailer(&self) -> Arc<CountingMailer<W::Mailer>> {
+        Arc::clone(&self.inner.mailer)
+    }
+
+    /// The address users reach the server at (`--public-url`), for links
+    /// in emails; none: no link can be mailed.
+    pub(crate) fn public_url(&self) -> Option<postpilot_core::PublicUrl> {
+        self.uses.policy().public_url.clone()
     }
 
     /// The server's sender, to wait for at shutdown.

@@ -25,6 +25,11 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTPILOT_MAX_WRONG_TOKENS", default_value_t = 10,
           allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_wrong_tokens: u32,
+    /// Let anyone sign up at /signup as a user (role user), confirming
+    /// their email with a link mailed through the configured mailer; needs
+    /// --public-url for the link.
+    #[arg(long)]
+    pub allow_signup: bool,
     /// The time zone of every time the web UI shows and takes, an IANA
     /// name (Europe/Moscow, UTC). Unset: the machine's zone (TZ or
     /// /etc/localtime), UTC if that cannot be read.

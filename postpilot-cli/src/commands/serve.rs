@@ -36,6 +36,12 @@ pub async fn run<S: Store + Clone + 'static>(
     // The one sender of this process is the server's: it delivers what the
     // API and the UI launch, and is the scheduler and queue worker too.
     config.schedule = true;
+    config.allow_signup = args.allow_signup;
+    if args.allow_signup && app.global.public_url.is_none() {
+        return Err(CliError::invalid(
+            "--allow-signup needs --public-url: the confirmation link must lead to this server",
+        ));
+    }
     config.stop = stop.clone();
     config.login_limit.max_failures = args.max_wrong_tokens;
     let zone = args.timezone.unwrap_or_else(machine_zone);

@@ -4,12 +4,17 @@
 
 use chrono::TimeDelta;
 
+use std::sync::Arc;
+
 use crate::domain::{
-    dummy_check, AccessKey, Actor, ApiTokenInfo, EmailAddress, NewUser, Page, Password, Role,
-    Session, TokenId, TokenName, User, UserId,
+    dummy_check, AccessKey, Actor, ApiTokenInfo, BodyText, EmailAddress, Link, LinkPurpose,
+    NewUser, Page, Password, PublicUrl, Role, Session, Subject, TokenId, TokenName, User, UserId,
 };
 use crate::error::{Error, Result};
-use crate::ports::{AccessRepository, Clock, UserRepository};
+use crate::ports::{
+    AccessRepository, Clock, Content, InstanceRepository, Mailer, OutgoingEmail, StoreError,
+    UserRepository,
+};
 
 /// A session just started: the key for the client's cookie, shown once.
 #[derive(Debug)]
@@ -18,6 +23,11 @@ pub struct LoggedIn {
     pub session: Session,
     pub user: User,
 }
+
+/// How long a sign-up's confirmation link lasts.
+pub const CONFIRM_LINK_TTL: TimeDelta = TimeDelta::hours(24);
+/// How long a password reset link lasts.
+pub const RESET_LINK_TTL: TimeDelta = TimeDelta::hours(1);
 
 /// Users and their access.
 #[derive(Debug, Clone)]
@@ -220,6 +230,161 @@ impl<S: UserRepository + AccessRepository, C: Clock> Accounts<S, C> {
             allow(actor, Role::administers, "set another user's password")?;
         }
         Ok(self.store.set_password(id, &password.hash()).await?)
+    }
+
+    /// Signs up a user (role user, not confirmed) and mails them a link to
+    /// `base`/confirm/KEY that confirms their email once, within
+    /// [`CONFIRM_LINK_TTL`]. An email that already has an account gets no
+    /// second one and no email: the answer is the same, so a sign-up does
+    /// not tell which addresses have accounts.
+    ///
+    /// # Errors
+    /// `Invalid` for the fields; the mailer's failure.
+    pub async fn sign_up<M: Mailer>(
+        &self,
+        new: NewUser,
+        password: &Password,
+        base: &PublicUrl,
+        mailer: &M,
+    ) -> Result<()>
+    where
+        S: InstanceRepository,
+    {
+        if self.store.user_by_email(&new.email).await?.is_some() {
+            return Ok(());
+        }
+        let new = NewUser {
+            role: Role::User,
+            confirmed: false,
+            ..new
+        };
+        let now = self.clock.now();
+        let user = match self.store.add_user(&new, &password.hash(), now).await {
+            Ok(user) => user,
+            // Signed up at the same moment by another request: as above.
+            Err(StoreError::Duplicate { .. }) => return Ok(()),
+            Err(err) => return Err(err.into()),
+        };
+        let key = self
+            .link(&user, LinkPurpose::Confirm, CONFIRM_LINK_TTL)
+            .await?;
+        let text = format!(
+            "Здравствуйте, {}!\n\nЧтобы подтвердить адрес и войти в postpilot, откройте ссылку \
+             (она действует 24 часа):\n\n{base}/confirm/{}\n\nЕсли вы не регистрировались, \
+             просто удалите это письмо.",
+            user.full_name,
+            key.expose()
+        );
+        self.mail(mailer, &user, "Подтверждение адреса — postpilot", text)
+            .await
+    }
+
+    /// Confirms the email of the user whose link key was presented; once.
+    ///
+    /// # Errors
+    /// `WrongCredentials` for a key used, expired or never made.
+    pub async fn confirm(&self, key: &AccessKey) -> Result<User> {
+        let now = self.clock.now();
+        let Some(id) = self
+            .store
+            .take_link(&key.hash(), LinkPurpose::Confirm, now)
+            .await?
+        else {
+            return Err(Error::WrongCredentials);
+        };
+        Ok(self.store.confirm_user(id).await?)
+    }
+
+    /// Mails the user whose login `email` is a link to `base`/reset/KEY
+    /// that sets a new password once, within [`RESET_LINK_TTL`]. Nothing
+    /// for an unknown or blocked account, with the same answer.
+    ///
+    /// # Errors
+    /// The mailer's failure.
+    pub async fn request_reset<M: Mailer>(
+        &self,
+        email: &EmailAddress,
+        base: &PublicUrl,
+        mailer: &M,
+    ) -> Result<()>
+    where
+        S: InstanceRepository,
+    {
+        let Some((user, _)) = self.store.user_by_email(email).await? else {
+            return Ok(());
+        };
+        if user.blocked {
+            return Ok(());
+        }
+        let key = self.link(&user, LinkPurpose::Reset, RESET_LINK_TTL).await?;
+        let text = format!(
+            "Здравствуйте, {}!\n\nЧтобы задать новый пароль postpilot, откройте ссылку \
+             (она действует час и открывается один раз):\n\n{base}/reset/{}\n\n\
+             Если вы не просили сменить пароль, просто удалите это письмо: пароль останется прежним.",
+            user.full_name,
+            key.expose()
+        );
+        self.mail(mailer, &user, "Новый пароль — postpilot", text)
+            .await
+    }
+
+    /// Sets a new password with a reset link's key, once; ends the user's
+    /// sessions and confirms their email (the link reached it).
+    ///
+    /// # Errors
+    /// `WrongCredentials` for a key used, expired or never made.
+    pub async fn reset(&self, key: &AccessKey, password: &Password) -> Result<User> {
+        let now = self.clock.now();
+        let Some(id) = self
+            .store
+            .take_link(&key.hash(), LinkPurpose::Reset, now)
+            .await?
+        else {
+            return Err(Error::WrongCredentials);
+        };
+        self.store.set_password(id, &password.hash()).await?;
+        Ok(self.store.confirm_user(id).await?)
+    }
+
+    /// A fresh one-time link of `user` for `purpose`, lasting `ttl`.
+    async fn link(&self, user: &User, purpose: LinkPurpose, ttl: TimeDelta) -> Result<AccessKey> {
+        let now = self.clock.now();
+        let key = AccessKey::generate();
+        let link = Link {
+            user: user.id,
+            purpose,
+            expires_at: now.checked_add_signed(ttl).unwrap_or(now),
+        };
+        self.store.add_link(&key.hash(), &link, now).await?;
+        Ok(key)
+    }
+
+    /// Sends `user` a plain-text email of the service's own.
+    async fn mail<M: Mailer>(
+        &self,
+        mailer: &M,
+        user: &User,
+        subject: &str,
+        text: String,
+    ) -> Result<()>
+    where
+        S: InstanceRepository,
+    {
+        let instance = self.store.instance_id().await?;
+        let stamp = self.clock.now().timestamp_micros();
+        let email = OutgoingEmail {
+            to: user.email.clone(),
+            to_name: user.full_name.clone(),
+            content: Arc::new(Content {
+                subject: Subject::parse(subject)?,
+                body_text: BodyText::parse(&text)?,
+                body_html: None,
+            }),
+            message_key: format!("postpilot.account.{stamp}.{instance}"),
+            unsubscribe_url: None,
+        };
+        mailer.send(&email).await?;
+        Ok(())
     }
 }
 

@@ -288,3 +288,133 @@ async fn api_tokens_belong_to_users_and_the_system_has_none() {
         .expect_err("the system owns no tokens");
     assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
 }
+
+fn base() -> PublicUrl {
+    PublicUrl::parse("https://mail.example.com").expect("valid")
+}
+
+fn sign_up_of(email: &str) -> NewUser {
+    NewUser {
+        email: EmailAddress::parse(email).expect("valid"),
+        full_name: FullName::parse("Новый").expect("valid"),
+        role: Role::Admin,
+        confirmed: true,
+    }
+}
+
+#[tokio::test]
+async fn a_sign_up_adds_an_unconfirmed_user_and_mails_them_a_confirmation_link() {
+    let mut store = store_finding(None);
+    store
+        .expect_add_user()
+        .withf(|new, _, _| new.role == Role::User && !new.confirmed)
+        .times(1)
+        .returning(|new, _, _| {
+            Ok(User {
+                confirmed: false,
+                email: new.email.clone(),
+                ..user(9, Role::User)
+            })
+        });
+    store
+        .expect_add_link()
+        .withf(|_, link, now| {
+            link.user == UserId(9)
+                && link.purpose == LinkPurpose::Confirm
+                && link.expires_at == t0() + TimeDelta::hours(24)
+                && *now == t0()
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    store
+        .expect_instance_id()
+        .returning(|| Ok(super::send_tests::instance()));
+    let mut mailer = crate::ports::mailer::MockMailer::new();
+    mailer
+        .expect_send()
+        .withf(|email| {
+            email.to.as_str() == "new@example.com"
+                && email
+                    .content
+                    .body_text
+                    .as_str()
+                    .contains("https://mail.example.com/confirm/")
+        })
+        .times(1)
+        .returning(|_| Ok(crate::ports::ServerReply("250 ok".into())));
+    let password = Password::parse(PASSWORD).expect("valid");
+    accounts(store)
+        .sign_up(sign_up_of("new@example.com"), &password, &base(), &mailer)
+        .await
+        .expect("signed up");
+}
+
+#[tokio::test]
+async fn a_sign_up_for_an_email_with_an_account_adds_and_mails_nothing_and_says_the_same() {
+    let store = store_finding(Some(user(7, Role::User)));
+    let mailer = crate::ports::mailer::MockMailer::new();
+    let password = Password::parse(PASSWORD).expect("valid");
+    accounts(store)
+        .sign_up(sign_up_of("u7@example.com"), &password, &base(), &mailer)
+        .await
+        .expect("the same answer");
+}
+
+#[tokio::test]
+async fn a_link_used_expired_or_never_made_confirms_and_resets_nothing() {
+    let mut store = MockStore::new();
+    store.expect_take_link().returning(|_, _, _| Ok(None));
+    let accounts = accounts(store);
+    let key = AccessKey::generate();
+    let err = accounts.confirm(&key).await.expect_err("no link");
+    assert!(matches!(err, Error::WrongCredentials), "{err:?}");
+    let password = Password::parse(PASSWORD).expect("valid");
+    let err = accounts.reset(&key, &password).await.expect_err("no link");
+    assert!(matches!(err, Error::WrongCredentials), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_reset_link_sets_the_password_once_and_confirms_the_email_it_reached() {
+    let mut store = MockStore::new();
+    store
+        .expect_take_link()
+        .withf(|_, purpose, _| *purpose == LinkPurpose::Reset)
+        .times(1)
+        .returning(|_, _, _| Ok(Some(UserId(4))));
+    store
+        .expect_set_password()
+        .withf(|id, hash| {
+            *id == UserId(4) && hash.verify(&Password::parse("a new password").expect("valid"))
+        })
+        .times(1)
+        .returning(|_, _| Ok(()));
+    store
+        .expect_confirm_user()
+        .times(1)
+        .returning(|id| Ok(user(id.get(), Role::User)));
+    let password = Password::parse("a new password").expect("valid");
+    let user = accounts(store)
+        .reset(&AccessKey::generate(), &password)
+        .await
+        .expect("reset");
+    assert_eq!(user.id, UserId(4));
+}
+
+#[tokio::test]
+async fn a_reset_is_mailed_only_to_an_account_that_exists_and_is_not_blocked() {
+    let blocked = User {
+        blocked: true,
+        ..user(7, Role::User)
+    };
+    let mailer = crate::ports::mailer::MockMailer::new();
+    for store in [store_finding(None), store_finding(Some(blocked))] {
+        accounts(store)
+            .request_reset(
+                &EmailAddress::parse("u7@example.com").expect("valid"),
+                &base(),
+                &mailer,
+            )
+            .await
+            .expect("the same answer, and no email");
+    }
+}

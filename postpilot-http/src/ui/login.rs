@@ -34,7 +34,7 @@ pub(crate) async fn page<W: Wiring>(
             return see_other("/");
         }
     }
-    form(StatusCode::OK, None, "")
+    form(StatusCode::OK, None, "", app.config().allow_signup)
 }
 
 /// `POST /login`: `email` and `password`, or the configured `token`.
@@ -77,7 +77,7 @@ pub(crate) async fn logout<W: Wiring>(
 }
 
 /// 429 with `Retry-After` and the form again.
-fn too_many(wait: std::time::Duration, email: &str) -> Response {
+fn too_many(wait: std::time::Duration, email: &str, signup: bool) -> Response {
     let secs = retry_after_secs(wait);
     let mut response = form(
         StatusCode::TOO_MANY_REQUESTS,
@@ -85,6 +85,7 @@ fn too_many(wait: std::time::Duration, email: &str) -> Response {
             "Слишком много попыток с неверными данными. Повторите через {secs} с."
         )),
         email,
+        signup,
     );
     response
         .headers_mut()
@@ -108,7 +109,7 @@ async fn with_password<W: Wiring>(
         .and_then(|()| app.account_limiter().check(&account))
     {
         tracing::warn!("login refused: too many failures from this client or for this account");
-        return too_many(wait, email);
+        return too_many(wait, email, app.config().allow_signup);
     }
     let ttl = TimeDelta::from_std(app.config().session_ttl).unwrap_or(TimeDelta::hours(12));
     match app.accounts().log_in(email.trim(), password, ttl).await {
@@ -133,17 +134,20 @@ async fn with_password<W: Wiring>(
                 StatusCode::UNAUTHORIZED,
                 Some("Неверный email или пароль."),
                 email,
+                app.config().allow_signup,
             )
         }
         Err(postpilot_core::Error::AccountBlocked) => form(
             StatusCode::FORBIDDEN,
             Some("Учётная запись заблокирована. Обратитесь к администратору."),
             email,
+            app.config().allow_signup,
         ),
         Err(postpilot_core::Error::AccountUnconfirmed) => form(
             StatusCode::FORBIDDEN,
             Some("Email не подтверждён: перейдите по ссылке из письма."),
             email,
+            app.config().allow_signup,
         ),
         Err(err) => super::UiError::from(err).into_response(),
     }
@@ -154,7 +158,7 @@ async fn with_password<W: Wiring>(
 fn with_token<W: Wiring>(app: &AppState<W>, client: Client, token: &str) -> Response {
     if let Err(wait) = app.limiter().check(&client) {
         tracing::warn!("login refused: too many wrong tokens from this client");
-        return too_many(wait, "");
+        return too_many(wait, "", app.config().allow_signup);
     }
     if !app.config().token.matches(token.trim()) {
         app.limiter().failed(&client);
@@ -165,6 +169,7 @@ fn with_token<W: Wiring>(app: &AppState<W>, client: Client, token: &str) -> Resp
                 "Неверный токен. Он напечатан при запуске сервера или задан в POSTPILOT_API_TOKEN.",
             ),
             "",
+            app.config().allow_signup,
         );
     }
     let session = app.sessions().create();
@@ -176,7 +181,7 @@ fn with_token<W: Wiring>(app: &AppState<W>, client: Client, token: &str) -> Resp
     response
 }
 
-fn form(status: StatusCode, error: Option<&str>, email: &str) -> Response {
+fn form(status: StatusCode, error: Option<&str>, email: &str, signup: bool) -> Response {
     Page::new("Вход", Section::None, None)
         .status(status)
         .render(html! {
@@ -197,6 +202,7 @@ fn form(status: StatusCode, error: Option<&str>, email: &str) -> Response {
                     }
                     button type="submit" { "Войти" }
                 }
+                p { a href="/forgot" { "Забыли пароль?" } @if signup { " · " a href="/signup" { "Регистрация" } } }
                 details {
                     summary { "Войти по токену доступа" }
                     p {

@@ -3,6 +3,7 @@
 //! phone. Every page but `/login` needs a session; every form carries the
 //! session's CSRF token.
 
+mod account;
 mod attempts;
 mod csv;
 mod form;
@@ -63,6 +64,7 @@ pub(crate) fn routes<W: Wiring>(state: AppState<W>) -> Router<AppState<W>> {
     Router::new()
         .merge(private)
         .route("/login", get(login::page::<W>).post(login::submit::<W>))
+        .merge(account::routes())
         .route("/static/style.css", get(layout::stylesheet))
         .layer(from_fn(csrf::reject_cross_site))
 }

@@ -71,7 +71,41 @@ impl Server {
 
     /// A server whose configuration `tune` adjusts.
     pub async fn with(tune: impl FnOnce(&mut HttpConfig)) -> Self {
-        Self::on(tempfile::tempdir().expect("temp dir"), tune).await
+        Self::on(tempfile::tempdir().expect("temp dir"), tune, None).await
+    }
+
+    /// A server reached at `https://mail.example.com` (`--public-url`) that
+    /// lets anyone sign up (`--allow-signup`).
+    pub async fn open_to_sign_ups() -> Self {
+        let tune = |config: &mut HttpConfig| config.allow_signup = true;
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::on(dir, tune, Some("https://mail.example.com")).await
+    }
+
+    /// The text of every email in the outbox, its body decoded.
+    pub fn emails(&self) -> Vec<String> {
+        use base64::Engine as _;
+        let Ok(dir) = std::fs::read_dir(self.outbox()) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<_> = dir.map(|e| e.expect("entry").path()).collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| {
+                let raw = std::fs::read_to_string(&path).expect("email");
+                let (head, body) = raw.split_once("\r\n\r\n").expect("head and body");
+                if head.contains("Content-Transfer-Encoding: base64") {
+                    let joined: String = body.split_whitespace().collect();
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(joined)
+                        .expect("base64");
+                    format!("{head}\r\n\r\n{}", String::from_utf8(bytes).expect("utf-8"))
+                } else {
+                    raw
+                }
+            })
+            .collect()
     }
 
     /// This server's database behind a new server, as after a restart:
@@ -79,10 +113,14 @@ impl Server {
     pub async fn restarted(self) -> Self {
         let Self { store, dir, .. } = self;
         store.close().await;
-        Self::on(dir, |_| {}).await
+        Self::on(dir, |_| {}, None).await
     }
 
-    async fn on(dir: TempDir, tune: impl FnOnce(&mut HttpConfig)) -> Self {
+    async fn on(
+        dir: TempDir,
+        tune: impl FnOnce(&mut HttpConfig),
+        public_url: Option<&str>,
+    ) -> Self {
         let url = format!("sqlite://{}", dir.path().join("postpilot.db").display());
         let store = SqliteStore::connect(&url).await.expect("store");
         let from = EmailAddress::parse("postpilot@example.com").expect("valid");
@@ -91,6 +129,7 @@ impl Server {
         tune(&mut config);
         let policy = SendPolicy {
             retry_backoff: Duration::from_millis(10),
+            public_url: public_url.map(|url| postpilot_core::PublicUrl::parse(url).expect("valid")),
             ..SendPolicy::default()
         };
         let uses = UseCases::new(store.clone(), SystemClock, policy);

@@ -42,6 +42,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 pub use self::url::{InvalidSqliteUrl, SqliteDatabase};
 use crate::errors::backend;
+use crate::owners::Bound;
 use crate::rows;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -192,6 +193,13 @@ async fn number(
         .await
         .map_err(backend(doing.to_owned()))?;
     rows::count("count", n)
+}
+
+impl SqliteStore {
+    /// The owner ids this handle binds in its statements (`owners.rs`).
+    fn owners(&self) -> Bound {
+        Bound::from(self.scope)
+    }
 }
 
 impl Scoped for SqliteStore {

@@ -31,7 +31,7 @@ const IMPORT: &str = "INSERT INTO recipient (email, full_name, comment, owner_id
      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY \
           AS r (email, full_name, comment, n) \
      ORDER BY r.n \
-     ON CONFLICT ((lower(email))) DO NOTHING RETURNING id, email";
+     ON CONFLICT ((coalesce(owner_id, 0)), (lower(email))) DO NOTHING RETURNING id, email";
 
 #[async_trait]
 impl RecipientRepository for PgStore {

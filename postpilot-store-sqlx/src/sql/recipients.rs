@@ -5,7 +5,7 @@ use postpilot_core::domain::{EmailAddress, Listing, RecipientOrder};
 use sqlx::QueryBuilder;
 
 use crate::dialect::{push_page, Dialect, PageQuery};
-use crate::listing::{order_by, way};
+use crate::listing::order_by;
 use crate::owners::{push_owned, push_owner_is};
 
 /// The recipient `$1`, if owned by `$2` (NULL: anyone's).
@@ -71,8 +71,8 @@ pub(crate) fn find<D: Dialect>(
     let order = match listing.sort.column {
         RecipientOrder::Id => order_by(None, "r.id", direction),
         RecipientOrder::FullName => order_by(Some("r.full_name"), "r.id", direction),
-        // Emails are unique: no tie to break.
-        RecipientOrder::Email => format!(" ORDER BY {} {}", D::EMAIL_ORDER, way(direction)),
+        // Emails are unique per owner: ties across owners go by id.
+        RecipientOrder::Email => order_by(Some(D::EMAIL_ORDER), "r.id", direction),
     };
     let mut page = select("r.id, r.email, r.full_name, r.comment");
     page.push(order);

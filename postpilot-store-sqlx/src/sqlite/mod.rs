@@ -24,6 +24,7 @@ mod mailings;
 mod members;
 mod messages;
 mod queue;
+mod rebuild;
 mod recipients;
 mod runs;
 mod stats;
@@ -144,10 +145,7 @@ impl SqliteStore {
     /// `Backend` when a migration fails or the database holds migrations
     /// this build does not know.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR
-            .run(&self.writer)
-            .await
-            .map_err(|err| StoreError::backend("applying the SQLite migrations", err))
+        rebuild::migrate(&self.writer, &MIGRATOR).await
     }
 
     /// Closes every connection, waiting for those in use to be returned.

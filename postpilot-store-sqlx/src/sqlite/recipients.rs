@@ -76,7 +76,8 @@ fn import_sql(rows: usize) -> String {
             ", (?, ?, ?, ?, ?)"
         });
     }
-    sql.push_str(" ON CONFLICT (email) DO NOTHING");
+    // Any unique index: the only one it can break is the email's per owner.
+    sql.push_str(" ON CONFLICT DO NOTHING");
     sql
 }
 
@@ -324,6 +325,6 @@ mod tests {
         let sql = import_sql(2);
         assert_eq!(sql.matches('?').count(), 10);
         assert!(sql.contains("(email, full_name, comment, search_key, owner_id)"));
-        assert!(sql.ends_with("ON CONFLICT (email) DO NOTHING"));
+        assert!(sql.ends_with("ON CONFLICT DO NOTHING"));
     }
 }

@@ -8,7 +8,7 @@ use postpilot_core::domain::{
     RecipientId, RecipientsEdit, Role, Scope, Selection, Sort, Trigger, UserId,
 };
 use postpilot_core::domain::{Audience, Search};
-use postpilot_core::ports::{Entity, Scoped, Store};
+use postpilot_core::ports::{Entity, Scoped, Store, StoreError};
 
 use super::users::add;
 use super::{
@@ -481,5 +481,55 @@ pub async fn what_the_system_made_before_any_admin_goes_to_the_first_admin<
     assert!(
         mailing_ids(&second).await.is_empty(),
         "only the first adopts"
+    );
+}
+
+pub async fn an_email_and_a_list_name_are_unique_per_owner_in_any_letter_case<
+    S: Store + Scoped + Clone + 'static,
+>(
+    store: S,
+) {
+    let (anna, boris) = anna_and_boris(&store).await;
+    let hers = one(&anna, "same@example.com").await;
+    let his = one(&boris, "Same@Example.com").await;
+    assert_ne!(hers, his, "each owner has theirs");
+    let again = anna.insert_recipient(&recipient("SAME@example.com")).await;
+    assert!(
+        matches!(again, Err(StoreError::Duplicate { .. })),
+        "{again:?}"
+    );
+    let mine = boris.insert_recipient(&recipient("mine@example.com")).await;
+    let mine = mine.expect("stored").id;
+    anna.update_recipient(hers, &recipient("mine@example.com"))
+        .await
+        .expect("Boris's address is free for Anna");
+    let by_him = boris
+        .insert_recipients(&[recipient("MINE@example.com"), recipient("new@example.com")])
+        .await
+        .expect("imported");
+    assert_eq!(by_him[0], None, "his already");
+    let by_her = anna
+        .insert_recipients(&[recipient("Mine@example.com"), recipient("new@example.com")])
+        .await
+        .expect("imported");
+    assert_eq!(by_her[0], None, "hers already, since her edit");
+    assert!(by_her[1].is_some(), "his is no duplicate of hers");
+    assert_eq!(
+        boris
+            .recipient_ids_by_email(&[email("mine@example.com"), email("same@example.com")])
+            .await
+            .expect("looked up"),
+        [Some(mine), Some(his)]
+    );
+    let name = |text: &str| ListName::parse(text).expect("valid");
+    anna.insert_list(&name("VIP")).await.expect("hers");
+    boris
+        .insert_list(&name("VIP"))
+        .await
+        .expect("his of the same name");
+    let twice = anna.insert_list(&name("VIP")).await;
+    assert!(
+        matches!(twice, Err(StoreError::Duplicate { .. })),
+        "{twice:?}"
     );
 }

@@ -303,6 +303,7 @@ macro_rules! contract_tests {
             another_users_runs_and_attempts_are_not_found_or_listed_and_a_manager_sees_them,
             what_the_system_made_before_any_admin_goes_to_the_first_admin,
             an_email_and_a_list_name_are_unique_per_owner_in_any_letter_case,
+            statistics_count_what_the_handle_sees,
         );
     };
     (@each $fresh:path; $($name:ident),+ $(,)?) => {$(

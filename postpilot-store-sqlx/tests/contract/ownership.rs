@@ -533,3 +533,56 @@ pub async fn an_email_and_a_list_name_are_unique_per_owner_in_any_letter_case<
         "{twice:?}"
     );
 }
+
+pub async fn statistics_count_what_the_handle_sees<S: Store + Scoped + Clone + 'static>(store: S) {
+    let (anna, boris) = anna_and_boris(&store).await;
+    let (hers, _) = add_mailing(&anna, 2).await;
+    one(&anna, "alone@example.com").await;
+    let his = one(&boris, "b@example.com").await;
+    let his_message = add_message(&boris).await;
+    let run = anna
+        .launch_run(hers.id, Trigger::Ui, Audience::Everyone, at(1))
+        .await
+        .expect("launched")
+        .run;
+    send_first(&store, run.id).await;
+    boris
+        .insert_mailing(&new_mailing(his_message, &[his]))
+        .await
+        .expect("stored");
+    let of_anna = anna.stats(at(5)).await.expect("hers");
+    assert_eq!(
+        (
+            of_anna.mailings_total,
+            of_anna.mailings_active,
+            of_anna.recipients_total,
+            of_anna.unique_recipients,
+            of_anna.messages_total,
+            of_anna.attempts_success,
+            of_anna.attempts_failure
+        ),
+        (1, 1, 3, 2, 1, 1, 0)
+    );
+    let of_boris = boris.stats(at(5)).await.expect("his");
+    assert_eq!(
+        (
+            of_boris.mailings_total,
+            of_boris.mailings_active,
+            of_boris.recipients_total,
+            of_boris.unique_recipients,
+            of_boris.attempts_success
+        ),
+        (1, 0, 1, 1, 0)
+    );
+    let everyone = store.stats(at(5)).await.expect("all");
+    assert_eq!(
+        (
+            everyone.mailings_total,
+            everyone.recipients_total,
+            everyone.unique_recipients,
+            everyone.messages_total,
+            everyone.attempts_success
+        ),
+        (2, 4, 3, 2, 1)
+    );
+}

@@ -13,7 +13,7 @@ use crate::rows;
 /// A backend's way of writing what the two dialects write differently.
 pub(crate) trait Dialect: Database {
     /// Recipients `r` in the order of their emails, letter case aside, as
-    /// the unique index on emails holds them.
+    /// the index `recipient_by_email` holds them (ties broken by id).
     const EMAIL_ORDER: &'static str;
 
     /// Appends a placeholder bound to `value`.

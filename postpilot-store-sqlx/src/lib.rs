@@ -20,6 +20,7 @@ mod errors;
 mod import;
 mod listing;
 mod lists;
+mod owners;
 mod queue;
 mod rows;
 mod sql;

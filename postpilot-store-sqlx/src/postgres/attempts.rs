@@ -31,6 +31,7 @@ impl AttemptRepository for PgStore {
             .bind(run.get())
             .bind(prefix)
             .bind(i64::from(RECENT_ATTEMPTS))
+            .bind(self.owners().sees)
             .fetch_optional(&self.pool)
             .await
             .map_err(backend(format!("reading the responses of run {run}")))
@@ -47,6 +48,7 @@ impl AttemptRepository for PgStore {
             .bind(mailing.get())
             .bind(limit)
             .bind(offset)
+            .bind(self.owners().sees)
             .fetch_all(&self.pool)
             .await
             .map_err(backend(format!(
@@ -66,7 +68,8 @@ impl AttemptRepository for PgStore {
     ) -> Result<Listed<SendAttempt>, StoreError> {
         let doing = format!("listing the attempts of mailing {mailing}");
         let mut tx = self.snapshot(&doing).await?;
-        let PageQuery { count, mut page } = sql::find::<Postgres>(mailing, listing);
+        let PageQuery { count, mut page } =
+            sql::find::<Postgres>(mailing, self.owners().sees, listing);
         let total = number(&mut tx, count, &doing).await?;
         let found: Vec<AttemptRow<DateTime<Utc>>> = page
             .build_query_as()
@@ -89,7 +92,7 @@ impl AttemptRepository for PgStore {
     ) -> Result<Vec<SendAttempt>, StoreError> {
         let doing = format!("exporting the attempts of mailing {mailing}");
         let found: Vec<AttemptRow<DateTime<Utc>>> =
-            sql::before::<Postgres>(mailing, filter, cursor)
+            sql::before::<Postgres>(mailing, self.owners().sees, filter, cursor)
                 .build_query_as()
                 .fetch_all(&self.pool)
                 .await

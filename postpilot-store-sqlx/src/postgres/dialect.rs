@@ -22,7 +22,7 @@ fn fold(column: &str) -> String {
 }
 
 impl Dialect for Postgres {
-    /// As the unique index `recipient_email_key` holds them.
+    /// As the index `recipient_by_email` holds them.
     const EMAIL_ORDER: &'static str = "lower(r.email)";
 
     fn push_int(sql: &mut QueryBuilder<'_, Self>, value: i64) {

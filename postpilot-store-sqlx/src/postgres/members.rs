@@ -10,21 +10,28 @@ use sqlx::{PgConnection, Postgres};
 use super::number;
 use crate::dialect::PageQuery;
 use crate::errors::backend;
+use crate::owners::Bound;
 use crate::rows::{self, json_ids, RecipientRow};
-use crate::sql::members::{self as sql, Owner};
+use crate::sql::members::{self as sql, Holder};
 
 /// The first of `$1` (recipient ids as a JSON array), in their order, that
-/// is no recipient.
+/// is no recipient of owner `$2` (NULL: anyone's).
 const FIRST_MISSING_RECIPIENT: &str = "SELECT CAST(j.value AS BIGINT) \
      FROM jsonb_array_elements(CAST($1 AS jsonb)) WITH ORDINALITY AS j (value, key) \
-     WHERE NOT EXISTS (SELECT 1 FROM recipient AS r WHERE r.id = CAST(j.value AS BIGINT)) \
+     WHERE NOT EXISTS (SELECT 1 FROM recipient AS r WHERE r.id = CAST(j.value AS BIGINT) \
+     AND ($2 IS NULL OR r.owner_id = $2)) \
      ORDER BY j.key LIMIT 1";
 
-/// `NotFound` unless the owner exists.
-async fn check_owner(conn: &mut PgConnection, owner: Owner) -> Result<(), StoreError> {
-    let (entity, id) = owner.entity();
-    let row: Option<i64> = sqlx::query_scalar(owner.exists())
+/// `NotFound` unless the holder exists and is `owner`'s (`None`: anyone's).
+async fn check_holder(
+    conn: &mut PgConnection,
+    holder: Holder,
+    owner: Option<i64>,
+) -> Result<(), StoreError> {
+    let (entity, id) = holder.entity();
+    let row: Option<i64> = sqlx::query_scalar(holder.exists())
         .bind(id)
+        .bind(owner)
         .fetch_optional(conn)
         .await
         .map_err(backend(format!("looking up {entity} {id}")))?;
@@ -33,14 +40,17 @@ async fn check_owner(conn: &mut PgConnection, owner: Owner) -> Result<(), StoreE
 }
 
 /// `NotFound` naming the first of `ids` (in their order) that is no
-/// recipient; else the ids as a JSON array, as statements bind them.
+/// recipient of `owner` (`None`: anyone's); else the ids as a JSON array, as
+/// statements bind them.
 pub(super) async fn check_recipients(
     conn: &mut PgConnection,
     ids: &RecipientIds,
+    owner: Option<i64>,
 ) -> Result<String, StoreError> {
     let ids = json_ids(ids.as_slice().iter().map(|id| id.get()));
     let missing: Option<i64> = sqlx::query_scalar(FIRST_MISSING_RECIPIENT)
         .bind(&ids)
+        .bind(owner)
         .fetch_optional(conn)
         .await
         .map_err(backend("checking the recipients named"))?;
@@ -50,30 +60,33 @@ pub(super) async fn check_recipients(
     }
 }
 
-/// Checks the owner, and the list or the recipients `which` names.
+/// Checks the holder, and the list or the recipients `which` names: all
+/// must be `owner`'s (`None`: anyone's) to change.
 async fn check_selection(
     conn: &mut PgConnection,
-    owner: Owner,
+    holder: Holder,
     which: &Selection,
+    owner: Option<i64>,
 ) -> Result<(), StoreError> {
-    check_owner(&mut *conn, owner).await?;
+    check_holder(&mut *conn, holder, owner).await?;
     match which {
-        Selection::Ids(ids) => check_recipients(conn, ids).await.map(|_| ()),
-        Selection::List(list) => check_owner(conn, Owner::List(*list)).await,
+        Selection::Ids(ids) => check_recipients(conn, ids, owner).await.map(|_| ()),
+        Selection::List(list) => check_holder(conn, Holder::List(*list), owner).await,
         Selection::All | Selection::Matching(_) => Ok(()),
     }
 }
 
-/// Adds the recipients `which` selects to `owner`; returns how many were
-/// not in it yet.
+/// Adds the recipients `which` selects to `holder`, of those `owners`
+/// changes; returns how many were not in it yet.
 pub(super) async fn add_members(
     conn: &mut PgConnection,
-    owner: Owner,
+    holder: Holder,
     which: &Selection,
+    owners: Bound,
 ) -> Result<u64, StoreError> {
-    check_selection(&mut *conn, owner, which).await?;
-    let (entity, id) = owner.entity();
-    let done = sql::add::<Postgres>(owner, which)
+    check_selection(&mut *conn, holder, which, owners.changes).await?;
+    let (entity, id) = holder.entity();
+    let done = sql::add::<Postgres>(holder, which, owners.changes)
         .build()
         .execute(conn)
         .await
@@ -81,16 +94,17 @@ pub(super) async fn add_members(
     Ok(done.rows_affected())
 }
 
-/// Removes the recipients `which` selects from `owner`; returns how many
+/// Removes the recipients `which` selects from `holder`; returns how many
 /// were in it.
 pub(super) async fn remove_members(
     conn: &mut PgConnection,
-    owner: Owner,
+    holder: Holder,
     which: &Selection,
+    owners: Bound,
 ) -> Result<u64, StoreError> {
-    check_selection(&mut *conn, owner, which).await?;
-    let (entity, id) = owner.entity();
-    let done = sql::remove::<Postgres>(owner, which)
+    check_selection(&mut *conn, holder, which, owners.changes).await?;
+    let (entity, id) = holder.entity();
+    let done = sql::remove::<Postgres>(holder, which)
         .build()
         .execute(conn)
         .await
@@ -98,20 +112,24 @@ pub(super) async fn remove_members(
     Ok(done.rows_affected())
 }
 
-/// A page of the recipients of `owner` (all for `None`) that `search`
+/// A page of the recipients of `holder` (all for `None`; the holder if the
+/// owner beside it sees it) of `owner` (`None`: anyone's) that `search`
 /// finds, by id, and how many there are in all; `conn` should hold one
-/// snapshot for both reads. `NotFound` for an unknown owner.
+/// snapshot for both reads. `NotFound` for an unknown holder.
 pub(super) async fn recipient_page(
     conn: &mut PgConnection,
-    owner: Option<Owner>,
+    holder: Option<(Holder, Option<i64>)>,
+    owner: Option<i64>,
     search: Option<&Search>,
     page: Page,
     doing: &str,
 ) -> Result<RecipientPage, StoreError> {
-    if let Some(owner) = owner {
-        check_owner(&mut *conn, owner).await?;
+    if let Some((holder, sees)) = holder {
+        check_holder(&mut *conn, holder, sees).await?;
     }
-    let PageQuery { count, mut page } = sql::recipient_page::<Postgres>(owner, search, page);
+    let holder = holder.map(|(holder, _)| holder);
+    let PageQuery { count, mut page } =
+        sql::recipient_page::<Postgres>(holder, owner, search, page);
     let total = number(conn, count, doing).await?;
     let found: Vec<RecipientRow> = page
         .build_query_as()

@@ -30,6 +30,7 @@ impl MessageRepository for PgStore {
             .bind(new.body_text.as_str())
             .bind(new.body_html.as_ref().map(|h| h.as_str()))
             .bind(created_at)
+            .bind(self.owners().new_owner)
             .fetch_one(&mut *tx)
             .await
             .map_err(backend(doing))?;
@@ -38,7 +39,7 @@ impl MessageRepository for PgStore {
     }
 
     async fn get_message(&self, id: MessageId) -> Result<Message, StoreError> {
-        message_in(&self.pool, id).await
+        message_in(&self.pool, id, self.owners().sees).await
     }
 
     async fn list_messages(&self, page: Page) -> Result<Vec<Message>, StoreError> {
@@ -46,6 +47,7 @@ impl MessageRepository for PgStore {
         let found: Vec<MessageRow<DateTime<Utc>>> = sqlx::query_as(sql::LIST_MESSAGES)
             .bind(limit)
             .bind(offset)
+            .bind(self.owners().sees)
             .fetch_all(&self.pool)
             .await
             .map_err(backend("listing messages"))?;
@@ -57,7 +59,7 @@ impl MessageRepository for PgStore {
         listing: &Listing<MessageOrder>,
     ) -> Result<Listed<Message>, StoreError> {
         let mut tx = self.snapshot("listing messages").await?;
-        find_messages(&mut tx, listing).await
+        find_messages(&mut tx, listing, self.owners().sees).await
     }
 
     async fn update_message(&self, id: MessageId, new: &NewMessage) -> Result<Message, StoreError> {
@@ -68,11 +70,12 @@ impl MessageRepository for PgStore {
             .bind(new.body_text.as_str())
             .bind(new.body_html.as_ref().map(|h| h.as_str()))
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
         changed(done.rows_affected(), Entity::Message, id.get())?;
-        let message = message_in(&mut *tx, id).await?;
+        let message = message_in(&mut *tx, id, None).await?;
         commit(tx, &doing).await?;
         Ok(message)
     }
@@ -80,6 +83,7 @@ impl MessageRepository for PgStore {
     async fn mailings_sent_with(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(sql::MAILINGS_SENT_WITH)
             .bind(id.get())
+            .bind(self.owners().sees)
             .fetch_all(&self.pool)
             .await
             .map_err(backend(format!(
@@ -91,6 +95,7 @@ impl MessageRepository for PgStore {
     async fn mailings_using(&self, id: MessageId) -> Result<Vec<MailingId>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(sql::MAILINGS_USING)
             .bind(id.get())
+            .bind(self.owners().sees)
             .fetch_all(&self.pool)
             .await
             .map_err(backend(format!(
@@ -102,6 +107,8 @@ impl MessageRepository for PgStore {
     async fn delete_message(&self, id: MessageId) -> Result<(), StoreError> {
         let doing = format!("deleting message {id}");
         let mut tx = self.counted(&doing).await?;
+        // Another owner's message is not found before anything is said of it.
+        message_in(&mut *tx, id, self.owners().changes).await?;
         // Name the mailing in the way, which the foreign key error cannot.
         let user: Option<i64> = sqlx::query_scalar(sql::FIRST_MAILING_USING)
             .bind(id.get())
@@ -113,6 +120,7 @@ impl MessageRepository for PgStore {
         }
         let done = sqlx::query(sql::DELETE_MESSAGE)
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&mut *tx)
             .await
             .map_err(message_delete_error(doing.clone(), id))?;
@@ -126,9 +134,10 @@ impl MessageRepository for PgStore {
 async fn find_messages(
     conn: &mut PgConnection,
     listing: &Listing<MessageOrder>,
+    owner: Option<i64>,
 ) -> Result<Listed<Message>, StoreError> {
     let doing = "listing messages";
-    let PageQuery { count, mut page } = sql::find::<Postgres>(listing);
+    let PageQuery { count, mut page } = sql::find::<Postgres>(listing, owner);
     let total = number(conn, count, doing).await?;
     let found: Vec<MessageRow<DateTime<Utc>>> = page
         .build_query_as()
@@ -141,13 +150,16 @@ async fn find_messages(
     })
 }
 
-/// The message, read on `conn` (a pool or a transaction); `NotFound` for none.
+/// The message if `owner`'s (`None`: anyone's), read on `conn` (a pool or
+/// a transaction); `NotFound` for none.
 async fn message_in<'c>(
     conn: impl sqlx::Executor<'c, Database = Postgres>,
     id: MessageId,
+    owner: Option<i64>,
 ) -> Result<Message, StoreError> {
     let row: Option<MessageRow<DateTime<Utc>>> = sqlx::query_as(sql::GET_MESSAGE)
         .bind(id.get())
+        .bind(owner)
         .fetch_optional(conn)
         .await
         .map_err(backend(format!("reading message {id}")))?;

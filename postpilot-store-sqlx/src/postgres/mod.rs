@@ -38,6 +38,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
 
 use crate::errors::backend;
+use crate::owners::Bound;
 use crate::rows;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -174,6 +175,13 @@ async fn number(
         .await
         .map_err(backend(doing.to_owned()))?;
     rows::count("count", n)
+}
+
+impl PgStore {
+    /// The owner ids this handle binds in its statements (`owners.rs`).
+    fn owners(&self) -> Bound {
+        Bound::from(self.scope)
+    }
 }
 
 impl Scoped for PgStore {

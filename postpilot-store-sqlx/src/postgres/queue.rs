@@ -187,7 +187,7 @@ impl QueueRepository for PgStore {
             .map_err(backend(format!("claiming deliveries of run {run}")))?;
         if rows.is_empty() {
             // Nothing due, or no such run: only then is it worth asking.
-            super::runs::run_in(&self.pool, run).await?;
+            super::runs::run_in(&self.pool, run, None).await?;
         }
         Ok(Claim {
             token,
@@ -222,7 +222,7 @@ impl QueueRepository for PgStore {
     ) -> Result<SendRun, StoreError> {
         let doing = format!("failing the remaining deliveries of run {run}");
         let mut tx = self.begin(&doing).await?;
-        super::runs::run_in(&mut *tx, run).await?;
+        super::runs::run_in(&mut *tx, run, None).await?;
         let recorded = sqlx::query(FAIL_REMAINING)
             .bind(run.get())
             .bind(now)

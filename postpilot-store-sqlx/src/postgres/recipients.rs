@@ -23,15 +23,15 @@ use crate::sql::recipients as sql;
 /// its size is bounded, however large the import.
 const IMPORT_ROWS_PER_STATEMENT: usize = 10_000;
 
-/// Inserts the rows of three parallel arrays in their order, skipping
-/// emails that exist in any letter case, and returns the id and email of
-/// each row actually inserted.
-const IMPORT: &str = "INSERT INTO recipient (email, full_name, comment) \
-     SELECT r.email, r.full_name, r.comment \
+/// Inserts the rows of three parallel arrays in their order, owned by `$4`,
+/// skipping emails that exist in any letter case, and returns the id and
+/// email of each row actually inserted.
+const IMPORT: &str = "INSERT INTO recipient (email, full_name, comment, owner_id) \
+     SELECT r.email, r.full_name, r.comment, $4 \
      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY \
           AS r (email, full_name, comment, n) \
      ORDER BY r.n \
-     ON CONFLICT ((lower(email))) DO NOTHING RETURNING id, email";
+     ON CONFLICT ((coalesce(owner_id, 0)), (lower(email))) DO NOTHING RETURNING id, email";
 
 #[async_trait]
 impl RecipientRepository for PgStore {
@@ -39,11 +39,13 @@ impl RecipientRepository for PgStore {
         let doing = "inserting a recipient";
         let mut tx = self.counted(doing).await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO recipient (email, full_name, comment) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO recipient (email, full_name, comment, owner_id) VALUES ($1, $2, $3, $4) \
+             RETURNING id",
         )
         .bind(new.email.as_str())
         .bind(new.full_name.as_str())
         .bind(new.comment.as_str())
+        .bind(self.owners().new_owner)
         .fetch_one(&mut *tx)
         .await
         .map_err(recipient_write_error(doing, new))?;
@@ -69,6 +71,7 @@ impl RecipientRepository for PgStore {
                 .bind(column(|r| r.email.as_str()))
                 .bind(column(|r| r.full_name.as_str()))
                 .bind(column(|r| r.comment.as_str()))
+                .bind(self.owners().new_owner)
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(backend(doing))?;
@@ -81,6 +84,7 @@ impl RecipientRepository for PgStore {
     async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError> {
         let row: Option<RecipientRow> = sqlx::query_as(sql::GET_RECIPIENT)
             .bind(id.get())
+            .bind(self.owners().sees)
             .fetch_optional(&self.pool)
             .await
             .map_err(backend(format!("reading recipient {id}")))?;
@@ -92,6 +96,7 @@ impl RecipientRepository for PgStore {
         let found: Vec<RecipientRow> = sqlx::query_as(sql::LIST_RECIPIENTS)
             .bind(limit)
             .bind(offset)
+            .bind(self.owners().sees)
             .fetch_all(&self.pool)
             .await
             .map_err(backend("listing recipients"))?;
@@ -105,7 +110,8 @@ impl RecipientRepository for PgStore {
     ) -> Result<RecipientPage, StoreError> {
         let doing = "searching recipients";
         let mut tx = self.snapshot(doing).await?;
-        recipient_page(&mut tx, None, search, page, doing).await
+        let owner = self.owners().sees;
+        recipient_page(&mut tx, None, owner, search, page, doing).await
     }
 
     async fn find_recipients(
@@ -113,11 +119,12 @@ impl RecipientRepository for PgStore {
         listing: &Listing<RecipientOrder>,
     ) -> Result<Listed<Recipient>, StoreError> {
         let mut tx = self.snapshot("listing recipients").await?;
-        find_recipients(&mut tx, listing).await
+        find_recipients(&mut tx, listing, self.owners().sees).await
     }
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(sql::ALL_RECIPIENT_IDS)
+            .bind(self.owners().sees)
             .fetch_all(&self.pool)
             .await
             .map_err(backend("listing recipient ids"))?;
@@ -130,7 +137,7 @@ impl RecipientRepository for PgStore {
     ) -> Result<Vec<Option<RecipientId>>, StoreError> {
         let mut found = HashMap::with_capacity(emails.len());
         for chunk in emails.chunks(EMAILS_PER_LOOKUP) {
-            let mut sql = sql::ids_by_email::<Postgres>(chunk);
+            let mut sql = sql::ids_by_email::<Postgres>(chunk, self.owners().new_owner);
             let rows: Vec<(i64, String)> = sql
                 .build_query_as()
                 .fetch_all(&self.pool)
@@ -155,6 +162,7 @@ impl RecipientRepository for PgStore {
             .bind(new.full_name.as_str())
             .bind(new.comment.as_str())
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&self.pool)
             .await
             .map_err(recipient_write_error(
@@ -176,6 +184,7 @@ impl RecipientRepository for PgStore {
         // attempts keep the email with recipient_id set to NULL.
         let done = sqlx::query(sql::DELETE_RECIPIENT)
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
@@ -192,9 +201,10 @@ const EMAILS_PER_LOOKUP: usize = 1000;
 async fn find_recipients(
     conn: &mut PgConnection,
     listing: &Listing<RecipientOrder>,
+    owner: Option<i64>,
 ) -> Result<Listed<Recipient>, StoreError> {
     let doing = "listing recipients";
-    let PageQuery { count, mut page } = sql::find::<Postgres>(listing);
+    let PageQuery { count, mut page } = sql::find::<Postgres>(listing, owner);
     let total = number(conn, count, doing).await?;
     let found: Vec<RecipientRow> = page
         .build_query_as()

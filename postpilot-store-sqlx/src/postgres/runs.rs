@@ -19,9 +19,11 @@ use crate::sql::runs as sql;
 pub(super) async fn run_in<'c>(
     conn: impl sqlx::Executor<'c, Database = Postgres>,
     id: RunId,
+    owner: Option<i64>,
 ) -> Result<SendRun, StoreError> {
     let row: Option<RunRow<DateTime<Utc>>> = sqlx::query_as(sql::GET_RUN)
         .bind(id.get())
+        .bind(owner)
         .fetch_optional(conn)
         .await
         .map_err(backend(format!("reading run {id}")))?;
@@ -45,12 +47,15 @@ impl RunRepository for PgStore {
         let mut tx = self.begin(&doing).await?;
         // Locks the mailing against a concurrent launch (but not against
         // attempts referring to it, which lock its key only).
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM mailing WHERE id = $1 FOR NO KEY UPDATE")
-                .bind(mailing.get())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend(doing.clone()))?;
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM mailing WHERE id = $1 AND ($2 IS NULL OR owner_id = $2) \
+             FOR NO KEY UPDATE",
+        )
+        .bind(mailing.get())
+        .bind(self.owners().changes)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend(doing.clone()))?;
         if exists.is_none() {
             return Err(StoreError::not_found(Entity::Mailing, mailing.get()));
         }
@@ -103,7 +108,7 @@ impl RunRepository for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
-        let run = run_in(&mut *tx, RunId(run)).await?;
+        let run = run_in(&mut *tx, RunId(run), None).await?;
         commit(tx, &doing).await?;
         Ok(Launch {
             run,
@@ -117,6 +122,7 @@ impl RunRepository for PgStore {
         let doing = format!("counting whom mailing {mailing} reached");
         let counts: Option<(i64, i64)> = sqlx::query_as(sql::REACH)
             .bind(mailing.get())
+            .bind(self.owners().sees)
             .fetch_optional(&self.pool)
             .await
             .map_err(backend(doing))?;
@@ -142,7 +148,7 @@ impl RunRepository for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
-        let totals = run_in(&mut *tx, run).await?;
+        let totals = run_in(&mut *tx, run, None).await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }
@@ -170,7 +176,7 @@ impl RunRepository for PgStore {
     }
 
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError> {
-        run_in(&self.pool, id).await
+        run_in(&self.pool, id, self.owners().sees).await
     }
 
     /// What the run sends (`None` for a run from before runs kept it);
@@ -188,6 +194,7 @@ impl RunRepository for PgStore {
     async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError> {
         let found: Vec<RunRow<DateTime<Utc>>> = sqlx::query_as(sql::LIST_RUNS)
             .bind(mailing.get())
+            .bind(self.owners().sees)
             .fetch_all(&self.pool)
             .await
             .map_err(backend(format!("listing the runs of mailing {mailing}")))?;

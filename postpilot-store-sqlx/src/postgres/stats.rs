@@ -15,8 +15,12 @@ use crate::sql::stats as sql;
 #[async_trait]
 impl StatsRepository for PgStore {
     async fn stats(&self, now: DateTime<Utc>) -> Result<Stats, StoreError> {
-        let row: StatsRow = sqlx::query_as(sql::STATS)
-            .bind(now)
+        // Everyone's come from the counters; one owner's are counted.
+        let query = match self.owners().sees {
+            None => sqlx::query_as(sql::STATS).bind(now),
+            Some(owner) => sqlx::query_as(sql::STATS_OF_OWNER).bind(now).bind(owner),
+        };
+        let row: StatsRow = query
             .fetch_one(&self.pool)
             .await
             .map_err(backend("computing statistics"))?;

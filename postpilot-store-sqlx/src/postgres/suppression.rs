@@ -22,6 +22,7 @@ impl SuppressionRepository for PgStore {
         let done = sqlx::query(sql::UNSUBSCRIBE)
             .bind(at)
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&mut *tx)
             .await
             .map_err(backend(doing()))?;
@@ -53,6 +54,7 @@ impl SuppressionRepository for PgStore {
             .bind(at)
             .bind(reply)
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&self.pool)
             .await
             .map_err(backend(format!("marking recipient {id} as bouncing")))?;
@@ -62,6 +64,7 @@ impl SuppressionRepository for PgStore {
     async fn resubscribe(&self, id: RecipientId) -> Result<(), StoreError> {
         let done = sqlx::query(sql::RESUBSCRIBE)
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&self.pool)
             .await
             .map_err(backend(format!("resubscribing recipient {id}")))?;
@@ -71,6 +74,7 @@ impl SuppressionRepository for PgStore {
     async fn suppression(&self, id: RecipientId) -> Result<Suppression, StoreError> {
         let row: Option<SuppressedRow<DateTime<Utc>>> = sqlx::query_as(sql::SUPPRESSION)
             .bind(id.get())
+            .bind(self.owners().sees)
             .fetch_optional(&self.pool)
             .await
             .map_err(backend(format!("reading recipient {id}")))?;
@@ -83,6 +87,7 @@ impl SuppressionRepository for PgStore {
         let found: Vec<SuppressedRow<DateTime<Utc>>> = sqlx::query_as(sql::SUPPRESSED)
             .bind(limit)
             .bind(offset)
+            .bind(self.owners().sees)
             .fetch_all(&self.pool)
             .await
             .map_err(backend("listing unsubscribed and bouncing recipients"))?;

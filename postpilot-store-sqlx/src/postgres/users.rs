@@ -21,6 +21,7 @@ impl UserRepository for PgStore {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let doing = "adding a user";
+        let mut tx = self.begin(doing).await?;
         let row: UserRow<DateTime<Utc>> = sqlx::query_as(sql::INSERT_USER)
             .bind(new.email.as_str())
             .bind(new.full_name.as_str())
@@ -28,10 +29,23 @@ impl UserRepository for PgStore {
             .bind(new.role.code())
             .bind(new.confirmed)
             .bind(now)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await
             .map_err(duplicate_email(doing, Entity::User, &new.email))?;
-        row.try_into()
+        let user: User = row.try_into()?;
+        if user.role == Role::Admin {
+            // An admin adopts what has no owner: what the system made before
+            // any admin existed (a database upgraded, or a first start).
+            for adopt in sql::ADOPT_UNOWNED {
+                sqlx::query(adopt)
+                    .bind(user.id.get())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend("giving the unowned rows to the first admin"))?;
+            }
+        }
+        commit(tx, doing).await?;
+        Ok(user)
     }
 
     async fn get_user(&self, id: UserId) -> Result<User, StoreError> {

@@ -1,19 +1,23 @@
 //! Runs (`RunRepository`): the statements both backends run.
 
-/// The run `$1`.
+/// The run `$1`, if its mailing is owned by `$2` (NULL: anyone's).
 pub(crate) const GET_RUN: &str = "SELECT id, mailing_id, \"trigger\", started_at, finished_at, \
      total, sent, failed, subject, skipped_unsubscribed, skipped_bounced \
-     FROM send_run WHERE id = $1";
+     FROM send_run WHERE id = $1 \
+     AND ($2 IS NULL OR mailing_id IN (SELECT id FROM mailing WHERE owner_id = $2))";
 
 /// The unfinished run of mailing `$1`, if any.
 pub(crate) const UNFINISHED_RUN: &str = "SELECT id, mailing_id, \"trigger\", started_at, \
      finished_at, total, sent, failed, subject, skipped_unsubscribed, skipped_bounced \
      FROM send_run WHERE mailing_id = $1 AND finished_at IS NULL ORDER BY id LIMIT 1";
 
-/// The runs of mailing `$1`, newest first.
+/// The runs of mailing `$1`, if owned by `$2` (NULL: anyone's), newest
+/// first.
 pub(crate) const LIST_RUNS: &str = "SELECT id, mailing_id, \"trigger\", started_at, finished_at, \
      total, sent, failed, subject, skipped_unsubscribed, skipped_bounced \
-     FROM send_run WHERE mailing_id = $1 ORDER BY id DESC";
+     FROM send_run WHERE mailing_id = $1 \
+     AND ($2 IS NULL OR mailing_id IN (SELECT id FROM mailing WHERE owner_id = $2)) \
+     ORDER BY id DESC";
 
 /// Marks mailing `$2` launched at `$1` (now), unless it was before.
 pub(crate) const MARK_LAUNCHED: &str =
@@ -67,15 +71,16 @@ pub(crate) const ONLY_UNSENT: &str = " AND NOT EXISTS (SELECT 1 FROM send_attemp
 pub(crate) const SET_TOTALS: &str = "UPDATE send_run \
      SET total = $1, skipped_unsubscribed = $2, skipped_bounced = $3 WHERE id = $4";
 
-/// Of the recipients of mailing `$1`, how many there are and how many have
-/// a successful attempt of it. No row for an unknown mailing (NULL counts
-/// would not tell): its row is what says it exists.
+/// Of the recipients of mailing `$1`, owned by `$2` (NULL: anyone's), how
+/// many there are and how many have a successful attempt of it. No row for
+/// an unknown mailing (NULL counts would not tell): its row is what says it
+/// exists.
 pub(crate) const REACH: &str = "SELECT \
      (SELECT count(*) FROM mailing_recipient AS mr WHERE mr.mailing_id = m.id), \
      (SELECT count(*) FROM mailing_recipient AS mr WHERE mr.mailing_id = m.id \
         AND EXISTS (SELECT 1 FROM send_attempt AS a WHERE a.mailing_id = m.id \
           AND a.recipient_id = mr.recipient_id AND a.status = 'success')) \
-     FROM mailing AS m WHERE m.id = $1";
+     FROM mailing AS m WHERE m.id = $1 AND ($2 IS NULL OR m.owner_id = $2)";
 
 /// Marks run `$2` finished at `$1` (now) if none of its deliveries is
 /// pending or leased.
@@ -83,7 +88,8 @@ pub(crate) const FINISH_IF_DONE: &str = "UPDATE send_run SET finished_at = $1 \
      WHERE id = $2 AND finished_at IS NULL \
      AND NOT EXISTS (SELECT 1 FROM delivery WHERE run_id = $2 AND state IN ('pending', 'leased'))";
 
-/// Runs not finished yet, oldest first, at most `$1`.
+/// Runs not finished yet, oldest first, at most `$1`: the engine's,
+/// everyone's (as are the statements below).
 pub(crate) const UNFINISHED_RUNS: &str =
     "SELECT id FROM send_run WHERE finished_at IS NULL ORDER BY id LIMIT $1";
 

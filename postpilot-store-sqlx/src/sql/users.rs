@@ -33,3 +33,13 @@ pub(crate) const CONFIRM_USER: &str = "UPDATE app_user SET confirmed = true WHER
 pub(crate) const NOTE_LOGIN: &str = "UPDATE app_user SET last_login_at = $2 WHERE id = $1";
 
 pub(crate) const END_SESSIONS_OF: &str = "DELETE FROM user_session WHERE user_id = $1";
+
+/// What the first admin adopts: the rows of every owned table that have no
+/// owner (made by the system before any admin existed) go to user `$1`
+/// (ARCHITECTURE.md, "Users and ownership").
+pub(crate) const ADOPT_UNOWNED: [&str; 4] = [
+    "UPDATE recipient SET owner_id = $1 WHERE owner_id IS NULL",
+    "UPDATE message SET owner_id = $1 WHERE owner_id IS NULL",
+    "UPDATE mailing SET owner_id = $1 WHERE owner_id IS NULL",
+    "UPDATE recipient_list SET owner_id = $1 WHERE owner_id IS NULL",
+];

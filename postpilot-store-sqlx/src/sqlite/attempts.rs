@@ -30,6 +30,7 @@ impl AttemptRepository for SqliteStore {
             .bind(run.get())
             .bind(prefix)
             .bind(i64::from(RECENT_ATTEMPTS))
+            .bind(self.owners().sees)
             .fetch_optional(&self.reader)
             .await
             .map_err(backend(format!("reading the responses of run {run}")))
@@ -46,6 +47,7 @@ impl AttemptRepository for SqliteStore {
             .bind(mailing.get())
             .bind(limit)
             .bind(offset)
+            .bind(self.owners().sees)
             .fetch_all(&self.reader)
             .await
             .map_err(backend(format!(
@@ -65,7 +67,8 @@ impl AttemptRepository for SqliteStore {
     ) -> Result<Listed<SendAttempt>, StoreError> {
         let doing = format!("listing the attempts of mailing {mailing}");
         let mut tx = self.snapshot(&doing).await?;
-        let PageQuery { count, mut page } = sql::find::<Sqlite>(mailing, listing);
+        let PageQuery { count, mut page } =
+            sql::find::<Sqlite>(mailing, self.owners().sees, listing);
         let total = number(&mut tx, count, &doing).await?;
         let found: Vec<AttemptRow<i64>> = page
             .build_query_as()
@@ -87,11 +90,12 @@ impl AttemptRepository for SqliteStore {
         cursor: AttemptCursor,
     ) -> Result<Vec<SendAttempt>, StoreError> {
         let doing = format!("exporting the attempts of mailing {mailing}");
-        let found: Vec<AttemptRow<i64>> = sql::before::<Sqlite>(mailing, filter, cursor)
-            .build_query_as()
-            .fetch_all(&self.reader)
-            .await
-            .map_err(backend(doing))?;
+        let found: Vec<AttemptRow<i64>> =
+            sql::before::<Sqlite>(mailing, self.owners().sees, filter, cursor)
+                .build_query_as()
+                .fetch_all(&self.reader)
+                .await
+                .map_err(backend(doing))?;
         rows::decoded(found)
     }
 }

@@ -20,7 +20,7 @@ fn fold(column: &str) -> String {
 }
 
 impl Dialect for Sqlite {
-    /// The column's own `NOCASE`, as its unique index holds it.
+    /// The column's own `NOCASE`, as the index `recipient_by_email` holds it.
     const EMAIL_ORDER: &'static str = "r.email";
 
     fn push_int(sql: &mut QueryBuilder<'_, Self>, value: i64) {

@@ -15,7 +15,7 @@ use crate::errors::backend;
 use crate::lists::{list_write_error, ListRow};
 use crate::rows::{self, changed, found};
 use crate::sql::lists as sql;
-use crate::sql::members::Owner;
+use crate::sql::members::Holder;
 
 #[async_trait]
 impl ListRepository for SqliteStore {
@@ -24,16 +24,17 @@ impl ListRepository for SqliteStore {
         let mut tx = self.write(doing).await?;
         let id: i64 = sqlx::query_scalar(sql::INSERT_LIST)
             .bind(name.to_string())
+            .bind(self.owners().new_owner)
             .fetch_one(&mut *tx)
             .await
             .map_err(list_write_error(doing.to_owned(), name))?;
-        let list = list_in(&mut *tx, ListId(id)).await?;
+        let list = list_in(&mut *tx, ListId(id), None).await?;
         commit(tx, doing).await?;
         Ok(list)
     }
 
     async fn get_list(&self, id: ListId) -> Result<RecipientList, StoreError> {
-        list_in(&self.reader, id).await
+        list_in(&self.reader, id, self.owners().sees).await
     }
 
     async fn list_lists(&self, page: Page) -> Result<Vec<RecipientList>, StoreError> {
@@ -41,6 +42,7 @@ impl ListRepository for SqliteStore {
         let found: Vec<ListRow> = sqlx::query_as(sql::LIST_LISTS)
             .bind(limit)
             .bind(offset)
+            .bind(self.owners().sees)
             .fetch_all(&self.reader)
             .await
             .map_err(backend("listing lists"))?;
@@ -53,11 +55,12 @@ impl ListRepository for SqliteStore {
         let done = sqlx::query(sql::RENAME_LIST)
             .bind(name.to_string())
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&mut *tx)
             .await
             .map_err(list_write_error(doing.clone(), name))?;
         changed(done.rows_affected(), Entity::List, id.get())?;
-        let list = list_in(&mut *tx, id).await?;
+        let list = list_in(&mut *tx, id, None).await?;
         commit(tx, &doing).await?;
         Ok(list)
     }
@@ -66,6 +69,7 @@ impl ListRepository for SqliteStore {
         // Memberships go by ON DELETE CASCADE.
         let done = sqlx::query(sql::DELETE_LIST)
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&self.writer)
             .await
             .map_err(backend(format!("deleting list {id}")))?;
@@ -80,13 +84,14 @@ impl ListRepository for SqliteStore {
     ) -> Result<RecipientPage, StoreError> {
         let doing = format!("listing the members of list {id}");
         let mut tx = self.snapshot(&doing).await?;
-        recipient_page(&mut tx, Some(Owner::List(id)), search, page, &doing).await
+        let holder = (Holder::List(id), self.owners().sees);
+        recipient_page(&mut tx, Some(holder), None, search, page, &doing).await
     }
 
     async fn add_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError> {
         let doing = format!("adding members to list {id}");
         let mut tx = self.write(&doing).await?;
-        let added = add_members(&mut tx, Owner::List(id), which).await?;
+        let added = add_members(&mut tx, Holder::List(id), which, self.owners()).await?;
         commit(tx, &doing).await?;
         Ok(added)
     }
@@ -94,19 +99,22 @@ impl ListRepository for SqliteStore {
     async fn remove_list_members(&self, id: ListId, which: &Selection) -> Result<u64, StoreError> {
         let doing = format!("removing members from list {id}");
         let mut tx = self.write(&doing).await?;
-        let removed = remove_members(&mut tx, Owner::List(id), which).await?;
+        let removed = remove_members(&mut tx, Holder::List(id), which, self.owners()).await?;
         commit(tx, &doing).await?;
         Ok(removed)
     }
 }
 
-/// The list, read on `conn` (a pool, or the transaction that wrote it).
+/// The list if `owner`'s (`None`: anyone's), read on `conn` (a pool, or
+/// the transaction that wrote it).
 async fn list_in<'c>(
     conn: impl sqlx::Executor<'c, Database = Sqlite>,
     id: ListId,
+    owner: Option<i64>,
 ) -> Result<RecipientList, StoreError> {
     let row: Option<ListRow> = sqlx::query_as(sql::GET_LIST)
         .bind(id.get())
+        .bind(owner)
         .fetch_optional(conn)
         .await
         .map_err(backend(format!("reading list {id}")))?;

@@ -24,6 +24,7 @@ mod mailings;
 mod members;
 mod messages;
 mod queue;
+mod rebuild;
 mod recipients;
 mod runs;
 mod stats;
@@ -42,6 +43,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 pub use self::url::{InvalidSqliteUrl, SqliteDatabase};
 use crate::errors::backend;
+use crate::owners::Bound;
 use crate::rows;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -143,10 +145,7 @@ impl SqliteStore {
     /// `Backend` when a migration fails or the database holds migrations
     /// this build does not know.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR
-            .run(&self.writer)
-            .await
-            .map_err(|err| StoreError::backend("applying the SQLite migrations", err))
+        rebuild::migrate(&self.writer, &MIGRATOR).await
     }
 
     /// Closes every connection, waiting for those in use to be returned.
@@ -192,6 +191,13 @@ async fn number(
         .await
         .map_err(backend(doing.to_owned()))?;
     rows::count("count", n)
+}
+
+impl SqliteStore {
+    /// The owner ids this handle binds in its statements (`owners.rs`).
+    fn owners(&self) -> Bound {
+        Bound::from(self.scope)
+    }
 }
 
 impl Scoped for SqliteStore {

@@ -169,7 +169,7 @@ impl QueueRepository for SqliteStore {
             .map_err(backend(format!("claiming deliveries of run {run}")))?;
         if rows.is_empty() {
             // Nothing due, or no such run: only then is it worth asking.
-            super::runs::run_in(&self.reader, run).await?;
+            super::runs::run_in(&self.reader, run, None).await?;
         }
         Ok(Claim {
             token,
@@ -205,7 +205,7 @@ impl QueueRepository for SqliteStore {
     ) -> Result<SendRun, StoreError> {
         let doing = format!("failing the remaining deliveries of run {run}");
         let mut tx = self.write(&doing).await?;
-        super::runs::run_in(&mut *tx, run).await?;
+        super::runs::run_in(&mut *tx, run, None).await?;
         // Both statements select the same rows ($1 the run, $2 now): the
         // transaction holds the write lock, so nothing changes between them.
         // $3 the reason.

@@ -21,18 +21,19 @@ use crate::import::ImportPlan;
 use crate::rows::{self, changed, found, stored_recipient, RecipientRow};
 use crate::sql::recipients as sql;
 
-/// Rows per multi-row `INSERT` of an import: 3 parameters each, far below
+/// Rows per multi-row `INSERT` of an import: five parameters each, far below
 /// SQLite's 32766, and large enough that per-statement overhead vanishes.
 const IMPORT_ROWS_PER_STATEMENT: usize = 2000;
 
 /// An import statement with its values bound.
 type ImportQuery<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
 
-/// `chunk`'s values bound to its statement: `full_sql` for a whole chunk,
-/// `last_sql` for a last, shorter one (not worth a slot in the statement
-/// cache).
+/// `chunk`'s values bound to its statement, each row owned by `owner`:
+/// `full_sql` for a whole chunk, `last_sql` for a last, shorter one (not
+/// worth a slot in the statement cache).
 fn bind_import<'q>(
     chunk: &[&'q NewRecipient],
+    owner: Option<i64>,
     full_sql: &'q str,
     last_sql: Option<&'q str>,
 ) -> ImportQuery<'q> {
@@ -45,6 +46,7 @@ fn bind_import<'q>(
             .bind(row.full_name.as_str())
             .bind(row.comment.as_str())
             .bind(search_key(row))
+            .bind(owner)
     })
 }
 
@@ -64,16 +66,18 @@ fn search_key(new: &NewRecipient) -> String {
 /// threads, while the count and the last id tell the new ids (see
 /// `insert_recipients`).
 fn import_sql(rows: usize) -> String {
-    let mut sql =
-        String::from("INSERT INTO recipient (email, full_name, comment, search_key) VALUES ");
+    let mut sql = String::from(
+        "INSERT INTO recipient (email, full_name, comment, search_key, owner_id) VALUES ",
+    );
     for i in 0..rows {
         sql.push_str(if i == 0 {
-            "(?, ?, ?, ?)"
+            "(?, ?, ?, ?, ?)"
         } else {
-            ", (?, ?, ?, ?)"
+            ", (?, ?, ?, ?, ?)"
         });
     }
-    sql.push_str(" ON CONFLICT (email) DO NOTHING");
+    // Any unique index: the only one it can break is the email's per owner.
+    sql.push_str(" ON CONFLICT DO NOTHING");
     sql
 }
 
@@ -83,13 +87,14 @@ impl RecipientRepository for SqliteStore {
         // One statement: SQLite takes the write lock as it starts, so it
         // needs no explicit transaction.
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO recipient (email, full_name, comment, search_key) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO recipient (email, full_name, comment, search_key, owner_id) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(new.email.as_str())
         .bind(new.full_name.as_str())
         .bind(new.comment.as_str())
         .bind(search_key(new))
+        .bind(self.owners().new_owner)
         .fetch_one(&self.writer)
         .await
         .map_err(recipient_write_error("inserting a recipient", new))?;
@@ -111,7 +116,8 @@ impl RecipientRepository for SqliteStore {
             .last()
             .filter(|c| c.len() < IMPORT_ROWS_PER_STATEMENT)
             .map(|c| import_sql(c.len()));
-        let bound = |chunk| bind_import(chunk, &full_sql, last_sql.as_deref());
+        let owner = self.owners().new_owner;
+        let bound = |chunk| bind_import(chunk, owner, &full_sql, last_sql.as_deref());
         let mut tx = self.write(doing).await?;
         let mut next = chunks.first().map(|chunk| bound(chunk));
         for (n, chunk) in chunks.iter().enumerate() {
@@ -149,6 +155,7 @@ impl RecipientRepository for SqliteStore {
     async fn get_recipient(&self, id: RecipientId) -> Result<Recipient, StoreError> {
         let row: Option<RecipientRow> = sqlx::query_as(sql::GET_RECIPIENT)
             .bind(id.get())
+            .bind(self.owners().sees)
             .fetch_optional(&self.reader)
             .await
             .map_err(backend(format!("reading recipient {id}")))?;
@@ -160,6 +167,7 @@ impl RecipientRepository for SqliteStore {
         let found: Vec<RecipientRow> = sqlx::query_as(sql::LIST_RECIPIENTS)
             .bind(limit)
             .bind(offset)
+            .bind(self.owners().sees)
             .fetch_all(&self.reader)
             .await
             .map_err(backend("listing recipients"))?;
@@ -173,7 +181,8 @@ impl RecipientRepository for SqliteStore {
     ) -> Result<RecipientPage, StoreError> {
         let doing = "searching recipients";
         let mut tx = self.snapshot(doing).await?;
-        recipient_page(&mut tx, None, search, page, doing).await
+        let owner = self.owners().sees;
+        recipient_page(&mut tx, None, owner, search, page, doing).await
     }
 
     async fn find_recipients(
@@ -181,11 +190,12 @@ impl RecipientRepository for SqliteStore {
         listing: &Listing<RecipientOrder>,
     ) -> Result<Listed<Recipient>, StoreError> {
         let mut tx = self.snapshot("listing recipients").await?;
-        find_recipients(&mut tx, listing).await
+        find_recipients(&mut tx, listing, self.owners().sees).await
     }
 
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(sql::ALL_RECIPIENT_IDS)
+            .bind(self.owners().sees)
             .fetch_all(&self.reader)
             .await
             .map_err(backend("listing recipient ids"))?;
@@ -198,7 +208,7 @@ impl RecipientRepository for SqliteStore {
     ) -> Result<Vec<Option<RecipientId>>, StoreError> {
         let mut found = HashMap::with_capacity(emails.len());
         for chunk in emails.chunks(EMAILS_PER_LOOKUP) {
-            let mut sql = sql::ids_by_email::<Sqlite>(chunk);
+            let mut sql = sql::ids_by_email::<Sqlite>(chunk, self.owners().new_owner);
             let rows: Vec<(i64, String)> = sql
                 .build_query_as()
                 .fetch_all(&self.reader)
@@ -222,6 +232,7 @@ impl RecipientRepository for SqliteStore {
             .bind(new.full_name.as_str())
             .bind(new.comment.as_str())
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&self.writer)
             .await
             .map_err(recipient_write_error(
@@ -243,6 +254,7 @@ impl RecipientRepository for SqliteStore {
         // attempts keep the email with recipient_id set to NULL.
         let done = sqlx::query(sql::DELETE_RECIPIENT)
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
@@ -259,9 +271,10 @@ const EMAILS_PER_LOOKUP: usize = 1000;
 async fn find_recipients(
     conn: &mut SqliteConnection,
     listing: &Listing<RecipientOrder>,
+    owner: Option<i64>,
 ) -> Result<Listed<Recipient>, StoreError> {
     let doing = "listing recipients";
-    let PageQuery { count, mut page } = sql::find::<Sqlite>(listing);
+    let PageQuery { count, mut page } = sql::find::<Sqlite>(listing, owner);
     let total = number(conn, count, doing).await?;
     let found: Vec<RecipientRow> = page
         .build_query_as()
@@ -308,10 +321,10 @@ mod tests {
     use super::import_sql;
 
     #[test]
-    fn import_sql_has_four_parameters_per_row_the_search_key_last() {
+    fn import_sql_has_five_parameters_per_row_the_owner_last() {
         let sql = import_sql(2);
-        assert_eq!(sql.matches('?').count(), 8);
-        assert!(sql.contains("(email, full_name, comment, search_key)"));
-        assert!(sql.ends_with("ON CONFLICT (email) DO NOTHING"));
+        assert_eq!(sql.matches('?').count(), 10);
+        assert!(sql.contains("(email, full_name, comment, search_key, owner_id)"));
+        assert!(sql.ends_with("ON CONFLICT DO NOTHING"));
     }
 }

@@ -20,9 +20,11 @@ use crate::sql::runs as sql;
 pub(super) async fn run_in<'c>(
     conn: impl sqlx::Executor<'c, Database = Sqlite>,
     id: RunId,
+    owner: Option<i64>,
 ) -> Result<SendRun, StoreError> {
     let row: Option<RunRow<i64>> = sqlx::query_as(sql::GET_RUN)
         .bind(id.get())
+        .bind(owner)
         .fetch_optional(conn)
         .await
         .map_err(backend(format!("reading run {id}")))?;
@@ -44,11 +46,14 @@ impl RunRepository for SqliteStore {
     ) -> Result<Launch, StoreError> {
         let doing = format!("launching mailing {mailing}");
         let mut tx = self.write(&doing).await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM mailing WHERE id = $1")
-            .bind(mailing.get())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend(doing.clone()))?;
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM mailing WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)",
+        )
+        .bind(mailing.get())
+        .bind(self.owners().changes)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend(doing.clone()))?;
         if exists.is_none() {
             return Err(StoreError::not_found(Entity::Mailing, mailing.get()));
         }
@@ -101,7 +106,7 @@ impl RunRepository for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
-        let run = run_in(&mut *tx, RunId(run)).await?;
+        let run = run_in(&mut *tx, RunId(run), None).await?;
         commit(tx, &doing).await?;
         Ok(Launch {
             run,
@@ -115,6 +120,7 @@ impl RunRepository for SqliteStore {
         let doing = format!("counting whom mailing {mailing} reached");
         let counts: Option<(i64, i64)> = sqlx::query_as(sql::REACH)
             .bind(mailing.get())
+            .bind(self.owners().sees)
             .fetch_optional(&self.reader)
             .await
             .map_err(backend(doing))?;
@@ -140,7 +146,7 @@ impl RunRepository for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;
-        let totals = run_in(&mut *tx, run).await?;
+        let totals = run_in(&mut *tx, run, None).await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }
@@ -168,7 +174,7 @@ impl RunRepository for SqliteStore {
     }
 
     async fn get_run(&self, id: RunId) -> Result<SendRun, StoreError> {
-        run_in(&self.reader, id).await
+        run_in(&self.reader, id, self.owners().sees).await
     }
 
     /// What the run sends (`None` for a run from before runs kept it);
@@ -186,6 +192,7 @@ impl RunRepository for SqliteStore {
     async fn list_runs(&self, mailing: MailingId) -> Result<Vec<SendRun>, StoreError> {
         let found: Vec<RunRow<i64>> = sqlx::query_as(sql::LIST_RUNS)
             .bind(mailing.get())
+            .bind(self.owners().sees)
             .fetch_all(&self.reader)
             .await
             .map_err(backend(format!("listing the runs of mailing {mailing}")))?;

@@ -16,8 +16,14 @@ use crate::sql::stats as sql;
 #[async_trait]
 impl StatsRepository for SqliteStore {
     async fn stats(&self, now: DateTime<Utc>) -> Result<Stats, StoreError> {
-        let row: StatsRow = sqlx::query_as(sql::STATS)
-            .bind(micros(now))
+        // Everyone's come from the counters; one owner's are counted.
+        let query = match self.owners().sees {
+            None => sqlx::query_as(sql::STATS).bind(micros(now)),
+            Some(owner) => sqlx::query_as(sql::STATS_OF_OWNER)
+                .bind(micros(now))
+                .bind(owner),
+        };
+        let row: StatsRow = query
             .fetch_one(&self.reader)
             .await
             .map_err(backend("computing statistics"))?;

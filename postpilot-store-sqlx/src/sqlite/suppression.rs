@@ -23,6 +23,7 @@ impl SuppressionRepository for SqliteStore {
         let done = sqlx::query(sql::UNSUBSCRIBE)
             .bind(micros(at))
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&mut *tx)
             .await
             .map_err(backend(doing()))?;
@@ -54,6 +55,7 @@ impl SuppressionRepository for SqliteStore {
             .bind(micros(at))
             .bind(reply)
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&self.writer)
             .await
             .map_err(backend(format!("marking recipient {id} as bouncing")))?;
@@ -63,6 +65,7 @@ impl SuppressionRepository for SqliteStore {
     async fn resubscribe(&self, id: RecipientId) -> Result<(), StoreError> {
         let done = sqlx::query(sql::RESUBSCRIBE)
             .bind(id.get())
+            .bind(self.owners().changes)
             .execute(&self.writer)
             .await
             .map_err(backend(format!("resubscribing recipient {id}")))?;
@@ -72,6 +75,7 @@ impl SuppressionRepository for SqliteStore {
     async fn suppression(&self, id: RecipientId) -> Result<Suppression, StoreError> {
         let row: Option<SuppressedRow<i64>> = sqlx::query_as(sql::SUPPRESSION)
             .bind(id.get())
+            .bind(self.owners().sees)
             .fetch_optional(&self.reader)
             .await
             .map_err(backend(format!("reading recipient {id}")))?;
@@ -84,6 +88,7 @@ impl SuppressionRepository for SqliteStore {
         let found: Vec<SuppressedRow<i64>> = sqlx::query_as(sql::SUPPRESSED)
             .bind(limit)
             .bind(offset)
+            .bind(self.owners().sees)
             .fetch_all(&self.reader)
             .await
             .map_err(backend("listing unsubscribed and bouncing recipients"))?;

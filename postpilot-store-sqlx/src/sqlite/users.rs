@@ -22,6 +22,7 @@ impl UserRepository for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let doing = "adding a user";
+        let mut tx = self.write(doing).await?;
         let row: UserRow<i64> = sqlx::query_as(sql::INSERT_USER)
             .bind(new.email.as_str())
             .bind(new.full_name.as_str())
@@ -29,10 +30,23 @@ impl UserRepository for SqliteStore {
             .bind(new.role.code())
             .bind(new.confirmed)
             .bind(micros(now))
-            .fetch_one(&self.writer)
+            .fetch_one(&mut *tx)
             .await
             .map_err(duplicate_email(doing, Entity::User, &new.email))?;
-        row.try_into()
+        let user: User = row.try_into()?;
+        if user.role == Role::Admin {
+            // An admin adopts what has no owner: what the system made before
+            // any admin existed (a database upgraded, or a first start).
+            for adopt in sql::ADOPT_UNOWNED {
+                sqlx::query(adopt)
+                    .bind(user.id.get())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend("giving the unowned rows to the first admin"))?;
+            }
+        }
+        commit(tx, doing).await?;
+        Ok(user)
     }
 
     async fn get_user(&self, id: UserId) -> Result<User, StoreError> {

@@ -13,6 +13,7 @@ mod listing;
 mod lists;
 mod mailings;
 mod messages;
+mod ownership;
 mod recipients;
 mod selection;
 mod stats;
@@ -25,6 +26,7 @@ pub use listing::*;
 pub use lists::*;
 pub use mailings::*;
 pub use messages::*;
+pub use ownership::*;
 pub use recipients::*;
 pub use selection::*;
 pub use stats::*;
@@ -34,10 +36,10 @@ pub use users::*;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use postpilot_core::domain::{
     AttemptStatus, BodyText, Comment, Delivery, DeliveryResult, EmailAddress, FullName, Mailing,
-    MessageId, NewMailing, NewMessage, NewRecipient, NextStep, RecipientId, RecipientIds, Subject,
-    Window,
+    MessageId, NewMailing, NewMessage, NewRecipient, NextStep, RecipientId, RecipientIds, RunId,
+    Subject, Window,
 };
-use postpilot_core::ports::{Entity, Store, StoreError};
+use postpilot_core::ports::{Entity, Scoped, Store, StoreError};
 
 /// A fixed instant plus `minutes`: tests never read the real clock.
 pub fn at(minutes: i64) -> DateTime<Utc> {
@@ -114,6 +116,19 @@ pub async fn add_mailing<S: Store>(store: &S, n: usize) -> (Mailing, Vec<Recipie
         .await
         .expect("mailing stored");
     (mailing, recipients)
+}
+
+/// Claims run `run`'s first due delivery at minute 1 and records it sent
+/// at minute 2, as the engine does (on the system's handle).
+pub async fn send_first<S: Store>(store: &S, run: RunId) {
+    let claim = store
+        .claim_deliveries(run, 1, at(1), at(16))
+        .await
+        .expect("claimed");
+    store
+        .record_results(run, &claim.token, &[sent(&claim.deliveries[0], at(2))])
+        .await
+        .expect("recorded");
 }
 
 pub fn result(
@@ -283,6 +298,15 @@ macro_rules! contract_tests {
             mailings_are_found_by_subject_or_number_with_their_subject_and_ordered,
             attempts_are_newest_first_filtered_by_status_and_email_and_counted,
             attempts_are_walked_newest_first_a_batch_at_a_time,
+            another_users_recipients_are_not_found_listed_counted_or_changed,
+            a_manager_sees_every_users_recipients_but_changes_only_their_own,
+            another_users_messages_and_mailings_are_not_found_listed_or_changed,
+            recipients_are_added_to_a_mailing_or_list_only_from_their_owners_own,
+            another_users_lists_are_not_found_listed_or_changed,
+            another_users_runs_and_attempts_are_not_found_or_listed_and_a_manager_sees_them,
+            what_the_system_made_before_any_admin_goes_to_the_first_admin,
+            an_email_and_a_list_name_are_unique_per_owner_in_any_letter_case,
+            statistics_count_what_the_handle_sees,
         );
     };
     (@each $fresh:path; $($name:ident),+ $(,)?) => {$(
@@ -300,7 +324,7 @@ pub(crate) use contract_tests;
 
 /// A fresh, empty store for one test, and its cleaning up.
 pub trait Fresh {
-    type Store: Store + Clone + 'static;
+    type Store: Store + Scoped + Clone + 'static;
     fn store(&self) -> Self::Store;
     /// Closes the store and removes its database.
     fn finish(self) -> impl std::future::Future<Output = ()>;

@@ -62,7 +62,14 @@ pub use users::UserRepository;
 /// (ARCHITECTURE.md, "Users and ownership"): every repository call through
 /// it applies the scope's owner filter, in the store, so that no caller can
 /// leave it out. A handle made by an adapter's constructor sees everything
-/// (the system's scope).
+/// (the system's scope). Reads filter by `sees`; writes, and the objects a
+/// write names (a mailing's message, the recipients or list added), by
+/// `changes`: anything else is `NotFound`. Runs, deliveries and attempts
+/// belong to their mailing's owner. Not scoped, because only the system's
+/// handle calls them: the delivery engine's (`QueueRepository`, and of
+/// `RunRepository` `finish_run_if_done`, `unfinished_runs`, `next_due`,
+/// `run_message`; `MailingRepository::due_mailings`), `InstanceRepository`,
+/// users and access.
 pub trait Scoped: Sized {
     /// This store, scoped. Cheap: handles share the connections.
     #[must_use]

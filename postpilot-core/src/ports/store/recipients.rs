@@ -17,8 +17,9 @@ pub trait RecipientRepository: Send + Sync {
     async fn insert_recipient(&self, new: &NewRecipient) -> Result<Recipient, StoreError>;
 
     /// Inserts many at once, for imports. Returns, in input order, the new id
-    /// or `None` where the email already existed (stored before, or earlier
-    /// in `rows`); those rows change nothing.
+    /// or `None` where the email already existed (stored before for the same
+    /// owner: emails are unique per owner; or earlier in `rows`); those rows
+    /// change nothing.
     ///
     /// # Errors
     /// `Backend` only; then nothing of `rows` is stored.
@@ -65,8 +66,9 @@ pub trait RecipientRepository: Send + Sync {
     async fn all_recipient_ids(&self) -> Result<Vec<RecipientId>, StoreError>;
 
     /// In input order, the id of the recipient with each email (in any
-    /// letter case), or `None` where there is none: how an import into a
-    /// list finds the rows whose email was already there.
+    /// letter case) among those of the owner this handle creates for, or
+    /// `None` where there is none: how an import into a list finds the rows
+    /// whose email was already there.
     ///
     /// # Errors
     /// `Backend` only.

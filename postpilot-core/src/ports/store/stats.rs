@@ -10,7 +10,8 @@ use crate::domain::Stats;
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait StatsRepository: Send + Sync {
-    /// The figures at `now` ("active" means Running at `now`).
+    /// The figures at `now` ("active" means Running at `now`) of what the
+    /// handle sees (`Scoped`): everyone's, or one owner's.
     ///
     /// # Errors
     /// `Backend` only.

@@ -177,7 +177,7 @@ pub(crate) async fn launch<W: Wiring>(
     trigger: Trigger,
     selection: Audience,
 ) -> postpilot_core::Result<Launch> {
-    let launch = app.sender().launch(mailing, trigger, selection).await?;
+    let launch = app.launcher().launch(mailing, trigger, selection).await?;
     app.metrics().run_launched(trigger, launch.resumed);
     if !app.config().stop.is_stopped() {
         // In hand from now on, before the sender's next pass counts it.

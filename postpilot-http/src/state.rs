@@ -260,6 +260,15 @@ impl<W: Wiring> AppState<W> {
         self.uses.previews(Arc::clone(&self.inner.mailer))
     }
 
+    /// A sender over this state's (scoped) use cases: what launches a run
+    /// for the actor, so that only a mailing they may change is launched.
+    /// The server's sender then delivers it.
+    pub(crate) fn launcher(
+        &self,
+    ) -> SendMailing<W::Store, Arc<CountingMailer<W::Mailer>>, W::Clock> {
+        self.uses.sender(Arc::clone(&self.inner.mailer))
+    }
+
     /// The server's sender, counted in the metrics, stopped by [`HttpConfig::stop`].
     pub(crate) fn sender(&self) -> SendMailing<W::Store, Arc<CountingMailer<W::Mailer>>, W::Clock> {
         self.inner

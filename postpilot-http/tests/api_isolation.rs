@@ -1,0 +1,308 @@
+//! Two users' data never mix through the real router: every object of one
+//! is not found to the other (404, never 403), absent from the other's
+//! lists, counts and attempts; a manager sees both and changes neither; the
+//! configured token (the system) sees everything.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use postpilot_core::usecases::{SendPolicy, UseCases};
+use postpilot_core::{Actor, EmailAddress, FullName, NewUser, Password, Role, TokenName};
+use serde_json::{json, Value};
+use support::{Reply, Server};
+
+async fn token_of(s: &Server, email: &str, role: Role) -> String {
+    let uses = UseCases::new(
+        s.store.clone(),
+        postpilot_core::ports::SystemClock,
+        SendPolicy::default(),
+    );
+    let new = NewUser {
+        email: EmailAddress::parse(email).expect("valid"),
+        full_name: FullName::parse("Пользователь").expect("valid"),
+        role,
+        confirmed: true,
+    };
+    let password = Password::parse("correct horse battery").expect("valid");
+    let user = uses
+        .accounts
+        .add(&Actor::System, new, Some(&password))
+        .await
+        .expect("added");
+    let (key, _) = uses
+        .accounts
+        .add_token(&Actor::User(user), TokenName::parse("t").expect("valid"))
+        .await
+        .expect("token");
+    key.expose().to_owned()
+}
+
+async fn call(s: &Server, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let body = match body {
+        Some(v) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    s.send(request.body(body).expect("request")).await
+}
+
+/// Anna's recipient, message and mailing (sent once), by id.
+async fn annas_world(s: &Server, anna: &str) -> (i64, i64, i64) {
+    let r = call(
+        s,
+        anna,
+        Method::POST,
+        "/api/v1/recipients",
+        Some(json!({"email": "ivan@example.com", "full_name": "Иван"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let m = call(
+        s,
+        anna,
+        Method::POST,
+        "/api/v1/messages",
+        Some(json!({"subject": "Скидки", "body_text": "Текст"})),
+    )
+    .await;
+    assert_eq!(m.status, StatusCode::CREATED, "{}", m.text);
+    let (r, m) = (
+        r.json["id"].as_i64().expect("id"),
+        m.json["id"].as_i64().expect("id"),
+    );
+    let mailing = call(
+        s,
+        anna,
+        Method::POST,
+        "/api/v1/mailings",
+        Some(json!({
+        "first_sent_at": "2020-01-01T00:00:00Z", "sent_completed_at": "2099-01-01T00:00:00Z",
+        "message_id": m, "recipient_ids": [r]})),
+    )
+    .await;
+    assert_eq!(mailing.status, StatusCode::CREATED, "{}", mailing.text);
+    let id = mailing.json["id"].as_i64().expect("id");
+    let sent = call(
+        s,
+        anna,
+        Method::POST,
+        &format!("/api/v1/mailings/{id}/send"),
+        None,
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.text);
+    s.wait_for_attempts(id, 1).await;
+    (r, m, id)
+}
+
+#[tokio::test]
+async fn another_users_objects_are_not_found_and_absent_from_every_list_and_count() {
+    let s = Server::new().await;
+    let anna = token_of(&s, "anna@example.com", Role::User).await;
+    let boris = token_of(&s, "boris@example.com", Role::User).await;
+    let (r, m, mailing) = annas_world(&s, &anna).await;
+
+    for path in [
+        format!("/api/v1/recipients/{r}"),
+        format!("/api/v1/messages/{m}"),
+        format!("/api/v1/mailings/{mailing}"),
+        format!("/api/v1/mailings/{mailing}/runs"),
+        format!("/api/v1/mailings/{mailing}/attempts"),
+        format!("/api/v1/mailings/{mailing}/recipients"),
+    ] {
+        let reply = call(&s, &boris, Method::GET, &path, None).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.text
+        );
+        assert_eq!(
+            call(&s, &anna, Method::GET, &path, None).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let list = call(
+        &s,
+        &anna,
+        Method::POST,
+        "/api/v1/lists",
+        Some(json!({"name": "VIP"})),
+    )
+    .await;
+    assert_eq!(list.status, StatusCode::CREATED, "{}", list.text);
+    let list = list.json["id"].as_i64().expect("id");
+    for path in [
+        format!("/api/v1/lists/{list}"),
+        format!("/api/v1/lists/{list}/members"),
+        format!("/api/v1/recipients/{r}/suppression"),
+    ] {
+        let reply = call(&s, &boris, Method::GET, &path, None).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.text
+        );
+    }
+    let lists = call(&s, &boris, Method::GET, "/api/v1/lists", None).await;
+    assert_eq!(
+        lists.json["items"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        lists.text
+    );
+    let taken = call(
+        &s,
+        &boris,
+        Method::POST,
+        &format!("/api/v1/lists/{list}/members"),
+        Some(json!({"all": true})),
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::NOT_FOUND, "{}", taken.text);
+    let resubscribed = call(
+        &s,
+        &boris,
+        Method::POST,
+        &format!("/api/v1/recipients/{r}/resubscribe"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        resubscribed.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        resubscribed.text
+    );
+    let borrowed = call(
+        &s,
+        &boris,
+        Method::POST,
+        "/api/v1/mailings",
+        Some(json!({
+        "first_sent_at": "2020-01-01T00:00:00Z", "sent_completed_at": "2099-01-01T00:00:00Z",
+        "message_id": m, "recipient_ids": []})),
+    )
+    .await;
+    // As for a message that never existed: nothing tells it exists.
+    assert_eq!(
+        borrowed.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        borrowed.text
+    );
+    assert_eq!(borrowed.json["error"]["field"], "message_id");
+    assert_eq!(
+        borrowed.json["error"]["message"],
+        format!("message_id: message {m} not found")
+    );
+    for (method, path, body) in [
+        (
+            Method::PATCH,
+            format!("/api/v1/recipients/{r}"),
+            Some(json!({"full_name": "Взлом"})),
+        ),
+        (Method::DELETE, format!("/api/v1/recipients/{r}"), None),
+        (Method::DELETE, format!("/api/v1/messages/{m}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/mailings/{mailing}/send"),
+            None,
+        ),
+    ] {
+        let reply = call(&s, &boris, method.clone(), &path, body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            reply.text
+        );
+    }
+    for path in ["/api/v1/recipients", "/api/v1/messages", "/api/v1/mailings"] {
+        let theirs = call(&s, &boris, Method::GET, path, None).await;
+        assert_eq!(
+            theirs.json["items"].as_array().map(Vec::len),
+            Some(0),
+            "{path}: {}",
+            theirs.text
+        );
+    }
+    let stats = call(&s, &boris, Method::GET, "/api/v1/stats", None).await;
+    assert_eq!(stats.json["mailings_total"], 0, "{}", stats.text);
+    assert_eq!(stats.json["recipients_total"], 0);
+    let own = call(&s, &anna, Method::GET, "/api/v1/stats", None).await;
+    assert_eq!(own.json["mailings_total"], 1, "{}", own.text);
+
+    // Boris may have a recipient with Anna's address: uniqueness is per owner.
+    let same = call(
+        &s,
+        &boris,
+        Method::POST,
+        "/api/v1/recipients",
+        Some(json!({"email": "IVAN@example.com", "full_name": "Иван у Бориса"})),
+    )
+    .await;
+    assert_eq!(same.status, StatusCode::CREATED, "{}", same.text);
+    let name = call(
+        &s,
+        &anna,
+        Method::GET,
+        &format!("/api/v1/recipients/{r}"),
+        None,
+    )
+    .await;
+    assert_eq!(name.json["full_name"], "Иван", "Anna's is untouched");
+}
+
+#[tokio::test]
+async fn a_manager_sees_everyones_data_and_changes_none_of_it_and_the_system_sees_all() {
+    let s = Server::new().await;
+    let anna = token_of(&s, "anna@example.com", Role::User).await;
+    let manager = token_of(&s, "manager@example.com", Role::Manager).await;
+    let (r, _, mailing) = annas_world(&s, &anna).await;
+
+    let seen = call(
+        &s,
+        &manager,
+        Method::GET,
+        &format!("/api/v1/mailings/{mailing}/attempts"),
+        None,
+    )
+    .await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+    assert_eq!(seen.json["items"].as_array().map(Vec::len), Some(1));
+    let listed = call(&s, &manager, Method::GET, "/api/v1/recipients", None).await;
+    assert_eq!(listed.json["items"].as_array().map(Vec::len), Some(1));
+    for (method, path, body) in [
+        (
+            Method::PATCH,
+            format!("/api/v1/recipients/{r}"),
+            Some(json!({"full_name": "Правка"})),
+        ),
+        (Method::DELETE, format!("/api/v1/mailings/{mailing}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/mailings/{mailing}/send"),
+            None,
+        ),
+    ] {
+        let reply = call(&s, &manager, method.clone(), &path, body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            reply.text
+        );
+    }
+    let system = s.get("/api/v1/stats").await;
+    assert_eq!(system.json["mailings_total"], 1, "{}", system.text);
+}

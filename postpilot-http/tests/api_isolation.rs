@@ -239,6 +239,20 @@ async fn another_users_objects_are_not_found_and_absent_from_every_list_and_coun
     let stats = call(&s, &boris, Method::GET, "/api/v1/stats", None).await;
     assert_eq!(stats.json["mailings_total"], 0, "{}", stats.text);
     assert_eq!(stats.json["recipients_total"], 0);
+    let me = call(&s, &anna, Method::GET, "/api/v1/me", None).await;
+    let runs = call(
+        &s,
+        &anna,
+        Method::GET,
+        &format!("/api/v1/mailings/{mailing}/runs"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        runs.json["items"][0]["launched_by"], me.json["user"]["id"],
+        "{}",
+        runs.text
+    );
     let own = call(&s, &anna, Method::GET, "/api/v1/stats", None).await;
     assert_eq!(own.json["mailings_total"], 1, "{}", own.text);
 
@@ -303,6 +317,15 @@ async fn a_manager_sees_everyones_data_and_changes_none_of_it_and_the_system_see
             reply.text
         );
     }
+    let by_system = s
+        .post(&format!("/api/v1/mailings/{mailing}/send"), json!({}))
+        .await;
+    assert_eq!(by_system.status, StatusCode::ACCEPTED, "{}", by_system.text);
+    assert!(
+        by_system.json["run"]["launched_by"].is_null(),
+        "{}",
+        by_system.text
+    );
     let system = s.get("/api/v1/stats").await;
     assert_eq!(system.json["mailings_total"], 1, "{}", system.text);
 }

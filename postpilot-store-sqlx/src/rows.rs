@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, Delivery, DeliveryId, EmailAddress,
     FullName, Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient, RecipientId,
-    RunId, RunMessage, SendAttempt, SendRun, Stats, Subject, Suppression, Trigger,
+    RunId, RunMessage, SendAttempt, SendRun, Stats, Subject, Suppression, Trigger, UserId,
 };
 use postpilot_core::ports::{Entity, StoreError};
 
@@ -205,7 +205,7 @@ impl<T: StoredTime> TryFrom<MailingRow<T>> for Mailing {
 /// tests check each such statement ends with them.
 #[cfg(test)]
 pub(crate) const RUN_COLUMNS: &str = "id, mailing_id, \"trigger\", started_at, finished_at, \
-     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced";
+     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RunRow<T> {
@@ -220,6 +220,7 @@ pub(crate) struct RunRow<T> {
     subject: Option<String>,
     skipped_unsubscribed: i64,
     skipped_bounced: i64,
+    launched_by: Option<i64>,
 }
 
 impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
@@ -237,6 +238,7 @@ impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
             subject: row.subject,
             skipped_unsubscribed: count("send_run.skipped_unsubscribed", row.skipped_unsubscribed)?,
             skipped_bounced: count("send_run.skipped_bounced", row.skipped_bounced)?,
+            launched_by: row.launched_by.map(UserId),
         })
     }
 }

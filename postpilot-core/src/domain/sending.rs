@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::status::UnknownCode;
 use super::{
     AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, DeliveryId, EmailAddress, FullName,
-    MailingId, RecipientId, RunId, Subject,
+    MailingId, RecipientId, RunId, Subject, UserId,
 };
 
 /// What launched a run.
@@ -71,6 +71,10 @@ pub struct SendRun {
     /// Left out at launch because their address bounced (and they had not
     /// unsubscribed).
     pub skipped_bounced: u64,
+    /// The user who launched the run; `None` for the system (the CLI
+    /// without `--as`, the server's token, the scheduler) and runs from
+    /// before users.
+    pub launched_by: Option<UserId>,
 }
 
 /// What a run sends: its message as it was when the run was launched.

@@ -161,6 +161,9 @@ pub struct Scope {
     /// The owner of what is created; `None` only for the system before
     /// any admin exists (the first admin added then becomes its owner).
     pub new_owner: Option<UserId>,
+    /// The user acting through the handle (`None`: the system), recorded
+    /// as who launched a run.
+    pub actor: Option<UserId>,
 }
 
 impl Scope {
@@ -170,6 +173,7 @@ impl Scope {
             sees: Owners::Everyone,
             changes: Owners::Everyone,
             new_owner,
+            actor: None,
         }
     }
 
@@ -179,6 +183,7 @@ impl Scope {
             sees: Owners::Only(user),
             changes: Owners::Only(user),
             new_owner: Some(user),
+            actor: Some(user),
         }
     }
 }
@@ -198,6 +203,7 @@ impl Actor {
                     sees: reach(user.role.sees_everyone()),
                     changes: reach(user.role.changes_everyone()),
                     new_owner: Some(user.id),
+                    actor: Some(user.id),
                 }
             }
         }
@@ -278,11 +284,15 @@ mod tests {
                 sees: Owners::Everyone,
                 changes: Owners::Only(me),
                 new_owner: Some(me),
+                actor: Some(me),
             }
         );
         assert_eq!(
             actor(7, Role::Admin).scope(Some(UserId(1))),
-            Scope::everything(Some(me)),
+            Scope {
+                actor: Some(me),
+                ..Scope::everything(Some(me))
+            },
             "an admin creates for themselves"
         );
         assert_eq!(

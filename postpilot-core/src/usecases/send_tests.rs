@@ -56,6 +56,7 @@ pub(super) fn run(sent: u64, failed: u64) -> SendRun {
         subject: Some("Новости".into()),
         skipped_unsubscribed: 0,
         skipped_bounced: 0,
+        launched_by: None,
     }
 }
 

@@ -38,6 +38,7 @@ pub(super) async fn show<W: Wiring>(
         .find(|r| r.id == run_id)
         .ok_or(UiError::NotFound)?;
     let message = history.run_message(run_id).await?;
+    let launcher = super::users::launcher_of(&app, &run).await;
     let title = format!("Рассылка №{id}: запуск №{run_id}");
     let tz = app.zone();
     Ok(
@@ -46,6 +47,7 @@ pub(super) async fn show<W: Wiring>(
             dl.details {
                 dt { "Начат" } dd { (when_exact(run.started_at, tz)) }
                 dt { "Откуда" } dd { (trigger(run.trigger)) }
+                dt { "Запустил" } dd #run-launcher { (launcher) }
                 dt { "Ход отправки" } dd { (progress(run.sent, run.failed, run.pending(), run.total)) (super::suppressed::skipped(&run)) }
                 dt { "Завершён" }
                 dd { @match run.finished_at { Some(at) => (when_exact(at, tz)), None => "идёт…" } }

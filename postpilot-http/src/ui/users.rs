@@ -348,3 +348,20 @@ async fn revoke_token<W: Wiring>(
     tracing::info!(token = id.get(), "API token revoked");
     Ok(see_other("/tokens"))
 }
+
+/// Who launched `run`, for its page: the user's email, or the system.
+pub(crate) async fn launcher_of<W: Wiring>(
+    app: &AppState<W>,
+    run: &postpilot_core::SendRun,
+) -> String {
+    match run.launched_by {
+        None => "система (токен сервера, командная строка или расписание)".to_owned(),
+        Some(id) => match app.accounts().get(id).await {
+            Ok(user) => user.email.to_string(),
+            Err(err) => {
+                tracing::warn!(error = %crate::error::with_causes(&err), "reading a run's launcher");
+                format!("пользователь №{id}")
+            }
+        },
+    }
+}

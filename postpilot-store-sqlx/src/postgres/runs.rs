@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Audience, Launch, MailingId, Reach, RunId, RunMessage, SendRun, Trigger,
+    Audience, Launch, MailingId, Reach, RunId, RunMessage, SendRun, Trigger, UserId,
 };
-use postpilot_core::ports::{Entity, RunRepository, StoreError};
+use postpilot_core::ports::{Entity, RunRepository, Scoped, StoreError};
 use sqlx::Postgres;
 
 use super::{commit, PgStore};
@@ -80,6 +80,7 @@ impl RunRepository for PgStore {
             .bind(mailing.get())
             .bind(trigger.code())
             .bind(now)
+            .bind(self.scope().actor.map(UserId::get))
             .fetch_one(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;

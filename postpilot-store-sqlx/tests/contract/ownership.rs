@@ -30,6 +30,7 @@ fn manager(user: UserId) -> Scope {
         sees: Owners::Everyone,
         changes: Owners::Only(user),
         new_owner: Some(user),
+        actor: Some(user),
     }
 }
 
@@ -585,4 +586,35 @@ pub async fn statistics_count_what_the_handle_sees<S: Store + Scoped + Clone + '
         ),
         (2, 4, 3, 2, 1)
     );
+}
+
+pub async fn a_run_records_the_user_who_launched_it_and_none_for_the_system<
+    S: Store + Scoped + Clone + 'static,
+>(
+    store: S,
+) {
+    let (anna, _) = anna_and_boris(&store).await;
+    let (mailing, _) = add_mailing(&anna, 2).await;
+    let launch = anna
+        .launch_run(mailing.id, Trigger::Api, Audience::Everyone, at(1))
+        .await
+        .expect("launched");
+    let anna_id = anna.scope().actor;
+    assert!(anna_id.is_some());
+    assert_eq!(launch.run.launched_by, anna_id);
+    assert_eq!(
+        store
+            .get_run(launch.run.id)
+            .await
+            .expect("read")
+            .launched_by,
+        anna_id,
+        "as read back"
+    );
+    let (theirs, _) = add_mailing(&store, 1).await;
+    let system = store
+        .launch_run(theirs.id, Trigger::Cli, Audience::Everyone, at(1))
+        .await
+        .expect("launched");
+    assert_eq!(system.run.launched_by, None);
 }

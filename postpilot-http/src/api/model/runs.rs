@@ -50,6 +50,9 @@ pub struct RunJson {
     /// Left out at launch because their address bounced (and they had not
     /// unsubscribed).
     pub skipped_bounced: u64,
+    /// The id of the user who launched the run; null for the system (the
+    /// server's token, the command line without `--as`, the scheduler).
+    pub launched_by: Option<i64>,
 }
 
 impl From<SendRun> for RunJson {
@@ -67,6 +70,7 @@ impl From<SendRun> for RunJson {
             subject: r.subject,
             skipped_unsubscribed: r.skipped_unsubscribed,
             skipped_bounced: r.skipped_bounced,
+            launched_by: r.launched_by.map(|u| u.get()),
         }
     }
 }

@@ -152,8 +152,9 @@ impl Owners {
 /// What a store handle lets its caller see and change, and who owns what
 /// it creates (ARCHITECTURE.md, "Users and ownership"). Another user's
 /// object outside `sees` is not found (404), never "forbidden", so its
-/// existence is not revealed; one inside `sees` but outside `changes` (a
-/// manager's view of a user's) is refused as forbidden.
+/// existence is not revealed; a change of one inside `sees` but outside
+/// `changes` (a manager's view of a user's) is not found either: the store
+/// changes nothing outside `changes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Scope {
     pub sees: Owners,

@@ -85,6 +85,9 @@ impl From<postpilot_core::Error> for UiError {
     fn from(err: postpilot_core::Error) -> Self {
         match err {
             postpilot_core::Error::Store(StoreError::NotFound { .. }) => Self::NotFound,
+            // What a role may not do is not found, as another user's data
+            // is (ARCHITECTURE.md, "Users and ownership").
+            postpilot_core::Error::Forbidden { .. } => Self::NotFound,
             other => {
                 tracing::error!(error = %crate::error::with_causes(&other), "UI request failed");
                 Self::Internal

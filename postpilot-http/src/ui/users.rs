@@ -37,14 +37,6 @@ pub(crate) fn role_label(role: Role) -> &'static str {
     }
 }
 
-/// What a role may not do is not found, as another's data is.
-fn hidden(err: postpilot_core::Error) -> UiError {
-    match err {
-        postpilot_core::Error::Forbidden { .. } => UiError::NotFound,
-        other => other.into(),
-    }
-}
-
 async fn list<W: Wiring>(
     Acting(app): Acting<W>,
     Extension(session): Extension<Session>,
@@ -61,8 +53,7 @@ async fn users_page<W: Wiring>(
     let users = app
         .accounts()
         .list(&session.actor, postpilot_core::Page::new(0, 1000))
-        .await
-        .map_err(hidden)?;
+        .await?;
     let tz = app.zone();
     let admin = session.actor.role().administers();
     let value = |name: &str| {
@@ -189,7 +180,7 @@ async fn add<W: Wiring>(
             })) => {
                 errors.add("email", "Пользователь с таким email уже есть.");
             }
-            Err(err) => return Err(hidden(err)),
+            Err(err) => return Err(err.into()),
         }
     }
     users_page(&app, &session, &errors, &sent).await
@@ -202,10 +193,7 @@ async fn set_blocked<W: Wiring>(
     blocked: bool,
 ) -> Result<Response, UiError> {
     let id = UserId(parse_id(id)?);
-    app.accounts()
-        .set_blocked(actor, id, blocked)
-        .await
-        .map_err(hidden)?;
+    app.accounts().set_blocked(actor, id, blocked).await?;
     tracing::info!(user = id.get(), blocked, "user blocked or unblocked");
     Ok(see_other("/users"))
 }
@@ -234,10 +222,7 @@ async fn set_role<W: Wiring>(
     let id = UserId(parse_id(&id)?);
     let role =
         Role::parse(form.get("role").unwrap_or_default()).map_err(|_| UiError::BadRequest)?;
-    app.accounts()
-        .set_role(&session.actor, id, role)
-        .await
-        .map_err(hidden)?;
+    app.accounts().set_role(&session.actor, id, role).await?;
     tracing::info!(user = id.get(), role = role.code(), "role changed");
     Ok(see_other("/users"))
 }
@@ -263,11 +248,7 @@ async fn tokens_page<W: Wiring>(
             p { "Вы вошли по токену сервера: у него нет своих токенов. Войдите как пользователь, чтобы выпускать токены." }
         }
     } else {
-        let all = app
-            .accounts()
-            .tokens(&session.actor)
-            .await
-            .map_err(hidden)?;
+        let all = app.accounts().tokens(&session.actor).await?;
         let tz = app.zone();
         html! {
             h1 { (title) }
@@ -326,11 +307,7 @@ async fn make_token<W: Wiring>(
     ) else {
         return tokens_page(&app, &session, None, &errors).await;
     };
-    let (key, info) = app
-        .accounts()
-        .add_token(&session.actor, name)
-        .await
-        .map_err(hidden)?;
+    let (key, info) = app.accounts().add_token(&session.actor, name).await?;
     tracing::info!(token = info.id.get(), "API token made");
     tokens_page(&app, &session, Some(key.expose()), &errors).await
 }
@@ -341,10 +318,7 @@ async fn revoke_token<W: Wiring>(
     CsrfForm { session, .. }: CsrfForm,
 ) -> Result<Response, UiError> {
     let id = TokenId(parse_id(&id)?);
-    app.accounts()
-        .revoke_token(&session.actor, id)
-        .await
-        .map_err(hidden)?;
+    app.accounts().revoke_token(&session.actor, id).await?;
     tracing::info!(token = id.get(), "API token revoked");
     Ok(see_other("/tokens"))
 }

@@ -7,35 +7,13 @@ mod support;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use postpilot_core::usecases::{SendPolicy, UseCases};
-use postpilot_core::{Actor, EmailAddress, FullName, NewUser, Password, Role, TokenName};
+use postpilot_core::Role;
 use serde_json::{json, Value};
 use support::{Reply, Server};
 
 async fn token_of(s: &Server, email: &str, role: Role) -> String {
-    let uses = UseCases::new(
-        s.store.clone(),
-        postpilot_core::ports::SystemClock,
-        SendPolicy::default(),
-    );
-    let new = NewUser {
-        email: EmailAddress::parse(email).expect("valid"),
-        full_name: FullName::parse("Пользователь").expect("valid"),
-        role,
-        confirmed: true,
-    };
-    let password = Password::parse("correct horse battery").expect("valid");
-    let user = uses
-        .accounts
-        .add(&Actor::System, new, Some(&password))
-        .await
-        .expect("added");
-    let (key, _) = uses
-        .accounts
-        .add_token(&Actor::User(user), TokenName::parse("t").expect("valid"))
-        .await
-        .expect("token");
-    key.expose().to_owned()
+    let user = s.add_user(email, role).await;
+    s.token_of(user).await
 }
 
 async fn call(s: &Server, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {

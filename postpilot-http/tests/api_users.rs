@@ -44,28 +44,16 @@ async fn add_user(s: &Server, email: &str, role: &str) -> i64 {
     reply.json["id"].as_i64().expect("id")
 }
 
-/// An API token of `email`'s, made by logging in through the store.
+/// A new API token of the user whose login `email` is.
 async fn token_of(s: &Server, email: &str) -> String {
-    let uses = postpilot_core::usecases::UseCases::new(
-        s.store.clone(),
-        postpilot_core::ports::SystemClock,
-        postpilot_core::usecases::SendPolicy::default(),
-    );
-    let user = uses
+    let user = s
+        .uses()
         .accounts
         .by_email(&postpilot_core::EmailAddress::parse(email).expect("valid"))
         .await
         .expect("read")
         .expect("found");
-    let (key, _) = uses
-        .accounts
-        .add_token(
-            &postpilot_core::Actor::User(user),
-            postpilot_core::TokenName::parse("test").expect("valid"),
-        )
-        .await
-        .expect("token");
-    key.expose().to_owned()
+    s.token_of(user).await
 }
 
 #[tokio::test]

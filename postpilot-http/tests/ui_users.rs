@@ -6,30 +6,8 @@ mod support;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use postpilot_core::usecases::{SendPolicy, UseCases};
-use postpilot_core::{Actor, EmailAddress, FullName, NewUser, Password, Role};
-use support::{csrf_of, get_request, Reply, Server};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn add_user(s: &Server, email: &str, role: Role) {
-    let uses = UseCases::new(
-        s.store.clone(),
-        postpilot_core::ports::SystemClock,
-        SendPolicy::default(),
-    );
-    let new = NewUser {
-        email: EmailAddress::parse(email).expect("valid"),
-        full_name: FullName::parse("Анна Смирнова").expect("valid"),
-        role,
-        confirmed: true,
-    };
-    let password = Password::parse(PASSWORD).expect("valid");
-    uses.accounts
-        .add(&Actor::System, new, Some(&password))
-        .await
-        .expect("added");
-}
+use postpilot_core::{EmailAddress, Role};
+use support::{csrf_of, get_request, Reply, Server, PASSWORD};
 
 /// A browser logged in as `email`: its cookie and a page's CSRF token.
 struct As<'a> {
@@ -90,8 +68,8 @@ impl<'a> As<'a> {
 #[tokio::test]
 async fn only_managers_and_admins_see_the_users_page_and_its_menu_entry() {
     let s = Server::new().await;
-    add_user(&s, "user@example.com", Role::User).await;
-    add_user(&s, "manager@example.com", Role::Manager).await;
+    s.add_user("user@example.com", Role::User).await;
+    s.add_user("manager@example.com", Role::Manager).await;
     let user = As::log_in(&s, "user@example.com").await;
     let home = user.get("/").await;
     assert!(
@@ -117,8 +95,8 @@ async fn only_managers_and_admins_see_the_users_page_and_its_menu_entry() {
 #[tokio::test]
 async fn an_admin_adds_and_promotes_a_user_and_a_manager_blocks_them() {
     let s = Server::new().await;
-    add_user(&s, "admin@example.com", Role::Admin).await;
-    add_user(&s, "manager@example.com", Role::Manager).await;
+    s.add_user("admin@example.com", Role::Admin).await;
+    s.add_user("manager@example.com", Role::Manager).await;
     let admin = As::log_in(&s, "admin@example.com").await;
     let bad = admin
         .post(
@@ -151,11 +129,7 @@ async fn an_admin_adds_and_promotes_a_user_and_a_manager_blocks_them() {
     let new_user = As::log_in(&s, "new@example.com").await;
     assert_eq!(new_user.get("/").await.status, StatusCode::OK);
 
-    let uses = UseCases::new(
-        s.store.clone(),
-        postpilot_core::ports::SystemClock,
-        SendPolicy::default(),
-    );
+    let uses = s.uses();
     let id = uses
         .accounts
         .by_email(&EmailAddress::parse("new@example.com").expect("valid"))
@@ -189,7 +163,7 @@ async fn an_admin_adds_and_promotes_a_user_and_a_manager_blocks_them() {
 #[tokio::test]
 async fn a_user_makes_a_token_seen_once_and_revokes_it() {
     let s = Server::new().await;
-    add_user(&s, "anna@example.com", Role::User).await;
+    s.add_user("anna@example.com", Role::User).await;
     let anna = As::log_in(&s, "anna@example.com").await;
     let made = anna.post("/tokens", &[("name", "ci")]).await;
     assert_eq!(made.status, StatusCode::OK, "{}", made.text);

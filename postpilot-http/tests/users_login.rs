@@ -9,30 +9,8 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
-use postpilot_core::usecases::UseCases;
-use postpilot_core::{Actor, EmailAddress, FullName, NewUser, Password, Role, TokenName, User};
-use support::{get_request, Reply, Server};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn add_user(s: &Server, email: &str, role: Role) -> User {
-    let uses = UseCases::new(
-        s.store.clone(),
-        postpilot_core::ports::SystemClock,
-        postpilot_core::usecases::SendPolicy::default(),
-    );
-    let new = NewUser {
-        email: EmailAddress::parse(email).expect("valid"),
-        full_name: FullName::parse("Анна Смирнова").expect("valid"),
-        role,
-        confirmed: true,
-    };
-    let password = Password::parse(PASSWORD).expect("valid");
-    uses.accounts
-        .add(&Actor::System, new, Some(&password))
-        .await
-        .expect("added")
-}
+use postpilot_core::{Actor, Role, TokenName};
+use support::{get_request, Reply, Server, PASSWORD};
 
 async fn log_in_from(s: &Server, ip: &str, email: &str, password: &str) -> Reply {
     let body = form_urlencoded::Serializer::new(String::new())
@@ -75,7 +53,7 @@ async fn api_with(s: &Server, token: &str) -> Reply {
 #[tokio::test]
 async fn a_user_logs_in_with_email_and_password_and_out_again() {
     let s = Server::new().await;
-    add_user(&s, "anna@example.com", Role::User).await;
+    s.add_user("anna@example.com", Role::User).await;
     let reply = log_in(&s, "ANNA@example.com", PASSWORD).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
     assert_eq!(reply.header("location"), Some("/"));
@@ -114,7 +92,7 @@ async fn a_user_logs_in_with_email_and_password_and_out_again() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_are_refused_alike_without_a_session() {
     let s = Server::new().await;
-    add_user(&s, "anna@example.com", Role::User).await;
+    s.add_user("anna@example.com", Role::User).await;
     let wrong = log_in(&s, "anna@example.com", "not the password").await;
     let unknown = log_in(&s, "nobody@example.com", PASSWORD).await;
     for reply in [&wrong, &unknown] {
@@ -132,7 +110,7 @@ async fn a_wrong_password_and_an_unknown_email_are_refused_alike_without_a_sessi
 #[tokio::test]
 async fn a_users_session_survives_a_restart_and_ends_at_once_when_they_are_blocked() {
     let s = Server::new().await;
-    let anna = add_user(&s, "anna@example.com", Role::User).await;
+    let anna = s.add_user("anna@example.com", Role::User).await;
     let cookie = cookie_of(&log_in(&s, "anna@example.com", PASSWORD).await);
 
     let s = s.restarted().await;
@@ -143,11 +121,7 @@ async fn a_users_session_survives_a_restart_and_ends_at_once_when_they_are_block
         "the session is in the database"
     );
 
-    let uses = UseCases::new(
-        s.store.clone(),
-        postpilot_core::ports::SystemClock,
-        postpilot_core::usecases::SendPolicy::default(),
-    );
+    let uses = s.uses();
     uses.accounts
         .set_blocked(&Actor::System, anna.id, true)
         .await
@@ -162,12 +136,8 @@ async fn a_users_session_survives_a_restart_and_ends_at_once_when_they_are_block
 #[tokio::test]
 async fn a_users_api_token_answers_as_them_until_revoked_or_they_are_blocked() {
     let s = Server::new().await;
-    let anna = add_user(&s, "anna@example.com", Role::User).await;
-    let uses = UseCases::new(
-        s.store.clone(),
-        postpilot_core::ports::SystemClock,
-        postpilot_core::usecases::SendPolicy::default(),
-    );
+    let anna = s.add_user("anna@example.com", Role::User).await;
+    let uses = s.uses();
     let me = Actor::User(anna.clone());
     let (key, info) = uses
         .accounts
@@ -203,8 +173,8 @@ async fn a_users_api_token_answers_as_them_until_revoked_or_they_are_blocked() {
 #[tokio::test]
 async fn wrong_passwords_for_one_account_from_many_addresses_lock_that_account_only() {
     let s = Server::new().await;
-    add_user(&s, "anna@example.com", Role::User).await;
-    add_user(&s, "boris@example.com", Role::User).await;
+    s.add_user("anna@example.com", Role::User).await;
+    s.add_user("boris@example.com", Role::User).await;
     for i in 0..10 {
         let ip = format!("198.51.100.{i}");
         let reply = log_in_from(&s, &ip, "anna@example.com", "guess number {i}").await;

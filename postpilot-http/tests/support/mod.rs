@@ -20,6 +20,8 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 
 pub const TOKEN: &str = "test-token-0123456789abcdef";
+/// The password of every user [`Server::add_user`] adds.
+pub const PASSWORD: &str = "correct horse battery";
 
 /// The tests' wiring: a real SQLite file, the outbox, the system clock.
 pub struct Test;
@@ -140,6 +142,40 @@ impl Server {
             store,
             dir,
         }
+    }
+
+    /// The use cases over this server's database, with the system's full
+    /// access: what a test sets users up with.
+    pub fn uses(&self) -> UseCases<SqliteStore, SystemClock> {
+        UseCases::new(self.store.clone(), SystemClock, SendPolicy::default())
+    }
+
+    /// Adds a confirmed user with [`PASSWORD`], as the system.
+    pub async fn add_user(&self, email: &str, role: postpilot_core::Role) -> postpilot_core::User {
+        let new = postpilot_core::NewUser {
+            email: EmailAddress::parse(email).expect("valid"),
+            full_name: postpilot_core::FullName::parse("Анна Смирнова").expect("valid"),
+            role,
+            confirmed: true,
+        };
+        let password = postpilot_core::Password::parse(PASSWORD).expect("valid");
+        self.uses()
+            .accounts
+            .add(&postpilot_core::Actor::System, new, Some(&password))
+            .await
+            .expect("added")
+    }
+
+    /// A new API token of `user`'s, its key.
+    pub async fn token_of(&self, user: postpilot_core::User) -> String {
+        let name = postpilot_core::TokenName::parse("test").expect("valid");
+        let (key, _) = self
+            .uses()
+            .accounts
+            .add_token(&postpilot_core::Actor::User(user), name)
+            .await
+            .expect("token");
+        key.expose().to_owned()
     }
 
     pub fn outbox(&self) -> PathBuf {

@@ -17,6 +17,10 @@ pub enum Error {
     Mail(#[from] crate::ports::MailError),
     #[error("mailing {0} is completed (its end time has passed) and can no longer be sent")]
     MailingCompleted(MailingId),
+    /// A manager or an admin disabled the mailing: nothing of it is sent
+    /// until it is enabled again.
+    #[error("mailing {0} is disabled by a manager and cannot be sent until it is enabled again")]
+    MailingDisabled(MailingId),
     /// A login with an unknown email or a wrong password: which of the
     /// two is not said.
     #[error("wrong email or password")]

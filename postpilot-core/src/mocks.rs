@@ -66,6 +66,7 @@ mockall::mock! {
         async fn add_mailing_recipients(&self, id: MailingId, which: &Selection) -> Result<u64, StoreError>;
         async fn remove_mailing_recipients(&self, id: MailingId, which: &Selection) -> Result<u64, StoreError>;
         async fn update_mailing(&self, id: MailingId, window: Window, message_id: MessageId, recipients: &RecipientsEdit) -> Result<Mailing, StoreError>;
+        async fn set_mailing_disabled(&self, id: MailingId, at: Option<DateTime<Utc>>) -> Result<Mailing, StoreError>;
         async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError>;
         async fn due_mailings(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<MailingId>, StoreError>;
     }

@@ -168,6 +168,9 @@ impl From<postpilot_core::Error> for ApiError {
             Error::MailingCompleted(_) => {
                 Self::new(StatusCode::CONFLICT, "mailing_completed", err.to_string())
             }
+            Error::MailingDisabled(_) => {
+                Self::new(StatusCode::CONFLICT, "mailing_disabled", err.to_string())
+            }
             Error::WrongCredentials | Error::AccountBlocked | Error::AccountUnconfirmed => {
                 Self::new(StatusCode::UNAUTHORIZED, "unauthorized", err.to_string())
             }

@@ -34,6 +34,7 @@ use crate::api;
         api::mailings::runs, api::mailings::run, api::mailings::attempts,
         api::mailings::recipients, api::mailings::add_recipients,
         api::mailings::remove_recipients,
+        api::moderation::disable, api::moderation::enable,
         api::lists::list, api::lists::create, api::lists::show, api::lists::rename,
         api::lists::remove, api::lists::members, api::lists::add_members,
         api::lists::remove_members,

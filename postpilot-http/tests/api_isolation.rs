@@ -5,8 +5,7 @@
 
 mod support;
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use postpilot_core::Role;
 use serde_json::{json, Value};
 use support::{Reply, Server};
@@ -17,18 +16,7 @@ async fn token_of(s: &Server, email: &str, role: Role) -> String {
 }
 
 async fn call(s: &Server, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = match body {
-        Some(v) => {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    s.send(request.body(body).expect("request")).await
+    s.api_as(token, method, path, body).await
 }
 
 /// Anna's recipient, message and mailing (sent once), by id.

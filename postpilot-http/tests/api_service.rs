@@ -152,7 +152,7 @@ async fn every_documented_operation_is_routed() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 45);
+    assert_eq!(operations, 47);
 }
 
 #[tokio::test]
@@ -222,7 +222,7 @@ fn operation_ids_are_unique_and_every_link_names_an_operation() {
             panic!("operationId {id} names both {other} and {method} {path}");
         }
     }
-    assert_eq!(ids.len(), 45);
+    assert_eq!(ids.len(), 47);
     for expected in [
         "listRecipients",
         "createRecipient",
@@ -235,6 +235,8 @@ fn operation_ids_are_unique_and_every_link_names_an_operation() {
         "listMailingRecipients",
         "addMailingRecipients",
         "removeMailingRecipients",
+        "disableMailing",
+        "enableMailing",
         "listLists",
         "createList",
         "showList",

@@ -6,9 +6,10 @@
 
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, Delivery, DeliveryId, EmailAddress,
-    FullName, Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient, RecipientId,
-    RunId, RunMessage, SendAttempt, SendRun, Stats, Subject, Suppression, Trigger, UserId,
+    AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, Delivery, DeliveryId, Disabled,
+    EmailAddress, FullName, Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient,
+    RecipientId, RunId, RunMessage, SendAttempt, SendRun, Stats, Subject, Suppression, Trigger,
+    UserId,
 };
 use postpilot_core::ports::{Entity, StoreError};
 
@@ -182,6 +183,8 @@ pub(crate) struct MailingRow<T> {
     message_id: i64,
     recipient_count: i64,
     launched_at: Option<T>,
+    disabled_at: Option<T>,
+    disabled_by: Option<i64>,
 }
 
 impl<T: StoredTime> TryFrom<MailingRow<T>> for Mailing {
@@ -196,6 +199,10 @@ impl<T: StoredTime> TryFrom<MailingRow<T>> for Mailing {
             message_id: MessageId(row.message_id),
             recipient_count: count("mailing.recipient_count", row.recipient_count)?,
             launched_at: opt_time("mailing.launched_at", row.launched_at)?,
+            disabled: opt_time("mailing.disabled_at", row.disabled_at)?.map(|at| Disabled {
+                at,
+                by: row.disabled_by.map(UserId),
+            }),
         })
     }
 }

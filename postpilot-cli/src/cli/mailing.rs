@@ -54,6 +54,12 @@ pub enum MailingCmd {
         #[arg(long)]
         only_unsent: bool,
     },
+    /// Disable a mailing (managers and admins): it is neither scheduled nor
+    /// sent until enabled again, and a run of it under way stops at its next
+    /// claim, recording what it did not send as not sent.
+    Disable { id: MailingId },
+    /// Enable a disabled mailing again (managers and admins).
+    Enable { id: MailingId },
     /// The mailing's send attempts: time, recipient, status, server reply.
     Attempts {
         id: MailingId,

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Datelike, Utc};
 
 use super::invalid::{InvalidField, Problem};
-use super::{MailingId, MailingStatus, MessageId, RecipientId};
+use super::{MailingId, MailingStatus, MessageId, RecipientId, UserId};
 
 /// The sending window: `sent_completed_at` strictly after `first_sent_at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,12 +104,27 @@ pub struct Mailing {
     pub recipient_count: u64,
     /// When it was first sent; `None` while it never was.
     pub launched_at: Option<DateTime<Utc>>,
+    /// Set while a manager or an admin has it disabled: it is not sent
+    /// (ARCHITECTURE.md, "Users and ownership").
+    pub disabled: Option<Disabled>,
 }
 
 impl Mailing {
     pub fn status(&self, now: DateTime<Utc>) -> MailingStatus {
         MailingStatus::at(now, self.sent_completed_at, self.launched_at.is_some())
     }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled.is_some()
+    }
+}
+
+/// A mailing's disabling: when, and by whom (`None`: the system, that is
+/// the command line or the automation token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disabled {
+    pub at: DateTime<Utc>,
+    pub by: Option<UserId>,
 }
 
 /// A mailing's fields, validated, before it has an id (create and replace).

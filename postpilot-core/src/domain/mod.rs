@@ -33,7 +33,9 @@ pub use listing::{
     AttemptCursor, AttemptFilter, AttemptListing, Direction, Listed, Listing, MailingOrder,
     MessageOrder, RecipientOrder, Sort,
 };
-pub use mailing::{Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdit, Window};
+pub use mailing::{
+    Disabled, Mailing, MailingPatch, NewMailing, RecipientIds, RecipientsEdit, Window,
+};
 pub use message::{Message, MessagePatch, NewMessage};
 pub use password::{dummy_check, Password, PasswordHash};
 pub use recipient::{NewRecipient, Recipient, RecipientPatch};

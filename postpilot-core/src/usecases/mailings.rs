@@ -1,10 +1,10 @@
 //! CRUD of mailings and of their recipients.
 
 use crate::domain::{
-    Listed, Listing, Mailing, MailingId, MailingOrder, MailingPatch, MailingStatus, NewMailing,
-    Page, RecipientId, RecipientPage, Search, Selection,
+    Actor, Listed, Listing, Mailing, MailingId, MailingOrder, MailingPatch, MailingStatus,
+    NewMailing, Page, RecipientId, RecipientPage, Search, Selection,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ports::{Clock, MailingRepository};
 
 /// A mailing with its status at the moment it was read.
@@ -136,6 +136,34 @@ impl<R: MailingRepository, C: Clock> Mailings<R, C> {
         Ok(self.view(mailing))
     }
 
+    /// Disables the mailing (`disabled`) or enables it again, for a
+    /// manager or an admin (`actor`, whose scope the store handle carries):
+    /// a disabled mailing is neither scheduled nor sent, and a run of it
+    /// under way stops at its next claim, recording what it did not send
+    /// (ARCHITECTURE.md, "Users and ownership").
+    ///
+    /// # Errors
+    /// `Forbidden` for a user's role; `NotFound`.
+    pub async fn set_disabled(
+        &self,
+        actor: &Actor,
+        id: MailingId,
+        disabled: bool,
+    ) -> Result<MailingView> {
+        let role = actor.role();
+        if !role.moderates() {
+            let action = if disabled {
+                "disable mailings"
+            } else {
+                "enable mailings"
+            };
+            return Err(Error::Forbidden { role, action });
+        }
+        let at = disabled.then(|| self.clock.now());
+        let mailing = self.repo.set_mailing_disabled(id, at).await?;
+        Ok(self.view(mailing))
+    }
+
     /// Deletes the mailing with its runs and attempts.
     ///
     /// # Errors
@@ -169,6 +197,7 @@ mod tests {
             message_id: MessageId(1),
             recipient_count: 2,
             launched_at: launched.then(start),
+            disabled: None,
         }
     }
 
@@ -243,5 +272,73 @@ mod tests {
         let (view, subject) = &found.items[0];
         assert_eq!(view.status, MailingStatus::Completed);
         assert_eq!(subject, "Новости");
+    }
+
+    fn actor(role: crate::domain::Role) -> Actor {
+        Actor::User(crate::domain::User {
+            id: crate::domain::UserId(5),
+            email: crate::domain::EmailAddress::parse("mia@example.com").expect("valid"),
+            full_name: crate::domain::FullName::parse("Mia").expect("valid"),
+            role,
+            blocked: false,
+            confirmed: true,
+            created_at: start(),
+            last_login_at: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_user_may_not_disable_or_enable_a_mailing_and_nothing_is_written() {
+        for disabled in [true, false] {
+            let mut repo = MockMailingRepository::new();
+            repo.expect_set_mailing_disabled().never();
+            let err = Mailings::new(repo, clock_at(start()))
+                .set_disabled(&actor(crate::domain::Role::User), MailingId(3), disabled)
+                .await
+                .expect_err("refused");
+            assert!(
+                matches!(
+                    err,
+                    Error::Forbidden {
+                        role: crate::domain::Role::User,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_manager_disables_as_of_now_and_enables_again() {
+        let now = start() + Duration::minutes(5);
+        let mut repo = MockMailingRepository::new();
+        repo.expect_set_mailing_disabled()
+            .withf(move |id, at| *id == MailingId(3) && *at == Some(now))
+            .times(1)
+            .returning(|_, at| {
+                let mut mailing = stored(true);
+                mailing.disabled = at.map(|at| crate::domain::Disabled {
+                    at,
+                    by: Some(crate::domain::UserId(5)),
+                });
+                Ok(mailing)
+            });
+        repo.expect_set_mailing_disabled()
+            .withf(|_, at| at.is_none())
+            .times(1)
+            .returning(|_, _| Ok(stored(true)));
+        let mailings = Mailings::new(repo, clock_at(now));
+        let manager = actor(crate::domain::Role::Manager);
+        let disabled = mailings
+            .set_disabled(&manager, MailingId(3), true)
+            .await
+            .expect("disabled");
+        assert_eq!(disabled.mailing.disabled.map(|d| d.at), Some(now));
+        let enabled = mailings
+            .set_disabled(&Actor::System, MailingId(3), false)
+            .await
+            .expect("enabled");
+        assert!(!enabled.mailing.is_disabled());
     }
 }

@@ -21,6 +21,8 @@ mod worker;
 mod worker_tests;
 
 #[cfg(test)]
+mod send_disabled_tests;
+#[cfg(test)]
 mod send_fault_tests;
 #[cfg(test)]
 mod send_tests;
@@ -37,7 +39,7 @@ pub use policy::{
 };
 pub use preview::{Letter, Previews};
 pub use recipients::Recipients;
-pub use send::{Progress, SendMailing, SendStore, GAVE_UP, WINDOW_CLOSED};
+pub use send::{Progress, SendMailing, SendStore, DISABLED, GAVE_UP, WINDOW_CLOSED};
 pub use stats::Statistics;
 pub use stop::{StopSignal, Stopper};
 pub use wired::UseCases;

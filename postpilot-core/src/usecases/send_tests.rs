@@ -30,10 +30,11 @@ pub(super) fn mailing(ends_at: DateTime<Utc>, launched: bool) -> Mailing {
         message_id: MessageId(2),
         recipient_count: 2,
         launched_at: launched.then(t0),
+        disabled: None,
     }
 }
 
-fn message() -> Message {
+pub(super) fn message() -> Message {
     Message {
         id: MessageId(2),
         subject: Subject::parse("Новости").expect("valid"),

@@ -74,8 +74,12 @@ impl<S: SendStore, M: Mailer, C: Clock> Worker<S, M, C> {
                         pass.launched += 1;
                     }
                 }
-                // Deleted, or its window closed, since it was listed.
-                Err(Error::MailingCompleted(_) | Error::Store(StoreError::NotFound { .. })) => {}
+                // Deleted, disabled, or its window closed, since it was listed.
+                Err(
+                    Error::MailingCompleted(_)
+                    | Error::MailingDisabled(_)
+                    | Error::Store(StoreError::NotFound { .. }),
+                ) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -45,7 +45,10 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
         )
 }
 
-async fn detail<W: Wiring>(app: &AppState<W>, id: MailingId) -> Result<MailingJson, ApiError> {
+pub(crate) async fn detail<W: Wiring>(
+    app: &AppState<W>,
+    id: MailingId,
+) -> Result<MailingJson, ApiError> {
     let mailings = app.mailings();
     let view = mailings.get(id).await?;
     let ids = mailings.recipient_ids(id).await?;
@@ -179,7 +182,8 @@ pub(crate) async fn remove<W: Wiring>(
             )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "The mailing is completed (its end time has passed)"),
+        (status = 409, body = ErrorBody, description = "The mailing is completed (its end time has \
+            passed), or disabled by a manager (`mailing_disabled`)"),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "`only_unsent` is not a boolean, or the body has another field"),
     ))]

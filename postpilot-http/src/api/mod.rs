@@ -7,6 +7,7 @@ pub(crate) mod lists;
 pub(crate) mod mailings;
 pub(crate) mod messages;
 pub(crate) mod model;
+pub(crate) mod moderation;
 pub(crate) mod recipients;
 pub(crate) mod rules;
 pub(crate) mod selection;
@@ -42,6 +43,7 @@ pub(crate) fn routes<W: Wiring>(state: AppState<W>) -> Router<AppState<W>> {
         .merge(suppression::routes())
         .merge(messages::routes())
         .merge(mailings::routes())
+        .merge(moderation::routes())
         .merge(lists::routes())
         .merge(stats::routes())
         .merge(users::routes::<W>())

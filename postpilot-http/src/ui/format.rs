@@ -124,6 +124,14 @@ pub(crate) fn mailing_status(status: MailingStatus) -> Markup {
     html! { span class={ "badge " (status.code()) } { (crate::labels::mailing_status(status)) } }
 }
 
+/// A mailing's status, and whether a manager disabled it.
+pub(crate) fn mailing_state(status: MailingStatus, disabled: bool) -> Markup {
+    html! {
+        (mailing_status(status))
+        @if disabled { " " span.badge.disabled { "отключена" } }
+    }
+}
+
 pub(crate) fn attempt_status(status: AttemptStatus) -> Markup {
     html! { span class={ "badge " (status.code()) } { (crate::labels::attempt_status(status)) } }
 }

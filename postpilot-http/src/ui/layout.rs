@@ -45,10 +45,12 @@ pub(crate) enum Notice {
     ListDeleted,
     MembersAdded,
     MembersRemoved,
+    MailingDisabled,
+    MailingEnabled,
 }
 
 impl Notice {
-    const ALL: [(Self, &'static str, &'static str); 18] = [
+    const ALL: [(Self, &'static str, &'static str); 20] = [
         (
             Self::RecipientCreated,
             "recipient_created",
@@ -118,6 +120,16 @@ impl Notice {
             Self::MembersRemoved,
             "members_removed",
             "Получатели убраны из списка (сами получатели не удалены).",
+        ),
+        (
+            Self::MailingDisabled,
+            "mailing_disabled",
+            "Рассылка отключена: она не отправится, пока её не включат.",
+        ),
+        (
+            Self::MailingEnabled,
+            "mailing_enabled",
+            "Рассылка включена: её снова можно отправить.",
         ),
     ];
 

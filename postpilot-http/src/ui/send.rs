@@ -34,6 +34,10 @@ pub(super) const IN_PROGRESS: &str =
 pub(super) const COMPLETED: &str =
     "Рассылка завершена: время окончания отправки прошло, отправить её нельзя.";
 
+/// Why a disabled mailing cannot be sent.
+pub(crate) const DISABLED: &str =
+    "Рассылка отключена менеджером: отправить её нельзя, пока менеджер или администратор её не включит.";
+
 /// `GET /mailings/{id}/send`: what a send would do, and the buttons that do it.
 pub(super) async fn confirm<W: Wiring>(
     Acting(app): Acting<W>,
@@ -57,6 +61,9 @@ pub(super) async fn confirm<W: Wiring>(
         p { "Сообщение: «" (message.subject) "»." }
         @if completed {
             p.alert #refused { (COMPLETED) }
+            p { a href=(back) { "Вернуться к рассылке" } }
+        } @else if view.mailing.is_disabled() {
+            p.alert #refused { (DISABLED) }
             p { a href=(back) { "Вернуться к рассылке" } }
         } @else if let Some(run) = unfinished {
             p.alert #refused {
@@ -122,7 +129,7 @@ pub(super) async fn confirm<W: Wiring>(
 /// `POST /mailings/{id}/send`: launches the run the confirmation page chose
 /// (everyone when the form names no choice), which the server's sender
 /// delivers in the background, and goes back to the mailing page. Refused
-/// (409, on the mailing page) for a completed mailing and while a run is
+/// (409, on the mailing page) for a completed or disabled mailing and while a run is
 /// unfinished: the run is then left as it is.
 pub(super) async fn send<W: Wiring>(
     Acting(app): Acting<W>,
@@ -145,6 +152,9 @@ pub(super) async fn send<W: Wiring>(
         Ok(_) => Ok(see_other_with(&format!("/mailings/{id}"), Notice::Launched)),
         Err(postpilot_core::Error::MailingCompleted(_)) => {
             mailing_page(&app, &session, id, &uri, None, Some(COMPLETED.into())).await
+        }
+        Err(postpilot_core::Error::MailingDisabled(_)) => {
+            mailing_page(&app, &session, id, &uri, None, Some(DISABLED.into())).await
         }
         Err(err) => Err(err.into()),
     }

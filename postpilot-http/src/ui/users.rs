@@ -328,12 +328,17 @@ pub(crate) async fn launcher_of<W: Wiring>(
     app: &AppState<W>,
     run: &postpilot_core::SendRun,
 ) -> String {
-    match run.launched_by {
+    who(app, run.launched_by).await
+}
+
+/// A user's email for a page saying who did something; `None`: the system.
+pub(crate) async fn who<W: Wiring>(app: &AppState<W>, user: Option<UserId>) -> String {
+    match user {
         None => "система (токен сервера, командная строка или расписание)".to_owned(),
         Some(id) => match app.accounts().get(id).await {
             Ok(user) => user.email.to_string(),
             Err(err) => {
-                tracing::warn!(error = %crate::error::with_causes(&err), "reading a run's launcher");
+                tracing::warn!(error = %crate::error::with_causes(&err), "reading who did it");
                 format!("пользователь №{id}")
             }
         },

@@ -210,10 +210,22 @@ impl Server {
 
     /// An API call with the token and, when given, a JSON body.
     pub async fn api(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.api_as(TOKEN, method, path, body).await
+    }
+
+    /// An API call with `token` (a user's, or the server's) and, when
+    /// given, a JSON body.
+    pub async fn api_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
         let body = match body {
             Some(json) => {
                 request = request.header(header::CONTENT_TYPE, "application/json");
@@ -439,6 +451,29 @@ impl<'a> Browser<'a> {
         };
         let home = browser.get("/").await;
         browser.csrf = csrf_of(&home.text);
+        browser
+    }
+
+    /// Logs in by email and [`PASSWORD`], as a user does at `/login`.
+    pub async fn log_in_as(server: &'a Server, email: &str) -> Browser<'a> {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("email", email)
+            .append_pair("password", PASSWORD)
+            .finish();
+        let request = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        let reply = server.send(request).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+        let set_cookie = reply.header("set-cookie").expect("cookie");
+        let cookie = set_cookie.split(';').next().expect("pair").to_owned();
+        let mut browser = Browser {
+            server,
+            cookie,
+            csrf: String::new(),
+        };
+        browser.csrf = csrf_of(&browser.get("/").await.text);
         browser
     }
 

@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     Listed, Listing, Mailing, MailingId, MailingOrder, MessageId, NewMailing, Page, RecipientId,
-    RecipientPage, RecipientsEdit, Search, Selection, Window,
+    RecipientPage, RecipientsEdit, Search, Selection, UserId, Window,
 };
-use postpilot_core::ports::{Entity, MailingRepository, StoreError};
+use postpilot_core::ports::{Entity, MailingRepository, Scoped, StoreError};
 use sqlx::{PgConnection, Postgres};
 
 use super::members::{add_members, check_recipients, recipient_page, remove_members};
@@ -157,6 +157,29 @@ impl MailingRepository for PgStore {
         let mailing = mailing_in(&mut *tx, id, None).await?;
         commit(tx, &doing).await?;
         Ok(mailing)
+    }
+
+    async fn set_mailing_disabled(
+        &self,
+        id: MailingId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Mailing, StoreError> {
+        // A moderation: within what the handle sees (a manager's view).
+        let sees = self.owners().sees;
+        let row: Option<MailingRow<DateTime<Utc>>> = match at {
+            Some(at) => sqlx::query_as(sql::DISABLE_MAILING)
+                .bind(at)
+                .bind(self.scope().actor.map(UserId::get))
+                .bind(id.get())
+                .bind(sees),
+            None => sqlx::query_as(sql::ENABLE_MAILING)
+                .bind(id.get())
+                .bind(sees),
+        }
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend(format!("disabling or enabling mailing {id}")))?;
+        found(row, Entity::Mailing, id.get())
     }
 
     async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError> {

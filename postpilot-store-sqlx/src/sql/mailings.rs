@@ -10,7 +10,8 @@ use crate::owners::push_owned;
 
 /// The mailing `$1`, if owned by `$2` (NULL: anyone's).
 pub(crate) const GET_MAILING: &str = "SELECT id, first_sent_at, sent_completed_at, message_id, \
-     recipient_count, launched_at FROM mailing WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)";
+     recipient_count, launched_at, disabled_at, disabled_by FROM mailing \
+     WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)";
 
 /// A new mailing: `$1` its first send time, `$2` the end of its window,
 /// `$3` its message, `$4` its owner; returns its id.
@@ -22,7 +23,8 @@ pub(crate) const INSERT_MAILING: &str =
 /// size, `$2` its start.
 pub(crate) const LIST_MAILINGS: &str =
     "SELECT id, first_sent_at, sent_completed_at, message_id, recipient_count, \
-     launched_at FROM mailing WHERE ($3 IS NULL OR owner_id = $3) ORDER BY id LIMIT $1 OFFSET $2";
+     launched_at, disabled_at, disabled_by FROM mailing WHERE ($3 IS NULL OR owner_id = $3) \
+     ORDER BY id LIMIT $1 OFFSET $2";
 
 /// The recipients of mailing `$1`, by id.
 pub(crate) const MAILING_RECIPIENT_IDS: &str =
@@ -44,10 +46,27 @@ pub(crate) const CLEAR_RECIPIENTS: &str = "DELETE FROM mailing_recipient WHERE m
 pub(crate) const DELETE_MAILING: &str =
     "DELETE FROM mailing WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)";
 
-/// Mailings not launched whose window is open at `$1` (now), first send
-/// time first, at most `$2`: the scheduler's, everyone's.
+/// Mailing `$3`, if `$4` (NULL: anyone) sees it, is disabled as of `$1` by
+/// `$2` (NULL: the system), unless it already was: then it keeps its first
+/// time and author (the right-hand sides read the row as it was).
+pub(crate) const DISABLE_MAILING: &str = "UPDATE mailing \
+     SET disabled_at = coalesce(disabled_at, $1), \
+     disabled_by = CASE WHEN disabled_at IS NULL THEN $2 ELSE disabled_by END \
+     WHERE id = $3 AND ($4 IS NULL OR owner_id = $4) \
+     RETURNING id, first_sent_at, sent_completed_at, message_id, recipient_count, \
+     launched_at, disabled_at, disabled_by";
+
+/// Mailing `$1`, if `$2` (NULL: anyone) sees it, is enabled again.
+pub(crate) const ENABLE_MAILING: &str = "UPDATE mailing \
+     SET disabled_at = NULL, disabled_by = NULL \
+     WHERE id = $1 AND ($2 IS NULL OR owner_id = $2) \
+     RETURNING id, first_sent_at, sent_completed_at, message_id, recipient_count, \
+     launched_at, disabled_at, disabled_by";
+
+/// Mailings not launched nor disabled whose window is open at `$1` (now),
+/// first send time first, at most `$2`: the scheduler's, everyone's.
 pub(crate) const DUE_MAILINGS: &str = "SELECT id FROM mailing WHERE launched_at IS NULL \
-     AND first_sent_at <= $1 AND sent_completed_at > $1 \
+     AND disabled_at IS NULL AND first_sent_at <= $1 AND sent_completed_at > $1 \
      ORDER BY first_sent_at, id LIMIT $2";
 
 /// The message `$1`, if it exists and is owned by `$2` (NULL: anyone's).
@@ -85,7 +104,7 @@ pub(crate) fn find<D: Dialect>(
     };
     let mut page = select(
         "m.id, m.first_sent_at, m.sent_completed_at, m.message_id, m.recipient_count, \
-         m.launched_at, g.subject",
+         m.launched_at, m.disabled_at, m.disabled_by, g.subject",
     );
     page.push(order_by(column, "m.id", listing.sort.direction));
     push_page(&mut page, listing.page);

@@ -8,6 +8,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod delivery;
+mod disabling;
 mod instance;
 mod listing;
 mod lists;
@@ -21,6 +22,7 @@ mod suppression;
 mod users;
 
 pub use delivery::*;
+pub use disabling::*;
 pub use instance::*;
 pub use listing::*;
 pub use lists::*;
@@ -308,6 +310,9 @@ macro_rules! contract_tests {
             what_the_system_made_before_any_admin_goes_to_the_first_admin,
             an_email_and_a_list_name_are_unique_per_owner_in_any_letter_case,
             statistics_count_what_the_handle_sees,
+            a_disabled_mailing_keeps_when_and_by_whom_until_it_is_enabled_again,
+            a_disabled_mailing_is_not_due_until_it_is_enabled_again,
+            a_manager_disables_another_users_mailing_which_no_other_user_can_reach,
         );
     };
     (@each $fresh:path; $($name:ident),+ $(,)?) => {$(

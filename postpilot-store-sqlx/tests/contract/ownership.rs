@@ -25,7 +25,7 @@ fn listing<C: Default>() -> Listing<C> {
 }
 
 /// Sees everyone's, changes only their own: a manager's scope.
-fn manager(user: UserId) -> Scope {
+pub(super) fn manager(user: UserId) -> Scope {
     Scope {
         sees: Owners::Everyone,
         changes: Owners::Only(user),

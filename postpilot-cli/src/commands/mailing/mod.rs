@@ -3,6 +3,7 @@
 mod send;
 
 use postpilot_core::ports::Store;
+use postpilot_core::usecases::MailingView;
 use postpilot_core::{
     Audience, MailingId, MailingPatch, NewMailing, RecipientIds, RecipientPage, RecipientsEdit,
     Selection, SendRun, Window,
@@ -55,7 +56,7 @@ pub async fn run<S: Store + Clone + 'static>(
                     let m = &v.mailing;
                     vec![
                         m.id.to_string(),
-                        format!("{} ({})", labels::mailing_status(v.status), v.status.code()),
+                        status(v),
                         time(m.first_sent_at),
                         time(m.sent_completed_at),
                         m.message_id.to_string(),
@@ -116,6 +117,14 @@ pub async fn run<S: Store + Clone + 'static>(
                 Audience::Everyone
             };
             send::send(app, id, detach, selection, out).await?;
+        }
+        MailingCmd::Disable { id } => {
+            mailings.set_disabled(&app.actor, id, true).await?;
+            show(app, id, out).await?;
+        }
+        MailingCmd::Enable { id } => {
+            mailings.set_disabled(&app.actor, id, false).await?;
+            show(app, id, out).await?;
         }
         MailingCmd::Attempts { id, page } => attempts(app, id, page, out).await?,
         MailingCmd::Runs { id } => {
@@ -229,14 +238,7 @@ async fn show<S: Store + Clone + 'static>(
     let ids: Vec<String> = recipient_ids.iter().map(ToString::to_string).collect();
     let mut fields = vec![
         ("id", m.id.to_string()),
-        (
-            "status",
-            format!(
-                "{} ({})",
-                labels::mailing_status(view.status),
-                view.status.code()
-            ),
-        ),
+        ("status", status(&view)),
         ("first_sent_at", time(m.first_sent_at)),
         ("sent_completed_at", time(m.sent_completed_at)),
         ("message_id", m.message_id.to_string()),
@@ -250,6 +252,16 @@ async fn show<S: Store + Clone + 'static>(
     }
     out.record(&MailingJson::new(view, recipient_ids), &fields)?;
     Ok(())
+}
+
+/// `Запущена (running)`, and `, disabled since …` while it is.
+fn status(view: &MailingView) -> String {
+    let status = view.status;
+    let mut text = format!("{} ({})", labels::mailing_status(status), status.code());
+    if let Some(disabled) = &view.mailing.disabled {
+        text.push_str(&format!(", disabled since {}", time(disabled.at)));
+    }
+    text
 }
 
 const RUN_HEADER: [&str; 8] = [

@@ -113,6 +113,15 @@ pub(super) async fn send<S: Store + Clone + 'static>(
         )
         .into());
     }
+    if run.failed > 0 && app.uses.mailings.get(id).await?.mailing.is_disabled() {
+        return Err(anyhow::anyhow!(
+            "mailing {id} was disabled while it was being sent: sending stopped, and the {} \
+             deliveries not made are recorded as failed (not sent); once it is enabled again, \
+             `postpilot mailing send {id} --only-unsent` sends to them",
+            run.failed
+        )
+        .into());
+    }
     if run.failed > 0 {
         return Err(anyhow::anyhow!(
             "{} of {} deliveries failed; see `postpilot mailing attempts {id}`",

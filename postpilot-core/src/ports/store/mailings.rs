@@ -92,6 +92,20 @@ pub trait MailingRepository: Send + Sync {
         recipients: &RecipientsEdit,
     ) -> Result<Mailing, StoreError>;
 
+    /// Disables the mailing as of `at` (`None`: enables it again), recording
+    /// the handle's acting user as who did it. A moderation: it reaches
+    /// every mailing the handle *sees* (a manager's, everyone's), unlike an
+    /// edit; whether the actor's role may is the use case's to decide.
+    /// Disabling a disabled mailing keeps its first time and author.
+    ///
+    /// # Errors
+    /// `NotFound` for a mailing the handle does not see.
+    async fn set_mailing_disabled(
+        &self,
+        id: MailingId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Mailing, StoreError>;
+
     /// Deletes the mailing with its runs, deliveries and attempts.
     ///
     /// # Errors
@@ -99,7 +113,7 @@ pub trait MailingRepository: Send + Sync {
     async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError>;
 
     /// Mailings due for their scheduled first send at `now`: never sent,
-    /// `first_sent_at <= now < sent_completed_at`; earliest start first, at
+    /// not disabled, `first_sent_at <= now < sent_completed_at`; earliest start first, at
     /// most `limit`.
     ///
     /// # Errors

@@ -20,13 +20,14 @@ use futures::FutureExt;
 use super::attempt::{not_sent, Sent};
 use super::ledger::{ClaimNo, Ledger};
 use super::stop::Stop;
-use super::store_ops::Claimed;
+use super::store_ops::{Claimed, Standing};
 use super::{Progress, SendMailing, SendStore, Until};
 use crate::domain::{Delivery, InstanceId, MailingId, RunId, SendRun};
 use crate::error::Result;
 use crate::ports::{Clock, Mailer};
 use crate::usecases::letters::Letters;
 use crate::usecases::pace::Pace;
+use crate::usecases::policy::later;
 use next_op::{next_op, NextOp};
 
 mod back;
@@ -34,6 +35,11 @@ mod next_op;
 
 /// How long a result may wait for others to be recorded with.
 const GROUP_WAIT: Duration = Duration::from_millis(200);
+
+/// How often, at most, a record also reads whether the mailing may still be
+/// sent: a batch claimed whole may take long to send, and a mailing
+/// disabled or closed meanwhile must stop it within about this long.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
 
 /// The store operation under way while sends go on.
 struct StoreOp<'a> {
@@ -48,6 +54,8 @@ enum Stored {
     Recorded(SendRun),
     /// A record and the claim made beside it.
     RecordedAndClaimed(SendRun, Claimed),
+    /// A record and a look at whether the mailing may still be sent.
+    RecordedAndLooked(SendRun, Standing),
     Renewed,
     Claimed(Claimed),
 }
@@ -99,6 +107,9 @@ pub(super) struct Engine<'a, S, M, C> {
     store_op: Option<StoreOp<'a>>,
     /// Results have waited `GROUP_WAIT` with no send coming back.
     group_due: bool,
+    /// When a record next looks at whether the mailing may still be sent
+    /// (a claim always does).
+    look_at: DateTime<Utc>,
 }
 
 impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
@@ -135,6 +146,7 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
             renew_at: send.policy.renew_at(send.clock.now()),
             store_op: None,
             group_due: false,
+            look_at: send.clock.now(),
         })
     }
 
@@ -253,10 +265,20 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
         self.group_due = false;
         let recording = self.ledger.unrecorded();
         let record = self.send.record(self.run, self.ledger.take_results());
+        let now = self.send.clock.now();
+        let look = with_claim || (self.stop.is_none() && now >= self.look_at);
+        if look {
+            self.look_at = later(now, LOOK_EVERY);
+        }
         let future = if with_claim {
             let claim = self.send.claim(self.run, self.mailing);
             future::try_join(record, claim)
                 .map(|r| r.map(|(totals, claimed)| Stored::RecordedAndClaimed(totals, claimed)))
+                .boxed()
+        } else if look {
+            let standing = self.send.standing(self.mailing);
+            future::try_join(record, standing)
+                .map(|r| r.map(|(totals, standing)| Stored::RecordedAndLooked(totals, standing)))
                 .boxed()
         } else {
             record.map(|r| r.map(Stored::Recorded)).boxed()
@@ -276,7 +298,8 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
         }
     }
 
-    fn start_claim(&self) -> StoreOp<'a> {
+    fn start_claim(&mut self) -> StoreOp<'a> {
+        self.look_at = later(self.send.clock.now(), LOOK_EVERY);
         let claim = self.send.claim(self.run, self.mailing);
         StoreOp {
             recording: 0,
@@ -330,6 +353,10 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
                 (self.progress)(&totals);
                 self.claimed(claimed);
             }
+            Stored::RecordedAndLooked(totals, standing) => {
+                (self.progress)(&totals);
+                self.looked(standing);
+            }
             Stored::Renewed => {}
             Stored::Claimed(claimed) => self.claimed(claimed),
         }
@@ -345,10 +372,23 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
                     .extend(claim.deliveries.into_iter().map(|d| (no, d)));
             }
             Claimed::Nothing => self.drained = true,
-            Claimed::WindowClosed => {
-                self.stop.get_or_insert(Stop::WindowClosed);
-            }
+            Claimed::WindowClosed => self.looked(Standing::WindowClosed),
+            Claimed::Disabled => self.looked(Standing::Disabled),
         }
+    }
+
+    /// A mailing closed or disabled stops the sending: nothing more is
+    /// claimed or started, and what is left is recorded as not sent.
+    fn looked(&mut self, standing: Standing) {
+        let stop = match standing {
+            Standing::Open => return,
+            Standing::WindowClosed => Stop::WindowClosed,
+            Standing::Disabled => {
+                tracing::info!(run = %self.run, "the mailing was disabled: sending stops");
+                Stop::Disabled
+            }
+        };
+        self.stop.get_or_insert(stop);
     }
 
     /// Nothing under way: on a shutdown hand back what is left; on another

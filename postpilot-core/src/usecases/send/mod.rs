@@ -34,6 +34,9 @@ use engine::Engine;
 /// Recorded for deliveries still unsent when the mailing's window closes.
 pub const WINDOW_CLOSED: &str = "not sent: the mailing's end time passed";
 
+/// Recorded for deliveries still unsent when the mailing is disabled.
+pub const DISABLED: &str = "not sent: the mailing was disabled";
+
 /// How the response recorded for deliveries left when the server looked
 /// down begins (`not sent: gave up after N temporary failures in a row;
 /// last: …`).
@@ -117,7 +120,8 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
     /// takes, or picks up its unfinished run.
     ///
     /// # Errors
-    /// `MailingCompleted` when the end time has passed; `NotFound`.
+    /// `MailingCompleted` when the end time has passed; `MailingDisabled`
+    /// while a manager has it disabled; `NotFound`.
     pub async fn launch(
         &self,
         mailing: MailingId,
@@ -133,6 +137,10 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
             .await?;
         if found.status(now) == MailingStatus::Completed {
             return Err(Error::MailingCompleted(mailing));
+        }
+        // Disabled after this read, the run stops at its first claim.
+        if found.is_disabled() {
+            return Err(Error::MailingDisabled(mailing));
         }
         // One transaction: tried again after a failure, it either starts
         // the run or finds the one the failed try started and resumes it.
@@ -171,9 +179,9 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
     /// batches are claimed. Results are recorded in groups while sending
     /// goes on (within 200 ms of coming back), and at most `max_unrecorded`
     /// sends are ever out unrecorded: a crash can repeat only those. When
-    /// the mailing's end time passes, or the server looks down
-    /// (`give_up_after`), what is left is recorded as not sent with the
-    /// reason.
+    /// the mailing's end time passes, it is disabled, or the server looks
+    /// down (`give_up_after`), what is left is recorded as not sent with
+    /// the reason.
     ///
     /// # Errors
     /// Store failures; a failed send is recorded, never an error.

@@ -1,13 +1,15 @@
 //! Why a sender starts no more sends, and what it records for the
 //! deliveries left (ARCHITECTURE.md, "Delivery engine").
 
-use super::{GAVE_UP, WINDOW_CLOSED};
+use super::{DISABLED, GAVE_UP, WINDOW_CLOSED};
 
 /// Why a sender starts no more sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Stop {
     /// The mailing's end time passed.
     WindowClosed,
+    /// A manager or an admin disabled the mailing.
+    Disabled,
     /// Temporary failures in a row reached `give_up_after`.
     ServerDown { failures: u32, last: String },
     /// The server refused the login: nothing more can be sent.
@@ -22,6 +24,7 @@ impl Stop {
     pub(super) fn not_sent_reason(&self) -> Option<String> {
         match self {
             Self::WindowClosed => Some(WINDOW_CLOSED.to_owned()),
+            Self::Disabled => Some(DISABLED.to_owned()),
             Self::ServerDown { failures, last } => Some(format!(
                 "{GAVE_UP} after {failures} temporary failures in a row; last: {last}"
             )),

@@ -11,7 +11,8 @@ use futures::future;
 use super::ledger::Ledger;
 use super::{SendMailing, SendStore};
 use crate::domain::{
-    Claim, DeliveryResult, InstanceId, LeaseToken, MailingId, RunId, SendRun, UnsubscribeLinks,
+    Claim, DeliveryResult, InstanceId, LeaseToken, Mailing, MailingId, RunId, SendRun,
+    UnsubscribeLinks,
 };
 use crate::error::{Error, Result};
 use crate::ports::{Clock, Mailer, StoreError};
@@ -22,11 +23,20 @@ use crate::usecases::policy::until;
 /// while it waits for a retry or for another sender's lease.
 const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 
+/// Whether the mailing may still be sent, as it is now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Standing {
+    Open,
+    WindowClosed,
+    Disabled,
+}
+
 /// What a claim found.
 pub(super) enum Claimed {
     Batch(Claim),
     Nothing,
     WindowClosed,
+    Disabled,
 }
 
 impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
@@ -175,14 +185,28 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
         Ok(())
     }
 
-    /// Claims the next batch, unless the mailing's window has closed.
+    /// Whether the mailing may still be sent: read anew each time, as its
+    /// window may have been edited, or it disabled, meanwhile.
+    pub(super) async fn standing(&self, mailing: MailingId) -> Result<Standing> {
+        let found = self.mailing(mailing).await?;
+        Ok(if self.clock.now() >= found.sent_completed_at {
+            Standing::WindowClosed
+        } else if found.is_disabled() {
+            Standing::Disabled
+        } else {
+            Standing::Open
+        })
+    }
+
+    /// Claims the next batch, unless the mailing's window has closed or
+    /// it was disabled.
     pub(super) async fn claim(&self, run: RunId, mailing: MailingId) -> Result<Claimed> {
-        // Re-read each time: the window may have been edited meanwhile.
-        let ends_at = self.ends_at(mailing).await?;
-        let now = self.clock.now();
-        if now >= ends_at {
-            return Ok(Claimed::WindowClosed);
+        match self.standing(mailing).await? {
+            Standing::Open => {}
+            Standing::WindowClosed => return Ok(Claimed::WindowClosed),
+            Standing::Disabled => return Ok(Claimed::Disabled),
         }
+        let now = self.clock.now();
         let claim = self
             .patiently(
                 || format!("claiming deliveries of run {run}"),
@@ -203,15 +227,13 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
         })
     }
 
-    /// When the mailing's window closes, as it is now.
-    async fn ends_at(&self, mailing: MailingId) -> Result<DateTime<Utc>> {
-        Ok(self
-            .patiently(
-                || format!("reading mailing {mailing}"),
-                || self.store.get_mailing(mailing),
-            )
-            .await?
-            .sent_completed_at)
+    /// The mailing as it is now.
+    async fn mailing(&self, mailing: MailingId) -> Result<Mailing> {
+        self.patiently(
+            || format!("reading mailing {mailing}"),
+            || self.store.get_mailing(mailing),
+        )
+        .await
     }
 
     /// When the run's next delivery is due; `None` when none is left.
@@ -234,7 +256,7 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
         mailing: MailingId,
         due: DateTime<Utc>,
     ) -> Result<SendRun> {
-        let ends_at = self.ends_at(mailing).await?;
+        let ends_at = self.mailing(mailing).await?.sent_completed_at;
         let wait = wait_until(self.clock.now(), due.min(ends_at)).min(FOLLOW_EVERY);
         future::select(self.clock.sleep(wait), Box::pin(self.stop.stopped())).await;
         self.get_run(run).await

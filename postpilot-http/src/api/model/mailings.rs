@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use postpilot_core::usecases::MailingView;
 use postpilot_core::{
-    InvalidField, MailingPatch, MailingStatus, MessageId, RecipientId, RecipientsEdit,
+    InvalidField, MailingPatch, MailingStatus, MessageId, RecipientId, RecipientsEdit, UserId,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -47,6 +47,12 @@ pub struct MailingJson {
     pub recipient_count: u64,
     /// When it was first sent; null while it never was.
     pub launched_at: Option<DateTime<Utc>>,
+    /// Set while a manager or an admin has it disabled: it is neither
+    /// scheduled nor sent until enabled again; null while it is enabled.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// The user who disabled it; null while enabled, or when the system
+    /// (the command line or the automation token) did.
+    pub disabled_by: Option<i64>,
 }
 
 impl MailingJson {
@@ -61,6 +67,8 @@ impl MailingJson {
             recipient_ids: recipient_ids.into_iter().map(RecipientId::get).collect(),
             recipient_count: summary.recipient_count,
             launched_at: summary.launched_at,
+            disabled_at: summary.disabled_at,
+            disabled_by: summary.disabled_by,
         }
     }
 }
@@ -75,6 +83,10 @@ pub struct MailingSummaryJson {
     pub message_id: i64,
     pub recipient_count: u64,
     pub launched_at: Option<DateTime<Utc>>,
+    /// Set while the mailing is disabled.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Who disabled it (null: the system, or enabled).
+    pub disabled_by: Option<i64>,
 }
 
 impl From<MailingView> for MailingSummaryJson {
@@ -88,6 +100,8 @@ impl From<MailingView> for MailingSummaryJson {
             message_id: m.message_id.get(),
             recipient_count: m.recipient_count,
             launched_at: m.launched_at,
+            disabled_at: m.disabled.map(|d| d.at),
+            disabled_by: m.disabled.and_then(|d| d.by).map(UserId::get),
         }
     }
 }

@@ -4,18 +4,19 @@
 
 mod edit;
 mod input;
+mod moderation;
 mod page;
 
 pub(crate) use page::{mailing_page, progress};
 
 use axum::http::Uri;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use maud::html;
 use postpilot_core::{Direction, MailingId, MailingOrder, Page as Slice};
 
-use super::format::{count as count_words, mailing_status, number, when, RECIPIENTS};
+use super::format::{count as count_words, mailing_state, number, when, RECIPIENTS};
 use super::layout::{Notice, Section};
 use super::listing::{read, Orders};
 use super::resource::Resource;
@@ -71,6 +72,8 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
             "/mailings/{id}/delete",
             get(confirm_delete::<W>).post(delete::<W>),
         )
+        .route("/mailings/{id}/disable", post(moderation::disable::<W>))
+        .route("/mailings/{id}/enable", post(moderation::enable::<W>))
 }
 
 async fn list<W: Wiring>(
@@ -94,7 +97,7 @@ async fn list<W: Wiring>(
             let m = &view.mailing;
             html! {
                 td data-label="№" { a href={ "/mailings/" (m.id) } { "№" (m.id) } }
-                td data-label="Статус" { (mailing_status(view.status)) }
+                td data-label="Статус" { (mailing_state(view.status, m.is_disabled())) }
                 td data-label="Сообщение" { a href={ "/mailings/" (m.id) } { (subject) } }
                 td data-label="Первая отправка" { (when(m.first_sent_at, tz)) }
                 td data-label="Окончание отправки" { (when(m.sent_completed_at, tz)) }

@@ -1,7 +1,7 @@
 //! The mailing page: its status, "Отправить сейчас", its runs with
 //! progress and its attempts.
 
-use crate::ui::format::{count as count_words, mailing_status, trigger, when, when_exact};
+use crate::ui::format::{count as count_words, mailing_state, trigger, when, when_exact};
 use crate::ui::layout::table;
 use crate::ui::members::count;
 use crate::ui::reply::reply;
@@ -58,6 +58,10 @@ pub(crate) async fn mailing_page<W: Wiring>(
         _ => None,
     };
     let sending = unfinished && app.deliveries().in_progress() > 0;
+    let disabled_by = match m.disabled {
+        Some(disabled) => Some(crate::ui::users::who(app, disabled.by).await),
+        None => None,
+    };
     let completed = view.status == MailingStatus::Completed;
     let tz = app.zone();
     let schedule = schedule(m, completed, app.config().schedule, app.now(), tz);
@@ -76,7 +80,15 @@ pub(crate) async fn mailing_page<W: Wiring>(
         .refresh(sending.then_some(REFRESH_SECONDS))
         .render(html! {
             div.heading {
-                h1 { (title) " " (mailing_status(view.status)) }
+                h1 { (title) " " (mailing_state(view.status, m.is_disabled())) }
+            }
+            @if let Some(disabled) = &m.disabled {
+                p.alert #disabled role="alert" {
+                    "Рассылка отключена " (when_exact(disabled.at, tz))
+                    @if let Some(by) = &disabled_by { " (" (by) ")" }
+                    ": она не отправляется ни по расписанию, ни кнопкой, "
+                    "а идущий запуск остановлен — оставшимся письма не отправлены."
+                }
             }
             @if let Some(reason) = server_down {
                 p.alert #server-down role="alert" { "Почтовый сервер недоступен: " (reason) }
@@ -84,13 +96,16 @@ pub(crate) async fn mailing_page<W: Wiring>(
             // The button and the progress first: on a phone they are on
             // the first screen, the details below.
             div.actions {
-                @if completed || unfinished {
+                @if completed || unfinished || m.is_disabled() {
                     button.send type="button" disabled { "Отправить сейчас" }
                 } @else {
                     a.button.send href={ "/mailings/" (id) "/send" } { "Отправить сейчас" }
                 }
                 a.button.secondary href={ "/mailings/" (id) "/edit" } { "Изменить" }
                 a.button.danger href={ "/mailings/" (id) "/delete" } { "Удалить" }
+                @if session.actor.role().moderates() {
+                    (super::moderation::button(session, m))
+                }
             }
             @if completed {
                 p.hint { "Время окончания отправки прошло: рассылка завершена и больше не отправляется." }

@@ -41,7 +41,10 @@
 # 2xx to a path naming one of B's ids, any 2xx accepting a body that names
 # one; path ids are drawn from B's ids too, beside Schemathesis's own. Then
 # the same as B against A's. POSTPILOT_API_CHECK_USER_EXAMPLES (default 25)
-# bounds each, so the whole check stays within about six minutes.
+# bounds each, so the whole check stays within about six minutes. Seen to
+# fail when isolation breaks: with the admin token given as A's, the run as
+# A reported 38 failures (B's marker in lists and pages, B's ids answered
+# 200/204, B's recipients accepted in bodies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

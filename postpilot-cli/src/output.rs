@@ -87,6 +87,16 @@ impl Output {
         Ok(())
     }
 
+    /// Prints a key shown this once, alone on its line (for a script to
+    /// take), or `json_value`, which holds it, in JSON mode.
+    pub fn key<T: Serialize + ?Sized>(self, json_value: &T, key: &str) -> anyhow::Result<()> {
+        if self.json {
+            return Self::json(json_value);
+        }
+        println!("{key}");
+        Ok(())
+    }
+
     /// Confirms a change that returns nothing.
     pub fn done(self, what: &str) -> anyhow::Result<()> {
         if self.json {

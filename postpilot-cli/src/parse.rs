@@ -9,7 +9,7 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use postpilot_core::{
     BodyHtml, BodyText, Comment, EmailAddress, FullName, ListName, PublicUrl, Search, Sender,
-    Subject,
+    Subject, TokenName,
 };
 use secrecy::SecretString;
 
@@ -95,6 +95,10 @@ pub fn full_name(s: &str) -> Result<FullName, String> {
 
 pub fn list_name(s: &str) -> Result<ListName, String> {
     ListName::parse(s).map_err(|e| e.to_string())
+}
+
+pub fn token_name(s: &str) -> Result<TokenName, String> {
+    TokenName::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn search(s: &str) -> Result<Search, String> {

@@ -1,9 +1,12 @@
 //! `postpilot user …` through the real binary, on SQLite and PostgreSQL:
 //! passwords from the environment or standard input (never an argument),
-//! roles, blocks, and what is refused.
+//! roles, blocks, API tokens made for scripts, and what is refused.
 
+#[path = "serve/running.rs"]
+mod running;
 mod support;
 
+use running::Running;
 use support::Env;
 
 const PASSWORD: &str = "correct horse battery";
@@ -202,4 +205,134 @@ fn as_names_an_existing_unblocked_user_and_not_a_command_that_acts_for_nobody() 
         ],
     );
     assert!(err.contains("may not"), "a user blocks nobody: {err}");
+}
+
+/// The JSON body of `path` answered to `token`, with the status line.
+fn api_get(server: &Running, path: &str, token: &str) -> (String, serde_json::Value) {
+    let bearer = format!("Bearer {token}");
+    let (status, answer) = server.get(path, &[("Authorization", &bearer)]);
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    let json = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    (status, json)
+}
+
+#[test]
+fn a_users_token_is_printed_once_alone_and_the_api_answers_as_that_user() {
+    let env = Env::new();
+    add_user(&env, "anna@example.com", "admin");
+    add_user(&env, "boris@example.com", "user");
+    let as_boris = ["--as", "boris@example.com"];
+    env.ok(&[
+        &as_boris[..],
+        &[
+            "recipient",
+            "add",
+            "--email",
+            "ivan@example.com",
+            "--name",
+            "Иван",
+        ],
+    ]
+    .concat());
+    env.ok(&[
+        "recipient",
+        "add",
+        "--email",
+        "olga@example.com",
+        "--name",
+        "Ольга",
+    ]);
+
+    let token = env.ok(&["user", "token", "boris@example.com", "--name", "ci"]);
+    assert!(
+        token.len() >= 32
+            && token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)),
+        "the token alone on stdout: {token:?}"
+    );
+    // With --as, a user makes their own; JSON holds the key and the record.
+    let own = env.json(
+        &[
+            &as_boris[..],
+            &["user", "token", "boris@example.com", "--name", "laptop"],
+        ]
+        .concat(),
+    );
+    assert_eq!(own["name"], "laptop");
+    assert_ne!(
+        own["token"].as_str(),
+        Some(token.as_str()),
+        "a new key each time"
+    );
+
+    let server = Running::start(env.dir.path(), &[]);
+    let (status, me) = api_get(&server, "/api/v1/me", &token);
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(me["user"]["email"], "boris@example.com");
+    assert_eq!(me["role"], "user");
+    let (_, recipients) = api_get(&server, "/api/v1/recipients", &token);
+    let text = recipients.to_string();
+    assert!(
+        text.contains("ivan@example.com") && !text.contains("olga@example.com"),
+        "{text}"
+    );
+    let (_, tokens) = api_get(&server, "/api/v1/tokens", &token);
+    let names: Vec<_> = tokens
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
+    assert_eq!(names.len(), 2, "{tokens}");
+    assert!(
+        !tokens.to_string().contains(&token),
+        "listed by name, never by key"
+    );
+    assert!(!server.log().contains(&token), "the token is never logged");
+}
+
+#[test]
+fn a_token_of_another_user_a_blocked_one_or_a_bad_name_is_refused_and_made_for_nobody() {
+    let env = Env::new();
+    add_user(&env, "anna@example.com", "admin");
+    add_user(&env, "boris@example.com", "user");
+    let err = env.fails(
+        1,
+        &[
+            "--as",
+            "anna@example.com",
+            "user",
+            "token",
+            "boris@example.com",
+            "--name",
+            "x",
+        ],
+    );
+    assert!(
+        err.contains("may not make another user's API tokens"),
+        "{err}"
+    );
+    env.ok(&["user", "block", "boris@example.com"]);
+    let err = env.fails(1, &["user", "token", "boris@example.com", "--name", "x"]);
+    assert!(err.contains("boris@example.com is blocked"), "{err}");
+    env.ok(&["user", "unblock", "boris@example.com"]);
+    let err = env.fails(2, &["user", "token", "boris@example.com", "--name", ""]);
+    assert!(err.contains("name"), "{err}");
+    let err = env.fails(2, &["user", "token", "boris@example.com"]);
+    assert!(err.contains("--name"), "{err}");
+    let err = env.fails(1, &["user", "token", "nobody@example.com", "--name", "x"]);
+    assert!(
+        err.contains("no user has the email nobody@example.com"),
+        "{err}"
+    );
+
+    let token = env.ok(&["user", "token", "boris@example.com", "--name", "ci"]);
+    let server = Running::start(env.dir.path(), &[]);
+    let (_, tokens) = api_get(&server, "/api/v1/tokens", &token);
+    assert_eq!(
+        tokens.as_array().map(Vec::len),
+        Some(1),
+        "only this one: {tokens}"
+    );
 }

@@ -6,6 +6,6 @@ pub use crate::api::model::{
     AttemptJson, AttemptStatusJson, LaunchJson, ListJson, MailingJson, MailingStatusJson,
     MailingSummaryJson, MembersAddedJson, MembersRemovedJson, MessageJson, PreviewJson,
     RecipientJson, RecipientsAddedJson, RecipientsRemovedJson, RunJson, StatsJson, TestSentJson,
-    TokenJson, TriggerJson, UserJson,
+    TokenJson, TokenMadeJson, TriggerJson, UserJson,
 };
 pub use crate::api::suppression::{SuppressedJson, SuppressionJson};

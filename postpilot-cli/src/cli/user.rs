@@ -4,7 +4,7 @@
 //! standard input (see `password.rs`).
 
 use clap::Subcommand;
-use postpilot_core::{EmailAddress, FullName, Role};
+use postpilot_core::{EmailAddress, FullName, Role, TokenName};
 
 use super::page::PageArgs;
 use crate::parse::{self, Text};
@@ -50,5 +50,16 @@ pub enum UserCmd {
     Passwd {
         #[arg(value_parser = Text(parse::email))]
         email: EmailAddress,
+    },
+    /// Make an API token of a user's and print it, this once, alone on
+    /// standard output: the API takes it as `Authorization: Bearer TOKEN`
+    /// and acts as that user. With --as, only one's own.
+    Token {
+        #[arg(value_parser = Text(parse::email))]
+        email: EmailAddress,
+        /// What the token is for, as Токены API lists it: one line, at
+        /// most 100 characters.
+        #[arg(long, value_parser = Text(parse::token_name))]
+        name: TokenName,
     },
 }

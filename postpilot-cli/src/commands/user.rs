@@ -2,8 +2,8 @@
 //! access (`Actor::System`).
 
 use postpilot_core::ports::Store;
-use postpilot_core::{NewUser, User};
-use postpilot_http::json::UserJson;
+use postpilot_core::{Actor, NewUser, User};
+use postpilot_http::json::{TokenMadeJson, UserJson};
 
 use crate::app::App;
 use crate::cli::UserCmd;
@@ -100,6 +100,29 @@ pub async fn run<S: Store + Clone + 'static>(
                 "password of user {} set; their sessions ended",
                 user.id
             ))?;
+        }
+        UserCmd::Token { email, name } => {
+            let user = find(app, &email).await?;
+            // The system makes anyone's token; a user (`--as`) only their own.
+            if me.user().is_some_and(|acting| acting.id != user.id) {
+                return Err(postpilot_core::Error::Forbidden {
+                    role: me.role(),
+                    action: "make another user's API tokens",
+                }
+                .into());
+            }
+            if !user.may_log_in() {
+                return Err(CliError::Failed(anyhow::anyhow!(
+                    "user {email} is blocked or has not confirmed their email: \
+                     a token of theirs would not work"
+                )));
+            }
+            let (key, info) = accounts.add_token(&Actor::User(user), name).await?;
+            let made = TokenMadeJson {
+                token: key.expose().to_owned(),
+                info: info.into(),
+            };
+            out.key(&made, key.expose())?;
         }
     }
     Ok(())

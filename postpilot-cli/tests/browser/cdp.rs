@@ -217,6 +217,27 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// The browser's cookies for `url` as a `Cookie` header, to ask the
+    /// server outside the page (the UI's CSP lets no page script fetch).
+    pub fn cookie_header(&mut self, url: &str) -> String {
+        let found = self
+            .call(true, "Network.getCookies", json!({"urls": [url]}))
+            .expect("cookies");
+        found["cookies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c["name"].as_str().unwrap_or(""),
+                    c["value"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     pub fn path(&mut self) -> String {
         self.eval("location.pathname + location.search")
             .and_then(|v| v.as_str().map(str::to_owned))

@@ -1,7 +1,8 @@
 //! Users in a real browser (issue 13): headless Chromium logs in to the
 //! real `postpilot serve` as Alice and Bob (role user) and as Mia
 //! (manager), one after another with a logout between, and checks what
-//! each sees. Their objects are made with the CLI's `--as`, so ids are
+//! each sees and may do (Mia changes nothing of theirs, but disables
+//! Bob's mailing, which Bob then cannot send). Their objects are made with the CLI's `--as`, so ids are
 //! known: Alice's are №1, Bob's №2 (and his second recipient №3).
 //!
 //! Needs `chromium`; without it the test says SKIPPED and passes, except
@@ -190,7 +191,7 @@ fn sees_only_own(server: &Running, b: &mut Browser, own: &Made, other: &Made) {
 }
 
 #[test]
-fn two_users_see_only_their_own_and_a_manager_sees_both_but_changes_neither() {
+fn two_users_see_only_their_own_and_a_manager_sees_both_changing_nothing_but_disabling_a_mailing() {
     let Some(chromium) = cdp::executable_or_skip() else {
         return;
     };
@@ -263,6 +264,29 @@ fn two_users_see_only_their_own_and_a_manager_sees_both_but_changes_neither() {
     b.click("form[action='/lists/2/rename'] button");
     assert_eq!(b.text("h1"), "Не найдено", "{}", b.text("main"));
     assert_eq!(env.json(&["list", "show", "2"])["name"], BOBS.list);
+    // What she may do to Bob's mailing: disable it.
+    b.open(&format!("{base}/mailings/2"));
+    b.click("button#disable");
+    assert!(b.text("#disabled").contains(MIA), "{}", b.text("main"));
+    log_out(&mut b);
+
+    // Bob sees it disabled, and by whom, with no way to send it or to
+    // enable it himself.
+    log_in(&mut b, &base, BOB);
+    b.open(&format!("{base}/mailings/2"));
+    assert!(b.text("#disabled").contains(MIA), "{}", b.text("main"));
+    let offered = b.eval(
+        "[!!document.querySelector('button.send[disabled]'), !!document.querySelector('#enable, #disable')]",
+    );
+    assert_eq!(offered, Some(serde_json::json!([true, false])));
+    b.open(&format!("{base}/mailings/2/send"));
+    assert!(
+        b.text("#refused").contains("отключена"),
+        "{}",
+        b.text("main")
+    );
+    let runs = env.json(&["mailing", "runs", "2"]);
+    assert_eq!(runs.as_array().map(Vec::len), Some(0), "{runs}");
     log_out(&mut b);
     assert!(!server.log().contains(PASSWORD), "no password in the log");
 }

@@ -2,8 +2,9 @@
 //! real `postpilot serve` as Alice and Bob (role user) and as Mia
 //! (manager), one after another with a logout between, and checks what
 //! each sees and may do (Mia changes nothing of theirs, but disables
-//! Bob's mailing, which Bob then cannot send). Their objects are made with the CLI's `--as`, so ids are
-//! known: Alice's are №1, Bob's №2 (and his second recipient №3).
+//! Bob's mailing, which Bob then cannot send). Their objects are made
+//! with the CLI's `--as`, so ids are known: Alice's are №1, Bob's №2 (and
+//! his second recipient №3).
 //!
 //! Needs `chromium`; without it the test says SKIPPED and passes, except
 //! under `CI`.

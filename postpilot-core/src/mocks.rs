@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     ApiTokenInfo, KeyHash, Link, LinkPurpose, NewUser, PasswordHash, Role, Scope, Session, TokenId,
-    TokenName, User, UserId,
+    TokenName, User, UserCounts, UserId,
 };
 use crate::domain::{
     AttemptCursor, AttemptFilter, AttemptListing, Audience, Claim, DeliveryResult, EmailAddress,
@@ -136,7 +136,7 @@ mockall::mock! {
         async fn add_user(&self, new: &NewUser, password: &PasswordHash, now: DateTime<Utc>) -> Result<User, StoreError>;
         async fn get_user(&self, id: UserId) -> Result<User, StoreError>;
         async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<(User, PasswordHash)>, StoreError>;
-        async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError>;
+        async fn list_users(&self, page: Page, now: DateTime<Utc>) -> Result<Vec<(User, UserCounts)>, StoreError>;
         async fn count_users(&self) -> Result<u64, StoreError>;
         async fn first_admin(&self) -> Result<Option<UserId>, StoreError>;
         async fn set_role(&self, id: UserId, role: Role) -> Result<User, StoreError>;

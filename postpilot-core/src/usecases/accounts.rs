@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use crate::domain::{
     dummy_check, AccessKey, Actor, ApiTokenInfo, BodyText, EmailAddress, Link, LinkPurpose,
-    NewUser, Page, Password, PublicUrl, Role, Session, Subject, TokenId, TokenName, User, UserId,
+    NewUser, Page, Password, PublicUrl, Role, Session, Subject, TokenId, TokenName, User,
+    UserCounts, UserId,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
@@ -81,13 +82,14 @@ impl<S: UserRepository + AccessRepository, C: Clock> Accounts<S, C> {
         Ok(self.store.user_by_email(email).await?.map(|(user, _)| user))
     }
 
-    /// Users by id.
+    /// Users by id, each with what they own and have launched, counted
+    /// now.
     ///
     /// # Errors
     /// `Forbidden` unless the actor is a manager or an admin.
-    pub async fn list(&self, actor: &Actor, page: Page) -> Result<Vec<User>> {
+    pub async fn list(&self, actor: &Actor, page: Page) -> Result<Vec<(User, UserCounts)>> {
         allow(actor, Role::moderates, "list users")?;
-        Ok(self.store.list_users(page).await?)
+        Ok(self.store.list_users(page, self.clock.now()).await?)
     }
 
     /// Checks `email` and `password` and starts a session of `ttl`. The

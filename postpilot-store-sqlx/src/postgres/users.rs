@@ -3,14 +3,16 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use postpilot_core::domain::{EmailAddress, NewUser, Page, PasswordHash, Role, User, UserId};
+use postpilot_core::domain::{
+    EmailAddress, NewUser, Page, PasswordHash, Role, User, UserCounts, UserId,
+};
 use postpilot_core::ports::{Entity, StoreError, UserRepository};
 
 use super::{commit, PgStore};
 use crate::errors::{backend, duplicate_email};
 use crate::rows::{self, changed, count, found};
 use crate::sql::users as sql;
-use crate::users::{UserRow, UserWithHashRow};
+use crate::users::{CountedUserRow, UserRow, UserWithHashRow};
 
 #[async_trait]
 impl UserRepository for PgStore {
@@ -69,11 +71,16 @@ impl UserRepository for PgStore {
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError> {
+    async fn list_users(
+        &self,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(User, UserCounts)>, StoreError> {
         let (limit, offset) = rows::page(page);
-        let found: Vec<UserRow<DateTime<Utc>>> = sqlx::query_as(sql::LIST_USERS)
+        let found: Vec<CountedUserRow<DateTime<Utc>>> = sqlx::query_as(sql::LIST_USERS)
             .bind(limit)
             .bind(offset)
+            .bind(now)
             .fetch_all(&self.pool)
             .await
             .map_err(backend("listing users"))?;

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use postpilot_core::domain::{EmailAddress, NewUser, Page, PasswordHash, Role, User, UserId};
+use postpilot_core::domain::{
+    EmailAddress, NewUser, Page, PasswordHash, Role, User, UserCounts, UserId,
+};
 use postpilot_core::ports::{Entity, StoreError, UserRepository};
 
 use super::codec::micros;
@@ -11,7 +13,7 @@ use super::{commit, SqliteStore};
 use crate::errors::{backend, duplicate_email};
 use crate::rows::{self, changed, count, found};
 use crate::sql::users as sql;
-use crate::users::{UserRow, UserWithHashRow};
+use crate::users::{CountedUserRow, UserRow, UserWithHashRow};
 
 #[async_trait]
 impl UserRepository for SqliteStore {
@@ -70,11 +72,16 @@ impl UserRepository for SqliteStore {
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError> {
+    async fn list_users(
+        &self,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(User, UserCounts)>, StoreError> {
         let (limit, offset) = rows::page(page);
-        let found: Vec<UserRow<i64>> = sqlx::query_as(sql::LIST_USERS)
+        let found: Vec<CountedUserRow<i64>> = sqlx::query_as(sql::LIST_USERS)
             .bind(limit)
             .bind(offset)
+            .bind(micros(now))
             .fetch_all(&self.reader)
             .await
             .map_err(backend("listing users"))?;

@@ -7,6 +7,7 @@
 // Each test file that includes this module uses only part of it.
 #![allow(dead_code, unused_imports)]
 
+mod counts;
 mod delivery;
 mod instance;
 mod listing;
@@ -20,6 +21,7 @@ mod stats;
 mod suppression;
 mod users;
 
+pub use counts::*;
 pub use delivery::*;
 pub use instance::*;
 pub use listing::*;
@@ -308,6 +310,7 @@ macro_rules! contract_tests {
             what_the_system_made_before_any_admin_goes_to_the_first_admin,
             an_email_and_a_list_name_are_unique_per_owner_in_any_letter_case,
             statistics_count_what_the_handle_sees,
+            users_are_listed_with_what_each_owns_and_the_runs_each_launched,
         );
     };
     (@each $fresh:path; $($name:ident),+ $(,)?) => {$(

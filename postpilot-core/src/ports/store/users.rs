@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use crate::domain::{EmailAddress, NewUser, Page, PasswordHash, Role, User, UserId};
+use crate::domain::{EmailAddress, NewUser, Page, PasswordHash, Role, User, UserCounts, UserId};
 
 /// Users, their passwords' hashes, roles and blocks.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -36,11 +36,17 @@ pub trait UserRepository: Send + Sync {
         email: &EmailAddress,
     ) -> Result<Option<(User, PasswordHash)>, StoreError>;
 
-    /// Users ordered by id.
+    /// Users ordered by id, each with what they own and have launched
+    /// counted at `now` ("active" means Running at `now`), in one
+    /// statement whatever the page's size.
     ///
     /// # Errors
     /// `Backend` only.
-    async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError>;
+    async fn list_users(
+        &self,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(User, UserCounts)>, StoreError>;
 
     /// How many users there are (none: the database has yet to get its
     /// first admin).

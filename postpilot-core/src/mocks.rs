@@ -134,6 +134,7 @@ mockall::mock! {
     #[async_trait]
     impl UserRepository for Store {
         async fn add_user(&self, new: &NewUser, password: &PasswordHash, now: DateTime<Utc>) -> Result<User, StoreError>;
+        async fn add_first_admin(&self, key: &KeyHash, new: &NewUser, password: &PasswordHash, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
         async fn get_user(&self, id: UserId) -> Result<User, StoreError>;
         async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<(User, PasswordHash)>, StoreError>;
         async fn list_users(&self, page: Page, now: DateTime<Utc>) -> Result<Vec<(User, UserCounts)>, StoreError>;
@@ -157,6 +158,8 @@ mockall::mock! {
         async fn revoke_token(&self, user: UserId, id: TokenId) -> Result<(), StoreError>;
         async fn add_link(&self, key: &KeyHash, link: &Link, now: DateTime<Utc>) -> Result<(), StoreError>;
         async fn take_link(&self, key: &KeyHash, purpose: LinkPurpose, now: DateTime<Utc>) -> Result<Option<UserId>, StoreError>;
+        async fn replace_setup_key(&self, key: &KeyHash, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+        async fn setup_key_live(&self, key: &KeyHash, now: DateTime<Utc>) -> Result<bool, StoreError>;
     }
 
     impl Scoped for Store {

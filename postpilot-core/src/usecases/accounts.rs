@@ -6,6 +6,9 @@ use chrono::TimeDelta;
 
 use std::sync::Arc;
 
+mod setup;
+pub use setup::SETUP_KEY_TTL;
+
 use crate::domain::{
     dummy_check, AccessKey, Actor, ApiTokenInfo, BodyText, EmailAddress, Link, LinkPurpose,
     NewUser, Page, Password, PublicUrl, Role, Session, Subject, TokenId, TokenName, User,
@@ -114,6 +117,11 @@ impl<S: UserRepository + AccessRepository, C: Clock> Accounts<S, C> {
             return Err(Error::WrongCredentials);
         }
         admit(&user)?;
+        self.start_session(user, ttl).await
+    }
+
+    /// A session of `ttl` for `user`, noted as their login.
+    async fn start_session(&self, user: User, ttl: TimeDelta) -> Result<LoggedIn> {
         let now = self.clock.now();
         let key = AccessKey::generate();
         let session = Session {

@@ -54,3 +54,7 @@ pub(crate) const ADOPT_UNOWNED: [&str; 4] = [
     "UPDATE mailing SET owner_id = $1 WHERE owner_id IS NULL",
     "UPDATE recipient_list SET owner_id = $1 WHERE owner_id IS NULL",
 ];
+
+/// Spends the setup key: `$1` its hash, `$2` now; a row back if it was live.
+pub(crate) const TAKE_SETUP_KEY: &str =
+    "DELETE FROM setup_key WHERE key_hash = $1 AND expires_at > $2 RETURNING key_hash";

@@ -17,6 +17,7 @@ mod messages;
 mod ownership;
 mod recipients;
 mod selection;
+mod setup;
 mod stats;
 mod suppression;
 mod users;
@@ -31,6 +32,7 @@ pub use messages::*;
 pub use ownership::*;
 pub use recipients::*;
 pub use selection::*;
+pub use setup::*;
 pub use stats::*;
 pub use suppression::*;
 pub use users::*;
@@ -311,6 +313,8 @@ macro_rules! contract_tests {
             an_email_and_a_list_name_are_unique_per_owner_in_any_letter_case,
             statistics_count_what_the_handle_sees,
             users_are_listed_with_what_each_owns_and_the_runs_each_launched,
+            the_setup_key_adds_the_first_admin_once_while_live_and_only_the_latest_works,
+            a_setup_for_an_email_taken_is_a_duplicate_and_leaves_the_key_live,
         );
     };
     (@each $fresh:path; $($name:ident),+ $(,)?) => {$(

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use crate::domain::{EmailAddress, NewUser, Page, PasswordHash, Role, User, UserCounts, UserId};
+use crate::domain::{
+    EmailAddress, KeyHash, NewUser, Page, PasswordHash, Role, User, UserCounts, UserId,
+};
 
 /// Users, their passwords' hashes, roles and blocks.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -21,6 +23,23 @@ pub trait UserRepository: Send + Sync {
         password: &PasswordHash,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError>;
+
+    /// Adds the first admin with the setup key (see
+    /// `AccessRepository::replace_setup_key`): in one transaction, spends
+    /// the key that hashes to `key` if it is live at `now` and adds `new`
+    /// as `add_user` does, only while no admin exists. `None`, with nothing
+    /// changed, for an unknown, expired or spent key, or once an admin
+    /// exists.
+    ///
+    /// # Errors
+    /// `Duplicate` (field `email`) as `add_user`; the key is not spent.
+    async fn add_first_admin(
+        &self,
+        key: &KeyHash,
+        new: &NewUser,
+        password: &PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
 
     /// # Errors
     /// `NotFound`.

@@ -172,6 +172,15 @@ async fn sign_up_is_not_there_unless_allowed() {
     assert!(s.emails().is_empty());
 }
 
+/// A server on an empty database, and the path of a setup link made as
+/// `serve` makes it.
+async fn server_with_setup_link() -> (Server, String) {
+    let s = Server::new().await;
+    let key = s.uses().accounts.setup_key().await.expect("made");
+    let path = format!("/setup/{}", key.expect("no admin yet").expose());
+    (s, path)
+}
+
 /// The fields of the setup form, with `again` as the repeated password.
 fn first_admin(again: &str) -> [(&'static str, &str); 4] {
     [
@@ -184,15 +193,8 @@ fn first_admin(again: &str) -> [(&'static str, &str); 4] {
 
 #[tokio::test]
 async fn the_setup_link_adds_the_first_admin_once_logs_them_in_and_then_opens_nothing() {
-    let s = Server::new().await;
+    let (s, path) = server_with_setup_link().await;
     let uses = s.uses();
-    let key = uses
-        .accounts
-        .setup_key()
-        .await
-        .expect("made")
-        .expect("no admin yet");
-    let path = format!("/setup/{}", key.expose());
     let page = s.send(get_request(&path, None)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert!(page.text.contains("password2"), "the password asked twice");
@@ -251,20 +253,14 @@ async fn the_setup_link_adds_the_first_admin_once_logs_them_in_and_then_opens_no
 
 #[tokio::test]
 async fn a_cross_site_post_of_the_setup_form_adds_nobody() {
-    let s = Server::new().await;
+    let (s, path) = server_with_setup_link().await;
     let uses = s.uses();
-    let key = uses
-        .accounts
-        .setup_key()
-        .await
-        .expect("made")
-        .expect("no admin yet");
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(first_admin(PASSWORD))
         .finish();
     let reply = s
         .send(
-            Request::post(format!("/setup/{}", key.expose()))
+            Request::post(&path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header("sec-fetch-site", "cross-site")
                 .body(Body::from(body))
@@ -273,8 +269,6 @@ async fn a_cross_site_post_of_the_setup_form_adds_nobody() {
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(uses.accounts.count().await.expect("count"), 0);
-    let page = s
-        .send(get_request(&format!("/setup/{}", key.expose()), None))
-        .await;
+    let page = s.send(get_request(&path, None)).await;
     assert_eq!(page.status, StatusCode::OK, "the key is still live");
 }

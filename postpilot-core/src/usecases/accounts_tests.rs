@@ -20,7 +20,7 @@ fn hash() -> PasswordHash {
         .clone()
 }
 
-fn user(id: i64, role: Role) -> User {
+pub(super) fn user(id: i64, role: Role) -> User {
     User {
         id: UserId(id),
         email: EmailAddress::parse(&format!("u{id}@example.com")).expect("valid"),

@@ -78,22 +78,10 @@ impl<S: UserRepository + AccessRepository, C: Clock> Accounts<S, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{User, UserId};
+    use crate::domain::UserId;
     use crate::mocks::MockStore;
+    use crate::usecases::accounts_tests::user;
     use crate::usecases::send_tests::{fixed_clock, t0};
-
-    fn admin() -> User {
-        User {
-            id: UserId(1),
-            email: EmailAddress::parse("anna@example.com").expect("valid"),
-            full_name: FullName::parse("Анна").expect("valid"),
-            role: Role::Admin,
-            blocked: false,
-            confirmed: true,
-            created_at: t0(),
-            last_login_at: None,
-        }
-    }
 
     #[tokio::test]
     async fn a_setup_key_lasts_a_day_and_none_is_made_once_an_admin_exists() {
@@ -122,7 +110,7 @@ mod tests {
             .expect_add_first_admin()
             .withf(|_, new, _, now| new.role == Role::Admin && new.confirmed && *now == t0())
             .times(1)
-            .returning(|_, _, _, _| Ok(Some(admin())));
+            .returning(|_, _, _, _| Ok(Some(user(1, Role::Admin))));
         store
             .expect_start_session()
             .times(1)

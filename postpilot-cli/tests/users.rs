@@ -76,6 +76,37 @@ fn users_are_added_listed_blocked_and_promoted(env: &Env) {
         );
     }
 
+    for address in ["ivan@example.com", "olga@example.com"] {
+        env.ok(&[
+            "--as",
+            "boris@example.com",
+            "recipient",
+            "add",
+            "--email",
+            address,
+            "--name",
+            "Иван",
+        ]);
+    }
+    let listed = env.json(&["user", "list"]);
+    assert_eq!(
+        listed[1]["counts"],
+        serde_json::json!({"recipients": 2, "messages": 0, "mailings": 0, "mailings_active": 0, "runs_launched": 0}),
+        "what Boris owns, in the API's shape"
+    );
+    assert_eq!(listed[0]["counts"]["recipients"], 0);
+    let table = env.ok(&["user", "list"]);
+    let cells = |needle: &str| -> Vec<String> {
+        let line = table.lines().find(|line| line.contains(needle));
+        let line = line.unwrap_or_else(|| panic!("{needle} in {table}"));
+        line.split(['│', '┆'])
+            .map(|cell| cell.trim().to_owned())
+            .collect()
+    };
+    let (header, boris) = (cells("email"), cells("boris@example.com"));
+    let column = header.iter().position(|c| c == "recipients");
+    assert_eq!(column.map(|at| boris[at].as_str()), Some("2"), "{table}");
+
     let blocked = env.json(&["user", "block", "BORIS@example.com"]);
     assert_eq!(blocked["blocked"], true);
     let promoted = env.json(&["user", "role", "boris@example.com", "manager"]);

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     ApiTokenInfo, KeyHash, Link, LinkPurpose, NewUser, PasswordHash, Role, Scope, Session, TokenId,
-    TokenName, User, UserId,
+    TokenName, User, UserCounts, UserId,
 };
 use crate::domain::{
     AttemptCursor, AttemptFilter, AttemptListing, Audience, Claim, DeliveryResult, EmailAddress,
@@ -135,9 +135,10 @@ mockall::mock! {
     #[async_trait]
     impl UserRepository for Store {
         async fn add_user(&self, new: &NewUser, password: &PasswordHash, now: DateTime<Utc>) -> Result<User, StoreError>;
+        async fn add_first_admin(&self, key: &KeyHash, new: &NewUser, password: &PasswordHash, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
         async fn get_user(&self, id: UserId) -> Result<User, StoreError>;
         async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<(User, PasswordHash)>, StoreError>;
-        async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError>;
+        async fn list_users(&self, page: Page, now: DateTime<Utc>) -> Result<Vec<(User, UserCounts)>, StoreError>;
         async fn count_users(&self) -> Result<u64, StoreError>;
         async fn first_admin(&self) -> Result<Option<UserId>, StoreError>;
         async fn set_role(&self, id: UserId, role: Role) -> Result<User, StoreError>;
@@ -158,6 +159,8 @@ mockall::mock! {
         async fn revoke_token(&self, user: UserId, id: TokenId) -> Result<(), StoreError>;
         async fn add_link(&self, key: &KeyHash, link: &Link, now: DateTime<Utc>) -> Result<(), StoreError>;
         async fn take_link(&self, key: &KeyHash, purpose: LinkPurpose, now: DateTime<Utc>) -> Result<Option<UserId>, StoreError>;
+        async fn replace_setup_key(&self, key: &KeyHash, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+        async fn setup_key_live(&self, key: &KeyHash, now: DateTime<Utc>) -> Result<bool, StoreError>;
     }
 
     impl Scoped for Store {

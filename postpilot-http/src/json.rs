@@ -3,9 +3,9 @@
 //! "CLI"). One shape per entity, defined once in `api/model/`.
 
 pub use crate::api::model::{
-    AttemptJson, AttemptStatusJson, LaunchJson, ListJson, MailingJson, MailingStatusJson,
-    MailingSummaryJson, MembersAddedJson, MembersRemovedJson, MessageJson, PreviewJson,
-    RecipientJson, RecipientsAddedJson, RecipientsRemovedJson, RunJson, StatsJson, TestSentJson,
-    TokenJson, TokenMadeJson, TriggerJson, UserJson,
+    AttemptJson, AttemptStatusJson, LaunchJson, ListJson, ListedUserJson, MailingJson,
+    MailingStatusJson, MailingSummaryJson, MembersAddedJson, MembersRemovedJson, MessageJson,
+    PreviewJson, RecipientJson, RecipientsAddedJson, RecipientsRemovedJson, RunJson, StatsJson,
+    TestSentJson, TokenJson, TokenMadeJson, TriggerJson, UserJson,
 };
 pub use crate::api::suppression::{SuppressedJson, SuppressionJson};

@@ -248,3 +248,43 @@ async fn a_token_is_shown_once_listed_without_its_key_and_revoked_only_by_its_us
     let system = s.post("/api/v1/tokens", json!({"name": "x"})).await;
     system.error(StatusCode::FORBIDDEN, "forbidden");
 }
+
+#[tokio::test]
+async fn the_users_list_counts_what_each_user_owns() {
+    let s = Server::new().await;
+    add_user(&s, "anna@example.com", "user").await;
+    add_user(&s, "mia@example.com", "manager").await;
+    let anna = token_of(&s, "anna@example.com").await;
+    for (path, body) in [
+        (
+            "/api/v1/recipients",
+            json!({"email": "ivan@example.com", "full_name": "Иван"}),
+        ),
+        (
+            "/api/v1/recipients",
+            json!({"email": "olga@example.com", "full_name": "Ольга"}),
+        ),
+        (
+            "/api/v1/messages",
+            json!({"subject": "Скидки", "body_text": "Текст"}),
+        ),
+    ] {
+        let made = as_token(&s, &anna, Method::POST, path, Some(body)).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    }
+    let manager = token_of(&s, "mia@example.com").await;
+    let listed = as_token(&s, &manager, Method::GET, "/api/v1/users", None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let items = listed.json["items"].as_array().expect("items");
+    assert_eq!(items[0]["email"], "anna@example.com");
+    assert_eq!(
+        items[0]["counts"],
+        json!({"recipients": 2, "messages": 1, "mailings": 0, "mailings_active": 0, "runs_launched": 0})
+    );
+    assert_eq!(items[1]["email"], "mia@example.com");
+    assert_eq!(items[1]["counts"]["recipients"], 0, "the manager owns none");
+    assert!(
+        items[0].get("last_login_at").is_some(),
+        "the user's own fields stay beside the counts"
+    );
+}

@@ -171,3 +171,104 @@ async fn sign_up_is_not_there_unless_allowed() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert!(s.emails().is_empty());
 }
+
+/// A server on an empty database, and the path of a setup link made as
+/// `serve` makes it.
+async fn server_with_setup_link() -> (Server, String) {
+    let s = Server::new().await;
+    let key = s.uses().accounts.setup_key().await.expect("made");
+    let path = format!("/setup/{}", key.expect("no admin yet").expose());
+    (s, path)
+}
+
+/// The fields of the setup form, with `again` as the repeated password.
+fn first_admin(again: &str) -> [(&'static str, &str); 4] {
+    [
+        ("email", "anna@example.com"),
+        ("full_name", "Анна Смирнова"),
+        ("password", PASSWORD),
+        ("password2", again),
+    ]
+}
+
+#[tokio::test]
+async fn the_setup_link_adds_the_first_admin_once_logs_them_in_and_then_opens_nothing() {
+    let (s, path) = server_with_setup_link().await;
+    let uses = s.uses();
+    let page = s.send(get_request(&path, None)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("password2"), "the password asked twice");
+    let stranger = format!("/setup/{}", postpilot_core::AccessKey::generate().expose());
+    for wrong in [stranger.as_str(), "/setup/not-a-key"] {
+        assert_eq!(
+            s.send(get_request(wrong, None)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let posted = post_form(&s, wrong, &first_admin(PASSWORD)).await;
+        assert_eq!(posted.status, StatusCode::NOT_FOUND, "{wrong}");
+    }
+
+    let mismatch = post_form(&s, &path, &first_admin("another password")).await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        mismatch.text.contains("Пароли не совпадают"),
+        "{}",
+        mismatch.text
+    );
+    assert!(
+        mismatch.text.contains("anna@example.com"),
+        "the form keeps the email"
+    );
+    assert_eq!(
+        uses.accounts.count().await.expect("count"),
+        0,
+        "nobody added"
+    );
+
+    let done = post_form(&s, &path, &first_admin(PASSWORD)).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert_eq!(done.header("location"), Some("/"));
+    let cookie = done.header("set-cookie").expect("logged in");
+    let cookie = cookie.split(';').next().expect("pair").to_owned();
+    let users = s.send(get_request("/users", Some(&cookie))).await;
+    assert_eq!(users.status, StatusCode::OK, "an admin's page");
+    assert!(users.text.contains("anna@example.com") && users.text.contains("Администратор"));
+    assert_eq!(
+        log_in(&s, "anna@example.com", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+
+    assert_eq!(
+        s.send(get_request(&path, None)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let again = post_form(&s, &path, &first_admin(PASSWORD)).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "spent");
+    assert_eq!(uses.accounts.count().await.expect("count"), 1);
+    assert!(
+        uses.accounts.setup_key().await.expect("read").is_none(),
+        "no new key once an admin exists"
+    );
+}
+
+#[tokio::test]
+async fn a_cross_site_post_of_the_setup_form_adds_nobody() {
+    let (s, path) = server_with_setup_link().await;
+    let uses = s.uses();
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(first_admin(PASSWORD))
+        .finish();
+    let reply = s
+        .send(
+            Request::post(&path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "cross-site")
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(uses.accounts.count().await.expect("count"), 0);
+    let page = s.send(get_request(&path, None)).await;
+    assert_eq!(page.status, StatusCode::OK, "the key is still live");
+}

@@ -6,7 +6,10 @@ mod support;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use postpilot_core::{EmailAddress, Role};
+use postpilot_core::{
+    BodyText, Comment, EmailAddress, FullName, NewMessage, NewRecipient, Role, Scope, Subject,
+    UserId,
+};
 use support::{csrf_of, get_request, Reply, Server, PASSWORD};
 
 /// A browser logged in as `email`: its cookie and a page's CSRF token.
@@ -89,6 +92,70 @@ async fn only_managers_and_admins_see_the_users_page_and_its_menu_entry() {
     assert!(
         !page.text.contains("Новый пользователь"),
         "a manager adds nobody"
+    );
+}
+
+/// The text of the `data-count` cell named `key` in the row of user `id`.
+fn count_of(page: &str, id: UserId, key: &str) -> String {
+    let row = page
+        .find(&format!("data-user=\"{id}\""))
+        .unwrap_or_else(|| panic!("a row of user {id}"));
+    let row = &page[row..];
+    let row = &row[..row.find("</tr>").expect("the row's end")];
+    let cell = row
+        .find(&format!("data-count=\"{key}\">"))
+        .unwrap_or_else(|| panic!("a cell {key}"))
+        + format!("data-count=\"{key}\">").len();
+    row[cell..cell + row[cell..].find('<').expect("the cell's end")].to_owned()
+}
+
+#[tokio::test]
+async fn a_manager_sees_each_users_counts_on_the_users_page_and_home_and_a_user_only_their_own() {
+    let s = Server::new().await;
+    let anna = s.add_user("anna@example.com", Role::User).await;
+    let boris = s.add_user("boris@example.com", Role::User).await;
+    s.add_user("mia@example.com", Role::Manager).await;
+    let hers = s.uses().scoped(Scope::own(anna.id));
+    for address in ["ivan@example.com", "olga@example.com"] {
+        hers.recipients
+            .add(NewRecipient {
+                email: EmailAddress::parse(address).expect("valid"),
+                full_name: FullName::parse("Иван").expect("valid"),
+                comment: Comment::default(),
+            })
+            .await
+            .expect("added");
+    }
+    let his = s.uses().scoped(Scope::own(boris.id));
+    his.messages
+        .add(NewMessage {
+            subject: Subject::parse("Скидки").expect("valid"),
+            body_text: BodyText::parse("Текст").expect("valid"),
+            body_html: None,
+        })
+        .await
+        .expect("created");
+
+    let manager = As::log_in(&s, "mia@example.com").await;
+    for path in ["/users", "/"] {
+        let page = manager.get(path).await.text;
+        assert_eq!(count_of(&page, anna.id, "recipients"), "2", "{path}");
+        assert_eq!(count_of(&page, anna.id, "messages"), "0", "{path}");
+        assert_eq!(count_of(&page, boris.id, "messages"), "1", "{path}");
+        assert_eq!(count_of(&page, boris.id, "mailings"), "0", "{path}");
+    }
+    let home = manager.get("/").await.text;
+    assert!(home.contains("По пользователям"), "the breakdown");
+
+    let user = As::log_in(&s, "anna@example.com").await;
+    let home = user.get("/").await.text;
+    assert!(
+        !home.contains("По пользователям") && !home.contains("boris@example.com"),
+        "a user sees their own totals and no breakdown"
+    );
+    assert!(
+        home.contains("data-stat=\"recipients_total\">2<"),
+        "her own totals"
     );
 }
 

@@ -4,12 +4,12 @@
 
 use postpilot_core::domain::{
     ApiTokenInfo, EmailAddress, FullName, PasswordHash, Role, Session, TokenId, TokenName, User,
-    UserId,
+    UserCounts, UserId,
 };
 use postpilot_core::ports::StoreError;
 
 use crate::errors::decode;
-use crate::rows::StoredTime;
+use crate::rows::{count, StoredTime};
 
 /// A token's last use is written at most this often, so that an API
 /// client's every request is not also a write.
@@ -43,6 +43,32 @@ impl<T: StoredTime> TryFrom<UserRow<T>> for User {
                 .map(|t| t.into_utc("app_user.last_login_at"))
                 .transpose()?,
         })
+    }
+}
+
+/// A listed user with what they own and have launched, counted.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CountedUserRow<T> {
+    #[sqlx(flatten)]
+    user: UserRow<T>,
+    recipients: i64,
+    messages: i64,
+    mailings: i64,
+    mailings_active: i64,
+    runs_launched: i64,
+}
+
+impl<T: StoredTime> TryFrom<CountedUserRow<T>> for (User, UserCounts) {
+    type Error = StoreError;
+    fn try_from(row: CountedUserRow<T>) -> Result<Self, StoreError> {
+        let counts = UserCounts {
+            recipients: count("recipient", row.recipients)?,
+            messages: count("message", row.messages)?,
+            mailings: count("mailing", row.mailings)?,
+            mailings_active: count("mailing", row.mailings_active)?,
+            runs_launched: count("send_run", row.runs_launched)?,
+        };
+        Ok((row.user.try_into()?, counts))
     }
 }
 

@@ -56,10 +56,21 @@ pub async fn run<S: Store + Clone + 'static>(
     if generated {
         println!("log in: http://{addr}/login?token={}", token.expose());
     }
-    if app.uses.accounts.count().await? == 0 {
+    // No admin yet: a one-time link to make the first one, to stdout only
+    // (never logged). Each start replaces the key, so only this link works.
+    if let Some(key) = app.uses.accounts.setup_key().await? {
+        let base = app
+            .global
+            .public_url
+            .as_ref()
+            .map_or_else(|| format!("http://{addr}"), ToString::to_string);
+        println!(
+            "open {base}/setup/{} to create the first admin",
+            key.expose()
+        );
         eprintln!(
-            "postpilot: no users yet: add the first admin with `postpilot user add --role admin \
-             --email EMAIL --name NAME`, or log in with the server's token and add users at /users"
+            "postpilot: no admin yet: the link above works once, for 24 hours, until the next \
+             start; or add one with `postpilot user add --role admin --email EMAIL --name NAME`"
         );
     }
     eprintln!("postpilot: times in the web UI are in {}", zone.name());

@@ -3,7 +3,7 @@
 
 use postpilot_core::ports::Store;
 use postpilot_core::{Actor, NewUser, User};
-use postpilot_http::json::{TokenMadeJson, UserJson};
+use postpilot_http::json::{ListedUserJson, TokenMadeJson, UserJson};
 
 use crate::app::App;
 use crate::cli::UserCmd;
@@ -62,7 +62,7 @@ pub async fn run<S: Store + Clone + 'static>(
             let all = accounts.list(&me, page.page()).await?;
             let rows = all
                 .iter()
-                .map(|u| {
+                .map(|(u, counts)| {
                     vec![
                         u.id.to_string(),
                         u.email.to_string(),
@@ -70,13 +70,30 @@ pub async fn run<S: Store + Clone + 'static>(
                         u.role.code().to_owned(),
                         if u.blocked { "blocked" } else { "active" }.to_owned(),
                         when(u.last_login_at),
+                        counts.recipients.to_string(),
+                        counts.messages.to_string(),
+                        counts.mailings.to_string(),
+                        counts.mailings_active.to_string(),
+                        counts.runs_launched.to_string(),
                     ]
                 })
                 .collect();
-            let json: Vec<UserJson> = all.into_iter().map(Into::into).collect();
+            let json: Vec<ListedUserJson> = all.into_iter().map(Into::into).collect();
             out.list(
                 &json,
-                &["id", "email", "full_name", "role", "state", "last_login"],
+                &[
+                    "id",
+                    "email",
+                    "full_name",
+                    "role",
+                    "state",
+                    "last_login",
+                    "recipients",
+                    "messages",
+                    "mailings",
+                    "active",
+                    "runs",
+                ],
                 rows,
             )?;
         }

@@ -7,7 +7,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub struct Running {
     pub child: Child,
@@ -17,6 +18,9 @@ pub struct Running {
     pub login_url: Option<String>,
     /// Everything printed to stdout before the server was ready.
     pub stdout: String,
+    /// The lines printed to stdout after those, read as they come (so the
+    /// server never writes to a closed pipe).
+    later: Arc<Mutex<Vec<String>>>,
     pub log: PathBuf,
 }
 
@@ -61,12 +65,39 @@ impl Running {
                 .unwrap_or_else(|| panic!("unexpected second line {line:?}"))
                 .to_owned()
         });
+        let later = Arc::new(Mutex::new(Vec::new()));
+        let keep = Arc::clone(&later);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                keep.lock().expect("not poisoned").push(line);
+            }
+        });
         Self {
             child,
             base,
             login_url,
             stdout,
+            later,
             log,
+        }
+    }
+
+    /// The first line printed after the start that begins with `prefix`,
+    /// waiting for it at most `within`.
+    pub fn printed(&self, prefix: &str, within: Duration) -> Option<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let found = self
+                .later
+                .lock()
+                .expect("not poisoned")
+                .iter()
+                .find(|l| l.starts_with(prefix))
+                .cloned();
+            if found.is_some() || Instant::now() >= deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

@@ -49,5 +49,5 @@ pub use status::{AttemptStatus, MailingStatus, UnknownCode};
 pub use template::{Fields, Personalised, RenderError, Rendered, VARIABLES};
 pub use text::{BodyHtml, BodyText, Comment, FullName, ListName, Subject, TokenName};
 pub use unsubscribe::{PublicUrl, Suppression, UnsubscribeLinks, UnsubscribeSecret};
-pub use user::{Actor, NewUser, Owners, Role, Scope, User};
+pub use user::{Actor, NewUser, Owners, Role, Scope, User, UserCounts};
 pub use visible::{is_hidden, visible, visible_lines};

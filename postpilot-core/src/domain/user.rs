@@ -102,6 +102,19 @@ impl User {
     }
 }
 
+/// What a user owns and has launched, counted (a manager's Пользователи,
+/// the home page's breakdown by user).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserCounts {
+    pub recipients: u64,
+    pub messages: u64,
+    pub mailings: u64,
+    /// Their mailings Running at the moment of the query.
+    pub mailings_active: u64,
+    /// Runs this user launched, of anyone's mailings (`send_run.launched_by`).
+    pub runs_launched: u64,
+}
+
 /// Who is acting: what every use case that checks permissions takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {

@@ -6,9 +6,13 @@ use chrono::TimeDelta;
 
 use std::sync::Arc;
 
+mod setup;
+pub use setup::SETUP_KEY_TTL;
+
 use crate::domain::{
     dummy_check, AccessKey, Actor, ApiTokenInfo, BodyText, EmailAddress, Link, LinkPurpose,
-    NewUser, Page, Password, PublicUrl, Role, Session, Subject, TokenId, TokenName, User, UserId,
+    NewUser, Page, Password, PublicUrl, Role, Session, Subject, TokenId, TokenName, User,
+    UserCounts, UserId,
 };
 use crate::error::{Error, Result};
 use crate::ports::{
@@ -81,13 +85,14 @@ impl<S: UserRepository + AccessRepository, C: Clock> Accounts<S, C> {
         Ok(self.store.user_by_email(email).await?.map(|(user, _)| user))
     }
 
-    /// Users by id.
+    /// Users by id, each with what they own and have launched, counted
+    /// now.
     ///
     /// # Errors
     /// `Forbidden` unless the actor is a manager or an admin.
-    pub async fn list(&self, actor: &Actor, page: Page) -> Result<Vec<User>> {
+    pub async fn list(&self, actor: &Actor, page: Page) -> Result<Vec<(User, UserCounts)>> {
         allow(actor, Role::moderates, "list users")?;
-        Ok(self.store.list_users(page).await?)
+        Ok(self.store.list_users(page, self.clock.now()).await?)
     }
 
     /// Checks `email` and `password` and starts a session of `ttl`. The
@@ -112,6 +117,11 @@ impl<S: UserRepository + AccessRepository, C: Clock> Accounts<S, C> {
             return Err(Error::WrongCredentials);
         }
         admit(&user)?;
+        self.start_session(user, ttl).await
+    }
+
+    /// A session of `ttl` for `user`, noted as their login.
+    async fn start_session(&self, user: User, ttl: TimeDelta) -> Result<LoggedIn> {
         let now = self.clock.now();
         let key = AccessKey::generate();
         let session = Session {

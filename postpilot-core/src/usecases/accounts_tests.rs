@@ -20,7 +20,7 @@ fn hash() -> PasswordHash {
         .clone()
 }
 
-fn user(id: i64, role: Role) -> User {
+pub(super) fn user(id: i64, role: Role) -> User {
     User {
         id: UserId(id),
         email: EmailAddress::parse(&format!("u{id}@example.com")).expect("valid"),
@@ -184,6 +184,26 @@ async fn only_admins_add_users_and_change_roles() {
         .add(&Actor::System, new, None)
         .await
         .expect("the system adds users");
+}
+
+#[tokio::test]
+async fn only_managers_and_admins_list_users_with_their_counts_at_the_clock_time() {
+    let err = accounts(MockStore::new())
+        .list(&Actor::User(user(1, Role::User)), Page::ALL)
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+    let mut store = MockStore::new();
+    store
+        .expect_list_users()
+        .withf(|page, now| *page == Page::ALL && *now == t0())
+        .times(2)
+        .returning(|_, _| Ok(vec![(user(2, Role::User), UserCounts::default())]));
+    let accounts = accounts(store);
+    for actor in [Actor::User(user(1, Role::Manager)), Actor::System] {
+        let listed = accounts.list(&actor, Page::ALL).await.expect("listed");
+        assert_eq!(listed[0].0.id, UserId(2));
+    }
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ mod send_tests;
 #[cfg(test)]
 mod send_unsubscribe_tests;
 
-pub use accounts::{Accounts, LoggedIn};
+pub use accounts::{Accounts, LoggedIn, SETUP_KEY_TTL};
 pub use history::History;
 pub use lists::Lists;
 pub use mailings::{MailingView, Mailings};

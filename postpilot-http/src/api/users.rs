@@ -38,7 +38,9 @@ pub(crate) async fn me(Extension(actor): Extension<Actor>) -> Json<MeJson> {
     })
 }
 
-/// List the users, by id (managers and admins).
+/// List the users, by id, each with what they own (recipients, messages,
+/// mailings, those active now) and the runs they launched (managers and
+/// admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
     operation_id = "listUsers", params(PagingParams),
     responses(

@@ -28,7 +28,7 @@ pub(crate) fn routes<W: Wiring>() -> Router<AppState<W>> {
         .route("/reset/{key}", get(reset_page).post(reset::<W>))
 }
 
-fn page(title: &str, status: StatusCode, content: Markup) -> Response {
+pub(super) fn page(title: &str, status: StatusCode, content: Markup) -> Response {
     Page::new(title, Section::None, None)
         .status(status)
         .render(html! { div.narrow { h1 { (title) } (content) } })

@@ -115,16 +115,7 @@ async fn with_password<W: Wiring>(
     match app.accounts().log_in(email.trim(), password, ttl).await {
         Ok(logged_in) => {
             tracing::info!(user = logged_in.user.id.get(), "logged in");
-            let session = Session {
-                id: logged_in.key.expose().to_owned(),
-                csrf: logged_in.session.csrf,
-                actor: postpilot_core::Actor::User(logged_in.user),
-            };
-            let mut response = see_other("/");
-            response
-                .headers_mut()
-                .insert(header::SET_COOKIE, app.sessions().cookie(&session));
-            response
+            home_with_session(app, logged_in)
         }
         Err(postpilot_core::Error::WrongCredentials) => {
             app.limiter().failed(&client);
@@ -151,6 +142,23 @@ async fn with_password<W: Wiring>(
         ),
         Err(err) => super::UiError::from(err).into_response(),
     }
+}
+
+/// Home, with the cookie of a session just started.
+pub(super) fn home_with_session<W: Wiring>(
+    app: &AppState<W>,
+    logged_in: postpilot_core::usecases::LoggedIn,
+) -> Response {
+    let session = Session {
+        id: logged_in.key.expose().to_owned(),
+        csrf: logged_in.session.csrf,
+        actor: postpilot_core::Actor::User(logged_in.user),
+    };
+    let mut response = see_other("/");
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, app.sessions().cookie(&session));
+    response
 }
 
 /// A fresh session for the configured token (the redirect also drops the

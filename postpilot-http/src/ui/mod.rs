@@ -23,6 +23,7 @@ mod reply;
 mod resource;
 mod run;
 mod send;
+mod setup;
 mod suppressed;
 mod unsubscribe;
 mod users;
@@ -65,6 +66,7 @@ pub(crate) fn routes<W: Wiring>(state: AppState<W>) -> Router<AppState<W>> {
         .merge(private)
         .route("/login", get(login::page::<W>).post(login::submit::<W>))
         .merge(account::routes())
+        .merge(setup::routes())
         .route("/static/style.css", get(layout::stylesheet))
         .layer(from_fn(csrf::reject_cross_site))
 }

@@ -7,11 +7,11 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use maud::{html, Markup};
 use postpilot_core::{
-    Actor, EmailAddress, FullName, NewUser, Password, Role, TokenId, TokenName, UserId,
+    Actor, EmailAddress, FullName, NewUser, Password, Role, TokenId, TokenName, UserCounts, UserId,
 };
 
 use super::form::{check, csrf_field, field, text_input, Errors};
-use super::format::when;
+use super::format::{number, when};
 use super::layout::{table, Page, Section};
 use super::{parse_id, see_other, IdPath, UiError};
 use crate::auth::{Acting, Session};
@@ -34,6 +34,47 @@ pub(crate) fn role_label(role: Role) -> &'static str {
         Role::User => "Пользователь",
         Role::Manager => "Менеджер",
         Role::Admin => "Администратор",
+    }
+}
+
+/// The headings of a user's counts, in the order of [`count_cells`].
+pub(crate) const COUNT_HEADINGS: [&str; 5] = [
+    "Получателей",
+    "Сообщений",
+    "Рассылок",
+    "Активных рассылок",
+    "Запусков",
+];
+
+const USER_HEADINGS: [&str; 12] = [
+    "№",
+    "Email",
+    "Ф. И. О.",
+    "Роль",
+    "Состояние",
+    "Последний вход",
+    COUNT_HEADINGS[0],
+    COUNT_HEADINGS[1],
+    COUNT_HEADINGS[2],
+    COUNT_HEADINGS[3],
+    COUNT_HEADINGS[4],
+    "Действия",
+];
+
+/// A user's counts as labelled table cells (the users page, the home
+/// page's breakdown); `data-count` names each for tests.
+pub(crate) fn count_cells(counts: &UserCounts) -> Markup {
+    let cells = [
+        ("recipients", counts.recipients),
+        ("messages", counts.messages),
+        ("mailings", counts.mailings),
+        ("mailings_active", counts.mailings_active),
+        ("runs_launched", counts.runs_launched),
+    ];
+    html! {
+        @for ((key, n), label) in cells.into_iter().zip(COUNT_HEADINGS) {
+            td data-label=(label) data-count=(key) { (number(n)) }
+        }
     }
 }
 
@@ -72,34 +113,33 @@ async fn users_page<W: Wiring>(
         .status(status)
         .render(html! {
             h1 { (title) }
-            (table(&["№", "Email", "Ф. И. О.", "Роль", "Состояние", "Последний вход", "Действия"], &users, |u| html! {
-                tr {
-                    td { (u.id) }
-                    td { (u.email) }
-                    td { (u.full_name) }
-                    td {
-                        @if admin && session.actor.user().is_none_or(|me| me.id != u.id) {
-                            form.inline method="post" action=(format!("/users/{}/role", u.id)) {
-                                (csrf_field(&session.csrf))
-                                select name="role" aria-label="Роль" {
-                                    @for role in Role::ALL {
-                                        option value=(role.code()) selected[role == u.role] { (role_label(role)) }
-                                    }
+            (table(&USER_HEADINGS, &users, |(u, counts)| html! {
+                td data-label="№" data-user=(u.id) { (u.id) }
+                td data-label="Email" { (u.email) }
+                td data-label="Ф. И. О." { (u.full_name) }
+                td data-label="Роль" {
+                    @if admin && session.actor.user().is_none_or(|me| me.id != u.id) {
+                        form.inline method="post" action=(format!("/users/{}/role", u.id)) {
+                            (csrf_field(&session.csrf))
+                            select name="role" aria-label="Роль" {
+                                @for role in Role::ALL {
+                                    option value=(role.code()) selected[role == u.role] { (role_label(role)) }
                                 }
-                                button type="submit" { "Сменить" }
                             }
-                        } @else {
-                            (role_label(u.role))
+                            button type="submit" { "Сменить" }
                         }
+                    } @else {
+                        (role_label(u.role))
                     }
-                    td { @if u.blocked { "Заблокирован" } @else { "Активен" } }
-                    td { @if let Some(at) = u.last_login_at { (when(at, tz)) } @else { "—" } }
-                    td {
-                        @if session.actor.user().is_none_or(|me| me.id != u.id) {
-                            form.inline method="post" action=(format!("/users/{}/{}", u.id, if u.blocked { "unblock" } else { "block" })) {
-                                (csrf_field(&session.csrf))
-                                button type="submit" { @if u.blocked { "Разблокировать" } @else { "Заблокировать" } }
-                            }
+                }
+                td data-label="Состояние" { @if u.blocked { "Заблокирован" } @else { "Активен" } }
+                td data-label="Последний вход" { @if let Some(at) = u.last_login_at { (when(at, tz)) } @else { "—" } }
+                (count_cells(counts))
+                td data-label="Действия" {
+                    @if session.actor.user().is_none_or(|me| me.id != u.id) {
+                        form.inline method="post" action=(format!("/users/{}/{}", u.id, if u.blocked { "unblock" } else { "block" })) {
+                            (csrf_field(&session.csrf))
+                            button type="submit" { @if u.blocked { "Разблокировать" } @else { "Заблокировать" } }
                         }
                     }
                 }

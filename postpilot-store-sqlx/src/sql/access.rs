@@ -38,3 +38,14 @@ pub(crate) const ADD_LINK: &str =
 
 pub(crate) const TAKE_LINK: &str = "DELETE FROM user_link \
      WHERE key_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id";
+
+/// Every setup key: a new one replaces them.
+pub(crate) const END_SETUP_KEYS: &str = "DELETE FROM setup_key";
+
+/// `$1` the key's hash, `$2` when it expires.
+pub(crate) const ADD_SETUP_KEY: &str =
+    "INSERT INTO setup_key (key_hash, expires_at) VALUES ($1, $2)";
+
+/// `$1` the key's hash, `$2` now.
+pub(crate) const SETUP_KEY_LIVE: &str =
+    "SELECT count(*) FROM setup_key WHERE key_hash = $1 AND expires_at > $2";

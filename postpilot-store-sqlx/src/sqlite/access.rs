@@ -171,4 +171,34 @@ impl AccessRepository for SqliteStore {
             .map_err(backend("using a one-time link"))?;
         Ok(user.map(UserId))
     }
+
+    async fn replace_setup_key(
+        &self,
+        key: &KeyHash,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let doing = "making a setup key";
+        let mut tx = self.write(doing).await?;
+        sqlx::query(sql::END_SETUP_KEYS)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(doing))?;
+        sqlx::query(sql::ADD_SETUP_KEY)
+            .bind(key.as_str())
+            .bind(micros(expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend(doing))?;
+        commit(tx, doing).await
+    }
+
+    async fn setup_key_live(&self, key: &KeyHash, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(sql::SETUP_KEY_LIVE)
+            .bind(key.as_str())
+            .bind(micros(now))
+            .fetch_one(&self.reader)
+            .await
+            .map_err(backend("reading the setup key"))?;
+        Ok(n > 0)
+    }
 }

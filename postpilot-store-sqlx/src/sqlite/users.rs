@@ -3,15 +3,18 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use postpilot_core::domain::{EmailAddress, NewUser, Page, PasswordHash, Role, User, UserId};
+use postpilot_core::domain::{
+    EmailAddress, KeyHash, NewUser, Page, PasswordHash, Role, User, UserCounts, UserId,
+};
 use postpilot_core::ports::{Entity, StoreError, UserRepository};
+use sqlx::{Sqlite, Transaction};
 
 use super::codec::micros;
 use super::{commit, SqliteStore};
 use crate::errors::{backend, duplicate_email};
 use crate::rows::{self, changed, count, found};
 use crate::sql::users as sql;
-use crate::users::{UserRow, UserWithHashRow};
+use crate::users::{CountedUserRow, UserRow, UserWithHashRow};
 
 #[async_trait]
 impl UserRepository for SqliteStore {
@@ -23,30 +26,37 @@ impl UserRepository for SqliteStore {
     ) -> Result<User, StoreError> {
         let doing = "adding a user";
         let mut tx = self.write(doing).await?;
-        let row: UserRow<i64> = sqlx::query_as(sql::INSERT_USER)
-            .bind(new.email.as_str())
-            .bind(new.full_name.as_str())
-            .bind(password.as_str())
-            .bind(new.role.code())
-            .bind(new.confirmed)
-            .bind(micros(now))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(duplicate_email(doing, Entity::User, &new.email))?;
-        let user: User = row.try_into()?;
-        if user.role == Role::Admin {
-            // An admin adopts what has no owner: what the system made before
-            // any admin existed (a database upgraded, or a first start).
-            for adopt in sql::ADOPT_UNOWNED {
-                sqlx::query(adopt)
-                    .bind(user.id.get())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend("giving the unowned rows to the first admin"))?;
-            }
-        }
+        let user = insert_user(&mut tx, new, password, now).await?;
         commit(tx, doing).await?;
         Ok(user)
+    }
+
+    async fn add_first_admin(
+        &self,
+        key: &KeyHash,
+        new: &NewUser,
+        password: &PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let doing = "adding the first admin";
+        let mut tx = self.write(doing).await?;
+        // The key first: its row lock makes a second use wait, then find none.
+        let spent: Option<String> = sqlx::query_scalar(sql::TAKE_SETUP_KEY)
+            .bind(key.as_str())
+            .bind(micros(now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend(doing))?;
+        let admin: Option<i64> = sqlx::query_scalar(sql::FIRST_ADMIN)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend(doing))?;
+        if spent.is_none() || admin.is_some() {
+            return Ok(None); // rolled back: nothing changed
+        }
+        let user = insert_user(&mut tx, new, password, now).await?;
+        commit(tx, doing).await?;
+        Ok(Some(user))
     }
 
     async fn get_user(&self, id: UserId) -> Result<User, StoreError> {
@@ -70,11 +80,16 @@ impl UserRepository for SqliteStore {
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError> {
+    async fn list_users(
+        &self,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(User, UserCounts)>, StoreError> {
         let (limit, offset) = rows::page(page);
-        let found: Vec<UserRow<i64>> = sqlx::query_as(sql::LIST_USERS)
+        let found: Vec<CountedUserRow<i64>> = sqlx::query_as(sql::LIST_USERS)
             .bind(limit)
             .bind(offset)
+            .bind(micros(now))
             .fetch_all(&self.reader)
             .await
             .map_err(backend("listing users"))?;
@@ -164,4 +179,37 @@ impl UserRepository for SqliteStore {
             .map_err(backend(format!("noting the login of user {id}")))?;
         changed(done.rows_affected(), Entity::User, id.get())
     }
+}
+
+/// Inserts a user in `tx`; an admin adopts what has no owner: what the
+/// system made before any admin existed (a database upgraded, or a first
+/// start).
+async fn insert_user(
+    tx: &mut Transaction<'static, Sqlite>,
+    new: &NewUser,
+    password: &PasswordHash,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    let doing = "adding a user";
+    let row: UserRow<i64> = sqlx::query_as(sql::INSERT_USER)
+        .bind(new.email.as_str())
+        .bind(new.full_name.as_str())
+        .bind(password.as_str())
+        .bind(new.role.code())
+        .bind(new.confirmed)
+        .bind(micros(now))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(duplicate_email(doing, Entity::User, &new.email))?;
+    let user: User = row.try_into()?;
+    if user.role == Role::Admin {
+        for adopt in sql::ADOPT_UNOWNED {
+            sqlx::query(adopt)
+                .bind(user.id.get())
+                .execute(&mut **tx)
+                .await
+                .map_err(backend("giving the unowned rows to the first admin"))?;
+        }
+    }
+    Ok(user)
 }

@@ -7,6 +7,7 @@
 // Each test file that includes this module uses only part of it.
 #![allow(dead_code, unused_imports)]
 
+mod counts;
 mod delivery;
 mod disabling;
 mod instance;
@@ -17,10 +18,12 @@ mod messages;
 mod ownership;
 mod recipients;
 mod selection;
+mod setup;
 mod stats;
 mod suppression;
 mod users;
 
+pub use counts::*;
 pub use delivery::*;
 pub use disabling::*;
 pub use instance::*;
@@ -31,6 +34,7 @@ pub use messages::*;
 pub use ownership::*;
 pub use recipients::*;
 pub use selection::*;
+pub use setup::*;
 pub use stats::*;
 pub use suppression::*;
 pub use users::*;
@@ -313,6 +317,9 @@ macro_rules! contract_tests {
             a_disabled_mailing_keeps_when_and_by_whom_until_it_is_enabled_again,
             a_disabled_mailing_is_not_due_until_it_is_enabled_again,
             a_manager_disables_another_users_mailing_which_no_other_user_can_reach,
+            users_are_listed_with_what_each_owns_and_the_runs_each_launched,
+            the_setup_key_adds_the_first_admin_once_while_live_and_only_the_latest_works,
+            a_setup_for_an_email_taken_is_a_duplicate_and_leaves_the_key_live,
         );
     };
     (@each $fresh:path; $($name:ident),+ $(,)?) => {$(

@@ -102,4 +102,22 @@ pub trait AccessRepository: Send + Sync {
         purpose: LinkPurpose,
         now: DateTime<Utc>,
     ) -> Result<Option<UserId>, StoreError>;
+
+    /// Makes `key` the one setup key (the first admin's, ARCHITECTURE.md,
+    /// "Users and ownership"), live until `expires_at`: every earlier one
+    /// stops working.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn replace_setup_key(
+        &self,
+        key: &KeyHash,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Whether the setup key hashes to `key` and is live at `now`.
+    ///
+    /// # Errors
+    /// `Backend` only.
+    async fn setup_key_live(&self, key: &KeyHash, now: DateTime<Utc>) -> Result<bool, StoreError>;
 }

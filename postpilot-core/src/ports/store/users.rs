@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use crate::domain::{EmailAddress, NewUser, Page, PasswordHash, Role, User, UserId};
+use crate::domain::{
+    EmailAddress, KeyHash, NewUser, Page, PasswordHash, Role, User, UserCounts, UserId,
+};
 
 /// Users, their passwords' hashes, roles and blocks.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -22,6 +24,23 @@ pub trait UserRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError>;
 
+    /// Adds the first admin with the setup key (see
+    /// `AccessRepository::replace_setup_key`): in one transaction, spends
+    /// the key that hashes to `key` if it is live at `now` and adds `new`
+    /// as `add_user` does, only while no admin exists. `None`, with nothing
+    /// changed, for an unknown, expired or spent key, or once an admin
+    /// exists.
+    ///
+    /// # Errors
+    /// `Duplicate` (field `email`) as `add_user`; the key is not spent.
+    async fn add_first_admin(
+        &self,
+        key: &KeyHash,
+        new: &NewUser,
+        password: &PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
+
     /// # Errors
     /// `NotFound`.
     async fn get_user(&self, id: UserId) -> Result<User, StoreError>;
@@ -36,11 +55,17 @@ pub trait UserRepository: Send + Sync {
         email: &EmailAddress,
     ) -> Result<Option<(User, PasswordHash)>, StoreError>;
 
-    /// Users ordered by id.
+    /// Users ordered by id, each with what they own and have launched
+    /// counted at `now` ("active" means Running at `now`), in one
+    /// statement whatever the page's size.
     ///
     /// # Errors
     /// `Backend` only.
-    async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError>;
+    async fn list_users(
+        &self,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(User, UserCounts)>, StoreError>;
 
     /// How many users there are (none: the database has yet to get its
     /// first admin).

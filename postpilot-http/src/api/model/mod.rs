@@ -32,4 +32,6 @@ pub use runs::{AttemptJson, AttemptStatusJson, LaunchJson, RunJson, SendJson, Tr
 pub(crate) use selection::recipient_ids;
 pub use selection::SelectionJson;
 pub use stats::StatsJson;
-pub use users::{MeJson, NewTokenJson, NewUserJson, RoleJson, TokenJson, TokenMadeJson, UserJson};
+pub use users::{
+    ListedUserJson, MeJson, NewTokenJson, NewUserJson, RoleJson, TokenJson, TokenMadeJson, UserJson,
+};

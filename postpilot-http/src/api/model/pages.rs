@@ -10,7 +10,7 @@ use super::mailings::MailingSummaryJson;
 use super::messages::MessageJson;
 use super::recipients::RecipientJson;
 use super::runs::{AttemptJson, RunJson};
-use super::users::UserJson;
+use super::users::ListedUserJson;
 use crate::api::extract::Paging;
 use crate::api::suppression::SuppressedJson;
 
@@ -117,9 +117,9 @@ list_of!(
     ListJson
 );
 list_of!(
-    /// Пользователи, by id.
+    /// Пользователи, by id, each with their counts.
     UserList,
-    UserJson
+    ListedUserJson
 );
 list_of!(
     /// A mailing's runs, newest first.

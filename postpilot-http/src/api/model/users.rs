@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use postpilot_core::{
     ApiTokenInfo, EmailAddress, FullName, InvalidField, NewUser, Password, Role, TokenName, User,
+    UserCounts,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -38,6 +39,50 @@ impl From<User> for UserJson {
             confirmed: u.confirmed,
             created_at: u.created_at,
             last_login_at: u.last_login_at,
+        }
+    }
+}
+
+/// What a user owns and has launched, counted now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserCountsJson {
+    /// Получатели they own.
+    pub recipients: u64,
+    /// Сообщения they own.
+    pub messages: u64,
+    /// Рассылки they own.
+    pub mailings: u64,
+    /// Of their mailings, those Запущена now.
+    pub mailings_active: u64,
+    /// Runs they launched, of anyone's mailings.
+    pub runs_launched: u64,
+}
+
+impl From<UserCounts> for UserCountsJson {
+    fn from(c: UserCounts) -> Self {
+        Self {
+            recipients: c.recipients,
+            messages: c.messages,
+            mailings: c.mailings,
+            mailings_active: c.mailings_active,
+            runs_launched: c.runs_launched,
+        }
+    }
+}
+
+/// A user as listed to managers and admins: the user and their counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedUserJson {
+    #[serde(flatten)]
+    pub user: UserJson,
+    pub counts: UserCountsJson,
+}
+
+impl From<(User, UserCounts)> for ListedUserJson {
+    fn from((user, counts): (User, UserCounts)) -> Self {
+        Self {
+            user: user.into(),
+            counts: counts.into(),
         }
     }
 }

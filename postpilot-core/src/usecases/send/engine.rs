@@ -276,7 +276,7 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
                 .map(|r| r.map(|(totals, claimed)| Stored::RecordedAndClaimed(totals, claimed)))
                 .boxed()
         } else if look {
-            let standing = self.send.standing(self.mailing);
+            let standing = self.send.glance(self.mailing);
             future::try_join(record, standing)
                 .map(|r| r.map(|(totals, standing)| Stored::RecordedAndLooked(totals, standing)))
                 .boxed()

@@ -189,13 +189,19 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
     /// window may have been edited, or it disabled, meanwhile.
     pub(super) async fn standing(&self, mailing: MailingId) -> Result<Standing> {
         let found = self.mailing(mailing).await?;
-        Ok(if self.clock.now() >= found.sent_completed_at {
-            Standing::WindowClosed
-        } else if found.is_disabled() {
-            Standing::Disabled
-        } else {
-            Standing::Open
-        })
+        Ok(standing_of(&found, self.clock.now()))
+    }
+
+    /// As [`Self::standing`], once, without waiting out an outage: what a
+    /// record looks at on the side. A failed look is no answer (`Open`);
+    /// the next look, or the next claim, asks again, so a database that
+    /// fails holds up no record for it.
+    pub(super) async fn glance(&self, mailing: MailingId) -> Result<Standing> {
+        match self.store.get_mailing(mailing).await {
+            Ok(found) => Ok(standing_of(&found, self.clock.now())),
+            Err(StoreError::Backend { .. }) => Ok(Standing::Open),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Claims the next batch, unless the mailing's window has closed or
@@ -324,6 +330,17 @@ impl Error {
             },
             other => other,
         }
+    }
+}
+
+/// Whether `mailing` may still be sent at `now`.
+fn standing_of(mailing: &Mailing, now: DateTime<Utc>) -> Standing {
+    if now >= mailing.sent_completed_at {
+        Standing::WindowClosed
+    } else if mailing.is_disabled() {
+        Standing::Disabled
+    } else {
+        Standing::Open
     }
 }
 

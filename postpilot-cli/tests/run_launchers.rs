@@ -19,7 +19,10 @@ fn as_anna(env: &Env, args: &[&str]) -> String {
 /// A new mailing of Anna's to her recipient `r`, first sent in an hour (so
 /// the server's scheduler leaves it to the launches of the test).
 fn annas_mailing(env: &Env, r: &str) -> String {
-    let message = as_anna(env, &["message", "add", "--subject", "Скидки", "--body", "Текст"]);
+    let message = as_anna(
+        env,
+        &["message", "add", "--subject", "Скидки", "--body", "Текст"],
+    );
     let now = chrono::Utc::now();
     let start = (now + chrono::Duration::hours(1)).to_rfc3339();
     let end = (now + chrono::Duration::days(1)).to_rfc3339();
@@ -44,7 +47,14 @@ fn mailing_runs_names_the_user_and_the_api_token_that_launched_each_run_or_the_s
     let added = env
         .cmd()
         .env("POSTPILOT_PASSWORD", "correct horse battery")
-        .args(["user", "add", "--email", "anna@example.com", "--name", "Анна"])
+        .args([
+            "user",
+            "add",
+            "--email",
+            "anna@example.com",
+            "--name",
+            "Анна",
+        ])
         .output()
         .expect("ran");
     assert!(added.status.success(), "{added:?}");
@@ -54,7 +64,14 @@ fn mailing_runs_names_the_user_and_the_api_token_that_launched_each_run_or_the_s
         .expect("user id");
     let r = as_anna(
         &env,
-        &["recipient", "add", "--email", "ivan@example.com", "--name", "Иван"],
+        &[
+            "recipient",
+            "add",
+            "--email",
+            "ivan@example.com",
+            "--name",
+            "Иван",
+        ],
     );
     let (by_token, by_anna, by_system) = (
         annas_mailing(&env, &r),

@@ -101,7 +101,11 @@ async fn a_run_launched_with_a_users_token_records_the_user_and_the_token_even_o
         .get(&format!("/mailings/{mailing}/runs/{}", run["id"]))
         .await;
     assert_eq!(run_page.status, StatusCode::OK);
-    assert!(run_page.text.contains(&said), "the run's page: {}", run_page.text);
+    assert!(
+        run_page.text.contains(&said),
+        "the run's page: {}",
+        run_page.text
+    );
 }
 
 #[tokio::test]

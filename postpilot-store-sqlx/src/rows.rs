@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, Delivery, DeliveryId, Disabled,
     EmailAddress, FullName, Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient,
-    RecipientId, RunId, RunMessage, RunToken, SendAttempt, SendRun, Stats, Subject, Suppression, TokenId,
-    TokenName, Trigger, UserId,
+    RecipientId, RunId, RunMessage, RunToken, SendAttempt, SendRun, Stats, Subject, Suppression,
+    TokenId, TokenName, Trigger, UserId,
 };
 use postpilot_core::ports::{Entity, StoreError};
 

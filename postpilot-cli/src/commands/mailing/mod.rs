@@ -308,7 +308,11 @@ async fn launchers<S: Store + Clone + 'static>(app: &App<S>, runs: &[SendRun]) -
         };
         known.insert(run.launched_by, user.clone());
         launchers.push(match &run.launched_via {
-            Some(token) => format!("{user} via API token {:?} (id {})", token.name.as_str(), token.id),
+            Some(token) => format!(
+                "{user} via API token {:?} (id {})",
+                token.name.as_str(),
+                token.id
+            ),
             None => user,
         });
     }

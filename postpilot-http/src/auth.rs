@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use postpilot_core::{AccessKey, Actor};
+use postpilot_core::{AccessKey, Actor, TokenId};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
@@ -139,18 +139,21 @@ pub(crate) async fn require_bearer<W: Wiring>(
         return ApiError::unauthorized().into_response();
     };
     let actor = if app.config().token.matches(&token) {
-        Some(Actor::System)
+        Some((Actor::System, None))
     } else if let Some(key) = AccessKey::presented(&token) {
         match app.accounts().token_user(&key).await {
-            Ok(user) => user.map(Actor::User),
+            Ok(found) => found.map(|(id, user)| (Actor::User(user), Some(ViaToken(id)))),
             Err(err) => return ApiError::from(err).into_response(),
         }
     } else {
         None
     };
     match actor {
-        Some(actor) => {
+        Some((actor, via)) => {
             request.extensions_mut().insert(actor);
+            if let Some(via) = via {
+                request.extensions_mut().insert(via);
+            }
             next.run(request).await
         }
         None => {
@@ -160,6 +163,13 @@ pub(crate) async fn require_bearer<W: Wiring>(
         }
     }
 }
+
+/// The user's API token a request came with, put into the request by
+/// [`require_bearer`] beside its [`Actor`]; [`Acting`] scopes the request
+/// to it, so a run launched records the token (ARCHITECTURE.md, "Users
+/// and ownership"). Absent for a session and for the configured token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ViaToken(pub TokenId);
 
 /// A logged-in UI session, put into the request by [`require_session`].
 #[derive(Clone)]
@@ -285,8 +295,8 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .map(|(_, v)| v)
 }
 
-/// The state with its use cases scoped to the request's [`Actor`], which
-/// [`require_bearer`] or [`require_session`] put into the request: what
+/// The state with its use cases scoped to the request's [`Actor`] (and
+/// [`ViaToken`]), which [`require_bearer`] or [`require_session`] put into the request: what
 /// every handler behind them takes, so none can reach another user's data
 /// (ARCHITECTURE.md, "Users and ownership").
 pub(crate) struct Acting<W: Wiring>(pub AppState<W>);
@@ -299,7 +309,8 @@ impl<W: Wiring> FromRequestParts<AppState<W>> for Acting<W> {
             tracing::error!("a request reached a handler without an actor");
             return Err(ApiError::internal().into_response());
         };
-        state.acting(&actor).await.map(Self).map_err(|err| {
+        let via = parts.extensions.get::<ViaToken>().map(|via| via.0);
+        state.acting(&actor, via).await.map(Self).map_err(|err| {
             tracing::error!(error = %crate::error::with_causes(&err), "scoping a request");
             ApiError::internal().into_response()
         })

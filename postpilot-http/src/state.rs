@@ -10,7 +10,7 @@ use postpilot_core::usecases::{
     Accounts, History, Lists, Mailings, Messages, Previews, Recipients, SendMailing, Statistics,
     StopSignal, UseCases,
 };
-use postpilot_core::{Actor, UserId};
+use postpilot_core::{Actor, TokenId, UserId};
 
 use crate::auth::{ApiToken, Sessions};
 use crate::limit::{Limiter, LoginLimit};
@@ -149,12 +149,17 @@ impl<W: Wiring> AppState<W> {
         }
     }
 
-    /// This state with its use cases scoped to `actor` (ARCHITECTURE.md,
+    /// This state with its use cases scoped to `actor`, acting through
+    /// their API token `via` if the request came with one (ARCHITECTURE.md,
     /// "Users and ownership").
     ///
     /// # Errors
     /// Backend failures finding the first admin (the system's owner).
-    pub(crate) async fn acting(&self, actor: &Actor) -> Result<Self, postpilot_core::Error> {
+    pub(crate) async fn acting(
+        &self,
+        actor: &Actor,
+        via: Option<TokenId>,
+    ) -> Result<Self, postpilot_core::Error> {
         let system_owner = match (actor, self.inner.system_owner.get()) {
             (Actor::User(_), _) => None,
             (Actor::System, Some(owner)) => Some(*owner),
@@ -168,7 +173,7 @@ impl<W: Wiring> AppState<W> {
         };
         Ok(Self {
             inner: Arc::clone(&self.inner),
-            uses: self.inner.uses.scoped(actor.scope(system_owner)),
+            uses: self.inner.uses.scoped(actor.scope(system_owner).via(via)),
         })
     }
 

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
     AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, Delivery, DeliveryId, Disabled,
     EmailAddress, FullName, Mailing, MailingId, Message, MessageId, NewRecipient, Page, Recipient,
-    RecipientId, RunId, RunMessage, SendAttempt, SendRun, Stats, Subject, Suppression, Trigger,
-    UserId,
+    RecipientId, RunId, RunMessage, RunToken, SendAttempt, SendRun, Stats, Subject, Suppression,
+    TokenId, TokenName, Trigger, UserId,
 };
 use postpilot_core::ports::{Entity, StoreError};
 
@@ -212,7 +212,8 @@ impl<T: StoredTime> TryFrom<MailingRow<T>> for Mailing {
 /// tests check each such statement ends with them.
 #[cfg(test)]
 pub(crate) const RUN_COLUMNS: &str = "id, mailing_id, \"trigger\", started_at, finished_at, \
-     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by";
+     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by, \
+     launched_via_token, launched_via_token_name";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RunRow<T> {
@@ -228,6 +229,8 @@ pub(crate) struct RunRow<T> {
     skipped_unsubscribed: i64,
     skipped_bounced: i64,
     launched_by: Option<i64>,
+    launched_via_token: Option<i64>,
+    launched_via_token_name: Option<String>,
 }
 
 impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
@@ -246,6 +249,13 @@ impl<T: StoredTime> TryFrom<RunRow<T>> for SendRun {
             skipped_unsubscribed: count("send_run.skipped_unsubscribed", row.skipped_unsubscribed)?,
             skipped_bounced: count("send_run.skipped_bounced", row.skipped_bounced)?,
             launched_by: row.launched_by.map(UserId),
+            launched_via: match (row.launched_via_token, row.launched_via_token_name) {
+                (Some(id), Some(name)) => Some(RunToken {
+                    id: TokenId(id),
+                    name: decode("send_run.launched_via_token_name", TokenName::parse(&name))?,
+                }),
+                _ => None,
+            },
         })
     }
 }

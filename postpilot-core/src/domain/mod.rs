@@ -43,7 +43,7 @@ pub use selection::{RecipientPage, Search, Selection, FOLDED_CAPITALS};
 pub use sender::Sender;
 pub use sending::{
     Audience, Claim, Delivery, DeliveryResult, Launch, LeaseToken, NextStep, Page, Reach,
-    RunMessage, SendAttempt, SendRun, Stats, Trigger,
+    RunMessage, RunToken, SendAttempt, SendRun, Stats, Trigger,
 };
 pub use status::{AttemptStatus, MailingStatus, UnknownCode};
 pub use template::{Fields, Personalised, RenderError, Rendered, VARIABLES};

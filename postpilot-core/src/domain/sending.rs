@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::status::UnknownCode;
 use super::{
     AttemptId, AttemptStatus, BodyHtml, BodyText, Comment, DeliveryId, EmailAddress, FullName,
-    MailingId, RecipientId, RunId, Subject, UserId,
+    MailingId, RecipientId, RunId, Subject, TokenId, TokenName, UserId,
 };
 
 /// What launched a run.
@@ -75,6 +75,17 @@ pub struct SendRun {
     /// without `--as`, the server's token, the scheduler) and runs from
     /// before users.
     pub launched_by: Option<UserId>,
+    /// The API token of `launched_by` the run was launched with, as it was
+    /// then (kept after the token is revoked); `None` for a session, the
+    /// CLI, the system and runs from before tokens were recorded.
+    pub launched_via: Option<RunToken>,
+}
+
+/// The API token a run was launched with: its id and its name at launch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunToken {
+    pub id: TokenId,
+    pub name: TokenName,
 }
 
 /// What a run sends: its message as it was when the run was launched.

@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::invalid::{InvalidField, Problem};
-use super::{EmailAddress, FullName, UserId};
+use super::{EmailAddress, FullName, TokenId, UserId};
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -178,6 +178,10 @@ pub struct Scope {
     /// The user acting through the handle (`None`: the system), recorded
     /// as who launched a run.
     pub actor: Option<UserId>,
+    /// The actor's API token the request came with, recorded beside
+    /// `actor` on a run; `None` for a session, the CLI and the system
+    /// (ARCHITECTURE.md, "Users and ownership": who launched a run).
+    pub via_token: Option<TokenId>,
 }
 
 impl Scope {
@@ -188,6 +192,7 @@ impl Scope {
             changes: Owners::Everyone,
             new_owner,
             actor: None,
+            via_token: None,
         }
     }
 
@@ -198,6 +203,16 @@ impl Scope {
             changes: Owners::Only(user),
             new_owner: Some(user),
             actor: Some(user),
+            via_token: None,
+        }
+    }
+
+    /// This scope acting through the actor's API token `token` (none: a
+    /// session, the CLI, the system).
+    pub fn via(self, token: Option<TokenId>) -> Self {
+        Self {
+            via_token: token,
+            ..self
         }
     }
 }
@@ -218,6 +233,7 @@ impl Actor {
                     changes: reach(user.role.changes_everyone()),
                     new_owner: Some(user.id),
                     actor: Some(user.id),
+                    via_token: None,
                 }
             }
         }
@@ -299,6 +315,7 @@ mod tests {
                 changes: Owners::Only(me),
                 new_owner: Some(me),
                 actor: Some(me),
+                via_token: None,
             }
         );
         assert_eq!(
@@ -312,6 +329,11 @@ mod tests {
         assert_eq!(
             Actor::System.scope(Some(UserId(1))),
             Scope::everything(Some(UserId(1)))
+        );
+        assert_eq!(
+            Scope::own(me).via(Some(TokenId(3))).via_token,
+            Some(TokenId(3)),
+            "a request with a user's token carries it"
         );
         assert_eq!(Owners::Only(me).only(), Some(me));
         assert_eq!(Owners::Everyone.only(), None);

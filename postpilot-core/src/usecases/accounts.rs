@@ -152,14 +152,16 @@ impl<S: UserRepository + AccessRepository, C: Clock> Accounts<S, C> {
         Ok(self.store.end_session(&key.hash()).await?)
     }
 
-    /// The user whose API token the client presented, unless revoked or the
-    /// user may no longer be let in.
+    /// The API token the client presented and its user, unless revoked or
+    /// the user may no longer be let in.
     ///
     /// # Errors
     /// Backend failures.
-    pub async fn token_user(&self, key: &AccessKey) -> Result<Option<User>> {
+    pub async fn token_user(&self, key: &AccessKey) -> Result<Option<(TokenId, User)>> {
         let found = self.store.use_token(&key.hash(), self.clock.now()).await?;
-        Ok(found.map(|(_, user)| user).filter(User::may_log_in))
+        Ok(found
+            .filter(|(_, user)| user.may_log_in())
+            .map(|(token, user)| (token.id, user)))
     }
 
     /// A new API token of the actor's: its key, shown once, and its record.

@@ -58,6 +58,7 @@ pub(super) fn run(sent: u64, failed: u64) -> SendRun {
         skipped_unsubscribed: 0,
         skipped_bounced: 0,
         launched_by: None,
+        launched_via: None,
     }
 }
 

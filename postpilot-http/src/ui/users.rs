@@ -363,12 +363,44 @@ async fn revoke_token<W: Wiring>(
     Ok(see_other("/tokens"))
 }
 
-/// Who launched `run`, for its page: the user's email, or the system.
+/// Who launched `run`, for its page: the user's email (and the API token
+/// it came through), or the system.
 pub(crate) async fn launcher_of<W: Wiring>(
     app: &AppState<W>,
     run: &postpilot_core::SendRun,
 ) -> String {
-    who(app, run.launched_by).await
+    through(who(app, run.launched_by).await, run)
+}
+
+/// Who launched each of `runs`, in their order (a mailing page's runs
+/// table): each user read once.
+pub(crate) async fn launchers_of<W: Wiring>(
+    app: &AppState<W>,
+    runs: &[postpilot_core::SendRun],
+) -> Vec<String> {
+    let mut known = std::collections::HashMap::new();
+    let mut launchers = Vec::with_capacity(runs.len());
+    for run in runs {
+        let user = match known.get(&run.launched_by) {
+            Some(user) => String::clone(user),
+            None => {
+                let user = who(app, run.launched_by).await;
+                known.insert(run.launched_by, user.clone());
+                user
+            }
+        };
+        launchers.push(through(user, run));
+    }
+    launchers
+}
+
+/// `user`, and the API token `run` was launched with, if any: «anna@example.com
+/// через API-токен «ci» (№3)».
+fn through(user: String, run: &postpilot_core::SendRun) -> String {
+    match &run.launched_via {
+        Some(token) => format!("{user} через API-токен «{}» (№{})", token.name, token.id),
+        None => user,
+    }
 }
 
 /// A user's email for a page saying who did something; `None`: the system.

@@ -108,7 +108,8 @@ const RECORD: &str = "WITH r AS ( \
          attempts_failure = s.attempts_failure + t.new_failures \
      FROM t WHERE s.id = $2 \
      RETURNING id, mailing_id, \"trigger\", started_at, finished_at, \
-         total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by";
+         total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by, \
+     launched_via_token, launched_via_token_name";
 
 /// The values of [`RECORD`], bound in the order of its placeholders.
 struct RecordValues {

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postpilot_core::domain::{
-    Audience, Launch, MailingId, Reach, RunId, RunMessage, SendRun, Trigger, UserId,
+    Audience, Launch, MailingId, Reach, RunId, RunMessage, SendRun, TokenId, Trigger, UserId,
 };
 use postpilot_core::ports::{Entity, RunRepository, Scoped, StoreError};
 use sqlx::Postgres;
@@ -81,6 +81,7 @@ impl RunRepository for PgStore {
             .bind(trigger.code())
             .bind(now)
             .bind(self.scope().actor.map(UserId::get))
+            .bind(self.scope().via_token.map(TokenId::get))
             .fetch_one(&mut *tx)
             .await
             .map_err(backend(doing.clone()))?;

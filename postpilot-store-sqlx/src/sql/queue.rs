@@ -6,7 +6,8 @@ pub(crate) const FAIL_COUNTED: &str =
     "UPDATE send_run SET failed = failed + $1, attempts_failure = attempts_failure + $1 \
      WHERE id = $2 \
      RETURNING id, mailing_id, \"trigger\", started_at, finished_at, \
-     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by";
+     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by, \
+     launched_via_token, launched_via_token_name";
 
 /// Extends to `$1` the lease of run `$2`'s deliveries leased under token
 /// `$3`.

@@ -2,19 +2,22 @@
 
 /// The run `$1`, if its mailing is owned by `$2` (NULL: anyone's).
 pub(crate) const GET_RUN: &str = "SELECT id, mailing_id, \"trigger\", started_at, finished_at, \
-     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by \
+     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by, \
+     launched_via_token, launched_via_token_name \
      FROM send_run WHERE id = $1 \
      AND ($2 IS NULL OR mailing_id IN (SELECT id FROM mailing WHERE owner_id = $2))";
 
 /// The unfinished run of mailing `$1`, if any.
 pub(crate) const UNFINISHED_RUN: &str = "SELECT id, mailing_id, \"trigger\", started_at, \
-     finished_at, total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by \
+     finished_at, total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by, \
+     launched_via_token, launched_via_token_name \
      FROM send_run WHERE mailing_id = $1 AND finished_at IS NULL ORDER BY id LIMIT 1";
 
 /// The runs of mailing `$1`, if owned by `$2` (NULL: anyone's), newest
 /// first.
 pub(crate) const LIST_RUNS: &str = "SELECT id, mailing_id, \"trigger\", started_at, finished_at, \
-     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by \
+     total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by, \
+     launched_via_token, launched_via_token_name \
      FROM send_run WHERE mailing_id = $1 \
      AND ($2 IS NULL OR mailing_id IN (SELECT id FROM mailing WHERE owner_id = $2)) \
      ORDER BY id DESC";
@@ -24,12 +27,17 @@ pub(crate) const MARK_LAUNCHED: &str =
     "UPDATE mailing SET launched_at = coalesce(launched_at, $1) WHERE id = $2";
 
 /// A new run of mailing `$1` by trigger `$2`, started at `$3`, launched by
-/// user `$4` (NULL: the system); returns its id. The run keeps the message as it is now: what it sends, and what its
+/// user `$4` (NULL: the system) through their API token `$5` (NULL: none),
+/// whose id and name it keeps (none if the token is gone); returns its id.
+/// The run keeps the message as it is now: what it sends, and what its
 /// history says it sent, whatever edits come later.
 pub(crate) const NEW_RUN: &str = "INSERT INTO send_run \
-     (mailing_id, \"trigger\", started_at, subject, body_text, body_html, launched_by) \
-     SELECT m.id, $2, $3, msg.subject, msg.body_text, msg.body_html, $4 \
-     FROM mailing AS m JOIN message AS msg ON msg.id = m.message_id WHERE m.id = $1 \
+     (mailing_id, \"trigger\", started_at, subject, body_text, body_html, launched_by, \
+      launched_via_token, launched_via_token_name) \
+     SELECT m.id, $2, $3, msg.subject, msg.body_text, msg.body_html, $4, t.id, t.name \
+     FROM mailing AS m JOIN message AS msg ON msg.id = m.message_id \
+     LEFT JOIN api_token AS t ON t.id = $5 AND t.user_id = $4 \
+     WHERE m.id = $1 \
      RETURNING id";
 
 /// Starts run `$1`'s queue: one pending delivery, due at `$2`, per recipient

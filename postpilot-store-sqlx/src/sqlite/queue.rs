@@ -96,7 +96,8 @@ const COUNT_RESULTS: &str = "UPDATE send_run \
              AND d.lease_token = r.value ->> 'token') AS t \
      WHERE send_run.id = $2 \
      RETURNING id, mailing_id, \"trigger\", started_at, finished_at, \
-         total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by";
+         total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by, \
+     launched_via_token, launched_via_token_name";
 
 /// Moves the same deliveries (see [`RECORD_ATTEMPTS`]) on to the state and
 /// retry time their result leads to; they leave the lease only here, so it

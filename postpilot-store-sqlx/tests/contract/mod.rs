@@ -196,6 +196,7 @@ macro_rules! contract_tests {
             launching_queues_one_delivery_per_recipient_and_marks_the_mailing_launched,
             a_user_is_stored_with_their_role_and_found_by_email_in_any_letter_case,
             a_run_records_the_user_who_launched_it_and_none_for_the_system,
+            a_run_records_the_token_it_was_launched_with_and_keeps_it_once_revoked,
             a_second_user_with_the_same_email_in_other_letters_is_a_duplicate,
             users_list_by_id_page_by_page_and_unknown_users_are_not_found,
             roles_blocks_confirmation_and_logins_are_stored,

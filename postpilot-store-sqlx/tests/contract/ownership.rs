@@ -4,8 +4,9 @@
 //! manager's handle sees them but changes none; the system's sees all.
 
 use postpilot_core::domain::{
-    AttemptCursor, AttemptFilter, AttemptListing, ListName, Listing, MailingId, Owners, Page,
-    RecipientId, RecipientsEdit, Role, Scope, Selection, Sort, Trigger, UserId,
+    AccessKey, AttemptCursor, AttemptFilter, AttemptListing, ListName, Listing, MailingId, Owners,
+    Page, RecipientId, RecipientsEdit, Role, RunToken, Scope, Selection, Sort, TokenName, Trigger,
+    UserId,
 };
 use postpilot_core::domain::{Audience, Search};
 use postpilot_core::ports::{Entity, Scoped, Store, StoreError};
@@ -31,6 +32,7 @@ pub(super) fn manager(user: UserId) -> Scope {
         changes: Owners::Only(user),
         new_owner: Some(user),
         actor: Some(user),
+        via_token: None,
     }
 }
 
@@ -617,4 +619,88 @@ pub async fn a_run_records_the_user_who_launched_it_and_none_for_the_system<
         .await
         .expect("launched");
     assert_eq!(system.run.launched_by, None);
+}
+
+pub async fn a_run_records_the_token_it_was_launched_with_and_keeps_it_once_revoked<
+    S: Store + Scoped + Clone + 'static,
+>(
+    store: S,
+) {
+    let anna = add(&store, "anna@example.com", Role::User).await;
+    let boris = add(&store, "boris@example.com", Role::User).await;
+    let name = TokenName::parse("ci").expect("valid");
+    let token = store
+        .add_token(anna.id, &name, &AccessKey::generate().hash(), at(0))
+        .await
+        .expect("token made");
+    let through_token = store.scoped(Scope::own(anna.id).via(Some(token.id)));
+    let (mailing, recipients) = add_mailing(&through_token, 1).await;
+    let launch = through_token
+        .launch_run(mailing.id, Trigger::Api, Audience::Everyone, at(1))
+        .await
+        .expect("launched");
+    let expected = Some(RunToken {
+        id: token.id,
+        name: name.clone(),
+    });
+    assert_eq!(launch.run.launched_by, Some(anna.id));
+    assert_eq!(launch.run.launched_via, expected);
+
+    store
+        .revoke_token(anna.id, token.id)
+        .await
+        .expect("revoked");
+    let read = store.get_run(launch.run.id).await.expect("read");
+    assert_eq!(read.launched_via, expected, "still said once revoked");
+    let listed = store.list_runs(mailing.id).await.expect("listed");
+    assert_eq!(listed[0].launched_via, expected, "in the list too");
+
+    let by_session = another_mailing(&through_token, &recipients).await;
+    let session = store.scoped(Scope::own(anna.id));
+    let run = session
+        .launch_run(by_session, Trigger::Ui, Audience::Everyone, at(2))
+        .await
+        .expect("launched");
+    assert_eq!(
+        (run.run.launched_by, run.run.launched_via),
+        (Some(anna.id), None),
+        "a session records the user only"
+    );
+
+    let borrowed = store
+        .add_token(anna.id, &name, &AccessKey::generate().hash(), at(0))
+        .await
+        .expect("token made");
+    let (his, _) = add_mailing(&store.scoped(Scope::own(boris.id)), 1).await;
+    let run = store
+        .scoped(Scope::own(boris.id).via(Some(borrowed.id)))
+        .launch_run(his.id, Trigger::Api, Audience::Everyone, at(3))
+        .await
+        .expect("launched");
+    assert_eq!(
+        run.run.launched_via, None,
+        "another user's token is never recorded as theirs"
+    );
+    let gone = through_token
+        .launch_run(
+            another_mailing(&through_token, &recipients).await,
+            Trigger::Api,
+            Audience::Everyone,
+            at(4),
+        )
+        .await
+        .expect("launched");
+    assert_eq!(
+        (gone.run.launched_by, gone.run.launched_via),
+        (Some(anna.id), None),
+        "a token revoked before the launch is not recorded"
+    );
+}
+
+/// A new mailing of a new message to `recipients`, through `store`.
+async fn another_mailing<S: Store>(store: &S, recipients: &[RecipientId]) -> MailingId {
+    let message = add_message(store).await;
+    let mailing = new_mailing(message, recipients);
+    let stored = store.insert_mailing(&mailing).await;
+    stored.expect("mailing stored").id
 }

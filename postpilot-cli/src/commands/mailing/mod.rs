@@ -129,7 +129,8 @@ pub async fn run<S: Store + Clone + 'static>(
         MailingCmd::Attempts { id, page } => attempts(app, id, page, out).await?,
         MailingCmd::Runs { id } => {
             let runs = app.uses.history.runs(id).await?;
-            let rows = runs.iter().map(run_row).collect();
+            let launchers = launchers(app, &runs).await;
+            let rows = runs.iter().zip(&launchers).map(run_row).collect();
             let json: Vec<RunJson> = runs.into_iter().map(Into::into).collect();
             out.list(&json, &RUN_HEADER, rows)?;
         }
@@ -247,8 +248,8 @@ async fn show<S: Store + Clone + 'static>(
             format!("{}: {}", ids.len(), clip(&ids.join(", "), 60)),
         ),
     ];
-    for r in &runs {
-        fields.push(("run", run_row(r).join("  ")));
+    for run in runs.iter().zip(&launchers(app, &runs).await) {
+        fields.push(("run", run_row(run).join("  ")));
     }
     out.record(&MailingJson::new(view, recipient_ids), &fields)?;
     Ok(())
@@ -264,9 +265,10 @@ fn status(view: &MailingView) -> String {
     text
 }
 
-const RUN_HEADER: [&str; 8] = [
+const RUN_HEADER: [&str; 9] = [
     "run",
     "trigger",
+    "launched_by",
     "started_at",
     "finished_at",
     "total",
@@ -275,10 +277,11 @@ const RUN_HEADER: [&str; 8] = [
     "pending",
 ];
 
-fn run_row(r: &SendRun) -> Vec<String> {
+fn run_row((r, launcher): (&SendRun, &String)) -> Vec<String> {
     vec![
         r.id.to_string(),
         r.trigger.to_string(),
+        launcher.clone(),
         time(r.started_at),
         r.finished_at.map_or_else(|| "-".into(), time),
         r.total.to_string(),
@@ -286,6 +289,34 @@ fn run_row(r: &SendRun) -> Vec<String> {
         r.failed.to_string(),
         r.pending().to_string(),
     ]
+}
+
+/// Who launched each of `runs`: `anna@example.com`, `anna@example.com via
+/// API token "ci" (id 3)`, or `system` (the CLI without `--as`, the
+/// server's token, the scheduler); each user read once.
+async fn launchers<S: Store + Clone + 'static>(app: &App<S>, runs: &[SendRun]) -> Vec<String> {
+    let mut known = std::collections::HashMap::new();
+    let mut launchers = Vec::with_capacity(runs.len());
+    for run in runs {
+        let user = match (run.launched_by, known.get(&run.launched_by)) {
+            (_, Some(user)) => String::clone(user),
+            (None, None) => "system".to_owned(),
+            (Some(id), None) => match app.uses.accounts.get(id).await {
+                Ok(user) => user.email.to_string(),
+                Err(_) => format!("user {id}"),
+            },
+        };
+        known.insert(run.launched_by, user.clone());
+        launchers.push(match &run.launched_via {
+            Some(token) => format!(
+                "{user} via API token {:?} (id {})",
+                token.name.as_str(),
+                token.id
+            ),
+            None => user,
+        });
+    }
+    launchers
 }
 
 async fn attempts<S: Store + Clone + 'static>(

@@ -53,6 +53,19 @@ pub struct RunJson {
     /// The id of the user who launched the run; null for the system (the
     /// server's token, the command line without `--as`, the scheduler).
     pub launched_by: Option<i64>,
+    /// The API token of `launched_by` the run was launched with (its name
+    /// as it was then, kept after the token is revoked); null for a UI
+    /// session, the system and runs from before tokens were recorded.
+    pub launched_via_token: Option<RunTokenJson>,
+}
+
+/// An API token a run was launched with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunTokenJson {
+    pub id: i64,
+    /// The token's name at launch.
+    #[schema(example = "ci")]
+    pub name: String,
 }
 
 impl From<SendRun> for RunJson {
@@ -71,6 +84,10 @@ impl From<SendRun> for RunJson {
             skipped_unsubscribed: r.skipped_unsubscribed,
             skipped_bounced: r.skipped_bounced,
             launched_by: r.launched_by.map(|u| u.get()),
+            launched_via_token: r.launched_via.map(|t| RunTokenJson {
+                id: t.id.get(),
+                name: t.name.to_string(),
+            }),
         }
     }
 }

@@ -46,6 +46,7 @@ pub(crate) async fn mailing_page<W: Wiring>(
     let message = app.messages().get(m.message_id).await?;
     let history = app.history();
     let runs = history.runs(id).await?;
+    let launchers = crate::ui::users::launchers_of(app, &runs).await;
     let base = format!("/mailings/{id}");
     let (attempts, bad_search) = crate::ui::attempts::section(app, id, &base, uri).await?;
     let unfinished = runs.iter().any(|r| !r.is_finished());
@@ -143,9 +144,9 @@ pub(crate) async fn mailing_page<W: Wiring>(
                     p.empty { "Рассылка ещё не отправлялась." }
                 } @else {
                     (table(
-                        &["№", "Тема письма", "Начат", "Откуда", "Ход отправки", "Завершён"],
-                        &runs,
-                        |r| html! {
+                        &["№", "Тема письма", "Начат", "Откуда", "Запустил", "Ход отправки", "Завершён"],
+                        &runs.iter().zip(&launchers).collect::<Vec<_>>(),
+                        |(r, launcher)| html! {
                             td data-label="№" { a href={ "/mailings/" (id) "/runs/" (r.id) } { (r.id) } }
                             td data-label="Тема письма" {
                                 a href={ "/mailings/" (id) "/runs/" (r.id) } {
@@ -157,6 +158,7 @@ pub(crate) async fn mailing_page<W: Wiring>(
                             }
                             td data-label="Начат" { (when_exact(r.started_at, tz)) }
                             td data-label="Откуда" { (trigger(r.trigger)) }
+                            td.launcher data-label="Запустил" { (launcher) }
                             td data-label="Ход отправки" { (progress(r.sent, r.failed, r.pending(), r.total)) (crate::ui::suppressed::skipped(r)) }
                             td data-label="Завершён" {
                                 @match r.finished_at { Some(at) => (when_exact(at, tz)), None => "идёт…" }

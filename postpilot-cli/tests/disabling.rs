@@ -11,8 +11,6 @@ use std::time::{Duration, Instant};
 use support::sink::{dump_dir, dump_template, received, Sink};
 use support::Env;
 
-const PASSWORD: &str = "correct horse battery";
-
 #[test]
 fn a_disabled_mailing_is_neither_scheduled_nor_sent_until_enabled_again() {
     let env = Env::new();
@@ -126,21 +124,8 @@ fn a_run_under_way_stops_when_its_mailing_is_disabled_and_records_the_rest_as_no
 fn a_users_role_may_not_disable_a_mailing_and_a_manager_may() {
     let env = Env::new();
     let id = env.mailing_to_new_recipients(1);
-    for (email, role) in [("anna@example.com", "user"), ("mia@example.com", "manager")] {
-        let out = env
-            .cmd()
-            .env("POSTPILOT_PASSWORD", PASSWORD)
-            .args([
-                "user", "add", "--email", email, "--name", "Анна", "--role", role,
-            ])
-            .output()
-            .expect("ran");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    env.add_user("anna@example.com", "user");
+    env.add_user("mia@example.com", "manager");
     let refused = env.fails(1, &["--as", "anna@example.com", "mailing", "disable", &id]);
     assert!(refused.contains("may not disable mailings"), "{refused}");
     assert_eq!(

@@ -7,39 +7,10 @@ mod running;
 mod support;
 
 use running::Running;
-use support::Env;
-
-const PASSWORD: &str = "correct horse battery";
-
-fn add_user(env: &Env, email: &str, role: &str) -> String {
-    let out = env
-        .cmd()
-        .env("POSTPILOT_PASSWORD", PASSWORD)
-        .args([
-            "user",
-            "add",
-            "--email",
-            email,
-            "--name",
-            "Анна Смирнова",
-            "--role",
-            role,
-        ])
-        .output()
-        .expect("ran");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
-}
+use support::{Env, PASSWORD};
 
 fn users_are_added_listed_blocked_and_promoted(env: &Env) {
-    let anna = add_user(env, "anna@example.com", "admin");
+    let anna = env.add_user("anna@example.com", "admin");
     assert_eq!(anna, "1");
     // A script pipes the password in: one line of standard input.
     let out = env
@@ -136,7 +107,7 @@ fn users_are_added_listed_blocked_and_promoted_on_postgres() {
 #[test]
 fn a_bad_password_role_or_duplicate_email_is_refused_and_adds_nobody() {
     let env = Env::new();
-    add_user(&env, "anna@example.com", "user");
+    env.add_user("anna@example.com", "user");
     let short = env
         .cmd()
         .env("POSTPILOT_PASSWORD", "short")
@@ -211,8 +182,8 @@ fn no_password_option_exists_and_help_names_the_variable_not_a_value() {
 #[test]
 fn as_names_an_existing_unblocked_user_and_not_a_command_that_acts_for_nobody() {
     let env = Env::new();
-    add_user(&env, "anna@example.com", "user");
-    add_user(&env, "boris@example.com", "user");
+    env.add_user("anna@example.com", "user");
+    env.add_user("boris@example.com", "user");
     env.ok(&["user", "block", "boris@example.com"]);
     let listed = env.json(&["--as", "anna@example.com", "recipient", "list"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(0));
@@ -250,8 +221,8 @@ fn api_get(server: &Running, path: &str, token: &str) -> (String, serde_json::Va
 #[test]
 fn a_users_token_is_printed_once_alone_and_the_api_answers_as_that_user() {
     let env = Env::new();
-    add_user(&env, "anna@example.com", "admin");
-    add_user(&env, "boris@example.com", "user");
+    env.add_user("anna@example.com", "admin");
+    env.add_user("boris@example.com", "user");
     let as_boris = ["--as", "boris@example.com"];
     env.ok(&[
         &as_boris[..],
@@ -326,8 +297,8 @@ fn a_users_token_is_printed_once_alone_and_the_api_answers_as_that_user() {
 #[test]
 fn a_token_of_another_user_a_blocked_one_or_a_bad_name_is_refused_and_made_for_nobody() {
     let env = Env::new();
-    add_user(&env, "anna@example.com", "admin");
-    add_user(&env, "boris@example.com", "user");
+    env.add_user("anna@example.com", "admin");
+    env.add_user("boris@example.com", "user");
     let err = env.fails(
         1,
         &[

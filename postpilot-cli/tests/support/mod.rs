@@ -19,6 +19,9 @@ pub struct Env {
     pg: Option<ScratchDatabase>,
 }
 
+/// The password of every user a test adds.
+pub const PASSWORD: &str = "correct horse battery";
+
 impl Env {
     pub fn new() -> Self {
         Self {
@@ -96,6 +99,27 @@ impl Env {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stderr).expect("utf-8")
+    }
+
+    /// Adds a user with `role` and the password `PASSWORD` (from the
+    /// environment, as a script would); returns its id.
+    pub fn add_user(&self, email: &str, role: &str) -> String {
+        let out = self
+            .cmd()
+            .env("POSTPILOT_PASSWORD", PASSWORD)
+            .args(["user", "add", "--email", email, "--name", "Анна Смирнова"])
+            .args(["--role", role])
+            .output()
+            .expect("ran");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_owned()
     }
 
     pub fn add_recipient(&self, email: &str, name: &str) -> String {

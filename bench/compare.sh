@@ -47,7 +47,7 @@ send_sqlite() { # bin -> msg/s
   export POSTPILOT_DATABASE_URL="sqlite://$work/s.db"
   prepare_send "$1" "$work/n.csv" "$work/body.txt"
   local t0 t1; t0=$(now)
-  "$1" --smtp-url "smtp://127.0.0.1:$port" --concurrency "$C" mailing send 1 >/dev/null
+  "$1" --smtp-url "smtp://127.0.0.1:$port" --concurrency "$C" mailing send 1 >/dev/null 2>&1
   t1=$(now); rate "$N" "$t0" "$t1"
 }
 
@@ -55,7 +55,7 @@ send_pg() { # bin -> msg/s
   fresh_pg
   prepare_send "$1" "$work/npg.csv" "$work/body.txt"
   local t0 t1; t0=$(now)
-  "$1" --smtp-url "smtp://127.0.0.1:$port" --concurrency "$C" mailing send 1 >/dev/null
+  "$1" --smtp-url "smtp://127.0.0.1:$port" --concurrency "$C" mailing send 1 >/dev/null 2>&1
   t1=$(now); rate "$N_PG" "$t0" "$t1"
 }
 
@@ -72,7 +72,7 @@ workers() { # bin -> "seconds duplicates"
   fresh_pg
   rm -f "$work/dump/"*
   prepare_send "$1" "$work/w.csv" "$work/body.txt"
-  "$1" mailing send 1 --detach >/dev/null
+  "$1" mailing send 1 --detach >/dev/null 2>&1
   local t0 t1 pids=(); t0=$(now)
   for _ in 1 2 3; do
     "$1" --smtp-url "smtp://127.0.0.1:$slow" --concurrency "$C" worker --until-idle >/dev/null 2>&1 & pids+=($!)
@@ -80,8 +80,9 @@ workers() { # bin -> "seconds duplicates"
   wait "${pids[@]}"
   t1=$(now)
   local got dups
-  got=$(grep -h -m1 -i '^To:' "$work/dump/"* 2>/dev/null | sort | uniq -c | awk '{s+=$1-1} END {print s+0}')
-  dups=$got
+  got=$(ls "$work/dump" | wc -l)
+  dups=$(grep -h -m1 -i '^To:' "$work/dump/"* 2>/dev/null | sort | uniq -c | awk '{s+=$1-1} END {print s+0}')
+  [ "$got" -ge "$W" ] || echo "workers: the sink got $got of $W" >&2
   python3 -c "print(f'{$t1-$t0:.1f} $dups')"
 }
 

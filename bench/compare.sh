@@ -7,8 +7,12 @@
 #   import       `recipient import` of IMPORT rows into a fresh SQLite file, rows/s
 #   workers      three `postpilot worker --until-idle` sharing one run of
 #                W recipients on PostgreSQL, into a sink answering after 1 s:
-#                seconds, and duplicate deliveries (goal: 0)
-# Usage: bench/compare.sh BIN_A BIN_B ; env N, N_PG, C, IMPORT, W, K.
+#                seconds from the workers' start to the run's finished_at
+#                (not to the last worker's exit: a worker whose part is done
+#                polls every 2 s until the others finish theirs), and
+#                duplicate deliveries (goal: 0)
+# Usage: bench/compare.sh BIN_A BIN_B ; env N, N_PG, C, IMPORT, W, K, and
+# ONLY (some of: send-sqlite send-pg import workers) to measure fewer.
 # Needs: postfix (smtp-sink), psql on the local PostgreSQL. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,7 +82,7 @@ workers() { # bin -> "seconds duplicates"
     "$1" --smtp-url "smtp://127.0.0.1:$slow" --concurrency "$C" worker --until-idle >/dev/null 2>&1 & pids+=($!)
   done
   wait "${pids[@]}"
-  t1=$(now)
+  t1=$(psql -qtA "$POSTPILOT_DATABASE_URL" -c "SELECT extract(epoch FROM finished_at) FROM send_run")
   local got dups
   got=$(ls "$work/dump" | wc -l)
   dups=$(grep -h -m1 -i '^To:' "$work/dump/"* 2>/dev/null | sort | uniq -c | awk '{s+=$1-1} END {print s+0}')
@@ -86,16 +90,20 @@ workers() { # bin -> "seconds duplicates"
   python3 -c "print(f'{$t1-$t0:.1f} $dups')"
 }
 
+ONLY=${ONLY:-send-sqlite send-pg import workers}
+wanted() { [[ " $ONLY " == *" $1 "* ]]; }
 declare -A runs
 for k in $(seq "$K"); do
   for side in A B; do
     bin=${!side}
-    runs[send-sqlite-$side]+=" $(send_sqlite "$bin")"
-    runs[send-pg-$side]+=" $(send_pg "$bin")"
-    runs[import-$side]+=" $(import "$bin")"
-    read -r secs dups < <(workers "$bin")
-    runs[workers-$side]+=" $secs"
-    runs[dups-$side]+=" $dups"
+    if wanted send-sqlite; then runs[send-sqlite-$side]+=" $(send_sqlite "$bin")"; fi
+    if wanted send-pg; then runs[send-pg-$side]+=" $(send_pg "$bin")"; fi
+    if wanted import; then runs[import-$side]+=" $(import "$bin")"; fi
+    if wanted workers; then
+      read -r secs dups < <(workers "$bin")
+      runs[workers-$side]+=" $secs"
+      runs[dups-$side]+=" $dups"
+    fi
   done
   echo "pair $k of $K done" >&2
 done
@@ -103,8 +111,8 @@ done
 echo "A = $A"
 echo "B = $B"
 printf '%-12s %12s %12s %7s   %s\n' figure A B "B/A" "runs A | runs B"
-for f in send-sqlite send-pg import workers; do
+for f in $ONLY; do
   a=$(median ${runs[$f-A]}); b=$(median ${runs[$f-B]})
   printf '%-12s %12s %12s %7s   %s |%s\n' "$f" "$a" "$b" "$(ratio "$b" "$a")" "${runs[$f-A]}" "${runs[$f-B]}"
 done
-echo "duplicates (workers): A${runs[dups-A]} | B${runs[dups-B]}"
+if wanted workers; then echo "duplicates (workers): A${runs[dups-A]} | B${runs[dups-B]}"; fi

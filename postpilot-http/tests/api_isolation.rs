@@ -7,62 +7,27 @@ mod support;
 
 use axum::http::{Method, StatusCode};
 use postpilot_core::Role;
-use serde_json::{json, Value};
-use support::{Reply, Server};
+use serde_json::json;
+use support::Server;
 
 async fn token_of(s: &Server, email: &str, role: Role) -> String {
     let user = s.add_user(email, role).await;
     s.token_of(user).await
 }
 
-async fn call(s: &Server, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
-    s.api_as(token, method, path, body).await
-}
-
 /// Anna's recipient, message and mailing (sent once), by id.
 async fn annas_world(s: &Server, anna: &str) -> (i64, i64, i64) {
-    let r = call(
-        s,
-        anna,
-        Method::POST,
-        "/api/v1/recipients",
-        Some(json!({"email": "ivan@example.com", "full_name": "Иван"})),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let m = call(
-        s,
-        anna,
-        Method::POST,
-        "/api/v1/messages",
-        Some(json!({"subject": "Скидки", "body_text": "Текст"})),
-    )
-    .await;
-    assert_eq!(m.status, StatusCode::CREATED, "{}", m.text);
-    let (r, m) = (
-        r.json["id"].as_i64().expect("id"),
-        m.json["id"].as_i64().expect("id"),
-    );
-    let mailing = call(
-        s,
-        anna,
-        Method::POST,
-        "/api/v1/mailings",
-        Some(json!({
-        "first_sent_at": "2020-01-01T00:00:00Z", "sent_completed_at": "2099-01-01T00:00:00Z",
-        "message_id": m, "recipient_ids": [r]})),
-    )
-    .await;
-    assert_eq!(mailing.status, StatusCode::CREATED, "{}", mailing.text);
-    let id = mailing.json["id"].as_i64().expect("id");
-    let sent = call(
-        s,
-        anna,
-        Method::POST,
-        &format!("/api/v1/mailings/{id}/send"),
-        None,
-    )
-    .await;
+    let r = s.recipient_as(anna, "ivan@example.com", "Иван").await;
+    let m = s.message_as(anna, "Скидки").await;
+    let id = s.open_mailing_as(anna, m, &[r]).await;
+    let sent = s
+        .api_as(
+            anna,
+            Method::POST,
+            &format!("/api/v1/mailings/{id}/send"),
+            None,
+        )
+        .await;
     assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.text);
     s.wait_for_attempts(id, 1).await;
     (r, m, id)
@@ -83,7 +48,7 @@ async fn another_users_objects_are_not_found_and_absent_from_every_list_and_coun
         format!("/api/v1/mailings/{mailing}/attempts"),
         format!("/api/v1/mailings/{mailing}/recipients"),
     ] {
-        let reply = call(&s, &boris, Method::GET, &path, None).await;
+        let reply = s.api_as(&boris, Method::GET, &path, None).await;
         assert_eq!(
             reply.status,
             StatusCode::NOT_FOUND,
@@ -91,19 +56,19 @@ async fn another_users_objects_are_not_found_and_absent_from_every_list_and_coun
             reply.text
         );
         assert_eq!(
-            call(&s, &anna, Method::GET, &path, None).await.status,
+            s.api_as(&anna, Method::GET, &path, None).await.status,
             StatusCode::OK,
             "{path}"
         );
     }
-    let list = call(
-        &s,
-        &anna,
-        Method::POST,
-        "/api/v1/lists",
-        Some(json!({"name": "VIP"})),
-    )
-    .await;
+    let list = s
+        .api_as(
+            &anna,
+            Method::POST,
+            "/api/v1/lists",
+            Some(json!({"name": "VIP"})),
+        )
+        .await;
     assert_eq!(list.status, StatusCode::CREATED, "{}", list.text);
     let list = list.json["id"].as_i64().expect("id");
     for path in [
@@ -111,7 +76,7 @@ async fn another_users_objects_are_not_found_and_absent_from_every_list_and_coun
         format!("/api/v1/lists/{list}/members"),
         format!("/api/v1/recipients/{r}/suppression"),
     ] {
-        let reply = call(&s, &boris, Method::GET, &path, None).await;
+        let reply = s.api_as(&boris, Method::GET, &path, None).await;
         assert_eq!(
             reply.status,
             StatusCode::NOT_FOUND,
@@ -119,46 +84,46 @@ async fn another_users_objects_are_not_found_and_absent_from_every_list_and_coun
             reply.text
         );
     }
-    let lists = call(&s, &boris, Method::GET, "/api/v1/lists", None).await;
+    let lists = s.api_as(&boris, Method::GET, "/api/v1/lists", None).await;
     assert_eq!(
         lists.json["items"].as_array().map(Vec::len),
         Some(0),
         "{}",
         lists.text
     );
-    let taken = call(
-        &s,
-        &boris,
-        Method::POST,
-        &format!("/api/v1/lists/{list}/members"),
-        Some(json!({"all": true})),
-    )
-    .await;
+    let taken = s
+        .api_as(
+            &boris,
+            Method::POST,
+            &format!("/api/v1/lists/{list}/members"),
+            Some(json!({"all": true})),
+        )
+        .await;
     assert_eq!(taken.status, StatusCode::NOT_FOUND, "{}", taken.text);
-    let resubscribed = call(
-        &s,
-        &boris,
-        Method::POST,
-        &format!("/api/v1/recipients/{r}/resubscribe"),
-        None,
-    )
-    .await;
+    let resubscribed = s
+        .api_as(
+            &boris,
+            Method::POST,
+            &format!("/api/v1/recipients/{r}/resubscribe"),
+            None,
+        )
+        .await;
     assert_eq!(
         resubscribed.status,
         StatusCode::NOT_FOUND,
         "{}",
         resubscribed.text
     );
-    let borrowed = call(
-        &s,
-        &boris,
-        Method::POST,
-        "/api/v1/mailings",
-        Some(json!({
+    let borrowed = s
+        .api_as(
+            &boris,
+            Method::POST,
+            "/api/v1/mailings",
+            Some(json!({
         "first_sent_at": "2020-01-01T00:00:00Z", "sent_completed_at": "2099-01-01T00:00:00Z",
         "message_id": m, "recipient_ids": []})),
-    )
-    .await;
+        )
+        .await;
     // As for a message that never existed: nothing tells it exists.
     assert_eq!(
         borrowed.status,
@@ -185,7 +150,7 @@ async fn another_users_objects_are_not_found_and_absent_from_every_list_and_coun
             None,
         ),
     ] {
-        let reply = call(&s, &boris, method.clone(), &path, body).await;
+        let reply = s.api_as(&boris, method.clone(), &path, body).await;
         assert_eq!(
             reply.status,
             StatusCode::NOT_FOUND,
@@ -194,7 +159,7 @@ async fn another_users_objects_are_not_found_and_absent_from_every_list_and_coun
         );
     }
     for path in ["/api/v1/recipients", "/api/v1/messages", "/api/v1/mailings"] {
-        let theirs = call(&s, &boris, Method::GET, path, None).await;
+        let theirs = s.api_as(&boris, Method::GET, path, None).await;
         assert_eq!(
             theirs.json["items"].as_array().map(Vec::len),
             Some(0),
@@ -202,44 +167,39 @@ async fn another_users_objects_are_not_found_and_absent_from_every_list_and_coun
             theirs.text
         );
     }
-    let stats = call(&s, &boris, Method::GET, "/api/v1/stats", None).await;
+    let stats = s.api_as(&boris, Method::GET, "/api/v1/stats", None).await;
     assert_eq!(stats.json["mailings_total"], 0, "{}", stats.text);
     assert_eq!(stats.json["recipients_total"], 0);
-    let me = call(&s, &anna, Method::GET, "/api/v1/me", None).await;
-    let runs = call(
-        &s,
-        &anna,
-        Method::GET,
-        &format!("/api/v1/mailings/{mailing}/runs"),
-        None,
-    )
-    .await;
+    let me = s.api_as(&anna, Method::GET, "/api/v1/me", None).await;
+    let runs = s
+        .api_as(
+            &anna,
+            Method::GET,
+            &format!("/api/v1/mailings/{mailing}/runs"),
+            None,
+        )
+        .await;
     assert_eq!(
         runs.json["items"][0]["launched_by"], me.json["user"]["id"],
         "{}",
         runs.text
     );
-    let own = call(&s, &anna, Method::GET, "/api/v1/stats", None).await;
+    let own = s.api_as(&anna, Method::GET, "/api/v1/stats", None).await;
     assert_eq!(own.json["mailings_total"], 1, "{}", own.text);
 
     // Boris may have a recipient with Anna's address: uniqueness is per owner.
-    let same = call(
-        &s,
-        &boris,
-        Method::POST,
-        "/api/v1/recipients",
-        Some(json!({"email": "IVAN@example.com", "full_name": "Иван у Бориса"})),
-    )
-    .await;
+    let same = s
+        .api_as(
+            &boris,
+            Method::POST,
+            "/api/v1/recipients",
+            Some(json!({"email": "IVAN@example.com", "full_name": "Иван у Бориса"})),
+        )
+        .await;
     assert_eq!(same.status, StatusCode::CREATED, "{}", same.text);
-    let name = call(
-        &s,
-        &anna,
-        Method::GET,
-        &format!("/api/v1/recipients/{r}"),
-        None,
-    )
-    .await;
+    let name = s
+        .api_as(&anna, Method::GET, &format!("/api/v1/recipients/{r}"), None)
+        .await;
     assert_eq!(name.json["full_name"], "Иван", "Anna's is untouched");
 }
 
@@ -250,17 +210,19 @@ async fn a_manager_sees_everyones_data_and_changes_none_of_it_and_the_system_see
     let manager = token_of(&s, "manager@example.com", Role::Manager).await;
     let (r, _, mailing) = annas_world(&s, &anna).await;
 
-    let seen = call(
-        &s,
-        &manager,
-        Method::GET,
-        &format!("/api/v1/mailings/{mailing}/attempts"),
-        None,
-    )
-    .await;
+    let seen = s
+        .api_as(
+            &manager,
+            Method::GET,
+            &format!("/api/v1/mailings/{mailing}/attempts"),
+            None,
+        )
+        .await;
     assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
     assert_eq!(seen.json["items"].as_array().map(Vec::len), Some(1));
-    let listed = call(&s, &manager, Method::GET, "/api/v1/recipients", None).await;
+    let listed = s
+        .api_as(&manager, Method::GET, "/api/v1/recipients", None)
+        .await;
     assert_eq!(listed.json["items"].as_array().map(Vec::len), Some(1));
     for (method, path, body) in [
         (
@@ -275,7 +237,7 @@ async fn a_manager_sees_everyones_data_and_changes_none_of_it_and_the_system_see
             None,
         ),
     ] {
-        let reply = call(&s, &manager, method.clone(), &path, body).await;
+        let reply = s.api_as(&manager, method.clone(), &path, body).await;
         assert_eq!(
             reply.status,
             StatusCode::NOT_FOUND,

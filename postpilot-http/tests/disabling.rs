@@ -13,30 +13,9 @@ use support::{Browser, Server};
 
 /// Anna's (a user's) mailing to one recipient, open now: its id.
 async fn annas_mailing(s: &Server, anna: &str) -> i64 {
-    let post = |path: &'static str, body: Value| s.api_as(anna, Method::POST, path, Some(body));
-    let r = post(
-        "/api/v1/recipients",
-        json!({"email": "ivan@example.com", "full_name": "Иван"}),
-    )
-    .await;
-    let m = post(
-        "/api/v1/messages",
-        json!({"subject": "Скидки", "body_text": "Текст"}),
-    )
-    .await;
-    let now = chrono::Utc::now();
-    let mailing = post(
-        "/api/v1/mailings",
-        json!({
-            "message_id": m.json["id"],
-            "first_sent_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
-            "sent_completed_at": (now + chrono::Duration::days(1)).to_rfc3339(),
-            "recipient_ids": [r.json["id"]],
-        }),
-    )
-    .await;
-    assert_eq!(mailing.status, StatusCode::CREATED, "{}", mailing.text);
-    mailing.json["id"].as_i64().expect("id")
+    let r = s.recipient_as(anna, "ivan@example.com", "Иван").await;
+    let m = s.message_as(anna, "Скидки").await;
+    s.open_mailing_as(anna, m, &[r]).await
 }
 
 #[tokio::test]

@@ -298,42 +298,47 @@ impl Server {
 
     /// Creates a recipient; returns its id.
     pub async fn recipient(&self, email: &str, name: &str) -> i64 {
-        let r = self
-            .post(
-                "/api/v1/recipients",
-                json!({"email": email, "full_name": name}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.json["id"].as_i64().expect("id")
+        self.recipient_as(TOKEN, email, name).await
+    }
+
+    /// Creates a recipient with `token` (whose owner then owns it); returns its id.
+    pub async fn recipient_as(&self, token: &str, email: &str, name: &str) -> i64 {
+        let body = json!({"email": email, "full_name": name});
+        self.created_as(token, "/api/v1/recipients", body).await
     }
 
     /// Creates a message; returns its id.
     pub async fn message(&self, subject: &str) -> i64 {
-        let r = self
-            .post(
-                "/api/v1/messages",
-                json!({"subject": subject, "body_text": "Здравствуйте!"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.json["id"].as_i64().expect("id")
+        self.message_as(TOKEN, subject).await
+    }
+
+    /// Creates a message with `token`; returns its id.
+    pub async fn message_as(&self, token: &str, subject: &str) -> i64 {
+        let body = json!({"subject": subject, "body_text": "Здравствуйте!"});
+        self.created_as(token, "/api/v1/messages", body).await
     }
 
     /// Creates a mailing open from an hour ago to tomorrow; returns its id.
     pub async fn open_mailing(&self, message: i64, recipients: &[i64]) -> i64 {
+        self.open_mailing_as(TOKEN, message, recipients).await
+    }
+
+    /// Creates, with `token`, a mailing open from an hour ago to tomorrow;
+    /// returns its id.
+    pub async fn open_mailing_as(&self, token: &str, message: i64, recipients: &[i64]) -> i64 {
         let now = chrono::Utc::now();
-        let r = self
-            .post(
-                "/api/v1/mailings",
-                json!({
-                    "message_id": message,
-                    "first_sent_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
-                    "sent_completed_at": (now + chrono::Duration::days(1)).to_rfc3339(),
-                    "recipient_ids": recipients,
-                }),
-            )
-            .await;
+        let body = json!({
+            "message_id": message,
+            "first_sent_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
+            "sent_completed_at": (now + chrono::Duration::days(1)).to_rfc3339(),
+            "recipient_ids": recipients,
+        });
+        self.created_as(token, "/api/v1/mailings", body).await
+    }
+
+    /// POSTs `body` to `path` with `token`, asserts 201; the new id.
+    async fn created_as(&self, token: &str, path: &str, body: Value) -> i64 {
+        let r = self.api_as(token, Method::POST, path, Some(body)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         r.json["id"].as_i64().expect("id")
     }

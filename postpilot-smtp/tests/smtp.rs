@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use postpilot_core::ports::{Content, MailError, Mailer, ServerReply};
 use postpilot_core::{BodyText, Subject};
 use postpilot_smtp::{SmtpConfig, SmtpMailer, DEFAULT_POOL_SIZE};
@@ -432,6 +433,41 @@ async fn concurrent_sends_use_at_most_pool_size_connections() {
         "{max_open} connections open at once"
     );
     assert!(opened <= 4, "{opened} connections opened in all");
+}
+
+/// Far more sends than connections on one thread, started in waves as the
+/// sender starts them after each claim: each connection, once free, either
+/// takes the next email on or goes back to the pool; none is closed and
+/// opened again.
+#[tokio::test]
+async fn waves_of_sends_reuse_the_pools_connections_and_open_no_more() {
+    let Some(sink) = SmtpSink::start(&[]) else {
+        return;
+    };
+    let (proxy, connections) = counting_proxy(sink.addr).await;
+    let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT).with_pool_size(4);
+    for wave in 0..10 {
+        // Each woken on its own, as the sender's sends are.
+        let sends: FuturesUnordered<_> = (0..24)
+            .map(|i| {
+                let mailer = mailer.clone();
+                async move {
+                    let email = email(&format!("postpilot.11.{wave}.{i}"));
+                    mailer.send(&email).await
+                }
+            })
+            .collect();
+        for result in sends.collect::<Vec<_>>().await {
+            assert_eq!(
+                result,
+                Ok(ServerReply("250 2.0.0 Ok".into())),
+                "wave {wave}"
+            );
+        }
+    }
+    assert_eq!(sink.dumps().len(), 240);
+    let opened = connections.opened();
+    assert!(opened <= 4, "{opened} connections opened for a pool of 4");
 }
 
 #[tokio::test]

@@ -62,8 +62,11 @@ impl SmtpMailer {
                         )), &self.inner.settings.server)),
                     };
                 }
-                // Taken on meanwhile: its handoff is coming.
-                drop(lease);
+                // Taken on meanwhile: its handoff is coming, and the idle
+                // connection this permit came with stays in the pool.
+                if let Some(lease) = lease {
+                    close_off_path(lease.give_up());
+                }
                 (&mut ticket.handoff).await
             }
         };
@@ -95,13 +98,7 @@ impl SmtpMailer {
             let (lease, mut slot, mut ahead, fresh, after_refusal) = match self.seat(to, body).await
             {
                 Ok(Seat::Own(mut lease)) => {
-                    let expired = lease.take_expired();
-                    if !expired.is_empty() {
-                        // Closed off the send's path, so they cost it nothing.
-                        tokio::spawn(futures::future::join_all(
-                            expired.into_iter().map(Session::quit),
-                        ));
-                    }
+                    close_off_path(lease.take_expired());
                     let pooled = lease.take();
                     (lease, pooled, VecDeque::new(), true, false)
                 }
@@ -216,6 +213,16 @@ impl SmtpMailer {
             let cause = MailError::Transient("the connection was closed".into());
             lose_all(&mut carried.ahead, &cause, server);
         }
+    }
+}
+
+/// Closes idle connections found too old, off the send's path, so they cost
+/// it nothing.
+fn close_off_path(expired: Vec<Session>) {
+    if !expired.is_empty() {
+        tokio::spawn(futures::future::join_all(
+            expired.into_iter().map(Session::quit),
+        ));
     }
 }
 

@@ -129,13 +129,28 @@ impl<'a, C> Lease<'a, C> {
         std::mem::take(&mut self.expired)
     }
 
-    /// Returns a connection, good for the next message, to the pool.
     /// The permit, to go with the connection to another send.
     pub(crate) fn into_permit(self) -> OwnedSemaphorePermit {
         self.permit
     }
 
+    /// Returns a connection, good for the next message, to the pool.
     pub(crate) fn put_back(self, conn: C) {
+        self.return_idle(conn);
+    }
+
+    /// Gives the lease up unused: the idle connection it came with goes back
+    /// to the pool, not closed (a send taken on by another connection while
+    /// it also got a permit has no use for this one). The expired ones are
+    /// the caller's to close.
+    pub(crate) fn give_up(mut self) -> Vec<C> {
+        if let Some(conn) = self.conn.take() {
+            self.return_idle(conn);
+        }
+        std::mem::take(&mut self.expired)
+    }
+
+    fn return_idle(&self, conn: C) {
         let mut idle = self.pool.lock();
         // Cannot be full while this lease holds a permit (see the module
         // docs); the check only keeps a bug from growing the list.
@@ -217,6 +232,17 @@ mod tests {
         }
         assert!(max_open.load(Ordering::SeqCst) <= 3);
         assert!(pool.idle_count() <= 3);
+    }
+
+    #[tokio::test]
+    async fn a_lease_given_up_returns_its_connection_to_the_pool() {
+        let pool = Pool::new(1, IDLE);
+        pool.checkout().await.expect("open pool").put_back(7);
+        let lease = pool.checkout().await.expect("open pool");
+        assert!(lease.give_up().is_empty());
+        assert_eq!(pool.idle_count(), 1, "the connection is idle again");
+        let mut lease = pool.checkout().await.expect("the permit came back too");
+        assert_eq!(lease.take(), Some(7));
     }
 
     #[test]

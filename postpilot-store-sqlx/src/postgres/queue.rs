@@ -135,15 +135,18 @@ async fn record(
     run: RunId,
     claims: &[(&LeaseToken, &[DeliveryResult])],
 ) -> Result<SendRun, StoreError> {
+    let doing = || format!("recording results of run {run}");
     let values = RecordValues {
-        results: results_json(claims),
+        results: results_json(claims)
+            .map_err(|e| StoreError::backend(doing(), e))?
+            .json,
         run: run.get(),
     };
     let totals = values
         .bind(sqlx::query_as(RECORD))
         .fetch_optional(&store.pool)
         .await
-        .map_err(backend(format!("recording results of run {run}")))?;
+        .map_err(backend(doing()))?;
     found(totals, Entity::Run, run.get())
 }
 

@@ -256,14 +256,19 @@ fn send_policy(g: &Global) -> SendPolicy {
         || connections * 8,
         |n| usize::try_from(n).unwrap_or(usize::MAX),
     );
+    let concurrency = in_flight(g, connections, max_unrecorded);
     SendPolicy {
         max_tries: g.max_tries,
         retry_backoff: g.retry_backoff,
-        concurrency: in_flight(g, connections, max_unrecorded),
+        concurrency,
         max_unrecorded,
-        // Four rounds of sends per claim: few claims, and still small
-        // enough that several workers share a run evenly.
-        batch_size: (u32::from(g.concurrency) * 4).clamp(8, 500),
+        // Four rounds of sends per claim, and at least the sends kept in
+        // flight: few claims, and still small enough that several workers
+        // share a run evenly.
+        batch_size: u32::try_from(concurrency)
+            .unwrap_or(u32::MAX)
+            .max(u32::from(g.concurrency) * 4)
+            .clamp(8, 500),
         rate: std::num::NonZeroU32::new(g.rate),
         lease: lease(g),
         // A failing database is waited for as long as a lease lasts.

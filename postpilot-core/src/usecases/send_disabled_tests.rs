@@ -102,6 +102,17 @@ fn sent_ok(times: usize) -> MockMailer {
     mailer
 }
 
+/// A clock each reading of which is `step` later than the one before.
+fn stepping_clock(step: Duration) -> crate::ports::clock::MockClock {
+    let ticks = AtomicUsize::new(0);
+    let mut clock = crate::ports::clock::MockClock::new();
+    clock.expect_now().returning(move || {
+        let n = i32::try_from(ticks.fetch_add(1, Ordering::SeqCst)).expect("few");
+        t0() + step * n
+    });
+    clock
+}
+
 #[tokio::test]
 async fn a_run_whose_mailing_is_disabled_meanwhile_claims_no_more_and_records_the_rest_as_not_sent()
 {
@@ -111,7 +122,9 @@ async fn a_run_whose_mailing_is_disabled_meanwhile_claims_no_more_and_records_th
         delivery(2, "b@example.com", 0),
     ];
     let store = store_disabled_after_the_first_claim(batch, Arc::clone(&recorded));
-    let finished = SendMailing::new(store, sent_ok(2), fixed_clock(), SendPolicy::default())
+    // A second passes between readings: the next claim looks again.
+    let clock = stepping_clock(Duration::seconds(1));
+    let finished = SendMailing::new(store, sent_ok(2), clock, SendPolicy::default())
         .deliver(RUN, &|_| {})
         .await
         .expect("stopped");
@@ -127,13 +140,7 @@ async fn a_batch_claimed_whole_stops_within_a_second_of_its_mailing_being_disabl
         .map(|i| delivery(i, &format!("r{i}@example.com"), 0))
         .collect();
     let store = store_disabled_after_the_first_claim(batch, Arc::clone(&recorded));
-    // Each reading of the clock is half a second later.
-    let ticks = AtomicUsize::new(0);
-    let mut clock = crate::ports::clock::MockClock::new();
-    clock.expect_now().returning(move || {
-        let n = i64::try_from(ticks.fetch_add(1, Ordering::SeqCst)).expect("few");
-        t0() + Duration::milliseconds(500 * n)
-    });
+    let clock = stepping_clock(Duration::milliseconds(500));
     let policy = SendPolicy {
         concurrency: 1,
         max_unrecorded: 1,
@@ -146,4 +153,54 @@ async fn a_batch_claimed_whole_stops_within_a_second_of_its_mailing_being_disabl
     let recorded = recorded.lock().expect("lock");
     let responses: Vec<&str> = recorded.iter().map(|r| r.response.as_str()).collect();
     assert_eq!(responses, ["250 ok", DISABLED, DISABLED, DISABLED]);
+}
+
+#[tokio::test]
+async fn claims_within_a_second_of_the_last_look_do_not_read_the_mailing_again() {
+    let mut store = MockStore::new();
+    store.expect_instance_id().returning(|| Ok(instance()));
+    store.expect_get_run().returning(|_| Ok(run(0, 0)));
+    store.expect_get_message().returning(|_| Ok(message()));
+    store.expect_run_message().returning(|_| Ok(None));
+    // Once for what the run sends, once at the first claim; not at the
+    // four claims after it, all within the same second.
+    store
+        .expect_get_mailing()
+        .times(2)
+        .returning(|_| Ok(mailing(t0() + Duration::days(1), true)));
+    let claims = AtomicUsize::new(0);
+    store
+        .expect_claim_deliveries()
+        .times(6)
+        .returning(move |_, _, _, _| {
+            let n = claims.fetch_add(1, Ordering::SeqCst);
+            let id = i64::try_from(n).expect("few") + 1;
+            Ok(Claim {
+                token: LeaseToken(format!("t{id}")),
+                deliveries: if n < 5 {
+                    vec![delivery(id, &format!("r{id}@example.com"), 0)]
+                } else {
+                    Vec::new()
+                },
+            })
+        });
+    store
+        .expect_record_results()
+        .returning(|_, _, _| Ok(run(1, 0)));
+    store.expect_next_due().returning(|_| Ok(None));
+    store.expect_finish_run_if_done().returning(|_, at| {
+        Ok(SendRun {
+            finished_at: Some(at),
+            ..run(5, 0)
+        })
+    });
+    let policy = SendPolicy {
+        batch_size: 1,
+        ..SendPolicy::default()
+    };
+    let finished = SendMailing::new(store, sent_ok(5), fixed_clock(), policy)
+        .deliver(RUN, &|_| {})
+        .await
+        .expect("delivered");
+    assert!(finished.finished_at.is_some());
 }

@@ -36,9 +36,11 @@ mod next_op;
 /// How long a result may wait for others to be recorded with.
 const GROUP_WAIT: Duration = Duration::from_millis(200);
 
-/// How often, at most, a record also reads whether the mailing may still be
-/// sent: a batch claimed whole may take long to send, and a mailing
-/// disabled or closed meanwhile must stop it within about this long.
+/// How often, at most, a claim or a record also reads whether the mailing
+/// may still be sent: a mailing disabled or closed meanwhile stops the
+/// sending within about this long (a batch claimed whole may take long to
+/// send, so records look too), and a fast run does not read its mailing
+/// with each of its many claims.
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 
 /// The store operation under way while sends go on.
@@ -107,8 +109,8 @@ pub(super) struct Engine<'a, S, M, C> {
     store_op: Option<StoreOp<'a>>,
     /// Results have waited `GROUP_WAIT` with no send coming back.
     group_due: bool,
-    /// When a record next looks at whether the mailing may still be sent
-    /// (a claim always does).
+    /// When a claim or record next looks at whether the mailing may still
+    /// be sent.
     look_at: DateTime<Utc>,
 }
 
@@ -265,13 +267,9 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
         self.group_due = false;
         let recording = self.ledger.unrecorded();
         let record = self.send.record(self.run, self.ledger.take_results());
-        let now = self.send.clock.now();
-        let look = with_claim || (self.stop.is_none() && now >= self.look_at);
-        if look {
-            self.look_at = later(now, LOOK_EVERY);
-        }
+        let look = self.look_due();
         let future = if with_claim {
-            let claim = self.send.claim(self.run, self.mailing);
+            let claim = self.send.claim(self.run, self.mailing, look);
             future::try_join(record, claim)
                 .map(|r| r.map(|(totals, claimed)| Stored::RecordedAndClaimed(totals, claimed)))
                 .boxed()
@@ -284,6 +282,17 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
             record.map(|r| r.map(Stored::Recorded)).boxed()
         };
         StoreOp { recording, future }
+    }
+
+    /// Whether the store operation starting now is to look at whether the
+    /// mailing may still be sent (at most once every [`LOOK_EVERY`]).
+    fn look_due(&mut self) -> bool {
+        let now = self.send.clock.now();
+        let due = self.stop.is_none() && now >= self.look_at;
+        if due {
+            self.look_at = later(now, LOOK_EVERY);
+        }
+        due
     }
 
     /// Our claims stay ours while we work on them, however long.
@@ -299,8 +308,8 @@ impl<'a, S: SendStore, M: Mailer, C: Clock> Engine<'a, S, M, C> {
     }
 
     fn start_claim(&mut self) -> StoreOp<'a> {
-        self.look_at = later(self.send.clock.now(), LOOK_EVERY);
-        let claim = self.send.claim(self.run, self.mailing);
+        let look = self.look_due();
+        let claim = self.send.claim(self.run, self.mailing, look);
         StoreOp {
             recording: 0,
             future: claim.map(|c| c.map(Stored::Claimed)).boxed(),

@@ -204,13 +204,21 @@ impl<S: SendStore, M: Mailer, C: Clock> SendMailing<S, M, C> {
         }
     }
 
-    /// Claims the next batch, unless the mailing's window has closed or
-    /// it was disabled.
-    pub(super) async fn claim(&self, run: RunId, mailing: MailingId) -> Result<Claimed> {
-        match self.standing(mailing).await? {
-            Standing::Open => {}
-            Standing::WindowClosed => return Ok(Claimed::WindowClosed),
-            Standing::Disabled => return Ok(Claimed::Disabled),
+    /// Claims the next batch; with `look`, first reads whether the mailing
+    /// may still be sent, and claims nothing if its window has closed or it
+    /// was disabled.
+    pub(super) async fn claim(
+        &self,
+        run: RunId,
+        mailing: MailingId,
+        look: bool,
+    ) -> Result<Claimed> {
+        if look {
+            match self.standing(mailing).await? {
+                Standing::Open => {}
+                Standing::WindowClosed => return Ok(Claimed::WindowClosed),
+                Standing::Disabled => return Ok(Claimed::Disabled),
+            }
         }
         let now = self.clock.now();
         let claim = self

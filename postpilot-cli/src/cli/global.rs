@@ -88,7 +88,7 @@ pub struct Global {
     /// Sends that may have gone out before their results are recorded: a
     /// crash can make at most this many recipients get the email twice.
     /// Larger lets results be recorded in bigger groups while sending goes
-    /// on. Default: 8 × --concurrency; at least --concurrency.
+    /// on. Default: 16 × --concurrency; at least --concurrency.
     #[arg(long, env = "POSTPILOT_MAX_UNRECORDED", global = true,
           allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_unrecorded: Option<u32>,

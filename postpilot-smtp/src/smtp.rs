@@ -10,6 +10,7 @@
 //! pipelining the envelope where the server allows (`transaction`), and
 //! borrows only lettre's commands, reply parser and TLS (`tls`).
 
+mod ahead;
 mod chunking;
 mod handoff;
 mod inner;

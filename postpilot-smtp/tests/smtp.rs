@@ -470,6 +470,59 @@ async fn waves_of_sends_reuse_the_pools_connections_and_open_no_more() {
     assert!(opened <= 4, "{opened} connections opened for a pool of 4");
 }
 
+/// Waits (a few seconds at most) until `count()` reaches `n`.
+async fn until_count(n: usize, count: impl Fn() -> usize) -> usize {
+    for _ in 0..250 {
+        if count() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    count()
+}
+
+#[tokio::test]
+async fn connections_opened_ahead_wait_in_the_pool_and_the_first_sends_use_them() {
+    let Some(sink) = SmtpSink::start(&[]) else {
+        return;
+    };
+    let (proxy, connections) = counting_proxy(sink.addr).await;
+    let mailer = mailer(&format!("smtp://{proxy}"), TIMEOUT).with_pool_size(3);
+    mailer.connect_ahead(5);
+    assert_eq!(
+        until_count(3, || connections.opened()).await,
+        3,
+        "the pool's three connections open before any send"
+    );
+    let sends: FuturesUnordered<_> = (0..6)
+        .map(|i| {
+            let mailer = mailer.clone();
+            async move { mailer.send(&email(&format!("postpilot.12.{i}"))).await }
+        })
+        .collect();
+    for result in sends.collect::<Vec<_>>().await {
+        assert_eq!(result, Ok(ServerReply("250 2.0.0 Ok".into())));
+    }
+    assert_eq!(sink.dumps().len(), 6);
+    assert_eq!(
+        connections.opened(),
+        3,
+        "the sends opened none of their own"
+    );
+}
+
+#[tokio::test]
+async fn connections_that_fail_to_open_ahead_leave_the_send_to_say_why() {
+    let mailer = mailer(&format!("smtp://127.0.0.1:{}", free_port()), TIMEOUT);
+    mailer.connect_ahead(2);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let result = mailer.send(&email("postpilot.13.1")).await;
+    assert!(
+        matches!(&result, Err(MailError::Transient(why)) if why.contains("connect")),
+        "{result:?}"
+    );
+}
+
 #[tokio::test]
 async fn default_pool_holds_eight_connections() {
     assert_eq!(DEFAULT_POOL_SIZE, 8);

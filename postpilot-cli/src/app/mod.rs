@@ -69,10 +69,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     };
     let runtime = builder.enable_all().build().map_err(anyhow::Error::from)?;
     let result = runtime.block_on(async {
+        let early = head_start(&cli);
         let url = cli.global.database_url.expose_secret().to_owned();
         match store::choose(&url)? {
-            Chosen::Sqlite => run_on(SqliteStore::connect(&url).await?, cli).await,
-            Chosen::Postgres => run_on(PgStore::connect(&url).await?, cli).await,
+            Chosen::Sqlite => run_on(SqliteStore::connect(&url).await?, cli, early).await,
+            Chosen::Postgres => run_on(PgStore::connect(&url).await?, cli, early).await,
         }
     });
     // Whatever a command cut short (at its stop cap) may not hold the exit.
@@ -80,11 +81,47 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     result
 }
 
-/// Runs the command on `store`, then closes it.
-async fn run_on<S: Backend>(store: S, cli: Cli) -> Result<(), CliError> {
+/// What `mailing send` over SMTP makes before the database opens: the stop
+/// signal, and the mailer with its connections already opening
+/// ([`SmtpMailer::connect_ahead`](postpilot_smtp::SmtpMailer::connect_ahead)),
+/// so that at a distance the first emails do not wait for each
+/// connection's greeting and EHLO after the launch. `None` for every other
+/// command, and for options that make no mailer (that error is said where
+/// the mailer is needed, as for any command).
+fn head_start(cli: &Cli) -> Option<(StopSignal, AnyMailer)> {
+    let sending = matches!(
+        cli.command,
+        Command::Mailing(crate::cli::MailingCmd::Send { detach: false, .. })
+    );
+    if !sending || cli.global.smtp_url.is_none() {
+        return None;
+    }
+    let stop = StopSignal::on(commands::os_signal());
+    let mailer = mailer::choose(&cli.global, &stop).ok()?;
+    if let AnyMailer::Smtp(smtp) = &mailer {
+        smtp.connect_ahead(usize::from(cli.global.concurrency));
+    }
+    Some((stop, mailer))
+}
+
+/// Runs the command on `store`, with what [`head_start`] made, then closes it.
+async fn run_on<S: Backend>(
+    store: S,
+    cli: Cli,
+    early: Option<(StopSignal, AnyMailer)>,
+) -> Result<(), CliError> {
     let mut app = App::new(store.clone(), cli.global);
-    app.act(&cli.command).await?;
-    if cli.command.is_delivery() || matches!(cli.command, Command::Serve(_)) {
+    if let Some((stop, mailer)) = early {
+        app.stop = stop;
+        // The first mailer of this app: the cell is empty.
+        let _ = app.mailer.set(mailer);
+    }
+    if let Err(refused) = app.act(&cli.command).await {
+        app.close_mailer().await;
+        return Err(refused);
+    }
+    let stop_watched = cli.command.is_delivery() || matches!(cli.command, Command::Serve(_));
+    if stop_watched && app.mailer.get().is_none() {
         app.stop = StopSignal::on(commands::os_signal());
     }
     let result = match cli.command {

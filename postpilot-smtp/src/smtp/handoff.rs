@@ -218,7 +218,7 @@ impl SmtpMailer {
 
 /// Closes idle connections found too old, off the send's path, so they cost
 /// it nothing.
-fn close_off_path(expired: Vec<Session>) {
+pub(super) fn close_off_path(expired: Vec<Session>) {
     if !expired.is_empty() {
         tokio::spawn(futures::future::join_all(
             expired.into_iter().map(Session::quit),

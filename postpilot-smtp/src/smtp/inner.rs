@@ -37,7 +37,7 @@ pub(super) struct Inner {
 impl Inner {
     /// A new session; while no login has succeeded yet, one at a time. A
     /// login the server refuses is remembered and returned from then on.
-    async fn open(&self, progress: &mut Progress) -> Result<Session, MailError> {
+    pub(super) async fn open(&self, progress: &mut Progress) -> Result<Session, MailError> {
         use std::sync::atomic::Ordering;
         let needs_login = self.settings.credentials.is_some();
         let mut gate = if needs_login && !self.logged_in.load(Ordering::Acquire) {

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use chrono::Duration;
 
 use super::send::{SendMailing, SendPolicy, DISABLED};
-use super::send_tests::{delivery, fixed_clock, instance, mailing, message, run, t0, RUN};
+use super::send_tests::{
+    delivery, fixed_clock, instance, mailing, message, run, stepping_clock, t0, RUN,
+};
 use crate::domain::*;
 use crate::error::Error;
 use crate::mocks::MockStore;
@@ -100,17 +102,6 @@ fn sent_ok(times: usize) -> MockMailer {
         .times(times)
         .returning(|_| Ok(ServerReply("250 ok".into())));
     mailer
-}
-
-/// A clock each reading of which is `step` later than the one before.
-fn stepping_clock(step: Duration) -> crate::ports::clock::MockClock {
-    let ticks = AtomicUsize::new(0);
-    let mut clock = crate::ports::clock::MockClock::new();
-    clock.expect_now().returning(move || {
-        let n = i32::try_from(ticks.fetch_add(1, Ordering::SeqCst)).expect("few");
-        t0() + step * n
-    });
-    clock
 }
 
 #[tokio::test]

@@ -85,6 +85,17 @@ pub(super) fn fixed_clock() -> MockClock {
     clock
 }
 
+/// A clock each reading of which is `step` later than the one before,
+/// from `t0()`.
+pub(super) fn stepping_clock(step: Duration) -> MockClock {
+    let ticks = std::sync::atomic::AtomicI32::new(0);
+    let mut clock = MockClock::new();
+    clock
+        .expect_now()
+        .returning(move || t0() + step * ticks.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+    clock
+}
+
 /// A store with a mailing ending in a day, whose one claim hands out `batch`.
 pub(super) fn store_with_batch(
     batch: Vec<Delivery>,
@@ -779,11 +790,7 @@ async fn claims_being_worked_on_have_their_lease_renewed_as_time_passes() {
         .times(1..)
         .returning(|_, _, _| Ok(2));
     // Every reading of the clock is half a minute after the last one.
-    let ticks = std::sync::atomic::AtomicI64::new(0);
-    let mut clock = MockClock::new();
-    clock.expect_now().returning(move || {
-        t0() + Duration::seconds(30 * ticks.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
-    });
+    let clock = stepping_clock(Duration::seconds(30));
     let mut mailer = MockMailer::new();
     mailer
         .expect_send()

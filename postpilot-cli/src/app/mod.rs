@@ -111,18 +111,19 @@ async fn run_on<S: Backend>(
     early: Option<(StopSignal, AnyMailer)>,
 ) -> Result<(), CliError> {
     let mut app = App::new(store.clone(), cli.global);
-    if let Some((stop, mailer)) = early {
-        app.stop = stop;
-        // The first mailer of this app: the cell is empty.
-        let _ = app.mailer.set(mailer);
+    let stop_watched = cli.command.is_delivery() || matches!(cli.command, Command::Serve(_));
+    match early {
+        Some((stop, mailer)) => {
+            app.stop = stop;
+            // The first mailer of this app: the cell is empty.
+            let _ = app.mailer.set(mailer);
+        }
+        None if stop_watched => app.stop = StopSignal::on(commands::os_signal()),
+        None => {}
     }
     if let Err(refused) = app.act(&cli.command).await {
         app.close_mailer().await;
         return Err(refused);
-    }
-    let stop_watched = cli.command.is_delivery() || matches!(cli.command, Command::Serve(_));
-    if stop_watched && app.mailer.get().is_none() {
-        app.stop = StopSignal::on(commands::os_signal());
     }
     let result = match cli.command {
         Command::Migrate => store

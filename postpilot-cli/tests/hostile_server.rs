@@ -123,18 +123,7 @@ fn mailing_to_taken_and_refused(env: &Env) -> String {
     std::fs::write(env.dir.path().join("r.csv"), csv).expect("csv");
     env.ok(&["recipient", "import", "r.csv"]);
     let m = env.add_message("Новости", "Здравствуйте!");
-    let now = chrono::Utc::now();
-    env.ok(&[
-        "mailing",
-        "add",
-        "--message",
-        &m,
-        "--start",
-        &(now - chrono::Duration::hours(1)).to_rfc3339(),
-        "--end",
-        &(now + chrono::Duration::days(1)).to_rfc3339(),
-        "--all-recipients",
-    ])
+    env.open_mailing(&[], &m, &["--all-recipients"])
 }
 
 /// Sends a mailing through the hostile server and checks the whole record:

@@ -18,19 +18,7 @@ fn world(env: &Env, email: &str, person: &str, subject: &str) -> [String; 3] {
     };
     let recipient = as_them(&["recipient", "add", "--email", person, "--name", "Иван"]);
     let message = as_them(&["message", "add", "--subject", subject, "--body", "Текст"]);
-    let now = chrono::Utc::now();
-    let mailing = as_them(&[
-        "mailing",
-        "add",
-        "--message",
-        &message,
-        "--start",
-        &(now - chrono::Duration::hours(1)).to_rfc3339(),
-        "--end",
-        &(now + chrono::Duration::days(1)).to_rfc3339(),
-        "--recipient",
-        &recipient,
-    ]);
+    let mailing = env.open_mailing(&["--as", email], &message, &["--recipient", &recipient]);
     as_them(&["mailing", "send", &mailing]);
     [recipient, message, mailing]
 }

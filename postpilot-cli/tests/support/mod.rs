@@ -132,10 +132,19 @@ impl Env {
 
     /// A mailing open from an hour ago to a day ahead.
     pub fn add_open_mailing(&self, message: &str, recipients: &[&str]) -> String {
+        let audience: Vec<&str> = recipients.iter().flat_map(|r| ["--recipient", r]).collect();
+        self.open_mailing(&[], message, &audience)
+    }
+
+    /// `postpilot [GLOBAL…] mailing add` of `message` to `audience`
+    /// (`--recipient ID`…, `--all-recipients`, …), open from an hour ago
+    /// (so the scheduler finds it due) to a day ahead; returns its id.
+    pub fn open_mailing(&self, global: &[&str], message: &str, audience: &[&str]) -> String {
         let now = chrono::Utc::now();
         let start = (now - chrono::Duration::hours(1)).to_rfc3339();
         let end = (now + chrono::Duration::days(1)).to_rfc3339();
-        let mut args = vec![
+        let mut args = global.to_vec();
+        args.extend_from_slice(&[
             "mailing",
             "add",
             "--message",
@@ -144,10 +153,8 @@ impl Env {
             &start,
             "--end",
             &end,
-        ];
-        for r in recipients {
-            args.extend_from_slice(&["--recipient", r]);
-        }
+        ]);
+        args.extend_from_slice(audience);
         self.ok(&args)
     }
 
@@ -161,18 +168,7 @@ impl Env {
         std::fs::write(self.dir.path().join("recipients.csv"), csv).expect("csv");
         self.ok(&["recipient", "import", "recipients.csv"]);
         let message = self.add_message("Новости", "Здравствуйте!");
-        let now = chrono::Utc::now();
-        self.ok(&[
-            "mailing",
-            "add",
-            "--message",
-            &message,
-            "--start",
-            &(now - chrono::Duration::hours(1)).to_rfc3339(),
-            "--end",
-            &(now + chrono::Duration::days(1)).to_rfc3339(),
-            "--all-recipients",
-        ])
+        self.open_mailing(&[], &message, &["--all-recipients"])
     }
 
     /// Every attempt recorded for `mailing` (up to 1000).

@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
+
 use postpilot_core::domain::{visible, AttemptStatus, DeliveryResult, LeaseToken, NextStep};
 
 /// A fresh, unguessable lease token.
@@ -23,13 +25,13 @@ pub(crate) fn claim_slices(
         .collect()
 }
 
-/// The results of a record as SQL reads them: one JSON array of rows, and
-/// what those rows add to the run's counters should every one of them be
-/// recorded.
+/// The results of a record as SQLite reads them: one JSON array of rows,
+/// and what those rows add to the run's counters should every one of them
+/// be recorded.
+#[cfg(feature = "sqlite")]
 #[derive(Debug)]
 pub(crate) struct Results {
-    /// The one parameter each backend expands into rows (`json_each`,
-    /// `jsonb_array_elements`).
+    /// The one parameter SQLite expands into rows (`json_each`).
     pub(crate) json: String,
     /// Rows in `json`.
     pub(crate) rows: u64,
@@ -49,7 +51,42 @@ pub(crate) struct Counts {
     pub(crate) failures: i64,
 }
 
+/// One result a record writes: its claim's token, and the delivery state
+/// and retry time it leads to.
+struct Pick<'a> {
+    token: &'a str,
+    result: &'a DeliveryResult,
+    state: &'static str,
+    not_before: Option<DateTime<Utc>>,
+}
+
+/// The results of each claim (its lease token, its results) that a record
+/// writes, in order, with what they add to the run's counters. Of several
+/// results for one delivery only the first counts: a later one would find
+/// it no longer leased.
+fn picks<'a>(claims: &[(&'a LeaseToken, &'a [DeliveryResult])]) -> (Vec<Pick<'a>>, Counts) {
+    let mut seen = HashSet::new();
+    let mut counts = Counts::default();
+    let picks = claims
+        .iter()
+        .flat_map(|(token, results)| results.iter().map(move |r| (*token, r)))
+        .filter(|(_, r)| seen.insert(r.delivery_id))
+        .map(|(token, result)| {
+            let (state, not_before) = next_state(result);
+            counts.add(state, result.status);
+            Pick {
+                token: &token.0,
+                result,
+                state,
+                not_before,
+            }
+        })
+        .collect();
+    (picks, counts)
+}
+
 /// One row of [`Results::json`].
+#[cfg(feature = "sqlite")]
 #[derive(serde::Serialize)]
 struct Row<'a> {
     id: i64,
@@ -61,37 +98,29 @@ struct Row<'a> {
     not_before: Option<i64>,
 }
 
-/// The results of each claim (its lease token, its results) as one JSON
-/// array, the one parameter each backend expands into rows in SQL: a
-/// record is one statement whatever its size and however many claims it
-/// covers. Each row carries its claim's token. Of several results for one
-/// delivery only the first counts: a later one would find it no longer
-/// leased. Times are integer microseconds since the Unix epoch, which both
-/// backends convert exactly.
+/// The results a record writes (see [`picks`]) as one JSON array, the one
+/// parameter SQLite expands into rows: a record is one statement per step
+/// whatever its size and however many claims it covers. Each row carries
+/// its claim's token. Times are integer microseconds since the Unix epoch,
+/// which SQLite stores as they are.
 ///
 /// # Errors
 /// Only if serde_json failed to write strings and integers.
+#[cfg(feature = "sqlite")]
 pub(crate) fn results_json(
     claims: &[(&LeaseToken, &[DeliveryResult])],
 ) -> Result<Results, serde_json::Error> {
-    let mut seen = HashSet::new();
-    let mut counts = Counts::default();
-    let rows: Vec<Row<'_>> = claims
+    let (picks, counts) = picks(claims);
+    let rows: Vec<Row<'_>> = picks
         .iter()
-        .flat_map(|(token, results)| results.iter().map(move |r| (token, r)))
-        .filter(|(_, r)| seen.insert(r.delivery_id))
-        .map(|(token, r)| {
-            let (state, not_before) = next_state(r);
-            counts.add(state, r.status);
-            Row {
-                id: r.delivery_id.get(),
-                token: &token.0,
-                attempt_at: r.attempt_at.timestamp_micros(),
-                status: r.status.code(),
-                response: stored_text(&r.response),
-                state,
-                not_before: not_before.map(|at| at.timestamp_micros()),
-            }
+        .map(|p| Row {
+            id: p.result.delivery_id.get(),
+            token: p.token,
+            attempt_at: p.result.attempt_at.timestamp_micros(),
+            status: p.result.status.code(),
+            response: stored_text(&p.result.response),
+            state: p.state,
+            not_before: p.not_before.map(|at| at.timestamp_micros()),
         })
         .collect();
     Ok(Results {
@@ -99,6 +128,39 @@ pub(crate) fn results_json(
         rows: u64::try_from(rows.len()).unwrap_or(u64::MAX),
         counts,
     })
+}
+
+/// The results a record writes (see [`picks`]) as one array per column,
+/// in the same order, the parameters PostgreSQL expands into rows with
+/// `unnest`: typed, so nothing is parsed again on the server.
+#[cfg(feature = "postgres")]
+#[derive(Debug, Default)]
+pub(crate) struct ResultColumns<'a> {
+    pub(crate) ids: Vec<i64>,
+    pub(crate) tokens: Vec<&'a str>,
+    pub(crate) attempt_at: Vec<DateTime<Utc>>,
+    pub(crate) statuses: Vec<&'static str>,
+    pub(crate) responses: Vec<Cow<'a, str>>,
+    pub(crate) states: Vec<&'static str>,
+    pub(crate) not_before: Vec<Option<DateTime<Utc>>>,
+}
+
+#[cfg(feature = "postgres")]
+impl<'a> ResultColumns<'a> {
+    pub(crate) fn new(claims: &[(&'a LeaseToken, &'a [DeliveryResult])]) -> Self {
+        let (picks, _) = picks(claims);
+        let mut columns = Self::default();
+        for p in picks {
+            columns.ids.push(p.result.delivery_id.get());
+            columns.tokens.push(p.token);
+            columns.attempt_at.push(p.result.attempt_at);
+            columns.statuses.push(p.result.status.code());
+            columns.responses.push(stored_text(&p.result.response));
+            columns.states.push(p.state);
+            columns.not_before.push(p.not_before);
+        }
+        columns
+    }
 }
 
 impl Counts {
@@ -125,7 +187,7 @@ pub(crate) fn stored_text(text: &str) -> Cow<'_, str> {
 }
 
 /// The delivery state and retry time a result leads to.
-fn next_state(result: &DeliveryResult) -> (&'static str, Option<chrono::DateTime<chrono::Utc>>) {
+fn next_state(result: &DeliveryResult) -> (&'static str, Option<DateTime<Utc>>) {
     match (result.next, result.status) {
         (NextStep::RetryAt(at), _) => ("pending", Some(at)),
         (NextStep::Done, AttemptStatus::Success) => ("sent", None),

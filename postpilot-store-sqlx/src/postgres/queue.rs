@@ -18,7 +18,7 @@ use sqlx::Postgres;
 
 use super::{commit, PgStore};
 use crate::errors::backend;
-use crate::queue::{claim_slices, new_token, results_json, stored_text};
+use crate::queue::{claim_slices, new_token, stored_text, ResultColumns};
 use crate::rows::{claimed, found, int, DeliveryRow, RunRow};
 use crate::sql::queue as sql;
 
@@ -64,32 +64,34 @@ impl<'a> ClaimValues<'a> {
     }
 }
 
-/// Records the results in `$1` (see [`results_json`]: those of one or more
-/// claims, each row with its claim's token) of run `$2`, in one statement
-/// (one round trip, atomic without a transaction): moves each delivery
-/// still leased under its row's token on,
-/// inserts one attempt for each delivery moved, in the order given, and
-/// adds them to the run's counters. Returns the run's row; none for an
-/// unknown run. PostgreSQL runs every data-modifying `WITH` part to its
-/// end whether or not the statement's result reads it, so no part can be
-/// skipped.
+/// Records the results in `$1`…`$7` (see [`ResultColumns`]: those of one
+/// or more claims, each row with its claim's token) of run `$8`, in one
+/// statement (one round trip, atomic without a transaction): moves each
+/// delivery still leased under its row's token on, inserts one attempt for
+/// each delivery moved, in the order given, and adds them to the run's
+/// counters. Returns the run's row; none for an unknown run. PostgreSQL
+/// runs every data-modifying `WITH` part to its end whether or not the
+/// statement's result reads it, so no part can be skipped.
+///
+/// Each delivery is looked up by id: the `+ 0` and `|| ''` keep the run
+/// and state tests from matching an index, which PostgreSQL would
+/// otherwise read through all the run's undone deliveries to match each
+/// against the batch (a run's statistics are stale while it is young,
+/// and its leased share always looks small), making every record cost
+/// the run's size. `unnest` of parameters counts as a few rows, so
+/// looking each up by id is the cheap plan.
 const RECORD: &str = "WITH r AS ( \
-         SELECT CAST(e.v ->> 'id' AS BIGINT) AS id, \
-                timestamptz 'epoch' + CAST(e.v ->> 'attempt_at' AS BIGINT) * interval '1 microsecond' \
-                  AS attempt_at, \
-                e.v ->> 'token' AS token, \
-                e.v ->> 'status' AS status, e.v ->> 'response' AS response, \
-                e.v ->> 'state' AS state, \
-                timestamptz 'epoch' + CAST(e.v ->> 'not_before' AS BIGINT) * interval '1 microsecond' \
-                  AS not_before, \
-                e.n \
-         FROM jsonb_array_elements(CAST($1 AS jsonb)) WITH ORDINALITY AS e (v, n)), \
+         SELECT * FROM unnest(CAST($1 AS bigint[]), CAST($2 AS text[]), \
+                CAST($3 AS timestamptz[]), CAST($4 AS text[]), CAST($5 AS text[]), \
+                CAST($6 AS text[]), CAST($7 AS timestamptz[])) \
+           WITH ORDINALITY AS r (id, token, attempt_at, status, response, state, not_before, n)), \
      moved AS ( \
          UPDATE delivery AS d SET state = r.state, tries = d.tries + 1, \
                 not_before = coalesce(r.not_before, d.not_before), \
                 lease_token = NULL, lease_until = NULL \
          FROM r \
-         WHERE d.id = r.id AND d.run_id = $2 AND d.state = 'leased' AND d.lease_token = r.token \
+         WHERE d.id = r.id AND d.lease_token = r.token \
+           AND d.run_id + 0 = $8 AND d.state || '' = 'leased' \
          RETURNING d.id, d.run_id, d.recipient_id, d.email, r.attempt_at, r.status, r.response, \
                    r.state, r.n), \
      recorded AS ( \
@@ -106,25 +108,26 @@ const RECORD: &str = "WITH r AS ( \
      UPDATE send_run AS s SET sent = s.sent + t.new_sent, failed = s.failed + t.new_failed, \
          attempts_success = s.attempts_success + t.new_successes, \
          attempts_failure = s.attempts_failure + t.new_failures \
-     FROM t WHERE s.id = $2 \
+     FROM t WHERE s.id = $8 \
      RETURNING id, mailing_id, \"trigger\", started_at, finished_at, \
          total, sent, failed, subject, skipped_unsubscribed, skipped_bounced, launched_by, \
      launched_via_token, launched_via_token_name";
 
-/// The values of [`RECORD`], bound in the order of its placeholders.
-struct RecordValues {
-    /// `$1`
-    results: String,
-    /// `$2`
-    run: i64,
-}
-
-impl RecordValues {
-    fn bind<'a>(
-        self,
-        query: QueryAs<'a, RunRow<DateTime<Utc>>>,
-    ) -> QueryAs<'a, RunRow<DateTime<Utc>>> {
-        query.bind(self.results).bind(self.run)
+impl<'a> ResultColumns<'a> {
+    /// Binds `$1`…`$7` of [`RECORD`] and `run` as `$8`.
+    fn bind<'q, R>(self, query: QueryAs<'q, R>, run: RunId) -> QueryAs<'q, R>
+    where
+        'a: 'q,
+    {
+        query
+            .bind(self.ids)
+            .bind(self.tokens)
+            .bind(self.attempt_at)
+            .bind(self.statuses)
+            .bind(self.responses)
+            .bind(self.states)
+            .bind(self.not_before)
+            .bind(run.get())
     }
 }
 
@@ -135,18 +138,11 @@ async fn record(
     run: RunId,
     claims: &[(&LeaseToken, &[DeliveryResult])],
 ) -> Result<SendRun, StoreError> {
-    let doing = || format!("recording results of run {run}");
-    let values = RecordValues {
-        results: results_json(claims)
-            .map_err(|e| StoreError::backend(doing(), e))?
-            .json,
-        run: run.get(),
-    };
-    let totals = values
-        .bind(sqlx::query_as(RECORD))
+    let totals: Option<RunRow<DateTime<Utc>>> = ResultColumns::new(claims)
+        .bind(sqlx::query_as(RECORD), run)
         .fetch_optional(&store.pool)
         .await
-        .map_err(backend(doing()))?;
+        .map_err(backend(format!("recording results of run {run}")))?;
     found(totals, Entity::Run, run.get())
 }
 
@@ -278,11 +274,148 @@ impl QueueRepository for PgStore {
 
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, TimeZone, Utc};
+    use postpilot_core::domain::{
+        Audience, BodyText, Claim, Comment, EmailAddress, FullName, NewMailing, NewMessage,
+        NewRecipient, RecipientIds, Subject, Trigger, Window,
+    };
+    use postpilot_core::ports::{
+        MailingRepository, MessageRepository, QueueRepository, RecipientRepository, RunRepository,
+    };
+
     use super::RECORD;
+    use crate::queue::ResultColumns;
     use crate::rows::RUN_COLUMNS;
+    use crate::testing::ScratchDatabase;
+    use crate::PgStore;
 
     #[test]
     fn the_record_returns_the_run_row() {
         assert!(RECORD.ends_with(&format!("RETURNING {RUN_COLUMNS}")));
+    }
+
+    fn minute(m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, m, 0)
+            .single()
+            .expect("time")
+    }
+
+    /// A run of `n` deliveries just launched, and a claim of its first 40.
+    async fn young_run(store: &PgStore, n: usize) -> (postpilot_core::domain::RunId, Claim) {
+        let rows: Vec<NewRecipient> = (0..n)
+            .map(|i| NewRecipient {
+                email: EmailAddress::parse(&format!("r{i}@example.com")).expect("email"),
+                full_name: FullName::parse("Получатель").expect("name"),
+                comment: Comment::default(),
+            })
+            .collect();
+        let recipients: Vec<_> = store
+            .insert_recipients(&rows)
+            .await
+            .expect("recipients")
+            .into_iter()
+            .map(|id| id.expect("new"))
+            .collect();
+        let message = NewMessage {
+            subject: Subject::parse("Скидки").expect("subject"),
+            body_text: BodyText::parse("Здравствуйте!").expect("body"),
+            body_html: None,
+        };
+        let message = store
+            .insert_message(&message, minute(0))
+            .await
+            .expect("message");
+        let mailing = NewMailing {
+            window: Window::new(minute(0), minute(59)).expect("window"),
+            message_id: message.id,
+            recipient_ids: RecipientIds::new(recipients).expect("ids"),
+        };
+        let mailing = store.insert_mailing(&mailing).await.expect("mailing");
+        let run = store
+            .launch_run(mailing.id, Trigger::Cli, Audience::Everyone, minute(1))
+            .await
+            .expect("launched")
+            .run
+            .id;
+        let claim = store
+            .claim_deliveries(run, 40, minute(1), minute(16))
+            .await
+            .expect("claimed");
+        (run, claim)
+    }
+
+    /// PostgreSQL's plan of [`RECORD`] for the claim's results, as a
+    /// prepared statement first plans it (`custom`, for these values) or
+    /// settles on (`generic`, for any values).
+    async fn record_plan(
+        store: &PgStore,
+        run: postpilot_core::domain::RunId,
+        claim: &Claim,
+        mode: &str,
+    ) -> String {
+        let results: Vec<_> = claim
+            .deliveries
+            .iter()
+            .map(|d| postpilot_core::domain::DeliveryResult {
+                delivery_id: d.id,
+                attempt_at: minute(2),
+                status: postpilot_core::domain::AttemptStatus::Success,
+                response: "250 ok".into(),
+                next: postpilot_core::domain::NextStep::Done,
+            })
+            .collect();
+        let mut conn = store.pool.acquire().await.expect("connection");
+        sqlx::query(&format!("SET plan_cache_mode = {mode}"))
+            .execute(&mut *conn)
+            .await
+            .expect("plan mode");
+        let plan: Vec<(String,)> = ResultColumns::new(&[(&claim.token, &results)])
+            .bind(sqlx::query_as(&format!("EXPLAIN {RECORD}")), run)
+            .fetch_all(&mut *conn)
+            .await
+            .expect("explained");
+        sqlx::query("RESET plan_cache_mode")
+            .execute(&mut *conn)
+            .await
+            .expect("plan mode reset");
+        plan.into_iter()
+            .map(|(step,)| step)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Whatever PostgreSQL knows of a young run (nothing yet, or a count
+    /// that finds almost nothing leased), a record looks each of its
+    /// deliveries up by id instead of reading all the run's undone ones:
+    /// the old plan made each record cost the run's size.
+    #[tokio::test]
+    async fn a_record_looks_its_deliveries_up_by_id_however_large_the_run() {
+        let test = "a_record_looks_its_deliveries_up_by_id_however_large_the_run";
+        let Some(database) = ScratchDatabase::create(test).await else {
+            return;
+        };
+        let store = PgStore::connect(database.url()).await.expect("store");
+        let (run, claim) = young_run(&store, 20_000).await;
+        for analyzed in [false, true] {
+            if analyzed {
+                sqlx::query("ANALYZE delivery")
+                    .execute(&store.pool)
+                    .await
+                    .expect("analyzed");
+            }
+            for mode in ["force_custom_plan", "force_generic_plan"] {
+                let plan = record_plan(&store, run, &claim, mode).await;
+                assert!(
+                    plan.contains("delivery_pkey"),
+                    "{mode}, analyzed {analyzed}:\n{plan}"
+                );
+                assert!(
+                    !plan.contains("delivery_undone") && !plan.contains("delivery_by_run"),
+                    "{mode}, analyzed {analyzed}:\n{plan}"
+                );
+            }
+        }
+        store.close().await;
+        database.drop_database().await;
     }
 }

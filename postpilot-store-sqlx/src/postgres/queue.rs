@@ -73,6 +73,13 @@ impl<'a> ClaimValues<'a> {
 /// runs every data-modifying `WITH` part to its end whether or not the
 /// statement's result reads it, so no part can be skipped.
 ///
+/// A delivery its result finishes (sent, or failed for good) leaves the
+/// queue: nothing reads a finished delivery (its attempt is the record,
+/// the run's counters the totals), and here a delete only marks the row
+/// where an update writes a new version and an entry in each of three
+/// indexes (it cannot be HOT: `state` decides `delivery_undone`). One to
+/// be retried goes back to pending with its retry time.
+///
 /// Each delivery is looked up by id: the `+ 0` and `|| ''` keep the run
 /// and state tests from matching an index, which PostgreSQL would
 /// otherwise read through all the run's undone deliveries to match each
@@ -85,15 +92,21 @@ const RECORD: &str = "WITH r AS ( \
                 CAST($3 AS timestamptz[]), CAST($4 AS text[]), CAST($5 AS text[]), \
                 CAST($6 AS text[]), CAST($7 AS timestamptz[])) \
            WITH ORDINALITY AS r (id, token, attempt_at, status, response, state, not_before, n)), \
-     moved AS ( \
-         UPDATE delivery AS d SET state = r.state, tries = d.tries + 1, \
-                not_before = coalesce(r.not_before, d.not_before), \
-                lease_token = NULL, lease_until = NULL \
-         FROM r \
-         WHERE d.id = r.id AND d.lease_token = r.token \
+     done AS ( \
+         DELETE FROM delivery AS d USING r \
+         WHERE d.id = r.id AND d.lease_token = r.token AND r.state <> 'pending' \
            AND d.run_id + 0 = $8 AND d.state || '' = 'leased' \
          RETURNING d.id, d.run_id, d.recipient_id, d.email, r.attempt_at, r.status, r.response, \
                    r.state, r.n), \
+     retried AS ( \
+         UPDATE delivery AS d SET state = 'pending', tries = d.tries + 1, \
+                not_before = r.not_before, lease_token = NULL, lease_until = NULL \
+         FROM r \
+         WHERE d.id = r.id AND d.lease_token = r.token AND r.state = 'pending' \
+           AND d.run_id + 0 = $8 AND d.state || '' = 'leased' \
+         RETURNING d.id, d.run_id, d.recipient_id, d.email, r.attempt_at, r.status, r.response, \
+                   r.state, r.n), \
+     moved AS (SELECT * FROM done UNION ALL SELECT * FROM retried), \
      recorded AS ( \
          INSERT INTO send_attempt \
              (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
@@ -276,8 +289,8 @@ impl QueueRepository for PgStore {
 mod tests {
     use chrono::{DateTime, TimeZone, Utc};
     use postpilot_core::domain::{
-        Audience, BodyText, Claim, Comment, EmailAddress, FullName, NewMailing, NewMessage,
-        NewRecipient, RecipientIds, Subject, Trigger, Window,
+        AttemptStatus, Audience, BodyText, Claim, Comment, DeliveryResult, EmailAddress, FullName,
+        NewMailing, NewMessage, NewRecipient, NextStep, RecipientIds, Subject, Trigger, Window,
     };
     use postpilot_core::ports::{
         MailingRepository, MessageRepository, QueueRepository, RecipientRepository, RunRepository,
@@ -292,6 +305,18 @@ mod tests {
     #[test]
     fn the_record_returns_the_run_row() {
         assert!(RECORD.ends_with(&format!("RETURNING {RUN_COLUMNS}")));
+    }
+
+    /// A store on a database of its own, or `None` with no server to test on.
+    async fn fresh(test: &str) -> Option<(ScratchDatabase, PgStore)> {
+        let database = ScratchDatabase::create(test).await?;
+        let store = PgStore::connect(database.url()).await.expect("store");
+        Some((database, store))
+    }
+
+    async fn done(database: ScratchDatabase, store: PgStore) {
+        store.close().await;
+        database.drop_database().await;
     }
 
     fn minute(m: u32) -> DateTime<Utc> {
@@ -356,12 +381,12 @@ mod tests {
         let results: Vec<_> = claim
             .deliveries
             .iter()
-            .map(|d| postpilot_core::domain::DeliveryResult {
+            .map(|d| DeliveryResult {
                 delivery_id: d.id,
                 attempt_at: minute(2),
-                status: postpilot_core::domain::AttemptStatus::Success,
+                status: AttemptStatus::Success,
                 response: "250 ok".into(),
-                next: postpilot_core::domain::NextStep::Done,
+                next: NextStep::Done,
             })
             .collect();
         let mut conn = store.pool.acquire().await.expect("connection");
@@ -384,17 +409,57 @@ mod tests {
             .join("\n")
     }
 
+    /// A finished delivery leaves the queue; one to be retried stays,
+    /// pending again at its retry time, its lease gone.
+    #[tokio::test]
+    async fn a_record_removes_the_deliveries_it_finishes_and_keeps_the_retried() {
+        let Some((database, store)) =
+            fresh("a_record_removes_the_deliveries_it_finishes_and_keeps_the_retried").await
+        else {
+            return;
+        };
+        let (run, claim) = young_run(&store, 3).await;
+        let result = |i: usize, status, next| DeliveryResult {
+            delivery_id: claim.deliveries[i].id,
+            attempt_at: minute(2),
+            status,
+            response: "a reply".into(),
+            next,
+        };
+        let results = [
+            result(0, AttemptStatus::Success, NextStep::Done),
+            result(1, AttemptStatus::Failure, NextStep::Done),
+            result(2, AttemptStatus::Failure, NextStep::RetryAt(minute(30))),
+        ];
+        let totals = store
+            .record_results(run, &claim.token, &results)
+            .await
+            .expect("recorded");
+        assert_eq!((totals.sent, totals.failed), (1, 1));
+        /// id, state, tries, not_before, lease_token
+        type Queued = (i64, String, i64, DateTime<Utc>, Option<String>);
+        let left: Vec<Queued> = sqlx::query_as(
+            "SELECT id, state, tries, not_before, lease_token FROM delivery ORDER BY id",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .expect("queue");
+        let retried = claim.deliveries[2].id.get();
+        assert_eq!(left, [(retried, "pending".to_owned(), 1, minute(30), None)]);
+        done(database, store).await;
+    }
+
     /// Whatever PostgreSQL knows of a young run (nothing yet, or a count
     /// that finds almost nothing leased), a record looks each of its
     /// deliveries up by id instead of reading all the run's undone ones:
     /// the old plan made each record cost the run's size.
     #[tokio::test]
     async fn a_record_looks_its_deliveries_up_by_id_however_large_the_run() {
-        let test = "a_record_looks_its_deliveries_up_by_id_however_large_the_run";
-        let Some(database) = ScratchDatabase::create(test).await else {
+        let Some((database, store)) =
+            fresh("a_record_looks_its_deliveries_up_by_id_however_large_the_run").await
+        else {
             return;
         };
-        let store = PgStore::connect(database.url()).await.expect("store");
         let (run, claim) = young_run(&store, 20_000).await;
         for analyzed in [false, true] {
             if analyzed {
@@ -415,7 +480,6 @@ mod tests {
                 );
             }
         }
-        store.close().await;
-        database.drop_database().await;
+        done(database, store).await;
     }
 }

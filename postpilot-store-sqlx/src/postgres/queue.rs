@@ -290,15 +290,17 @@ mod tests {
     use chrono::{DateTime, TimeZone, Utc};
     use postpilot_core::domain::{
         AttemptStatus, Audience, BodyText, Claim, Comment, DeliveryResult, EmailAddress, FullName,
-        NewMailing, NewMessage, NewRecipient, NextStep, RecipientIds, Subject, Trigger, Window,
+        MailingId, NewMailing, NewMessage, NewRecipient, NextStep, RecipientIds, RunId, Subject,
+        Trigger, Window,
     };
     use postpilot_core::ports::{
         MailingRepository, MessageRepository, QueueRepository, RecipientRepository, RunRepository,
+        StoreError,
     };
 
     use super::RECORD;
     use crate::queue::ResultColumns;
-    use crate::rows::RUN_COLUMNS;
+    use crate::rows::{RunRow, RUN_COLUMNS};
     use crate::testing::ScratchDatabase;
     use crate::PgStore;
 
@@ -326,7 +328,14 @@ mod tests {
     }
 
     /// A run of `n` deliveries just launched, and a claim of its first 40.
-    async fn young_run(store: &PgStore, n: usize) -> (postpilot_core::domain::RunId, Claim) {
+    async fn young_run(store: &PgStore, n: usize) -> (RunId, Claim) {
+        let (_, run, claim) = young_mailing(store, n).await;
+        (run, claim)
+    }
+
+    /// A mailing to `n` recipients, its run just launched, and a claim of
+    /// the run's first 40 deliveries.
+    async fn young_mailing(store: &PgStore, n: usize) -> (MailingId, RunId, Claim) {
         let rows: Vec<NewRecipient> = (0..n)
             .map(|i| NewRecipient {
                 email: EmailAddress::parse(&format!("r{i}@example.com")).expect("email"),
@@ -366,19 +375,12 @@ mod tests {
             .claim_deliveries(run, 40, minute(1), minute(16))
             .await
             .expect("claimed");
-        (run, claim)
+        (mailing.id, run, claim)
     }
 
-    /// PostgreSQL's plan of [`RECORD`] for the claim's results, as a
-    /// prepared statement first plans it (`custom`, for these values) or
-    /// settles on (`generic`, for any values).
-    async fn record_plan(
-        store: &PgStore,
-        run: postpilot_core::domain::RunId,
-        claim: &Claim,
-        mode: &str,
-    ) -> String {
-        let results: Vec<_> = claim
+    /// A result for each of the claim's deliveries: sent at minute 2.
+    fn all_sent(claim: &Claim) -> Vec<DeliveryResult> {
+        claim
             .deliveries
             .iter()
             .map(|d| DeliveryResult {
@@ -388,7 +390,98 @@ mod tests {
                 response: "250 ok".into(),
                 next: NextStep::Done,
             })
-            .collect();
+            .collect()
+    }
+
+    /// The claim's deliveries recorded sent by [`RECORD`] in a transaction
+    /// left open: it holds them until committed.
+    async fn record_left_open(
+        store: &PgStore,
+        run: RunId,
+        claim: &Claim,
+    ) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        let results = all_sent(claim);
+        let mut tx = store.pool.begin().await.expect("transaction");
+        let totals: Option<RunRow<DateTime<Utc>>> = ResultColumns::new(&[(&claim.token, &results)])
+            .bind(sqlx::query_as(RECORD), run)
+            .fetch_optional(&mut *tx)
+            .await
+            .expect("recorded");
+        assert!(totals.is_some());
+        tx
+    }
+
+    /// Attempts of `run`, and of them those with a recipient.
+    async fn attempts_of(store: &PgStore, run: RunId) -> (i64, i64) {
+        sqlx::query_as("SELECT count(*), count(recipient_id) FROM send_attempt WHERE run_id = $1")
+            .bind(run.get())
+            .fetch_one(&store.pool)
+            .await
+            .expect("counted")
+    }
+
+    /// Runs `delete` while a record of the claim is uncommitted: it waits
+    /// for the record, which then commits, and ends.
+    async fn delete_during_a_record(
+        store: &PgStore,
+        run: RunId,
+        claim: &Claim,
+        delete: impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static,
+    ) {
+        let record = record_left_open(store, run, claim).await;
+        let deleting = tokio::spawn(delete);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!deleting.is_finished(), "the delete waits on the record");
+        record.commit().await.expect("committed");
+        deleting.await.expect("joined").expect("deleted");
+    }
+
+    /// With no foreign key to take them along, a mailing deleted while a
+    /// record of its run is still uncommitted waits for it, then deletes
+    /// its attempts too: none is left pointing at a deleted run.
+    #[tokio::test]
+    async fn a_mailing_deleted_during_a_record_takes_the_records_attempts_along() {
+        let Some((database, store)) =
+            fresh("a_mailing_deleted_during_a_record_takes_the_records_attempts_along").await
+        else {
+            return;
+        };
+        let (mailing, run, claim) = young_mailing(&store, 2).await;
+        let other = store.clone();
+        delete_during_a_record(&store, run, &claim, async move {
+            other.delete_mailing(mailing).await
+        })
+        .await;
+        assert_eq!(attempts_of(&store, run).await, (0, 0));
+        done(database, store).await;
+    }
+
+    /// Likewise a recipient deleted while a record of it is uncommitted: its
+    /// attempt is kept, without the recipient.
+    #[tokio::test]
+    async fn a_recipient_deleted_during_a_record_leaves_the_records_attempt_without_it() {
+        let Some((database, store)) =
+            fresh("a_recipient_deleted_during_a_record_leaves_the_records_attempt_without_it")
+                .await
+        else {
+            return;
+        };
+        let (_, run, claim) = young_mailing(&store, 1).await;
+        let recipient = claim.deliveries[0].recipient_id.expect("a recipient");
+        let other = store.clone();
+        delete_during_a_record(&store, run, &claim, async move {
+            other.delete_recipient(recipient).await
+        })
+        .await;
+        assert_eq!(attempts_of(&store, run).await, (1, 0));
+        done(database, store).await;
+    }
+
+    /// PostgreSQL's plan of [`RECORD`] for the claim's results, as a
+    /// prepared statement first plans it (`custom`, for these values) or
+    /// settles on (`generic`, for any values).
+    async fn record_plan(store: &PgStore, run: RunId, claim: &Claim, mode: &str) -> String {
+        let results = all_sent(claim);
         let mut conn = store.pool.acquire().await.expect("connection");
         sqlx::query(&format!("SET plan_cache_mode = {mode}"))
             .execute(&mut *conn)

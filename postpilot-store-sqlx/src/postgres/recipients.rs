@@ -179,9 +179,9 @@ impl RecipientRepository for PgStore {
         // Not mailed later: its queued deliveries are cancelled (recorded).
         // The attempt's time is this process's clock: the port takes none.
         cancel_queued(&mut tx, id, chrono::Utc::now()).await?;
-        // The foreign keys do the rest: memberships cascade (the triggers
-        // keep each mailing's count and the statistics), deliveries and
-        // attempts keep the email with recipient_id set to NULL.
+        // Triggers do the rest: memberships leave (and each mailing's count
+        // and the statistics follow), deliveries and attempts keep the
+        // email with recipient_id set to NULL.
         let done = sqlx::query(sql::DELETE_RECIPIENT)
             .bind(id.get())
             .bind(self.owners().changes)
@@ -217,31 +217,41 @@ async fn find_recipients(
     })
 }
 
+/// Fails recipient `$1`'s deliveries still waiting in any run (not those in
+/// flight) with a failure attempt at `$2` saying why, counted in their runs:
+/// one statement, so only the deliveries it fails get an attempt (a claim
+/// may lease one meanwhile), and it holds them while it inserts their
+/// attempts (see the migration `20261202000000_attempt_keys_by_trigger`).
+const CANCEL_QUEUED: &str = "WITH cancelled AS ( \
+         UPDATE delivery SET state = 'failed', tries = tries + 1 \
+         WHERE recipient_id = $1 AND state = 'pending' \
+         RETURNING id, run_id, recipient_id, email), \
+     recorded AS ( \
+         INSERT INTO send_attempt \
+             (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
+         SELECT r.mailing_id, c.run_id, c.recipient_id, c.email, $2, 'failure', \
+                'not sent: the recipient was deleted' \
+         FROM cancelled AS c JOIN send_run AS r ON r.id = c.run_id ORDER BY c.id) \
+     UPDATE send_run SET failed = failed + x.n, attempts_failure = attempts_failure + x.n \
+     FROM (SELECT run_id, count(*) AS n FROM cancelled GROUP BY run_id) AS x \
+     WHERE send_run.id = x.run_id";
+
 /// Cancels the recipient's deliveries still waiting in any run (not those
 /// in flight): each gets a failure attempt at `now` saying why, counted in
-/// its run. Run before the recipient is deleted, in the same transaction,
-/// so a deleted recipient is not mailed later.
+/// its run ([`CANCEL_QUEUED`]). Run before the recipient is deleted, in the
+/// same transaction, so a deleted recipient is not mailed later.
 async fn cancel_queued(
     conn: &mut PgConnection,
     recipient: RecipientId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {
-    let doing = || format!("cancelling the queued deliveries of recipient {recipient}");
-    sqlx::query(sql::CANCEL_ATTEMPTS)
+    sqlx::query(CANCEL_QUEUED)
         .bind(recipient.get())
         .bind(now)
         .execute(&mut *conn)
         .await
-        .map_err(backend(doing()))?;
-    sqlx::query(sql::CANCEL_COUNTED)
-        .bind(recipient.get())
-        .execute(&mut *conn)
-        .await
-        .map_err(backend(doing()))?;
-    sqlx::query(sql::CANCEL_DELIVERIES)
-        .bind(recipient.get())
-        .execute(&mut *conn)
-        .await
-        .map_err(backend(doing()))?;
+        .map_err(backend(format!(
+            "cancelling the queued deliveries of recipient {recipient}"
+        )))?;
     Ok(())
 }

@@ -32,7 +32,9 @@ pub(crate) const DELETE_RECIPIENT: &str =
     "DELETE FROM recipient WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)";
 
 /// A failure attempt at `$2` for each still-pending delivery of recipient
-/// `$1`, saying it was deleted.
+/// `$1`, saying it was deleted. SQLite's, with the two below, on its one
+/// writer; PostgreSQL does all three in one statement
+/// (`postgres/recipients.rs`, `CANCEL_QUEUED`).
 pub(crate) const CANCEL_ATTEMPTS: &str = "INSERT INTO send_attempt \
      (mailing_id, run_id, recipient_id, email, attempt_at, status, response) \
      SELECT r.mailing_id, d.run_id, d.recipient_id, d.email, $2, 'failure', \

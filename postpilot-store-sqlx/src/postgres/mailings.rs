@@ -183,8 +183,8 @@ impl MailingRepository for PgStore {
     }
 
     async fn delete_mailing(&self, id: MailingId) -> Result<(), StoreError> {
-        // Runs, deliveries, attempts and memberships go by ON DELETE CASCADE
-        // (on PostgreSQL memberships by a statement trigger that counts).
+        // Runs go by ON DELETE CASCADE; their deliveries and attempts, and
+        // the memberships, by statement triggers (the memberships' counts).
         let doing = format!("deleting mailing {id}");
         let mut tx = self.counted(&doing).await?;
         let done = sqlx::query(sql::DELETE_MAILING)

@@ -438,7 +438,8 @@ mod tests {
 
     /// With no foreign key to take them along, a mailing deleted while a
     /// record of its run is still uncommitted waits for it, then deletes
-    /// its attempts too: none is left pointing at a deleted run.
+    /// its attempts too: none is left pointing at a deleted run, nor any
+    /// delivery.
     #[tokio::test]
     async fn a_mailing_deleted_during_a_record_takes_the_records_attempts_along() {
         let Some((database, store)) =
@@ -446,13 +447,20 @@ mod tests {
         else {
             return;
         };
-        let (mailing, run, claim) = young_mailing(&store, 2).await;
+        // 50 recipients: 40 claimed and recorded, 10 still queued.
+        let (mailing, run, claim) = young_mailing(&store, 50).await;
         let other = store.clone();
         delete_during_a_record(&store, run, &claim, async move {
             other.delete_mailing(mailing).await
         })
         .await;
         assert_eq!(attempts_of(&store, run).await, (0, 0));
+        let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery WHERE run_id = $1")
+            .bind(run.get())
+            .fetch_one(&store.pool)
+            .await
+            .expect("counted");
+        assert_eq!(queued, 0);
         done(database, store).await;
     }
 

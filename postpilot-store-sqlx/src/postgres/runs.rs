@@ -30,6 +30,46 @@ pub(super) async fn run_in<'c>(
     found(row, Entity::Run, id.get())
 }
 
+/// How many rows of `delivery` PostgreSQL's statistics last counted
+/// (`reltuples`: -1 when never counted).
+const COUNTED_DELIVERIES: &str =
+    "SELECT reltuples FROM pg_class WHERE oid = CAST('delivery' AS regclass)";
+
+/// Whether a launch that queued `queued` deliveries leaves the statistics
+/// of `delivery` too stale to plan claims by: the rule autovacuum applies
+/// before it gathers them (50 rows, plus a tenth of the rows it last
+/// counted, `counted`), applied at once rather than within its next round.
+fn statistics_stale(queued: u64, counted: f32) -> bool {
+    // `as` saturates: never counted (-1), or not a number, is 0.
+    let counted = counted.max(0.0) as u64;
+    queued > 50u64.saturating_add(counted / 10)
+}
+
+impl PgStore {
+    /// Gathers the statistics of `delivery` when a launch made them stale.
+    /// Without them a young run looks a few rows long, and PostgreSQL plans
+    /// each claim as reading and sorting all the run's undone deliveries
+    /// instead of walking `delivery_undone` in order up to the claim's
+    /// size: 21 ms a claim at the start of a 100,000-email run, every
+    /// claim costing the run's size. Autovacuum gathers them too, but only
+    /// within its next round (a minute). A failure is logged, not returned:
+    /// the run is launched, only slower to claim.
+    async fn refresh_queue_statistics(&self, queued: u64) {
+        let refreshed = async {
+            let counted: f32 = sqlx::query_scalar(COUNTED_DELIVERIES)
+                .fetch_one(&self.pool)
+                .await?;
+            if statistics_stale(queued, counted) {
+                sqlx::query("ANALYZE delivery").execute(&self.pool).await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        };
+        if let Err(error) = refreshed.await {
+            tracing::warn!(%error, "could not gather the delivery queue's statistics");
+        }
+    }
+}
+
 #[async_trait]
 impl RunRepository for PgStore {
     /// Starts a run with one pending delivery per current recipient the
@@ -112,6 +152,7 @@ impl RunRepository for PgStore {
             .map_err(backend(doing.clone()))?;
         let run = run_in(&mut *tx, RunId(run), None).await?;
         commit(tx, &doing).await?;
+        self.refresh_queue_statistics(queued.rows_affected()).await;
         Ok(Launch {
             run,
             resumed: false,
@@ -201,5 +242,21 @@ impl RunRepository for PgStore {
             .await
             .map_err(backend(format!("listing the runs of mailing {mailing}")))?;
         decoded(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statistics_stale;
+
+    #[test]
+    fn statistics_are_stale_past_fifty_rows_and_a_tenth_of_those_counted() {
+        assert!(!statistics_stale(50, -1.0));
+        assert!(statistics_stale(51, -1.0));
+        assert!(!statistics_stale(1_050, 10_000.0));
+        assert!(statistics_stale(1_051, 10_000.0));
+        assert!(statistics_stale(u64::MAX, f32::MAX));
+        assert!(!statistics_stale(0, f32::NAN));
+        assert!(statistics_stale(51, f32::NAN));
     }
 }

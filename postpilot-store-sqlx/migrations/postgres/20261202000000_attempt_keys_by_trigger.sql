@@ -7,11 +7,14 @@
 -- Why no attempt can be left pointing at a deleted run or recipient: every
 -- statement that inserts attempts (the record, failing the rest, cancelling
 -- a deleted recipient's deliveries) takes them from delivery rows it writes
--- in the same statement, so it holds those rows until it commits. The
--- triggers below first write the same delivery rows (what the cascade of
--- delivery's own keys does too), so they wait for such a statement to
--- commit, or it waits for them; their second statement then sees every
--- attempt committed before it.
+-- in the same statement, so it holds those rows until it commits. Deleting
+-- a recipient writes the same delivery rows first (the SET NULL of
+-- delivery's own key, a row trigger that fires before these statement
+-- triggers; the first statement of each trigger below does it again
+-- whatever the order), and so does deleting a run, so each waits for such
+-- a statement to commit, or it waits for them; the triggers' second
+-- statement then sees every attempt committed before it. Failing the rest
+-- locks the run first, as a delete does (postgres/queue.rs, lock_run).
 ALTER TABLE send_attempt DROP CONSTRAINT IF EXISTS send_attempt_run_id_fkey;
 ALTER TABLE send_attempt DROP CONSTRAINT IF EXISTS send_attempt_recipient_id_fkey;
 

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use postpilot_core::domain::{Claim, DeliveryResult, LeaseToken, RunId, SendRun};
 use postpilot_core::ports::{Entity, QueueRepository, StoreError};
 use sqlx::postgres::PgArguments;
-use sqlx::Postgres;
+use sqlx::{PgConnection, Postgres};
 
 use super::{commit, PgStore};
 use crate::errors::backend;
@@ -175,6 +175,23 @@ const FAIL_REMAINING: &str = "WITH failed AS ( \
      SELECT s.mailing_id, f.run_id, f.recipient_id, f.email, $2, 'failure', $3 \
      FROM failed AS f JOIN send_run AS s ON s.id = f.run_id ORDER BY f.id";
 
+/// Locks run `run` for changing its counters (`NotFound` for an unknown
+/// run): what failing the rest does first, so it takes its locks in the
+/// order a mailing's delete does (the run, then its deliveries). Taken
+/// after the deliveries, a delete in between (holding the run, waiting for
+/// the deliveries in `runs_take_attempts`) would deadlock with it.
+async fn lock_run(conn: &mut PgConnection, run: RunId) -> Result<(), StoreError> {
+    let locked: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM send_run WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(run.get())
+            .fetch_optional(conn)
+            .await
+            .map_err(backend(format!("locking run {run}")))?;
+    locked
+        .map(|_| ())
+        .ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))
+}
+
 #[async_trait]
 impl QueueRepository for PgStore {
     /// Leases up to `limit` deliveries of the run due at `now`, until `lease_until`.
@@ -235,7 +252,7 @@ impl QueueRepository for PgStore {
     ) -> Result<SendRun, StoreError> {
         let doing = format!("failing the remaining deliveries of run {run}");
         let mut tx = self.begin(&doing).await?;
-        super::runs::run_in(&mut *tx, run, None).await?;
+        lock_run(&mut tx, run).await?;
         let recorded = sqlx::query(FAIL_REMAINING)
             .bind(run.get())
             .bind(now)
@@ -298,9 +315,10 @@ mod tests {
         StoreError,
     };
 
-    use super::{CLAIM, RECORD};
+    use super::{lock_run, CLAIM, FAIL_REMAINING, RECORD};
     use crate::queue::ResultColumns;
     use crate::rows::{RunRow, RUN_COLUMNS};
+    use crate::sql::queue::FAIL_COUNTED;
     use crate::testing::ScratchDatabase;
     use crate::PgStore;
 
@@ -461,6 +479,48 @@ mod tests {
             .await
             .expect("counted");
         assert_eq!(queued, 0);
+        done(database, store).await;
+    }
+
+    /// Failing the rest takes the run before its deliveries, as a mailing's
+    /// delete does: a delete between its two statements waits for it
+    /// instead of deadlocking (it did while the run was only read first),
+    /// then takes the failures' attempts along.
+    #[tokio::test]
+    async fn a_mailing_deleted_while_the_rest_is_failed_waits_without_a_deadlock() {
+        let Some((database, store)) =
+            fresh("a_mailing_deleted_while_the_rest_is_failed_waits_without_a_deadlock").await
+        else {
+            return;
+        };
+        // 50 recipients: 40 claimed (leased until minute 16), 10 queued.
+        let (mailing, run, _) = young_mailing(&store, 50).await;
+        // fail_remaining's steps, with the delete started between them.
+        let mut tx = store.pool.begin().await.expect("transaction");
+        lock_run(&mut tx, run).await.expect("locked");
+        let failed = sqlx::query(FAIL_REMAINING)
+            .bind(run.get())
+            .bind(minute(3))
+            .bind("ended")
+            .execute(&mut *tx)
+            .await
+            .expect("failed")
+            .rows_affected();
+        assert_eq!(failed, 10);
+        let other = store.clone();
+        let deleting = tokio::spawn(async move { other.delete_mailing(mailing).await });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!deleting.is_finished(), "the delete waits");
+        let counted: Option<RunRow<DateTime<Utc>>> = sqlx::query_as(FAIL_COUNTED)
+            .bind(10_i64)
+            .bind(run.get())
+            .fetch_optional(&mut *tx)
+            .await
+            .expect("counted");
+        assert!(counted.is_some());
+        tx.commit().await.expect("committed");
+        deleting.await.expect("joined").expect("deleted");
+        assert_eq!(attempts_of(&store, run).await, (0, 0));
         done(database, store).await;
     }
 

@@ -192,6 +192,45 @@ async fn lock_run(conn: &mut PgConnection, run: RunId) -> Result<(), StoreError>
         .ok_or_else(|| StoreError::not_found(Entity::Run, run.get()))
 }
 
+/// Failing the rest, after [`lock_run`]: fails the run's deliveries not
+/// done with an attempt at `now` carrying `reason` ([`FAIL_REMAINING`]);
+/// returns how many.
+async fn fail_queued(
+    conn: &mut PgConnection,
+    run: RunId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(FAIL_REMAINING)
+        .bind(run.get())
+        .bind(now)
+        .bind(stored_text(reason))
+        .execute(conn)
+        .await
+        .map_err(backend(format!(
+            "failing the remaining deliveries of run {run}"
+        )))?;
+    Ok(done.rows_affected())
+}
+
+/// Failing the rest, last: adds the `failed` deliveries to the run's
+/// counters; returns its totals.
+async fn count_failed(
+    conn: &mut PgConnection,
+    run: RunId,
+    failed: u64,
+) -> Result<SendRun, StoreError> {
+    let totals: Option<RunRow<DateTime<Utc>>> = sqlx::query_as(sql::FAIL_COUNTED)
+        .bind(int(failed))
+        .bind(run.get())
+        .fetch_optional(conn)
+        .await
+        .map_err(backend(format!(
+            "failing the remaining deliveries of run {run}"
+        )))?;
+    found(totals, Entity::Run, run.get())
+}
+
 #[async_trait]
 impl QueueRepository for PgStore {
     /// Leases up to `limit` deliveries of the run due at `now`, until `lease_until`.
@@ -253,21 +292,8 @@ impl QueueRepository for PgStore {
         let doing = format!("failing the remaining deliveries of run {run}");
         let mut tx = self.begin(&doing).await?;
         lock_run(&mut tx, run).await?;
-        let recorded = sqlx::query(FAIL_REMAINING)
-            .bind(run.get())
-            .bind(now)
-            .bind(stored_text(reason))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend(doing.clone()))?
-            .rows_affected();
-        let totals: Option<RunRow<DateTime<Utc>>> = sqlx::query_as(sql::FAIL_COUNTED)
-            .bind(int(recorded))
-            .bind(run.get())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend(doing.clone()))?;
-        let totals = found(totals, Entity::Run, run.get())?;
+        let failed = fail_queued(&mut tx, run, reason, now).await?;
+        let totals = count_failed(&mut tx, run, failed).await?;
         commit(tx, &doing).await?;
         Ok(totals)
     }
@@ -315,10 +341,9 @@ mod tests {
         StoreError,
     };
 
-    use super::{lock_run, CLAIM, FAIL_REMAINING, RECORD};
+    use super::{count_failed, fail_queued, lock_run, CLAIM, RECORD};
     use crate::queue::ResultColumns;
     use crate::rows::{RunRow, RUN_COLUMNS};
-    use crate::sql::queue::FAIL_COUNTED;
     use crate::testing::ScratchDatabase;
     use crate::PgStore;
 
@@ -438,6 +463,19 @@ mod tests {
             .expect("counted")
     }
 
+    /// Starts `delete` while a transaction holds what it needs, sees it
+    /// wait, lets `finish` end that transaction, and sees the delete end.
+    async fn delete_waiting_for(
+        delete: impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static,
+        finish: impl std::future::Future<Output = ()>,
+    ) {
+        let deleting = tokio::spawn(delete);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!deleting.is_finished(), "the delete waits");
+        finish.await;
+        deleting.await.expect("joined").expect("deleted");
+    }
+
     /// Runs `delete` while a record of the claim is uncommitted: it waits
     /// for the record, which then commits, and ends.
     async fn delete_during_a_record(
@@ -447,11 +485,10 @@ mod tests {
         delete: impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static,
     ) {
         let record = record_left_open(store, run, claim).await;
-        let deleting = tokio::spawn(delete);
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert!(!deleting.is_finished(), "the delete waits on the record");
-        record.commit().await.expect("committed");
-        deleting.await.expect("joined").expect("deleted");
+        delete_waiting_for(delete, async {
+            record.commit().await.expect("committed");
+        })
+        .await;
     }
 
     /// With no foreign key to take them along, a mailing deleted while a
@@ -498,28 +535,16 @@ mod tests {
         // fail_remaining's steps, with the delete started between them.
         let mut tx = store.pool.begin().await.expect("transaction");
         lock_run(&mut tx, run).await.expect("locked");
-        let failed = sqlx::query(FAIL_REMAINING)
-            .bind(run.get())
-            .bind(minute(3))
-            .bind("ended")
-            .execute(&mut *tx)
+        let failed = fail_queued(&mut tx, run, "ended", minute(3))
             .await
-            .expect("failed")
-            .rows_affected();
+            .expect("failed");
         assert_eq!(failed, 10);
         let other = store.clone();
-        let deleting = tokio::spawn(async move { other.delete_mailing(mailing).await });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert!(!deleting.is_finished(), "the delete waits");
-        let counted: Option<RunRow<DateTime<Utc>>> = sqlx::query_as(FAIL_COUNTED)
-            .bind(10_i64)
-            .bind(run.get())
-            .fetch_optional(&mut *tx)
-            .await
-            .expect("counted");
-        assert!(counted.is_some());
-        tx.commit().await.expect("committed");
-        deleting.await.expect("joined").expect("deleted");
+        delete_waiting_for(async move { other.delete_mailing(mailing).await }, async {
+            count_failed(&mut tx, run, failed).await.expect("counted");
+            tx.commit().await.expect("committed");
+        })
+        .await;
         assert_eq!(attempts_of(&store, run).await, (0, 0));
         done(database, store).await;
     }
